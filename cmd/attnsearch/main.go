@@ -1,0 +1,70 @@
+// Command attnsearch searches Transformer hyperparameters and architectures under a hard budget.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by every command.
+const (
+	exitOK      = 0 // success
+	exitRuntime = 1 // the command ran and failed
+	exitUsage   = 2 // bad flags, arguments or input files; nothing stored was touched
+)
+
+// usageError marks an error caused by the user's input (flags, arguments, space file).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// inputErr wraps err so that the command exits with code 2.
+func inputErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return usageError{err}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the CLI with args and returns the process exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "attnsearch:", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitRuntime
+}
+
+// newRootCmd builds the command tree; every subcommand writes data to stdout and messages to stderr.
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "attnsearch",
+		Short:         "Hyperparameter and architecture search for attention models under a hard budget",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	// Flag parse errors are usage errors (exit 2).
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return inputErr(err) })
+	root.AddCommand(
+	// Each command lives in its own file: estimate.go, train.go, run.go, report.go, ...
+	)
+	return root
+}

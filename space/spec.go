@@ -1,0 +1,135 @@
+package space
+
+// Spec is a whole validated space file: the study, the task, the training settings, the
+// searched parameters, the budget and the objective.
+type Spec struct {
+	File      string    // path the spec was loaded from ("" when built in code)
+	Study     Study     // study settings: name, sampler, pruner, counts, seed
+	Task      Task      // the data the trials train on
+	Training  Training  // training settings that are not searched
+	Params    []Param   // searched or fixed parameters, in file order
+	Budget    Budget    // hard constraints on every candidate
+	Objective Objective // what the sampler optimises
+}
+
+// Study holds the goptuna study settings of a space file.
+type Study struct {
+	Name    string  // study name inside the store
+	Sampler Sampler // which sampler proposes points
+	Pruner  Pruner  // which pruner stops bad trials early
+	Trials  int     // number of finished trials wanted
+	Workers int     // parallel trials (0 = one per core)
+	Seed    int64   // root of every random choice of the study
+}
+
+// Sampler names a goptuna sampler and its options.
+type Sampler struct {
+	Kind          string  // tpe | cmaes | random | sobol
+	StartupTrials int     // tpe, cmaes: random trials before the model is used (0 = library default)
+	EICandidates  int     // tpe: candidates drawn per suggestion (0 = library default)
+	Sigma0        float64 // cmaes: initial step size (0 = library default)
+}
+
+// Pruner names a goptuna pruner and its options.
+type Pruner struct {
+	Kind                 string  // none | median | percentile | successive_halving
+	StartupTrials        int     // median, percentile: trials before pruning starts
+	WarmupSteps          int     // median, percentile: epochs before a trial can be pruned
+	Percentile           float64 // percentile: 0..100
+	MinResource          int     // successive_halving: epochs before the first rung
+	ReductionFactor      int     // successive_halving: eta (>= 2)
+	MinEarlyStoppingRate int     // successive_halving: s
+}
+
+// Task describes the data set: the built-in synthetic task or a real corpus.
+type Task struct {
+	Kind      string    // synthetic | aligned (dir with {train,valid,test}.{src,tgt}) | tsv (Tatoeba/Anki file)
+	Path      string    // aligned: directory; tsv: file (resolved relative to the space file)
+	Synthetic Synthetic // options of the synthetic task
+	Tokenizer string    // word | char | byte
+	MaxVocab  int       // vocabulary cap per side, specials included (0 = no cap)
+	MinFreq   int       // minimum training frequency of a vocabulary entry (>= 1)
+	MaxLines  int       // tsv/aligned: use at most this many training pairs (0 = all)
+	ValidSize int       // tsv: pairs split off for validation
+	TestSize  int       // tsv: pairs split off for test
+	MaxLen    int       // longest sentence in tokens kept (longer: skipped and counted)
+}
+
+// Synthetic holds the size options of the built-in synthetic translation task.
+type Synthetic struct {
+	Train, Valid, Test int   // number of sentence pairs per split
+	Vocab              int   // number of content words per side
+	MinLen, MaxLen     int   // sentence length range in words
+	Seed               int64 // generator seed (the data set, not the trial)
+}
+
+// Training holds the training settings that are not searched.
+type Training struct {
+	Epochs           int     // maximum epochs per trial
+	BatchSize        int     // sentence pairs per batch
+	MaxMinutes       float64 // wall-clock cap per trial (0 = none)
+	Beta1, Beta2     float64 // Adam betas
+	Eps              float64 // Adam epsilon
+	Schedule         string  // inverse_sqrt | cosine | constant (after linear warm-up)
+	ClipNorm         float64 // global gradient-norm clip (0 = off)
+	WeightDecayMode  string  // decoupled | l2
+	TieEmbeddings    bool    // tie target embedding and output projection
+	Positions        string  // sinusoidal | learned
+	Beam             int     // beam size for the final test decode (1 = greedy)
+	LatencySentences int     // validation sentences timed for latency
+	Threads          int     // threads per trainer (0 = fair share)
+	EvalSentences    int     // validation sentences decoded per epoch for BLEU (0 = all)
+}
+
+// Budget holds the hard constraints; a zero field is unset.
+type Budget struct {
+	MaxParams        int64   // P_max: ‖θ‖₀, total parameter count
+	MaxL2Norm        float64 // R_max: ‖θ‖₂, enforced by projection during training
+	MaxFlopsPerToken float64 // forward multiply-adds per target token
+	MaxKVCacheBytes  int64   // decoder KV-cache bytes per generated token
+	MaxLatencyMS     float64 // measured median latency per sentence
+}
+
+// Objective says what the sampler optimises: quality P against one cost E.
+type Objective struct {
+	Metric   string  // bleu | accuracy (P, maximised)
+	Cost     string  // params | flops | kv_bytes | latency (E, minimised)
+	Tradeoff float64 // weight of log-cost against quality (see objective.Score)
+	SrcLen   int     // source length the FLOPs figure assumes
+	TgtLen   int     // target length the FLOPs figure assumes
+}
+
+// Param is one declared parameter: a typed distribution or a fixed value.
+type Param struct {
+	Name    string   // one of Names
+	Kind    string   // int | float | categorical | fixed
+	Low     float64  // int, float: lower bound (inclusive)
+	High    float64  // int, float: upper bound (inclusive)
+	Step    float64  // int, float: grid step (0 = continuous float / step 1 int)
+	Log     bool     // int, float: sample on a log scale
+	Choices []string // categorical: choices as written
+	Value   string   // fixed: the value as written
+	Line    int      // position in the file, for messages
+	Column  int      // position in the file, for messages
+}
+
+// Config is one point of the space: every searched name resolved to a typed value.
+type Config struct {
+	DModel         int     // d_model
+	Heads          int     // heads (query heads)
+	KVHeads        int     // kv_heads: 1 = multi-query, Heads = standard multi-head
+	EncLayers      int     // enc_layers
+	DecLayers      int     // dec_layers
+	DFF            int     // d_ff
+	Dropout        float64 // dropout on attention weights and residuals
+	LR             float64 // peak learning rate
+	WeightDecay    float64 // weight_decay
+	WarmupSteps    int     // warmup_steps
+	LabelSmoothing float64 // label_smoothing
+}
+
+// Names lists the parameter names the trainer understands, in canonical order.
+var Names = []string{
+	"d_model", "heads", "kv_heads", "enc_layers", "dec_layers", "d_ff",
+	"dropout", "lr", "weight_decay", "warmup_steps", "label_smoothing",
+}
