@@ -1,0 +1,248 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/attnsearch/attnsearch/space"
+)
+
+// splitSalt is mixed into the hash that orders TSV pairs, fixing the split for every file.
+const splitSalt = "attnsearch-tsv-split-v1\x00"
+
+// Load reads the task's data set: the synthetic task (Synthetic), an aligned directory
+// (LoadAligned) or a TSV file or .zip (LoadTSV), dispatching on task.Kind. The length limit in
+// tokens is task.MaxLen, lowered to maxLen when maxLen > 0 (the model's position limit); 0 and 0
+// mean no limit.
+func Load(ctx context.Context, task space.Task, maxLen int) (*Dataset, error) {
+	limit := task.MaxLen
+	if maxLen > 0 && (limit <= 0 || maxLen < limit) {
+		limit = maxLen
+	}
+	if err := CheckLevel(task.Tokenizer); err != nil {
+		return nil, err
+	}
+	switch task.Kind {
+	case "synthetic", "":
+		if limit > 0 && task.Synthetic.MaxLen > limit {
+			return nil, fmt.Errorf("data: synthetic max_len %d exceeds the length limit %d", task.Synthetic.MaxLen, limit)
+		}
+		return Synthetic(task.Synthetic)
+	case "aligned":
+		return LoadAligned(ctx, task.Path, corpusOptions(task, limit))
+	case "tsv":
+		return LoadTSV(ctx, task.Path, corpusOptions(task, limit))
+	}
+	return nil, fmt.Errorf("data: task kind %q: want synthetic, aligned or tsv", task.Kind)
+}
+
+// corpusOptions copies the corpus settings of task into Options.
+func corpusOptions(task space.Task, limit int) Options {
+	return Options{Tokenizer: task.Tokenizer, MaxVocab: task.MaxVocab, MinFreq: task.MinFreq,
+		MaxLines: task.MaxLines, ValidSize: task.ValidSize, TestSize: task.TestSize, MaxLen: limit}
+}
+
+// Options are the settings of a real corpus.
+type Options struct {
+	Tokenizer string // word | char | byte ("" = word)
+	MaxVocab  int    // vocabulary cap per side, specials included (0 = none)
+	MinFreq   int    // minimum training frequency (< 1 counts as 1)
+	MaxLines  int    // at most this many training pairs (0 = all)
+	ValidSize int    // TSV: pairs split off for validation
+	TestSize  int    // TSV: pairs split off for test
+	MaxLen    int    // longest sentence in tokens (0 = no limit); longer pairs are skipped
+}
+
+// rawPair is one pair of input lines before tokenisation.
+type rawPair struct {
+	src, tgt string
+}
+
+// tokPair is a pair split into tokens.
+type tokPair struct {
+	src, tgt       string
+	srcTok, tgtTok []string
+}
+
+// LoadAligned reads dir/{train,valid,test}.{src,tgt}, one sentence per line, aligned by line.
+// See the package comment for the error and skip policy; MaxLines keeps the first training pairs.
+func LoadAligned(ctx context.Context, dir string, o Options) (*Dataset, error) {
+	ds := &Dataset{Name: dir}
+	var splits [3][]tokPair
+	for i, split := range []string{"train", "valid", "test"} {
+		sp, tp := filepath.Join(dir, split+".src"), filepath.Join(dir, split+".tgt")
+		src, err := readLines(ctx, sp)
+		if err != nil {
+			return nil, err
+		}
+		tgt, err := readLines(ctx, tp)
+		if err != nil {
+			return nil, err
+		}
+		if len(src) != len(tgt) {
+			return nil, fmt.Errorf("data: %s has %d lines but %s has %d", sp, len(src), tp, len(tgt))
+		}
+		raw := make([]rawPair, len(src))
+		for j := range src {
+			raw[j] = rawPair{src[j].text, tgt[j].text}
+		}
+		if i == 0 && o.MaxLines > 0 {
+			raw = keepNonEmpty(raw, o.MaxLines, &ds.Skipped)
+		}
+		splits[i], err = tokenizePairs(ctx, raw, o, &ds.Skipped)
+		if err != nil {
+			return nil, err
+		}
+		if len(splits[i]) == 0 {
+			return nil, fmt.Errorf("data: %s: split %s has no usable pair", dir, split)
+		}
+	}
+	return finish(ds, splits, o)
+}
+
+// keepNonEmpty returns the first n pairs with both sides non-blank, counting the blank ones it
+// passes in *skipped (tokenizePairs then finds none left to skip).
+func keepNonEmpty(raw []rawPair, n int, skipped *int) []rawPair {
+	out := make([]rawPair, 0, min(n, len(raw)))
+	for _, p := range raw {
+		if len(out) == n {
+			break
+		}
+		if strings.TrimSpace(p.src) == "" || strings.TrimSpace(p.tgt) == "" {
+			*skipped++
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// tokenizePairs trims and tokenises pairs, skipping (and counting) blank pairs and pairs over
+// the length limit.
+func tokenizePairs(ctx context.Context, raw []rawPair, o Options, skipped *int) ([]tokPair, error) {
+	out := make([]tokPair, 0, len(raw))
+	for i, p := range raw {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("data: tokenise: %w", err)
+			}
+		}
+		s, t := strings.TrimSpace(p.src), strings.TrimSpace(p.tgt)
+		if s == "" || t == "" {
+			*skipped++
+			continue
+		}
+		st, tt := Tokens(o.Tokenizer, s), Tokens(o.Tokenizer, t)
+		if o.MaxLen > 0 && (len(st) > o.MaxLen || len(tt) > o.MaxLen) {
+			*skipped++
+			continue
+		}
+		out = append(out, tokPair{src: s, tgt: t, srcTok: st, tgtTok: tt})
+	}
+	return out, nil
+}
+
+// finish builds both vocabularies from the training split and encodes every split.
+func finish(ds *Dataset, splits [3][]tokPair, o Options) (*Dataset, error) {
+	level := o.Tokenizer
+	if level == "" {
+		level = Word
+	}
+	srcLines := make([][]string, len(splits[0]))
+	tgtLines := make([][]string, len(splits[0]))
+	for i, p := range splits[0] {
+		srcLines[i], tgtLines[i] = p.srcTok, p.tgtTok
+	}
+	var err error
+	if ds.SrcVocab, err = BuildVocab(level, srcLines, o.MinFreq, o.MaxVocab); err != nil {
+		return nil, fmt.Errorf("data: %s: source %w", ds.Name, err)
+	}
+	if ds.TgtVocab, err = BuildVocab(level, tgtLines, o.MinFreq, o.MaxVocab); err != nil {
+		return nil, fmt.Errorf("data: %s: target %w", ds.Name, err)
+	}
+	enc := func(ps []tokPair) []Pair {
+		out := make([]Pair, len(ps))
+		for i, p := range ps {
+			out[i] = Pair{SrcText: p.src, TgtText: p.tgt,
+				Src: ds.SrcVocab.EncodeTokens(p.srcTok), Tgt: ds.TgtVocab.EncodeTokens(p.tgtTok)}
+		}
+		return out
+	}
+	ds.Train, ds.Valid, ds.Test = enc(splits[0]), enc(splits[1]), enc(splits[2])
+	return ds, nil
+}
+
+// LoadTSV reads a Tatoeba/Anki file, "english<TAB>other[<TAB>attribution]" per line (English is
+// the source), or a .zip holding one such file, and splits it deterministically: pairs are
+// grouped by source sentence, groups ordered by a salted FNV-1a hash of the source text, the
+// first groups go to test until TestSize pairs are reached, the next to valid until ValidSize,
+// the rest to train (so no source sentence is in two splits, and each of test and valid may
+// exceed its size by the rest of its last group). MaxLines keeps the first training pairs in
+// that hash order, a deterministic sample. Blank lines and pairs with a blank side are skipped and
+// counted.
+func LoadTSV(ctx context.Context, path string, o Options) (*Dataset, error) {
+	lines, name, err := readTSVSource(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	ds := &Dataset{Name: path}
+	raw := make([]rawPair, 0, len(lines))
+	for _, l := range lines {
+		if strings.TrimSpace(l.text) == "" {
+			ds.Skipped++
+			continue
+		}
+		f := strings.Split(l.text, "\t")
+		if len(f) < 2 || len(f) > 3 {
+			return nil, fmt.Errorf("data: %s:%d: want 2 or 3 tab-separated fields (english, other, attribution), got %d", name, l.no, len(f))
+		}
+		raw = append(raw, rawPair{f[0], f[1]})
+	}
+	pairs, err := tokenizePairs(ctx, raw, o, &ds.Skipped)
+	if err != nil {
+		return nil, err
+	}
+	groups := map[string][]tokPair{}
+	for _, p := range pairs {
+		groups[p.src] = append(groups[p.src], p)
+	}
+	keys := make([]string, 0, len(groups))
+	hashes := make(map[string]uint64, len(groups))
+	for k := range groups {
+		h := fnv.New64a()
+		h.Write([]byte(splitSalt))
+		h.Write([]byte(k))
+		hashes[k] = h.Sum64()
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if hashes[keys[i]] != hashes[keys[j]] {
+			return hashes[keys[i]] < hashes[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	var splits [3][]tokPair
+	for _, k := range keys {
+		switch {
+		case len(splits[2]) < o.TestSize:
+			splits[2] = append(splits[2], groups[k]...)
+		case len(splits[1]) < o.ValidSize:
+			splits[1] = append(splits[1], groups[k]...)
+		case o.MaxLines <= 0 || len(splits[0]) < o.MaxLines:
+			splits[0] = append(splits[0], groups[k]...)
+		}
+	}
+	if o.MaxLines > 0 && len(splits[0]) > o.MaxLines {
+		splits[0] = splits[0][:o.MaxLines]
+	}
+	for i, split := range []string{"train", "valid", "test"} {
+		if len(splits[i]) == 0 {
+			return nil, fmt.Errorf("data: %s: split %s is empty (%d usable pairs, valid_size %d, test_size %d)", name, split, len(pairs), o.ValidSize, o.TestSize)
+		}
+	}
+	return finish(ds, splits, o)
+}
