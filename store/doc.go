@@ -1,0 +1,58 @@
+// Package store is a crash-safe goptuna.Storage on a single bbolt file.
+//
+// # Durability and state rules
+//
+// Every write method is one bbolt read-write transaction, fsynced before it
+// returns (unless Options.NoSync is set, which is meant for tests and
+// benchmarks only). Trial state changes are compare-and-set inside that
+// transaction:
+//
+//   - a finished trial (COMPLETE, PRUNED, FAIL) cannot be changed: every write
+//     to it returns goptuna.ErrTrialCannotBeUpdated, unwrapped, because goptuna
+//     compares that error with ==;
+//   - setting a trial to the state it already has returns
+//     goptuna.ErrTrialCannotBeUpdated, so WAITING→RUNNING succeeds for exactly
+//     one caller. goptuna v0.9.0's Study.runTrial pops enqueued trials with
+//     GetAllTrials followed by SetTrialState(id, RUNNING) and skips the trial
+//     on ErrTrialCannotBeUpdated, so with this store each enqueued trial is
+//     taken by exactly one worker (with InMemoryStorage two workers can take
+//     the same one). PopWaitingTrial does the same claim in one transaction;
+//   - RUNNING→WAITING is refused (ErrTrialCannotBeUpdated);
+//   - a duplicate intermediate step is rejected with ErrDuplicateStep;
+//   - everything returned is a deep copy.
+//
+// Trial IDs are unique in the file (several studies per file) and start at 1;
+// trial numbers count from 0 within a study, in creation order.
+//
+// # Files next to the store
+//
+// A writer holds bbolt's exclusive flock on PATH for as long as it is open and
+// records its pid, host and start time in PATH.lock-info. A second writer
+// waits up to Options.LockTimeout and then fails with ErrLocked, naming the
+// recorded pid. bbolt's read-only open takes a shared flock, which blocks
+// against the writer's exclusive one, so a report cannot open a live study's
+// file directly. Instead the writer keeps PATH.snapshot, a consistent copy
+// written with bbolt's Tx.WriteTo (to a temporary file, then renamed) at most
+// once per Options.SnapshotInterval after a write, and removes it on Close. A
+// read-only Open tries PATH for a short while and, if a writer holds it,
+// opens the snapshot; SnapshotTime then says how old the view is.
+//
+// # Heartbeats and stale trials
+//
+// A RUNNING trial carries a heartbeat time, set when it starts and refreshed
+// by Heartbeat. RecoverStale marks RUNNING trials whose heartbeat is older
+// than a grace period FAIL with the system attribute AttrFailReason set to
+// ReasonStale; RecoverStaleAndRequeue does that and enqueues their
+// parameters again in the same transaction, so a crash can never lose the
+// re-enqueue. StaleTrials lists, without changing anything, RUNNING trials
+// whose heartbeat is old; RecoveredTrials lists the trials failed as stale.
+//
+// # File format
+//
+// Bucket "meta" holds the format name and the schema version; "studies" holds
+// one nested bucket per study (info, user and system attributes, trials by
+// number); "study_names" maps names to IDs and "trial_index" maps trial IDs
+// to (study ID, number). A trial is one binary record (floats as their IEEE
+// bits, so NaN and ±Inf round-trip exactly); distributions are goptuna's own
+// JSON. Export writes a study as JSON Lines, Import reads it back.
+package store

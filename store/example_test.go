@@ -1,0 +1,72 @@
+package store_test
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/attnsearch/attnsearch/store"
+	"github.com/c-bata/goptuna"
+)
+
+// Example runs a small study on a store file, then recovers a trial whose worker died.
+func Example() {
+	dir, err := os.MkdirTemp("", "store-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "study.db")
+
+	st, err := store.Open(path, store.Options{LockTimeout: time.Second})
+	if err != nil {
+		log.Fatal(err)
+	}
+	study, err := goptuna.CreateStudy("demo",
+		goptuna.StudyOptionStorage(st),
+		goptuna.StudyOptionSampler(goptuna.NewRandomSampler(goptuna.RandomSamplerOptionSeed(1))),
+		goptuna.StudyOptionLogger(nil))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := study.EnqueueTrial(map[string]float64{"x": 2}); err != nil {
+		log.Fatal(err)
+	}
+	err = study.Optimize(func(t goptuna.Trial) (float64, error) {
+		x, err := t.SuggestFloat("x", -10, 10)
+		return (x - 2) * (x - 2), err
+	}, 3)
+	if err != nil {
+		log.Fatal(err)
+	}
+	best, err := st.GetBestTrial(study.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("best trial:", best.Number, "x =", best.Params["x"])
+
+	// A worker that dies leaves a RUNNING trial; recovery fails it and enqueues its params again.
+	id, _ := st.CreateNewTrial(study.ID)
+	_ = st.SetTrialParam(id, "x", 1.5, goptuna.UniformDistribution{Low: -10, High: 10})
+	failed, requeued, err := st.RecoverStaleAndRequeue(study.ID, -time.Second)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("recovered:", len(failed), failed[0].SystemAttrs[store.AttrFailReason], "requeued:", len(requeued))
+	if err := st.Close(); err != nil {
+		log.Fatal(err)
+	}
+
+	// A second writer fails cleanly while the file is held.
+	held, _ := store.Open(path, store.Options{})
+	_, err = store.Open(path, store.Options{LockTimeout: 100 * time.Millisecond})
+	fmt.Println("second open locked:", errors.Is(err, store.ErrLocked))
+	_ = held.Close()
+	// Output:
+	// best trial: 0 x = 2
+	// recovered: 1 stale: worker died requeued: 1
+	// second open locked: true
+}

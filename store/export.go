@@ -1,0 +1,367 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/c-bata/goptuna"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Float is a float64 whose JSON form round-trips every bit pattern: a number when finite, else "NaN", "+Inf", "-Inf" or "NaN:0x<bits>" for a non-canonical NaN.
+type Float float64
+
+// canonicalNaN is the bit pattern of math.NaN().
+const canonicalNaN = 0x7FF8000000000001
+
+// MarshalJSON writes the shortest exact form of f.
+func (f Float) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	switch {
+	case math.IsNaN(v):
+		if bits := math.Float64bits(v); bits != canonicalNaN {
+			return []byte(fmt.Sprintf(`"NaN:0x%016x"`, bits)), nil
+		}
+		return []byte(`"NaN"`), nil
+	case math.IsInf(v, 1):
+		return []byte(`"+Inf"`), nil
+	case math.IsInf(v, -1):
+		return []byte(`"-Inf"`), nil
+	}
+	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
+}
+
+// UnmarshalJSON reads a number or one of the strings MarshalJSON writes.
+func (f *Float) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		switch {
+		case s == "NaN":
+			*f = Float(math.NaN())
+		case s == "+Inf" || s == "Inf":
+			*f = Float(math.Inf(1))
+		case s == "-Inf":
+			*f = Float(math.Inf(-1))
+		case strings.HasPrefix(s, "NaN:0x"):
+			bits, err := strconv.ParseUint(s[len("NaN:0x"):], 16, 64)
+			if err != nil || !math.IsNaN(math.Float64frombits(bits)) {
+				return fmt.Errorf("bad NaN %q", s)
+			}
+			*f = Float(math.Float64frombits(bits))
+		default:
+			return fmt.Errorf("bad float %q", s)
+		}
+		return nil
+	}
+	v, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("bad float %s", b)
+	}
+	*f = Float(v)
+	return nil
+}
+
+// ExportStudy is the first line of an export: the study's own fields.
+type ExportStudy struct {
+	Kind        string                 `json:"kind"` // "study"
+	Format      string                 `json:"format"`
+	Schema      int                    `json:"schema"`
+	Name        string                 `json:"name"`
+	Direction   goptuna.StudyDirection `json:"direction"`
+	Created     time.Time              `json:"created"`
+	UserAttrs   map[string]string      `json:"user_attrs"`
+	SystemAttrs map[string]string      `json:"system_attrs"`
+	Trials      int                    `json:"trials"`
+}
+
+// ExportParam is one parameter of an exported trial.
+type ExportParam struct {
+	Internal     Float           `json:"internal"`
+	External     any             `json:"external"`
+	Distribution json.RawMessage `json:"distribution"`
+}
+
+// ExportTrial is one line of an export after the first: one trial with all its fields.
+type ExportTrial struct {
+	Kind               string                 `json:"kind"` // "trial"
+	Number             int                    `json:"number"`
+	TrialID            int                    `json:"trial_id"`
+	State              string                 `json:"state"`
+	Value              Float                  `json:"value"`
+	DatetimeStart      *time.Time             `json:"datetime_start"`
+	DatetimeComplete   *time.Time             `json:"datetime_complete"`
+	Heartbeat          *time.Time             `json:"heartbeat"`
+	IntermediateValues [][2]Float             `json:"intermediate_values"`
+	Params             map[string]ExportParam `json:"params"`
+	UserAttrs          map[string]string      `json:"user_attrs"`
+	SystemAttrs        map[string]string      `json:"system_attrs"`
+}
+
+// parseState maps an exported state name (TrialState.String) back to the state.
+func parseState(name string) (goptuna.TrialState, bool) {
+	for st := goptuna.TrialStateRunning; st <= goptuna.TrialStateWaiting; st++ {
+		if st.String() == name {
+			return st, true
+		}
+	}
+	return 0, false
+}
+
+// timePtr returns nil for the zero time.
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// timeVal returns the zero time for nil.
+func timeVal(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
+// Export writes the study as JSON Lines: an ExportStudy line, then one ExportTrial line per trial in number order.
+func (s *Store) Export(w io.Writer, studyID int) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	err := s.view(func(tx *bolt.Tx) error {
+		sb, err := studyBucket(tx, studyID)
+		if err != nil {
+			return err
+		}
+		info, err := readInfo(sb, studyID)
+		if err != nil {
+			return err
+		}
+		head := ExportStudy{
+			Kind: "study", Format: FormatName, Schema: SchemaVersion,
+			Name: info.Name, Direction: info.Direction, Created: info.Created,
+			UserAttrs: readAttrs(sb.Bucket(bUserAttrs)), SystemAttrs: readAttrs(sb.Bucket(bSystemAttrs)),
+			Trials: int(sb.Bucket(bTrials).Sequence()),
+		}
+		if err := enc.Encode(head); err != nil {
+			return err
+		}
+		return forEachTrial(tx, studyID, func(r *trialRec) error {
+			et := ExportTrial{
+				Kind: "trial", Number: r.number, TrialID: r.id, State: r.state.String(), Value: Float(r.value),
+				DatetimeStart: timePtr(r.start), DatetimeComplete: timePtr(r.complete), Heartbeat: timePtr(r.heartbeat),
+				IntermediateValues: make([][2]Float, len(r.steps)),
+				Params:             make(map[string]ExportParam, len(r.params)),
+				UserAttrs:          r.userAttrs, SystemAttrs: r.systemAttrs,
+			}
+			for i, st := range r.steps {
+				et.IntermediateValues[i] = [2]Float{Float(st.step), Float(st.value)}
+			}
+			for _, p := range r.params {
+				d, err := s.dists.get(p.dist)
+				if err != nil {
+					return fmt.Errorf("trial %d: %w", r.id, err)
+				}
+				x, err := goptuna.ToExternalRepresentation(d, p.internal)
+				if err != nil {
+					return fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
+				}
+				et.Params[p.name] = ExportParam{Internal: Float(p.internal), External: x, Distribution: json.RawMessage(p.dist)}
+			}
+			return enc.Encode(et)
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("store: export study %d: %w", studyID, err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("store: export study %d: %w", studyID, err)
+	}
+	return nil
+}
+
+// lineErr is an import error at one line and field.
+func lineErr(line int, field string, err error) error {
+	return fmt.Errorf("line %d: %s: %w", line, field, err)
+}
+
+// strictDecode parses one JSON line, refusing unknown fields.
+func strictDecode(line []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+// Import reads a study written by Export into a new study named name (the exported name when empty) in one transaction, keeping trial numbers, states, values, times and attributes; it returns the new study's ID.
+func (s *Store) Import(r io.Reader, name string) (int, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 64<<20)
+	line := 0
+	var head ExportStudy
+	var recs []*trialRec
+	for sc.Scan() {
+		line++
+		text := bytes.TrimSpace(sc.Bytes())
+		if len(text) == 0 {
+			continue
+		}
+		if line == 1 {
+			if err := strictDecode(text, &head); err != nil {
+				return -1, fmt.Errorf("store: import: %w", lineErr(line, "study", err))
+			}
+			if head.Kind != "study" || head.Format != FormatName {
+				return -1, fmt.Errorf("store: import: %w", lineErr(line, "kind", fmt.Errorf("%w: want a %q study header, got kind %q format %q", ErrNotStore, FormatName, head.Kind, head.Format)))
+			}
+			if head.Schema != SchemaVersion {
+				return -1, fmt.Errorf("store: import: %w", lineErr(line, "schema", fmt.Errorf("%w: export has schema %d, this build reads %d", ErrSchema, head.Schema, SchemaVersion)))
+			}
+			if head.Direction != goptuna.StudyDirectionMaximize && head.Direction != goptuna.StudyDirectionMinimize {
+				return -1, fmt.Errorf("store: import: %w", lineErr(line, "direction", fmt.Errorf("unknown direction %q", head.Direction)))
+			}
+			continue
+		}
+		rec, err := s.importTrial(text, line, len(recs))
+		if err != nil {
+			return -1, fmt.Errorf("store: import: %w", err)
+		}
+		recs = append(recs, rec)
+	}
+	if err := sc.Err(); err != nil {
+		return -1, fmt.Errorf("store: import: line %d: %w", line+1, err)
+	}
+	if line == 0 {
+		return -1, fmt.Errorf("store: import: empty input")
+	}
+	if head.Trials != len(recs) {
+		return -1, fmt.Errorf("store: import: %w", lineErr(1, "trials", fmt.Errorf("header says %d trials, found %d (truncated export?)", head.Trials, len(recs))))
+	}
+	if name == "" {
+		name = head.Name
+	}
+	var studyID int
+	err := s.update(func(tx *bolt.Tx) error {
+		names := tx.Bucket(bStudyNames)
+		if names.Get([]byte(name)) != nil {
+			return fmt.Errorf("study %q: %w", name, ErrStudyExists)
+		}
+		studies := tx.Bucket(bStudies)
+		seq, err := studies.NextSequence()
+		if err != nil {
+			return err
+		}
+		studyID = int(seq)
+		sb, err := studies.CreateBucket(itob(studyID))
+		if err != nil {
+			return err
+		}
+		for _, b := range [][]byte{bTrials, bUserAttrs, bSystemAttrs} {
+			if _, err := sb.CreateBucket(b); err != nil {
+				return err
+			}
+		}
+		created := head.Created
+		if created.IsZero() {
+			created = s.now()
+		}
+		if err := writeInfo(sb, studyInfo{Name: name, Direction: head.Direction, Created: created}); err != nil {
+			return err
+		}
+		for k, v := range head.UserAttrs {
+			if err := sb.Bucket(bUserAttrs).Put([]byte(k), []byte(v)); err != nil {
+				return err
+			}
+		}
+		for k, v := range head.SystemAttrs {
+			if err := sb.Bucket(bSystemAttrs).Put([]byte(k), []byte(v)); err != nil {
+				return err
+			}
+		}
+		if err := names.Put([]byte(name), itob(studyID)); err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			if err := newTrial(tx, studyID, rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return -1, fmt.Errorf("store: import: %w", err)
+	}
+	return studyID, nil
+}
+
+// importTrial parses and checks one trial line; want is the number it must carry.
+func (s *Store) importTrial(text []byte, line, want int) (*trialRec, error) {
+	var et ExportTrial
+	if err := strictDecode(text, &et); err != nil {
+		return nil, lineErr(line, "trial", err)
+	}
+	if et.Kind != "trial" {
+		return nil, lineErr(line, "kind", fmt.Errorf("want \"trial\", got %q", et.Kind))
+	}
+	if et.Number != want {
+		return nil, lineErr(line, "number", fmt.Errorf("want %d (trials in number order from 0), got %d", want, et.Number))
+	}
+	state, ok := parseState(et.State)
+	if !ok {
+		return nil, lineErr(line, "state", fmt.Errorf("unknown state %q", et.State))
+	}
+	rec := &trialRec{
+		state: state, value: float64(et.Value),
+		start: timeVal(et.DatetimeStart), complete: timeVal(et.DatetimeComplete), heartbeat: timeVal(et.Heartbeat),
+		userAttrs: et.UserAttrs, systemAttrs: et.SystemAttrs,
+	}
+	if rec.userAttrs == nil {
+		rec.userAttrs = map[string]string{}
+	}
+	if rec.systemAttrs == nil {
+		rec.systemAttrs = map[string]string{}
+	}
+	for i, iv := range et.IntermediateValues {
+		st := float64(iv[0])
+		if st != math.Trunc(st) || math.Abs(st) > 1<<53 {
+			return nil, lineErr(line, fmt.Sprintf("intermediate_values[%d]", i), fmt.Errorf("step %v is not an integer", st))
+		}
+		if err := rec.addStep(step{step: int(st), value: float64(iv[1])}); err != nil {
+			return nil, lineErr(line, fmt.Sprintf("intermediate_values[%d]", i), err)
+		}
+	}
+	names := make([]string, 0, len(et.Params))
+	for n := range et.Params {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := et.Params[n]
+		field := "params." + n
+		if len(p.Distribution) == 0 {
+			return nil, lineErr(line, field+".distribution", errors.New("missing"))
+		}
+		d, err := s.dists.get(string(p.Distribution))
+		if err != nil {
+			return nil, lineErr(line, field+".distribution", err)
+		}
+		if _, err := goptuna.ToExternalRepresentation(d, float64(p.Internal)); err != nil {
+			return nil, lineErr(line, field, err)
+		}
+		js, err := goptuna.DistributionToJSON(d)
+		if err != nil {
+			return nil, lineErr(line, field+".distribution", err)
+		}
+		rec.setParam(param{name: n, internal: float64(p.Internal), dist: string(js)})
+	}
+	return rec, nil
+}

@@ -1,0 +1,436 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/c-bata/goptuna"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Compile-time check that *Store is a complete goptuna.Storage.
+var _ goptuna.Storage = (*Store)(nil)
+
+// FormatName is the value of the format key that marks an attnsearch store.
+const FormatName = "attnsearch-store"
+
+// SchemaVersion is the file layout version this build reads and writes.
+const SchemaVersion = 1
+
+// DefaultLockTimeout is how long Open waits for a held file when Options.LockTimeout is zero.
+const DefaultLockTimeout = 5 * time.Second
+
+// DefaultSnapshotInterval is the least time between two snapshots when Options.SnapshotInterval is zero.
+const DefaultSnapshotInterval = time.Second
+
+// readProbe is how long a read-only Open waits for the main file before it looks for a snapshot.
+const readProbe = 200 * time.Millisecond
+
+// AttrFailReason is the trial system attribute holding why the store failed a trial.
+const AttrFailReason = "fail_reason"
+
+// AttrRequeuedFrom is the system attribute of a re-enqueued trial holding the number of the trial it repeats.
+const AttrRequeuedFrom = "requeued_from"
+
+// AttrFixedParams is goptuna's system attribute for the internal parameter values of an enqueued trial.
+const AttrFixedParams = "fixed_params"
+
+// ReasonStale is the AttrFailReason of a RUNNING trial whose worker stopped sending heartbeats.
+const ReasonStale = "stale: worker died"
+
+var (
+	// ErrLocked means another process holds the store file.
+	ErrLocked = errors.New("another process holds the store")
+	// ErrNotStore means the file is not an attnsearch store.
+	ErrNotStore = errors.New("not an attnsearch store")
+	// ErrSchema means the file is an attnsearch store of another schema version.
+	ErrSchema = errors.New("unsupported store schema version")
+	// ErrReadOnly means a write was attempted on a store opened read-only.
+	ErrReadOnly = errors.New("store is open read-only")
+	// ErrStudyNotFound means no study has the given name.
+	ErrStudyNotFound = errors.New("study not found")
+	// ErrStudyExists means a study with the given name already exists.
+	ErrStudyExists = errors.New("study already exists")
+	// ErrDuplicateStep means the trial already has an intermediate value for the step.
+	ErrDuplicateStep = errors.New("intermediate value for this step already exists")
+	// ErrParamNotFound means the trial has no parameter of the given name.
+	ErrParamNotFound = errors.New("param does not exist")
+	// ErrClosed means the store was used after Close.
+	ErrClosed = errors.New("store is closed")
+)
+
+// Options tunes Open.
+type Options struct {
+	// ReadOnly opens for reading; on a file held by a writer it reads the writer's snapshot.
+	ReadOnly bool
+	// LockTimeout bounds the wait for a file held by another process (0 means DefaultLockTimeout).
+	LockTimeout time.Duration
+	// NoSync skips fsync on commit; for tests and benchmarks only, never for real studies.
+	NoSync bool
+	// SnapshotInterval is the least time between two snapshots for readers (0 means DefaultSnapshotInterval).
+	SnapshotInterval time.Duration
+	// NoSnapshot disables the snapshot file (readers then cannot open a live study).
+	NoSnapshot bool
+	// Clock returns the current time for heartbeats and timestamps (nil means time.Now).
+	Clock func() time.Time
+}
+
+// Store is a goptuna.Storage backed by one bbolt file; it is safe for concurrent use.
+type Store struct {
+	db       *bolt.DB
+	path     string
+	readOnly bool
+	now      func() time.Time
+	// snapTime is the snapshot's modification time when this Store reads a snapshot.
+	snapTime time.Time
+
+	snapMu   sync.Mutex // serialises snapshot writes
+	dirty    chan struct{}
+	stop     chan struct{}
+	done     chan struct{}
+	interval time.Duration
+	noSnap   bool
+
+	closeOnce sync.Once
+	closeErr  error
+
+	dists distCache
+}
+
+// LockInfoPath returns the path of the sidecar file naming the writer process of the store at path.
+func LockInfoPath(path string) string { return path + ".lock-info" }
+
+// SnapshotPath returns the path of the snapshot a writer keeps for readers of the store at path.
+func SnapshotPath(path string) string { return path + ".snapshot" }
+
+// Open opens (creating if needed, unless read-only) the store at path.
+func Open(path string, opts Options) (*Store, error) {
+	timeout := opts.LockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	now := opts.Clock
+	if now == nil {
+		now = time.Now
+	}
+	s := &Store{path: path, readOnly: opts.ReadOnly, now: now, interval: opts.SnapshotInterval, noSnap: opts.NoSnapshot}
+	if s.interval <= 0 {
+		s.interval = DefaultSnapshotInterval
+	}
+	if opts.ReadOnly {
+		return s, s.openReadOnly(timeout)
+	}
+	info, statErr := os.Stat(path)
+	if statErr == nil && info.Size() > 0 {
+		// Validate with a read-only open first, so a foreign or newer file is never written to.
+		db, err := openBolt(path, true, timeout, false)
+		if err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+		verr := checkSchema(db)
+		cerr := db.Close()
+		if verr != nil {
+			return nil, fmt.Errorf("store: open %s: %w", path, verr)
+		}
+		if cerr != nil {
+			return nil, fmt.Errorf("store: open %s: %w", path, cerr)
+		}
+	} else if statErr != nil && !errors.Is(statErr, os.ErrNotExist) {
+		return nil, fmt.Errorf("store: open %s: %w", path, statErr)
+	}
+	db, err := openBolt(path, false, timeout, opts.NoSync)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if err := initSchema(db); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s.db = db
+	if err := writeLockInfo(path, now()); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if !s.noSnap {
+		s.dirty = make(chan struct{}, 1)
+		s.stop = make(chan struct{})
+		s.done = make(chan struct{})
+		s.markDirty()
+		go s.snapshotLoop()
+	}
+	return s, nil
+}
+
+// openReadOnly opens the main file, or the writer's snapshot when a writer holds the main file.
+func (s *Store) openReadOnly(timeout time.Duration) error {
+	if _, err := os.Stat(s.path); err != nil {
+		return fmt.Errorf("store: open %s: %w", s.path, err)
+	}
+	probe := min(readProbe, timeout)
+	db, err := openBolt(s.path, true, probe, false)
+	if errors.Is(err, ErrLocked) {
+		snap := SnapshotPath(s.path)
+		if fi, serr := os.Stat(snap); serr == nil {
+			sdb, oerr := openBolt(snap, true, timeout, false)
+			if oerr != nil {
+				return fmt.Errorf("store: open snapshot %s: %w", snap, oerr)
+			}
+			if verr := checkSchema(sdb); verr != nil {
+				_ = sdb.Close()
+				return fmt.Errorf("store: open snapshot %s: %w", snap, verr)
+			}
+			s.db = sdb
+			s.snapTime = fi.ModTime()
+			return nil
+		}
+		if timeout > probe {
+			db, err = openBolt(s.path, true, timeout-probe, false)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", s.path, err)
+	}
+	if verr := checkSchema(db); verr != nil {
+		_ = db.Close()
+		return fmt.Errorf("store: open %s: %w", s.path, verr)
+	}
+	s.db = db
+	return nil
+}
+
+// openBolt opens path with bbolt, turning a lock timeout into ErrLocked with the recorded holder.
+func openBolt(path string, readOnly bool, timeout time.Duration, noSync bool) (*bolt.DB, error) {
+	db, err := bolt.Open(path, 0o644, &bolt.Options{
+		Timeout:        timeout,
+		ReadOnly:       readOnly,
+		NoSync:         noSync,
+		NoFreelistSync: false,
+		FreelistType:   bolt.FreelistMapType,
+	})
+	if err == nil {
+		return db, nil
+	}
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("%w (%s); waited %v", ErrLocked, holderInfo(path), timeout)
+	}
+	if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrVersionMismatch) || errors.Is(err, berrors.ErrChecksum) {
+		return nil, fmt.Errorf("%w: not a bbolt file: %w", ErrNotStore, err)
+	}
+	return nil, err
+}
+
+// holderInfo describes the writer recorded in the lock-info sidecar of path.
+func holderInfo(path string) string {
+	b, err := os.ReadFile(LockInfoPath(path))
+	if err != nil {
+		return "holder unknown: no " + LockInfoPath(path)
+	}
+	fields := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if ok {
+			fields[k] = v
+		}
+	}
+	return fmt.Sprintf("pid %s on host %s since %s, from %s", fields["pid"], fields["host"], fields["started"], LockInfoPath(path))
+}
+
+// writeLockInfo records this process as the writer of the store at path.
+func writeLockInfo(path string, now time.Time) error {
+	host, _ := os.Hostname()
+	text := "pid=" + strconv.Itoa(os.Getpid()) + "\nhost=" + host + "\nstarted=" + now.UTC().Format(time.RFC3339) + "\n"
+	tmp := LockInfoPath(path) + ".tmp"
+	if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+		return fmt.Errorf("write lock info: %w", err)
+	}
+	if err := os.Rename(tmp, LockInfoPath(path)); err != nil {
+		return fmt.Errorf("write lock info: %w", err)
+	}
+	return nil
+}
+
+// checkSchema verifies that db carries our format name and schema version.
+func checkSchema(db *bolt.DB) error {
+	return db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if meta == nil {
+			return fmt.Errorf("%w: bbolt file without the %q bucket", ErrNotStore, bMeta)
+		}
+		if f := string(meta.Get(kFormat)); f != FormatName {
+			return fmt.Errorf("%w: format %q", ErrNotStore, f)
+		}
+		v, err := strconv.Atoi(string(meta.Get(kSchema)))
+		if err != nil {
+			return fmt.Errorf("%w: schema version %q is not a number", ErrNotStore, meta.Get(kSchema))
+		}
+		if v != SchemaVersion {
+			return fmt.Errorf("%w: file has schema %d, this build reads %d", ErrSchema, v, SchemaVersion)
+		}
+		for _, b := range [][]byte{bStudies, bStudyNames, bTrialIndex} {
+			if tx.Bucket(b) == nil {
+				return fmt.Errorf("%w: missing bucket %q", ErrNotStore, b)
+			}
+		}
+		return nil
+	})
+}
+
+// initSchema creates the buckets of an empty file; a non-empty file must already be valid.
+func initSchema(db *bolt.DB) error {
+	empty := true
+	if err := db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+	}); err != nil {
+		return err
+	}
+	if !empty {
+		return checkSchema(db)
+	}
+	return db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucket(bMeta)
+		if err != nil {
+			return err
+		}
+		if err := meta.Put(kFormat, []byte(FormatName)); err != nil {
+			return err
+		}
+		if err := meta.Put(kSchema, []byte(strconv.Itoa(SchemaVersion))); err != nil {
+			return err
+		}
+		for _, b := range [][]byte{bStudies, bStudyNames, bTrialIndex} {
+			if _, err := tx.CreateBucket(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Path returns the file the store was opened on.
+func (s *Store) Path() string { return s.path }
+
+// ReadOnly reports whether the store was opened read-only.
+func (s *Store) ReadOnly() bool { return s.readOnly }
+
+// SnapshotTime returns when the snapshot being read was written, and false when reading the main file.
+func (s *Store) SnapshotTime() (time.Time, bool) { return s.snapTime, !s.snapTime.IsZero() }
+
+// Close flushes a last snapshot, releases the file and removes the sidecar files.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		if s.db == nil {
+			return
+		}
+		if s.stop != nil {
+			close(s.stop)
+			<-s.done
+		}
+		var errs []error
+		if !s.readOnly {
+			// The snapshot only serves readers of a live study; after Close they read the file itself.
+			if err := os.Remove(SnapshotPath(s.path)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				errs = append(errs, err)
+			}
+			if err := os.Remove(LockInfoPath(s.path)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				errs = append(errs, err)
+			}
+		}
+		if err := s.db.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		if err := errors.Join(errs...); err != nil {
+			s.closeErr = fmt.Errorf("store: close %s: %w", s.path, err)
+		}
+	})
+	return s.closeErr
+}
+
+// markDirty asks the snapshot loop to write a fresh snapshot.
+func (s *Store) markDirty() {
+	if s.dirty == nil {
+		return
+	}
+	select {
+	case s.dirty <- struct{}{}:
+	default:
+	}
+}
+
+// snapshotLoop writes a snapshot after writes, at most once per interval, until Close.
+func (s *Store) snapshotLoop() {
+	defer close(s.done)
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-s.dirty:
+		}
+		// A failed snapshot only delays readers; the next write retries it.
+		_ = s.WriteSnapshot()
+		select {
+		case <-s.stop:
+			return
+		case <-time.After(s.interval):
+		}
+	}
+}
+
+// WriteSnapshot writes a consistent copy of the store to SnapshotPath now, for readers of a live study.
+func (s *Store) WriteSnapshot() error {
+	if s.readOnly {
+		return fmt.Errorf("store: snapshot %s: %w", s.path, ErrReadOnly)
+	}
+	s.snapMu.Lock()
+	defer s.snapMu.Unlock()
+	dst := SnapshotPath(s.path)
+	tmp := dst + ".tmp"
+	err := s.db.View(func(tx *bolt.Tx) error {
+		f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.WriteTo(f); err != nil {
+			_ = f.Close()
+			return err
+		}
+		return f.Close()
+	})
+	if err == nil {
+		err = os.Rename(tmp, dst)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("store: snapshot %s: %w", dst, err)
+	}
+	return nil
+}
+
+// update runs fn in one durable read-write transaction and schedules a snapshot.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	if s.readOnly {
+		return ErrReadOnly
+	}
+	err := s.db.Update(fn)
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	if err == nil {
+		s.markDirty()
+	}
+	return err
+}
+
+// view runs fn in one read-only transaction.
+func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+	err := s.db.View(fn)
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	return err
+}
