@@ -35,6 +35,7 @@ type Stats struct {
 	HypLen, RefLen int           // token counts
 	Correct        [MaxOrder]int // clipped n-gram matches per order
 	Total          [MaxOrder]int // hypothesis n-grams per order
+	NLTKTotal      [MaxOrder]int // NLTK's denominators: n-grams per order, at least 1 per sentence
 }
 
 // Add accumulates the statistics of one tokenised hypothesis against one tokenised reference.
@@ -43,9 +44,11 @@ func (st *Stats) Add(hyp, ref []string) {
 	st.RefLen += len(ref)
 	for n := 1; n <= MaxOrder; n++ {
 		if len(hyp) < n {
+			st.NLTKTotal[n-1]++ // NLTK's modified_precision: denominator max(1, count)
 			continue
 		}
 		st.Total[n-1] += len(hyp) - n + 1
+		st.NLTKTotal[n-1] += len(hyp) - n + 1
 		refCounts := ngramCounts(ref, n)
 		hypCounts := ngramCounts(hyp, n)
 		for g, c := range hypCounts {
@@ -132,8 +135,9 @@ func FromStats(st Stats) Score {
 	return s
 }
 
-// NLTK computes corpus BLEU-4 (0-100) with NLTK's corpus_bleu semantics on 13a-tokenised text:
-// uniform weights, no smoothing, one reference per hypothesis, brevity penalty 0 for an empty
+// NLTK computes corpus BLEU-4 (0-100) with NLTK 3.8's corpus_bleu semantics on 13a-tokenised
+// text: uniform weights, no smoothing, one reference per hypothesis, each sentence's n-gram
+// denominator at least 1 (so hypotheses shorter than n count), brevity penalty 0 for an empty
 // corpus. When no unigram matches it returns 0; when a higher order has no match NLTK substitutes
 // sys.float_info.min for that precision, which gives a positive figure below 1e-70 (returned as
 // NLTK computes it, effectively 0).
@@ -161,7 +165,7 @@ func NLTKFromStats(st Stats) float64 {
 	for n := 0; n < MaxOrder; n++ {
 		p := floatInfoMin
 		if st.Correct[n] != 0 {
-			p = float64(st.Correct[n]) / float64(st.Total[n])
+			p = float64(st.Correct[n]) / float64(st.NLTKTotal[n])
 		}
 		sum += 0.25 * math.Log(p)
 	}
