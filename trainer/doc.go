@@ -1,0 +1,12 @@
+// Package trainer trains and measures one encoder–decoder Transformer configuration for
+// translation: a pre-LayerNorm model built as gorgonia graphs (one cached graph per padded batch
+// shape, all bound to the same weight tensors), a hand-written Adam with warm-up schedules,
+// gradient clipping and an ‖θ‖₂ ball projection, seeded dropout, and a plain-Go inference path
+// (KV cache, greedy and beam search) used for BLEU, accuracy and latency.
+//
+// The parameters are exactly those objective.Estimate counts: separate Q, K, V and output
+// projections with biases (K and V of width kv_heads·d_model/heads), ReLU feed-forward blocks with
+// biases, LayerNorm weight and bias per sub-layer plus a final LayerNorm per side, source and
+// target token embeddings, learned position tables (one per side) when positions are learned,
+// and an output projection with bias whose weight is the target embedding when tied.
+package trainer

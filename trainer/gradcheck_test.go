@@ -1,0 +1,139 @@
+package trainer
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// randDense returns a float64 tensor of shape with N(0, std) entries.
+func randDense(rng *rand.Rand, std float64, shape ...int) *tensor.Dense {
+	n := 1
+	for _, s := range shape {
+		n *= s
+	}
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = rng.NormFloat64() * std
+	}
+	return denseOf(tensor.Float64, shape, v)
+}
+
+// gradCheck compares gorgonia's symbolic gradient of Σ out⊙R with central finite differences for
+// every element of every input (float64).
+func gradCheck(t *testing.T, inputs []*tensor.Dense, build func(b *builder, in []*G.Node) *G.Node) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(7, 7))
+	g := G.NewGraph()
+	b := &builder{g: g, dt: tensor.Float64}
+	var nodes []*G.Node
+	for i, x := range inputs {
+		nodes = append(nodes, b.input(string(rune('a'+i)), x))
+	}
+	out := build(b, nodes)
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	r := randDense(rng, 1, out.Shape()...)
+	loss := b.sumAll(b.hprod(out, b.input("r", r)))
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	grads, err := G.Grad(loss, nodes...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g)
+	defer vm.Close()
+	eval := func() float64 {
+		defer vm.Reset()
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		return loss.Value().Data().(float64)
+	}
+	eval()
+	analytic := make([][]float64, len(inputs))
+	for i := range inputs {
+		analytic[i] = append([]float64(nil), grads[i].Value().Data().([]float64)...)
+	}
+	const h = 1e-6
+	for i, x := range inputs {
+		xs := x.Data().([]float64)
+		for j := range xs {
+			orig := xs[j]
+			xs[j] = orig + h
+			up := eval()
+			xs[j] = orig - h
+			down := eval()
+			xs[j] = orig
+			num := (up - down) / (2 * h)
+			a := analytic[i][j]
+			if math.Abs(num-a) > 1e-5*math.Max(1, math.Abs(num)) {
+				t.Fatalf("input %d element %d: analytic %.9g, numeric %.9g", i, j, a, num)
+			}
+		}
+	}
+}
+
+func TestGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	gqa := dims{D: 8, H: 4, KVH: 2, HD: 2, FF: 6}
+	mqa := dims{D: 8, H: 4, KVH: 1, HD: 2, FF: 6}
+	// Mask: batch 2, kv heads 2, group 2, Tq 3, Tk 4; second sentence has 2 valid keys.
+	mask := func(d dims, B, Tq, Tk int) *tensor.Dense {
+		grp := d.H / d.KVH
+		m := make([]float64, B*d.KVH*grp*Tq*Tk)
+		for bi := 0; bi < B; bi++ {
+			for r := 0; r < d.KVH*grp*Tq; r++ {
+				for k := 0; k < Tk; k++ {
+					if bi == 1 && k >= 2 {
+						m[(bi*d.KVH*grp*Tq+r)*Tk+k] = maskNeg
+					}
+				}
+			}
+		}
+		return denseOf(tensor.Float64, []int{B * d.KVH, grp * Tq, Tk}, m)
+	}
+	attnInputs := func(d dims) []*tensor.Dense {
+		kv := d.KVH * d.HD
+		return []*tensor.Dense{
+			randDense(rng, 1, 2*3, d.D), randDense(rng, 1, 2*4, d.D),
+			randDense(rng, 0.5, d.D, d.D), randDense(rng, 0.5, 1, d.D),
+			randDense(rng, 0.5, d.D, kv), randDense(rng, 0.5, 1, kv),
+			randDense(rng, 0.5, d.D, kv), randDense(rng, 0.5, 1, kv),
+			randDense(rng, 0.5, d.D, d.D), randDense(rng, 0.5, 1, d.D),
+		}
+	}
+	attn := func(d dims) func(b *builder, in []*G.Node) *G.Node {
+		m := mask(d, 2, 3, 4)
+		return func(b *builder, in []*G.Node) *G.Node {
+			w := attnW{in[2], in[3], in[4], in[5], in[6], in[7], in[8], in[9]}
+			return b.attention(d, w, in[0], in[1], b.input("mask", m), nil, 2, 3, 4)
+		}
+	}
+	cases := []struct {
+		name   string
+		inputs []*tensor.Dense
+		build  func(b *builder, in []*G.Node) *G.Node
+	}{
+		{"layernorm", []*tensor.Dense{randDense(rng, 2, 5, 7), randDense(rng, 1, 1, 7), randDense(rng, 1, 1, 7)},
+			func(b *builder, in []*G.Node) *G.Node { return b.layerNorm(in[0], in[1], in[2]) }},
+		{"masked softmax", []*tensor.Dense{randDense(rng, 2, 4, 2, 4)},
+			func(b *builder, in []*G.Node) *G.Node {
+				return b.softmaxLast(b.add(in[0], b.input("mask", mask(gqa, 2, 1, 4))))
+			}},
+		{"log softmax", []*tensor.Dense{randDense(rng, 3, 5, 9)},
+			func(b *builder, in []*G.Node) *G.Node { return b.logSoftmaxRows(in[0]) }},
+		{"ffn", []*tensor.Dense{randDense(rng, 1, 5, 8), randDense(rng, 0.5, 8, 6), randDense(rng, 0.5, 1, 6), randDense(rng, 0.5, 6, 8), randDense(rng, 0.5, 1, 8)},
+			func(b *builder, in []*G.Node) *G.Node { return b.ffn(in[0], in[1], in[2], in[3], in[4]) }},
+		{"attention gqa", attnInputs(gqa), attn(gqa)},
+		{"attention mqa", attnInputs(mqa), attn(mqa)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { gradCheck(t, c.inputs, c.build) })
+	}
+}

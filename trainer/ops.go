@@ -1,0 +1,243 @@
+package trainer
+
+import (
+	"fmt"
+	"math"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// builder composes gorgonia nodes with a sticky error, so graph code reads as straight-line math.
+type builder struct {
+	g   *G.ExprGraph
+	dt  tensor.Dtype
+	err error
+}
+
+func (b *builder) ok(n *G.Node, err error, what string) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	if err != nil {
+		b.err = fmt.Errorf("trainer: graph %s: %w", what, err)
+		return nil
+	}
+	return n
+}
+
+// input creates a leaf node bound to t (weights or per-step inputs refilled in place).
+func (b *builder) input(name string, t *tensor.Dense) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	return G.NewTensor(b.g, b.dt, t.Dims(), G.WithShape(t.Shape()...), G.WithValue(t), G.WithName(name))
+}
+
+func (b *builder) scalar(v float64) *G.Node {
+	if b.dt == tensor.Float32 {
+		return G.NewConstant(float32(v))
+	}
+	return G.NewConstant(v)
+}
+
+func (b *builder) mul(x, y *G.Node) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n, err := G.Mul(x, y)
+	return b.ok(n, err, "mul")
+}
+
+func (b *builder) add(x, y *G.Node) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n, err := G.Add(x, y)
+	return b.ok(n, err, "add")
+}
+
+func (b *builder) sub(x, y *G.Node) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n, err := G.Sub(x, y)
+	return b.ok(n, err, "sub")
+}
+
+func (b *builder) hprod(x, y *G.Node) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n, err := G.HadamardProd(x, y)
+	return b.ok(n, err, "hadamard")
+}
+
+func (b *builder) scale(x *G.Node, s float64) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n, err := G.Mul(x, b.scalar(s))
+	return b.ok(n, err, "scale")
+}
+
+func (b *builder) reshape(x *G.Node, shape ...int) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n, err := G.Reshape(x, tensor.Shape(shape))
+	return b.ok(n, err, fmt.Sprintf("reshape %v->%v", x.Shape(), shape))
+}
+
+func (b *builder) transpose(x *G.Node, axes ...int) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n, err := G.Transpose(x, axes...)
+	return b.ok(n, err, "transpose")
+}
+
+func (b *builder) bmm(x, y *G.Node, transA, transB bool) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n, err := G.BatchedMatMul(x, y, transA, transB)
+	return b.ok(n, err, "batched matmul")
+}
+
+func (b *builder) sum(x *G.Node, axis int) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n, err := G.Sum(x, axis)
+	return b.ok(n, err, "sum")
+}
+
+func (b *builder) sumAll(x *G.Node) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n, err := G.Sum(x)
+	return b.ok(n, err, "sum")
+}
+
+func (b *builder) max(x *G.Node, axis int) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n, err := G.Max(x, axis)
+	return b.ok(n, err, "max")
+}
+
+func (b *builder) unary(f func(*G.Node) (*G.Node, error), x *G.Node, what string) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n, err := f(x)
+	return b.ok(n, err, what)
+}
+
+// bcast applies a broadcasting binary op where y has size 1 along axis (the last axis of x's rank).
+func (b *builder) bcast(op func(a, c *G.Node, l, r []byte) (*G.Node, error), x, y *G.Node, axis byte, what string) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n, err := op(x, y, nil, []byte{axis})
+	return b.ok(n, err, what)
+}
+
+// linear is x·W + b for x (N, in), W (in, out), b (1, out).
+func (b *builder) linear(x, w, bias *G.Node) *G.Node {
+	return b.bcast(G.BroadcastAdd, b.mul(x, w), bias, 0, "bias")
+}
+
+// rowStat reduces x (N, D) along its rows and returns (N, 1).
+func (b *builder) rowSum(x *G.Node) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n := x.Shape()[0]
+	return b.reshape(b.sum(x, 1), n, 1)
+}
+
+// layerNorm normalises each row of x (N, D) and applies gain g and bias (1, D); eps = 1e-5.
+func (b *builder) layerNorm(x, g, bias *G.Node) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	d := float64(x.Shape()[1])
+	mean := b.scale(b.rowSum(x), 1/d)
+	c := b.bcast(G.BroadcastSub, x, mean, 1, "ln center")
+	v := b.scale(b.rowSum(b.unary(G.Square, c, "square")), 1/d)
+	v = b.add(v, b.scalar(1e-5))
+	// InverseSqrt has a wrong gradient in gorgonia v0.9.18: compose Inverse(Sqrt(v)).
+	inv := b.unary(G.Inverse, b.unary(G.Sqrt, v, "sqrt"), "inverse")
+	nrm := b.bcast(G.BroadcastHadamardProd, c, inv, 1, "ln scale")
+	if b.err != nil {
+		return nil
+	}
+	out, err := G.BroadcastHadamardProd(nrm, g, nil, []byte{0})
+	out = b.ok(out, err, "ln gain")
+	return b.bcast(G.BroadcastAdd, out, bias, 0, "ln bias")
+}
+
+// softmaxLast is a max-subtracted softmax over the last axis of a 3-D x.
+func (b *builder) softmaxLast(x *G.Node) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	s := x.Shape()
+	m := b.reshape(b.max(x, 2), s[0], s[1], 1)
+	e := b.unary(G.Exp, b.bcast(G.BroadcastSub, x, m, 2, "softmax shift"), "exp")
+	z := b.reshape(b.sum(e, 2), s[0], s[1], 1)
+	return b.bcast(G.BroadcastHadamardDiv, e, z, 2, "softmax norm")
+}
+
+// logSoftmaxRows is a max-subtracted log-softmax over the rows of a 2-D x.
+func (b *builder) logSoftmaxRows(x *G.Node) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n := x.Shape()[0]
+	m := b.reshape(b.max(x, 1), n, 1)
+	sh := b.bcast(G.BroadcastSub, x, m, 1, "logsoftmax shift")
+	lz := b.unary(G.Log, b.rowSum(b.unary(G.Exp, sh, "exp")), "log")
+	return b.bcast(G.BroadcastSub, sh, lz, 1, "logsoftmax norm")
+}
+
+// attnWeights are the names of one attention block's parameters.
+type attnW struct{ qw, qb, kw, kb, vw, vb, ow, ob *G.Node }
+
+// attention is grouped-query scaled dot-product attention. xq is (B*Tq, D), xkv is (B*Tk, D);
+// mask is (B*KVH, G*Tq, Tk) with 0 for allowed and -1e9 for masked positions; drop (same shape as
+// the weights, 0 or 1/(1-p)) is applied to the attention weights when non-nil.
+func (b *builder) attention(d dims, w attnW, xq, xkv, mask, drop *G.Node, B, Tq, Tk int) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	grp := d.H / d.KVH
+	q := b.linear(xq, w.qw, w.qb)
+	k := b.linear(xkv, w.kw, w.kb)
+	v := b.linear(xkv, w.vw, w.vb)
+	// Query heads h = kv*grp + g: (B, Tq, KVH, G, HD) -> (B, KVH, G, Tq, HD) -> (B*KVH, G*Tq, HD).
+	q = b.reshape(b.transpose(b.reshape(q, B, Tq, d.KVH, grp, d.HD), 0, 2, 3, 1, 4), B*d.KVH, grp*Tq, d.HD)
+	k = b.reshape(b.transpose(b.reshape(k, B, Tk, d.KVH, d.HD), 0, 2, 1, 3), B*d.KVH, Tk, d.HD)
+	v = b.reshape(b.transpose(b.reshape(v, B, Tk, d.KVH, d.HD), 0, 2, 1, 3), B*d.KVH, Tk, d.HD)
+	s := b.scale(b.bmm(q, k, false, true), 1/math.Sqrt(float64(d.HD)))
+	if mask != nil {
+		s = b.add(s, mask)
+	}
+	p := b.softmaxLast(s)
+	if drop != nil {
+		p = b.hprod(p, drop)
+	}
+	c := b.bmm(p, v, false, false) // (B*KVH, G*Tq, HD)
+	c = b.reshape(b.transpose(b.reshape(c, B, d.KVH, grp, Tq, d.HD), 0, 3, 1, 2, 4), B*Tq, d.D)
+	return b.linear(c, w.ow, w.ob)
+}
+
+// ffn is relu(x·W1+b1)·W2+b2.
+func (b *builder) ffn(x, w1, b1, w2, b2 *G.Node) *G.Node {
+	h := b.unary(G.Rectify, b.linear(x, w1, b1), "relu")
+	return b.linear(h, w2, b2)
+}
