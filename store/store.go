@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/c-bata/goptuna"
@@ -126,29 +128,32 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.ReadOnly {
 		return s, s.openReadOnly(timeout)
 	}
-	info, statErr := os.Stat(path)
-	if statErr == nil && info.Size() > 0 {
-		// Validate with a read-only open first, so a foreign or newer file is never written to.
-		db, err := openBolt(path, true, timeout, false)
-		if err != nil {
-			return nil, fmt.Errorf("store: open %s: %w", path, err)
+	if fi, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if err := create(path); err != nil {
+			return nil, fmt.Errorf("store: create %s: %w", path, err)
 		}
-		verr := checkSchema(db)
-		cerr := db.Close()
-		if verr != nil {
-			return nil, fmt.Errorf("store: open %s: %w", path, verr)
-		}
-		if cerr != nil {
-			return nil, fmt.Errorf("store: open %s: %w", path, cerr)
-		}
-	} else if statErr != nil && !errors.Is(statErr, os.ErrNotExist) {
-		return nil, fmt.Errorf("store: open %s: %w", path, statErr)
+	} else if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	} else if err := checkFileInfo(fi); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	// Validate with a read-only open first, so a foreign or newer file is never written to.
+	vdb, err := openBolt(path, true, timeout, false)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	verr := checkSchema(vdb)
+	if cerr := vdb.Close(); verr == nil {
+		verr = cerr
+	}
+	if verr != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, verr)
 	}
 	db, err := openBolt(path, false, timeout, opts.NoSync)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	if err := initSchema(db); err != nil {
+	if err := checkSchema(db); err != nil { // the file may have been replaced between the two opens
 		_ = db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -169,7 +174,11 @@ func Open(path string, opts Options) (*Store, error) {
 
 // openReadOnly opens the main file, or the writer's snapshot when a writer holds the main file.
 func (s *Store) openReadOnly(timeout time.Duration) error {
-	if _, err := os.Stat(s.path); err != nil {
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", s.path, err)
+	}
+	if err := checkFileInfo(fi); err != nil {
 		return fmt.Errorf("store: open %s: %w", s.path, err)
 	}
 	probe := min(readProbe, timeout)
@@ -201,6 +210,18 @@ func (s *Store) openReadOnly(timeout time.Duration) error {
 		return fmt.Errorf("store: open %s: %w", s.path, verr)
 	}
 	s.db = db
+	return nil
+}
+
+// checkFileInfo refuses what cannot be a store before bbolt sees it: directories and empty files
+// (bbolt would silently initialise an empty file, and we never write to a file we did not create).
+func checkFileInfo(fi os.FileInfo) error {
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%w: not a regular file (%v)", ErrNotStore, fi.Mode().Type())
+	}
+	if fi.Size() == 0 {
+		return fmt.Errorf("%w: empty file", ErrNotStore)
+	}
 	return nil
 }
 
@@ -238,7 +259,23 @@ func holderInfo(path string) string {
 			fields[k] = v
 		}
 	}
-	return fmt.Sprintf("pid %s on host %s since %s, from %s", fields["pid"], fields["host"], fields["started"], LockInfoPath(path))
+	desc := fmt.Sprintf("pid %s on host %s since %s, from %s", fields["pid"], fields["host"], fields["started"], LockInfoPath(path))
+	if host, _ := os.Hostname(); host == fields["host"] {
+		if pid, err := strconv.Atoi(fields["pid"]); err == nil && !processAlive(pid) {
+			desc = fmt.Sprintf("last writer pid %s has exited, so a reader (such as a report) or another program holds it; %s", fields["pid"], LockInfoPath(path))
+		}
+	}
+	return desc
+}
+
+// processAlive reports whether a process with this pid exists on this host.
+func processAlive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // writeLockInfo records this process as the writer of the store at path.
@@ -281,18 +318,17 @@ func checkSchema(db *bolt.DB) error {
 	})
 }
 
-// initSchema creates the buckets of an empty file; a non-empty file must already be valid.
-func initSchema(db *bolt.DB) error {
-	empty := true
-	if err := db.View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
-	}); err != nil {
+// create makes a new, fully initialised store at path atomically: it is built in a temporary file and
+// hard-linked into place, so a crash never leaves a half-initialised store and an existing file is never replaced.
+func create(path string) error {
+	tmp := fmt.Sprintf("%s.init-%d", path, os.Getpid())
+	_ = os.Remove(tmp)
+	defer os.Remove(tmp)
+	db, err := bolt.Open(tmp, 0o644, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType})
+	if err != nil {
 		return err
 	}
-	if !empty {
-		return checkSchema(db)
-	}
-	return db.Update(func(tx *bolt.Tx) error {
+	err = db.Update(func(tx *bolt.Tx) error {
 		meta, err := tx.CreateBucket(bMeta)
 		if err != nil {
 			return err
@@ -310,6 +346,29 @@ func initSchema(db *bolt.DB) error {
 		}
 		return nil
 	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Link(tmp, path); err != nil && !errors.Is(err, os.ErrExist) {
+		return err // ErrExist: another process created it first; we open theirs
+	}
+	return syncDir(path)
+}
+
+// syncDir fsyncs the directory holding path so a new directory entry is durable.
+func syncDir(path string) error {
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	serr := d.Sync()
+	if cerr := d.Close(); serr == nil {
+		serr = cerr
+	}
+	return serr
 }
 
 // Path returns the file the store was opened on.

@@ -1,0 +1,328 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/c-bata/goptuna"
+)
+
+// TestSetTrialStateCompareAndSet checks every state change: only real transitions out of unfinished states succeed.
+func TestSetTrialStateCompareAndSet(t *testing.T) {
+	const (
+		R = goptuna.TrialStateRunning
+		C = goptuna.TrialStateComplete
+		P = goptuna.TrialStatePruned
+		F = goptuna.TrialStateFail
+		W = goptuna.TrialStateWaiting
+	)
+	cases := []struct {
+		from, to goptuna.TrialState
+		ok       bool
+	}{
+		{R, R, false}, {R, W, false}, {R, C, true}, {R, P, true}, {R, F, true},
+		{W, W, false}, {W, R, true}, {W, C, true}, {W, F, true},
+		{C, R, false}, {C, F, false}, {C, C, false}, {P, R, false}, {F, W, false}, {F, C, false},
+	}
+	s, _ := openTemp(t, Options{NoSync: true, NoSnapshot: true})
+	study, err := s.CreateNewStudy("cas")
+	must(t, err)
+	for _, tc := range cases {
+		t.Run(tc.from.String()+"->"+tc.to.String(), func(t *testing.T) {
+			id, err := s.CloneTrial(study, goptuna.FrozenTrial{State: tc.from, DatetimeStart: time.Now(), DatetimeComplete: completeIf(tc.from)})
+			must(t, err)
+			before, err := s.GetTrial(id)
+			must(t, err)
+			err = s.SetTrialState(id, tc.to)
+			if tc.ok != (err == nil) {
+				t.Fatalf("SetTrialState: err = %v, want ok=%v", err, tc.ok)
+			}
+			after, gerr := s.GetTrial(id)
+			must(t, gerr)
+			if !tc.ok {
+				if err != goptuna.ErrTrialCannotBeUpdated { // goptuna compares with ==, so it must not be wrapped
+					t.Fatalf("err = %#v, want the bare goptuna.ErrTrialCannotBeUpdated", err)
+				}
+				if !reflect.DeepEqual(normTrial(before), normTrial(after)) || !before.DatetimeStart.Equal(after.DatetimeStart) {
+					t.Fatalf("refused change modified the trial: %+v -> %+v", before, after)
+				}
+				return
+			}
+			if after.State != tc.to {
+				t.Fatalf("state = %v, want %v", after.State, tc.to)
+			}
+			if tc.to.IsFinished() == after.DatetimeComplete.IsZero() {
+				t.Fatalf("DatetimeComplete = %v for state %v", after.DatetimeComplete, tc.to)
+			}
+		})
+	}
+}
+
+// completeIf returns a completion time for finished states.
+func completeIf(st goptuna.TrialState) time.Time {
+	if st.IsFinished() {
+		return time.Now()
+	}
+	return time.Time{}
+}
+
+// TestReturnedValuesAreDeepCopies mutates everything a read returns and checks the store is unchanged.
+func TestReturnedValuesAreDeepCopies(t *testing.T) {
+	s, _ := openTemp(t, Options{NoSync: true, NoSnapshot: true})
+	study, err := s.CreateNewStudy("copies")
+	must(t, err)
+	id, err := s.CreateNewTrial(study)
+	must(t, err)
+	must(t, s.SetTrialParam(id, "pos", 1, goptuna.CategoricalDistribution{Choices: []string{"rope", "alibi"}}))
+	must(t, s.SetTrialIntermediateValue(id, 0, 1.5))
+	must(t, s.SetTrialUserAttr(id, "u", "1"))
+	must(t, s.SetTrialSystemAttr(id, "s", "1"))
+	must(t, s.SetStudyUserAttr(study, "su", "1"))
+	want, err := s.GetTrial(id)
+	must(t, err)
+
+	mutate := func(ft goptuna.FrozenTrial) {
+		ft.Params["pos"] = "x"
+		ft.InternalParams["pos"] = 9
+		ft.Distributions["pos"].(goptuna.CategoricalDistribution).Choices[0] = "mutated"
+		ft.IntermediateValues[0] = 99
+		ft.UserAttrs["u"] = "x"
+		ft.SystemAttrs["s"] = "x"
+	}
+	ft, _ := s.GetTrial(id)
+	mutate(ft)
+	all, _ := s.GetAllTrials(study)
+	mutate(all[0])
+	p, _ := s.GetTrialParams(id)
+	p["pos"] = "x"
+	ua, _ := s.GetTrialUserAttrs(id)
+	ua["u"] = "x"
+	sa, _ := s.GetTrialSystemAttrs(id)
+	sa["s"] = "x"
+	sua, _ := s.GetStudyUserAttrs(study)
+	sua["su"] = "x"
+
+	got, err := s.GetTrial(id)
+	must(t, err)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("trial changed through a returned value:\n got  %+v\n want %+v", got, want)
+	}
+	if sua2, _ := s.GetStudyUserAttrs(study); sua2["su"] != "1" {
+		t.Fatalf("study attrs changed through a returned map: %v", sua2)
+	}
+}
+
+// TestExactRoundTripAcrossReopen stores awkward floats, times and strings, reopens the file and compares bits.
+func TestExactRoundTripAcrossReopen(t *testing.T) {
+	floats := []float64{0, math.Copysign(0, -1), math.NaN(), math.Float64frombits(0x7ff0000000000abc), math.Inf(1), math.Inf(-1),
+		math.MaxFloat64, math.SmallestNonzeroFloat64, 1.0 / 3, -2.5e-300}
+	s, path := openTemp(t, Options{NoSnapshot: true})
+	study, err := s.CreateNewStudy("bits")
+	must(t, err)
+	zone := time.FixedZone("X", 5*3600+30*60)
+	start := time.Date(2026, 11, 29, 1, 2, 3, 456789123, zone)
+	var ids []int
+	for i, f := range floats {
+		id, err := s.CloneTrial(study, goptuna.FrozenTrial{
+			State: goptuna.TrialStateRunning, DatetimeStart: start,
+			IntermediateValues: map[int]float64{-1: f, 7: -f},
+			UserAttrs:          map[string]string{"k\x00ey": "välue\n", "": ""},
+		})
+		must(t, err)
+		must(t, s.SetTrialValue(id, f))
+		must(t, s.SetTrialParam(id, "u", 0.125*float64(i), goptuna.UniformDistribution{Low: -1, High: 2}))
+		ids = append(ids, id)
+	}
+	must(t, s.Close())
+	r, err := Open(path, Options{ReadOnly: true})
+	must(t, err)
+	defer r.Close()
+	for i, id := range ids {
+		ft, err := r.GetTrial(id)
+		must(t, err)
+		f := floats[i]
+		if math.Float64bits(ft.Value) != math.Float64bits(f) {
+			t.Errorf("value %d: bits %x, want %x", i, math.Float64bits(ft.Value), math.Float64bits(f))
+		}
+		if math.Float64bits(ft.IntermediateValues[-1]) != math.Float64bits(f) || math.Float64bits(ft.IntermediateValues[7]) != math.Float64bits(-f) {
+			t.Errorf("intermediate %d: %v", i, ft.IntermediateValues)
+		}
+		_, gotOff := ft.DatetimeStart.Zone()
+		_, wantOff := start.Zone()
+		if !ft.DatetimeStart.Equal(start) || gotOff != wantOff { // the instant and UTC offset are kept, not the zone's name
+			t.Errorf("start %d: %v, want %v", i, ft.DatetimeStart, start)
+		}
+		if ft.UserAttrs["k\x00ey"] != "välue\n" || len(ft.UserAttrs) != 2 {
+			t.Errorf("user attrs %d: %q", i, ft.UserAttrs)
+		}
+		if ft.Params["u"] != 0.125*float64(i) {
+			t.Errorf("param %d: %v", i, ft.Params["u"])
+		}
+	}
+	if _, err := r.CreateNewTrial(study); !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("write on a read-only store: err = %v, want ErrReadOnly", err)
+	}
+}
+
+// TestStudies checks several studies in one file: names, isolation of numbers, lookups and deletion.
+func TestStudies(t *testing.T) {
+	s, _ := openTemp(t, Options{NoSync: true, NoSnapshot: true})
+	a, err := s.CreateNewStudy("a")
+	must(t, err)
+	b, err := s.CreateNewStudy("b")
+	must(t, err)
+	if _, err := s.CreateNewStudy("a"); !errors.Is(err, ErrStudyExists) {
+		t.Fatalf("duplicate name: err = %v, want ErrStudyExists", err)
+	}
+	anon, err := s.CreateNewStudy("")
+	must(t, err)
+	if name, _ := s.GetStudyNameFromID(anon); !strings.HasPrefix(name, goptuna.DefaultStudyNamePrefix) || len(name) < 20 {
+		t.Fatalf("generated name %q", name)
+	}
+	if _, err := s.GetStudyIDFromName("zzz"); !errors.Is(err, ErrStudyNotFound) {
+		t.Fatalf("unknown name: err = %v", err)
+	}
+	a0, _ := s.CreateNewTrial(a)
+	b0, _ := s.CreateNewTrial(b)
+	a1, _ := s.CreateNewTrial(a)
+	for _, c := range []struct{ id, study, number int }{{a0, a, 0}, {b0, b, 0}, {a1, a, 1}} {
+		st, err := s.GetStudyIDFromTrialID(c.id)
+		must(t, err)
+		n, err := s.GetTrialNumberFromID(c.id)
+		must(t, err)
+		if st != c.study || n != c.number {
+			t.Errorf("trial %d: study %d number %d, want %d %d", c.id, st, n, c.study, c.number)
+		}
+	}
+	must(t, s.DeleteStudy(a))
+	if _, err := s.GetTrial(a0); !errors.Is(err, goptuna.ErrInvalidTrialID) {
+		t.Fatalf("trial of deleted study: err = %v", err)
+	}
+	if _, err := s.GetStudyIDFromName("a"); !errors.Is(err, ErrStudyNotFound) {
+		t.Fatalf("deleted study name: err = %v", err)
+	}
+	if _, err := s.GetAllTrials(a); !errors.Is(err, goptuna.ErrInvalidStudyID) {
+		t.Fatalf("deleted study trials: err = %v", err)
+	}
+	a2, err := s.CreateNewStudy("a") // the name is free again; IDs are never reused
+	must(t, err)
+	if a2 == a {
+		t.Fatalf("study ID %d reused", a2)
+	}
+	sums, err := s.GetAllStudySummaries()
+	must(t, err)
+	if len(sums) != 3 || sums[0].ID != b || sums[2].ID != a2 {
+		t.Fatalf("summaries: %+v", sums)
+	}
+	if err := s.SetStudyDirection(b, "sideways"); err == nil {
+		t.Fatal("unknown direction accepted")
+	}
+}
+
+// TestBestTrialIgnoresNaN checks that a NaN value never becomes the best, in either direction.
+func TestBestTrialIgnoresNaN(t *testing.T) {
+	for _, dir := range []goptuna.StudyDirection{goptuna.StudyDirectionMinimize, goptuna.StudyDirectionMaximize} {
+		t.Run(string(dir), func(t *testing.T) {
+			s, _ := openTemp(t, Options{NoSync: true, NoSnapshot: true})
+			study, _ := s.CreateNewStudy("nan")
+			must(t, s.SetStudyDirection(study, dir))
+			for _, v := range []float64{math.NaN(), 2, math.NaN(), 1, 3} {
+				id, _ := s.CreateNewTrial(study)
+				must(t, s.SetTrialValue(id, v))
+				must(t, s.SetTrialState(id, goptuna.TrialStateComplete))
+			}
+			b, err := s.GetBestTrial(study)
+			must(t, err)
+			want := map[goptuna.StudyDirection]float64{goptuna.StudyDirectionMinimize: 1, goptuna.StudyDirectionMaximize: 3}[dir]
+			if b.Value != want {
+				t.Fatalf("best value %v, want %v", b.Value, want)
+			}
+		})
+	}
+}
+
+// TestHeartbeatAndRecovery drives heartbeats with a controlled clock through staleness, recovery and requeue.
+func TestHeartbeatAndRecovery(t *testing.T) {
+	clk := &fixedClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	s, _ := openTemp(t, Options{NoSync: true, NoSnapshot: true, Clock: clk.now})
+	study, _ := s.CreateNewStudy("hb")
+	alive, _ := s.CreateNewTrial(study)
+	dead, _ := s.CreateNewTrial(study)
+	must(t, s.SetTrialParam(dead, "heads", 2, goptuna.CategoricalDistribution{Choices: []string{"1", "2", "4", "8"}}))
+	must(t, s.SetTrialParam(dead, "lr", 1e-3, goptuna.LogUniformDistribution{Low: 1e-5, High: 1e-1}))
+	done, _ := s.CreateNewTrial(study)
+	must(t, s.SetTrialState(done, goptuna.TrialStateComplete))
+
+	clk.t = clk.t.Add(90 * time.Second)
+	must(t, s.Heartbeat(alive))
+	if err := s.Heartbeat(done); err != goptuna.ErrTrialCannotBeUpdated {
+		t.Fatalf("heartbeat of a finished trial: %v", err)
+	}
+	clk.t = clk.t.Add(30 * time.Second)
+
+	stale, err := s.StaleTrials(study, time.Minute)
+	must(t, err)
+	if len(stale) != 1 || stale[0].ID != dead || !stale[0].Heartbeat.Equal(clk.t.Add(-120*time.Second)) {
+		t.Fatalf("StaleTrials = %+v, want only trial %d", stale, dead)
+	}
+	running, _ := s.RunningTrials(study)
+	if len(running) != 2 {
+		t.Fatalf("RunningTrials = %d, want 2", len(running))
+	}
+
+	failed, requeued, err := s.RecoverStaleAndRequeue(study, time.Minute)
+	must(t, err)
+	if len(failed) != 1 || failed[0].ID != dead || failed[0].State != goptuna.TrialStateFail ||
+		failed[0].SystemAttrs[AttrFailReason] != ReasonStale || len(requeued) != 1 {
+		t.Fatalf("recovered %+v, requeued %v", failed, requeued)
+	}
+	if again, _ := s.RecoverStale(study, time.Minute); len(again) != 0 {
+		t.Fatalf("second recovery found %d trials", len(again))
+	}
+	rec, _ := s.RecoveredTrials(study)
+	if len(rec) != 1 || rec[0].ID != dead {
+		t.Fatalf("RecoveredTrials = %+v", rec)
+	}
+	w, err := s.GetTrial(requeued[0])
+	must(t, err)
+	var fixed map[string]float64
+	must(t, json.Unmarshal([]byte(w.SystemAttrs[AttrFixedParams]), &fixed))
+	if w.State != goptuna.TrialStateWaiting || w.SystemAttrs[AttrRequeuedFrom] != "1" || !reflect.DeepEqual(fixed, map[string]float64{"heads": 2, "lr": 1e-3}) {
+		t.Fatalf("requeued trial %+v", w)
+	}
+
+	// goptuna's own loop takes the requeued trial and its suggest calls return the fixed values.
+	studyObj, err := goptuna.LoadStudy("hb", goptuna.StudyOptionStorage(s), goptuna.StudyOptionLogger(nil))
+	must(t, err)
+	must(t, studyObj.Optimize(func(tr goptuna.Trial) (float64, error) {
+		h, err := tr.SuggestCategorical("heads", []string{"1", "2", "4", "8"})
+		if err != nil {
+			return 0, err
+		}
+		lr, err := tr.SuggestLogFloat("lr", 1e-5, 1e-1)
+		if h != "4" || lr != 1e-3 {
+			t.Errorf("requeued trial sampled heads=%s lr=%v", h, lr)
+		}
+		return lr, err
+	}, 1))
+	if w, _ := s.GetTrial(requeued[0]); w.State != goptuna.TrialStateComplete {
+		t.Fatalf("requeued trial state %v", w.State)
+	}
+
+	// Requeue does the same for a trial the caller picks.
+	id, err := s.Requeue(study, failed[0])
+	must(t, err)
+	got, ok, err := s.PopWaitingTrial(study)
+	must(t, err)
+	if !ok || got != id {
+		t.Fatalf("PopWaitingTrial = %d %v, want %d", got, ok, id)
+	}
+	if _, ok, _ := s.PopWaitingTrial(study); ok {
+		t.Fatal("PopWaitingTrial took a trial twice")
+	}
+}
