@@ -64,7 +64,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	// Flag parse errors are usage errors (exit 2).
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return inputErr(err) })
 	root.AddCommand(
-	// Each command lives in its own file: estimate.go, train.go, run.go, report.go, ...
+		// Each command lives in its own file: estimate.go, train.go, run.go, report.go, ...
+		newEstimateCmd(stdout, stderr),
 	)
 	return root
 }

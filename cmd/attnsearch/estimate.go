@@ -1,0 +1,238 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/spf13/cobra"
+
+	"github.com/attnsearch/attnsearch/objective"
+	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/trainer/data"
+)
+
+// estimateReport is the JSON object `attnsearch estimate --format json` prints.
+type estimateReport struct {
+	Space                  string   `json:"space"`                                // space file
+	Config                 string   `json:"config"`                               // the full point, as --set reads it
+	InSpace                bool     `json:"in_space"`                             // every --set value lies in the declared space
+	Outside                []string `json:"outside"`                              // --set values outside the declared space
+	SrcVocab               int      `json:"src_vocab"`                            // source vocabulary used
+	TgtVocab               int      `json:"tgt_vocab"`                            // target vocabulary used
+	VocabSource            string   `json:"vocab_source"`                         // where the vocabulary sizes come from
+	Positions              string   `json:"positions"`                            // sinusoidal | learned
+	MaxPositions           int      `json:"max_positions"`                        // learned position rows per side (upper bound)
+	TieEmbeddings          bool     `json:"tie_embeddings"`                       // output projection tied to the target embedding
+	SrcLen                 int      `json:"src_len"`                              // source length of the FLOPs figure
+	TgtLen                 int      `json:"tgt_len"`                              // target length of the FLOPs figure
+	ParamsCore             int64    `json:"params_core"`                          // encoder + decoder stacks
+	ParamsEmbed            int64    `json:"params_embed"`                         // embeddings, positions, output projection
+	Params                 int64    `json:"params"`                               // total ‖θ‖₀
+	FlopsPerToken          float64  `json:"flops_per_token"`                      // forward multiply-adds per target token
+	KVCacheBytesPerToken   int64    `json:"kv_cache_bytes_per_token"`             // decoder self-attention K/V bytes per generated token
+	CrossKVCacheBytesPerSr int64    `json:"cross_kv_cache_bytes_per_src_token"`   // cross-attention K/V bytes per source token
+	Feasible               bool     `json:"feasible"`                             // meets every analytic budget
+	Violations             []string `json:"violations"`                           // broken analytic budgets
+	CheckedAfterTraining   []string `json:"checked_after_training"`               // budgets only measurable after training
+	Objective              string   `json:"objective"`                            // metric vs cost
+	ObjectiveCost          float64  `json:"objective_cost,omitempty"`             // the objective's cost E (analytic costs only)
+	ObjectiveRefCost       float64  `json:"objective_ref_cost"`                   // the budget the cost is measured against
+	ScoreAtZeroQuality     *float64 `json:"score_at_zero_quality,omitempty"`      // Score with P = 0 (analytic costs only)
+	BudgetMaxParams        int64    `json:"budget_max_params,omitempty"`          // budget.max_params
+	BudgetMaxFlops         float64  `json:"budget_max_flops_per_token,omitempty"` // budget.max_flops_per_token
+	BudgetMaxKVCacheBytes  int64    `json:"budget_max_kv_cache_bytes,omitempty"`  // budget.max_kv_cache_bytes
+}
+
+// newEstimateCmd builds `attnsearch estimate SPACE.yaml --set ...`.
+func newEstimateCmd(stdout, stderr io.Writer) *cobra.Command {
+	var (
+		set                string
+		srcVocab, tgtVocab int
+		format             string
+	)
+	cmd := &cobra.Command{
+		Use:   "estimate SPACE.yaml",
+		Short: "Print the cost model's figures and budget feasibility of one point",
+		Long: `Estimate prints the exact cost model's figures (parameters, forward multiply-adds per target
+token, KV-cache bytes per generated token) of one point and its feasibility against the space
+file's budget. The point is the file's fixed values plus --set; a searched parameter left out of
+--set takes the smallest value of its range. A point outside the declared space is still
+estimated and flagged. Vocabulary sizes default to the synthetic task's exact sizes, or to the
+corpus task's max_vocab (an upper bound); --src-vocab and --tgt-vocab override them.`,
+		Example: `  attnsearch estimate spaces/mt.yaml --set d_model=512,heads=8,kv_heads=8,enc_layers=6,dec_layers=6,d_ff=2048
+  attnsearch estimate spaces/tatoeba.yaml --set d_model=64,heads=4,kv_heads=1 --format json`,
+		Args: func(c *cobra.Command, args []string) error {
+			return inputErr(cobra.ExactArgs(1)(c, args))
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			if format != "table" && format != "json" {
+				return inputErr(fmt.Errorf("estimate: --format %q: want table or json", format))
+			}
+			if srcVocab < 0 || tgtVocab < 0 {
+				return inputErr(fmt.Errorf("estimate: --src-vocab and --tgt-vocab must be positive"))
+			}
+			rep, err := estimate(args[0], set, srcVocab, tgtVocab)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rep); err != nil {
+					return fmt.Errorf("estimate: write: %w", err)
+				}
+				return nil
+			}
+			return writeEstimateTable(stdout, rep)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&set, "set", "", "point to estimate: name=value,... (names: d_model, heads, kv_heads, enc_layers, dec_layers, d_ff, ...)")
+	f.IntVar(&srcVocab, "src-vocab", 0, "source vocabulary size, specials included (default: from the task)")
+	f.IntVar(&tgtVocab, "tgt-vocab", 0, "target vocabulary size, specials included (default: from the task)")
+	f.StringVar(&format, "format", "table", "output format: table | json")
+	_ = stderr
+	return cmd
+}
+
+// estimate loads the space, builds the point and computes its report; input problems are usage errors.
+func estimate(path, set string, srcVocab, tgtVocab int) (*estimateReport, error) {
+	spec, err := space.Load(path)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	kv, err := space.ParseSet(set)
+	if err != nil {
+		return nil, inputErr(fmt.Errorf("estimate: %w", err))
+	}
+	cfg, outside, err := spec.Point(kv)
+	if err != nil {
+		return nil, inputErr(fmt.Errorf("estimate: %w", err))
+	}
+	src, tgt, source := defaultVocab(spec)
+	if srcVocab > 0 || tgtVocab > 0 {
+		source = "flags"
+		if srcVocab > 0 {
+			src = srcVocab
+		}
+		if tgtVocab > 0 {
+			tgt = tgtVocab
+		}
+		if srcVocab == 0 || tgtVocab == 0 {
+			source = "flags and " + source
+		}
+	}
+	if src < 5 || tgt < 5 {
+		return nil, inputErr(fmt.Errorf("estimate: vocabulary sizes %d/%d: need at least 5 (4 specials and a word); give --src-vocab and --tgt-vocab", src, tgt))
+	}
+	a := objective.ArchFor(spec, src, tgt)
+	o := spec.Objective
+	c := objective.Estimate(cfg, a, o.SrcLen, o.TgtLen)
+	viol := objective.Check(c, spec.Budget)
+	rep := &estimateReport{
+		Space: path, Config: cfg.SetString(), InSpace: len(outside) == 0, Outside: nonNil(outside),
+		SrcVocab: src, TgtVocab: tgt, VocabSource: source,
+		Positions: a.Positions, MaxPositions: a.MaxPositions, TieEmbeddings: a.TieEmbeddings,
+		SrcLen: o.SrcLen, TgtLen: o.TgtLen,
+		ParamsCore: c.ParamsCore, ParamsEmbed: c.ParamsEmbed, Params: c.Params,
+		FlopsPerToken: c.FlopsPerToken, KVCacheBytesPerToken: c.KVCacheBytesPerToken,
+		CrossKVCacheBytesPerSr: c.CrossKVCacheBytesPerSrcTok,
+		Feasible:               len(viol) == 0, Violations: nonNil(objective.Strings(viol)),
+		CheckedAfterTraining: []string{},
+		Objective:            fmt.Sprintf("%s vs %s (tradeoff %s)", o.Metric, o.Cost, strconv.FormatFloat(o.Tradeoff, 'g', -1, 64)),
+		ObjectiveRefCost:     objective.RefCost(o, spec.Budget),
+		BudgetMaxParams:      spec.Budget.MaxParams, BudgetMaxFlops: spec.Budget.MaxFlopsPerToken,
+		BudgetMaxKVCacheBytes: spec.Budget.MaxKVCacheBytes,
+	}
+	if spec.Budget.MaxLatencyMS > 0 {
+		rep.CheckedAfterTraining = append(rep.CheckedAfterTraining, "max_latency_ms "+strconv.FormatFloat(spec.Budget.MaxLatencyMS, 'g', -1, 64))
+	}
+	if spec.Budget.MaxL2Norm > 0 {
+		rep.CheckedAfterTraining = append(rep.CheckedAfterTraining, "max_l2_norm "+strconv.FormatFloat(spec.Budget.MaxL2Norm, 'g', -1, 64)+" (enforced by projection during training)")
+	}
+	if o.Cost != "latency" {
+		rep.ObjectiveCost = objective.CostOf(o, c, objective.Measured{})
+		s := objective.Score(0, rep.ObjectiveCost, rep.ObjectiveRefCost, o.Tradeoff, viol)
+		rep.ScoreAtZeroQuality = &s
+	}
+	return rep, nil
+}
+
+// defaultVocab returns the vocabulary sizes of the space's task and where they come from.
+func defaultVocab(spec *space.Spec) (src, tgt int, source string) {
+	if spec.Task.Kind == "synthetic" {
+		src, tgt = data.SyntheticVocabSizes(spec.Task.Synthetic)
+		return src, tgt, "synthetic task (exact)"
+	}
+	if spec.Task.MaxVocab > 0 {
+		return spec.Task.MaxVocab, spec.Task.MaxVocab, "task.max_vocab (upper bound: the corpus may yield fewer)"
+	}
+	return 0, 0, "none: task.max_vocab is 0 (no cap)"
+}
+
+// nonNil turns a nil slice into an empty one so that JSON prints [].
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// writeEstimateTable renders the report as a two-column table followed by the verdict.
+func writeEstimateTable(w io.Writer, r *estimateReport) error {
+	t := tablewriter.NewWriter(w)
+	t.Header("figure", "value")
+	i := func(v int64) string { return strconv.FormatInt(v, 10) }
+	rows := [][]string{
+		{"config", r.Config},
+		{"vocab (src/tgt)", fmt.Sprintf("%d / %d  [%s]", r.SrcVocab, r.TgtVocab, r.VocabSource)},
+		{"positions", fmt.Sprintf("%s (max %d), tied embeddings %v", r.Positions, r.MaxPositions, r.TieEmbeddings)},
+		{"params_core", i(r.ParamsCore)},
+		{"params_embed", i(r.ParamsEmbed)},
+		{"params", limit(i(r.Params), r.BudgetMaxParams > 0, i(r.BudgetMaxParams))},
+		{fmt.Sprintf("flops_per_token (MACs, src %d / tgt %d)", r.SrcLen, r.TgtLen),
+			limit(strconv.FormatFloat(r.FlopsPerToken, 'f', 0, 64), r.BudgetMaxFlops > 0, strconv.FormatFloat(r.BudgetMaxFlops, 'g', -1, 64))},
+		{"kv_cache_bytes_per_token", limit(i(r.KVCacheBytesPerToken), r.BudgetMaxKVCacheBytes > 0, i(r.BudgetMaxKVCacheBytes))},
+		{"cross_kv_cache_bytes_per_src_token", i(r.CrossKVCacheBytesPerSr)},
+		{"objective", r.Objective},
+	}
+	if r.ScoreAtZeroQuality != nil {
+		name := "score at P=0 (feasible: score = P + this)"
+		if !r.Feasible {
+			name = "score (infeasible, any P)"
+		}
+		rows = append(rows, []string{name, strconv.FormatFloat(*r.ScoreAtZeroQuality, 'f', 3, 64)})
+	}
+	if err := t.Bulk(rows); err != nil {
+		return fmt.Errorf("estimate: table: %w", err)
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("estimate: table: %w", err)
+	}
+	verdict := "feasible"
+	if !r.Feasible {
+		verdict = "INFEASIBLE"
+	}
+	fmt.Fprintf(w, "verdict: %s\n", verdict)
+	for _, v := range r.Violations {
+		fmt.Fprintf(w, "  violation: %s\n", v)
+	}
+	for _, o := range r.Outside {
+		fmt.Fprintf(w, "  outside the space: %s\n", o)
+	}
+	for _, m := range r.CheckedAfterTraining {
+		fmt.Fprintf(w, "  checked after training: %s\n", m)
+	}
+	return nil
+}
+
+// limit appends " (budget X)" to value when a budget is set.
+func limit(value string, set bool, budget string) string {
+	if !set {
+		return value
+	}
+	return value + "  (budget " + budget + ")"
+}

@@ -1,0 +1,79 @@
+package objective
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/attnsearch/attnsearch/space"
+)
+
+// L2Tolerance is the relative slack allowed on max_l2_norm: the trainer projects θ onto the ball,
+// so a measured norm above the limit by less than this is rounding, not a violation.
+const L2Tolerance = 1e-6
+
+// Violation is one broken budget constraint.
+type Violation struct {
+	Field    string  // budget key: max_params, max_flops_per_token, max_kv_cache_bytes, max_latency_ms, max_l2_norm
+	Value    float64 // the point's figure
+	Limit    float64 // the budget
+	Relative float64 // (Value - Limit) / Limit, > 0
+}
+
+// String renders "params 1234 > max_params 1000 (+23.4%)".
+func (v Violation) String() string {
+	what := map[string]string{
+		"max_params": "params", "max_flops_per_token": "flops_per_token",
+		"max_kv_cache_bytes": "kv_cache_bytes_per_token", "max_latency_ms": "latency_ms", "max_l2_norm": "l2_norm",
+	}[v.Field]
+	return fmt.Sprintf("%s %s > %s %s (+%.1f%%)", what, num(v.Value), v.Field, num(v.Limit), 100*v.Relative)
+}
+
+// num renders a figure compactly: integers in full, other values with 6 significant digits.
+func num(x float64) string {
+	if x == float64(int64(x)) && x < 1e15 && x > -1e15 {
+		return strconv.FormatInt(int64(x), 10)
+	}
+	return strconv.FormatFloat(x, 'g', 6, 64)
+}
+
+// Measured holds the figures known only after training that enter constraints and the score.
+type Measured struct {
+	LatencyMS float64 // median decode latency per sentence
+	L2Norm    float64 // ‖θ‖₂ at the end of training
+}
+
+// violation returns the violation of value against limit, if limit is set and exceeded by more
+// than the relative tolerance tol.
+func violation(field string, value, limit, tol float64) []Violation {
+	if limit <= 0 || value <= limit*(1+tol) {
+		return nil
+	}
+	return []Violation{{Field: field, Value: value, Limit: limit, Relative: (value - limit) / limit}}
+}
+
+// Check returns the analytic constraints of b that c breaks (params, FLOPs, KV cache), nil if
+// feasible; these are known before training.
+func Check(c Cost, b space.Budget) []Violation {
+	var v []Violation
+	v = append(v, violation("max_params", float64(c.Params), float64(b.MaxParams), 0)...)
+	v = append(v, violation("max_flops_per_token", c.FlopsPerToken, b.MaxFlopsPerToken, 0)...)
+	v = append(v, violation("max_kv_cache_bytes", float64(c.KVCacheBytesPerToken), float64(b.MaxKVCacheBytes), 0)...)
+	return v
+}
+
+// CheckMeasured returns the measured constraints of b (latency, L2 norm within L2Tolerance) that m breaks.
+func CheckMeasured(m Measured, b space.Budget) []Violation {
+	var v []Violation
+	v = append(v, violation("max_latency_ms", m.LatencyMS, b.MaxLatencyMS, 0)...)
+	v = append(v, violation("max_l2_norm", m.L2Norm, b.MaxL2Norm, L2Tolerance)...)
+	return v
+}
+
+// Strings renders violations for storage and messages.
+func Strings(vs []Violation) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v.String()
+	}
+	return out
+}
