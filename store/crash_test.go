@@ -1,0 +1,235 @@
+package store
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/c-bata/goptuna"
+)
+
+// envCrashChild names the store file a re-executed test binary writes to until it is killed.
+const envCrashChild = "ATTNSEARCH_STORE_CRASH_CHILD"
+
+// crashValue is the objective value the crash child stores for internal parameter x.
+func crashValue(x float64) float64 { return math.Sin(x*7) / (x + 0.1) }
+
+// TestCrashChild is the child side of TestCrashRecovery; it does nothing unless re-executed by it.
+func TestCrashChild(t *testing.T) {
+	path := os.Getenv(envCrashChild)
+	if path == "" {
+		t.Skip("child process of TestCrashRecovery only")
+	}
+	if err := crashChild(path); err != nil {
+		fmt.Println("error", err)
+		os.Exit(3)
+	}
+}
+
+// crashChild resumes the study like a restarted worker would, then writes trials durably until killed,
+// printing "done <trialID> <value bits>" after each trial's completion has returned.
+func crashChild(path string) error {
+	s, err := Open(path, Options{LockTimeout: 10 * time.Second, SnapshotInterval: 20 * time.Millisecond})
+	if err != nil {
+		return err
+	}
+	study, err := s.GetStudyIDFromName("crash")
+	if err != nil {
+		if study, err = s.CreateNewStudy("crash"); err != nil {
+			return err
+		}
+	}
+	// We hold the exclusive lock, so no other writer is alive: every RUNNING trial is stale (grace 0).
+	if _, _, err := s.RecoverStaleAndRequeue(study, 0); err != nil {
+		return err
+	}
+	fmt.Println("ready")
+	dist := goptuna.UniformDistribution{Low: 0, High: 1}
+	for n := 0; ; n++ {
+		id, ok, err := s.PopWaitingTrial(study)
+		if err != nil {
+			return err
+		}
+		x := float64(n%97) / 97
+		if ok {
+			ft, err := s.GetTrial(id)
+			if err != nil {
+				return err
+			}
+			var fixed map[string]float64
+			if err := json.Unmarshal([]byte(ft.SystemAttrs[AttrFixedParams]), &fixed); err != nil {
+				return err
+			}
+			if v, has := fixed["x"]; has {
+				x = v
+			}
+		} else if id, err = s.CreateNewTrial(study); err != nil {
+			return err
+		}
+		if err := s.SetTrialParam(id, "x", x, dist); err != nil {
+			return err
+		}
+		for step := 0; step < 3; step++ {
+			if err := s.SetTrialIntermediateValue(id, step, x*float64(step)); err != nil {
+				return err
+			}
+			if err := s.Heartbeat(id); err != nil {
+				return err
+			}
+		}
+		v := crashValue(x)
+		if err := s.SetTrialValue(id, v); err != nil {
+			return err
+		}
+		if err := s.SetTrialState(id, goptuna.TrialStateComplete); err != nil {
+			return err
+		}
+		fmt.Printf("done %d %d\n", id, math.Float64bits(v))
+	}
+}
+
+// TestCrashRecovery kills a writing child process with SIGKILL at random moments, at least 20 times
+// (8 with -short), and after each kill reopens the file and checks that every trial the child
+// reported complete is there and that recovery leaves no RUNNING trial.
+func TestCrashRecovery(t *testing.T) {
+	kills := 24
+	if testing.Short() {
+		kills = 8
+	}
+	path := filepath.Join(t.TempDir(), "crash.db")
+	rng := rand.New(rand.NewSource(20261129))
+	reported := map[int]uint64{} // trial ID -> value bits, over all children
+	totalStale := 0
+	for k := 0; k < kills; k++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), envCrashChild+"="+path)
+		out, err := cmd.StdoutPipe()
+		must(t, err)
+		cmd.Stderr = os.Stderr
+		must(t, cmd.Start())
+		lines := make(chan string, 1<<16)
+		ready := make(chan struct{})
+		go func() {
+			defer close(lines)
+			sc := bufio.NewScanner(out)
+			first := true
+			for sc.Scan() {
+				if first && sc.Text() == "ready" {
+					close(ready)
+					first = false
+					continue
+				}
+				lines <- sc.Text()
+			}
+		}()
+		// Every fourth kill lands at a random moment from process start (possibly inside Open or
+		// recovery); the others at a random moment while trials are being written.
+		delay := time.Duration(rng.Intn(200)+10) * time.Millisecond
+		if k%4 == 0 {
+			time.Sleep(delay / 2)
+		} else {
+			select {
+			case <-ready:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("kill %d: child never became ready", k)
+			}
+			time.Sleep(delay)
+		}
+		must(t, cmd.Process.Signal(syscall.SIGKILL))
+		var got []string
+		for l := range lines {
+			got = append(got, l)
+		}
+		werr := cmd.Wait()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+			t.Fatalf("kill %d: child ended by itself (%v), output %q", k, werr, got)
+		}
+		for _, l := range got {
+			f := strings.Fields(l)
+			if len(f) != 3 || f[0] != "done" {
+				t.Fatalf("kill %d: child said %q", k, l)
+			}
+			id, _ := strconv.Atoi(f[1])
+			bits, _ := strconv.ParseUint(f[2], 10, 64)
+			reported[id] = bits
+		}
+		totalStale = verifyAfterCrash(t, k, path, reported)
+	}
+	if len(reported) < kills {
+		t.Fatalf("only %d trials completed over %d kills; the children barely ran", len(reported), kills)
+	}
+	t.Logf("%d kills, %d trials reported complete, %d stale trials recovered and requeued", kills, len(reported), totalStale)
+}
+
+// verifyAfterCrash reopens the store after a kill, checks every reported trial, recovers stale trials
+// and checks that none stays RUNNING and that each stale failure was requeued exactly once.
+func verifyAfterCrash(t *testing.T, k int, path string, reported map[int]uint64) int {
+	t.Helper()
+	if _, err := os.Stat(path); os.IsNotExist(err) && len(reported) == 0 {
+		return 0 // killed before it created the file
+	}
+	s, err := Open(path, Options{LockTimeout: 10 * time.Second, NoSnapshot: true})
+	if err != nil {
+		t.Fatalf("kill %d: reopen: %v", k, err)
+	}
+	defer func() { must(t, s.Close()) }()
+	study, err := s.GetStudyIDFromName("crash")
+	if err != nil {
+		if len(reported) == 0 {
+			return 0
+		}
+		t.Fatalf("kill %d: %v", k, err)
+	}
+	for id, bits := range reported {
+		ft, err := s.GetTrial(id)
+		if err != nil {
+			t.Fatalf("kill %d: reported trial %d: %v", k, id, err)
+		}
+		if ft.State != goptuna.TrialStateComplete || math.Float64bits(ft.Value) != bits || len(ft.IntermediateValues) != 3 ||
+			math.Float64bits(crashValue(ft.InternalParams["x"])) != bits {
+			t.Fatalf("kill %d: reported trial %d stored as %+v", k, id, ft)
+		}
+	}
+	if _, _, err := s.RecoverStaleAndRequeue(study, 0); err != nil {
+		t.Fatalf("kill %d: recover: %v", k, err)
+	}
+	trials, err := s.GetAllTrials(study)
+	must(t, err)
+	stale, requeues := 0, map[string]int{}
+	for i, ft := range trials {
+		if ft.Number != i {
+			t.Fatalf("kill %d: trial %d has number %d", k, ft.ID, ft.Number)
+		}
+		if ft.State == goptuna.TrialStateRunning {
+			t.Fatalf("kill %d: trial %d still RUNNING after recovery", k, ft.Number)
+		}
+		if ft.SystemAttrs[AttrFailReason] == ReasonStale {
+			stale++
+			if ft.State != goptuna.TrialStateFail {
+				t.Fatalf("kill %d: stale trial %d in state %v", k, ft.Number, ft.State)
+			}
+		}
+		if from, ok := ft.SystemAttrs[AttrRequeuedFrom]; ok {
+			requeues[from]++
+		}
+	}
+	if len(requeues) != stale {
+		t.Fatalf("kill %d: %d stale trials but %d requeued", k, stale, len(requeues))
+	}
+	for from, n := range requeues {
+		if n != 1 {
+			t.Fatalf("kill %d: trial %s requeued %d times", k, from, n)
+		}
+	}
+	return stale
+}
