@@ -80,6 +80,7 @@ corpus task's max_vocab (an upper bound); --src-vocab and --tgt-vocab override t
 			}
 			if format == "json" {
 				enc := json.NewEncoder(stdout)
+				enc.SetEscapeHTML(false)
 				enc.SetIndent("", "  ")
 				if err := enc.Encode(rep); err != nil {
 					return fmt.Errorf("estimate: write: %w", err)
