@@ -66,6 +66,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(
 		// Each command lives in its own file: estimate.go, train.go, run.go, report.go, ...
 		newEstimateCmd(stdout, stderr),
+		newTrainCmd(stdout, stderr),
 	)
 	return root
 }

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// buildTrainBinary compiles the real attnsearch binary into a temporary directory.
+func buildTrainBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "attnsearch")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestTrainCommand runs `attnsearch train` on spaces/smoke.yaml through the real binary.
+func TestTrainCommand(t *testing.T) {
+	bin := buildTrainBinary(t)
+	smoke := filepath.Join("..", "..", "spaces", "smoke.yaml")
+	trans := filepath.Join(t.TempDir(), "test.txt")
+	cases := []struct {
+		name     string
+		args     []string
+		code     int
+		stderrIn string
+	}{
+		{"json", []string{"train", smoke, "--set", "d_model=32,heads=2,kv_heads=1,d_ff=64", "--epochs", "2", "--seed", "3",
+			"--translations", trans, "--format", "json"}, 0, "epoch 2 step"},
+		{"table", []string{"train", smoke, "--set", "d_model=16,heads=1", "--epochs", "1"}, 0, "epoch 1 step"},
+		{"unknown parameter", []string{"train", smoke, "--set", "depth=3"}, 2, "depth"},
+		{"bad set", []string{"train", smoke, "--set", "d_model"}, 2, "key=value"},
+		{"missing file", []string{"train", "nope.yaml"}, 2, "nope.yaml"},
+		{"missing data", []string{"train", smoke, "--data", "nope.tsv"}, 2, "nope.tsv"},
+		{"no argument", []string{"train"}, 2, "arg"},
+		{"bad format", []string{"train", smoke, "--format", "xml"}, 2, "xml"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.Command(bin, c.args...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != c.code || !strings.Contains(stderr.String(), c.stderrIn) {
+				t.Fatalf("exit %d (want %d), stderr %q (want it to contain %q)", code, c.code, stderr.String(), c.stderrIn)
+			}
+			switch c.name {
+			case "json":
+				var rep map[string]any
+				if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+					t.Fatalf("json: %v\n%s", err, stdout.String())
+				}
+				for _, k := range []string{"bleu", "token_accuracy", "latency_ms", "params", "l2_norm", "train_seconds", "epochs"} {
+					if _, ok := rep[k]; !ok {
+						t.Errorf("json lacks %q: %s", k, stdout.String())
+					}
+				}
+				if rep["epochs"] != float64(2) || rep["params"].(float64) <= 0 || rep["token_accuracy"].(float64) <= 0 {
+					t.Errorf("implausible report %v", rep)
+				}
+				lines, err := os.ReadFile(trans)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n := strings.Count(string(lines), "\n"); n != 40 { // smoke.yaml's test split
+					t.Errorf("translations file has %d lines, want 40", n)
+				}
+			case "table":
+				if !strings.Contains(stdout.String(), "test BLEU") || !strings.Contains(stdout.String(), "d_model=16") {
+					t.Errorf("table output:\n%s", stdout.String())
+				}
+			}
+		})
+	}
+}

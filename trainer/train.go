@@ -1,0 +1,296 @@
+package trainer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/trainer/bleu"
+	"github.com/attnsearch/attnsearch/trainer/data"
+	"gorgonia.org/tensor"
+)
+
+// maxGraphs bounds the cached graphs (one per padded batch shape); the least recently used goes.
+const maxGraphs = 12
+
+// run is the state of one Train call.
+type run struct {
+	d      dims
+	p      *params
+	opt    *adam
+	opts   Options
+	cfg    space.Config
+	ds     *data.Dataset
+	graphs map[[2]int]*stepGraph
+	used   map[[2]int]int
+	B      int
+	step   int
+	peak   uint64
+}
+
+// Train trains cfg on ds and measures it: per-epoch validation (loss, accuracy, greedy BLEU),
+// the final parameter norm, latency and, with opts.EvalTest, the test set's figures and
+// translations. A NaN or Inf loss returns an error wrapping ErrDiverged; cancellation of ctx stops
+// training within one step and returns an error wrapping ctx.Err(); an error from opts.OnEpoch
+// stops training and is returned wrapped.
+func Train(ctx context.Context, cfg space.Config, ds *data.Dataset, opts Options) (res *Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, fmt.Errorf("trainer: panic: %v", r)
+		}
+	}()
+	if ds == nil || ds.SrcVocab == nil || ds.TgtVocab == nil || len(ds.Train) == 0 || len(ds.Valid) == 0 {
+		return nil, errors.New("trainer: data set needs vocabularies and non-empty train and valid splits")
+	}
+	tr := opts.Training
+	if tr.Epochs < 1 || tr.BatchSize < 1 {
+		return nil, fmt.Errorf("trainer: epochs %d and batch size %d must be at least 1", tr.Epochs, tr.BatchSize)
+	}
+	if cfg.Dropout < 0 || cfg.Dropout >= 1 || cfg.LabelSmoothing < 0 || cfg.LabelSmoothing >= 1 {
+		return nil, fmt.Errorf("trainer: dropout %g and label smoothing %g must lie in [0, 1)", cfg.Dropout, cfg.LabelSmoothing)
+	}
+	arch := ArchFor(ds, tr)
+	if opts.MaxPositions > 0 {
+		if opts.MaxPositions < arch.MaxPositions {
+			return nil, fmt.Errorf("trainer: max positions %d below the longest sentence + 1 (%d)", opts.MaxPositions, arch.MaxPositions)
+		}
+		arch.MaxPositions = opts.MaxPositions
+	}
+	d, err := newDims(cfg, arch)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Threads > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(opts.Threads))
+	}
+	perEpoch := (len(ds.Train) + tr.BatchSize - 1) / tr.BatchSize
+	opt, err := newAdam(cfg, tr, perEpoch*tr.Epochs)
+	if err != nil {
+		return nil, err
+	}
+	r := &run{
+		d: d, p: newParams(d, tensor.Float32, opts.Seed), opt: opt, opts: opts, cfg: cfg, ds: ds,
+		graphs: map[[2]int]*stepGraph{}, used: map[[2]int]int{}, B: min(tr.BatchSize, len(ds.Train)),
+	}
+	defer r.close()
+	return r.train(ctx)
+}
+
+func (r *run) close() {
+	for _, g := range r.graphs {
+		g.vm.Close()
+	}
+}
+
+// graph returns the cached graph for the batch's padded shape, building it on first use.
+func (r *run) graph(batch []data.Pair) (*stepGraph, error) {
+	S, T := batchShape(batch)
+	key := [2]int{S, T}
+	r.used[key] = r.step
+	if g, ok := r.graphs[key]; ok {
+		return g, nil
+	}
+	if len(r.graphs) >= maxGraphs {
+		var old [2]int
+		oldest := math.MaxInt
+		for k := range r.graphs {
+			if r.used[k] < oldest || (r.used[k] == oldest && (k[0] < old[0] || k[0] == old[0] && k[1] < old[1])) {
+				old, oldest = k, r.used[k]
+			}
+		}
+		r.graphs[old].vm.Close()
+		delete(r.graphs, old)
+	}
+	g, err := buildStep(r.d, r.p, r.B, S, T, r.cfg.Dropout)
+	if err != nil {
+		return nil, err
+	}
+	r.graphs[key] = g
+	return g, nil
+}
+
+func (r *run) sampleMem() {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	r.peak = max(r.peak, ms.HeapInuse)
+}
+
+func (r *run) train(ctx context.Context) (*Result, error) {
+	tr := r.opts.Training
+	start := time.Now()
+	var deadline time.Time
+	if tr.MaxMinutes > 0 {
+		deadline = start.Add(time.Duration(tr.MaxMinutes * float64(time.Minute)))
+	}
+	res := &Result{Params: r.d.paramCount()}
+	var last evalOut
+	for epoch := 1; epoch <= tr.Epochs; epoch++ {
+		var sum float64
+		n := 0
+		for _, batch := range data.Batches(r.ds.Train, tr.BatchSize, r.opts.Seed, epoch) {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("trainer: epoch %d step %d: %w", epoch, r.step, err)
+			}
+			if !deadline.IsZero() && time.Now().After(deadline) {
+				break
+			}
+			loss, err := r.trainStep(batch)
+			if err != nil {
+				return nil, fmt.Errorf("trainer: epoch %d step %d: %w", epoch, r.step, err)
+			}
+			sum += loss
+			n++
+		}
+		if n == 0 {
+			break // the time cap ran out before this epoch began
+		}
+		last = r.evaluate(ctx, r.ds.Valid, tr.EvalSentences, 1)
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("trainer: epoch %d validation: %w", epoch, err)
+		}
+		e := Epoch{Epoch: epoch, Step: r.step, TrainLoss: sum / float64(n), ValidLoss: last.loss,
+			ValidBLEU: last.bleu, ValidAccuracy: last.acc, Seconds: time.Since(start).Seconds()}
+		res.History = append(res.History, e)
+		res.Epochs = epoch
+		if r.opts.Progress != nil {
+			fmt.Fprintf(r.opts.Progress, "epoch %d step %d train_loss %.4f valid_loss %.4f valid_bleu %.2f valid_acc %.4f %.1fs\n",
+				e.Epoch, e.Step, e.TrainLoss, e.ValidLoss, e.ValidBLEU, e.ValidAccuracy, e.Seconds)
+		}
+		if r.opts.OnEpoch != nil {
+			if err := r.opts.OnEpoch(ctx, e); err != nil {
+				return nil, fmt.Errorf("trainer: epoch %d callback: %w", epoch, err)
+			}
+		}
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			break
+		}
+	}
+	if res.Epochs == 0 {
+		return nil, errors.New("trainer: time cap reached before the first epoch finished")
+	}
+	res.TrainSeconds = time.Since(start).Seconds()
+	res.Steps = r.step
+	res.ValidBLEU, res.ValidAccuracy, res.ValidExact = last.bleu, last.acc, last.exact
+	res.L2Norm = r.p.l2()
+	in := newInfer(r.d, r.p)
+	res.LatencyMS = latency(ctx, in, r.ds.Valid, tr.LatencySentences)
+	if r.opts.EvalTest && len(r.ds.Test) > 0 {
+		te := r.evaluate(ctx, r.ds.Test, 0, max(tr.Beam, 1))
+		res.TestBLEU, res.TestAccuracy, res.TestExact, res.TestTranslations = te.bleu, te.acc, te.exact, te.hyps
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("trainer: final evaluation: %w", err)
+	}
+	r.sampleMem()
+	res.PeakMemBytes = r.peak
+	return res, nil
+}
+
+// trainStep runs forward, backward and one optimizer update on a batch and returns the loss.
+func (r *run) trainStep(batch []data.Pair) (float64, error) {
+	g, err := r.graph(batch)
+	if err != nil {
+		return 0, err
+	}
+	g.fill(r.d, batch, r.cfg.LabelSmoothing, r.cfg.Dropout, stepRNG(r.opts.Seed, r.step))
+	loss, err := g.run()
+	if err != nil {
+		return 0, err
+	}
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss, fmt.Errorf("loss %v: %w", loss, ErrDiverged)
+	}
+	if _, err := r.opt.step(r.p, g.grads); err != nil {
+		return loss, err
+	}
+	if r.opts.MaxL2Norm > 0 {
+		r.p.project(r.opts.MaxL2Norm)
+	}
+	r.step++
+	if r.step%10 == 1 {
+		r.sampleMem()
+	}
+	return loss, nil
+}
+
+// evalOut holds the figures of one evaluation pass.
+type evalOut struct {
+	loss, acc, bleu, exact float64
+	hyps                   []string
+}
+
+// evaluate computes teacher-forced loss and accuracy over all pairs and BLEU and exact match of
+// decoding the first n pairs (0 = all) with the given beam (1 = greedy).
+func (r *run) evaluate(ctx context.Context, pairs []data.Pair, n, beam int) evalOut {
+	in := newInfer(r.d, r.p)
+	var out evalOut
+	var nll float64
+	correct, total := 0, 0
+	for _, p := range pairs {
+		if ctx.Err() != nil {
+			return out
+		}
+		lps := in.teacherForced(p.Src, p.Tgt)
+		_, _, gold := seqs(p)
+		pred := make([]int, len(lps))
+		for i, lp := range lps {
+			nll -= lp[gold[i]]
+			pred[i] = argmax(lp)
+		}
+		c, t := bleu.TokenMatches(pred, gold, data.PAD)
+		correct += c
+		total += t
+	}
+	if total > 0 {
+		out.loss, out.acc = nll/float64(total), float64(correct)/float64(total)
+	}
+	if n <= 0 || n > len(pairs) {
+		n = len(pairs)
+	}
+	refs := make([]string, n)
+	out.hyps = make([]string, n)
+	for i, p := range pairs[:n] {
+		if ctx.Err() != nil {
+			return out
+		}
+		out.hyps[i] = r.ds.TgtVocab.Decode(in.beam(p.Src, beam))
+		refs[i] = p.TgtText
+	}
+	out.bleu = bleu.Corpus(out.hyps, refs).BLEU
+	out.exact = bleu.ExactMatch(out.hyps, refs)
+	return out
+}
+
+// latency is the median wall time in milliseconds of greedy-translating each of the first n
+// validation sentences alone (batch 1, one goroutine), after translating three of them to warm up.
+func latency(ctx context.Context, in *infer, pairs []data.Pair, n int) float64 {
+	if n <= 0 {
+		n = 50
+	}
+	n = min(n, len(pairs))
+	for i := 0; i < min(3, n); i++ {
+		in.greedy(pairs[i].Src)
+	}
+	ms := make([]float64, 0, n)
+	for _, p := range pairs[:n] {
+		if ctx.Err() != nil {
+			break
+		}
+		t0 := time.Now()
+		in.greedy(p.Src)
+		ms = append(ms, float64(time.Since(t0).Nanoseconds())/1e6)
+	}
+	if len(ms) == 0 {
+		return 0
+	}
+	sort.Float64s(ms)
+	if len(ms)%2 == 1 {
+		return ms[len(ms)/2]
+	}
+	return (ms[len(ms)/2-1] + ms[len(ms)/2]) / 2
+}
