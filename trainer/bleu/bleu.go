@@ -42,6 +42,11 @@ type Stats struct {
 func (st *Stats) Add(hyp, ref []string) {
 	st.HypLen += len(hyp)
 	st.RefLen += len(ref)
+	refCounts := ngramCounts(ref)
+	hypCounts := ngramCounts(hyp)
+	for g, c := range hypCounts {
+		st.Correct[g.order()-1] += min(c, refCounts[g])
+	}
 	for n := 1; n <= MaxOrder; n++ {
 		if len(hyp) < n {
 			st.NLTKTotal[n-1]++ // NLTK's modified_precision: denominator max(1, count)
@@ -49,19 +54,30 @@ func (st *Stats) Add(hyp, ref []string) {
 		}
 		st.Total[n-1] += len(hyp) - n + 1
 		st.NLTKTotal[n-1] += len(hyp) - n + 1
-		refCounts := ngramCounts(ref, n)
-		hypCounts := ngramCounts(hyp, n)
-		for g, c := range hypCounts {
-			st.Correct[n-1] += min(c, refCounts[g])
-		}
 	}
 }
 
-// ngramCounts counts the n-grams of toks (joined with a separator no token contains).
-func ngramCounts(toks []string, n int) map[string]int {
-	m := make(map[string]int, len(toks))
-	for i := 0; i+n <= len(toks); i++ {
-		m[strings.Join(toks[i:i+n], "\x00")]++
+// ngram is an n-gram of up to MaxOrder tokens; unused slots are "" (no token is empty).
+type ngram [MaxOrder]string
+
+// order is the number of tokens in g.
+func (g ngram) order() int {
+	n := 0
+	for n < MaxOrder && g[n] != "" {
+		n++
+	}
+	return n
+}
+
+// ngramCounts counts every n-gram of toks, 1 <= n <= MaxOrder.
+func ngramCounts(toks []string) map[ngram]int {
+	m := make(map[ngram]int, MaxOrder*len(toks))
+	for i := range toks {
+		var g ngram
+		for n := 0; n < MaxOrder && i+n < len(toks); n++ {
+			g[n] = toks[i+n]
+			m[g]++
+		}
 	}
 	return m
 }

@@ -1,30 +1,18 @@
 package bleu
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
-
-// rules13a are the four substitutions of sacreBLEU's TokenizerRegexp, in order. They are
-// compiled once and never modified.
-var rules13a = []struct {
-	re   *regexp.Regexp
-	repl string
-}{
-	// ASCII punctuation and symbols except ' - . , become tokens of their own.
-	{regexp.MustCompile("([\\{-\\~\\[-\\` -\\&\\(-\\+\\:-\\@\\/])"), " ${1} "},
-	// period and comma unless preceded by a digit
-	{regexp.MustCompile(`([^0-9])([\.,])`), "${1} ${2} "},
-	// period and comma unless followed by a digit
-	{regexp.MustCompile(`([\.,])([^0-9])`), " ${1} ${2}"},
-	// dash when preceded by a digit
-	{regexp.MustCompile(`([0-9])(-)`), "${1} ${2} "},
-}
 
 // Tokenize13a splits a detokenised line into tokens exactly as sacreBLEU's default "13a"
 // tokeniser (mteval-v13a.pl) does: ASCII punctuation split off, '.' and ',' kept inside numbers,
 // '-' split after a digit, HTML entities &quot; &amp; &lt; &gt; unescaped, case preserved.
+//
+// sacreBLEU applies four regular-expression substitutions in turn; each pass below reproduces
+// one of them, scanning left to right with non-overlapping matches as Python's re.sub does
+// (the test compares them with the regular expressions on real and random text).
 func Tokenize13a(line string) []string {
 	line = strings.ReplaceAll(line, "<skipped>", "")
 	line = strings.ReplaceAll(line, "-\n", "")
@@ -35,11 +23,90 @@ func Tokenize13a(line string) []string {
 		line = strings.ReplaceAll(line, "&lt;", "<")
 		line = strings.ReplaceAll(line, "&gt;", ">")
 	}
-	line = " " + line + " "
-	for _, r := range rules13a {
-		line = r.re.ReplaceAllString(line, r.repl)
+	s := make([]byte, 0, 2*len(line)+2)
+	s = append(s, ' ')
+	// ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 "
+	for i := 0; i < len(line); i++ {
+		if c := line[i]; isPunct13a(c) {
+			s = append(s, ' ', c, ' ')
+		} else {
+			s = append(s, c)
+		}
 	}
-	return strings.FieldsFunc(line, pySpace)
+	s = append(s, ' ')
+	// ([^0-9])([\.,]) -> "\1 \2 "
+	t := make([]byte, 0, len(s)+len(s)/2)
+	for i := 0; i < len(s); i++ {
+		if i+1 < len(s) && !isDigit(s[i]) && isDotComma(s[i+1]) {
+			t = append(t, s[i], ' ', s[i+1], ' ')
+			i++
+			continue
+		}
+		t = append(t, s[i])
+	}
+	// ([\.,])([^0-9]) -> " \1 \2"
+	s = s[:0]
+	for i := 0; i < len(t); i++ {
+		if i+1 < len(t) && isDotComma(t[i]) && !isDigit(t[i+1]) {
+			s = append(s, ' ', t[i], ' ', t[i+1])
+			i++
+			continue
+		}
+		s = append(s, t[i])
+	}
+	// ([0-9])(-) -> "\1 \2 "
+	t = t[:0]
+	for i := 0; i < len(s); i++ {
+		if i+1 < len(s) && isDigit(s[i]) && s[i+1] == '-' {
+			t = append(t, s[i], ' ', '-', ' ')
+			i++
+			continue
+		}
+		t = append(t, s[i])
+	}
+	return fieldsPy(t)
+}
+
+// isPunct13a reports whether c is in 13a's first character class: ASCII punctuation and symbols
+// except ' - . , (plus the space, which the class also names).
+func isPunct13a(c byte) bool {
+	switch {
+	case c >= '{' && c <= '~', c >= '[' && c <= '`', c >= ' ' && c <= '&',
+		c >= '(' && c <= '+', c >= ':' && c <= '@', c == '/':
+		return true
+	}
+	return false
+}
+
+// isDigit reports whether c is an ASCII digit.
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// isDotComma reports whether c is '.' or ','.
+func isDotComma(c byte) bool { return c == '.' || c == ',' }
+
+// fieldsPy splits b like Python's str.split(): on runs of whitespace as str.isspace() defines it.
+func fieldsPy(b []byte) []string {
+	var out []string
+	start := -1
+	for i := 0; i < len(b); {
+		r, size := rune(b[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(b[i:])
+		}
+		if pySpace(r) {
+			if start >= 0 {
+				out = append(out, string(b[start:i]))
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+		i += size
+	}
+	if start >= 0 {
+		out = append(out, string(b[start:]))
+	}
+	return out
 }
 
 // pySpace reports whether Python's str.isspace() holds for r (Go's unicode.IsSpace plus the

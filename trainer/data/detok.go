@@ -8,7 +8,8 @@ import (
 
 // Detokenize joins word-level tokens into natural text: no space before . , ! ? ; : % and
 // closing brackets or quotes, none after opening brackets or quotes, ¿ ¡ $ and #, "/" joined on
-// both sides, "-" joined to a preceding number, straight double quotes alternating between
+// both sides, "-" joined to a preceding number, ":" inside a time (2:30), "." inside
+// abbreviations of single letters (a.m.), straight double quotes alternating between
 // opening and closing, and “ closing a German „ (opening otherwise).
 func Detokenize(tokens []string) string {
 	var b strings.Builder
@@ -16,14 +17,24 @@ func Detokenize(tokens []string) string {
 	openDouble := false
 	lowOpen := 0 // unclosed „ quotes
 	prev := ""
-	for _, t := range tokens {
+	for i, t := range tokens {
 		if t == "" {
 			continue
+		}
+		next := ""
+		if i+1 < len(tokens) {
+			next = tokens[i+1]
 		}
 		before, after := false, false // glue to previous / to next
 		switch t {
 		case ".", ",", "!", "?", ";", ":", "%", ")", "]", "}", "…", "”", "»", "’", "›":
 			before = true
+			switch {
+			case t == ":" && endsDigit(prev) && startsDigit(next): // 2:30
+				after = true
+			case t == "." && isSingleLetter(prev) && isSingleLetter(next): // a.m.
+				after = true
+			}
 		case "(", "[", "{", "¿", "¡", "$", "#", "«", "‘", "‹", "„":
 			after = true
 			if t == "„" {
@@ -32,7 +43,7 @@ func Detokenize(tokens []string) string {
 		case "/":
 			before, after = true, true
 		case "-":
-			if r, _ := utf8.DecodeLastRuneInString(prev); unicode.IsDigit(r) {
+			if endsDigit(prev) {
 				before, after = true, true
 			}
 		case `"`:
@@ -58,4 +69,22 @@ func Detokenize(tokens []string) string {
 		prev = t
 	}
 	return b.String()
+}
+
+// endsDigit reports whether s ends with a digit.
+func endsDigit(s string) bool {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return unicode.IsDigit(r)
+}
+
+// startsDigit reports whether s starts with a digit.
+func startsDigit(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsDigit(r)
+}
+
+// isSingleLetter reports whether s is one letter.
+func isSingleLetter(s string) bool {
+	r, n := utf8.DecodeRuneInString(s)
+	return n == len(s) && unicode.IsLetter(r)
 }

@@ -182,8 +182,9 @@ func finish(ds *Dataset, splits [3][]tokPair, o Options) (*Dataset, error) {
 // first groups go to test until TestSize pairs are reached, the next to valid until ValidSize,
 // the rest to train (so no source sentence is in two splits, and each of test and valid may
 // exceed its size by the rest of its last group). MaxLines keeps the first training pairs in
-// that hash order, a deterministic sample. Blank lines and pairs with a blank side are skipped and
-// counted.
+// that hash order, a deterministic sample, and the pairs after it are neither tokenised nor
+// counted. Blank lines, pairs with a blank side and pairs over the length limit are skipped and
+// counted; the length limit is applied before the split sizes are filled.
 func LoadTSV(ctx context.Context, path string, o Options) (*Dataset, error) {
 	lines, name, err := readTSVSource(ctx, path)
 	if err != nil {
@@ -202,46 +203,54 @@ func LoadTSV(ctx context.Context, path string, o Options) (*Dataset, error) {
 		}
 		raw = append(raw, rawPair{f[0], f[1]})
 	}
-	pairs, err := tokenizePairs(ctx, raw, o, &ds.Skipped)
-	if err != nil {
-		return nil, err
+	groups := map[string][]rawPair{}
+	for _, p := range raw {
+		k := strings.TrimSpace(p.src)
+		groups[k] = append(groups[k], p)
 	}
-	groups := map[string][]tokPair{}
-	for _, p := range pairs {
-		groups[p.src] = append(groups[p.src], p)
+	type hashed struct {
+		h   uint64
+		key string
 	}
-	keys := make([]string, 0, len(groups))
-	hashes := make(map[string]uint64, len(groups))
+	keys := make([]hashed, 0, len(groups))
 	for k := range groups {
 		h := fnv.New64a()
 		h.Write([]byte(splitSalt))
 		h.Write([]byte(k))
-		hashes[k] = h.Sum64()
-		keys = append(keys, k)
+		keys = append(keys, hashed{h.Sum64(), k})
 	}
 	sort.Slice(keys, func(i, j int) bool {
-		if hashes[keys[i]] != hashes[keys[j]] {
-			return hashes[keys[i]] < hashes[keys[j]]
+		if keys[i].h != keys[j].h {
+			return keys[i].h < keys[j].h
 		}
-		return keys[i] < keys[j]
+		return keys[i].key < keys[j].key
 	})
 	var splits [3][]tokPair
-	for _, k := range keys {
+	usable := 0
+	for _, hk := range keys {
+		k := hk.key
+		i := 0 // train
 		switch {
 		case len(splits[2]) < o.TestSize:
-			splits[2] = append(splits[2], groups[k]...)
+			i = 2
 		case len(splits[1]) < o.ValidSize:
-			splits[1] = append(splits[1], groups[k]...)
-		case o.MaxLines <= 0 || len(splits[0]) < o.MaxLines:
-			splits[0] = append(splits[0], groups[k]...)
+			i = 1
+		case o.MaxLines > 0 && len(splits[0]) >= o.MaxLines:
+			continue // the rest is not needed (and not examined)
 		}
+		ps, err := tokenizePairs(ctx, groups[k], o, &ds.Skipped)
+		if err != nil {
+			return nil, err
+		}
+		usable += len(ps)
+		splits[i] = append(splits[i], ps...)
 	}
 	if o.MaxLines > 0 && len(splits[0]) > o.MaxLines {
 		splits[0] = splits[0][:o.MaxLines]
 	}
 	for i, split := range []string{"train", "valid", "test"} {
 		if len(splits[i]) == 0 {
-			return nil, fmt.Errorf("data: %s: split %s is empty (%d usable pairs, valid_size %d, test_size %d)", name, split, len(pairs), o.ValidSize, o.TestSize)
+			return nil, fmt.Errorf("data: %s: split %s is empty (%d usable pairs, valid_size %d, test_size %d)", name, split, usable, o.ValidSize, o.TestSize)
 		}
 	}
 	return finish(ds, splits, o)

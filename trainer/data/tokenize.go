@@ -75,6 +75,13 @@ func isWordRune(r rune) bool {
 // splitUnicodePunct appends the pieces of tok to out: non-ASCII punctuation becomes its own
 // token unless it sits between two letters or digits (an apostrophe or dash inside a word).
 func splitUnicodePunct(tok string, out []string) []string {
+	ascii := true
+	for i := 0; i < len(tok) && ascii; i++ {
+		ascii = tok[i] < utf8.RuneSelf
+	}
+	if ascii {
+		return append(out, tok)
+	}
 	rs := []rune(tok)
 	start := 0
 	for i, r := range rs {
