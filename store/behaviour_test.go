@@ -326,3 +326,24 @@ func TestHeartbeatAndRecovery(t *testing.T) {
 		t.Fatal("PopWaitingTrial took a trial twice")
 	}
 }
+
+// TestSetTrialParamRejects checks parameters goptuna itself would panic on or cannot store.
+func TestSetTrialParamRejects(t *testing.T) {
+	s, _ := openTemp(t, Options{NoSync: true, NoSnapshot: true})
+	study, _ := s.CreateNewStudy("p")
+	id, _ := s.CreateNewTrial(study)
+	cat := goptuna.CategoricalDistribution{Choices: []string{"a", "b"}}
+	for _, tc := range []struct {
+		name string
+		ir   float64
+		d    any
+	}{{"categorical index past the end", 2, cat}, {"negative categorical index", -1, cat}, {"fractional categorical index", 0.5, cat},
+		{"NaN categorical index", math.NaN(), cat}, {"unknown distribution", 1, struct{}{}}} {
+		if err := s.SetTrialParam(id, "p", tc.ir, tc.d); err == nil {
+			t.Errorf("%s: accepted", tc.name)
+		}
+	}
+	if ft, _ := s.GetTrial(id); len(ft.Params) != 0 {
+		t.Fatalf("rejected params stored: %v", ft.Params)
+	}
+}

@@ -173,7 +173,7 @@ func (s *Store) Export(w io.Writer, studyID int) error {
 				if err != nil {
 					return fmt.Errorf("trial %d: %w", r.id, err)
 				}
-				x, err := goptuna.ToExternalRepresentation(d, p.internal)
+				x, err := externalOf(d, p.internal)
 				if err != nil {
 					return fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
 				}
@@ -354,7 +354,7 @@ func (s *Store) importTrial(text []byte, line, want int) (*trialRec, error) {
 		if err != nil {
 			return nil, lineErr(line, field+".distribution", err)
 		}
-		if _, err := goptuna.ToExternalRepresentation(d, float64(p.Internal)); err != nil {
+		if _, err := externalOf(d, float64(p.Internal)); err != nil {
 			return nil, lineErr(line, field, err)
 		}
 		js, err := goptuna.DistributionToJSON(d)

@@ -334,6 +334,16 @@ func copyDist(d any) any {
 	return d
 }
 
+// externalOf is goptuna.ToExternalRepresentation without its panic on a categorical index out of range.
+func externalOf(d any, ir float64) (any, error) {
+	if c, ok := d.(goptuna.CategoricalDistribution); ok {
+		if ir != math.Trunc(ir) || ir < 0 || int(ir) >= len(c.Choices) {
+			return nil, fmt.Errorf("categorical index %v outside [0, %d)", ir, len(c.Choices))
+		}
+	}
+	return goptuna.ToExternalRepresentation(d, ir)
+}
+
 // frozen converts a record into a goptuna.FrozenTrial that shares no memory with r.
 func (s *Store) frozen(r *trialRec) (goptuna.FrozenTrial, error) {
 	ft := goptuna.FrozenTrial{
@@ -359,7 +369,7 @@ func (s *Store) frozen(r *trialRec) (goptuna.FrozenTrial, error) {
 		if err != nil {
 			return goptuna.FrozenTrial{}, fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
 		}
-		x, err := goptuna.ToExternalRepresentation(d, p.internal)
+		x, err := externalOf(d, p.internal)
 		if err != nil {
 			return goptuna.FrozenTrial{}, fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
 		}
