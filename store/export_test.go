@@ -5,8 +5,8 @@ import (
 	"errors"
 	"math"
 	"reflect"
-	"strings"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/c-bata/goptuna"
