@@ -1,0 +1,290 @@
+package reports
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/c-bata/goptuna"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// Plot colours.
+var (
+	colGrey  = color.RGBA{R: 150, G: 150, B: 150, A: 255}
+	colBlue  = color.RGBA{R: 31, G: 119, B: 180, A: 255}
+	colRed   = color.RGBA{R: 214, G: 39, B: 40, A: 255}
+	colGreen = color.RGBA{R: 44, G: 160, B: 44, A: 255}
+	colAmber = color.RGBA{R: 255, G: 127, B: 14, A: 255}
+)
+
+// SavePlot draws the two plots side by side (quality against cost with the front and the budget
+// line; best score over trials) into path, an .svg or .png file.
+func (r *Report) SavePlot(path string) error {
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext != ".svg" && ext != ".png" {
+		return fmt.Errorf("reports: plot %s: want a .svg or .png file", path)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("reports: plot: %w", err)
+	}
+	if err := r.WritePlot(f, ext[1:]); err != nil {
+		f.Close()
+		return fmt.Errorf("reports: plot %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("reports: plot %s: %w", path, err)
+	}
+	return nil
+}
+
+// WritePlot writes the two plots as one image in format svg or png.
+func (r *Report) WritePlot(w io.Writer, format string) error {
+	front, err := r.FrontPlot()
+	if err != nil {
+		return err
+	}
+	best, err := r.BestPlot()
+	if err != nil {
+		return err
+	}
+	width, height := 28*vg.Centimeter, 12*vg.Centimeter
+	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Centimeter, PadTop: vg.Millimeter * 3,
+		PadBottom: vg.Millimeter * 3, PadLeft: vg.Millimeter * 3, PadRight: vg.Millimeter * 3}
+	plots := [][]*plot.Plot{{front, best}}
+	switch format {
+	case "png":
+		img := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(110))
+		dc := draw.New(img)
+		dc.SetColor(color.White)
+		dc.Fill(dc.Rectangle.Path())
+		for j, c := range plot.Align(plots, tiles, dc)[0] {
+			plots[0][j].Draw(c)
+		}
+		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
+		return err
+	case "svg":
+		img := vgsvg.New(width, height)
+		dc := draw.New(img)
+		for j, c := range plot.Align(plots, tiles, dc)[0] {
+			plots[0][j].Draw(c)
+		}
+		_, err := img.WriteTo(w)
+		return err
+	}
+	return fmt.Errorf("unknown plot format %q", format)
+}
+
+// FrontPlot is quality against cost: feasible trials in grey, the Pareto front in blue joined by
+// its staircase, infeasible points (no quality) as red crosses at P = 0, and the budget of the
+// cost as a dashed red line.
+func (r *Report) FrontPlot() (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("%s: %s vs %s (hypervolume %.6g)", r.Study, r.Objectives[0], r.Objectives[1], r.Hypervolume)
+	p.X.Label.Text = r.Objectives[1]
+	p.Y.Label.Text = r.Objectives[0]
+	p.Legend.Top = true
+	var feas, inf, fr plotter.XYs
+	minC, maxC := math.Inf(1), math.Inf(-1)
+	for _, t := range r.Trials {
+		c, okc := t.Metrics[r.Objectives[1]]
+		if !okc || !finite(c) || t.State != goptuna.TrialStateComplete {
+			continue
+		}
+		if !t.Feasible {
+			inf = append(inf, plotter.XY{X: c, Y: 0})
+		} else if q, okq := t.Metrics[r.Objectives[0]]; okq && finite(q) && !t.Pareto {
+			feas = append(feas, plotter.XY{X: c, Y: q})
+		} else {
+			continue
+		}
+		minC, maxC = math.Min(minC, c), math.Max(maxC, c)
+	}
+	for _, i := range r.Front {
+		q, c, _ := r.qualityCost(r.Trials[i])
+		fr = append(fr, plotter.XY{X: c, Y: q})
+		minC, maxC = math.Min(minC, c), math.Max(maxC, c)
+	}
+	budget := r.RefCost
+	hasBudget := r.budgetSet()
+	if hasBudget {
+		minC, maxC = math.Min(minC, budget), math.Max(maxC, budget)
+	}
+	if minC > 0 && maxC/minC > 30 {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	if len(feas) > 0 {
+		s, err := plotter.NewScatter(feas)
+		if err != nil {
+			return nil, err
+		}
+		s.GlyphStyle.Color = colGrey
+		s.GlyphStyle.Radius = vg.Points(3)
+		s.GlyphStyle.Shape = draw.CircleGlyph{}
+		p.Add(s)
+		p.Legend.Add("feasible", s)
+	}
+	if len(inf) > 0 {
+		s, err := plotter.NewScatter(inf)
+		if err != nil {
+			return nil, err
+		}
+		s.GlyphStyle.Color = colRed
+		s.GlyphStyle.Radius = vg.Points(3)
+		s.GlyphStyle.Shape = draw.CrossGlyph{}
+		p.Add(s)
+		p.Legend.Add("infeasible (rejected before training)", s)
+	}
+	if len(fr) > 0 {
+		var stairs plotter.XYs
+		for k, pt := range fr {
+			if k > 0 {
+				stairs = append(stairs, plotter.XY{X: pt.X, Y: fr[k-1].Y})
+			}
+			stairs = append(stairs, pt)
+		}
+		l, err := plotter.NewLine(stairs)
+		if err != nil {
+			return nil, err
+		}
+		l.LineStyle.Color = colBlue
+		l.LineStyle.Width = vg.Points(1.5)
+		p.Add(l)
+		s, err := plotter.NewScatter(fr)
+		if err != nil {
+			return nil, err
+		}
+		s.GlyphStyle.Color = colBlue
+		s.GlyphStyle.Radius = vg.Points(4)
+		s.GlyphStyle.Shape = draw.CircleGlyph{}
+		p.Add(s)
+		p.Legend.Add("Pareto front", s)
+	}
+	if hasBudget && !math.IsInf(minC, 0) {
+		ymax := 1.0
+		for _, pts := range []plotter.XYs{feas, fr} {
+			for _, pt := range pts {
+				ymax = math.Max(ymax, pt.Y)
+			}
+		}
+		l, err := plotter.NewLine(plotter.XYs{{X: budget, Y: 0}, {X: budget, Y: ymax * 1.05}})
+		if err != nil {
+			return nil, err
+		}
+		l.LineStyle.Color = colRed
+		l.LineStyle.Width = vg.Points(1)
+		l.LineStyle.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		p.Add(l)
+		p.Legend.Add(fmt.Sprintf("budget %s = %s", r.Objectives[1], FormatFloat(budget)), l)
+	}
+	p.Add(plotter.NewGrid())
+	headroom(p)
+	return p, nil
+}
+
+// budgetSet reports whether the study's budget bounds its objective cost.
+func (r *Report) budgetSet() bool {
+	b := r.Info.Budget
+	switch r.Info.Objective.Cost {
+	case "params":
+		return b.MaxParams > 0
+	case "flops":
+		return b.MaxFlopsPerToken > 0
+	case "kv_bytes":
+		return b.MaxKVCacheBytes > 0
+	case "latency":
+		return b.MaxLatencyMS > 0
+	}
+	return false
+}
+
+// BestPlot is the score of every feasible trial (pruned ones at their last intermediate score)
+// against its number, with the best score so far as a staircase; infeasible trials, whose
+// penalised scores would crush the axis, are left out and counted in the title.
+func (r *Report) BestPlot() (*plot.Plot, error) {
+	p := plot.New()
+	p.X.Label.Text = "trial"
+	p.Y.Label.Text = "score"
+	p.Legend.Top = true
+	p.Legend.Left = true
+	var done, pruned, best plotter.XYs
+	bestV, skipped := math.Inf(-1), 0
+	for _, t := range r.Trials {
+		if !t.HasValue || !finite(t.Value) {
+			continue
+		}
+		if !t.Feasible && t.State == goptuna.TrialStateComplete {
+			skipped++
+			continue
+		}
+		pt := plotter.XY{X: float64(t.Number), Y: t.Value}
+		if t.State == goptuna.TrialStatePruned {
+			pruned = append(pruned, pt)
+			continue
+		}
+		done = append(done, pt)
+		if t.Value > bestV {
+			if len(best) > 0 {
+				best = append(best, plotter.XY{X: pt.X, Y: bestV})
+			}
+			bestV = t.Value
+			best = append(best, pt)
+		}
+	}
+	if len(best) > 0 && len(r.Trials) > 0 {
+		best = append(best, plotter.XY{X: float64(r.Trials[len(r.Trials)-1].Number), Y: bestV})
+	}
+	p.Title.Text = fmt.Sprintf("best score over trials (%d infeasible not shown)", skipped)
+	for _, s := range []struct {
+		pts   plotter.XYs
+		col   color.Color
+		label string
+	}{{done, colGreen, "complete"}, {pruned, colAmber, "pruned (last epoch score)"}} {
+		if len(s.pts) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(s.pts)
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle.Color = s.col
+		sc.GlyphStyle.Radius = vg.Points(3)
+		sc.GlyphStyle.Shape = draw.CircleGlyph{}
+		p.Add(sc)
+		p.Legend.Add(s.label, sc)
+	}
+	if len(best) > 0 {
+		l, err := plotter.NewLine(best)
+		if err != nil {
+			return nil, err
+		}
+		l.LineStyle.Color = colBlue
+		l.LineStyle.Width = vg.Points(1.5)
+		p.Add(l)
+		p.Legend.Add("best so far", l)
+	}
+	p.Add(plotter.NewGrid())
+	headroom(p)
+	return p, nil
+}
+
+// headroom raises the plot's Y maximum (set by Add from the data) so that the legend in the
+// top corner clears the data.
+func headroom(p *plot.Plot) {
+	span := p.Y.Max - p.Y.Min
+	if !(span > 0) {
+		span = 1
+	}
+	p.Y.Max += 0.35 * span
+}

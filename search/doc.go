@@ -1,0 +1,29 @@
+// Package search runs a study: it is the only package that knows all the others. For every trial
+// it samples a point of the space (space), checks it against the analytic budget (objective) and
+// finishes an infeasible one at once with the penalised score and its reasons, trains a feasible
+// one (trainer) while reporting the per-epoch score as goptuna intermediate values so the pruner
+// can stop it, and stores every figure as trial attributes under the keys of package reports.
+//
+// # Deterministic resume
+//
+// goptuna's samplers keep a process-lifetime random generator, so a resumed study would draw
+// other points than an uninterrupted one. Here every point gets its own generator, seeded from
+// (study seed, ordinal, parameter name), where the ordinal counts the fresh points drawn before
+// it in the study (trials that retry an interrupted trial's point are not counted, so a retry
+// does not shift later points). A trial's trainer seed is derived from (study seed, ordinal) and
+// stored in the system attribute reports.SysSeed; a retry copies it. The samplers and the pruner
+// see the study without the FAIL trials, so an interrupted attempt leaves no trace in their
+// decisions. With one worker and a fixed seed, a study that is interrupted (SIGINT or SIGKILL)
+// and resumed therefore samples the same points and reaches the same scores as one that never
+// stopped. TPE (a fork of goptuna's, see search/internal/tpe, whose upstream draws from
+// math/rand's global generator), random and Sobol are deterministic in this sense; CMA-ES keeps
+// goptuna's in-process optimizer state and is reproducible only for uninterrupted runs.
+//
+// # Interruption and recovery
+//
+// When the context is cancelled, no new trial starts; running trials stop at their next training
+// step and are recorded FAIL with reports.SysRetry set. On the next Run, RUNNING trials left by a
+// dead process are failed as stale by the store, and every retriable FAIL trial that has no retry
+// yet is enqueued again (WAITING, with its parameters, seed and ordinal), so the study reaches
+// its requested number of finished trials (COMPLETE, PRUNED and non-retriable FAIL).
+package search

@@ -1,0 +1,82 @@
+package search
+
+import (
+	"fmt"
+
+	"github.com/attnsearch/attnsearch/space"
+	"github.com/c-bata/goptuna"
+	"github.com/c-bata/goptuna/medianstopping"
+	"github.com/c-bata/goptuna/successivehalving"
+)
+
+// requeuedFrom is the store's system attribute naming the trial a re-enqueued trial repeats.
+const requeuedFrom = "requeued_from"
+
+// noFailStorage is a view of a goptuna.Storage whose GetAllTrials hides FAIL trials, so that an
+// interrupted attempt (which a retry repeats) does not count twice in sampling or pruning.
+type noFailStorage struct {
+	goptuna.Storage
+}
+
+// GetAllTrials returns the study's trials that are not FAIL.
+func (s noFailStorage) GetAllTrials(studyID int) ([]goptuna.FrozenTrial, error) {
+	all, err := s.Storage.GetAllTrials(studyID)
+	if err != nil {
+		return nil, err
+	}
+	kept := all[:0]
+	for _, t := range all {
+		if t.State != goptuna.TrialStateFail {
+			kept = append(kept, t)
+		}
+	}
+	return kept, nil
+}
+
+// viewPruner runs a goptuna pruner against the FAIL-free view of the study.
+type viewPruner struct {
+	inner goptuna.Pruner
+	view  *goptuna.Study
+}
+
+// Prune asks the inner pruner, showing it the study without FAIL trials.
+func (p *viewPruner) Prune(_ *goptuna.Study, trial goptuna.FrozenTrial) (bool, error) {
+	return p.inner.Prune(p.view, trial)
+}
+
+// newPruner builds the pruner the space file names; nil for "none".
+func newPruner(opts space.Pruner) (goptuna.Pruner, error) {
+	switch opts.Kind {
+	case "", "none":
+		return nil, nil
+	case "median", "percentile":
+		q := 50.0
+		if opts.Kind == "percentile" {
+			q = opts.Percentile
+		}
+		p, err := medianstopping.NewPercentilePruner(q)
+		if err != nil {
+			return nil, fmt.Errorf("search: %s pruner: %w", opts.Kind, err)
+		}
+		p.NStartUpTrials = opts.StartupTrials
+		p.NWarmUpSteps = opts.WarmupSteps
+		return p, nil
+	case "successive_halving":
+		var so []successivehalving.Option
+		if opts.MinResource > 0 {
+			so = append(so, successivehalving.OptionMinResource(opts.MinResource))
+		}
+		if opts.ReductionFactor > 0 {
+			so = append(so, successivehalving.OptionReductionFactor(opts.ReductionFactor))
+		}
+		if opts.MinEarlyStoppingRate > 0 {
+			so = append(so, successivehalving.OptionMinEarlyStoppingRate(opts.MinEarlyStoppingRate))
+		}
+		p, err := successivehalving.NewPruner(so...)
+		if err != nil {
+			return nil, fmt.Errorf("search: successive_halving pruner: %w", err)
+		}
+		return p, nil
+	}
+	return nil, fmt.Errorf("search: unknown pruner %q", opts.Kind)
+}

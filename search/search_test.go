@@ -1,0 +1,294 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/attnsearch/attnsearch/reports"
+	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/store"
+	"github.com/c-bata/goptuna"
+)
+
+// tinySpace is a space whose trials train in well under a second; max_params excludes part of it.
+const tinySpace = `
+study:
+  name: tiny
+  trials: %d
+  workers: 1
+  seed: 11
+  sampler: {kind: %s}
+  pruner: %s
+task:
+  kind: synthetic
+  synthetic: {train: 64, valid: 16, test: 16, vocab: 8, min_len: 2, max_len: 5, seed: 3}
+  max_len: 8
+training:
+  epochs: 3
+  batch_size: 32
+  latency_sentences: 4
+  eval_sentences: 8
+params:
+  d_model: {type: categorical, choices: [8, 16]}
+  heads: {type: categorical, choices: [1, 2]}
+  kv_heads: 1
+  enc_layers: 1
+  dec_layers: 1
+  d_ff: {type: int, low: 16, high: 48, step: 16}
+  dropout: 0.0
+  lr: {type: float, low: 1.0e-3, high: 1.0e-2, log: true}
+  warmup_steps: 2
+  label_smoothing: 0.0
+budget:
+  max_params: %d
+objective:
+  metric: accuracy
+  cost: params
+  tradeoff: 2
+  src_len: 6
+  tgt_len: 6
+`
+
+// tinySpec parses tinySpace with the given trial count, sampler, pruner and parameter budget.
+func tinySpec(t *testing.T, trials int, sampler, pruner string, maxParams int) *space.Spec {
+	t.Helper()
+	src := fmt.Sprintf(tinySpace, trials, sampler, pruner, maxParams)
+	spec, err := space.Parse(filepath.Join(t.TempDir(), "tiny.yaml"), []byte(src))
+	if err != nil {
+		t.Fatalf("parse tiny space: %v", err)
+	}
+	return spec
+}
+
+// openStore opens a fresh store file in a temporary directory.
+func openStore(t *testing.T, path string) *store.Store {
+	t.Helper()
+	st, err := store.Open(path, store.Options{NoSnapshot: true})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// point is what must agree between an uninterrupted and a resumed run.
+type point struct {
+	Config string
+	State  string
+	Value  float64
+	Seed   int64
+}
+
+// counted lists the counted trials of study (COMPLETE, PRUNED, plain FAIL) in number order.
+func counted(t *testing.T, st goptuna.Storage, study string) []point {
+	t.Helper()
+	rep, err := reports.Load(st, study)
+	if err != nil {
+		t.Fatalf("load report: %v", err)
+	}
+	var out []point
+	for _, tr := range rep.Trials {
+		if tr.State == goptuna.TrialStateRunning || tr.State == goptuna.TrialStateWaiting {
+			t.Fatalf("trial %d left %s", tr.Number, reports.StateName(tr.State))
+		}
+		if tr.Retry {
+			continue
+		}
+		out = append(out, point{Config: tr.Config, State: reports.StateName(tr.State), Value: tr.Value, Seed: tr.Seed})
+	}
+	return out
+}
+
+func TestRunRecordsEveryTrial(t *testing.T) {
+	spec := tinySpec(t, 6, "random", "none", 2500)
+	st := openStore(t, filepath.Join(t.TempDir(), "s.db"))
+	var events []Event
+	res, err := Run(context.Background(), spec, st, Options{OnEvent: func(e Event) { events = append(events, e) }})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if res.Done != 6 || res.Ran != 6 || res.Interrupted {
+		t.Fatalf("result %+v, want 6 done and ran", res)
+	}
+	rep, err := reports.Load(st, "tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	feasible, infeasible := 0, 0
+	for _, tr := range rep.Trials {
+		if tr.State != goptuna.TrialStateComplete {
+			t.Fatalf("trial %d: state %s (%s)", tr.Number, reports.StateName(tr.State), tr.Reason())
+		}
+		for _, k := range []string{reports.KeyParams, reports.KeyParamsCore, reports.KeyParamsEmbed, reports.KeyFlops, reports.KeyKVBytes} {
+			if _, ok := tr.Metrics[k]; !ok {
+				t.Errorf("trial %d: no %s", tr.Number, k)
+			}
+		}
+		if tr.Feasible {
+			feasible++
+			for _, k := range []string{reports.KeyAccuracy, reports.KeyBLEU, reports.KeyLatency, reports.KeyL2Norm, reports.KeyTrainSeconds, reports.KeyEpochs} {
+				if _, ok := tr.Metrics[k]; !ok {
+					t.Errorf("trial %d: no %s", tr.Number, k)
+				}
+			}
+			if len(tr.History) != 3 || len(tr.Intermediate) != 3 {
+				t.Errorf("trial %d: %d epochs of history, %d intermediate values, want 3", tr.Number, len(tr.History), len(tr.Intermediate))
+			}
+			if tr.Value < 0 {
+				t.Errorf("trial %d: feasible score %g < 0", tr.Number, tr.Value)
+			}
+		} else {
+			infeasible++
+			if tr.Metrics[reports.KeyParams] <= 2500 || len(tr.Infeasible) == 0 {
+				t.Errorf("trial %d: infeasible with params %g, reasons %q", tr.Number, tr.Metrics[reports.KeyParams], tr.Infeasible)
+			}
+			if _, trained := tr.Metrics[reports.KeyAccuracy]; trained || len(tr.History) > 0 {
+				t.Errorf("trial %d: infeasible trial was trained", tr.Number)
+			}
+			if tr.Value >= -1 {
+				t.Errorf("trial %d: infeasible score %g, want < -1", tr.Number, tr.Value)
+			}
+		}
+	}
+	if feasible == 0 || infeasible == 0 {
+		t.Errorf("%d feasible, %d infeasible trials: the tiny space should produce both", feasible, infeasible)
+	}
+	ends := 0
+	for _, e := range events {
+		if e.Kind == EventTrialEnd {
+			ends++
+		}
+	}
+	if ends != 6 {
+		t.Errorf("%d trial-end events, want 6", ends)
+	}
+	// A second Run on the finished study does nothing.
+	res, err = Run(context.Background(), spec, st, Options{})
+	if err != nil || res.Ran != 0 || res.Done != 6 {
+		t.Fatalf("rerun: %+v, %v; want nothing to do", res, err)
+	}
+}
+
+// TestDeterministicResume interrupts a study in the middle of a trial's training, resumes it, and
+// compares every counted trial with an uninterrupted run of the same space on another store.
+func TestDeterministicResume(t *testing.T) {
+	for _, tc := range []struct{ sampler, pruner string }{
+		{"tpe", "successive_halving"},
+		{"random", "median"},
+		{"sobol", "none"},
+	} {
+		t.Run(tc.sampler, func(t *testing.T) {
+			trials := 5
+			if tc.sampler == "tpe" {
+				trials = 7 // past TPE's start-up trials when the space sets few
+			}
+			spec := tinySpec(t, trials, tc.sampler, tc.pruner, 4000)
+			spec.Study.Sampler.StartupTrials = 3
+			dir := t.TempDir()
+
+			a := openStore(t, filepath.Join(dir, "a.db"))
+			if _, err := Run(context.Background(), spec, a, Options{}); err != nil {
+				t.Fatalf("uninterrupted run: %v", err)
+			}
+			want := counted(t, a, "tiny")
+
+			b := openStore(t, filepath.Join(dir, "b.db"))
+			for _, stopAt := range []int{1, 3} {
+				ctx, cancel := context.WithCancel(context.Background())
+				res, err := Run(ctx, spec, b, Options{OnEvent: func(e Event) {
+					if e.Kind == EventEpoch && e.Trial >= stopAt && e.Epoch == 1 {
+						cancel()
+					}
+				}})
+				cancel()
+				if err != nil {
+					t.Fatalf("interrupted run: %v", err)
+				}
+				if !res.Interrupted {
+					t.Fatalf("run stopped at trial %d not marked interrupted: %+v", stopAt, res)
+				}
+			}
+			res, err := Run(context.Background(), spec, b, Options{})
+			if err != nil {
+				t.Fatalf("resumed run: %v", err)
+			}
+			if res.Done != trials {
+				t.Fatalf("resumed run finished %d trials, want %d", res.Done, trials)
+			}
+			got := counted(t, b, "tiny")
+			if len(got) != len(want) {
+				t.Fatalf("resumed study has %d counted trials, uninterrupted %d", len(got), len(want))
+			}
+			for i := range want {
+				if got[i] != want[i] && !(math.IsNaN(got[i].Value) && math.IsNaN(want[i].Value)) {
+					t.Errorf("trial %d: resumed %+v, uninterrupted %+v", i, got[i], want[i])
+				}
+			}
+			all, err := b.GetAllTrials(res.StudyID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			retries := 0
+			for _, ft := range all {
+				if _, ok := ft.SystemAttrs[reports.SysRetryOf]; ok {
+					retries++
+				}
+			}
+			if retries < 1 {
+				// An interrupt that lands as the pruner stops the trial leaves it PRUNED, not retried.
+				t.Errorf("%d retried trials, want the interrupted points retried", retries)
+			}
+		})
+	}
+}
+
+func TestRecoversStaleTrial(t *testing.T) {
+	spec := tinySpec(t, 3, "random", "none", 4000)
+	path := filepath.Join(t.TempDir(), "s.db")
+	st := openStore(t, path)
+	// Run one trial, then leave a RUNNING trial with sampled parameters, as a killed process would.
+	spec.Study.Trials = 1
+	if _, err := Run(context.Background(), spec, st, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	study, err := goptuna.LoadStudy("tiny", goptuna.StudyOptionStorage(st), goptuna.StudyOptionLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := st.CreateNewTrial(study.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetTrialParam(id, "lr", 0.005, goptuna.LogUniformDistribution{Low: 1e-3, High: 1e-2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetTrialSystemAttr(id, reports.SysOrdinal, "1"); err != nil {
+		t.Fatal(err)
+	}
+	spec.Study.Trials = 3
+	res, err := Run(context.Background(), spec, st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Recovered != 1 || res.Requeued != 1 || res.Done != 3 {
+		t.Fatalf("result %+v, want 1 recovered, 1 requeued, 3 done", res)
+	}
+	all, err := st.GetAllTrials(study.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 4 {
+		t.Fatalf("%d trials, want 4 (one stale)", len(all))
+	}
+	retry := all[2]
+	if retry.SystemAttrs[reports.SysRetryOf] != "1" || retry.Params["lr"] != 0.005 || retry.State != goptuna.TrialStateComplete {
+		t.Errorf("retry trial: state %v, params %v, attrs %v", retry.State, retry.Params, retry.SystemAttrs)
+	}
+	if want := strconv.FormatInt(TrialSeed(11, 1), 10); retry.SystemAttrs[reports.SysSeed] != want {
+		t.Errorf("retry seed %s, want %s (derived from ordinal 1)", retry.SystemAttrs[reports.SysSeed], want)
+	}
+}
