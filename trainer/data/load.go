@@ -15,7 +15,7 @@ import (
 const splitSalt = "attnsearch-tsv-split-v1\x00"
 
 // Load reads the task's data set: the synthetic task (Synthetic), an aligned directory
-// (LoadAligned) or a TSV file or .zip (LoadTSV), dispatching on task.Kind. The length limit in
+// (LoadAligned) or a TSV file or .zip (LoadTSV), dispatching on task.Kind ("" = synthetic). The length limit in
 // tokens is task.MaxLen, lowered to maxLen when maxLen > 0 (the model's position limit); 0 and 0
 // mean no limit.
 func Load(ctx context.Context, task space.Task, maxLen int) (*Dataset, error) {
@@ -28,8 +28,8 @@ func Load(ctx context.Context, task space.Task, maxLen int) (*Dataset, error) {
 	}
 	switch task.Kind {
 	case "synthetic", "":
-		if limit > 0 && task.Synthetic.MaxLen > limit {
-			return nil, fmt.Errorf("data: synthetic max_len %d exceeds the length limit %d", task.Synthetic.MaxLen, limit)
+		if longest := min(task.Synthetic.MaxLen, synMaxWords); limit > 0 && longest > limit {
+			return nil, fmt.Errorf("data: synthetic max_len %d exceeds the length limit %d", longest, limit)
 		}
 		return Synthetic(task.Synthetic)
 	case "aligned":
