@@ -73,10 +73,12 @@ func (s setter) set(i int, v float64) {
 func (sg *stepGraph) fill(d dims, batch []data.Pair, eps, dropout float64, rng *rand.Rand) int {
 	B, S, T := sg.B, sg.S, sg.T
 	grp := d.H / d.KVH
-	srcOne, tgtOne, target := setterOf(sg.srcOne), setterOf(sg.tgtOne), setterOf(sg.target)
+	srcIDs, target := sg.srcIDs.Data().([]int), setterOf(sg.target)
+	var tgtIDs []int
+	if sg.tgtIDs != nil {
+		tgtIDs = sg.tgtIDs.Data().([]int)
+	}
 	encMask, selfMask, crossMask := setterOf(sg.encMask), setterOf(sg.selfMask), setterOf(sg.crossMask)
-	srcOne.fill(0)
-	tgtOne.fill(0)
 	target.fill(0)
 	encMask.fill(0)
 	selfMask.fill(0)
@@ -96,14 +98,14 @@ func (sg *stepGraph) fill(d dims, batch []data.Pair, eps, dropout float64, rng *
 			if t < len(src) {
 				id = src[t]
 			}
-			srcOne.set((bi*S+t)*d.SrcV+id, 1)
+			srcIDs[bi*S+t] = id
 		}
 		for t := 0; t < T; t++ {
 			id := data.PAD
 			if t < len(dec) {
 				id = dec[t]
 			}
-			tgtOne.set((bi*T+t)*V+id, 1)
+			tgtIDs[bi*T+t] = id
 			if t < len(out) {
 				row := (bi*T + t) * V
 				for v := 0; v < V; v++ {

@@ -18,7 +18,7 @@ type stepGraph struct {
 	logits  *G.Node
 	grads   []*G.Node // in params.specs order
 	// per-step inputs, refilled in place
-	srcOne, tgtOne, target *tensor.Dense
+	srcIDs, tgtIDs, target *tensor.Dense // token ids (tensor.Int, B*S and B*T) and loss weights
 	encMask, selfMask      *tensor.Dense
 	crossMask              *tensor.Dense
 	drops                  []*tensor.Dense // dropout masks in creation order (nil when dropout is 0)
@@ -50,15 +50,19 @@ func sinusoidAt(pos float64, i, D int) float64 {
 	return math.Cos(f)
 }
 
-// posOneHot is the (B*T, maxPos) one-hot selecting the learned position row of each token.
-func posOneHot(dt tensor.Dtype, B, T, maxPos int) *tensor.Dense {
-	v := make([]float64, B*T*maxPos)
-	for r := 0; r < B*T; r++ {
-		if p := r % T; p < maxPos {
-			v[r*maxPos+p] = 1
-		}
+// posIDs are the learned position rows of the B*T tokens; padding positions beyond the table
+// reuse its last row (they carry no loss and are masked as keys, so their gradient is zero).
+func posIDs(B, T, maxPos int) *tensor.Dense {
+	v := make([]int, B*T)
+	for r := range v {
+		v[r] = min(r%T, maxPos-1)
 	}
-	return denseOf(dt, []int{B * T, maxPos}, v)
+	return tensor.New(tensor.WithShape(B*T), tensor.WithBacking(v))
+}
+
+// newIDs allocates a zeroed vector of n token ids.
+func newIDs(n int) *tensor.Dense {
+	return tensor.New(tensor.WithShape(n), tensor.WithBacking(make([]int, n)))
 }
 
 // buildStep builds the training graph of model d for shape (B, S, T).
@@ -94,22 +98,22 @@ func buildStep(d dims, p *params, B, S, T int, dropout float64) (*stepGraph, err
 		return attnW{w[prefix+".q.w"], w[prefix+".q.b"], w[prefix+".k.w"], w[prefix+".k.b"],
 			w[prefix+".v.w"], w[prefix+".v.b"], w[prefix+".o.w"], w[prefix+".o.b"]}
 	}
-	embed := func(side string, one *tensor.Dense, L int) *G.Node {
-		x := b.mul(b.input(side+".onehot", one), w[side+".emb"])
+	embed := func(side string, ids *tensor.Dense, L int) *G.Node {
+		x := b.gather(w[side+".emb"], b.ids(side+".ids", ids))
 		if d.EmbScale {
 			x = b.scale(x, math.Sqrt(float64(d.D)))
 		}
 		if d.Learned {
-			x = b.add(x, b.mul(b.input(side+".posonehot", posOneHot(dt, B, L, d.MaxPos)), w[side+".pos"]))
+			x = b.add(x, b.gather(w[side+".pos"], b.ids(side+".posids", posIDs(B, L, d.MaxPos))))
 		} else {
 			x = b.add(x, b.input(side+".sinusoid", sinusoid(dt, B, L, d.D)))
 		}
 		return drop(x, B*L, d.D)
 	}
 
-	sg.srcOne = newInput(dt, B*S, d.SrcV)
+	sg.srcIDs = newIDs(B * S)
 	sg.encMask = newInput(dt, B*d.KVH, grp*S, S)
-	x := embed("src", sg.srcOne, S)
+	x := embed("src", sg.srcIDs, S)
 	var encMask *G.Node
 	if !d.EncoderOnly {
 		encMask = b.input("encmask", sg.encMask)
@@ -128,12 +132,12 @@ func buildStep(d dims, p *params, B, S, T int, dropout float64) (*stepGraph, err
 		logits = b.linear(x, w["out.w"], w["out.b"])
 	} else {
 		mem := b.layerNorm(x, w["enc.ln.g"], w["enc.ln.b"])
-		sg.tgtOne = newInput(dt, B*T, d.TgtV)
+		sg.tgtIDs = newIDs(B * T)
 		sg.selfMask = newInput(dt, B*d.KVH, grp*T, T)
 		sg.crossMask = newInput(dt, B*d.KVH, grp*T, S)
 		selfMask := b.input("selfmask", sg.selfMask)
 		crossMask := b.input("crossmask", sg.crossMask)
-		y := embed("tgt", sg.tgtOne, T)
+		y := embed("tgt", sg.tgtIDs, T)
 		attDrop := func(Tk int) *G.Node { return dropMask(B*d.KVH, grp*T, Tk) }
 		for l := 0; l < d.Dec; l++ {
 			pre := fmt.Sprintf("dec.%d", l)

@@ -57,7 +57,7 @@ func TestModelGradient(t *testing.T) {
 			const h = 1e-6
 			for i, s := range p.specs {
 				xs := p.t[s.name].Data().([]float64)
-				for n := 0; n < 6; n++ {
+				for n := 0; n < 3; n++ {
 					j := rng.IntN(len(xs))
 					orig := xs[j]
 					xs[j] = orig + h

@@ -34,6 +34,23 @@ func (b *builder) input(name string, t *tensor.Dense) *G.Node {
 	return G.NewTensor(b.g, b.dt, t.Dims(), G.WithShape(t.Shape()...), G.WithValue(t), G.WithName(name))
 }
 
+// ids creates a leaf vector of token ids (tensor.Int) bound to t.
+func (b *builder) ids(name string, t *tensor.Dense) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	return G.NewVector(b.g, tensor.Int, G.WithShape(t.Shape()...), G.WithValue(t), G.WithName(name))
+}
+
+// gather selects rows of table (V, D) by ids (n), giving (n, D); its gradient scatter-adds.
+func (b *builder) gather(table, ids *G.Node) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n, err := G.ByIndices(table, ids, 0)
+	return b.ok(n, err, "gather")
+}
+
 func (b *builder) scalar(v float64) *G.Node {
 	if b.dt == tensor.Float32 {
 		return G.NewConstant(float32(v))

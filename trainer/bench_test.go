@@ -1,0 +1,107 @@
+package trainer
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"github.com/attnsearch/attnsearch/space"
+	"gorgonia.org/tensor"
+)
+
+// The reference model of ../shared/bench/torch_ref.py: encoder only, learned token and position
+// embeddings (no scaling), 2 pre-LN layers, d_model 64, 4 heads, d_ff 256, vocab 64, length 16,
+// batch 32, no mask, no final LayerNorm, output projection 64 -> 64, mean cross-entropy over all
+// tokens, Adam lr 1e-3 (0.9, 0.999, 1e-8), float32. The task reverses the sequence.
+const (
+	refVocab, refLen, refBatch = 64, 16, 32
+)
+
+// refSetup builds the reference model's graph, weights and optimizer.
+func refSetup(tb testing.TB, dt tensor.Dtype, seed int64) (dims, *params, *stepGraph, *adam) {
+	d := dims{D: 64, H: 4, KVH: 4, HD: 16, FF: 256, Enc: 2, SrcV: refVocab, TgtV: refVocab, MaxPos: refLen,
+		Learned: true, EncoderOnly: true}
+	p := newParams(d, dt, seed)
+	sg, err := buildStep(d, p, refBatch, refLen, refLen, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	opt, err := newAdam(space.Config{LR: 1e-3}, space.Training{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Schedule: "constant"}, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d, p, sg, opt
+}
+
+// refFill loads a batch of uniform random sequences and their reversals.
+func refFill(sg *stepGraph, rng *rand.Rand) {
+	src, tgt := sg.srcIDs.Data().([]int), setterOf(sg.target)
+	tgt.fill(0)
+	for b := 0; b < refBatch; b++ {
+		seq := make([]int, refLen)
+		for i := range seq {
+			seq[i] = rng.IntN(refVocab)
+		}
+		for i := range seq {
+			row := b*refLen + i
+			src[row] = seq[i]
+			tgt.set(row*refVocab+seq[refLen-1-i], 1/float64(refBatch*refLen))
+		}
+	}
+}
+
+// refStep runs one training step and returns the loss.
+func refStep(tb testing.TB, p *params, sg *stepGraph, opt *adam, rng *rand.Rand) float64 {
+	refFill(sg, rng)
+	loss, err := sg.run()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := opt.step(p, sg.grads); err != nil {
+		tb.Fatal(err)
+	}
+	return loss
+}
+
+// BenchmarkReferenceStep times one training step (forward, backward, Adam) of torch_ref.py's
+// model at 1 and 2 threads (GOMAXPROCS).
+func BenchmarkReferenceStep(b *testing.B) {
+	for _, threads := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
+			d, p, sg, opt := refSetup(b, tensor.Float32, 1)
+			defer sg.vm.Close()
+			if got := d.paramCount(); got != 109248 {
+				b.Fatalf("reference model has %d parameters, torch_ref.py 109,248", got)
+			}
+			rng := rand.New(rand.NewPCG(1, 1))
+			for i := 0; i < 10; i++ { // warm-up, as torch_ref.py
+				refStep(b, p, sg, opt, rng)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				refStep(b, p, sg, opt, rng)
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
+		})
+	}
+}
+
+// TestReferenceLearns trains the reference model for 200 steps and requires the loss to fall
+// from its initial value (above ln 64 = 4.16) below 2, as torch_ref.py's does.
+func TestReferenceLearns(t *testing.T) {
+	_, p, sg, opt := refSetup(t, tensor.Float32, 1)
+	defer sg.vm.Close()
+	rng := rand.New(rand.NewPCG(1, 1))
+	first := refStep(t, p, sg, opt, rng)
+	var last float64
+	for i := 1; i < 200; i++ {
+		last = refStep(t, p, sg, opt, rng)
+	}
+	t.Logf("reference loss: step 0 %.4f, step 199 %.4f", first, last)
+	if first < 3.9 || first > 7 || last > 2.0 {
+		t.Fatalf("reference loss %.4f -> %.4f: want above 4.16 at first, then below 2", first, last)
+	}
+}
