@@ -172,11 +172,14 @@ func (r *Report) FrontPlot() (*plot.Plot, error) {
 		p.Legend.Add("Pareto front", s)
 	}
 	if hasBudget && !math.IsInf(minC, 0) {
-		ymax := 1.0
+		ymax := 0.0
 		for _, pts := range []plotter.XYs{feas, fr} {
 			for _, pt := range pts {
 				ymax = math.Max(ymax, pt.Y)
 			}
+		}
+		if ymax == 0 {
+			ymax = 1
 		}
 		l, err := plotter.NewLine(plotter.XYs{{X: budget, Y: 0}, {X: budget, Y: ymax * 1.05}})
 		if err != nil {

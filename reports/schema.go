@@ -99,6 +99,14 @@ type Epoch struct {
 // FormatFloat renders a figure for storage: shortest decimal that round-trips.
 func FormatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
+// Display renders a figure for people: integers in full, others with up to 6 significant digits.
+func Display(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatInt(int64(v), 10)
+	}
+	return strconv.FormatFloat(v, 'g', 6, 64)
+}
+
 // Trial is one stored trial decoded for reporting.
 type Trial struct {
 	ID           int                    // storage ID

@@ -82,15 +82,16 @@ type Result struct {
 
 // runner holds one Run's shared, read-only setup and its serialised progress state.
 type runner struct {
-	spec    *space.Spec
-	st      Storage
-	opts    Options
-	study   *goptuna.Study
-	ds      *data.Dataset
-	arch    objective.Arch
-	refCost float64
-	threads int
-	workers int
+	spec         *space.Spec
+	st           Storage
+	opts         Options
+	study        *goptuna.Study
+	ds           *data.Dataset
+	arch         objective.Arch
+	refCost      float64
+	maxPositions int
+	threads      int
+	workers      int
 
 	mu       sync.Mutex // guards the fields below and OnEvent calls
 	done     int
@@ -130,6 +131,11 @@ func Run(ctx context.Context, spec *space.Spec, st Storage, opts Options) (*Resu
 	}
 	r.arch = objective.ArchFor(spec, r.ds.SrcVocab.Size(), r.ds.TgtVocab.Size())
 	r.refCost = objective.RefCost(spec.Objective, spec.Budget)
+	// The learned position tables objective.Estimate counts, when they cover the data (else the
+	// trainer's own size: a task without max_len).
+	if mp := objective.MaxPositions(spec.Task); mp >= trainer.ArchFor(r.ds, spec.Training).MaxPositions {
+		r.maxPositions = mp
+	}
 
 	study, err := r.openStudy()
 	if err != nil {
@@ -676,7 +682,7 @@ func (r *runner) evaluate(ctx context.Context, trial *goptuna.Trial, ft goptuna.
 	}
 	res, err := trainer.Train(ctx, cfg, r.ds, trainer.Options{
 		Training: r.spec.Training, MaxL2Norm: b.MaxL2Norm, Seed: seed, Threads: r.trainerThreads(),
-		OnEpoch: onEpoch, EvalTest: true, MaxPositions: objective.MaxPositions(r.spec.Task),
+		OnEpoch: onEpoch, EvalTest: true, MaxPositions: r.maxPositions,
 	})
 	if errors.Is(err, goptuna.ErrTrialPruned) {
 		return last, goptuna.ErrTrialPruned

@@ -67,6 +67,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		// Each command lives in its own file: estimate.go, train.go, run.go, report.go, ...
 		newEstimateCmd(stdout, stderr),
 		newTrainCmd(stdout, stderr),
+		newRunCmd(stdout, stderr), newReportCmd(stdout, stderr), newStudiesCmd(stdout, stderr), newShowCmd(stdout, stderr), newBestCmd(stdout, stderr),
 	)
 	return root
 }

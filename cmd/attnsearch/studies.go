@@ -1,0 +1,157 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/attnsearch/attnsearch/reports"
+	"github.com/attnsearch/attnsearch/store"
+)
+
+// studyRow is one study of `attnsearch studies`.
+type studyRow struct {
+	Name      string         `json:"name"`              // study name
+	Space     string         `json:"space_file"`        // space file it was started from
+	Target    int            `json:"target"`            // finished trials wanted
+	States    map[string]int `json:"states"`            // trials per state
+	Best      *float64       `json:"best,omitempty"`    // best feasible score
+	BestTrial *int           `json:"best_trial"`        // its number
+	Started   time.Time      `json:"started"`           // first trial's start
+	Recovered []int          `json:"recovered"`         // trials failed as stale (worker died), retried
+	Running   []runningRow   `json:"running,omitempty"` // RUNNING trials with their heartbeat age
+}
+
+// runningRow is one RUNNING trial and the age of its heartbeat.
+type runningRow struct {
+	Number     int     `json:"number"`          // trial number
+	HeartbeatS float64 `json:"heartbeat_age_s"` // seconds since its last heartbeat
+}
+
+// newStudiesCmd builds `attnsearch studies`.
+func newStudiesCmd(stdout, stderr io.Writer) *cobra.Command {
+	var (
+		db     string
+		format string
+	)
+	cmd := &cobra.Command{
+		Use:   "studies",
+		Short: "List the studies of a store with their trial counts, best score and stale trials",
+		Long: `Studies lists every study in the store: its space file, the number of trials wanted and in
+each state, the best feasible score, the trials that were failed as stale because their worker
+died (their points were retried), and RUNNING trials with the age of their last heartbeat (a
+RUNNING trial whose heartbeat is minutes old belongs to a dead process; the next
+` + "`attnsearch run`" + ` recovers it).`,
+		Example: `  attnsearch studies
+  attnsearch studies --db runs/mt.db --format json`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if format != "table" && format != "json" {
+				return inputErr(fmt.Errorf("studies: --format %q: want table or json", format))
+			}
+			st, err := openRead(db)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			rows, err := studyRows(st)
+			if err != nil {
+				return fmt.Errorf("studies: %w", err)
+			}
+			if format == "json" {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rows)
+			}
+			return writeStudies(stdout, rows)
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", defaultDB, "store file")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table | json")
+	_ = stderr
+	return cmd
+}
+
+// studyRows gathers one row per study.
+func studyRows(st *store.Store) ([]studyRow, error) {
+	names, err := studyNames(st)
+	if err != nil {
+		return nil, err
+	}
+	rows := []studyRow{}
+	now := time.Now()
+	for _, name := range names {
+		row := studyRow{Name: name, States: map[string]int{}, Recovered: []int{}}
+		if rep, err := reports.Load(st, name); err == nil {
+			row.Space, row.Target = rep.Info.SpaceFile, rep.Info.Trials
+			row.States = rep.Counts()
+			if b := rep.Best(); b >= 0 {
+				v, n := rep.Trials[b].Value, rep.Trials[b].Number
+				row.Best, row.BestTrial = &v, &n
+			}
+			for _, t := range rep.Trials {
+				if row.Started.IsZero() || (!t.Start.IsZero() && t.Start.Before(row.Started)) {
+					row.Started = t.Start
+				}
+			}
+		}
+		id, err := st.GetStudyIDFromName(name)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := st.RecoveredTrials(id)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range rec {
+			row.Recovered = append(row.Recovered, t.Number)
+		}
+		run, err := st.RunningTrials(id)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range run {
+			row.Running = append(row.Running, runningRow{Number: t.Number, HeartbeatS: now.Sub(t.Heartbeat).Seconds()})
+		}
+		sort.Ints(row.Recovered)
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// writeStudies renders the rows as a table.
+func writeStudies(w io.Writer, rows []studyRow) error {
+	t := newTable(w)
+	t.Header("study", "space", "target", "complete", "pruned", "failed", "running", "waiting", "best (trial)", "stale, retried", "started")
+	for _, r := range rows {
+		best := "-"
+		if r.Best != nil {
+			best = fmt.Sprintf("%.3f (%d)", *r.Best, *r.BestTrial)
+		}
+		running := strconv.Itoa(r.States["RUNNING"])
+		for _, rr := range r.Running {
+			running += fmt.Sprintf(" #%d:%.0fs", rr.Number, rr.HeartbeatS)
+		}
+		stale := "-"
+		if len(r.Recovered) > 0 {
+			stale = fmt.Sprint(r.Recovered)
+		}
+		started := "-"
+		if !r.Started.IsZero() {
+			started = r.Started.Local().Format("2006-01-02 15:04")
+		}
+		if err := t.Append(r.Name, r.Space, strconv.Itoa(r.Target), strconv.Itoa(r.States["COMPLETE"]), strconv.Itoa(r.States["PRUNED"]),
+			strconv.Itoa(r.States["FAIL"]), running, strconv.Itoa(r.States["WAITING"]), best, stale, started); err != nil {
+			return fmt.Errorf("studies: table: %w", err)
+		}
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("studies: table: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+	"github.com/spf13/cobra"
+
+	"github.com/attnsearch/attnsearch/reports"
+	"github.com/attnsearch/attnsearch/store"
+)
+
+// defaultDB is the store file every command uses without --db.
+const defaultDB = "attnsearch.db"
+
+// dbFlags are the --db and --study flags shared by the reading commands.
+type dbFlags struct {
+	db, study string
+}
+
+// add registers the flags on cmd.
+func (f *dbFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.db, "db", defaultDB, "store file")
+	cmd.Flags().StringVar(&f.study, "study", "", "study name (default: the only study in the store)")
+}
+
+// openRead opens the store read-only (a live study is read through the writer's snapshot); a
+// missing file is an input error.
+func openRead(path string) (*store.Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, inputErr(fmt.Errorf("store %s does not exist (start a study with `attnsearch run SPACE.yaml --db %s`)", path, path))
+		}
+		return nil, inputErr(fmt.Errorf("store %s: %w", path, err))
+	}
+	st, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		if errors.Is(err, store.ErrNotStore) || errors.Is(err, store.ErrSchema) {
+			return nil, inputErr(err)
+		}
+		return nil, err
+	}
+	return st, nil
+}
+
+// studyNames lists the store's study names, sorted.
+func studyNames(st *store.Store) ([]string, error) {
+	sums, err := st.GetAllStudySummaries()
+	if err != nil {
+		return nil, fmt.Errorf("list studies: %w", err)
+	}
+	names := make([]string, 0, len(sums))
+	for _, s := range sums {
+		names = append(names, s.Name)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// pickStudy returns name if given and present, else the store's only study; anything else is an
+// input error that lists the studies.
+func pickStudy(st *store.Store, name string) (string, error) {
+	names, err := studyNames(st)
+	if err != nil {
+		return "", err
+	}
+	if name != "" {
+		for _, n := range names {
+			if n == name {
+				return name, nil
+			}
+		}
+		return "", inputErr(fmt.Errorf("no study %q in %s (studies: %s)", name, st.Path(), listOrNone(names)))
+	}
+	if len(names) == 1 {
+		return names[0], nil
+	}
+	if len(names) == 0 {
+		return "", inputErr(fmt.Errorf("%s holds no study", st.Path()))
+	}
+	return "", inputErr(fmt.Errorf("%s holds several studies, choose one with --study: %s", st.Path(), listOrNone(names)))
+}
+
+// listOrNone joins names, or says "none".
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// loadReport opens the store read-only and builds the report of the chosen study.
+func loadReport(f dbFlags) (*reports.Report, *store.Store, error) {
+	st, err := openRead(f.db)
+	if err != nil {
+		return nil, nil, err
+	}
+	name, err := pickStudy(st, f.study)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	rep, err := reports.Load(st, name)
+	if err != nil {
+		st.Close()
+		if errors.Is(err, reports.ErrNoStudyInfo) {
+			return nil, nil, inputErr(err)
+		}
+		return nil, nil, err
+	}
+	return rep, st, nil
+}
+
+// exactArgs is cobra.ExactArgs whose failure exits with code 2.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error { return inputErr(cobra.ExactArgs(n)(c, args)) }
+}
+
+// noArgs is cobra.NoArgs whose failure exits with code 2.
+func noArgs(c *cobra.Command, args []string) error { return inputErr(cobra.NoArgs(c, args)) }
+
+// newTable is a tablewriter table whose headers are printed as written.
+func newTable(w io.Writer) *tablewriter.Table {
+	return tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
+}
