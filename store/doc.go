@@ -26,6 +26,11 @@
 //
 // # Files next to the store
 //
+// bbolt locks the file with flock(2): a read-write open takes LOCK_EX, a
+// read-only open LOCK_SH, both retried every 50 ms until Options.Timeout (bbolt
+// waits forever when it is 0). flock belongs to the open file description, so
+// a second Open of the same file blocks even inside one process.
+//
 // A writer holds bbolt's exclusive flock on PATH for as long as it is open and
 // records its pid, host and start time in PATH.lock-info. A second writer
 // waits up to Options.LockTimeout and then fails with ErrLocked, naming the
@@ -37,10 +42,26 @@
 // read-only Open tries PATH for a short while and, if a writer holds it,
 // opens the snapshot; SnapshotTime then says how old the view is.
 //
+// # Resuming a study
+//
+// The writer holds an exclusive lock on the file, so when Open succeeds no other
+// writer is alive and every RUNNING trial in the file belongs to a dead process.
+// A run therefore resumes with
+//
+//	s, err := store.Open(path, store.Options{})
+//	failed, requeued, err := s.RecoverStaleAndRequeue(studyID, 0)
+//
+// before starting its workers: the dead process's trials become FAIL (reason
+// ReasonStale) and their parameters are enqueued again, so the study still gets
+// its N trials and goptuna's Study.Optimize (or PopWaitingTrial) takes the
+// requeued trials first. No separate recovery command is needed.
+//
 // # Heartbeats and stale trials
 //
 // A RUNNING trial carries a heartbeat time, set when it starts and refreshed
-// by Heartbeat. RecoverStale marks RUNNING trials whose heartbeat is older
+// by Heartbeat (call it from the worker, e.g. once per epoch). Within one live
+// process a grace period (say 10× the epoch time) finds workers that hung; if
+// such a worker wakes up later, its writes get ErrTrialCannotBeUpdated. RecoverStale marks RUNNING trials whose heartbeat is older
 // than a grace period FAIL with the system attribute AttrFailReason set to
 // ReasonStale; RecoverStaleAndRequeue does that and enqueues their
 // parameters again in the same transaction, so a crash can never lose the

@@ -31,8 +31,8 @@ const DefaultLockTimeout = 5 * time.Second
 // DefaultSnapshotInterval is the least time between two snapshots when Options.SnapshotInterval is zero.
 const DefaultSnapshotInterval = time.Second
 
-// readProbe is how long a read-only Open waits for the main file before it looks for a snapshot.
-const readProbe = 200 * time.Millisecond
+// readProbe makes a read-only Open try the main file's lock once, without waiting, before it looks for a snapshot.
+const readProbe = time.Millisecond
 
 // AttrFailReason is the trial system attribute holding why the store failed a trial.
 const AttrFailReason = "fail_reason"

@@ -1,0 +1,172 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/c-bata/goptuna"
+)
+
+// benchDists are the five parameters of one benchmark trial.
+func benchDists() []struct {
+	name string
+	d    any
+	ir   float64
+} {
+	return []struct {
+		name string
+		d    any
+		ir   float64
+	}{
+		{"d_model", goptuna.StepIntUniformDistribution{Low: 64, High: 512, Step: 64}, 256},
+		{"heads", goptuna.CategoricalDistribution{Choices: []string{"1", "2", "4", "8"}}, 2},
+		{"layers", goptuna.IntUniformDistribution{Low: 1, High: 6}, 3},
+		{"lr", goptuna.LogUniformDistribution{Low: 1e-5, High: 1e-2}, 3e-4},
+		{"dropout", goptuna.UniformDistribution{Low: 0, High: 0.5}, 0.1},
+	}
+}
+
+// writeCycle is one full trial as a worker writes it: create, 5 params, 10 intermediate values, value, complete.
+func writeCycle(s goptuna.Storage, study, n int) error {
+	id, err := s.CreateNewTrial(study)
+	if err != nil {
+		return err
+	}
+	for _, p := range benchDists() {
+		if err := s.SetTrialParam(id, p.name, p.ir, p.d); err != nil {
+			return err
+		}
+	}
+	for step := 0; step < 10; step++ {
+		if err := s.SetTrialIntermediateValue(id, step, float64(n)/float64(step+1)); err != nil {
+			return err
+		}
+	}
+	if err := s.SetTrialValue(id, float64(n)); err != nil {
+		return err
+	}
+	return s.SetTrialState(id, goptuna.TrialStateComplete)
+}
+
+// BenchmarkTrialWrite measures full durable trial write cycles (each call one fsynced transaction).
+func BenchmarkTrialWrite(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		opts Options
+	}{{"durable", Options{}}, {"nosync", Options{NoSync: true}}} {
+		b.Run(c.name, func(b *testing.B) {
+			s, _ := openTemp(b, c.opts)
+			study, err := s.CreateNewStudy("bench")
+			must(b, err)
+			b.ResetTimer()
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				must(b, writeCycle(s, study, i))
+			}
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "trials/s")
+		})
+	}
+}
+
+// bigStudyExport builds the JSONL export of a study of n finished trials like writeCycle's, with three attributes each.
+func bigStudyExport(n int) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	_ = enc.Encode(ExportStudy{Kind: "study", Format: FormatName, Schema: SchemaVersion, Name: "big", Direction: goptuna.StudyDirectionMaximize, Trials: n})
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < n; i++ {
+		start, end := t0.Add(time.Duration(i)*time.Minute), t0.Add(time.Duration(i)*time.Minute+50*time.Second)
+		et := ExportTrial{Kind: "trial", Number: i, State: "Complete", Value: Float(i % 977),
+			DatetimeStart: &start, DatetimeComplete: &end, Heartbeat: &end,
+			Params:      map[string]ExportParam{},
+			UserAttrs:   map[string]string{"bleu": fmt.Sprint(i % 100), "params": "1234567"},
+			SystemAttrs: map[string]string{"seed": fmt.Sprint(i)}}
+		for step := 0; step < 10; step++ {
+			et.IntermediateValues = append(et.IntermediateValues, [2]Float{Float(step), Float(i) / Float(step+1)})
+		}
+		for _, p := range benchDists() {
+			js, _ := goptuna.DistributionToJSON(p.d)
+			et.Params[p.name] = ExportParam{Internal: Float(p.ir), Distribution: js}
+		}
+		_ = enc.Encode(et)
+	}
+	return buf.Bytes()
+}
+
+// bigStore writes a store file holding one study of n trials and returns its path and study ID.
+func bigStore(b *testing.B, n int) (string, int) {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), "big.db")
+	s, err := Open(path, Options{NoSnapshot: true})
+	must(b, err)
+	study, err := s.Import(bytes.NewReader(bigStudyExport(n)), "")
+	must(b, err)
+	must(b, s.Close())
+	return path, study
+}
+
+// BenchmarkGetAllTrials10k measures GetAllTrials on a study of 10,000 trials (open store, warm page cache).
+func BenchmarkGetAllTrials10k(b *testing.B) {
+	path, study := bigStore(b, 10000)
+	s, err := Open(path, Options{NoSnapshot: true})
+	must(b, err)
+	defer s.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		trials, err := s.GetAllTrials(study)
+		if err != nil || len(trials) != 10000 {
+			b.Fatalf("%d trials, %v", len(trials), err)
+		}
+	}
+}
+
+// BenchmarkReportRead10k measures what a report does on a 10,000-trial study: a read-only open, all
+// trials, the best trial and the summaries, then close; "live" reads the snapshot of a held file.
+func BenchmarkReportRead10k(b *testing.B) {
+	for _, live := range []bool{false, true} {
+		b.Run(map[bool]string{false: "idle", true: "live"}[live], func(b *testing.B) {
+			path, study := bigStore(b, 10000)
+			if live {
+				w, err := Open(path, Options{})
+				must(b, err)
+				defer w.Close()
+				must(b, w.WriteSnapshot())
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				r, err := Open(path, Options{ReadOnly: true})
+				must(b, err)
+				if _, snap := r.SnapshotTime(); snap != live {
+					b.Fatalf("snapshot read = %v, want %v", snap, live)
+				}
+				trials, err := r.GetAllTrials(study)
+				if err != nil || len(trials) != 10000 {
+					b.Fatalf("%d trials, %v", len(trials), err)
+				}
+				if _, err := r.GetBestTrial(study); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := r.GetAllStudySummaries(); err != nil {
+					b.Fatal(err)
+				}
+				must(b, r.Close())
+			}
+		})
+	}
+}
+
+// BenchmarkSnapshot10k measures one snapshot write of a 10,000-trial store (the writer's cost per snapshot interval).
+func BenchmarkSnapshot10k(b *testing.B) {
+	path, _ := bigStore(b, 10000)
+	s, err := Open(path, Options{NoSnapshot: true})
+	must(b, err)
+	defer s.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		must(b, s.WriteSnapshot())
+	}
+}
