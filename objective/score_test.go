@@ -65,9 +65,9 @@ func TestCheckMeasured(t *testing.T) {
 // TestScoreHand checks the formula on hand-computed values.
 func TestScoreHand(t *testing.T) {
 	cases := []struct {
-		name                        string
+		name                       string
 		p, cost, ref, lambda, want float64
-		v                           []Violation
+		v                          []Violation
 	}{
 		{"at budget", 30, 1000, 1000, 2, 30, nil},
 		{"half budget", 30, 500, 1000, 2, 32, nil},

@@ -103,3 +103,23 @@ func TestShippedSpaces(t *testing.T) {
 	}
 }
 
+// TestShippedCorpusAbsent checks the stand-in path of loadShipped: a copy of tatoeba.yaml in an
+// empty directory no longer finds its corpus, and still loads and validates.
+func TestShippedCorpusAbsent(t *testing.T) {
+	src, err := os.ReadFile("../spaces/tatoeba.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "tatoeba.yaml")
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := space.Load(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Load of a copy without its corpus = %v, want a missing-corpus error", err)
+	}
+	spec := loadShipped(t, path)
+	src2, tgt := vocabOf(spec)
+	if err := objective.ValidateSpace(spec, objective.ArchFor(spec, src2, tgt)); err != nil {
+		t.Fatal(err)
+	}
+}
