@@ -217,12 +217,12 @@ budget: {max_params: 1e9}
 		t.Fatal(err)
 	}
 	cases := []struct{ d, h, kv, wantH, wantKV int }{
-		{64, 8, 8, 8, 8},  // already valid
-		{64, 6, 4, 4, 4},  // 6 ∤ 64: divisors of 64 among {2,3,4,6,8} are 2, 4, 8; nearest to 6 is 4 or 8, tie to 4
-		{72, 8, 3, 8, 2},  // 3 ∤ 8: divisors 1, 2, 4, 8 in [1, 8]; nearest to 3 is 2 or 4, tie to 2
-		{40, 3, 3, 2, 2},  // 3 ∤ 40: nearest divisor in the domain is 2 (4 is as near; tie to 2); kv 3 -> 2
-		{24, 8, 5, 8, 4},  // 5 ∤ 8: nearest divisor 4
-		{88, 6, 6, 8, 8},  // 6 ∤ 88 -> 8 (or 4 ... 8 is nearer: |8-6| = 2 = |4-6|, tie to 4)
+		{64, 8, 8, 8, 8}, // already valid
+		{64, 6, 4, 4, 4}, // 6 ∤ 64: divisors of 64 among {2,3,4,6,8} are 2, 4, 8; nearest to 6 is 4 or 8, tie to 4
+		{72, 8, 3, 8, 2}, // 3 ∤ 8: divisors 1, 2, 4, 8 in [1, 8]; nearest to 3 is 2 or 4, tie to 2
+		{40, 3, 3, 2, 2}, // 3 ∤ 40: nearest divisor in the domain is 2 (4 is as near; tie to 2); kv 3 -> 2
+		{24, 8, 5, 8, 4}, // 5 ∤ 8: nearest divisor 4
+		{88, 6, 6, 8, 8}, // 6 ∤ 88 -> 8 (or 4 ... 8 is nearer: |8-6| = 2 = |4-6|, tie to 4)
 	}
 	cases[5] = struct{ d, h, kv, wantH, wantKV int }{88, 6, 6, 4, 4}
 	for _, c := range cases {
@@ -308,14 +308,14 @@ budget: {max_params: 1e9}
 		}
 	}
 	errCases := map[string]string{
-		"d_modle=64":           "--set d_modle: unknown parameter",
-		"d_model=abc":          `--set d_model: "abc" is not an integer`,
-		"d_model=64.5":         "--set d_model: 64.5 is not an integer",
-		"dropout=1":            "--set dropout: 1 is outside the legal range [0, 1)",
-		"lr=0":                 "--set lr: 0 is outside the legal range (0, 10]",
-		"d_model=100,heads=8":  "d_model=100 is not divisible by heads=8",
-		"heads=8,kv_heads=3":   "heads=8 is not divisible by kv_heads=3",
-		"d_model=36,heads=32":  "d_model=36 is not divisible by heads=32",
+		"d_modle=64":          "--set d_modle: unknown parameter",
+		"d_model=abc":         `--set d_model: "abc" is not an integer`,
+		"d_model=64.5":        "--set d_model: 64.5 is not an integer",
+		"dropout=1":           "--set dropout: 1 is outside the legal range [0, 1)",
+		"lr=0":                "--set lr: 0 is outside the legal range (0, 10]",
+		"d_model=100,heads=8": "d_model=100 is not divisible by heads=8",
+		"heads=8,kv_heads=3":  "heads=8 is not divisible by kv_heads=3",
+		"d_model=36,heads=32": "d_model=36 is not divisible by heads=32",
 	}
 	for in, want := range errCases {
 		set, _ := ParseSet(in)
