@@ -70,3 +70,40 @@ func Example() {
 	// recovered: 1 stale: worker died requeued: 1
 	// second open locked: true
 }
+
+// ExampleOpen_readOnly reads a study while another Store (here in the same process; normally the
+// running `attnsearch run`) holds the file: the reader gets the writer's latest snapshot.
+func ExampleOpen_readOnly() {
+	dir, err := os.MkdirTemp("", "store-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "study.db")
+
+	w, err := store.Open(path, store.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer w.Close()
+	study, _ := w.CreateNewStudy("live")
+	id, _ := w.CreateNewTrial(study)
+	_ = w.SetTrialValue(id, 0.25)
+	_ = w.SetTrialState(id, goptuna.TrialStateComplete)
+	if err := w.WriteSnapshot(); err != nil { // the writer also does this by itself within SnapshotInterval
+		log.Fatal(err)
+	}
+
+	r, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	_, fromSnapshot := r.SnapshotTime()
+	best, err := r.GetBestTrial(study)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("snapshot:", fromSnapshot, "best value:", best.Value)
+	// Output: snapshot: true best value: 0.25
+}
