@@ -218,13 +218,13 @@ budget: {max_params: 1e9}
 	}
 	cases := []struct{ d, h, kv, wantH, wantKV int }{
 		{64, 8, 8, 8, 8}, // already valid
-		{64, 6, 4, 4, 4}, // 6 ∤ 64: divisors of 64 among {2,3,4,6,8} are 2, 4, 8; nearest to 6 is 4 or 8, tie to 4
+		{64, 6, 4, 4, 4}, // 6 ∤ 64: divisors of 64 among {2,3,4,6,8} are 2, 4, 8; 4 and 8 tie, the smaller wins
 		{72, 8, 3, 8, 2}, // 3 ∤ 8: divisors 1, 2, 4, 8 in [1, 8]; nearest to 3 is 2 or 4, tie to 2
-		{40, 3, 3, 2, 2}, // 3 ∤ 40: nearest divisor in the domain is 2 (4 is as near; tie to 2); kv 3 -> 2
+		{40, 3, 3, 2, 2}, // 3 ∤ 40: 2 and 4 tie, 2 wins; kv 3 ∤ 2 -> 2
 		{24, 8, 5, 8, 4}, // 5 ∤ 8: nearest divisor 4
-		{88, 6, 6, 8, 8}, // 6 ∤ 88 -> 8 (or 4 ... 8 is nearer: |8-6| = 2 = |4-6|, tie to 4)
+		{88, 6, 6, 4, 4}, // 6 ∤ 88: 4 and 8 are equally near, tie to 4; kv 6 ∤ 4 -> 4
+		{96, 6, 4, 6, 3}, // 4 ∤ 6: divisors 1, 2, 3, 6; 3 is nearest
 	}
-	cases[5] = struct{ d, h, kv, wantH, wantKV int }{88, 6, 6, 4, 4}
 	for _, c := range cases {
 		cfg := Config{DModel: c.d, Heads: c.h, KVHeads: c.kv}
 		if err := spec.repair(&cfg, true, true); err != nil {
