@@ -329,6 +329,13 @@ func (in *infer) beam(src []int, k int) []int {
 	if k <= 1 {
 		return in.greedy(src)
 	}
+	return in.beamSearch(src, k).toks
+}
+
+// beamSearch returns the best finished hypothesis (the best live one if none finished) by
+// length-normalised score; the search stops when k hypotheses have finished and none of the live
+// ones scores better so far, or at the length limit.
+func (in *infer) beamSearch(src []int, k int) hyp {
 	m := in.encode(src)
 	live := []hyp{{st: &state{}}}
 	var finished []hyp
@@ -396,7 +403,7 @@ func (in *infer) beam(src []int, k int) []int {
 			best = f
 		}
 	}
-	return best.toks
+	return best
 }
 
 func itoa(i int) string {

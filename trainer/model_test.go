@@ -3,6 +3,7 @@ package trainer
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/attnsearch/attnsearch/trainer/data"
@@ -128,5 +129,42 @@ func TestGraphMatchesInference(t *testing.T) {
 				t.Fatalf("%v: loss %.9g, inference NLL %.9g", dt, loss1, nll/float64(ntok))
 			}
 		}
+	}
+}
+
+// TestBeam checks that beam 1 is greedy and that beam search's scores are the teacher-forced
+// log-probabilities of its output (so cached states follow their hypotheses).
+func TestBeam(t *testing.T) {
+	checked := 0
+	for _, seed := range []int64{1, 2, 3} {
+		d := tinyDims(seed == 2, seed == 3, 2)
+		in := newInfer(d, newParams(d, tensor.Float64, seed))
+		for _, pair := range tinyPairs {
+			g := in.greedy(pair.Src)
+			if b := in.beam(pair.Src, 1); !reflect.DeepEqual(g, b) {
+				t.Fatalf("beam 1 %v != greedy %v", b, g)
+			}
+			for _, k := range []int{2, 4} {
+				h := in.beamSearch(pair.Src, k)
+				if !h.done {
+					continue // hit the length limit; its score has no EOS term
+				}
+				lps := in.teacherForced(pair.Src, h.toks)
+				var s float64
+				for i, tok := range append(append([]int(nil), h.toks...), data.EOS) {
+					s += lps[i][tok]
+				}
+				if math.Abs(s-h.score) > 1e-9 {
+					t.Fatalf("seed %d beam %d: score %.12g, teacher-forced %.12g for %v", seed, k, h.score, s, h.toks)
+				}
+				if len(h.toks) > in.maxDecodeLen(len(pair.Src)) {
+					t.Fatalf("output of %d tokens beyond the limit", len(h.toks))
+				}
+				checked++
+			}
+		}
+	}
+	if checked < 6 {
+		t.Fatalf("only %d finished beam hypotheses checked", checked)
 	}
 }

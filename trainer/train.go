@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/attnsearch/attnsearch/space"
@@ -224,27 +225,53 @@ type evalOut struct {
 	hyps                   []string
 }
 
+// parallel runs f(i) for i in [0, n) on GOMAXPROCS goroutines; results go to index i, so the
+// outcome does not depend on scheduling. It stops handing out work once ctx is done.
+func parallel(ctx context.Context, n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
 // evaluate computes teacher-forced loss and accuracy over all pairs and BLEU and exact match of
-// decoding the first n pairs (0 = all) with the given beam (1 = greedy).
+// decoding the first n pairs (0 = all) with the given beam (1 = greedy). Sentences are processed
+// in parallel and combined in order, so the figures are deterministic.
 func (r *run) evaluate(ctx context.Context, pairs []data.Pair, n, beam int) evalOut {
 	in := newInfer(r.d, r.p)
 	var out evalOut
-	var nll float64
-	correct, total := 0, 0
-	for _, p := range pairs {
-		if ctx.Err() != nil {
-			return out
-		}
+	nlls := make([]float64, len(pairs))
+	hits := make([][2]int, len(pairs))
+	parallel(ctx, len(pairs), func(i int) {
+		p := pairs[i]
 		lps := in.teacherForced(p.Src, p.Tgt)
 		_, _, gold := seqs(p)
 		pred := make([]int, len(lps))
-		for i, lp := range lps {
-			nll -= lp[gold[i]]
-			pred[i] = argmax(lp)
+		for j, lp := range lps {
+			nlls[i] -= lp[gold[j]]
+			pred[j] = argmax(lp)
 		}
-		c, t := bleu.TokenMatches(pred, gold, data.PAD)
-		correct += c
-		total += t
+		hits[i][0], hits[i][1] = bleu.TokenMatches(pred, gold, data.PAD)
+	})
+	var nll float64
+	correct, total := 0, 0
+	for i := range pairs {
+		nll += nlls[i]
+		correct += hits[i][0]
+		total += hits[i][1]
 	}
 	if total > 0 {
 		out.loss, out.acc = nll/float64(total), float64(correct)/float64(total)
@@ -254,13 +281,10 @@ func (r *run) evaluate(ctx context.Context, pairs []data.Pair, n, beam int) eval
 	}
 	refs := make([]string, n)
 	out.hyps = make([]string, n)
-	for i, p := range pairs[:n] {
-		if ctx.Err() != nil {
-			return out
-		}
-		out.hyps[i] = r.ds.TgtVocab.Decode(in.beam(p.Src, beam))
-		refs[i] = p.TgtText
-	}
+	parallel(ctx, n, func(i int) {
+		out.hyps[i] = r.ds.TgtVocab.Decode(in.beam(pairs[i].Src, beam))
+		refs[i] = pairs[i].TgtText
+	})
 	out.bleu = bleu.Corpus(out.hyps, refs).BLEU
 	out.exact = bleu.ExactMatch(out.hyps, refs)
 	return out
