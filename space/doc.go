@@ -1,3 +1,104 @@
 // Package space reads and validates YAML space files (study, task, training settings, searched
 // parameters, budget, objective) and turns goptuna trials into typed trainer configurations.
+//
+// # The file
+//
+// A space file is one YAML document, read strictly: an unknown key, a duplicate key, a value of
+// the wrong type, an empty or inverted range, a log range with low <= 0, a step that does not
+// divide its range, an unknown sampler, pruner or parameter name, or a missing corpus is an
+// *Error "file:line:col: field: message". Only task and params are required; everything else
+// has the default shown below (budget: the objective's cost needs its budget, see objective).
+// Load and Parse do not know the cost model: call objective.ValidateSpace after loading to reject
+// a budget that no point of the space can meet.
+//
+// Reference (every key, with its default; keys that need another task kind, or whose default
+// depends on other fields, are commented out; the tests parse this block):
+//
+//	study:
+//	  # name: <file name without extension>
+//	  trials: 20                  # finished trials wanted
+//	  workers: 1                  # parallel trials (0 = one per core)
+//	  seed: 1                     # root of every random choice of the study
+//	  sampler: tpe                # tpe | cmaes | random | sobol, or a mapping:
+//	  #  {kind: tpe, startup_trials: 0, ei_candidates: 0}   (0 = library default)
+//	  #  {kind: cmaes, startup_trials: 0, sigma0: 0}
+//	  pruner: none                # none | median | percentile | successive_halving, or a mapping:
+//	  #  {kind: median, startup_trials: 5, warmup_steps: 0}
+//	  #  {kind: percentile, percentile: 50, startup_trials: 5, warmup_steps: 0}
+//	  #  {kind: successive_halving, min_resource: 1, reduction_factor: 3, min_early_stopping_rate: 0}
+//	task:
+//	  kind: synthetic             # required: synthetic | aligned | tsv
+//	  # path: ../data/corpus      # aligned: directory with {train,valid,test}.{src,tgt};
+//	                              # tsv: Tatoeba/Anki file; relative to the space file
+//	  synthetic: {train: 2000, valid: 200, test: 200, vocab: 32, min_len: 3, max_len: 10, seed: 1}
+//	  tokenizer: word             # word | char | byte
+//	  max_vocab: 0                # per side, specials included; 0 = no cap (corpora: 8000)
+//	  min_freq: 1
+//	  # max_lines: 0              # corpora: training pairs used (0 = all)
+//	  # valid_size: 500           # tsv only
+//	  # test_size: 500            # tsv only
+//	  max_len: 50                 # longest sentence kept, in tokens
+//	training:
+//	  epochs: 10
+//	  batch_size: 32
+//	  max_minutes: 0              # wall-clock cap per trial (0 = none)
+//	  beta1: 0.9
+//	  beta2: 0.98
+//	  eps: 1e-9
+//	  schedule: inverse_sqrt      # inverse_sqrt | cosine | constant (after linear warm-up)
+//	  clip_norm: 1                # 0 = off
+//	  weight_decay_mode: decoupled  # decoupled | l2
+//	  tie_embeddings: false
+//	  positions: sinusoidal       # sinusoidal | learned
+//	  beam: 1
+//	  latency_sentences: 50
+//	  threads: 0
+//	  eval_sentences: 0           # 0 = the whole validation set
+//	params:                       # required, at least one; each name at most once
+//	  d_model: {type: int, low: 32, high: 128, step: 32}
+//	  heads: {type: categorical, choices: [2, 4, 8]}
+//	  kv_heads: {low: 1, high: 8}          # type defaults to the name's own type
+//	  enc_layers: {low: 1, high: 8, log: true}
+//	  lr: {type: float, low: 1e-4, high: 3e-3, log: true}
+//	  dropout: {low: 0, high: 0.3, step: 0.05}
+//	  label_smoothing: 0.1                 # a bare value is fixed ({type: fixed, value: 0.1})
+//	budget:                       # every key optional; a missing key is no limit
+//	  max_params: 300000          # ‖θ‖₀
+//	  max_l2_norm: 200            # ‖θ‖₂, enforced by projection during training
+//	  max_flops_per_token: 5e5    # forward multiply-adds per target token
+//	  max_kv_cache_bytes: 2048    # decoder self-attention K/V bytes per generated token
+//	  max_latency_ms: 20          # measured after training
+//	objective:
+//	  metric: bleu                # bleu | accuracy (P, maximised)
+//	  cost: params                # params | flops | kv_bytes | latency (E, minimised; needs its budget)
+//	  tradeoff: 2                 # λ: halving E is worth λ points of P
+//	  # src_len: <task.max_len>   # lengths the FLOPs figure assumes
+//	  # tgt_len: <task.max_len>
+//
+// # Parameters
+//
+// Names (canonical order, see Names) and their types, legal values and defaults when the file
+// does not declare them: d_model int [1, 65536] = 64; heads int [1, 1024] = 4; kv_heads int
+// [1, 1024] = heads; enc_layers, dec_layers int [1, 256] = 2; d_ff int [1, 2^20] = 4·d_model;
+// dropout float [0, 1) = 0.1; lr float (0, 10] = 0.001; weight_decay float [0, 10] = 0;
+// warmup_steps int [0, 1e9] = 100; label_smoothing float [0, 1) = 0.1.
+//
+// Distributions map onto goptuna's: int -> SuggestInt / SuggestStepInt; float -> SuggestFloat,
+// SuggestDiscreteFloat (step) or SuggestLogFloat (log); categorical -> SuggestCategorical over the
+// choices as written. goptuna v0.9.0 has no log-scaled integer distribution: an int with
+// log: true is drawn with SuggestLogFloat on [low−0.5, high+0.5] and rounded to the nearest
+// integer (as Optuna does), so the trial stores the continuous draw while the Config holds the
+// integer; log cannot be combined with a step other than 1. Fixed values are not suggested.
+//
+// # Structural rules
+//
+// A point handed to the trainer always satisfies d_model % heads == 0 and heads % kv_heads == 0.
+// The mechanism is a deterministic repair after sampling: when heads does not divide d_model, it
+// is replaced by the value of heads' declared domain that divides d_model and lies nearest to the
+// sampled one (ties: the smaller); then kv_heads is repaired the same way against heads (an
+// undeclared kv_heads simply equals heads). The sampler keeps the value it proposed, so points
+// that repair to the same architecture form a plateau the sampler sees as equal. When no value
+// of the domain divides (e.g. heads ∈ {4, 8} with d_model = 30), Sample returns an error wrapping
+// ErrStructural and the trial should be finished as infeasible. Parse rejects a space in which no
+// combination satisfies the rules (checked for d_model domains of up to 512 values).
 package space

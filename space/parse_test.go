@@ -302,3 +302,40 @@ func TestParseCorpusPath(t *testing.T) {
 		t.Errorf("Load(absent) = %v", err)
 	}
 }
+
+// TestDocReference parses the reference block of doc.go, so that the documented format and
+// defaults stay valid.
+func TestDocReference(t *testing.T) {
+	src, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var yml []string
+	in := false
+	for _, line := range strings.Split(string(src), "\n") {
+		switch {
+		case strings.HasPrefix(line, "// Reference ("):
+			in = true
+		case in && strings.HasPrefix(line, "//\t"):
+			yml = append(yml, strings.TrimPrefix(line, "//\t"))
+		case in && len(yml) > 0:
+			in = false
+		}
+	}
+	if len(yml) < 40 {
+		t.Fatalf("reference block not found (%d lines)", len(yml))
+	}
+	spec, err := Parse("reference.yaml", []byte(strings.Join(yml, "\n")))
+	if err != nil {
+		t.Fatalf("the documented reference does not parse: %v", err)
+	}
+	def, err := Parse("reference.yaml", []byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The values written in the reference are the defaults.
+	if spec.Study != def.Study || spec.Task != def.Task || spec.Training != def.Training || spec.Objective != def.Objective {
+		t.Errorf("reference values differ from the defaults:\n%+v %+v %+v\n%+v %+v %+v",
+			spec.Study, spec.Task, spec.Training, def.Study, def.Task, def.Training)
+	}
+}
