@@ -14,7 +14,7 @@ import (
 //	source: DET ADJ* NOUN [did|will] VERB [DET ADJ* NOUN] [with DET ADJ* NOUN]
 //	target: NOUN ADJ* [NOUN ADJ*] [NOUN ADJ* ko] VERB
 //
-// Determiners disappear into the number inflection of the noun and its adjectives ("the" =
+// A noun phrase has 0 to 2 distinct adjectives. Determiners disappear into the number inflection of the noun and its adjectives ("the" =
 // singular, "some" = plural), the tense auxiliary into the verb's suffix (present, past "did",
 // future "will"), "with NP" becomes a postpositional phrase "NP ko", adjectives follow their
 // noun, the verb goes last, and every content word is mapped through a seeded bijection onto a
@@ -161,11 +161,16 @@ func (lx synLexicon) vocabs() (*Vocab, *Vocab, error) {
 func (lx synLexicon) nounPhrase(rng *rand.Rand) (src, tgt []string) {
 	num := rng.IntN(2)
 	noun := rng.IntN(len(lx.srcNoun))
-	nAdj := [...]int{0, 0, 1, 1, 2}[rng.IntN(5)]
+	nAdj := min([...]int{0, 0, 1, 1, 2}[rng.IntN(5)], len(lx.srcAdj))
 	src = append(src, [2]string{synDetSg, synDetPl}[num])
 	tgt = append(tgt, lx.tgtNoun[noun]+synNounSuffix[num])
+	prev := -1
 	for range nAdj {
 		a := rng.IntN(len(lx.srcAdj))
+		for a == prev { // the adjectives of one phrase are distinct
+			a = rng.IntN(len(lx.srcAdj))
+		}
+		prev = a
 		src = append(src, lx.srcAdj[a])
 		tgt = append(tgt, lx.tgtAdj[a]+synAdjSuffix[num])
 	}

@@ -178,6 +178,9 @@ func TestSyntheticGrammar(t *testing.T) {
 			}
 		}
 		for i, np := range nps {
+			if len(np.adjs) == 2 && np.adjs[0] == np.adjs[1] {
+				t.Fatalf("%q: repeated adjective", p.SrcText)
+			}
 			emit(np)
 			if role[i] == "pp" {
 				if tgt[k] != "ko" {
