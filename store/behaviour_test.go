@@ -347,3 +347,18 @@ func TestSetTrialParamRejects(t *testing.T) {
 		t.Fatalf("rejected params stored: %v", ft.Params)
 	}
 }
+
+// TestUseAfterClose checks that calls on a closed store fail with ErrClosed instead of panicking.
+func TestUseAfterClose(t *testing.T) {
+	s, err := Open(t.TempDir()+"/c.db", Options{NoSync: true})
+	must(t, err)
+	study, _ := s.CreateNewStudy("c")
+	must(t, s.Close())
+	must(t, s.Close()) // idempotent
+	if _, err := s.CreateNewTrial(study); !errors.Is(err, ErrClosed) {
+		t.Fatalf("write after Close: %v", err)
+	}
+	if _, err := s.GetAllTrials(study); !errors.Is(err, ErrClosed) {
+		t.Fatalf("read after Close: %v", err)
+	}
+}

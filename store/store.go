@@ -138,6 +138,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	// Validate with a read-only open first, so a foreign or newer file is never written to.
+	deadline := time.Now().Add(timeout)
 	vdb, err := openBolt(path, true, timeout, false)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -149,7 +150,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if verr != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, verr)
 	}
-	db, err := openBolt(path, false, timeout, opts.NoSync)
+	db, err := openBolt(path, false, max(time.Until(deadline), time.Millisecond), opts.NoSync)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -473,23 +474,29 @@ func (s *Store) WriteSnapshot() error {
 // update runs fn in one durable read-write transaction and schedules a snapshot.
 func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 	if s.readOnly {
-		return ErrReadOnly
+		return fmt.Errorf("store: %s: %w", s.path, ErrReadOnly)
 	}
 	err := s.db.Update(fn)
-	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
-		return ErrClosed
-	}
 	if err == nil {
 		s.markDirty()
 	}
-	return err
+	return s.wrap(err)
 }
 
 // view runs fn in one read-only transaction.
 func (s *Store) view(fn func(tx *bolt.Tx) error) error {
-	err := s.db.View(fn)
-	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
-		return ErrClosed
+	return s.wrap(s.db.View(fn))
+}
+
+// wrap adds the store's context to errors that lack it; goptuna's ErrTrialCannotBeUpdated stays bare because goptuna compares it with ==.
+func (s *Store) wrap(err error) error {
+	switch {
+	case err == nil || err == goptuna.ErrTrialCannotBeUpdated:
+		return err
+	case errors.Is(err, berrors.ErrDatabaseNotOpen):
+		return fmt.Errorf("store: %s: %w", s.path, ErrClosed)
+	case strings.HasPrefix(err.Error(), "store: "):
+		return err
 	}
-	return err
+	return fmt.Errorf("store: %s: %w", s.path, err)
 }
