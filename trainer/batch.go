@@ -73,7 +73,8 @@ func (s setter) set(i int, v float64) {
 func (sg *stepGraph) fill(d dims, batch []data.Pair, eps, dropout float64, rng *rand.Rand) int {
 	B, S, T := sg.B, sg.S, sg.T
 	grp := d.H / d.KVH
-	srcIDs, target := sg.srcIDs.Data().([]int), setterOf(sg.target)
+	srcIDs, target, rowW := sg.srcIDs.Data().([]int), setterOf(sg.target), setterOf(sg.rowW)
+	rowW.fill(0)
 	var tgtIDs []int
 	if sg.tgtIDs != nil {
 		tgtIDs = sg.tgtIDs.Data().([]int)
@@ -112,6 +113,7 @@ func (sg *stepGraph) fill(d dims, batch []data.Pair, eps, dropout float64, rng *
 					target.set(row+v, eps/float64(V)/float64(ntok))
 				}
 				target.set(row+out[t], (1-eps+eps/float64(V))/float64(ntok))
+				rowW.set(bi*T+t, 1/float64(ntok))
 			}
 		}
 		for kv := 0; kv < d.KVH; kv++ {

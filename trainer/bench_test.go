@@ -38,6 +38,7 @@ func refSetup(tb testing.TB, dt tensor.Dtype, seed int64) (dims, *params, *stepG
 func refFill(sg *stepGraph, rng *rand.Rand) {
 	src, tgt := sg.srcIDs.Data().([]int), setterOf(sg.target)
 	tgt.fill(0)
+	setterOf(sg.rowW).fill(1 / float64(refBatch*refLen))
 	for b := 0; b < refBatch; b++ {
 		seq := make([]int, refLen)
 		for i := range seq {

@@ -126,8 +126,27 @@ func TestGradients(t *testing.T) {
 			func(b *builder, in []*G.Node) *G.Node {
 				return b.softmaxLast(b.add(in[0], b.input("mask", mask(gqa, 2, 1, 4))))
 			}},
-		{"log softmax", []*tensor.Dense{randDense(rng, 3, 5, 9)},
-			func(b *builder, in []*G.Node) *G.Node { return b.logSoftmaxRows(in[0]) }},
+		{"label-smoothed cross-entropy", []*tensor.Dense{randDense(rng, 3, 5, 9)},
+			func(b *builder, in []*G.Node) *G.Node {
+				// rows: gold 2, 0, 8 with eps 0.1, one padding row, gold 4 with eps 0.3; 4 tokens.
+				tgt := make([]float64, 5*9)
+				w := make([]float64, 5)
+				for r, c := range []struct {
+					gold int
+					eps  float64
+				}{{2, 0.1}, {0, 0.1}, {8, 0.1}, {-1, 0}, {4, 0.3}} {
+					if c.gold < 0 {
+						continue
+					}
+					for v := 0; v < 9; v++ {
+						tgt[r*9+v] = c.eps / 9 / 4
+					}
+					tgt[r*9+c.gold] += (1 - c.eps) / 4
+					w[r] = 0.25
+				}
+				ce := b.crossEntropy(in[0], b.input("t", denseOf(tensor.Float64, []int{5, 9}, tgt)), b.input("w", denseOf(tensor.Float64, []int{5, 1}, w)))
+				return b.reshape(ce, 1)
+			}},
 		{"ffn", []*tensor.Dense{randDense(rng, 1, 5, 8), randDense(rng, 0.5, 8, 6), randDense(rng, 0.5, 1, 6), randDense(rng, 0.5, 6, 8), randDense(rng, 0.5, 1, 8)},
 			func(b *builder, in []*G.Node) *G.Node { return b.ffn(in[0], in[1], in[2], in[3], in[4]) }},
 		{"attention gqa", attnInputs(gqa), attn(gqa)},

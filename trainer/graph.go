@@ -19,6 +19,7 @@ type stepGraph struct {
 	grads   []*G.Node // in params.specs order
 	// per-step inputs, refilled in place
 	srcIDs, tgtIDs, target *tensor.Dense // token ids (tensor.Int, B*S and B*T) and loss weights
+	rowW                   *tensor.Dense // (B*T, 1): each target row's sum (1/ntokens or 0)
 	encMask, selfMask      *tensor.Dense
 	crossMask              *tensor.Dense
 	drops                  []*tensor.Dense // dropout masks in creation order (nil when dropout is 0)
@@ -156,8 +157,8 @@ func buildStep(d dims, p *params, B, S, T int, dropout float64) (*stepGraph, err
 		logits = b.linear(y, ow, w["out.b"])
 	}
 	// Loss: -Σ target ⊙ log_softmax(logits); target rows carry label smoothing and 1/ntokens.
-	lp := b.logSoftmaxRows(logits)
-	loss := b.scale(b.sumAll(b.hprod(lp, b.input("target", sg.target))), -1)
+	sg.rowW = newInput(dt, B*T, 1)
+	loss := b.crossEntropy(logits, b.input("target", sg.target), b.input("rowweight", sg.rowW))
 	if b.err != nil {
 		return nil, b.err
 	}

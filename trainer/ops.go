@@ -210,16 +210,19 @@ func (b *builder) softmaxLast(x *G.Node) *G.Node {
 	return b.bcast(G.BroadcastHadamardDiv, e, z, 2, "softmax norm")
 }
 
-// logSoftmaxRows is a max-subtracted log-softmax over the rows of a 2-D x.
-func (b *builder) logSoftmaxRows(x *G.Node) *G.Node {
+// crossEntropy is Σ_r w_r·logsumexp(logits_r) − Σ target ⊙ logits for logits (N, V), target
+// (N, V) and w (N, 1) holding each row's target sum: with target rows (1−ε+ε/V at the gold token,
+// ε/V elsewhere)/ntokens it is the label-smoothed cross-entropy per token. The log-sum-exp is
+// max-shifted; no (N, V) log-probability tensor is built.
+func (b *builder) crossEntropy(logits, target, w *G.Node) *G.Node {
 	if b.err != nil {
 		return nil
 	}
-	n := x.Shape()[0]
-	m := b.reshape(b.max(x, 1), n, 1)
-	sh := b.bcast(G.BroadcastSub, x, m, 1, "logsoftmax shift")
-	lz := b.unary(G.Log, b.rowSum(b.unary(G.Exp, sh, "exp")), "log")
-	return b.bcast(G.BroadcastSub, sh, lz, 1, "logsoftmax norm")
+	n := logits.Shape()[0]
+	m := b.reshape(b.max(logits, 1), n, 1)
+	e := b.unary(G.Exp, b.bcast(G.BroadcastSub, logits, m, 1, "lse shift"), "exp")
+	lse := b.add(b.unary(G.Log, b.rowSum(e), "log"), m)
+	return b.sub(b.sumAll(b.hprod(lse, w)), b.sumAll(b.hprod(logits, target)))
 }
 
 // attnWeights are the names of one attention block's parameters.
