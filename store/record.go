@@ -265,6 +265,30 @@ func decodeTrial(b []byte) (*trialRec, error) {
 	return r, nil
 }
 
+// trialHead is the leading part of a record: enough to rank trials without decoding the rest.
+type trialHead struct {
+	number int
+	state  goptuna.TrialState
+	value  float64
+	start  time.Time
+}
+
+// decodeHead parses only the leading fields of a record made by encodeTrial.
+func decodeHead(b []byte) (trialHead, error) {
+	d := decoder{b: b}
+	if v := d.byte1(); v != recVersion {
+		return trialHead{}, fmt.Errorf("%w: record version %d", errCorrupt, v)
+	}
+	var h trialHead
+	d.varint() // id
+	d.varint() // study
+	h.number = int(d.varint())
+	h.state = goptuna.TrialState(d.varint())
+	h.value = d.f64()
+	h.start = d.time()
+	return h, d.err
+}
+
 // setParam stores or replaces a parameter, keeping params sorted by name.
 func (r *trialRec) setParam(p param) {
 	i, found := slices.BinarySearchFunc(r.params, p.name, func(a param, name string) int {

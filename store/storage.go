@@ -343,21 +343,26 @@ func better(direction goptuna.StudyDirection, v, best float64) bool {
 	return v < best
 }
 
-// bestAndStart scans a study's trials for the best complete trial (lowest number on ties) and the earliest start.
+// bestAndStart scans a study's trials for the best complete trial (lowest number on ties, NaN ignored) and the earliest start; best is nil when none is complete.
 func bestAndStart(tb *bolt.Bucket, direction goptuna.StudyDirection) (best *trialRec, start time.Time, err error) {
+	var top *trialHead
 	err = tb.ForEach(func(_, v []byte) error {
-		r, err := decodeTrial(v)
+		h, err := decodeHead(v)
 		if err != nil {
 			return err
 		}
-		if !r.start.IsZero() && (start.IsZero() || r.start.Before(start)) {
-			start = r.start
+		if !h.start.IsZero() && (start.IsZero() || h.start.Before(start)) {
+			start = h.start
 		}
-		if r.state == goptuna.TrialStateComplete && !math.IsNaN(r.value) && (best == nil || better(direction, r.value, best.value)) {
-			best = r
+		if h.state == goptuna.TrialStateComplete && !math.IsNaN(h.value) && (top == nil || better(direction, h.value, top.value)) {
+			top = &h
 		}
 		return nil
 	})
+	if err != nil || top == nil {
+		return nil, start, err
+	}
+	best, err = decodeTrial(tb.Get(itob(top.number)))
 	return best, start, err
 }
 
