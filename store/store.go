@@ -126,7 +126,10 @@ func Open(path string, opts Options) (*Store, error) {
 		s.interval = DefaultSnapshotInterval
 	}
 	if opts.ReadOnly {
-		return s, s.openReadOnly(timeout)
+		if err := s.openReadOnly(timeout); err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
 	if fi, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		if err := create(path); err != nil {
