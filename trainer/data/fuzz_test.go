@@ -15,7 +15,7 @@ import (
 // tokenisation is stable).
 func FuzzDetokenizeKeeps13a(f *testing.F) {
 	for _, s := range []string{"Tom isn't here, is he?", "at 2:30 p.m.", `"Hi," she said (softly).`,
-"1990-2000", "$5, 10%", "a/b ¿qué? «oui»", "Wait...", "x-\ny &amp; z"} {
+		"1990-2000", "$5, 10%", "a/b ¿qué? «oui»", "Wait...", "x-\ny &amp; z"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
