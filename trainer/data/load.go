@@ -11,6 +11,9 @@ import (
 	"github.com/attnsearch/attnsearch/space"
 )
 
+// DefaultSplitSize is the TSV validation and test size used when Options leave it 0.
+const DefaultSplitSize = 500
+
 // splitSalt is mixed into the hash that orders TSV pairs, fixing the split for every file.
 const splitSalt = "attnsearch-tsv-split-v1\x00"
 
@@ -52,8 +55,8 @@ type Options struct {
 	MaxVocab  int    // vocabulary cap per side, specials included (0 = none)
 	MinFreq   int    // minimum training frequency (< 1 counts as 1)
 	MaxLines  int    // at most this many training pairs (0 = all)
-	ValidSize int    // TSV: pairs split off for validation
-	TestSize  int    // TSV: pairs split off for test
+	ValidSize int    // TSV: pairs split off for validation (0 = DefaultSplitSize)
+	TestSize  int    // TSV: pairs split off for test (0 = DefaultSplitSize)
 	MaxLen    int    // longest sentence in tokens (0 = no limit); longer pairs are skipped
 }
 
@@ -189,6 +192,12 @@ func LoadTSV(ctx context.Context, path string, o Options) (*Dataset, error) {
 	lines, name, err := readTSVSource(ctx, path)
 	if err != nil {
 		return nil, err
+	}
+	if o.ValidSize <= 0 {
+		o.ValidSize = DefaultSplitSize
+	}
+	if o.TestSize <= 0 {
+		o.TestSize = DefaultSplitSize
 	}
 	ds := &Dataset{Name: path}
 	raw := make([]rawPair, 0, len(lines))

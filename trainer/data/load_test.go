@@ -306,6 +306,10 @@ func TestLoadSkipPolicy(t *testing.T) {
 	if !reflect.DeepEqual(rev.Test, plain.Test) || !reflect.DeepEqual(rev.Valid, plain.Valid) {
 		t.Fatal("split depends on line order")
 	}
+	// Unset sizes mean DefaultSplitSize each: 8 pairs cannot fill them.
+	if _, err := LoadTSV(context.Background(), tsv, Options{}); err == nil || !strings.Contains(err.Error(), "valid_size 500, test_size 500") {
+		t.Fatalf("default split sizes: error %v", err)
+	}
 }
 
 func TestLoadCancelled(t *testing.T) {
