@@ -362,3 +362,43 @@ func TestUseAfterClose(t *testing.T) {
 		t.Fatalf("read after Close: %v", err)
 	}
 }
+
+// TestRecoveryAtOpen checks the automatic recovery of a writer's Open: every RUNNING trial is failed as
+// stale and requeued once; a requeued trial whose worker died again is not requeued; NoRecover skips it.
+func TestRecoveryAtOpen(t *testing.T) {
+	path := t.TempDir() + "/r.db"
+	s, err := Open(path, Options{NoSync: true})
+	must(t, err)
+	study, _ := s.CreateNewStudy("r")
+	first, _ := s.CreateNewTrial(study)
+	must(t, s.SetTrialParam(first, "x", 0.5, goptuna.UniformDistribution{Low: 0, High: 1}))
+	again, _ := s.CloneTrial(study, goptuna.FrozenTrial{State: goptuna.TrialStateRunning, DatetimeStart: time.Now(),
+		SystemAttrs: map[string]string{AttrRequeuedFrom: "0", AttrFixedParams: `{"x":0.25}`}})
+	done, _ := s.CreateNewTrial(study)
+	must(t, s.SetTrialState(done, goptuna.TrialStateComplete))
+	must(t, s.Close())
+
+	n, err := Open(path, Options{NoSync: true, NoRecover: true})
+	must(t, err)
+	if running, _ := n.RunningTrials(study); len(running) != 2 || n.RecoveredAtOpen() != nil {
+		t.Fatalf("NoRecover: %d running, recovered %v", len(running), n.RecoveredAtOpen())
+	}
+	must(t, n.Close())
+
+	s, err = Open(path, Options{NoSync: true})
+	must(t, err)
+	defer s.Close()
+	rec := s.RecoveredAtOpen()
+	if len(rec) != 2 || rec[0].Trial.ID != first || rec[0].RequeuedAs < 0 || rec[1].Trial.ID != again || rec[1].RequeuedAs != -1 ||
+		rec[1].Trial.SystemAttrs[AttrNotRequeued] != NotRequeuedTwice || rec[0].Trial.SystemAttrs[AttrNotRequeued] != "" {
+		t.Fatalf("RecoveredAtOpen = %+v", rec)
+	}
+	w, err := s.GetTrial(rec[0].RequeuedAs)
+	must(t, err)
+	if w.State != goptuna.TrialStateWaiting || w.SystemAttrs[AttrFixedParams] != `{"x":0.5}` {
+		t.Fatalf("requeued trial %+v", w)
+	}
+	if running, _ := s.RunningTrials(study); len(running) != 0 {
+		t.Fatalf("%d trials still RUNNING", len(running))
+	}
+}

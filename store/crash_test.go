@@ -49,10 +49,7 @@ func crashChild(path string) error {
 			return err
 		}
 	}
-	// We hold the exclusive lock, so no other writer is alive: every RUNNING trial is stale (grace 0).
-	if _, _, err := s.RecoverStaleAndRequeue(study, 0); err != nil {
-		return err
-	}
+	// Open has already failed and requeued the RUNNING trials of the killed process.
 	fmt.Println("ready")
 	dist := goptuna.UniformDistribution{Low: 0, High: 1}
 	for n := 0; ; n++ {
@@ -200,12 +197,17 @@ func verifyAfterCrash(t *testing.T, k int, path string, reported map[int]uint64)
 			t.Fatalf("kill %d: reported trial %d stored as %+v", k, id, ft)
 		}
 	}
-	if _, _, err := s.RecoverStaleAndRequeue(study, 0); err != nil {
-		t.Fatalf("kill %d: recover: %v", k, err)
+	for _, r := range s.RecoveredAtOpen() {
+		if r.Trial.State != goptuna.TrialStateFail || r.Trial.SystemAttrs[AttrFailReason] != ReasonStale {
+			t.Fatalf("kill %d: recovered trial %+v", k, r.Trial)
+		}
+	}
+	if again, _, err := s.RecoverStaleAndRequeue(study, 0); err != nil || len(again) != 0 {
+		t.Fatalf("kill %d: recovery after Open's own found %d trials, %v", k, len(again), err)
 	}
 	trials, err := s.GetAllTrials(study)
 	must(t, err)
-	stale, requeues := 0, map[string]int{}
+	stale, firstGen, requeues := 0, map[string]bool{}, map[string]int{}
 	for i, ft := range trials {
 		if ft.Number != i {
 			t.Fatalf("kill %d: trial %d has number %d", k, ft.ID, ft.Number)
@@ -213,22 +215,30 @@ func verifyAfterCrash(t *testing.T, k int, path string, reported map[int]uint64)
 		if ft.State == goptuna.TrialStateRunning {
 			t.Fatalf("kill %d: trial %d still RUNNING after recovery", k, ft.Number)
 		}
+		_, isRequeue := ft.SystemAttrs[AttrRequeuedFrom]
 		if ft.SystemAttrs[AttrFailReason] == ReasonStale {
 			stale++
 			if ft.State != goptuna.TrialStateFail {
 				t.Fatalf("kill %d: stale trial %d in state %v", k, ft.Number, ft.State)
 			}
+			if isRequeue != (ft.SystemAttrs[AttrNotRequeued] != "") {
+				t.Fatalf("kill %d: stale trial %d: requeue %v but not_requeued %q", k, ft.Number, isRequeue, ft.SystemAttrs[AttrNotRequeued])
+			}
+			if !isRequeue {
+				firstGen[strconv.Itoa(ft.Number)] = true
+			}
 		}
-		if from, ok := ft.SystemAttrs[AttrRequeuedFrom]; ok {
-			requeues[from]++
+		if isRequeue {
+			requeues[ft.SystemAttrs[AttrRequeuedFrom]]++
 		}
 	}
-	if len(requeues) != stale {
-		t.Fatalf("kill %d: %d stale trials but %d requeued", k, stale, len(requeues))
+	// Each first-time stale trial is requeued exactly once; a requeue whose worker died again is not.
+	if len(requeues) != len(firstGen) {
+		t.Fatalf("kill %d: %d first-time stale trials but %d requeued", k, len(firstGen), len(requeues))
 	}
 	for from, n := range requeues {
-		if n != 1 {
-			t.Fatalf("kill %d: trial %s requeued %d times", k, from, n)
+		if n != 1 || !firstGen[from] {
+			t.Fatalf("kill %d: trial %s requeued %d times (stale: %v)", k, from, n, firstGen[from])
 		}
 	}
 	return stale

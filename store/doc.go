@@ -46,15 +46,16 @@
 //
 // The writer holds an exclusive lock on the file, so when Open succeeds no other
 // writer is alive and every RUNNING trial in the file belongs to a dead process.
-// A run therefore resumes with
-//
-//	s, err := store.Open(path, store.Options{})
-//	failed, requeued, err := s.RecoverStaleAndRequeue(studyID, 0)
-//
-// before starting its workers: the dead process's trials become FAIL (reason
-// ReasonStale) and their parameters are enqueued again, so the study still gets
-// its N trials and goptuna's Study.Optimize (or PopWaitingTrial) takes the
-// requeued trials first. No separate recovery command is needed.
+// A writer's Open therefore recovers them itself (unless Options.NoRecover): in
+// one transaction per study each RUNNING trial becomes FAIL with AttrFailReason
+// = ReasonStale and its parameters are enqueued again as a WAITING trial (with
+// goptuna's "fixed_params" system attribute and AttrRequeuedFrom = its number),
+// so the study still gets its N trials and goptuna's Study.Optimize (or
+// PopWaitingTrial) takes the requeued trials first. A requeued trial whose
+// worker dies again is failed but not requeued a second time (AttrNotRequeued
+// says why), so parameters that kill the process (say, out of memory) cannot
+// make every restart die. RecoveredAtOpen tells the caller what was done, for
+// its log. No separate recovery command is needed.
 //
 // # Heartbeats and stale trials
 //

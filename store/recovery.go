@@ -3,6 +3,8 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -52,9 +54,9 @@ func forEachTrial(tx *bolt.Tx, studyID int, fn func(r *trialRec) error) error {
 	})
 }
 
-// isStale reports whether r is RUNNING with a heartbeat older than grace at now.
+// isStale reports whether r is RUNNING with a heartbeat older than grace at now (math.MinInt64 means every RUNNING trial).
 func isStale(r *trialRec, now time.Time, grace time.Duration) bool {
-	return r.state == goptuna.TrialStateRunning && now.Sub(r.heartbeat) > grace
+	return r.state == goptuna.TrialStateRunning && (grace == math.MinInt64 || now.Sub(r.heartbeat) > grace)
 }
 
 // StaleTrials lists, without changing anything, the study's RUNNING trials whose heartbeat is older than grace.
@@ -79,7 +81,7 @@ func (s *Store) StaleTrials(studyID int, grace time.Duration) ([]RunningTrial, e
 
 // RunningTrials lists the study's RUNNING trials with their last heartbeat.
 func (s *Store) RunningTrials(studyID int) ([]RunningTrial, error) {
-	return s.StaleTrials(studyID, -1<<63)
+	return s.StaleTrials(studyID, math.MinInt64)
 }
 
 // RecoveredTrials lists the study's trials that the store failed because their worker died.
@@ -107,9 +109,60 @@ func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.Frozen
 	return failed, err
 }
 
-// RecoverStaleAndRequeue does RecoverStale and, in the same transaction, enqueues each failed trial's parameters again as a WAITING trial; it returns the failed trials and the new trial IDs.
+// RecoverStaleAndRequeue does RecoverStale and, in the same transaction, enqueues each failed trial's parameters again as a WAITING trial; it returns the failed trials and, at the same index, the new trial's ID, or -1 when the failed trial was itself a requeue (its worker died twice on these parameters, e.g. killed for memory; AttrNotRequeued then says so).
 func (s *Store) RecoverStaleAndRequeue(studyID int, grace time.Duration) ([]goptuna.FrozenTrial, []int, error) {
 	return s.recoverStale(studyID, grace, true)
+}
+
+// Recovery is one trial the store failed at Open because the process running it had died.
+type Recovery struct {
+	// Trial is the trial as now stored (FAIL, AttrFailReason = ReasonStale).
+	Trial goptuna.FrozenTrial
+	// RequeuedAs is the ID of the WAITING trial repeating its parameters, or -1 if it was not requeued.
+	RequeuedAs int
+}
+
+// RecoveredAtOpen returns what the automatic recovery did when this Store was opened (nil for read-only or Options.NoRecover).
+func (s *Store) RecoveredAtOpen() []Recovery { return slices.Clone(s.recovered) }
+
+// recoverAtOpen fails and requeues every RUNNING trial of every study: the writer holds the exclusive lock,
+// so no process that could still be running them is alive.
+func (s *Store) recoverAtOpen() error {
+	var studies []int
+	err := s.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bStudies).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if v != nil {
+				continue
+			}
+			running := false
+			err := tx.Bucket(bStudies).Bucket(k).Bucket(bTrials).ForEach(func(_, v []byte) error {
+				h, err := decodeHead(v)
+				running = running || h.state == goptuna.TrialStateRunning
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("store: study %d: %w", btoi(k), err)
+			}
+			if running {
+				studies = append(studies, btoi(k))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, study := range studies {
+		failed, ids, err := s.recoverStale(study, math.MinInt64, true)
+		if err != nil {
+			return err
+		}
+		for i := range failed {
+			s.recovered = append(s.recovered, Recovery{Trial: failed[i], RequeuedAs: ids[i]})
+		}
+	}
+	return nil
 }
 
 // recoverStale implements RecoverStale and RecoverStaleAndRequeue in one transaction.
@@ -137,6 +190,10 @@ func (s *Store) recoverStale(studyID int, grace time.Duration, requeue bool) ([]
 			r.systemAttrs[AttrFailReason] = ReasonStale
 			r.state = goptuna.TrialStateFail
 			r.complete = now
+			if requeue && r.systemAttrs[AttrRequeuedFrom] != "" {
+				r.systemAttrs[AttrNotRequeued] = NotRequeuedTwice
+				newIDs = append(newIDs, -1)
+			}
 			if err := putTrial(tb, r); err != nil {
 				return err
 			}
@@ -145,7 +202,7 @@ func (s *Store) recoverStale(studyID int, grace time.Duration, requeue bool) ([]
 				return err
 			}
 			failed = append(failed, ft)
-			if requeue {
+			if requeue && r.systemAttrs[AttrRequeuedFrom] == "" {
 				w, err := waitingFrom(r, now)
 				if err != nil {
 					return err

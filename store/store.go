@@ -43,6 +43,12 @@ const AttrRequeuedFrom = "requeued_from"
 // AttrFixedParams is goptuna's system attribute for the internal parameter values of an enqueued trial.
 const AttrFixedParams = "fixed_params"
 
+// AttrNotRequeued is the system attribute of a stale trial that recovery did not requeue, saying why.
+const AttrNotRequeued = "not_requeued"
+
+// NotRequeuedTwice is the AttrNotRequeued value of a requeued trial whose worker died again.
+const NotRequeuedTwice = "its worker died on a requeued run of the same parameters already"
+
 // ReasonStale is the AttrFailReason of a RUNNING trial whose worker stopped sending heartbeats.
 const ReasonStale = "stale: worker died"
 
@@ -79,6 +85,8 @@ type Options struct {
 	SnapshotInterval time.Duration
 	// NoSnapshot disables the snapshot file (readers then cannot open a live study).
 	NoSnapshot bool
+	// NoRecover skips the automatic recovery at a writer's Open (see RecoveredAtOpen).
+	NoRecover bool
 	// Clock returns the current time for heartbeats and timestamps (nil means time.Now).
 	Clock func() time.Time
 }
@@ -103,6 +111,8 @@ type Store struct {
 	closeErr  error
 
 	dists distCache
+	// recovered is what the automatic recovery at Open did.
+	recovered []Recovery
 }
 
 // LockInfoPath returns the path of the sidecar file naming the writer process of the store at path.
@@ -165,6 +175,12 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := writeLockInfo(path, now()); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if !opts.NoRecover {
+		if err := s.recoverAtOpen(); err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("store: open %s: recover trials of dead workers: %w", path, err)
+		}
 	}
 	if !s.noSnap {
 		s.dirty = make(chan struct{}, 1)
