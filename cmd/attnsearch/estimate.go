@@ -184,11 +184,11 @@ func nonNil(s []string) []string {
 
 // writeEstimateTable renders the report as a two-column table followed by the verdict.
 func writeEstimateTable(w io.Writer, r *estimateReport) error {
+	fmt.Fprintf(w, "point: %s\n", r.Config)
 	t := tablewriter.NewWriter(w)
 	t.Header("figure", "value")
 	i := func(v int64) string { return strconv.FormatInt(v, 10) }
 	rows := [][]string{
-		{"config", r.Config},
 		{"vocab (src/tgt)", fmt.Sprintf("%d / %d  [%s]", r.SrcVocab, r.TgtVocab, r.VocabSource)},
 		{"positions", fmt.Sprintf("%s (max %d), tied embeddings %v", r.Positions, r.MaxPositions, r.TieEmbeddings)},
 		{"params_core", i(r.ParamsCore)},
