@@ -364,7 +364,7 @@ func TestUseAfterClose(t *testing.T) {
 }
 
 // TestRecoveryAtOpen checks the automatic recovery of a writer's Open: every RUNNING trial is failed as
-// stale and requeued once; a requeued trial whose worker died again is not requeued; NoRecover skips it.
+// stale and requeued once; a requeued trial whose worker died again is not requeued; without RecoverOnOpen nothing changes.
 func TestRecoveryAtOpen(t *testing.T) {
 	path := t.TempDir() + "/r.db"
 	s, err := Open(path, Options{NoSync: true})
@@ -378,14 +378,14 @@ func TestRecoveryAtOpen(t *testing.T) {
 	must(t, s.SetTrialState(done, goptuna.TrialStateComplete))
 	must(t, s.Close())
 
-	n, err := Open(path, Options{NoSync: true, NoRecover: true})
+	n, err := Open(path, Options{NoSync: true})
 	must(t, err)
 	if running, _ := n.RunningTrials(study); len(running) != 2 || n.RecoveredAtOpen() != nil {
-		t.Fatalf("NoRecover: %d running, recovered %v", len(running), n.RecoveredAtOpen())
+		t.Fatalf("default Open: %d running, recovered %v", len(running), n.RecoveredAtOpen())
 	}
 	must(t, n.Close())
 
-	s, err = Open(path, Options{NoSync: true})
+	s, err = Open(path, Options{NoSync: true, RecoverOnOpen: true})
 	must(t, err)
 	defer s.Close()
 	rec := s.RecoveredAtOpen()

@@ -39,7 +39,7 @@ func TestCrashChild(t *testing.T) {
 // crashChild resumes the study like a restarted worker would, then writes trials durably until killed,
 // printing "done <trialID> <value bits>" after each trial's completion has returned.
 func crashChild(path string) error {
-	s, err := Open(path, Options{LockTimeout: 10 * time.Second, SnapshotInterval: 20 * time.Millisecond})
+	s, err := Open(path, Options{LockTimeout: 10 * time.Second, SnapshotInterval: 20 * time.Millisecond, RecoverOnOpen: true})
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func verifyAfterCrash(t *testing.T, k int, path string, reported map[int]uint64)
 	if _, err := os.Stat(path); os.IsNotExist(err) && len(reported) == 0 {
 		return 0 // killed before it created the file
 	}
-	s, err := Open(path, Options{LockTimeout: 10 * time.Second, NoSnapshot: true})
+	s, err := Open(path, Options{LockTimeout: 10 * time.Second, NoSnapshot: true, RecoverOnOpen: true})
 	if err != nil {
 		t.Fatalf("kill %d: reopen: %v", k, err)
 	}

@@ -46,16 +46,23 @@
 //
 // The writer holds an exclusive lock on the file, so when Open succeeds no other
 // writer is alive and every RUNNING trial in the file belongs to a dead process.
-// A writer's Open therefore recovers them itself (unless Options.NoRecover): in
-// one transaction per study each RUNNING trial becomes FAIL with AttrFailReason
-// = ReasonStale and its parameters are enqueued again as a WAITING trial (with
-// goptuna's "fixed_params" system attribute and AttrRequeuedFrom = its number),
-// so the study still gets its N trials and goptuna's Study.Optimize (or
-// PopWaitingTrial) takes the requeued trials first. A requeued trial whose
-// worker dies again is failed but not requeued a second time (AttrNotRequeued
-// says why), so parameters that kill the process (say, out of memory) cannot
-// make every restart die. RecoveredAtOpen tells the caller what was done, for
-// its log. No separate recovery command is needed.
+// A run resumes by calling, before it starts its workers,
+//
+//	failed, err := s.RecoverStale(studyID, 0)
+//
+// (RecoverStaleAndRequeue also enqueues their parameters again), or lets Open do
+// it with Options.RecoverOnOpen: then, in one transaction per study, each RUNNING
+// trial becomes FAIL with AttrFailReason = ReasonStale and its parameters are
+// enqueued again as a WAITING trial (goptuna's "fixed_params" system attribute
+// and AttrRequeuedFrom = its number), so the study still gets its N trials and
+// goptuna's Study.Optimize (or PopWaitingTrial) takes the requeued trials first.
+// A requeued trial whose worker dies again is failed but not requeued a second
+// time (AttrNotRequeued says why), so parameters that kill the process (say, out
+// of memory) cannot make every restart die. RecoveredAtOpen tells the caller
+// what Open did, for its log. Open does not recover by default because a caller
+// with its own retry bookkeeping (attnsearch's search package requeues with the
+// trial's seed and ordinal) would otherwise requeue twice. No separate recovery
+// command is needed either way.
 //
 // # Heartbeats and stale trials
 //

@@ -122,7 +122,7 @@ type Recovery struct {
 	RequeuedAs int
 }
 
-// RecoveredAtOpen returns what the automatic recovery did when this Store was opened (nil for read-only or Options.NoRecover).
+// RecoveredAtOpen returns what the automatic recovery did when this Store was opened (nil unless Options.RecoverOnOpen).
 func (s *Store) RecoveredAtOpen() []Recovery { return slices.Clone(s.recovered) }
 
 // recoverAtOpen fails and requeues every RUNNING trial of every study: the writer holds the exclusive lock,

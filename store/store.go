@@ -85,8 +85,8 @@ type Options struct {
 	SnapshotInterval time.Duration
 	// NoSnapshot disables the snapshot file (readers then cannot open a live study).
 	NoSnapshot bool
-	// NoRecover skips the automatic recovery at a writer's Open (see RecoveredAtOpen).
-	NoRecover bool
+	// RecoverOnOpen makes a writer's Open fail and requeue the RUNNING trials of dead processes (see RecoveredAtOpen).
+	RecoverOnOpen bool
 	// Clock returns the current time for heartbeats and timestamps (nil means time.Now).
 	Clock func() time.Time
 }
@@ -176,7 +176,7 @@ func Open(path string, opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	if !opts.NoRecover {
+	if opts.RecoverOnOpen {
 		if err := s.recoverAtOpen(); err != nil {
 			_ = s.Close()
 			return nil, fmt.Errorf("store: open %s: recover trials of dead workers: %w", path, err)
