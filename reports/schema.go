@@ -185,11 +185,7 @@ func Decode(ft goptuna.FrozenTrial) (Trial, error) {
 	t.Error = ft.UserAttrs[KeyError]
 	if t.Error == "" && ft.State == goptuna.TrialStateFail {
 		// The store's stale-trial recovery records its reason as a system attribute.
-		for _, k := range []string{"fail_reason", "attnsearch:fail_reason"} {
-			if r, ok := ft.SystemAttrs[k]; ok {
-				t.Error = r
-			}
-		}
+		t.Error = ft.SystemAttrs[SysFailReason]
 	}
 	if v, ok := t.Metrics[KeyPrunedEpoch]; ok {
 		t.PrunedEpoch = int(v)
@@ -211,7 +207,7 @@ func Decode(ft goptuna.FrozenTrial) (Trial, error) {
 			return t, fmt.Errorf("reports: trial %d: user attribute %q: %w", ft.Number, KeyHistory, err)
 		}
 	}
-	t.Retry = ft.SystemAttrs[SysRetry] == "1"
+	t.Retry = Retried(ft)
 	if s, ok := ft.SystemAttrs[SysRetryOf]; ok {
 		n, err := strconv.Atoi(s)
 		if err != nil {
@@ -220,6 +216,17 @@ func Decode(ft goptuna.FrozenTrial) (Trial, error) {
 		t.RetryOf = n
 	}
 	return t, nil
+}
+
+// SysFailReason is the store's system attribute saying why it failed a trial ("stale: worker
+// died" for a RUNNING trial whose process stopped sending heartbeats).
+const SysFailReason = "fail_reason"
+
+// Retried reports whether ft is a FAIL whose point is tried again by a later trial: interrupted
+// (SysRetry) or failed as stale by the store. Such trials do not count towards a study's total.
+func Retried(ft goptuna.FrozenTrial) bool {
+	return ft.State == goptuna.TrialStateFail &&
+		(ft.SystemAttrs[SysRetry] == "1" || strings.HasPrefix(ft.SystemAttrs[SysFailReason], "stale"))
 }
 
 // Reason is a one-line account of why a trial is in its state: "pruned at epoch k", "infeasible:

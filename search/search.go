@@ -281,15 +281,7 @@ func InfoOf(spec *space.Spec) reports.StudyInfo {
 }
 
 // retriable reports whether a FAIL trial's point must be tried again (interrupted or stale).
-func retriable(ft goptuna.FrozenTrial) bool {
-	if ft.State != goptuna.TrialStateFail {
-		return false
-	}
-	return ft.SystemAttrs[reports.SysRetry] == "1" || strings.HasPrefix(ft.SystemAttrs[failReason], "stale")
-}
-
-// failReason is the store's system attribute holding why it failed a trial.
-const failReason = "fail_reason"
+func retriable(ft goptuna.FrozenTrial) bool { return reports.Retried(ft) }
 
 // requeue enqueues, once, the point of every retriable FAIL trial that no trial retries yet.
 func (r *runner) requeue() (int, error) {

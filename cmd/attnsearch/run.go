@@ -274,8 +274,12 @@ func (p *progress) event(e search.Event) {
 		if e.Message != "" {
 			msg = " (" + e.Message + ")"
 		}
-		p.log("trial %d: %s, score %.3f%s; %d/%d done, best %.3f, elapsed %s, left ~%s", e.Trial,
-			reports.StateName(e.State), e.Value, msg, e.Done, e.Total, e.Best,
+		best := "-"
+		if !math.IsNaN(e.Best) {
+			best = fmt.Sprintf("%.3f", e.Best)
+		}
+		p.log("trial %d: %s, score %.3f%s; %d/%d done, best %s, elapsed %s, left ~%s", e.Trial,
+			reports.StateName(e.State), e.Value, msg, e.Done, e.Total, best,
 			time.Since(p.start).Round(time.Second), p.eta())
 		if p.bar != nil {
 			_ = p.bar.Set(e.Done)
