@@ -6,11 +6,14 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/trainer/data"
 	"github.com/c-bata/goptuna"
 )
 
@@ -290,5 +293,96 @@ func TestRecoversStaleTrial(t *testing.T) {
 	}
 	if want := strconv.FormatInt(TrialSeed(11, 1), 10); retry.SystemAttrs[reports.SysSeed] != want {
 		t.Errorf("retry seed %s, want %s (derived from ordinal 1)", retry.SystemAttrs[reports.SysSeed], want)
+	}
+}
+
+func TestFailingTrialsDoNotStopTheStudy(t *testing.T) {
+	spec := tinySpec(t, 4, "random", "none", 2500)
+	ds, err := data.Synthetic(spec.Task.Synthetic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds.Valid = nil // every training attempt fails: the trainer needs a validation split
+	st := openStore(t, filepath.Join(t.TempDir(), "f.db"))
+	res, err := Run(context.Background(), spec, st, Options{Dataset: ds})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if res.Done != 4 || res.Ran != 4 {
+		t.Fatalf("result %+v, want 4 finished trials", res)
+	}
+	rep, err := reports.Load(st, "tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for _, tr := range rep.Trials {
+		switch {
+		case tr.State == goptuna.TrialStateFail:
+			failed++
+			if !strings.Contains(tr.Error, "valid") || tr.Retry {
+				t.Errorf("trial %d: error %q, retry %v; want the trainer's error, not retried", tr.Number, tr.Error, tr.Retry)
+			}
+		case tr.State == goptuna.TrialStateComplete && !tr.Feasible:
+		default:
+			t.Errorf("trial %d: %s feasible=%v, want FAIL or infeasible", tr.Number, reports.StateName(tr.State), tr.Feasible)
+		}
+	}
+	if failed == 0 {
+		t.Error("no trial reached training")
+	}
+}
+
+func TestParallelWorkersWithHeartbeats(t *testing.T) {
+	spec := tinySpec(t, 8, "tpe", "median", 4000)
+	spec.Study.Workers = 2
+	st := openStore(t, filepath.Join(t.TempDir(), "p.db"))
+	beats := 0
+	res, err := Run(context.Background(), spec, st, Options{
+		HeartbeatEvery: time.Millisecond,
+		OnEvent: func(e Event) {
+			if e.Kind != EventEpoch {
+				return
+			}
+			time.Sleep(5 * time.Millisecond) // let a heartbeat land
+			id, err := st.GetStudyIDFromName("tiny")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			run, err := st.RunningTrials(id)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for _, r := range run {
+				if r.Heartbeat.After(r.DatetimeStart) {
+					beats++
+				}
+			}
+		},
+	})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if res.Done != 8 || res.Ran != 8 {
+		t.Fatalf("result %+v, want 8 trials", res)
+	}
+	all, err := st.GetAllTrials(res.StudyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for _, ft := range all {
+		if !ft.State.IsFinished() || seen[ft.Number] {
+			t.Errorf("trial %d: state %v (duplicate %v)", ft.Number, ft.State, seen[ft.Number])
+		}
+		seen[ft.Number] = true
+	}
+	if len(all) != 8 {
+		t.Errorf("%d trials stored, want 8", len(all))
+	}
+	if beats == 0 {
+		t.Error("no running trial ever had a heartbeat after its start")
 	}
 }
