@@ -130,6 +130,21 @@ func estimate(path, set string, srcVocab, tgtVocab int) (*estimateReport, error)
 		return nil, inputErr(fmt.Errorf("estimate: vocabulary sizes %d/%d: need at least 5 (4 specials and a word); give --src-vocab and --tgt-vocab", src, tgt))
 	}
 	a := objective.ArchFor(spec, src, tgt)
+	// A budget no point of the space can meet makes the file invalid. The check needs a lower
+	// bound of the vocabularies: exact for the synthetic task or given flags, else the smallest
+	// possible vocabulary (4 specials and one word).
+	lower := a
+	if spec.Task.Kind != "synthetic" {
+		if srcVocab == 0 {
+			lower.SrcVocab = 5
+		}
+		if tgtVocab == 0 {
+			lower.TgtVocab = 5
+		}
+	}
+	if err := objective.ValidateSpace(spec, lower); err != nil {
+		return nil, inputErr(err)
+	}
 	o := spec.Objective
 	c := objective.Estimate(cfg, a, o.SrcLen, o.TgtLen)
 	viol := objective.Check(c, spec.Budget)

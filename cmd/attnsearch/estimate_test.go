@@ -157,6 +157,10 @@ func TestEstimateCommand(t *testing.T) {
 			t.Errorf("src_vocab %v from %v, want 1000 from max_vocab", m["src_vocab"], m["vocab_source"])
 		}
 	})
+	tightSpace := filepath.Join(dir, "tight.yaml")
+	if err := os.WriteFile(tightSpace, []byte("task: {kind: synthetic}\nparams:\n  d_model: {low: 32, high: 64, step: 32}\nbudget:\n  max_params: 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	usage := []struct {
 		name string
 		args []string
@@ -172,6 +176,7 @@ func TestEstimateCommand(t *testing.T) {
 		{"unknown flag", []string{"estimate", smoke, "--sett", "x"}, "unknown flag"},
 		{"missing file", []string{"estimate", filepath.Join(dir, "none.yaml")}, "none.yaml"},
 		{"bad space file", []string{"estimate", badSpace}, "bad.yaml:3:28: params.d_model.high: inverted range"},
+		{"unreachable budget", []string{"estimate", tightSpace, "--set", "d_model=64"}, "tight.yaml:5:15: budget.max_params: 1000 cannot be met"},
 	}
 	for _, c := range usage {
 		t.Run(c.name, func(t *testing.T) {
