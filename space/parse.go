@@ -729,7 +729,11 @@ func (d *decoder) crossCheck(s *Spec) error {
 		s.Objective.TgtLen = s.Task.MaxLen
 	}
 	if s.Task.Kind == "synthetic" && s.Task.Synthetic.MaxLen > s.Task.MaxLen {
-		return d.errField("task.synthetic.max_len", "%d exceeds task.max_len %d (every sentence would be too long to keep)",
+		field := "task.synthetic.max_len"
+		if _, written := d.pos[field]; !written {
+			field = "task.max_len"
+		}
+		return d.errField(field, "synthetic.max_len %d exceeds task.max_len %d (the longest sentences would be skipped)",
 			s.Task.Synthetic.MaxLen, s.Task.MaxLen)
 	}
 	need := map[string]struct {

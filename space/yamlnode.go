@@ -29,9 +29,14 @@ func (d *decoder) errAt(n *yaml.Node, field, format string, args ...any) error {
 	return e
 }
 
-// errField builds an Error located at the recorded position of field (or the file when unknown).
+// errField builds an Error located at the recorded position of field, or of its nearest written
+// ancestor section when the field itself was left to its default (or the file when neither was written).
 func (d *decoder) errField(field, format string, args ...any) error {
-	p := d.pos[field]
+	p, ok := d.pos[field]
+	for f := field; !ok && strings.Contains(f, "."); {
+		f = f[:strings.LastIndex(f, ".")]
+		p, ok = d.pos[f]
+	}
 	return &Error{File: d.file, Line: p.Line, Column: p.Column, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
