@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -169,4 +170,24 @@ func BenchmarkSnapshot10k(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		must(b, s.WriteSnapshot())
 	}
+}
+
+// BenchmarkTrialWriteParallel measures durable write cycles from 8 concurrent workers on one study
+// (bbolt serialises write transactions, so this shows how commits queue behind fsync).
+func BenchmarkTrialWriteParallel(b *testing.B) {
+	s, _ := openTemp(b, Options{})
+	study, err := s.CreateNewStudy("bench")
+	must(b, err)
+	b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for i := 0; pb.Next(); i++ {
+			if err := writeCycle(s, study, i); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "trials/s")
 }

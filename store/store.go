@@ -400,7 +400,7 @@ func (s *Store) ReadOnly() bool { return s.readOnly }
 // SnapshotTime returns when the snapshot being read was written, and false when reading the main file.
 func (s *Store) SnapshotTime() (time.Time, bool) { return s.snapTime, !s.snapTime.IsZero() }
 
-// Close flushes a last snapshot, releases the file and removes the sidecar files.
+// Close stops the snapshot writer, removes a writer's sidecar files (snapshot, lock-info) and releases the file.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		if s.db == nil {
