@@ -654,7 +654,9 @@ func (r *runner) evaluate(ctx context.Context, trial *goptuna.Trial, ft goptuna.
 		if err != nil {
 			return fmt.Errorf("search: encode history: %w", err)
 		}
-		if err := a.set(reports.KeyHistory, string(hb)); err != nil {
+		// The latest validation figures, so that a pruned trial shows where it stopped.
+		if err := a.setAll(map[string]string{reports.KeyHistory: string(hb), reports.KeyEpochs: strconv.Itoa(e.Epoch),
+			reports.KeyBLEU: reports.FormatFloat(e.ValidBLEU), reports.KeyAccuracy: reports.FormatFloat(e.ValidAccuracy)}); err != nil {
 			return err
 		}
 		r.emit(Event{Kind: EventEpoch, Trial: ft.Number, Epoch: e.Epoch, Epochs: r.spec.Training.Epochs, Value: s})
