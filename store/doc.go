@@ -4,7 +4,9 @@
 //
 // Every write method is one bbolt read-write transaction, fsynced before it
 // returns (unless Options.NoSync is set, which is meant for tests and
-// benchmarks only). Trial state changes are compare-and-set inside that
+// benchmarks only). A lone writer commits at once; writes that arrive while
+// another is in flight join bbolt's Batch, so concurrent workers share commits
+// (group commit) without any call returning before its own change is durable. Trial state changes are compare-and-set inside that
 // transaction:
 //
 //   - a finished trial (COMPLETE, PRUNED, FAIL) cannot be changed: every write

@@ -273,8 +273,8 @@ func (s *Store) Requeue(studyID int, ft goptuna.FrozenTrial) (int, error) {
 
 // PopWaitingTrial atomically claims the lowest-numbered WAITING trial of the study (WAITING→RUNNING in one transaction); ok is false when none waits.
 func (s *Store) PopWaitingTrial(studyID int) (trialID int, ok bool, err error) {
-	trialID = -1
 	err = s.update(func(tx *bolt.Tx) error {
+		trialID, ok = -1, false // fn may run more than once (see update)
 		sb, err := studyBucket(tx, studyID)
 		if err != nil {
 			return err

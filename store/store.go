@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -30,6 +31,9 @@ const DefaultLockTimeout = 5 * time.Second
 
 // DefaultSnapshotInterval is the least time between two snapshots when Options.SnapshotInterval is zero.
 const DefaultSnapshotInterval = time.Second
+
+// batchDelay is how long a batch of concurrent writes waits for more calls before it commits.
+const batchDelay = 500 * time.Microsecond
 
 // readProbe makes a read-only Open try the main file's lock once, without waiting, before it looks for a snapshot.
 const readProbe = time.Millisecond
@@ -110,7 +114,8 @@ type Store struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	dists distCache
+	dists    distCache
+	inflight atomic.Int32 // write calls in progress, to decide between a lone commit and a batch
 	// recovered is what the automatic recovery at Open did.
 	recovered []Recovery
 }
@@ -167,6 +172,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	db.MaxBatchDelay = batchDelay
 	if err := checkSchema(db); err != nil { // the file may have been replaced between the two opens
 		_ = db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -490,12 +496,21 @@ func (s *Store) WriteSnapshot() error {
 	return nil
 }
 
-// update runs fn in one durable read-write transaction and schedules a snapshot.
+// update runs fn in a durable read-write transaction and schedules a snapshot. A lone writer commits
+// at once; while other writes are in flight, fn joins bbolt's Batch so that concurrent workers share
+// one commit (and its fsyncs). fn must only read and write through tx and may be run more than once
+// (bbolt reruns a batch without the call that failed, and reruns that call alone).
 func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 	if s.readOnly {
 		return fmt.Errorf("store: %s: %w", s.path, ErrReadOnly)
 	}
-	err := s.db.Update(fn)
+	var err error
+	if s.inflight.Add(1) > 1 {
+		err = s.db.Batch(fn)
+	} else {
+		err = s.db.Update(fn)
+	}
+	s.inflight.Add(-1)
 	if err == nil {
 		s.markDirty()
 	}
