@@ -279,3 +279,27 @@ func equalDirs(a, b map[string][]byte) bool {
 	}
 	return true
 }
+
+// TestCreateRemovesAbandonedInitFiles checks that creating a store removes the temporary file of a
+// creator that was killed (dead pid) and keeps one of a live process, even in a directory whose name
+// holds glob metacharacters.
+func TestCreateRemovesAbandonedInitFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a[b]*?")
+	must(t, os.Mkdir(dir, 0o755))
+	path := filepath.Join(dir, "s.db")
+	dead := exec.Command("true")
+	must(t, dead.Run())
+	deadInit := fmt.Sprintf("%s.init-%d", path, dead.Process.Pid)
+	liveInit := fmt.Sprintf("%s.init-%d", path, os.Getppid())
+	must(t, os.WriteFile(deadInit, []byte("x"), 0o644))
+	must(t, os.WriteFile(liveInit, []byte("x"), 0o644))
+	s, err := Open(path, Options{NoSync: true, NoSnapshot: true})
+	must(t, err)
+	must(t, s.Close())
+	if _, err := os.Stat(deadInit); !os.IsNotExist(err) {
+		t.Errorf("abandoned %s kept: %v", deadInit, err)
+	}
+	if _, err := os.Stat(liveInit); err != nil {
+		t.Errorf("live creator's %s removed: %v", liveInit, err)
+	}
+}

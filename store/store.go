@@ -347,6 +347,14 @@ func checkSchema(db *bolt.DB) error {
 // create makes a new, fully initialised store at path atomically: it is built in a temporary file and
 // hard-linked into place, so a crash never leaves a half-initialised store and an existing file is never replaced.
 func create(path string) error {
+	// Temporary files of creators that were killed before they linked theirs are garbage.
+	if olds, err := filepath.Glob(globEscape(path) + ".init-*"); err == nil {
+		for _, old := range olds {
+			if pid, err := strconv.Atoi(old[len(path)+len(".init-"):]); err == nil && !processAlive(pid) {
+				_ = os.Remove(old)
+			}
+		}
+	}
 	tmp := fmt.Sprintf("%s.init-%d", path, os.Getpid())
 	_ = os.Remove(tmp)
 	defer os.Remove(tmp)
@@ -382,6 +390,18 @@ func create(path string) error {
 		return err // ErrExist: another process created it first; we open theirs
 	}
 	return syncDir(path)
+}
+
+// globEscape quotes the glob metacharacters of a literal path.
+func globEscape(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // syncDir fsyncs the directory holding path so a new directory entry is durable.
