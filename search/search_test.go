@@ -386,3 +386,28 @@ func TestParallelWorkersWithHeartbeats(t *testing.T) {
 		t.Error("no running trial ever had a heartbeat after its start")
 	}
 }
+
+func TestEverySamplerRuns(t *testing.T) {
+	for _, kind := range []string{"cmaes", "sobol", "random", "tpe"} {
+		t.Run(kind, func(t *testing.T) {
+			spec := tinySpec(t, 4, kind, "percentile", 4000)
+			spec.Study.Pruner.Percentile = 25
+			st := openStore(t, filepath.Join(t.TempDir(), "s.db"))
+			res, err := Run(context.Background(), spec, st, Options{})
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if res.Done != 4 {
+				t.Fatalf("%d trials done, want 4", res.Done)
+			}
+			pts := counted(t, st, "tiny")
+			distinct := map[string]bool{}
+			for _, p := range pts {
+				distinct[p.Config] = true
+			}
+			if len(distinct) < 2 {
+				t.Errorf("%s sampled %d distinct points in 4 trials", kind, len(distinct))
+			}
+		})
+	}
+}
