@@ -390,6 +390,9 @@ func TestParallelWorkersWithHeartbeats(t *testing.T) {
 func TestEverySamplerRuns(t *testing.T) {
 	for _, kind := range []string{"cmaes", "sobol", "random", "tpe"} {
 		t.Run(kind, func(t *testing.T) {
+			if testing.Short() && kind != "cmaes" {
+				t.Skip("short: sobol, random and tpe also run in TestDeterministicResume")
+			}
 			spec := tinySpec(t, 4, kind, "percentile", 4000)
 			spec.Study.Pruner.Percentile = 25
 			st := openStore(t, filepath.Join(t.TempDir(), "s.db"))
