@@ -388,3 +388,73 @@ func TestPanicsLikeGonum(t *testing.T) {
 		})
 	}
 }
+
+// batchedAgrees compares a batched product with a loop of gonum's single products over shapes, transposes and strides (0 included).
+func batchedAgrees[T float](t *testing.T, batched func(tA, tB blas.Transpose, m, n, k int, alpha T, a []T, lda, strideA int, b []T, ldb, strideB int, beta T, c []T, ldc, strideC, count int),
+	ref func(tA, tB blas.Transpose, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(31, 32))
+	dims := []int{0, 1, 3, 16, 17, 64}
+	for _, tA := range transposes[:2] {
+		for _, tB := range transposes[:2] {
+			for range 30 {
+				m, n, k, count := dims[r.IntN(len(dims))], dims[r.IntN(len(dims))], dims[r.IntN(len(dims))], r.IntN(6)
+				rowA, colA := m, k
+				if tA != blas.NoTrans {
+					rowA, colA = k, m
+				}
+				rowB, colB := k, n
+				if tB != blas.NoTrans {
+					rowB, colB = n, k
+				}
+				lda, ldb, ldc := max(1, colA)+r.IntN(2), max(1, colB)+r.IntN(2), max(1, n)+r.IntN(2)
+				sizeA, sizeB, sizeC := max(0, (rowA-1)*lda+colA), max(0, (rowB-1)*ldb+colB), max(0, (m-1)*ldc+n)
+				strideA, strideB, strideC := (sizeA+r.IntN(3))*r.IntN(2), sizeB+r.IntN(3), sizeC+r.IntN(3) // strideA 0: one A for all
+				a := randSlice[T](r, sizeA+max(0, count-1)*strideA)
+				b := randSlice[T](r, sizeB+max(0, count-1)*strideB)
+				c0 := randSlice[T](r, sizeC+max(0, count-1)*strideC)
+				alpha, beta := T(2*r.Float64()-1), T([]float64{0, 1, 0.5}[r.IntN(3)])
+				got, want := append([]T(nil), c0...), append([]T(nil), c0...)
+				batched(tA, tB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, got, ldc, strideC, count)
+				for i := range count {
+					ref(tA, tB, m, n, k, alpha, a[i*strideA:], lda, b[i*strideB:], ldb, beta, want[i*strideC:], ldc)
+				}
+				if i := sameWithin(got, want, eps[T]()*float64(k+2)*4); i >= 0 {
+					t.Fatalf("batched(%c,%c,m=%d,n=%d,k=%d,count=%d,strides=%d,%d,%d): c[%d] = %g, gonum %g",
+						tA, tB, m, n, k, count, strideA, strideB, strideC, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+func TestBatchedAgreesWithGonum(t *testing.T) {
+	var f Implementation
+	var g gonum.Implementation
+	t.Run("SgemmBatched", func(t *testing.T) { batchedAgrees(t, f.SgemmBatched, g.Sgemm) })
+	t.Run("DgemmBatched", func(t *testing.T) { batchedAgrees(t, f.DgemmBatched, g.Dgemm) })
+}
+
+func TestBatchedPanics(t *testing.T) {
+	var f Implementation
+	s := make([]float32, 32)
+	tests := []struct {
+		name string
+		call func()
+		want any
+	}{
+		{"negative count", func() { f.SgemmBatched(blas.NoTrans, blas.NoTrans, 2, 2, 2, 1, s, 2, 4, s, 2, 4, 0, s, 2, 4, -1) }, badCount},
+		{"negative stride", func() { f.SgemmBatched(blas.NoTrans, blas.NoTrans, 2, 2, 2, 1, s, 2, -4, s, 2, 4, 0, s, 2, 4, 2) }, badStride},
+		{"overlapping c", func() { f.SgemmBatched(blas.NoTrans, blas.NoTrans, 2, 2, 2, 1, s, 2, 4, s, 2, 4, 0, s, 2, 3, 2) }, strideC0},
+		{"last a short", func() { f.SgemmBatched(blas.NoTrans, blas.NoTrans, 2, 2, 2, 1, s, 2, 10, s, 2, 4, 0, s, 2, 4, 4) }, shortA},
+		{"last c short", func() { f.SgemmBatched(blas.NoTrans, blas.NoTrans, 2, 2, 2, 1, s, 2, 4, s, 2, 4, 0, s, 2, 10, 4) }, shortC},
+		{"bad transpose", func() { f.SgemmBatched('z', blas.NoTrans, 2, 2, 2, 1, s, 2, 4, s, 2, 4, 0, s, 2, 4, 1) }, badTranspose},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := panicOf(tc.call); got != tc.want {
+				t.Fatalf("panics %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -5,6 +5,21 @@ package fastblas
 /*
 #cgo LDFLAGS: -lopenblas
 #include <cblas.h>
+
+// Batched products in one cgo call: count row-major products at fixed strides.
+static void fastblas_sgemm_batched(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k,
+	float alpha, const float *a, blasint lda, long sa, const float *b, blasint ldb, long sb,
+	float beta, float *c, blasint ldc, long sc, long count) {
+	for (long i = 0; i < count; i++)
+		cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a + i*sa, lda, b + i*sb, ldb, beta, c + i*sc, ldc);
+}
+
+static void fastblas_dgemm_batched(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k,
+	double alpha, const double *a, blasint lda, long sa, const double *b, blasint ldb, long sb,
+	double beta, double *c, blasint ldc, long sc, long count) {
+	for (long i = 0; i < count; i++)
+		cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a + i*sa, lda, b + i*sb, ldb, beta, c + i*sc, ldc);
+}
 */
 import "C"
 
@@ -156,4 +171,26 @@ func (impl Implementation) Ddot(n int, x []float64, incX int, y []float64, incY 
 		return impl.Implementation.Ddot(n, x, incX, y, incY)
 	}
 	return float64(C.cblas_ddot(ci(n), f64(x), ci(incX), f64(y), ci(incY)))
+}
+
+func (impl Implementation) sgemmBatched(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC, count int) {
+	if k == 0 || alpha == 0 || !fits(m, n, k, lda, ldb, ldc) {
+		for i := range count {
+			impl.Implementation.Sgemm(tA, tB, m, n, k, alpha, tail(a, i*strideA), lda, tail(b, i*strideB), ldb, beta, c[i*strideC:], ldc)
+		}
+		return
+	}
+	C.fastblas_sgemm_batched(trans(tA), trans(tB), ci(m), ci(n), ci(k), C.float(alpha), f32(a), ci(lda), C.long(strideA),
+		f32(b), ci(ldb), C.long(strideB), C.float(beta), f32(c), ci(ldc), C.long(strideC), C.long(count))
+}
+
+func (impl Implementation) dgemmBatched(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda, strideA int, b []float64, ldb, strideB int, beta float64, c []float64, ldc, strideC, count int) {
+	if k == 0 || alpha == 0 || !fits(m, n, k, lda, ldb, ldc) {
+		for i := range count {
+			impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, tail(a, i*strideA), lda, tail(b, i*strideB), ldb, beta, c[i*strideC:], ldc)
+		}
+		return
+	}
+	C.fastblas_dgemm_batched(trans(tA), trans(tB), ci(m), ci(n), ci(k), C.double(alpha), f64(a), ci(lda), C.long(strideA),
+		f64(b), ci(ldb), C.long(strideB), C.double(beta), f64(c), ci(ldc), C.long(strideC), C.long(count))
 }
