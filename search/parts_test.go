@@ -10,7 +10,6 @@ import (
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/c-bata/goptuna"
 	"github.com/c-bata/goptuna/medianstopping"
-	"github.com/c-bata/goptuna/successivehalving"
 )
 
 func TestDeriveSeed(t *testing.T) {
@@ -49,7 +48,9 @@ func TestNewPruner(t *testing.T) {
 			&medianstopping.PercentilePruner{Percentile: 25, NStartUpTrials: 3}, false},
 		{space.Pruner{Kind: "percentile", Percentile: 100}, nil, true},
 		{space.Pruner{Kind: "successive_halving", MinResource: 2, ReductionFactor: 3, MinEarlyStoppingRate: 1},
-			&successivehalving.Pruner{MinResource: 2, ReductionFactor: 3, MinEarlyStoppingRate: 1}, false},
+			&successiveHalving{minResource: 2, reductionFactor: 3, minEarlyStoppingRate: 1}, false},
+		{space.Pruner{Kind: "successive_halving"}, &successiveHalving{minResource: 1, reductionFactor: 4}, false},
+		{space.Pruner{Kind: "successive_halving", ReductionFactor: 1}, nil, true},
 		{space.Pruner{Kind: "hyperband"}, nil, true},
 	} {
 		got, err := newPruner(tc.opts)

@@ -6,7 +6,6 @@ import (
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/c-bata/goptuna"
 	"github.com/c-bata/goptuna/medianstopping"
-	"github.com/c-bata/goptuna/successivehalving"
 )
 
 // requeuedFrom is the store's system attribute naming the trial a re-enqueued trial repeats.
@@ -62,19 +61,17 @@ func newPruner(opts space.Pruner) (goptuna.Pruner, error) {
 		p.NWarmUpSteps = opts.WarmupSteps
 		return p, nil
 	case "successive_halving":
-		var so []successivehalving.Option
+		// goptuna's successivehalving defaults: min_resource 1, η = 4, s = 0.
+		p := &successiveHalving{minResource: 1, reductionFactor: 4, minEarlyStoppingRate: opts.MinEarlyStoppingRate}
 		if opts.MinResource > 0 {
-			so = append(so, successivehalving.OptionMinResource(opts.MinResource))
+			p.minResource = opts.MinResource
 		}
 		if opts.ReductionFactor > 0 {
-			so = append(so, successivehalving.OptionReductionFactor(opts.ReductionFactor))
+			p.reductionFactor = opts.ReductionFactor
 		}
-		if opts.MinEarlyStoppingRate > 0 {
-			so = append(so, successivehalving.OptionMinEarlyStoppingRate(opts.MinEarlyStoppingRate))
-		}
-		p, err := successivehalving.NewPruner(so...)
-		if err != nil {
-			return nil, fmt.Errorf("search: successive_halving pruner: %w", err)
+		if p.reductionFactor < 2 || p.minEarlyStoppingRate < 0 {
+			return nil, fmt.Errorf("search: successive_halving pruner: reduction_factor %d must be >= 2 and min_early_stopping_rate %d >= 0",
+				p.reductionFactor, p.minEarlyStoppingRate)
 		}
 		return p, nil
 	}
