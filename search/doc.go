@@ -19,6 +19,15 @@
 // math/rand's global generator), random and Sobol are deterministic in this sense; CMA-ES keeps
 // goptuna's in-process optimizer state and is reproducible only for uninterrupted runs.
 //
+// # Samplers and pruners
+//
+// Samplers: tpe (search/internal/tpe), cmaes (goptuna's), random, sobol (goptuna's engine,
+// advanced to the point's ordinal). Pruners: median and percentile (goptuna's medianstopping),
+// successive_halving (successiveHalving here: Optuna's algorithm; goptuna v0.9.0's version
+// re-enters its last completed rung and prunes a trial against its own earlier value), none.
+// goptuna's default logger, which prints colour debug lines on stdout, is replaced by one that
+// forwards warnings and errors as EventWarning.
+//
 // # Interruption and recovery
 //
 // When the context is cancelled, no new trial starts; running trials stop at their next training
