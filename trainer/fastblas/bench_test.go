@@ -199,3 +199,29 @@ func BenchmarkSgemmBatched(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSgemmParallel runs SGEMMs from several goroutines at once with one OpenBLAS thread each, as
+// parallel trials do: "p1" one caller per GOMAXPROCS (-cpu 2: two trials), "p8" eight per GOMAXPROCS.
+func BenchmarkSgemmParallel(b *testing.B) {
+	SetThreads(1)
+	for _, s := range []struct {
+		name    string
+		m, n, k int
+	}{{"512x256x64", 512, 256, 64}, {"16x16x16", 16, 16, 16}} {
+		for _, par := range []int{1, 8} {
+			for _, im := range impls() {
+				b.Run(fmt.Sprintf("%s/p%d/%s", s.name, par, im.name), func(b *testing.B) {
+					b.SetParallelism(par)
+					b.RunParallel(func(pb *testing.PB) {
+						r := rand.New(rand.NewPCG(4, 4))
+						a, bb, c := randSlice[float32](r, s.m*s.k), randSlice[float32](r, s.k*s.n), make([]float32, s.m*s.n)
+						for pb.Next() {
+							im.b.Sgemm(blas.NoTrans, blas.NoTrans, s.m, s.n, s.k, 1, a, s.k, bb, s.n, 0, c, s.n)
+						}
+					})
+					reportGFLOPs(b, 2*float64(s.m*s.n*s.k))
+				})
+			}
+		}
+	}
+}

@@ -4,21 +4,99 @@ package fastblas
 
 /*
 #cgo LDFLAGS: -lopenblas
+#define _GNU_SOURCE
 #include <cblas.h>
+#include <dlfcn.h>
+
+// OpenMP variant (libopenblas0-openmp): OpenBLAS takes its thread count from the calling thread's
+// OpenMP setting (omp_get_max_threads), which omp_set_num_threads changes for that thread only, so a
+// count set on one thread is lost on the others Go runs goroutines on. Every call therefore first
+// applies the wanted count to its own thread. The OpenMP functions are looked up at load time, so
+// the same binary runs on the pthread variant (where they are absent and the count is process-wide).
+static int (*fb_omp_get)(void);
+static void (*fb_omp_set)(int);
+static int fb_threads; // wanted count, 0 = the library's default
+
+__attribute__((constructor)) static void fb_init(void) {
+	fb_omp_get = (int (*)(void))dlsym(RTLD_DEFAULT, "omp_get_max_threads");
+	fb_omp_set = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+}
+
+static inline void fb_pin(void) {
+	int n = __atomic_load_n(&fb_threads, __ATOMIC_RELAXED);
+	if (n > 0 && fb_omp_get != NULL && fb_omp_set != NULL && fb_omp_get() != n)
+		fb_omp_set(n);
+}
+
+static void fb_set_threads(int n) {
+	__atomic_store_n(&fb_threads, n, __ATOMIC_RELAXED);
+	openblas_set_num_threads(n);
+	fb_pin();
+}
+
+static int fb_openmp(void) { return fb_omp_get != NULL && fb_omp_set != NULL; }
+static int fb_omp_threads_here(void) { return fb_openmp() ? fb_omp_get() : -1; }
+static void fb_omp_set_here(int n) { if (fb_openmp()) fb_omp_set(n); }
+
+static void fb_sgemm(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k,
+	float alpha, const float *a, blasint lda, const float *b, blasint ldb, float beta, float *c, blasint ldc) {
+	fb_pin();
+	cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+static void fb_dgemm(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k,
+	double alpha, const double *a, blasint lda, const double *b, blasint ldb, double beta, double *c, blasint ldc) {
+	fb_pin();
+	cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
 
 // Batched products in one cgo call: count row-major products at fixed strides.
-static void fastblas_sgemm_batched(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k,
+static void fb_sgemm_batched(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k,
 	float alpha, const float *a, blasint lda, long sa, const float *b, blasint ldb, long sb,
 	float beta, float *c, blasint ldc, long sc, long count) {
+	fb_pin();
 	for (long i = 0; i < count; i++)
 		cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a + i*sa, lda, b + i*sb, ldb, beta, c + i*sc, ldc);
 }
 
-static void fastblas_dgemm_batched(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k,
+static void fb_dgemm_batched(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k,
 	double alpha, const double *a, blasint lda, long sa, const double *b, blasint ldb, long sb,
 	double beta, double *c, blasint ldc, long sc, long count) {
+	fb_pin();
 	for (long i = 0; i < count; i++)
 		cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a + i*sa, lda, b + i*sb, ldb, beta, c + i*sc, ldc);
+}
+
+static void fb_sgemv(enum CBLAS_TRANSPOSE ta, blasint m, blasint n, float alpha, const float *a, blasint lda,
+	const float *x, blasint incx, float beta, float *y, blasint incy) {
+	fb_pin();
+	cblas_sgemv(CblasRowMajor, ta, m, n, alpha, a, lda, x, incx, beta, y, incy);
+}
+
+static void fb_dgemv(enum CBLAS_TRANSPOSE ta, blasint m, blasint n, double alpha, const double *a, blasint lda,
+	const double *x, blasint incx, double beta, double *y, blasint incy) {
+	fb_pin();
+	cblas_dgemv(CblasRowMajor, ta, m, n, alpha, a, lda, x, incx, beta, y, incy);
+}
+
+static void fb_sger(blasint m, blasint n, float alpha, const float *x, blasint incx, const float *y, blasint incy, float *a, blasint lda) {
+	fb_pin();
+	cblas_sger(CblasRowMajor, m, n, alpha, x, incx, y, incy, a, lda);
+}
+
+static void fb_dger(blasint m, blasint n, double alpha, const double *x, blasint incx, const double *y, blasint incy, double *a, blasint lda) {
+	fb_pin();
+	cblas_dger(CblasRowMajor, m, n, alpha, x, incx, y, incy, a, lda);
+}
+
+static float fb_sdot(blasint n, const float *x, blasint incx, const float *y, blasint incy) {
+	fb_pin();
+	return cblas_sdot(n, x, incx, y, incy);
+}
+
+static double fb_ddot(blasint n, const double *x, blasint incx, const double *y, blasint incy) {
+	fb_pin();
+	return cblas_ddot(n, x, incx, y, incy);
 }
 */
 import "C"
@@ -47,13 +125,22 @@ func Name() string {
 	return fmt.Sprintf("%s (%s, %d threads)", strings.TrimSpace(C.GoString(C.openblas_get_config())), model, Threads())
 }
 
-// SetThreads sets OpenBLAS's process-wide thread count (openblas_set_num_threads); n < 1 is ignored.
+// SetThreads sets OpenBLAS's thread count for every calling goroutine (with the OpenMP variant, each call also applies it to its own OS thread); n < 1 is ignored.
 func SetThreads(n int) {
 	if n < 1 {
 		return
 	}
-	C.openblas_set_num_threads(C.int(n))
+	C.fb_set_threads(C.int(n))
 }
+
+// openMP reports whether the loaded OpenBLAS is the OpenMP variant (libgomp's functions are in the process).
+func openMP() bool { return C.fb_openmp() != 0 }
+
+// ompThreadsHere is the OpenMP thread count of the calling OS thread (-1 without OpenMP); for tests.
+func ompThreadsHere() int { return int(C.fb_omp_threads_here()) }
+
+// setOMPThreadsHere sets the calling OS thread's OpenMP thread count, as a fresh thread starts; for tests.
+func setOMPThreadsHere(n int) { C.fb_omp_set_here(C.int(n)) }
 
 // Threads returns OpenBLAS's thread count.
 func Threads() int { return int(C.openblas_get_num_threads()) }
@@ -88,7 +175,7 @@ func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		impl.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	C.cblas_sgemm(C.CblasRowMajor, trans(tA), trans(tB), ci(m), ci(n), ci(k), C.float(alpha), f32(a), ci(lda), f32(b), ci(ldb), C.float(beta), f32(c), ci(ldc))
+	C.fb_sgemm(trans(tA), trans(tB), ci(m), ci(n), ci(k), C.float(alpha), f32(a), ci(lda), f32(b), ci(ldb), C.float(beta), f32(c), ci(ldc))
 }
 
 // Dgemm computes C = alpha*op(A)*op(B) + beta*C with OpenBLAS.
@@ -100,7 +187,7 @@ func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	C.cblas_dgemm(C.CblasRowMajor, trans(tA), trans(tB), ci(m), ci(n), ci(k), C.double(alpha), f64(a), ci(lda), f64(b), ci(ldb), C.double(beta), f64(c), ci(ldc))
+	C.fb_dgemm(trans(tA), trans(tB), ci(m), ci(n), ci(k), C.double(alpha), f64(a), ci(lda), f64(b), ci(ldb), C.double(beta), f64(c), ci(ldc))
 }
 
 // Sgemv computes y = alpha*op(A)*x + beta*y with OpenBLAS.
@@ -112,7 +199,7 @@ func (impl Implementation) Sgemv(tA blas.Transpose, m, n int, alpha float32, a [
 		impl.Implementation.Sgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	C.cblas_sgemv(C.CblasRowMajor, trans(tA), ci(m), ci(n), C.float(alpha), f32(a), ci(lda), f32(x), ci(incX), C.float(beta), f32(y), ci(incY))
+	C.fb_sgemv(trans(tA), ci(m), ci(n), C.float(alpha), f32(a), ci(lda), f32(x), ci(incX), C.float(beta), f32(y), ci(incY))
 }
 
 // Dgemv computes y = alpha*op(A)*x + beta*y with OpenBLAS.
@@ -124,7 +211,7 @@ func (impl Implementation) Dgemv(tA blas.Transpose, m, n int, alpha float64, a [
 		impl.Implementation.Dgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	C.cblas_dgemv(C.CblasRowMajor, trans(tA), ci(m), ci(n), C.double(alpha), f64(a), ci(lda), f64(x), ci(incX), C.double(beta), f64(y), ci(incY))
+	C.fb_dgemv(trans(tA), ci(m), ci(n), C.double(alpha), f64(a), ci(lda), f64(x), ci(incX), C.double(beta), f64(y), ci(incY))
 }
 
 // Sger computes A += alpha*x*yᵀ with OpenBLAS.
@@ -136,7 +223,7 @@ func (impl Implementation) Sger(m, n int, alpha float32, x []float32, incX int, 
 		impl.Implementation.Sger(m, n, alpha, x, incX, y, incY, a, lda)
 		return
 	}
-	C.cblas_sger(C.CblasRowMajor, ci(m), ci(n), C.float(alpha), f32(x), ci(incX), f32(y), ci(incY), f32(a), ci(lda))
+	C.fb_sger(ci(m), ci(n), C.float(alpha), f32(x), ci(incX), f32(y), ci(incY), f32(a), ci(lda))
 }
 
 // Dger computes A += alpha*x*yᵀ with OpenBLAS.
@@ -148,7 +235,7 @@ func (impl Implementation) Dger(m, n int, alpha float64, x []float64, incX int, 
 		impl.Implementation.Dger(m, n, alpha, x, incX, y, incY, a, lda)
 		return
 	}
-	C.cblas_dger(C.CblasRowMajor, ci(m), ci(n), C.double(alpha), f64(x), ci(incX), f64(y), ci(incY), f64(a), ci(lda))
+	C.fb_dger(ci(m), ci(n), C.double(alpha), f64(x), ci(incX), f64(y), ci(incY), f64(a), ci(lda))
 }
 
 // Sdot returns Σ x[i]*y[i] over n strided elements with OpenBLAS.
@@ -159,7 +246,7 @@ func (impl Implementation) Sdot(n int, x []float32, incX int, y []float32, incY 
 	if !fits(n, incX, incY) {
 		return impl.Implementation.Sdot(n, x, incX, y, incY)
 	}
-	return float32(C.cblas_sdot(ci(n), f32(x), ci(incX), f32(y), ci(incY)))
+	return float32(C.fb_sdot(ci(n), f32(x), ci(incX), f32(y), ci(incY)))
 }
 
 // Ddot returns Σ x[i]*y[i] over n strided elements with OpenBLAS.
@@ -170,7 +257,7 @@ func (impl Implementation) Ddot(n int, x []float64, incX int, y []float64, incY 
 	if !fits(n, incX, incY) {
 		return impl.Implementation.Ddot(n, x, incX, y, incY)
 	}
-	return float64(C.cblas_ddot(ci(n), f64(x), ci(incX), f64(y), ci(incY)))
+	return float64(C.fb_ddot(ci(n), f64(x), ci(incX), f64(y), ci(incY)))
 }
 
 func (impl Implementation) sgemmBatched(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC, count int) {
@@ -180,7 +267,7 @@ func (impl Implementation) sgemmBatched(tA, tB blas.Transpose, m, n, k int, alph
 		}
 		return
 	}
-	C.fastblas_sgemm_batched(trans(tA), trans(tB), ci(m), ci(n), ci(k), C.float(alpha), f32(a), ci(lda), C.long(strideA),
+	C.fb_sgemm_batched(trans(tA), trans(tB), ci(m), ci(n), ci(k), C.float(alpha), f32(a), ci(lda), C.long(strideA),
 		f32(b), ci(ldb), C.long(strideB), C.float(beta), f32(c), ci(ldc), C.long(strideC), C.long(count))
 }
 
@@ -191,6 +278,6 @@ func (impl Implementation) dgemmBatched(tA, tB blas.Transpose, m, n, k int, alph
 		}
 		return
 	}
-	C.fastblas_dgemm_batched(trans(tA), trans(tB), ci(m), ci(n), ci(k), C.double(alpha), f64(a), ci(lda), C.long(strideA),
+	C.fb_dgemm_batched(trans(tA), trans(tB), ci(m), ci(n), ci(k), C.double(alpha), f64(a), ci(lda), C.long(strideA),
 		f64(b), ci(ldb), C.long(strideB), C.double(beta), f64(c), ci(ldc), C.long(strideC), C.long(count))
 }
