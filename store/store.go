@@ -467,7 +467,7 @@ func (s *Store) markDirty() {
 	}
 }
 
-// snapshotLoop writes a snapshot after writes, at most once per interval, until Close.
+// snapshotLoop writes a snapshot after writes, at most once per interval (longer for a large store), until Close.
 func (s *Store) snapshotLoop() {
 	defer close(s.done)
 	for {
@@ -477,11 +477,13 @@ func (s *Store) snapshotLoop() {
 		case <-s.dirty:
 		}
 		// A failed snapshot only delays readers; the next write retries it.
+		began := time.Now()
 		_ = s.WriteSnapshot()
+		// Spend at most about 5% of the time copying a large store for readers.
 		select {
 		case <-s.stop:
 			return
-		case <-time.After(s.interval):
+		case <-time.After(max(s.interval, 20*time.Since(began))):
 		}
 	}
 }
