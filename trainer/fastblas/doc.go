@@ -14,21 +14,43 @@
 // hands the degenerate cases (k == 0, alpha == 0, sizes beyond int32) to
 // gonum, so results differ from the pure-Go ones only by float rounding.
 //
+// Not overridden: Saxpy/Sscal and the other routines, which gorgonia v0.9.18
+// and tensor v0.9.23 call only from the deprecated batch-norm op. One
+// deliberate difference: for negative increments Sger/Dger follow reference
+// BLAS, where gonum v0.16.0's own Sger/Dger compute wrong results
+// (TestGonumGerNegativeIncrement); tensor always passes increment 1.
+// [Implementation.SgemmBatched] adds a strided batch of products in one cgo
+// call, for custom ops (gorgonia's BatchedMatMul itself calls Sgemm once per
+// matrix, through tensor.MatMul, with about 2 µs of slicing around each).
+//
 // Installing is explicit: [Install] calls gorgonia.Use (which also calls
 // tensor.Use); both are process-wide settings of those libraries, so the
 // program's main (or a test's TestMain) calls it once, before any graph runs.
 //
-// Threads. OpenBLAS keeps its own thread count, a process-wide C setting.
-// When trials run in parallel, each trainer should get one core, so pass 1
-// to [Install] (or [SetThreads]): OpenBLAS then computes every call on the
-// calling thread. Calling OpenBLAS from several goroutines at once is safe
-// with Debian's OpenBLAS 0.3.21 in both its OpenMP and pthread variants; this
-// package's tests check it by running products on many goroutines at once
-// against gonum's results (also under the race detector). The OpenMP variant
-// (libopenblas0-openmp) is the one to install: it is what the PyTorch
-// reference run used, so the two are compared on the same library, and with
-// one thread both variants run the same single-threaded kernels.
-// Note that plain "apt-get install libopenblas-dev" pulls the pthread
-// variant, which then becomes the system default through
-// update-alternatives; install libopenblas-openmp-dev explicitly to avoid it.
+// Threads. OpenBLAS keeps its own thread count. When trials run in parallel,
+// each trainer should get one core, so pass 1 to [Install] (or [SetThreads]):
+// OpenBLAS then computes every call on the calling thread.
+//
+// Debian ships OpenBLAS 0.3.21 in an OpenMP variant (libopenblas0-openmp, the
+// one the PyTorch reference run used) and a pthread variant
+// (libopenblas0-pthread); plain "apt-get install libopenblas-dev" pulls the
+// pthread one, which then also becomes the system's default libblas.so.3
+// through update-alternatives. Both were measured here (the pthread library
+// loaded through LD_LIBRARY_PATH). With the OpenMP variant the thread count
+// that openblas_set_num_threads sets is per OS thread (OpenBLAS reads the
+// caller's omp_get_max_threads and resets its count to it), so on the
+// other threads Go runs goroutines on it fell back to all cores, and
+// concurrent 512×256×64 SGEMMs from two goroutines ran at 5-10 GFLOP/s in
+// total (eight: 0.2-2) instead of 55-100. This package therefore applies the
+// wanted count to the calling thread on every call when libgomp is present
+// (looked up with dlsym, so one binary runs on either variant); with that,
+// both variants reach the same speed, alone and concurrently, and calling
+// from many goroutines at once is safe (TestConcurrentCalls compares every
+// result with gonum, also under -race; TestThreadsHoldOnEveryThread pins the
+// per-thread fix). The choice: install the OpenMP variant
+// (libopenblas-openmp-dev, then libopenblas-dev), to keep the system's
+// default BLAS what the reference measurements used. With more than one
+// OpenBLAS thread and several concurrent callers, each caller starts its own
+// team and the cores are oversubscribed: use threads > 1 only when a single
+// trainer runs.
 package fastblas
