@@ -279,9 +279,22 @@ objective:
   tgt_len: 6
 `
 
+// signalStep sends sig once stderr has shown the nth line containing marker.
+type signalStep struct {
+	marker string
+	nth    int
+	sig    syscall.Signal
+}
+
 // runUntil starts `run` and sends sig once stderr has shown the nth line containing marker; it
 // returns the exit code (minus the signal number when a signal killed it) and the stderr seen.
 func runUntil(t *testing.T, bin, dir, marker string, nth int, sig syscall.Signal, args ...string) (int, string) {
+	return runSignals(t, bin, dir, []signalStep{{marker, nth, sig}}, args...)
+}
+
+// runSignals starts `run` and performs the signal steps in order, each counting lines from the
+// previous one.
+func runSignals(t *testing.T, bin, dir string, steps []signalStep, args ...string) (int, string) {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"run"}, args...)...)
 	cmd.Dir = dir
@@ -293,25 +306,25 @@ func runUntil(t *testing.T, bin, dir, marker string, nth int, sig syscall.Signal
 		t.Fatal(err)
 	}
 	var seen strings.Builder
-	sent := false
+	next, count := 0, 0
 	sc := bufio.NewScanner(pipe)
 	for sc.Scan() {
 		line := sc.Text()
 		seen.WriteString(line + "\n")
-		if !sent && strings.Contains(line, marker) {
-			nth--
-		}
-		if !sent && nth == 0 {
-			if err := cmd.Process.Signal(sig); err != nil {
-				t.Fatal(err)
+		if next < len(steps) && strings.Contains(line, steps[next].marker) {
+			count++
+			if count == steps[next].nth {
+				if err := cmd.Process.Signal(steps[next].sig); err != nil {
+					t.Fatal(err)
+				}
+				next, count = next+1, 0
 			}
-			sent = true
 		}
 	}
 	io.Copy(io.Discard, pipe)
 	err = cmd.Wait()
-	if !sent {
-		t.Fatalf("run finished before %q appeared:\n%s", marker, seen.String())
+	if next < len(steps) {
+		t.Fatalf("run finished before %q appeared:\n%s", steps[next].marker, seen.String())
 	}
 	code := 0
 	var ee *exec.ExitError
@@ -400,6 +413,20 @@ func testKillAndDeterministicResume(t *testing.T, bin string) {
 	}
 	if retried < 1 {
 		t.Errorf("no trial recorded as interrupted or stale; reasons: %v", rep.Trials)
+	}
+	// Two SIGINTs: the second exits at once, mid-trial; the store stays consistent and the
+	// resumed study is still the uninterrupted one.
+	code, errText = runSignals(t, bin, dir, []signalStep{{": epoch 1/", 1, syscall.SIGINT}, {"send again", 1, syscall.SIGINT}},
+		space, "--db", "c.db")
+	if code != 1 || !strings.Contains(errText, "exiting now") {
+		t.Fatalf("double interrupt: exit %d, stderr:\n%s", code, errText)
+	}
+	if r := attn(t, bin, dir, "run", space, "--db", "c.db"); r.code != 0 {
+		t.Fatalf("run after double interrupt: exit %d\n%s", r.code, r.stderr)
+	}
+	got = sequence(t, readJSONReport(t, bin, dir, "--db", "c.db"))
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("after a double interrupt the study differs from the uninterrupted one:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	st := attn(t, bin, dir, "studies", "--db", "b.db", "--format", "json")
 	if st.code != 0 || !strings.Contains(st.stdout, `"recovered": [`) {
