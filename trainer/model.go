@@ -79,16 +79,15 @@ func newDims(cfg space.Config, a Arch) (dims, error) {
 type pspec struct {
 	name  string
 	shape []int
-	init  string // "xavier:in,out" style is encoded in fanIn/fanOut; kinds: zero, one, xavier, normal
-	fanIn int
-	std   float64
+	init  string  // zero | one | xavier (uniform, limit sqrt(6/(rows+cols))) | normal (std)
+	std   float64 // normal: standard deviation
 }
 
 // layout lists every parameter of the model in a fixed order.
 func (d dims) layout() []pspec {
 	var ps []pspec
 	mat := func(name string, in, out int) {
-		ps = append(ps, pspec{name: name + ".w", shape: []int{in, out}, init: "xavier", fanIn: in})
+		ps = append(ps, pspec{name: name + ".w", shape: []int{in, out}, init: "xavier"})
 		ps = append(ps, pspec{name: name + ".b", shape: []int{1, out}, init: "zero"})
 	}
 	ln := func(name string) {
@@ -139,7 +138,7 @@ func (d dims) layout() []pspec {
 	}
 	ln("dec.ln")
 	if !d.Tied {
-		ps = append(ps, pspec{name: "out.w", shape: []int{d.D, d.TgtV}, init: "xavier", fanIn: d.D})
+		ps = append(ps, pspec{name: "out.w", shape: []int{d.D, d.TgtV}, init: "xavier"})
 	}
 	ps = append(ps, pspec{name: "out.b", shape: []int{1, d.TgtV}, init: "zero"})
 	return ps
