@@ -383,7 +383,7 @@ func testKillAndDeterministicResume(t *testing.T, bin string) {
 	}
 	// SIGINT in the middle of a later trial (after the retry of the killed one): it is recorded as
 	// interrupted; the exit says how to resume.
-	code, errText := runUntil(t, bin, dir, ": epoch 1/", 3, syscall.SIGINT, space, "--db", "b.db")
+	code, errText := runUntil(t, bin, dir, ": epoch 1/", 2, syscall.SIGINT, space, "--db", "b.db")
 	if code != 1 || !strings.Contains(errText, "Resume with: attnsearch run") {
 		t.Fatalf("interrupted run: exit %d, stderr:\n%s", code, errText)
 	}
