@@ -231,16 +231,52 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: study %s attributes: %w", spec.Study.Name, err)
 	}
-	if _, ok := attrs[reports.SysStudyInfo]; !ok {
-		b, err := json.Marshal(InfoOf(spec))
-		if err != nil {
-			return nil, fmt.Errorf("search: encode study info: %w", err)
+	info := InfoOf(spec)
+	if js, ok := attrs[reports.SysStudyInfo]; ok {
+		var stored reports.StudyInfo
+		if err := json.Unmarshal([]byte(js), &stored); err != nil {
+			return nil, fmt.Errorf("search: study %s: %s: %w", spec.Study.Name, reports.SysStudyInfo, err)
 		}
+		if d := infoDiff(stored, info); d != "" {
+			r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf(
+				"study %s was started with other settings (%s); continuing with the new ones, reports keep the original objective and budget", spec.Study.Name, d)})
+		}
+		// Only the requested count follows the latest run (--trials raises it).
+		stored.Trials = info.Trials
+		info = stored
+	}
+	b, err := json.Marshal(info)
+	if err != nil {
+		return nil, fmt.Errorf("search: encode study info: %w", err)
+	}
+	if attrs[reports.SysStudyInfo] != string(b) {
 		if err := r.st.SetStudySystemAttr(study.ID, reports.SysStudyInfo, string(b)); err != nil {
 			return nil, fmt.Errorf("search: store study info: %w", err)
 		}
 	}
 	return study, nil
+}
+
+// infoDiff names the settings that differ between a stored and a new StudyInfo (the target
+// count and the space file's path aside), or returns "".
+func infoDiff(a, b reports.StudyInfo) string {
+	var d []string
+	if a.Seed != b.Seed {
+		d = append(d, fmt.Sprintf("seed %d, now %d", a.Seed, b.Seed))
+	}
+	if a.Sampler != b.Sampler || a.Pruner != b.Pruner {
+		d = append(d, fmt.Sprintf("sampler/pruner %s/%s, now %s/%s", a.Sampler, a.Pruner, b.Sampler, b.Pruner))
+	}
+	if a.Objective != b.Objective {
+		d = append(d, "objective")
+	}
+	if a.Budget != b.Budget {
+		d = append(d, "budget")
+	}
+	if strings.Join(a.Searched, ",") != strings.Join(b.Searched, ",") {
+		d = append(d, "searched parameters")
+	}
+	return strings.Join(d, "; ")
 }
 
 // searchSpace returns the distributions spec.Sample suggests (it suggests every declared,

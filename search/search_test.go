@@ -414,3 +414,32 @@ func TestEverySamplerRuns(t *testing.T) {
 		})
 	}
 }
+
+func TestResumeWithOtherSettingsWarns(t *testing.T) {
+	spec := tinySpec(t, 2, "random", "none", 2500)
+	st := openStore(t, filepath.Join(t.TempDir(), "w.db"))
+	if _, err := Run(context.Background(), spec, st, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	spec.Study.Seed = 99
+	spec.Study.Trials = 3
+	var warnings []string
+	res, err := Run(context.Background(), spec, st, Options{OnEvent: func(e Event) {
+		if e.Kind == EventWarning {
+			warnings = append(warnings, e.Message)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Done != 3 || len(warnings) != 1 || !strings.Contains(warnings[0], "seed 11, now 99") {
+		t.Fatalf("done %d, warnings %q; want 3 and one warning naming the seed", res.Done, warnings)
+	}
+	rep, err := reports.Load(st, "tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Info.Trials != 3 || rep.Info.Seed != 11 {
+		t.Errorf("stored info: trials %d, seed %d; want the new target 3 and the original seed 11", rep.Info.Trials, rep.Info.Seed)
+	}
+}
