@@ -8,13 +8,14 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/attnsearch/attnsearch/space"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 )
 
 // Formats lists the output formats of Write.
-var Formats = []string{"table", "md", "csv", "json"}
+func Formats() []string { return []string{"table", "md", "csv", "json"} }
 
 // Write renders the report in format (table | md | csv | json): the front by default, every
 // trial with its state and reason when all is set.
@@ -237,12 +238,12 @@ type JSONTrial struct {
 
 // JSONReport is the JSON report's top-level object.
 type JSONReport struct {
-	Study       string      `json:"study"`       // study name
-	Objectives  []string    `json:"objectives"`  // quality key (maximised), then cost key(s) (minimised)
-	Trials      []JSONTrial `json:"trials"`      // the listed trials
-	Hypervolume float64     `json:"hypervolume"` // of the front against (P = 0, cost = reference)
-	RefCost     float64     `json:"reference_cost"`
-	Budget      interface{} `json:"budget"` // the study's budget
+	Study       string       `json:"study"`       // study name
+	Objectives  []string     `json:"objectives"`  // quality key (maximised), then cost key(s) (minimised)
+	Trials      []JSONTrial  `json:"trials"`      // the listed trials
+	Hypervolume float64      `json:"hypervolume"` // of the front against (P = 0, cost = reference)
+	RefCost     float64      `json:"reference_cost"`
+	Budget      space.Budget `json:"budget"` // the study's budget
 }
 
 // WriteJSON writes the report as one JSON object (the front, or every trial when all).

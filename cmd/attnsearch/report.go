@@ -39,8 +39,8 @@ snapshot its writer keeps (at most a second old).`,
   attnsearch report --plot front.png`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			if !slices.Contains(reports.Formats, format) {
-				return inputErr(fmt.Errorf("report: --format %q: want %s", format, strings.Join(reports.Formats, ", ")))
+			if !slices.Contains(reports.Formats(), format) {
+				return inputErr(fmt.Errorf("report: --format %q: want %s", format, strings.Join(reports.Formats(), ", ")))
 			}
 			if ext := strings.ToLower(filepath.Ext(plot)); plot != "" && ext != ".svg" && ext != ".png" {
 				return inputErr(fmt.Errorf("report: --plot %s: want a .svg or .png file", plot))
