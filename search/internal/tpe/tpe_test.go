@@ -24,8 +24,12 @@ func history(t *testing.T, n int) *goptuna.Study {
 		}
 		x, k, c := rng.Float64()*10, rng.Intn(5), rng.Intn(3)
 		for name, set := range map[string]func() error{
-			"x": func() error { return study.Storage.SetTrialParam(id, "x", x, goptuna.UniformDistribution{Low: 0, High: 10}) },
-			"k": func() error { return study.Storage.SetTrialParam(id, "k", float64(k), goptuna.IntUniformDistribution{Low: 0, High: 4}) },
+			"x": func() error {
+				return study.Storage.SetTrialParam(id, "x", x, goptuna.UniformDistribution{Low: 0, High: 10})
+			},
+			"k": func() error {
+				return study.Storage.SetTrialParam(id, "k", float64(k), goptuna.IntUniformDistribution{Low: 0, High: 4})
+			},
 			"c": func() error {
 				return study.Storage.SetTrialParam(id, "c", float64(c), goptuna.CategoricalDistribution{Choices: []string{"a", "b", "c"}})
 			},
