@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/search"
 	"github.com/attnsearch/attnsearch/space"
@@ -132,6 +133,11 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 	defer cancel()
 	ds, err := data.Load(ctx, spec.Task, spec.Task.MaxLen)
 	if err != nil {
+		return inputErr(fmt.Errorf("run: %w", err))
+	}
+	// A budget that no point of the space can meet is an error of the file: reject it before the
+	// store is touched, with the real vocabulary sizes.
+	if err := objective.ValidateSpace(spec, objective.ArchFor(spec, ds.SrcVocab.Size(), ds.TgtVocab.Size())); err != nil {
 		return inputErr(fmt.Errorf("run: %w", err))
 	}
 	st, err := store.Open(f.db, store.Options{})

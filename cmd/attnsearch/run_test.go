@@ -212,11 +212,25 @@ func testUsageErrors(t *testing.T, bin string) {
 	if err := os.WriteFile(bad, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A budget that no point of the space meets (smoke.yaml with max_params 10) is an input error.
+	smoke, err := os.ReadFile(filepath.Join("..", "..", "spaces", "smoke.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tight := filepath.Join(dir, "tight.yaml")
+	tightSrc := strings.Replace(string(smoke), "max_params: 30000", "max_params: 10", 1)
+	if tightSrc == string(smoke) {
+		t.Fatal("smoke.yaml has no 'max_params: 30000' line to tighten")
+	}
+	if err := os.WriteFile(tight, []byte(tightSrc), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"run", bad}, "bad.yaml:5"},
+		{[]string{"run", tight}, "tight.yaml:33"},
 		{[]string{"run"}, "arg"},
 		{[]string{"run", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
 		{[]string{"run", bad, "--trials", "x"}, "trials"},
