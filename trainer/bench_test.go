@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/trainer/fastblas"
 	"gorgonia.org/tensor"
 )
 
@@ -66,11 +67,13 @@ func refStep(tb testing.TB, p *params, sg *stepGraph, opt *adam, rng *rand.Rand)
 }
 
 // BenchmarkReferenceStep times one training step (forward, backward, Adam) of torch_ref.py's
-// model at 1 and 2 threads (GOMAXPROCS).
+// model at 1 and 2 threads (GOMAXPROCS and, with -tags openblas, OpenBLAS's thread count).
 func BenchmarkReferenceStep(b *testing.B) {
 	for _, threads := range []int{1, 2} {
 		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
+			fastblas.SetThreads(threads)
+			defer fastblas.SetThreads(1)
 			d, p, sg, opt := refSetup(b, tensor.Float32, 1)
 			defer sg.vm.Close()
 			if got := d.paramCount(); got != 109248 {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/attnsearch/attnsearch/trainer/fastblas"
 	"github.com/spf13/cobra"
 )
 
@@ -32,6 +33,7 @@ func inputErr(err error) error {
 }
 
 func main() {
+	fastblas.Install(1) // OpenBLAS at one thread per trainer with -tags openblas; gonum's pure Go otherwise
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
