@@ -11,17 +11,6 @@ import (
 	"testing"
 )
 
-// buildEstimateBin compiles the real binary into a temporary directory.
-func buildEstimateBin(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "attnsearch")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // runBin runs the binary and returns stdout, stderr and the exit code.
 func runEstimateBin(t *testing.T, bin string, args ...string) (string, string, int) {
 	t.Helper()
@@ -41,7 +30,7 @@ func runEstimateBin(t *testing.T, bin string, args ...string) (string, string, i
 
 // TestEstimateCommand runs `attnsearch estimate` end to end: figures, JSON keys, exit codes.
 func TestEstimateCommand(t *testing.T) {
-	bin := buildEstimateBin(t)
+	bin := buildBinary(t)
 	smoke := filepath.Join("..", "..", "spaces", "smoke.yaml")
 	mt := filepath.Join("..", "..", "spaces", "mt.yaml")
 	dir := t.TempDir()

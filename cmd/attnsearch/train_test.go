@@ -11,20 +11,9 @@ import (
 	"testing"
 )
 
-// buildTrainBinary compiles the real attnsearch binary into a temporary directory.
-func buildTrainBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "attnsearch")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // TestTrainCommand runs `attnsearch train` on spaces/smoke.yaml through the real binary.
 func TestTrainCommand(t *testing.T) {
-	bin := buildTrainBinary(t)
+	bin := buildBinary(t)
 	smoke := filepath.Join("..", "..", "spaces", "smoke.yaml")
 	trans := filepath.Join(t.TempDir(), "test.txt")
 	cases := []struct {
