@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/trainer/data"
 	"github.com/attnsearch/attnsearch/trainer/fastblas"
 	"gorgonia.org/tensor"
 )
@@ -21,8 +22,13 @@ const (
 
 // refSetup builds the reference model's graph, weights and optimizer.
 func refSetup(tb testing.TB, dt tensor.Dtype, seed int64) (dims, *params, *stepGraph, *adam) {
+	return refSetupPath(tb, dt, seed, false)
+}
+
+// refSetupPath is refSetup with the graph built from stock ops only when composed is set.
+func refSetupPath(tb testing.TB, dt tensor.Dtype, seed int64, composed bool) (dims, *params, *stepGraph, *adam) {
 	d := dims{D: 64, H: 4, KVH: 4, HD: 16, FF: 256, Enc: 2, SrcV: refVocab, TgtV: refVocab, MaxPos: refLen,
-		Learned: true, EncoderOnly: true}
+		Learned: true, EncoderOnly: true, Composed: composed}
 	p := newParams(d, dt, seed)
 	sg, err := buildStep(d, p, refBatch, refLen, refLen, 0)
 	if err != nil {
@@ -107,5 +113,49 @@ func TestReferenceLearns(t *testing.T) {
 	t.Logf("reference loss: step 0 %.4f, step 119 %.4f", first, last)
 	if first < 3.9 || first > 7 || last > 2.0 {
 		t.Fatalf("reference loss %.4f -> %.4f: want above 4.16 at first, then below 2", first, last)
+	}
+}
+
+// BenchmarkSearchStep times one training step of a mid-size search configuration (d_model 128,
+// 4 heads, 2+2 layers, d_ff 512, dropout 0.1, label smoothing 0.1, batch 32) on the synthetic
+// task of spaces/mt.yaml, on the unoptimised (stock ops) and the fused graph, at one thread.
+func BenchmarkSearchStep(b *testing.B) {
+	ds, err := data.Synthetic(space.Synthetic{Train: 640, Valid: 16, Test: 16, Vocab: 24, MinLen: 3, MaxLen: 10, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := space.Config{DModel: 128, Heads: 4, KVHeads: 4, EncLayers: 2, DecLayers: 2, DFF: 512,
+		Dropout: 0.1, LabelSmoothing: 0.1, LR: 1e-3, WarmupSteps: 100}
+	tr := space.Training{Epochs: 1, BatchSize: 32, Schedule: "inverse_sqrt", ClipNorm: 1}
+	for _, composed := range []bool{true, false} {
+		b.Run(fmt.Sprintf("composed=%v", composed), func(b *testing.B) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+			d, err := newDims(cfg, ArchFor(ds, tr))
+			if err != nil {
+				b.Fatal(err)
+			}
+			d.Composed = composed
+			opt, err := newAdam(cfg, tr, 1000)
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := &run{d: d, p: newParams(d, tensor.Float32, 1), opt: opt, cfg: cfg, ds: ds,
+				graphs: map[[2]int]*stepGraph{}, used: map[[2]int]int{}, B: tr.BatchSize}
+			defer r.close()
+			batches := data.Batches(ds.Train, tr.BatchSize, 1, 1)
+			for _, batch := range batches { // warm-up: builds every graph shape once
+				if _, err := r.trainStep(batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := r.trainStep(batches[i%len(batches)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
+		})
 	}
 }

@@ -154,5 +154,102 @@ func TestGradients(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { gradCheck(t, c.inputs, c.build) })
+		// The same piece from the fused ops (fused.go), where it has a fused form.
+		t.Run(c.name+" fused", func(t *testing.T) {
+			gradCheck(t, c.inputs, func(b *builder, in []*G.Node) *G.Node {
+				b.fused = true
+				return c.build(b, in)
+			})
+		})
+	}
+}
+
+// TestFusedGradients checks the fused ops that the cases above do not reach alone: unmasked and
+// masked scaled softmax, batched products in all four transpose modes, permutations with and
+// without the last axis moving.
+func TestFusedGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	mask := make([]float64, 2*3*4)
+	for i := range mask {
+		if i%4 == 3 || i%7 == 0 {
+			mask[i] = maskNeg
+		}
+	}
+	fused := func(f func(b *builder, in []*G.Node) *G.Node) func(b *builder, in []*G.Node) *G.Node {
+		return func(b *builder, in []*G.Node) *G.Node {
+			b.fused = true
+			return f(b, in)
+		}
+	}
+	cases := []struct {
+		name   string
+		inputs []*tensor.Dense
+		build  func(b *builder, in []*G.Node) *G.Node
+	}{
+		{"softmax", []*tensor.Dense{randDense(rng, 2, 2, 3, 4)},
+			func(b *builder, in []*G.Node) *G.Node { return b.fusedSoftmax(in[0], nil, 0.7) }},
+		{"masked softmax", []*tensor.Dense{randDense(rng, 2, 2, 3, 4)},
+			func(b *builder, in []*G.Node) *G.Node {
+				return b.fusedSoftmax(in[0], b.input("mask", denseOf(tensor.Float64, []int{2, 3, 4}, mask)), 0.5)
+			}},
+		{"bmm nn", []*tensor.Dense{randDense(rng, 1, 2, 3, 4), randDense(rng, 1, 2, 4, 5)},
+			func(b *builder, in []*G.Node) *G.Node { return b.fusedBMM(in[0], in[1], false, false) }},
+		{"bmm nt", []*tensor.Dense{randDense(rng, 1, 2, 3, 4), randDense(rng, 1, 2, 5, 4)},
+			func(b *builder, in []*G.Node) *G.Node { return b.fusedBMM(in[0], in[1], false, true) }},
+		{"bmm tn", []*tensor.Dense{randDense(rng, 1, 2, 4, 3), randDense(rng, 1, 2, 4, 5)},
+			func(b *builder, in []*G.Node) *G.Node { return b.fusedBMM(in[0], in[1], true, false) }},
+		{"bmm tt", []*tensor.Dense{randDense(rng, 1, 2, 4, 3), randDense(rng, 1, 2, 5, 4)},
+			func(b *builder, in []*G.Node) *G.Node { return b.fusedBMM(in[0], in[1], true, true) }},
+		{"permute heads", []*tensor.Dense{randDense(rng, 1, 2*3, 2*2*2)},
+			func(b *builder, in []*G.Node) *G.Node {
+				return b.permute(in[0], []int{2, 3, 2, 2, 2}, []int{0, 2, 3, 1, 4}, 4, 6, 2)
+			}},
+		{"permute last axis", []*tensor.Dense{randDense(rng, 1, 2, 3, 4)},
+			func(b *builder, in []*G.Node) *G.Node { return b.permute(in[0], []int{2, 3, 4}, []int{2, 0, 1}, 4, 6) }},
+		{"bias relu", []*tensor.Dense{randDense(rng, 1, 5, 6), randDense(rng, 1, 1, 6)},
+			func(b *builder, in []*G.Node) *G.Node { return b.relu(b.biasAdd(in[0], in[1])) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { gradCheck(t, c.inputs, fused(c.build)) })
+	}
+}
+
+// TestFusedMatchesComposed compares the fused attention forward with the composed one on float64
+// inputs (values, not only gradients): the permutations must put every head where the
+// composed transposes do.
+func TestFusedMatchesComposed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	d := dims{D: 8, H: 4, KVH: 2, HD: 2, FF: 6}
+	kv := d.KVH * d.HD
+	in := []*tensor.Dense{
+		randDense(rng, 1, 2*3, d.D), randDense(rng, 1, 2*4, d.D),
+		randDense(rng, 0.5, d.D, d.D), randDense(rng, 0.5, 1, d.D),
+		randDense(rng, 0.5, d.D, kv), randDense(rng, 0.5, 1, kv),
+		randDense(rng, 0.5, d.D, kv), randDense(rng, 0.5, 1, kv),
+		randDense(rng, 0.5, d.D, d.D), randDense(rng, 0.5, 1, d.D),
+	}
+	run := func(fused bool) []float64 {
+		g := G.NewGraph()
+		b := &builder{g: g, dt: tensor.Float64, fused: fused}
+		var n []*G.Node
+		for i, x := range in {
+			n = append(n, b.input(string(rune('a'+i)), x))
+		}
+		out := b.attention(d, attnW{n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9]}, n[0], n[1], nil, nil, 2, 3, 4)
+		if b.err != nil {
+			t.Fatal(b.err)
+		}
+		vm := G.NewTapeMachine(g)
+		defer vm.Close()
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		return append([]float64(nil), out.Value().Data().([]float64)...)
+	}
+	want, got := run(false), run(true)
+	for i := range want {
+		if math.Abs(want[i]-got[i]) > 1e-12*math.Max(1, math.Abs(want[i])) {
+			t.Fatalf("element %d: fused %.15g, composed %.15g", i, got[i], want[i])
+		}
 	}
 }

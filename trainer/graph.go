@@ -70,7 +70,7 @@ func newIDs(n int) *tensor.Dense {
 // With dropout > 0 the graph takes seeded dropout masks as inputs.
 func buildStep(d dims, p *params, B, S, T int, dropout float64) (*stepGraph, error) {
 	g := G.NewGraph()
-	b := &builder{g: g, dt: p.dt}
+	b := &builder{g: g, dt: p.dt, fused: !d.Composed}
 	sg := &stepGraph{B: B, S: S, T: T, g: g}
 	w := map[string]*G.Node{}
 	var wrt []*G.Node

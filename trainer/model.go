@@ -49,6 +49,7 @@ type dims struct {
 	Learned, Tied      bool // learned positions; tied output projection
 	EncoderOnly        bool // reference benchmark model: encoder + output projection, no final LayerNorm
 	EmbScale           bool // multiply token embeddings by sqrt(D)
+	Composed           bool // build graphs from stock gorgonia ops only (the unoptimised reference path)
 }
 
 func newDims(cfg space.Config, a Arch) (dims, error) {

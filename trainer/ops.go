@@ -10,9 +10,10 @@ import (
 
 // builder composes gorgonia nodes with a sticky error, so graph code reads as straight-line math.
 type builder struct {
-	g   *G.ExprGraph
-	dt  tensor.Dtype
-	err error
+	g     *G.ExprGraph
+	dt    tensor.Dtype
+	fused bool // use the fused ops of fused.go instead of chains of stock ops
+	err   error
 }
 
 func (b *builder) ok(n *G.Node, err error, what string) *G.Node {
@@ -165,6 +166,9 @@ func (b *builder) bcast(op func(a, c *G.Node, l, r []byte) (*G.Node, error), x, 
 
 // linear is x·W + b for x (N, in), W (in, out), b (1, out).
 func (b *builder) linear(x, w, bias *G.Node) *G.Node {
+	if b.fused {
+		return b.biasAdd(b.mul(x, w), bias)
+	}
 	return b.bcast(G.BroadcastAdd, b.mul(x, w), bias, 0, "bias")
 }
 
@@ -181,6 +185,9 @@ func (b *builder) rowSum(x *G.Node) *G.Node {
 func (b *builder) layerNorm(x, g, bias *G.Node) *G.Node {
 	if b.err != nil {
 		return nil
+	}
+	if b.fused {
+		return b.fusedLayerNorm(x, g, bias)
 	}
 	d := float64(x.Shape()[1])
 	mean := b.scale(b.rowSum(x), 1/d)
@@ -239,6 +246,18 @@ func (b *builder) attention(d dims, w attnW, xq, xkv, mask, drop *G.Node, B, Tq,
 	q := b.linear(xq, w.qw, w.qb)
 	k := b.linear(xkv, w.kw, w.kb)
 	v := b.linear(xkv, w.vw, w.vb)
+	if b.fused {
+		q = b.permute(q, []int{B, Tq, d.KVH, grp, d.HD}, []int{0, 2, 3, 1, 4}, B*d.KVH, grp*Tq, d.HD)
+		k = b.permute(k, []int{B, Tk, d.KVH, d.HD}, []int{0, 2, 1, 3}, B*d.KVH, Tk, d.HD)
+		v = b.permute(v, []int{B, Tk, d.KVH, d.HD}, []int{0, 2, 1, 3}, B*d.KVH, Tk, d.HD)
+		p := b.fusedSoftmax(b.fusedBMM(q, k, false, true), mask, 1/math.Sqrt(float64(d.HD)))
+		if drop != nil {
+			p = b.hprod(p, drop)
+		}
+		c := b.fusedBMM(p, v, false, false)
+		c = b.permute(c, []int{B, d.KVH, grp, Tq, d.HD}, []int{0, 3, 1, 2, 4}, B*Tq, d.D)
+		return b.linear(c, w.ow, w.ob)
+	}
 	// Query heads h = kv*grp + g: (B, Tq, KVH, G, HD) -> (B, KVH, G, Tq, HD) -> (B*KVH, G*Tq, HD).
 	q = b.reshape(b.transpose(b.reshape(q, B, Tq, d.KVH, grp, d.HD), 0, 2, 3, 1, 4), B*d.KVH, grp*Tq, d.HD)
 	k = b.reshape(b.transpose(b.reshape(k, B, Tk, d.KVH, d.HD), 0, 2, 1, 3), B*d.KVH, Tk, d.HD)
@@ -258,6 +277,11 @@ func (b *builder) attention(d dims, w attnW, xq, xkv, mask, drop *G.Node, B, Tq,
 
 // ffn is relu(x·W1+b1)·W2+b2.
 func (b *builder) ffn(x, w1, b1, w2, b2 *G.Node) *G.Node {
-	h := b.unary(G.Rectify, b.linear(x, w1, b1), "relu")
+	var h *G.Node
+	if b.fused {
+		h = b.relu(b.linear(x, w1, b1))
+	} else {
+		h = b.unary(G.Rectify, b.linear(x, w1, b1), "relu")
+	}
 	return b.linear(h, w2, b2)
 }

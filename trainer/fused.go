@@ -1,0 +1,653 @@
+package trainer
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+	"math"
+
+	"github.com/attnsearch/attnsearch/trainer/fastblas"
+	"github.com/chewxy/hm"
+	"gonum.org/v1/gonum/blas"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Fused ops: custom gorgonia ops with hand-written forward and backward passes that replace
+// chains of stock ops (LayerNorm, bias add, ReLU, scaled masked softmax, head permutations,
+// batched attention products). Each op writes into an output buffer it owns and reuses on every
+// run, so a step allocates nothing for them; a graph runs its ops one at a time, so the buffer is
+// never shared between concurrent runs. The composed path (builder.fused false) is kept as the
+// reference the tests compare against.
+
+// fop is the common part of the fused ops: name (with parameters, for hashing and printing),
+// input ranks, output shape, differentiable inputs and the reused output buffer.
+type fop struct {
+	name   string
+	in     []int // rank of each input
+	out    tensor.Shape
+	diff   []bool
+	buf    *tensor.Dense
+	bufDt  tensor.Dtype
+	bufSet bool
+}
+
+func (o *fop) Arity() int { return len(o.in) }
+
+func (o *fop) Type() hm.Type {
+	ts := make(hm.Types, 0, len(o.in)+1)
+	for _, r := range o.in {
+		ts = append(ts, G.TensorType{Dims: r, Of: hm.TypeVariable('a')})
+	}
+	ts = append(ts, G.TensorType{Dims: o.out.Dims(), Of: hm.TypeVariable('a')})
+	return hm.NewFnType(ts...)
+}
+
+func (o *fop) InferShape(...G.DimSizer) (tensor.Shape, error) { return o.out.Clone(), nil }
+func (o *fop) ReturnsPtr() bool                               { return false }
+func (o *fop) CallsExtern() bool                              { return false }
+func (o *fop) OverwritesInput() int                           { return -1 }
+func (o *fop) String() string                                 { return o.name }
+func (o *fop) WriteHash(h hash.Hash)                          { fmt.Fprintf(h, "%s%v", o.name, o.out) }
+func (o *fop) Hashcode() uint32 {
+	h := fnv.New32a()
+	o.WriteHash(h)
+	return h.Sum32()
+}
+func (o *fop) DiffWRT(n int) []bool { return o.diff }
+
+// output returns the op's reused output buffer in dtype dt, zeroed when zero is set.
+func (o *fop) output(dt tensor.Dtype, zero bool) *tensor.Dense {
+	if !o.bufSet || o.bufDt != dt {
+		o.buf = tensor.New(tensor.Of(dt), tensor.WithShape(o.out...))
+		o.bufDt, o.bufSet = dt, true
+		return o.buf
+	}
+	if zero {
+		o.buf.Zero()
+	}
+	return o.buf
+}
+
+// newFop builds the common part; diff nil means no input is differentiable (backward-only ops).
+func newFop(name string, out tensor.Shape, diff []bool, in ...int) fop {
+	if diff == nil {
+		diff = make([]bool, len(in))
+	}
+	return fop{name: name, in: in, out: out.Clone(), diff: diff}
+}
+
+// apply adds op to the graph with the given children under the builder's sticky error.
+func (b *builder) apply(op G.Op, what string, xs ...*G.Node) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n, err := G.ApplyOp(op, xs...)
+	return b.ok(n, err, what)
+}
+
+// floats is the element type of every fused op.
+type floats interface{ float32 | float64 }
+
+// dataOf returns the backing slices of a value and of out (same dtype) for the op's kernels.
+func dataOf[T floats](v G.Value) []T { return v.Data().([]T) }
+
+// --- bias add: y = x + b, x (N, M), b (1, M) ---
+
+type biasAddOp struct{ fop }
+
+func (b *builder) biasAdd(x, bias *G.Node) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	return b.apply(&biasAddOp{newFop("fusedBiasAdd", x.Shape(), []bool{true, true}, 2, 2)}, "bias add", x, bias)
+}
+
+func (o *biasAddOp) Do(v ...G.Value) (G.Value, error) {
+	out := o.output(v[0].Dtype(), false)
+	switch x := v[0].Data().(type) {
+	case []float32:
+		biasAdd(out.Data().([]float32), x, dataOf[float32](v[1]))
+	case []float64:
+		biasAdd(out.Data().([]float64), x, dataOf[float64](v[1]))
+	}
+	return out, nil
+}
+
+func biasAdd[T floats](y, x, b []T) {
+	m := len(b)
+	for r := 0; r < len(x); r += m {
+		yr, xr := y[r:r+m], x[r:r+m]
+		for j, bj := range b {
+			yr[j] = xr[j] + bj
+		}
+	}
+}
+
+func (o *biasAddOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	db, err := G.ApplyOp(&colSumOp{newFop("fusedColSum", in[1].Shape(), nil, 2)}, grad)
+	return G.Nodes{grad, db}, err
+}
+
+// colSumOp sums the rows of x (N, M) into (1, M).
+type colSumOp struct{ fop }
+
+func (o *colSumOp) Do(v ...G.Value) (G.Value, error) {
+	out := o.output(v[0].Dtype(), true)
+	switch x := v[0].Data().(type) {
+	case []float32:
+		colSum(out.Data().([]float32), x)
+	case []float64:
+		colSum(out.Data().([]float64), x)
+	}
+	return out, nil
+}
+
+func colSum[T floats](y, x []T) {
+	m := len(y)
+	for r := 0; r < len(x); r += m {
+		for j, v := range x[r : r+m] {
+			y[j] += v
+		}
+	}
+}
+
+// --- ReLU: y = max(x, 0); dx = dy where y > 0 ---
+
+type reluOp struct{ fop }
+
+func (b *builder) relu(x *G.Node) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	return b.apply(&reluOp{newFop("fusedReLU", x.Shape(), []bool{true}, x.Dims())}, "relu", x)
+}
+
+func (o *reluOp) Do(v ...G.Value) (G.Value, error) {
+	out := o.output(v[0].Dtype(), false)
+	switch x := v[0].Data().(type) {
+	case []float32:
+		relu(out.Data().([]float32), x)
+	case []float64:
+		relu(out.Data().([]float64), x)
+	}
+	return out, nil
+}
+
+func relu[T floats](y, x []T) {
+	for i, v := range x {
+		y[i] = max(v, 0)
+	}
+}
+
+func (o *reluOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	dx, err := G.ApplyOp(&reluGradOp{newFop("fusedReLUGrad", in[0].Shape(), nil, out.Dims(), grad.Dims())}, out, grad)
+	return G.Nodes{dx}, err
+}
+
+type reluGradOp struct{ fop }
+
+func (o *reluGradOp) Do(v ...G.Value) (G.Value, error) {
+	out := o.output(v[0].Dtype(), false)
+	switch y := v[0].Data().(type) {
+	case []float32:
+		reluGrad32(out.Data().([]float32), y, dataOf[float32](v[1]))
+	case []float64:
+		reluGrad(out.Data().([]float64), y, dataOf[float64](v[1]))
+	}
+	return out, nil
+}
+
+// reluGrad32 is reluGrad without branches (signs are random, so a branch mispredicts half the
+// time): y = max(x, 0) is +0 or positive, so its bits are 0 or a positive int32.
+func reluGrad32(dx, y, dy []float32) {
+	dy = dy[:len(y)]
+	dx = dx[:len(y)]
+	for i, v := range y {
+		m := uint32(-int32(math.Float32bits(v)) >> 31)
+		dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & m)
+	}
+}
+
+func reluGrad[T floats](dx, y, dy []T) {
+	for i, v := range y {
+		if v > 0 {
+			dx[i] = dy[i]
+		} else {
+			dx[i] = 0
+		}
+	}
+}
+
+// --- LayerNorm: y = (x - mean)/sqrt(var + eps) ⊙ g + b over the rows of x (N, D) ---
+
+const lnEps = 1e-5
+
+type layerNormOp struct{ fop }
+
+func (b *builder) fusedLayerNorm(x, g, bias *G.Node) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	return b.apply(&layerNormOp{newFop("fusedLayerNorm", x.Shape(), []bool{true, true, true}, 2, 2, 2)}, "layernorm", x, g, bias)
+}
+
+func (o *layerNormOp) Do(v ...G.Value) (G.Value, error) {
+	out := o.output(v[0].Dtype(), false)
+	switch x := v[0].Data().(type) {
+	case []float32:
+		lnForward(out.Data().([]float32), x, dataOf[float32](v[1]), dataOf[float32](v[2]))
+	case []float64:
+		lnForward(out.Data().([]float64), x, dataOf[float64](v[1]), dataOf[float64](v[2]))
+	}
+	return out, nil
+}
+
+// lnStats returns the mean and 1/sqrt(var+eps) of one row (accumulated in float64).
+func lnStats[T floats](x []T) (mean, inv float64) {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	mean = s / float64(len(x))
+	var q float64
+	for _, v := range x {
+		c := float64(v) - mean
+		q += c * c
+	}
+	return mean, 1 / math.Sqrt(q/float64(len(x))+lnEps)
+}
+
+func lnForward[T floats](y, x, g, b []T) {
+	d := len(g)
+	for r := 0; r < len(x); r += d {
+		xr, yr := x[r:r+d], y[r:r+d]
+		mean, inv := lnStats(xr)
+		for j := range xr {
+			yr[j] = T((float64(xr[j])-mean)*inv)*g[j] + b[j]
+		}
+	}
+}
+
+func (o *layerNormOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	dx, err := G.ApplyOp(&lnGradXOp{newFop("fusedLayerNormDx", in[0].Shape(), nil, 2, 2, 2)}, in[0], in[1], grad)
+	if err != nil {
+		return nil, err
+	}
+	dg, err := G.ApplyOp(&lnGradGOp{newFop("fusedLayerNormDg", in[1].Shape(), nil, 2, 2)}, in[0], grad)
+	if err != nil {
+		return nil, err
+	}
+	db, err := G.ApplyOp(&colSumOp{newFop("fusedColSum", in[2].Shape(), nil, 2)}, grad)
+	return G.Nodes{dx, dg, db}, err
+}
+
+// lnGradXOp is dx = inv·(dŷ − mean(dŷ) − x̂·mean(dŷ⊙x̂)) with dŷ = dy⊙g, from (x, g, dy).
+type lnGradXOp struct{ fop }
+
+func (o *lnGradXOp) Do(v ...G.Value) (G.Value, error) {
+	out := o.output(v[0].Dtype(), false)
+	switch x := v[0].Data().(type) {
+	case []float32:
+		lnGradX(out.Data().([]float32), x, dataOf[float32](v[1]), dataOf[float32](v[2]))
+	case []float64:
+		lnGradX(out.Data().([]float64), x, dataOf[float64](v[1]), dataOf[float64](v[2]))
+	}
+	return out, nil
+}
+
+func lnGradX[T floats](dx, x, g, dy []T) {
+	d := len(g)
+	n := float64(d)
+	for r := 0; r < len(x); r += d {
+		xr, dyr, dxr := x[r:r+d], dy[r:r+d], dx[r:r+d]
+		mean, inv := lnStats(xr)
+		var s1, s2 float64
+		for j := range xr {
+			gy := float64(dyr[j]) * float64(g[j])
+			s1 += gy
+			s2 += gy * (float64(xr[j]) - mean) * inv
+		}
+		s1 /= n
+		s2 /= n
+		for j := range xr {
+			xh := (float64(xr[j]) - mean) * inv
+			dxr[j] = T(inv * (float64(dyr[j])*float64(g[j]) - s1 - xh*s2))
+		}
+	}
+}
+
+// lnGradGOp is dg = Σ_rows dy⊙x̂, from (x, dy).
+type lnGradGOp struct{ fop }
+
+func (o *lnGradGOp) Do(v ...G.Value) (G.Value, error) {
+	out := o.output(v[0].Dtype(), true)
+	switch x := v[0].Data().(type) {
+	case []float32:
+		lnGradG(out.Data().([]float32), x, dataOf[float32](v[1]))
+	case []float64:
+		lnGradG(out.Data().([]float64), x, dataOf[float64](v[1]))
+	}
+	return out, nil
+}
+
+func lnGradG[T floats](dg, x, dy []T) {
+	d := len(dg)
+	for r := 0; r < len(x); r += d {
+		xr, dyr := x[r:r+d], dy[r:r+d]
+		mean, inv := lnStats(xr)
+		for j := range xr {
+			dg[j] += dyr[j] * T((float64(xr[j])-mean)*inv)
+		}
+	}
+}
+
+// --- scaled masked softmax over the last axis: y = softmax(scale·s + mask) ---
+
+type softmaxOp struct {
+	fop
+	scale float64
+}
+
+// fusedSoftmax is softmax(scale·s + mask) over the last axis of s; mask (same shape) may be nil.
+func (b *builder) fusedSoftmax(s, mask *G.Node, scale float64) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	name := fmt.Sprintf("fusedSoftmax(%g)", scale)
+	if mask == nil {
+		return b.apply(&softmaxOp{newFop(name, s.Shape(), []bool{true}, s.Dims()), scale}, "softmax", s)
+	}
+	return b.apply(&softmaxOp{newFop(name+"masked", s.Shape(), []bool{true, false}, s.Dims(), mask.Dims()), scale}, "softmax", s, mask)
+}
+
+func (o *softmaxOp) Do(v ...G.Value) (G.Value, error) {
+	out := o.output(v[0].Dtype(), false)
+	n := o.out[len(o.out)-1]
+	switch x := v[0].Data().(type) {
+	case []float32:
+		var m []float32
+		if len(v) > 1 {
+			m = dataOf[float32](v[1])
+		}
+		softmax(out.Data().([]float32), x, m, float32(o.scale), n)
+	case []float64:
+		var m []float64
+		if len(v) > 1 {
+			m = dataOf[float64](v[1])
+		}
+		softmax(out.Data().([]float64), x, m, o.scale, n)
+	}
+	return out, nil
+}
+
+func softmax[T floats](y, x, mask []T, scale T, n int) {
+	for r := 0; r < len(x); r += n {
+		yr, xr := y[r:r+n], x[r:r+n]
+		for j, v := range xr {
+			yr[j] = v * scale
+		}
+		if mask != nil {
+			for j, m := range mask[r : r+n] {
+				yr[j] += m
+			}
+		}
+		mx := yr[0]
+		for _, v := range yr[1:] {
+			mx = max(mx, v)
+		}
+		var z float64
+		for j, v := range yr {
+			e := math.Exp(float64(v - mx))
+			yr[j] = T(e)
+			z += e
+		}
+		iz := 1 / z
+		for j := range yr {
+			yr[j] = T(float64(yr[j]) * iz)
+		}
+	}
+}
+
+func (o *softmaxOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	op := &softmaxGradOp{newFop(fmt.Sprintf("fusedSoftmaxGrad(%g)", o.scale), in[0].Shape(), nil, out.Dims(), grad.Dims()), o.scale}
+	ds, err := G.ApplyOp(op, out, grad)
+	if len(in) > 1 {
+		return G.Nodes{ds, nil}, err
+	}
+	return G.Nodes{ds}, err
+}
+
+// softmaxGradOp is ds = scale·y⊙(dy − Σ dy⊙y) per row, from (y, dy).
+type softmaxGradOp struct {
+	fop
+	scale float64
+}
+
+func (o *softmaxGradOp) Do(v ...G.Value) (G.Value, error) {
+	out := o.output(v[0].Dtype(), false)
+	n := o.out[len(o.out)-1]
+	switch y := v[0].Data().(type) {
+	case []float32:
+		softmaxGrad(out.Data().([]float32), y, dataOf[float32](v[1]), o.scale, n)
+	case []float64:
+		softmaxGrad(out.Data().([]float64), y, dataOf[float64](v[1]), o.scale, n)
+	}
+	return out, nil
+}
+
+func softmaxGrad[T floats](ds, y, dy []T, scale float64, n int) {
+	for r := 0; r < len(y); r += n {
+		yr, dyr, dsr := y[r:r+n], dy[r:r+n], ds[r:r+n]
+		var s float64
+		for j, v := range yr {
+			s += float64(v) * float64(dyr[j])
+		}
+		for j, v := range yr {
+			dsr[j] = T(scale * float64(v) * (float64(dyr[j]) - s))
+		}
+	}
+}
+
+// --- permutation of a logical shape (with the reshapes around it folded in) ---
+
+type permuteOp struct {
+	fop
+	logical []int // the input viewed in this shape
+	perm    []int // output axis i is logical axis perm[i]
+}
+
+// permute views x as logical, permutes its axes by perm and returns the result in shape out.
+func (b *builder) permute(x *G.Node, logical, perm []int, out ...int) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	return b.apply(newPermute(x.Shape(), logical, perm, out), "permute", x)
+}
+
+func newPermute(in tensor.Shape, logical, perm, out []int) *permuteOp {
+	name := fmt.Sprintf("fusedPermute(%v,%v)", logical, perm)
+	return &permuteOp{newFop(name, tensor.Shape(out), []bool{true}, in.Dims()), append([]int(nil), logical...), append([]int(nil), perm...)}
+}
+
+func (o *permuteOp) Do(v ...G.Value) (G.Value, error) {
+	out := o.output(v[0].Dtype(), false)
+	switch x := v[0].Data().(type) {
+	case []float32:
+		permute(out.Data().([]float32), x, o.logical, o.perm)
+	case []float64:
+		permute(out.Data().([]float64), x, o.logical, o.perm)
+	}
+	return out, nil
+}
+
+// permute copies x (row-major in shape logical) into y with axes reordered by perm; the last
+// logical axis, when it stays last, is copied as a contiguous run.
+func permute[T floats](y, x []T, logical, perm []int) {
+	r := len(logical)
+	stride := make([]int, r) // input strides
+	s := 1
+	for i := r - 1; i >= 0; i-- {
+		stride[i] = s
+		s *= logical[i]
+	}
+	oshape := make([]int, r)
+	ostride := make([]int, r) // input stride of each output axis
+	for i, p := range perm {
+		oshape[i], ostride[i] = logical[p], stride[p]
+	}
+	inner := 1
+	depth := r
+	if perm[r-1] == r-1 {
+		inner, depth = logical[r-1], r-1
+	}
+	idx := make([]int, depth)
+	off, o := 0, 0
+	for {
+		copy(y[o:o+inner], x[off:off+inner])
+		o += inner
+		i := depth - 1
+		for ; i >= 0; i-- {
+			idx[i]++
+			off += ostride[i]
+			if idx[i] < oshape[i] {
+				break
+			}
+			off -= ostride[i] * oshape[i]
+			idx[i] = 0
+		}
+		if i < 0 {
+			return
+		}
+	}
+}
+
+func (o *permuteOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	inv := make([]int, len(o.perm))
+	permuted := make([]int, len(o.perm))
+	for i, p := range o.perm {
+		inv[p] = i
+		permuted[i] = o.logical[p]
+	}
+	dx, err := G.ApplyOp(newPermute(grad.Shape(), permuted, inv, in[0].Shape()), grad)
+	return G.Nodes{dx}, err
+}
+
+// --- batched product through fastblas.SgemmBatched: C_i = op(A_i)·op(B_i) for 3-D A, B ---
+
+type bmmOp struct {
+	fop
+	tA, tB  bool
+	m, n, k int
+}
+
+// fusedBMM is the batched product of 3-D a and b (transposed as asked), one BLAS call per batch.
+func (b *builder) fusedBMM(x, y *G.Node, tA, tB bool) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	op, err := newBMM(x.Shape(), y.Shape(), tA, tB)
+	if err != nil {
+		b.err = err
+		return nil
+	}
+	return b.apply(op, "batched product", x, y)
+}
+
+func newBMM(as, bs tensor.Shape, tA, tB bool) (*bmmOp, error) {
+	if as.Dims() != 3 || bs.Dims() != 3 || as[0] != bs[0] {
+		return nil, fmt.Errorf("trainer: batched product of shapes %v and %v", as, bs)
+	}
+	m, k := as[1], as[2]
+	if tA {
+		m, k = k, m
+	}
+	k2, n := bs[1], bs[2]
+	if tB {
+		k2, n = n, k2
+	}
+	if k != k2 {
+		return nil, fmt.Errorf("trainer: batched product of shapes %v and %v (transposed %v, %v)", as, bs, tA, tB)
+	}
+	name := fmt.Sprintf("fusedBMM(%v,%v)", tA, tB)
+	return &bmmOp{newFop(name, tensor.Shape{as[0], m, n}, []bool{true, true}, 3, 3), tA, tB, m, n, k}, nil
+}
+
+func trans(t bool) blas.Transpose {
+	if t {
+		return blas.Trans
+	}
+	return blas.NoTrans
+}
+
+func (o *bmmOp) Do(v ...G.Value) (G.Value, error) {
+	out := o.output(v[0].Dtype(), false)
+	as, bs := v[0].Shape(), v[1].Shape()
+	lda, ldb := as[2], bs[2]
+	sa, sb, sc := as[1]*as[2], bs[1]*bs[2], o.m*o.n
+	tA, tB, count := trans(o.tA), trans(o.tB), as[0]
+	impl := G.WhichBLAS()
+	fast, batched := impl.(batcher)
+	switch a := v[0].Data().(type) {
+	case []float32:
+		b, c := dataOf[float32](v[1]), out.Data().([]float32)
+		if batched {
+			fast.SgemmBatched(tA, tB, o.m, o.n, o.k, 1, a, lda, sa, b, ldb, sb, 0, c, o.n, sc, count)
+			break
+		}
+		for i := range count {
+			impl.Sgemm(tA, tB, o.m, o.n, o.k, 1, a[i*sa:(i+1)*sa], lda, b[i*sb:(i+1)*sb], ldb, 0, c[i*sc:(i+1)*sc], o.n)
+		}
+	case []float64:
+		b, c := dataOf[float64](v[1]), out.Data().([]float64)
+		if batched {
+			fast.DgemmBatched(tA, tB, o.m, o.n, o.k, 1, a, lda, sa, b, ldb, sb, 0, c, o.n, sc, count)
+			break
+		}
+		for i := range count {
+			impl.Dgemm(tA, tB, o.m, o.n, o.k, 1, a[i*sa:(i+1)*sa], lda, b[i*sb:(i+1)*sb], ldb, 0, c[i*sc:(i+1)*sc], o.n)
+		}
+	}
+	return out, nil
+}
+
+// batcher is a BLAS with strided batched products (fastblas.Implementation); the batched
+// products use it when it is gorgonia's installed BLAS and call Sgemm per matrix otherwise.
+type batcher interface {
+	SgemmBatched(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC, count int)
+	DgemmBatched(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda, strideA int, b []float64, ldb, strideB int, beta float64, c []float64, ldc, strideC, count int)
+}
+
+var _ batcher = fastblas.Implementation{}
+
+func (o *bmmOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	a, b := in[0], in[1]
+	type prod struct {
+		x, y   *G.Node
+		tx, ty bool
+	}
+	var da, db prod
+	switch {
+	case !o.tA && !o.tB: // C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC
+		da, db = prod{grad, b, false, true}, prod{a, grad, true, false}
+	case !o.tA && o.tB: // C = A·Bᵀ: dA = dC·B, dB = dCᵀ·A
+		da, db = prod{grad, b, false, false}, prod{grad, a, true, false}
+	case o.tA && !o.tB: // C = Aᵀ·B: dA = B·dCᵀ, dB = A·dC
+		da, db = prod{b, grad, false, true}, prod{a, grad, false, false}
+	default: // C = Aᵀ·Bᵀ: dA = Bᵀ·dCᵀ, dB = dCᵀ·Aᵀ
+		da, db = prod{b, grad, true, true}, prod{grad, a, true, true}
+	}
+	var nodes G.Nodes
+	for _, p := range []prod{da, db} {
+		op, err := newBMM(p.x.Shape(), p.y.Shape(), p.tx, p.ty)
+		if err != nil {
+			return nil, err
+		}
+		n, err := G.ApplyOp(op, p.x, p.y)
+		if err != nil {
+			return nil, err
+		}
+		nodes = append(nodes, n)
+	}
+	return nodes, nil
+}
