@@ -223,22 +223,30 @@ func reluGrad[T floats](dx, y, dy []T) {
 
 const lnEps = 1e-5
 
-type layerNormOp struct{ fop }
+// layerNormOp keeps each row's mean and 1/sqrt(var+eps) from its forward run for the backward
+// ops of the same step (they run after it).
+type layerNormOp struct {
+	fop
+	stats []float64 // mean, inv per row
+}
 
 func (b *builder) fusedLayerNorm(x, g, bias *G.Node) *G.Node {
 	if b.err != nil {
 		return nil
 	}
-	return b.apply(&layerNormOp{newFop("fusedLayerNorm", x.Shape(), []bool{true, true, true}, 2, 2, 2)}, "layernorm", x, g, bias)
+	return b.apply(&layerNormOp{fop: newFop("fusedLayerNorm", x.Shape(), []bool{true, true, true}, 2, 2, 2)}, "layernorm", x, g, bias)
 }
 
 func (o *layerNormOp) Do(v ...G.Value) (G.Value, error) {
 	out := o.output(v[0].Dtype(), false)
+	if o.stats == nil {
+		o.stats = make([]float64, 2*o.out[0])
+	}
 	switch x := v[0].Data().(type) {
 	case []float32:
-		lnForward(out.Data().([]float32), x, dataOf[float32](v[1]), dataOf[float32](v[2]))
+		lnForward(out.Data().([]float32), x, dataOf[float32](v[1]), dataOf[float32](v[2]), o.stats)
 	case []float64:
-		lnForward(out.Data().([]float64), x, dataOf[float64](v[1]), dataOf[float64](v[2]))
+		lnForward(out.Data().([]float64), x, dataOf[float64](v[1]), dataOf[float64](v[2]), o.stats)
 	}
 	return out, nil
 }
@@ -258,11 +266,12 @@ func lnStats[T floats](x []T) (mean, inv float64) {
 	return mean, 1 / math.Sqrt(q/float64(len(x))+lnEps)
 }
 
-func lnForward[T floats](y, x, g, b []T) {
+func lnForward[T floats](y, x, g, b []T, stats []float64) {
 	d := len(g)
 	for r := 0; r < len(x); r += d {
 		xr, yr := x[r:r+d], y[r:r+d]
 		mean, inv := lnStats(xr)
+		stats[2*(r/d)], stats[2*(r/d)+1] = mean, inv
 		for j := range xr {
 			yr[j] = T((float64(xr[j])-mean)*inv)*g[j] + b[j]
 		}
@@ -270,11 +279,11 @@ func lnForward[T floats](y, x, g, b []T) {
 }
 
 func (o *layerNormOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(&lnGradXOp{newFop("fusedLayerNormDx", in[0].Shape(), nil, 2, 2, 2)}, in[0], in[1], grad)
+	dx, err := G.ApplyOp(&lnGradXOp{newFop("fusedLayerNormDx", in[0].Shape(), nil, 2, 2, 2), o}, in[0], in[1], grad)
 	if err != nil {
 		return nil, err
 	}
-	dg, err := G.ApplyOp(&lnGradGOp{newFop("fusedLayerNormDg", in[1].Shape(), nil, 2, 2)}, in[0], grad)
+	dg, err := G.ApplyOp(&lnGradGOp{newFop("fusedLayerNormDg", in[1].Shape(), nil, 2, 2), o}, in[0], grad)
 	if err != nil {
 		return nil, err
 	}
@@ -283,25 +292,28 @@ func (o *layerNormOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 }
 
 // lnGradXOp is dx = inv·(dŷ − mean(dŷ) − x̂·mean(dŷ⊙x̂)) with dŷ = dy⊙g, from (x, g, dy).
-type lnGradXOp struct{ fop }
+type lnGradXOp struct {
+	fop
+	fwd *layerNormOp // its row statistics
+}
 
 func (o *lnGradXOp) Do(v ...G.Value) (G.Value, error) {
 	out := o.output(v[0].Dtype(), false)
 	switch x := v[0].Data().(type) {
 	case []float32:
-		lnGradX(out.Data().([]float32), x, dataOf[float32](v[1]), dataOf[float32](v[2]))
+		lnGradX(out.Data().([]float32), x, dataOf[float32](v[1]), dataOf[float32](v[2]), o.fwd.stats)
 	case []float64:
-		lnGradX(out.Data().([]float64), x, dataOf[float64](v[1]), dataOf[float64](v[2]))
+		lnGradX(out.Data().([]float64), x, dataOf[float64](v[1]), dataOf[float64](v[2]), o.fwd.stats)
 	}
 	return out, nil
 }
 
-func lnGradX[T floats](dx, x, g, dy []T) {
+func lnGradX[T floats](dx, x, g, dy []T, stats []float64) {
 	d := len(g)
 	n := float64(d)
 	for r := 0; r < len(x); r += d {
 		xr, dyr, dxr := x[r:r+d], dy[r:r+d], dx[r:r+d]
-		mean, inv := lnStats(xr)
+		mean, inv := stats[2*(r/d)], stats[2*(r/d)+1]
 		var s1, s2 float64
 		for j := range xr {
 			gy := float64(dyr[j]) * float64(g[j])
@@ -318,24 +330,27 @@ func lnGradX[T floats](dx, x, g, dy []T) {
 }
 
 // lnGradGOp is dg = Σ_rows dy⊙x̂, from (x, dy).
-type lnGradGOp struct{ fop }
+type lnGradGOp struct {
+	fop
+	fwd *layerNormOp // its row statistics
+}
 
 func (o *lnGradGOp) Do(v ...G.Value) (G.Value, error) {
 	out := o.output(v[0].Dtype(), true)
 	switch x := v[0].Data().(type) {
 	case []float32:
-		lnGradG(out.Data().([]float32), x, dataOf[float32](v[1]))
+		lnGradG(out.Data().([]float32), x, dataOf[float32](v[1]), o.fwd.stats)
 	case []float64:
-		lnGradG(out.Data().([]float64), x, dataOf[float64](v[1]))
+		lnGradG(out.Data().([]float64), x, dataOf[float64](v[1]), o.fwd.stats)
 	}
 	return out, nil
 }
 
-func lnGradG[T floats](dg, x, dy []T) {
+func lnGradG[T floats](dg, x, dy []T, stats []float64) {
 	d := len(dg)
 	for r := 0; r < len(x); r += d {
 		xr, dyr := x[r:r+d], dy[r:r+d]
-		mean, inv := lnStats(xr)
+		mean, inv := stats[2*(r/d)], stats[2*(r/d)+1]
 		for j := range xr {
 			dg[j] += dyr[j] * T((float64(xr[j])-mean)*inv)
 		}
@@ -650,4 +665,97 @@ func (o *bmmOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 		nodes = append(nodes, n)
 	}
 	return nodes, nil
+}
+
+// --- label-smoothed cross-entropy: loss = Σ_r w_r·logsumexp(z_r) − Σ target ⊙ z ---
+
+type crossEntropyOp struct{ fop }
+
+// fusedCrossEntropy is crossEntropy's loss as one op (a scalar); only logits are differentiable.
+func (b *builder) fusedCrossEntropy(logits, target, w *G.Node) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	op := &crossEntropyOp{newFop("fusedCrossEntropy", tensor.ScalarShape(), []bool{true, false, false}, 2, 2, 2)}
+	return b.apply(op, "cross-entropy", logits, target, w)
+}
+
+func (o *crossEntropyOp) Type() hm.Type {
+	t := G.TensorType{Dims: 2, Of: hm.TypeVariable('a')}
+	return hm.NewFnType(t, t, t, hm.TypeVariable('a'))
+}
+
+func (o *crossEntropyOp) Do(v ...G.Value) (G.Value, error) {
+	switch z := v[0].Data().(type) {
+	case []float32:
+		l := crossEntropy(z, dataOf[float32](v[1]), dataOf[float32](v[2]))
+		return G.NewF32(float32(l)), nil
+	case []float64:
+		return G.NewF64(crossEntropy(z, dataOf[float64](v[1]), dataOf[float64](v[2]))), nil
+	}
+	return nil, fmt.Errorf("trainer: cross-entropy of %v", v[0].Dtype())
+}
+
+// lse is the max-shifted log-sum-exp of one row.
+func lse[T floats](z []T) float64 {
+	mx := z[0]
+	for _, x := range z[1:] {
+		mx = max(mx, x)
+	}
+	var s float64
+	for _, x := range z {
+		s += math.Exp(float64(x - mx))
+	}
+	return math.Log(s) + float64(mx)
+}
+
+func crossEntropy[T floats](z, target, w []T) float64 {
+	n := len(z) / len(w)
+	var loss float64
+	for r := range w {
+		zr, tr := z[r*n:(r+1)*n], target[r*n:(r+1)*n]
+		if w[r] != 0 {
+			loss += float64(w[r]) * lse(zr)
+		}
+		for j, t := range tr {
+			loss -= float64(t) * float64(zr[j])
+		}
+	}
+	return loss
+}
+
+func (o *crossEntropyOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	dz, err := G.ApplyOp(&crossEntropyGradOp{newFop("fusedCrossEntropyGrad", in[0].Shape(), nil, 2, 2, 2, 0)}, in[0], in[1], in[2], grad)
+	return G.Nodes{dz, nil, nil}, err
+}
+
+// crossEntropyGradOp is dz = g·(w_r·softmax(z_r) − target_r), from (z, target, w, g).
+type crossEntropyGradOp struct{ fop }
+
+func (o *crossEntropyGradOp) Type() hm.Type {
+	t := G.TensorType{Dims: 2, Of: hm.TypeVariable('a')}
+	return hm.NewFnType(t, t, t, hm.TypeVariable('a'), t)
+}
+
+func (o *crossEntropyGradOp) Do(v ...G.Value) (G.Value, error) {
+	out := o.output(v[0].Dtype(), false)
+	switch z := v[0].Data().(type) {
+	case []float32:
+		crossEntropyGrad(out.Data().([]float32), z, dataOf[float32](v[1]), dataOf[float32](v[2]), float64(v[3].Data().(float32)))
+	case []float64:
+		crossEntropyGrad(out.Data().([]float64), z, dataOf[float64](v[1]), dataOf[float64](v[2]), v[3].Data().(float64))
+	}
+	return out, nil
+}
+
+func crossEntropyGrad[T floats](dz, z, target, w []T, g float64) {
+	n := len(z) / len(w)
+	for r := range w {
+		zr, tr, dr := z[r*n:(r+1)*n], target[r*n:(r+1)*n], dz[r*n:(r+1)*n]
+		l := lse(zr)
+		wr := float64(w[r])
+		for j, x := range zr {
+			dr[j] = T(g * (wr*math.Exp(float64(x)-l) - float64(tr[j])))
+		}
+	}
 }

@@ -225,6 +225,9 @@ func (b *builder) crossEntropy(logits, target, w *G.Node) *G.Node {
 	if b.err != nil {
 		return nil
 	}
+	if b.fused {
+		return b.fusedCrossEntropy(logits, target, w)
+	}
 	n := logits.Shape()[0]
 	m := b.reshape(b.max(logits, 1), n, 1)
 	e := b.unary(G.Exp, b.bcast(G.BroadcastSub, logits, m, 1, "lse shift"), "exp")
