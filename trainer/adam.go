@@ -20,6 +20,7 @@ type adam struct {
 	schedule              string
 	t                     int
 	m, v                  map[string][]float64
+	gbuf                  [][]float64 // per-parameter float64 gradient buffers, reused every step
 }
 
 func newAdam(cfg space.Config, tr space.Training, total int) (*adam, error) {
@@ -80,14 +81,18 @@ func decays(name string) bool {
 	return strings.HasSuffix(name, ".w") || strings.HasSuffix(name, ".emb") || strings.HasSuffix(name, ".pos")
 }
 
-// gradData returns a gradient node's values as float64 (a copy for float32).
-func gradData(n *G.Node) ([]float64, error) {
+// gradData returns a gradient node's values as float64 (a copy into buf, grown as needed, for float32).
+func gradData(n *G.Node, buf []float64) ([]float64, error) {
 	if n.Value() == nil {
 		return nil, fmt.Errorf("trainer: gradient %s has no value", n.Name())
 	}
 	switch d := n.Value().Data().(type) {
 	case []float32:
-		out := make([]float64, len(d))
+		out := buf
+		if cap(out) < len(d) {
+			out = make([]float64, len(d))
+		}
+		out = out[:len(d)]
 		for i, x := range d {
 			out[i] = float64(x)
 		}
@@ -101,10 +106,13 @@ func gradData(n *G.Node) ([]float64, error) {
 // step applies one update from the graph's gradients and returns the gradient norm before clipping.
 func (a *adam) step(p *params, grads []*G.Node) (float64, error) {
 	a.t++
-	gs := make([][]float64, len(p.specs))
+	if len(a.gbuf) != len(p.specs) {
+		a.gbuf = make([][]float64, len(p.specs))
+	}
+	gs := a.gbuf
 	var sq float64
 	for i, s := range p.specs {
-		g, err := gradData(grads[i])
+		g, err := gradData(grads[i], gs[i])
 		if err != nil {
 			return 0, err
 		}

@@ -167,11 +167,20 @@ func (o *reluOp) Do(v ...G.Value) (G.Value, error) {
 	out := o.output(v[0].Dtype(), false)
 	switch x := v[0].Data().(type) {
 	case []float32:
-		relu(out.Data().([]float32), x)
+		relu32(out.Data().([]float32), x)
 	case []float64:
 		relu(out.Data().([]float64), x)
 	}
 	return out, nil
+}
+
+// relu32 is relu without branches: a set sign bit (negative, -0) clears the value to +0.
+func relu32(y, x []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		b := math.Float32bits(v)
+		y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+	}
 }
 
 func relu[T floats](y, x []T) {
@@ -669,14 +678,18 @@ func (o *bmmOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 
 // --- label-smoothed cross-entropy: loss = Σ_r w_r·logsumexp(z_r) − Σ target ⊙ z ---
 
-type crossEntropyOp struct{ fop }
+// crossEntropyOp keeps each row's log-sum-exp from its forward run for the gradient op.
+type crossEntropyOp struct {
+	fop
+	lses []float64
+}
 
 // fusedCrossEntropy is crossEntropy's loss as one op (a scalar); only logits are differentiable.
 func (b *builder) fusedCrossEntropy(logits, target, w *G.Node) *G.Node {
 	if b.err != nil {
 		return nil
 	}
-	op := &crossEntropyOp{newFop("fusedCrossEntropy", tensor.ScalarShape(), []bool{true, false, false}, 2, 2, 2)}
+	op := &crossEntropyOp{fop: newFop("fusedCrossEntropy", tensor.ScalarShape(), []bool{true, false, false}, 2, 2, 2)}
 	return b.apply(op, "cross-entropy", logits, target, w)
 }
 
@@ -686,12 +699,15 @@ func (o *crossEntropyOp) Type() hm.Type {
 }
 
 func (o *crossEntropyOp) Do(v ...G.Value) (G.Value, error) {
+	if o.lses == nil {
+		o.lses = make([]float64, v[2].Shape().TotalSize())
+	}
 	switch z := v[0].Data().(type) {
 	case []float32:
-		l := crossEntropy(z, dataOf[float32](v[1]), dataOf[float32](v[2]))
+		l := crossEntropy(z, dataOf[float32](v[1]), dataOf[float32](v[2]), o.lses)
 		return G.NewF32(float32(l)), nil
 	case []float64:
-		return G.NewF64(crossEntropy(z, dataOf[float64](v[1]), dataOf[float64](v[2]))), nil
+		return G.NewF64(crossEntropy(z, dataOf[float64](v[1]), dataOf[float64](v[2]), o.lses)), nil
 	}
 	return nil, fmt.Errorf("trainer: cross-entropy of %v", v[0].Dtype())
 }
@@ -709,13 +725,15 @@ func lse[T floats](z []T) float64 {
 	return math.Log(s) + float64(mx)
 }
 
-func crossEntropy[T floats](z, target, w []T) float64 {
+func crossEntropy[T floats](z, target, w []T, lses []float64) float64 {
 	n := len(z) / len(w)
 	var loss float64
 	for r := range w {
 		zr, tr := z[r*n:(r+1)*n], target[r*n:(r+1)*n]
+		lses[r] = 0
 		if w[r] != 0 {
-			loss += float64(w[r]) * lse(zr)
+			lses[r] = lse(zr)
+			loss += float64(w[r]) * lses[r]
 		}
 		for j, t := range tr {
 			loss -= float64(t) * float64(zr[j])
@@ -725,12 +743,15 @@ func crossEntropy[T floats](z, target, w []T) float64 {
 }
 
 func (o *crossEntropyOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dz, err := G.ApplyOp(&crossEntropyGradOp{newFop("fusedCrossEntropyGrad", in[0].Shape(), nil, 2, 2, 2, 0)}, in[0], in[1], in[2], grad)
+	dz, err := G.ApplyOp(&crossEntropyGradOp{newFop("fusedCrossEntropyGrad", in[0].Shape(), nil, 2, 2, 2, 0), o}, in[0], in[1], in[2], grad)
 	return G.Nodes{dz, nil, nil}, err
 }
 
 // crossEntropyGradOp is dz = g·(w_r·softmax(z_r) − target_r), from (z, target, w, g).
-type crossEntropyGradOp struct{ fop }
+type crossEntropyGradOp struct {
+	fop
+	fwd *crossEntropyOp // its rows' log-sum-exp
+}
 
 func (o *crossEntropyGradOp) Type() hm.Type {
 	t := G.TensorType{Dims: 2, Of: hm.TypeVariable('a')}
@@ -741,19 +762,26 @@ func (o *crossEntropyGradOp) Do(v ...G.Value) (G.Value, error) {
 	out := o.output(v[0].Dtype(), false)
 	switch z := v[0].Data().(type) {
 	case []float32:
-		crossEntropyGrad(out.Data().([]float32), z, dataOf[float32](v[1]), dataOf[float32](v[2]), float64(v[3].Data().(float32)))
+		crossEntropyGrad(out.Data().([]float32), z, dataOf[float32](v[1]), dataOf[float32](v[2]), float64(v[3].Data().(float32)), o.fwd.lses)
 	case []float64:
-		crossEntropyGrad(out.Data().([]float64), z, dataOf[float64](v[1]), dataOf[float64](v[2]), v[3].Data().(float64))
+		crossEntropyGrad(out.Data().([]float64), z, dataOf[float64](v[1]), dataOf[float64](v[2]), v[3].Data().(float64), o.fwd.lses)
 	}
 	return out, nil
 }
 
-func crossEntropyGrad[T floats](dz, z, target, w []T, g float64) {
+// crossEntropyGrad uses the forward pass's log-sum-exp of each row (rows of weight 0 only
+// subtract their target, which is 0 there too).
+func crossEntropyGrad[T floats](dz, z, target, w []T, g float64, lses []float64) {
 	n := len(z) / len(w)
 	for r := range w {
 		zr, tr, dr := z[r*n:(r+1)*n], target[r*n:(r+1)*n], dz[r*n:(r+1)*n]
-		l := lse(zr)
-		wr := float64(w[r])
+		l, wr := lses[r], float64(w[r])
+		if wr == 0 {
+			for j, t := range tr {
+				dr[j] = T(-g * float64(t))
+			}
+			continue
+		}
 		for j, x := range zr {
 			dr[j] = T(g * (wr*math.Exp(float64(x)-l) - float64(tr[j])))
 		}

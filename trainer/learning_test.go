@@ -62,12 +62,18 @@ func TestOptimisedLearningUnchanged(t *testing.T) {
 	}
 }
 
-// TestReluGrad32 compares the branch-free float32 ReLU gradient with the plain one.
+// TestReluGrad32 compares the branch-free float32 ReLU and its gradient with the plain ones.
 func TestReluGrad32(t *testing.T) {
 	x := []float32{-2, -0, 0, 1e-45, 3, -1e-45, float32(math.Inf(1)), float32(math.Inf(-1))}
 	dy := []float32{1, 2, 3, 4, -5, 6, 7, 8}
-	y := make([]float32, len(x))
+	y, y32 := make([]float32, len(x)), make([]float32, len(x))
 	relu(y, x)
+	relu32(y32, x)
+	for i := range y {
+		if math.Float32bits(y[i]) != math.Float32bits(y32[i]) {
+			t.Fatalf("relu32(%v) = %v, want %v", x[i], y32[i], y[i])
+		}
+	}
 	want, got := make([]float32, len(x)), make([]float32, len(x))
 	reluGrad(want, y, dy)
 	reluGrad32(got, y, dy)

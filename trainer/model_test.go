@@ -48,7 +48,7 @@ func TestModelGradient(t *testing.T) {
 			}
 			analytic := make([][]float64, len(p.specs))
 			for i := range p.specs {
-				g, err := gradData(sg.grads[i])
+				g, err := gradData(sg.grads[i], nil)
 				if err != nil {
 					t.Fatal(err)
 				}
