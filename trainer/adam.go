@@ -152,16 +152,28 @@ func (a *adam) step(p *params, grads []*G.Node) (float64, error) {
 		if a.decoupled && decays(s.name) {
 			wd = a.wd
 		}
+		// Constants in locals and the bias corrections as reciprocals: one division and one
+		// square root per element (float64 results differ from dividing by bc1, bc2 in the last
+		// bit at most, far below the float32 weights' resolution).
+		b1, b2, c1, c2, eps := a.beta1, a.beta2, 1-a.beta1, 1-a.beta2, a.eps
+		ib1, ib2 := 1/bc1, 1/bc2
 		upd := func(j int, th float64) float64 {
 			gj := g[j] * scale
-			m[j] = a.beta1*m[j] + (1-a.beta1)*gj
-			v[j] = a.beta2*v[j] + (1-a.beta2)*gj*gj
-			return th - lr*((m[j]/bc1)/(math.Sqrt(v[j]/bc2)+a.eps)+wd*th)
+			mj := b1*m[j] + c1*gj
+			vj := b2*v[j] + c2*gj*gj
+			m[j], v[j] = mj, vj
+			return th - lr*((mj*ib1)/(math.Sqrt(vj*ib2)+eps)+wd*th)
 		}
 		switch th := p.t[s.name].Data().(type) {
 		case []float32:
+			g, m, v := g[:len(th)], m[:len(th)], v[:len(th)]
 			for j := range th {
-				th[j] = float32(upd(j, float64(th[j])))
+				gj := g[j] * scale
+				mj := b1*m[j] + c1*gj
+				vj := b2*v[j] + c2*gj*gj
+				m[j], v[j] = mj, vj
+				t := float64(th[j])
+				th[j] = float32(t - lr*((mj*ib1)/(math.Sqrt(vj*ib2)+eps)+wd*t))
 			}
 		case []float64:
 			for j := range th {
