@@ -15,7 +15,7 @@ import (
 )
 
 // Fused ops: custom gorgonia ops with hand-written forward and backward passes that replace
-// chains of stock ops (LayerNorm, bias add, ReLU, scaled masked softmax, head permutations,
+// chains of stock ops (linear layers, LayerNorm, ReLU, scaled masked softmax, head permutations,
 // batched attention products). Each op writes into an output buffer it owns and reuses on every
 // run, so a step allocates nothing for them; a graph runs its ops one at a time, so the buffer is
 // never shared between concurrent runs. The composed path (builder.fused false) is kept as the
@@ -90,45 +90,8 @@ func (b *builder) apply(op G.Op, what string, xs ...*G.Node) *G.Node {
 // floats is the element type of every fused op.
 type floats interface{ float32 | float64 }
 
-// dataOf returns the backing slices of a value and of out (same dtype) for the op's kernels.
+// dataOf returns the backing slice of a value in element type T.
 func dataOf[T floats](v G.Value) []T { return v.Data().([]T) }
-
-// --- bias add: y = x + b, x (N, M), b (1, M) ---
-
-type biasAddOp struct{ fop }
-
-func (b *builder) biasAdd(x, bias *G.Node) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	return b.apply(&biasAddOp{newFop("fusedBiasAdd", x.Shape(), []bool{true, true}, 2, 2)}, "bias add", x, bias)
-}
-
-func (o *biasAddOp) Do(v ...G.Value) (G.Value, error) {
-	out := o.output(v[0].Dtype(), false)
-	// Copy, then add the bias row by row through gonum's vectorised axpy (alpha 1: exact x + b).
-	var impl gonum.Implementation
-	switch x := v[0].Data().(type) {
-	case []float32:
-		y, b := out.Data().([]float32), dataOf[float32](v[1])
-		copy(y, x)
-		for r := 0; r < len(y); r += len(b) {
-			impl.Saxpy(len(b), 1, b, 1, y[r:r+len(b)], 1)
-		}
-	case []float64:
-		y, b := out.Data().([]float64), dataOf[float64](v[1])
-		copy(y, x)
-		for r := 0; r < len(y); r += len(b) {
-			impl.Daxpy(len(b), 1, b, 1, y[r:r+len(b)], 1)
-		}
-	}
-	return out, nil
-}
-
-func (o *biasAddOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	db, err := G.ApplyOp(&colSumOp{newFop("fusedColSum", in[1].Shape(), nil, 2)}, grad)
-	return G.Nodes{grad, db}, err
-}
 
 // colSumOp sums the rows of x (N, M) into (1, M).
 type colSumOp struct{ fop }
@@ -787,4 +750,90 @@ func crossEntropyGrad[T floats](dz, z, target, w []T, g float64, lses []float64)
 			dr[j] = T(g * (wr*math.Exp(float64(x)-l) - float64(tr[j])))
 		}
 	}
+}
+
+// --- linear layer: y = x·W + b through the installed BLAS into the op's own buffer ---
+
+type linearOp struct{ fop }
+
+// fusedLinear is x (N, in) · W (in, out) + b (1, out); its backward products use matOp.
+func (b *builder) fusedLinear(x, w, bias *G.Node) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	xs, ws := x.Shape(), w.Shape()
+	if xs.Dims() != 2 || ws.Dims() != 2 || xs[1] != ws[0] {
+		b.err = fmt.Errorf("trainer: linear of shapes %v and %v", xs, ws)
+		return nil
+	}
+	op := &linearOp{newFop("fusedLinear", tensor.Shape{xs[0], ws[1]}, []bool{true, true, true}, 2, 2, 2)}
+	return b.apply(op, "linear", x, w, bias)
+}
+
+func (o *linearOp) Do(v ...G.Value) (G.Value, error) {
+	out := o.output(v[0].Dtype(), false)
+	n, in, m := o.out[0], v[0].Shape()[1], o.out[1]
+	impl := G.WhichBLAS()
+	// Each row starts as the bias; the product is added with beta 1 (x·W + b, summed once).
+	switch x := v[0].Data().(type) {
+	case []float32:
+		y, b := out.Data().([]float32), dataOf[float32](v[2])
+		for r := 0; r < n*m; r += m {
+			copy(y[r:r+m], b)
+		}
+		impl.Sgemm(blas.NoTrans, blas.NoTrans, n, m, in, 1, x, in, dataOf[float32](v[1]), m, 1, y, m)
+	case []float64:
+		y, b := out.Data().([]float64), dataOf[float64](v[2])
+		for r := 0; r < n*m; r += m {
+			copy(y[r:r+m], b)
+		}
+		impl.Dgemm(blas.NoTrans, blas.NoTrans, n, m, in, 1, x, in, dataOf[float64](v[1]), m, 1, y, m)
+	}
+	return out, nil
+}
+
+func (o *linearOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	dx, err := G.ApplyOp(newMat(grad.Shape(), in[1].Shape(), false, true), grad, in[1])
+	if err != nil {
+		return nil, err
+	}
+	dw, err := G.ApplyOp(newMat(in[0].Shape(), grad.Shape(), true, false), in[0], grad)
+	if err != nil {
+		return nil, err
+	}
+	db, err := G.ApplyOp(&colSumOp{newFop("fusedColSum", in[2].Shape(), nil, 2)}, grad)
+	return G.Nodes{dx, dw, db}, err
+}
+
+// matOp is the 2-D product op(A)·op(B) through the installed BLAS (backward of linearOp).
+type matOp struct {
+	fop
+	tA, tB bool
+	k      int
+}
+
+func newMat(as, bs tensor.Shape, tA, tB bool) *matOp {
+	m, k := as[0], as[1]
+	if tA {
+		m, k = k, m
+	}
+	n := bs[1]
+	if tB {
+		n = bs[0]
+	}
+	return &matOp{newFop(fmt.Sprintf("fusedMat(%v,%v)", tA, tB), tensor.Shape{m, n}, nil, 2, 2), tA, tB, k}
+}
+
+func (o *matOp) Do(v ...G.Value) (G.Value, error) {
+	out := o.output(v[0].Dtype(), false)
+	m, n := o.out[0], o.out[1]
+	lda, ldb := v[0].Shape()[1], v[1].Shape()[1]
+	impl := G.WhichBLAS()
+	switch a := v[0].Data().(type) {
+	case []float32:
+		impl.Sgemm(trans(o.tA), trans(o.tB), m, n, o.k, 1, a, lda, dataOf[float32](v[1]), ldb, 0, out.Data().([]float32), n)
+	case []float64:
+		impl.Dgemm(trans(o.tA), trans(o.tB), m, n, o.k, 1, a, lda, dataOf[float64](v[1]), ldb, 0, out.Data().([]float64), n)
+	}
+	return out, nil
 }

@@ -167,7 +167,7 @@ func (b *builder) bcast(op func(a, c *G.Node, l, r []byte) (*G.Node, error), x, 
 // linear is x·W + b for x (N, in), W (in, out), b (1, out).
 func (b *builder) linear(x, w, bias *G.Node) *G.Node {
 	if b.fused {
-		return b.biasAdd(b.mul(x, w), bias)
+		return b.fusedLinear(x, w, bias)
 	}
 	return b.bcast(G.BroadcastAdd, b.mul(x, w), bias, 0, "bias")
 }
