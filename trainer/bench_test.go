@@ -73,12 +73,17 @@ func refStep(tb testing.TB, p *params, sg *stepGraph, opt *adam, rng *rand.Rand)
 }
 
 // BenchmarkReferenceStep times one training step (forward, backward, Adam) of torch_ref.py's
-// model at 1 and 2 threads (GOMAXPROCS and, with -tags openblas, OpenBLAS's thread count).
+// model at 1 and 2 threads (GOMAXPROCS and, with -tags openblas, OpenBLAS's thread count), and
+// at GOMAXPROCS 2 with OpenBLAS on one thread (at these small shapes a second BLAS thread costs
+// more than it gives).
 func BenchmarkReferenceStep(b *testing.B) {
-	for _, threads := range []int{1, 2} {
-		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
-			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
-			fastblas.SetThreads(threads)
+	for _, c := range []struct {
+		name             string
+		threads, blasThr int
+	}{{"threads=1", 1, 1}, {"threads=2", 2, 2}, {"threads=2,blas=1", 2, 1}} {
+		b.Run(c.name, func(b *testing.B) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.threads))
+			fastblas.SetThreads(c.blasThr)
 			defer fastblas.SetThreads(1)
 			d, p, sg, opt := refSetup(b, tensor.Float32, 1)
 			defer sg.vm.Close()
