@@ -4,6 +4,13 @@
 // gradient clipping and an ‖θ‖₂ ball projection, seeded dropout, and a plain-Go inference path
 // (KV cache, greedy and beam search) used for BLEU, accuracy and latency.
 //
+// Speed: the graphs use fused ops (fused.go: linear layers, LayerNorm, ReLU, scaled masked
+// softmax, head permutations, batched attention products, label-smoothed cross-entropy), each a
+// custom gorgonia op with a hand-written backward pass that writes into buffers it reuses every
+// step; the stock-op graph (dims.Composed) is kept as the reference they are tested against.
+// Matrix products go through gorgonia's installed BLAS: the attnsearch command and this package's
+// tests install trainer/fastblas, which is OpenBLAS when built with -tags openblas.
+//
 // The parameters are exactly those objective.Estimate counts: separate Q, K, V and output
 // projections with biases (K and V of width kv_heads·d_model/heads), ReLU feed-forward blocks with
 // biases, LayerNorm weight and bias per sub-layer plus a final LayerNorm per side, source and
