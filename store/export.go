@@ -250,33 +250,16 @@ func (s *Store) Import(r io.Reader, name string) (int, error) {
 		name = head.Name
 	}
 	var studyID int
+	created := head.Created
+	if created.IsZero() {
+		created = s.now()
+	}
 	err := s.update(func(tx *bolt.Tx) error {
-		names := tx.Bucket(bStudyNames)
-		if names.Get([]byte(name)) != nil {
-			return fmt.Errorf("study %q: %w", name, ErrStudyExists)
-		}
-		studies := tx.Bucket(bStudies)
-		seq, err := studies.NextSequence()
+		id, sb, err := createStudyTx(tx, studyInfo{Name: name, Direction: head.Direction, Created: created})
 		if err != nil {
 			return err
 		}
-		studyID = int(seq)
-		sb, err := studies.CreateBucket(itob(studyID))
-		if err != nil {
-			return err
-		}
-		for _, b := range [][]byte{bTrials, bUserAttrs, bSystemAttrs} {
-			if _, err := sb.CreateBucket(b); err != nil {
-				return err
-			}
-		}
-		created := head.Created
-		if created.IsZero() {
-			created = s.now()
-		}
-		if err := writeInfo(sb, studyInfo{Name: name, Direction: head.Direction, Created: created}); err != nil {
-			return err
-		}
+		studyID = id
 		for k, v := range head.UserAttrs {
 			if err := sb.Bucket(bUserAttrs).Put([]byte(k), []byte(v)); err != nil {
 				return err
@@ -286,9 +269,6 @@ func (s *Store) Import(r io.Reader, name string) (int, error) {
 			if err := sb.Bucket(bSystemAttrs).Put([]byte(k), []byte(v)); err != nil {
 				return err
 			}
-		}
-		if err := names.Put([]byte(name), itob(studyID)); err != nil {
-			return err
 		}
 		for _, rec := range recs {
 			if err := newTrial(tx, studyID, rec); err != nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -129,34 +130,48 @@ func (s *Store) CreateNewStudy(name string) (int, error) {
 	}
 	var id int
 	err := s.update(func(tx *bolt.Tx) error {
-		names := tx.Bucket(bStudyNames)
-		if names.Get([]byte(name)) != nil {
-			return fmt.Errorf("store: create study %q: %w", name, ErrStudyExists)
+		var err error
+		id, _, err = createStudyTx(tx, studyInfo{Name: name, Direction: goptuna.StudyDirectionMinimize, Created: s.now()})
+		if errors.Is(err, ErrStudyExists) {
+			return fmt.Errorf("store: create study: %w", err)
 		}
-		studies := tx.Bucket(bStudies)
-		seq, err := studies.NextSequence()
-		if err != nil {
-			return err
-		}
-		id = int(seq)
-		sb, err := studies.CreateBucket(itob(id))
-		if err != nil {
-			return err
-		}
-		for _, b := range [][]byte{bTrials, bUserAttrs, bSystemAttrs} {
-			if _, err := sb.CreateBucket(b); err != nil {
-				return err
-			}
-		}
-		if err := writeInfo(sb, studyInfo{Name: name, Direction: goptuna.StudyDirectionMinimize, Created: s.now()}); err != nil {
-			return err
-		}
-		return names.Put([]byte(name), itob(id))
+		return err
 	})
 	if err != nil {
 		return -1, err
 	}
 	return id, nil
+}
+
+// createStudyTx creates the buckets and the name index entry of a new study described by info
+// inside tx, and returns its id and bucket; a taken name wraps ErrStudyExists.
+func createStudyTx(tx *bolt.Tx, info studyInfo) (int, *bolt.Bucket, error) {
+	names := tx.Bucket(bStudyNames)
+	if names.Get([]byte(info.Name)) != nil {
+		return 0, nil, fmt.Errorf("study %q: %w", info.Name, ErrStudyExists)
+	}
+	studies := tx.Bucket(bStudies)
+	seq, err := studies.NextSequence()
+	if err != nil {
+		return 0, nil, err
+	}
+	id := int(seq)
+	sb, err := studies.CreateBucket(itob(id))
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, b := range [][]byte{bTrials, bUserAttrs, bSystemAttrs} {
+		if _, err := sb.CreateBucket(b); err != nil {
+			return 0, nil, err
+		}
+	}
+	if err := writeInfo(sb, info); err != nil {
+		return 0, nil, err
+	}
+	if err := names.Put([]byte(info.Name), itob(id)); err != nil {
+		return 0, nil, err
+	}
+	return id, sb, nil
 }
 
 // DeleteStudy deletes a study and all its trials.
