@@ -62,11 +62,13 @@ func splitmix64(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
-// Seed derives the seed of the stream parts… under seed (the same mixing as search.DeriveSeed).
+// Seed derives the seed of the stream parts… under seed. The running hash is mixed once more than
+// each part before they are combined, so that swapping seed and a part, or two parts, gives a
+// different stream (a plain h ^ mix(p) chain is symmetric in its first two inputs).
 func Seed(seed int64, parts ...uint64) int64 {
 	h := splitmix64(uint64(seed))
 	for _, p := range parts {
-		h = splitmix64(h ^ splitmix64(p))
+		h = splitmix64(splitmix64(h) ^ p)
 	}
 	return int64(h >> 1)
 }
