@@ -488,11 +488,13 @@ func (d *decoder) budget(e entry, b *Budget) error {
 
 // objective decodes the objective section.
 func (d *decoder) objective(e entry, o *Objective) error {
-	es, err := d.mapping(e.value, e.path, []string{"metric", "cost", "tradeoff", "src_len", "tgt_len"})
+	es, err := d.mapping(e.value, e.path, objectiveKeys)
 	if err != nil {
 		return err
 	}
+	d.obj = map[string]entry{}
 	for _, f := range es {
+		d.obj[f.key] = f
 		switch f.key {
 		case "metric":
 			o.Metric, err = d.oneOf(f.value, f.path, metrics)
@@ -736,6 +738,10 @@ func (d *decoder) crossCheck(s *Spec) error {
 		return d.errField(field, "synthetic.max_len %d exceeds task.max_len %d (the longest sentences would be skipped)",
 			s.Task.Synthetic.MaxLen, s.Task.MaxLen)
 	}
+	if err := d.objectiveForms(d.obj, &s.Objective, s.Task.Kind); err != nil {
+		return err
+	}
+	s.resolveGoals()
 	need := map[string]struct {
 		field string
 		set   bool
@@ -745,12 +751,12 @@ func (d *decoder) crossCheck(s *Spec) error {
 		"kv_bytes": {"max_kv_cache_bytes", s.Budget.MaxKVCacheBytes > 0},
 		"latency":  {"max_latency_ms", s.Budget.MaxLatencyMS > 0},
 	}[s.Objective.Cost]
-	if !need.set {
+	if !need.set && !s.Objective.Multi {
 		return d.errField("objective.cost", "cost %s needs budget.%s: the score and the hypervolume measure the cost against it",
 			s.Objective.Cost, need.field)
 	}
-	if (s.Objective.Cost == "latency" || s.Budget.MaxLatencyMS > 0) && s.Training.LatencySentences == 0 {
-		return d.errField("training.latency_sentences", "must be >= 1 when latency is measured (budget.max_latency_ms or objective.cost latency)")
+	if (s.Objective.Cost == "latency" || s.Objective.HasGoal("latency") || s.Budget.MaxLatencyMS > 0) && s.Training.LatencySentences == 0 {
+		return d.errField("training.latency_sentences", "must be >= 1 when latency is measured (budget.max_latency_ms or a latency goal)")
 	}
 	if s.Study.Sampler.StartupTrials > s.Study.Trials {
 		return d.errField("study.sampler.startup_trials", "%d exceeds study.trials %d", s.Study.Sampler.StartupTrials, s.Study.Trials)

@@ -96,8 +96,9 @@ func TestParseFull(t *testing.T) {
 			{Name: "warmup_steps", Kind: KindCategorical, Choices: []string{"0", "100", "1000"}, Line: 41, Column: 3},
 			{Name: "label_smoothing", Kind: KindFixed, Value: "0.1", Line: 42, Column: 3},
 		},
-		Budget:    Budget{MaxParams: 1500000, MaxL2Norm: 300, MaxFlopsPerToken: 5e6, MaxKVCacheBytes: 4096, MaxLatencyMS: 20},
-		Objective: Objective{Metric: "accuracy", Cost: "flops", Tradeoff: 0.5, SrcLen: 12, TgtLen: 14},
+		Budget: Budget{MaxParams: 1500000, MaxL2Norm: 300, MaxFlopsPerToken: 5e6, MaxKVCacheBytes: 4096, MaxLatencyMS: 20},
+		Objective: Objective{Metric: "accuracy", Cost: "flops", Tradeoff: 0.5, SrcLen: 12, TgtLen: 14,
+			Goals: []Goal{{Name: "accuracy", Maximize: true}, {Name: "flops"}}},
 	}
 	got := *spec
 	got.Pos = nil
@@ -129,9 +130,10 @@ func TestParseDefaults(t *testing.T) {
 			Tokenizer: "word", MinFreq: 1, MaxLen: 50},
 		Training: Training{Epochs: 10, BatchSize: 32, Beta1: 0.9, Beta2: 0.98, Eps: 1e-9, Schedule: "inverse_sqrt", ClipNorm: 1,
 			WeightDecayMode: "decoupled", Positions: "sinusoidal", Beam: 1, LatencySentences: 50},
-		Params:    []Param{{Name: "d_model", Kind: KindInt, Low: 32, High: 64, Line: 3, Column: 3}},
-		Budget:    Budget{MaxParams: 100000},
-		Objective: Objective{Metric: "bleu", Cost: "params", Tradeoff: 2, SrcLen: 50, TgtLen: 50},
+		Params: []Param{{Name: "d_model", Kind: KindInt, Low: 32, High: 64, Line: 3, Column: 3}},
+		Budget: Budget{MaxParams: 100000},
+		Objective: Objective{Metric: "bleu", Cost: "params", Tradeoff: 2, SrcLen: 50, TgtLen: 50,
+			Goals: []Goal{{Name: "bleu", Maximize: true}, {Name: "params"}}},
 	}
 	got := *spec
 	got.Pos = nil
@@ -343,7 +345,7 @@ func TestDocReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The values written in the reference are the defaults.
-	if spec.Study != def.Study || spec.Task != def.Task || spec.Training != def.Training || spec.Objective != def.Objective {
+	if spec.Study != def.Study || spec.Task != def.Task || spec.Training != def.Training || !reflect.DeepEqual(spec.Objective, def.Objective) {
 		t.Errorf("reference values differ from the defaults:\n%+v %+v %+v\n%+v %+v %+v",
 			spec.Study, spec.Task, spec.Training, def.Study, def.Task, def.Training)
 	}

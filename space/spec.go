@@ -96,13 +96,31 @@ type Budget struct {
 	MaxLatencyMS     float64 // measured median latency per sentence
 }
 
-// Objective says what the sampler optimises: quality P against one cost E.
+// Objective says what the study optimises: a vector of named goals, and the scalar score
+// (quality P against one cost E) that single-objective samplers and `best` use.
+//
+// Written either as metric/cost/tradeoff (Goals = maximize [metric], minimize [cost]) or as
+// maximize/minimize lists with optional reference and constraints (Multi).
 type Objective struct {
-	Metric   string  // bleu | accuracy (P, maximised)
-	Cost     string  // params | flops | kv_bytes | latency (E, minimised)
-	Tradeoff float64 // weight of log-cost against quality (see objective.Score)
-	SrcLen   int     // source length the FLOPs figure assumes
-	TgtLen   int     // target length the FLOPs figure assumes
+	Metric      string             // bleu | accuracy (P, maximised); multi form: the first quality goal
+	Cost        string             // params | flops | kv_bytes | latency (E); multi form: first cost goal with a budget, or ""
+	Tradeoff    float64            // weight of log-cost against quality (see objective.Score)
+	SrcLen      int                // source length the FLOPs figure assumes
+	TgtLen      int                // target length the FLOPs figure assumes
+	Goals       []Goal             // the objective vector, in order: the maximised goals, then the minimised ones
+	Reference   map[string]float64 // hypervolume reference by goal as written (see Spec.GoalReference)
+	Constraints []string           // reported figures that are constraint values, ≤ 0 feasible (trial commands)
+	Multi       bool               // written in the maximize/minimize form
+}
+
+// HasGoal reports whether name is one of the goals.
+func (o Objective) HasGoal(name string) bool {
+	for _, g := range o.Goals {
+		if g.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // Param is one declared parameter: a typed distribution or a fixed value.

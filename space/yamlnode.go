@@ -18,6 +18,7 @@ import (
 type decoder struct {
 	file string
 	pos  map[string]Pos
+	obj  map[string]entry // the objective section's entries, finished once the task kind is known
 }
 
 // errAt builds an Error located at node n.
