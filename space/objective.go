@@ -77,8 +77,6 @@ func (d *decoder) objectiveForms(given map[string]entry, o *Objective, taskKind 
 			return d.errAt(f.keyN, f.path, "%s belongs to the single-cost form; with maximize/minimize name the figures there", k)
 		}
 	}
-	o.Multi = true
-	o.Goals = nil
 	seen := map[string]string{}
 	add := func(f entry, maximize bool) error {
 		ns, nodes, err := d.names(f)
@@ -104,7 +102,11 @@ func (d *decoder) objectiveForms(given map[string]entry, o *Objective, taskKind 
 				return d.errAt(nodes[i], f.path, "%s is already a goal (under %s)", n, prev)
 			}
 			seen[n] = f.path
-			o.Goals = append(o.Goals, Goal{Name: n, Maximize: maximize})
+			if maximize {
+				o.Maximize = append(o.Maximize, n)
+			} else {
+				o.Minimize = append(o.Minimize, n)
+			}
 		}
 		return nil
 	}
@@ -130,7 +132,7 @@ func (d *decoder) objectiveForms(given map[string]entry, o *Objective, taskKind 
 				name = b.canonical
 			}
 			if _, ok := seen[name]; !ok {
-				return d.errAt(r.keyN, r.path, "%s is not a goal (goals: %s)", r.key, strings.Join(goalNames(o.Goals), ", "))
+				return d.errAt(r.keyN, r.path, "%s is not a goal (goals: %s)", r.key, strings.Join(goalNames(o.Goals()), ", "))
 			}
 			v, err := d.number(r.value, r.path)
 			if err != nil {
@@ -158,9 +160,9 @@ func (d *decoder) objectiveForms(given map[string]entry, o *Objective, taskKind 
 	// The scalar score (single-objective samplers, `best`) keeps working: P is the first quality
 	// goal, E the first cost goal that has a budget (none: the score is P alone).
 	o.Metric, o.Cost = "", ""
-	for _, g := range o.Goals {
-		if g.Maximize && o.Metric == "" && contains(metrics, g.Name) {
-			o.Metric = g.Name
+	for _, n := range o.Maximize {
+		if o.Metric == "" && contains(metrics, n) {
+			o.Metric = n
 		}
 	}
 	if o.Metric == "" && builtinTask(taskKind) {
@@ -178,21 +180,17 @@ func goalNames(gs []Goal) []string {
 	return out
 }
 
-// resolveGoals finishes the objective once the budget is known: the legacy form becomes
-// maximize [metric], minimize [cost]; the multi form's scalar cost is its first cost goal with a
-// budget.
+// resolveGoals finishes the list form once the budget is known: the scalar score's cost is the
+// first cost goal with a budget.
 func (s *Spec) resolveGoals() {
 	o := &s.Objective
-	if !o.Multi {
-		o.Goals = []Goal{{Name: o.Metric, Maximize: true}, {Name: o.Cost, Maximize: false}}
+	if !o.Listed() || !builtinTask(s.Task.Kind) {
 		return
 	}
-	if builtinTask(s.Task.Kind) {
-		for _, g := range o.Goals {
-			if !g.Maximize && budgetOf(g.Name, s.Budget) > 0 {
-				o.Cost = g.Name
-				break
-			}
+	for _, n := range o.Minimize {
+		if budgetOf(n, s.Budget) > 0 {
+			o.Cost = n
+			break
 		}
 	}
 }

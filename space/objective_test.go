@@ -18,8 +18,8 @@ func TestParseMultiObjective(t *testing.T) {
 	}
 	o := spec.Objective
 	want := []Goal{{"bleu", true}, {"params", false}, {"latency", false}}
-	if !o.Multi || !reflect.DeepEqual(o.Goals, want) {
-		t.Fatalf("goals %+v (multi %v), want %+v", o.Goals, o.Multi, want)
+	if !o.Listed() || !reflect.DeepEqual(o.Goals(), want) {
+		t.Fatalf("goals %+v, want %+v", o.Goals(), want)
 	}
 	if o.Metric != "bleu" || o.Cost != "params" {
 		t.Errorf("scalar score uses %s/%s, want bleu/params (params has a budget, latency none)", o.Metric, o.Cost)
@@ -38,8 +38,19 @@ func TestParseMultiObjective(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(spec.Objective.Goals, []Goal{{"params", false}}) || spec.Objective.Metric != "bleu" {
+	if !reflect.DeepEqual(spec.Objective.Goals(), []Goal{{"params", false}}) || spec.Objective.Metric != "bleu" {
 		t.Fatalf("objective %+v", spec.Objective)
+	}
+}
+
+func TestMetricCostFormGoals(t *testing.T) {
+	spec, err := Parse("m.yaml", []byte(base+"objective: {metric: accuracy, cost: params}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Goal{{"accuracy", true}, {"params", false}}
+	if spec.Objective.Listed() || !reflect.DeepEqual(spec.Objective.Goals(), want) {
+		t.Fatalf("goals %+v, want %+v", spec.Objective.Goals(), want)
 	}
 }
 

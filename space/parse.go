@@ -751,7 +751,7 @@ func (d *decoder) crossCheck(s *Spec) error {
 		"kv_bytes": {"max_kv_cache_bytes", s.Budget.MaxKVCacheBytes > 0},
 		"latency":  {"max_latency_ms", s.Budget.MaxLatencyMS > 0},
 	}[s.Objective.Cost]
-	if !need.set && !s.Objective.Multi {
+	if !need.set && !s.Objective.Listed() {
 		return d.errField("objective.cost", "cost %s needs budget.%s: the score and the hypervolume measure the cost against it",
 			s.Objective.Cost, need.field)
 	}

@@ -96,9 +96,8 @@ func TestParseFull(t *testing.T) {
 			{Name: "warmup_steps", Kind: KindCategorical, Choices: []string{"0", "100", "1000"}, Line: 41, Column: 3},
 			{Name: "label_smoothing", Kind: KindFixed, Value: "0.1", Line: 42, Column: 3},
 		},
-		Budget: Budget{MaxParams: 1500000, MaxL2Norm: 300, MaxFlopsPerToken: 5e6, MaxKVCacheBytes: 4096, MaxLatencyMS: 20},
-		Objective: Objective{Metric: "accuracy", Cost: "flops", Tradeoff: 0.5, SrcLen: 12, TgtLen: 14,
-			Goals: []Goal{{Name: "accuracy", Maximize: true}, {Name: "flops"}}},
+		Budget:    Budget{MaxParams: 1500000, MaxL2Norm: 300, MaxFlopsPerToken: 5e6, MaxKVCacheBytes: 4096, MaxLatencyMS: 20},
+		Objective: Objective{Metric: "accuracy", Cost: "flops", Tradeoff: 0.5, SrcLen: 12, TgtLen: 14},
 	}
 	got := *spec
 	got.Pos = nil
@@ -130,10 +129,9 @@ func TestParseDefaults(t *testing.T) {
 			Tokenizer: "word", MinFreq: 1, MaxLen: 50},
 		Training: Training{Epochs: 10, BatchSize: 32, Beta1: 0.9, Beta2: 0.98, Eps: 1e-9, Schedule: "inverse_sqrt", ClipNorm: 1,
 			WeightDecayMode: "decoupled", Positions: "sinusoidal", Beam: 1, LatencySentences: 50},
-		Params: []Param{{Name: "d_model", Kind: KindInt, Low: 32, High: 64, Line: 3, Column: 3}},
-		Budget: Budget{MaxParams: 100000},
-		Objective: Objective{Metric: "bleu", Cost: "params", Tradeoff: 2, SrcLen: 50, TgtLen: 50,
-			Goals: []Goal{{Name: "bleu", Maximize: true}, {Name: "params"}}},
+		Params:    []Param{{Name: "d_model", Kind: KindInt, Low: 32, High: 64, Line: 3, Column: 3}},
+		Budget:    Budget{MaxParams: 100000},
+		Objective: Objective{Metric: "bleu", Cost: "params", Tradeoff: 2, SrcLen: 50, TgtLen: 50},
 	}
 	got := *spec
 	got.Pos = nil

@@ -96,26 +96,46 @@ type Budget struct {
 	MaxLatencyMS     float64 // measured median latency per sentence
 }
 
-// Objective says what the study optimises: a vector of named goals, and the scalar score
+// Objective says what the study optimises: a vector of named goals (Goals), and the scalar score
 // (quality P against one cost E) that single-objective samplers and `best` use.
 //
-// Written either as metric/cost/tradeoff (Goals = maximize [metric], minimize [cost]) or as
-// maximize/minimize lists with optional reference and constraints (Multi).
+// Written either as metric/cost/tradeoff (the goals are then maximize [metric], minimize [cost])
+// or as maximize/minimize lists with optional reference and constraints.
 type Objective struct {
-	Metric      string             // bleu | accuracy (P, maximised); multi form: the first quality goal
-	Cost        string             // params | flops | kv_bytes | latency (E); multi form: first cost goal with a budget, or ""
-	Tradeoff    float64            // weight of log-cost against quality (see objective.Score)
-	SrcLen      int                // source length the FLOPs figure assumes
-	TgtLen      int                // target length the FLOPs figure assumes
-	Goals       []Goal             // the objective vector, in order: the maximised goals, then the minimised ones
-	Reference   map[string]float64 // hypervolume reference by goal as written (see Spec.GoalReference)
-	Constraints []string           // reported figures that are constraint values, ≤ 0 feasible (trial commands)
-	Multi       bool               // written in the maximize/minimize form
+	Metric   string  // bleu | accuracy (P, maximised); list form: the first quality goal (bleu when none)
+	Cost     string  // params | flops | kv_bytes | latency (E); list form: the first cost goal with a budget, or ""
+	Tradeoff float64 // weight of log-cost against quality (see objective.Score)
+	SrcLen   int     // source length the FLOPs figure assumes
+	TgtLen   int     // target length the FLOPs figure assumes
+
+	Maximize    []string           // goals to maximise, as canonical names (empty in the metric/cost form)
+	Minimize    []string           // goals to minimise, as canonical names (empty in the metric/cost form)
+	Reference   map[string]float64 // hypervolume reference by goal, as written (see Spec.GoalReference)
+	Constraints []string           // reported values that are constraint values, ≤ 0 feasible (trial commands)
+}
+
+// Listed reports whether the objective is written in the maximize/minimize form.
+func (o Objective) Listed() bool { return len(o.Maximize)+len(o.Minimize) > 0 }
+
+// Goals returns the objective vector in order: the maximised goals, then the minimised ones; in
+// the metric/cost form, [metric (maximised), cost (minimised)].
+func (o Objective) Goals() []Goal {
+	if !o.Listed() {
+		return []Goal{{Name: o.Metric, Maximize: true}, {Name: o.Cost}}
+	}
+	out := make([]Goal, 0, len(o.Maximize)+len(o.Minimize))
+	for _, n := range o.Maximize {
+		out = append(out, Goal{Name: n, Maximize: true})
+	}
+	for _, n := range o.Minimize {
+		out = append(out, Goal{Name: n})
+	}
+	return out
 }
 
 // HasGoal reports whether name is one of the goals.
 func (o Objective) HasGoal(name string) bool {
-	for _, g := range o.Goals {
+	for _, g := range o.Goals() {
 		if g.Name == name {
 			return true
 		}
