@@ -76,14 +76,12 @@ func (g Goals) Minimized(v []float64) []float64 {
 }
 
 // TotalViolation is the total violation of constraint values c (each ≤ 0 is satisfied):
-// Σ max(0, c_i). A NaN constraint value counts as +Inf (unknown is not feasible).
+// Σ max(0, c_i). A NaN value is a constraint not known yet (a limit on a figure measured after
+// training, for a trial rejected or pruned before it) and adds nothing.
 func TotalViolation(c []float64) float64 {
 	v := 0.0
 	for _, x := range c {
-		switch {
-		case math.IsNaN(x):
-			return math.Inf(1)
-		case x > 0:
+		if x > 0 {
 			v += x
 		}
 	}

@@ -83,6 +83,9 @@ func TestSamplePointIsPureAndInRange(t *testing.T) {
 		past = append(past, observe.Trial{Ordinal: i, State: observe.Complete,
 			Params: map[string]float64{"x": x, "k": k, "c": c, "l": l},
 			Values: []float64{x + c, (1 - x) + k/10}, Constraints: []float64{l - 0.5}})
+		if l > 0.9 { // rejected before its objectives were measured
+			past[i].Values = nil
+		}
 	}
 	for _, mv := range []bool{false, true} {
 		s := New(Options{Multivariate: mv})

@@ -27,9 +27,13 @@ func history(t *testing.T, s *Sampler, n int, seed int64) []observe.Trial {
 		if err != nil {
 			t.Fatal(err)
 		}
-		past = append(past, observe.Trial{Ordinal: i, State: observe.Complete, Params: p,
+		tr := observe.Trial{Ordinal: i, State: observe.Complete, Params: p,
 			Values:      []float64{p["x"] + p["c"], 1 - p["x"] + p["k"]/6 + math.Log(p["l"])/10},
-			Constraints: []float64{p["s"] - 40}})
+			Constraints: []float64{p["s"] - 40}}
+		if p["s"] > 48 { // rejected before its objectives were measured
+			tr.Values = nil
+		}
+		past = append(past, tr)
 	}
 	return past
 }

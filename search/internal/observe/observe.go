@@ -80,19 +80,32 @@ func NameHash(name string) uint64 {
 	return h.Sum64()
 }
 
-// Finished returns the Complete and Pruned trials of past that hold a value for every name and a
-// finite objective vector of length nobj (NaN/±Inf vectors are left out: they carry no ordering).
+// Finished returns the Complete and Pruned trials of past that hold a value for every name and
+// either a finite objective vector of length nobj or a positive total violation (an infeasible
+// trial rejected before its objectives were measured still teaches where the feasible region is).
 func Finished(past []Trial, names []string, nobj int) []Trial {
 	var out []Trial
 outer:
 	for _, t := range past {
-		if t.State == Running || len(t.Values) < nobj {
+		if t.State == Running {
 			continue
 		}
-		for _, v := range t.Values[:nobj] {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				continue outer
+		if !infeasible(t.Constraints) {
+			if len(t.Values) < nobj {
+				continue
 			}
+			for _, v := range t.Values[:nobj] {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					continue outer
+				}
+			}
+		} else if len(t.Values) < nobj {
+			v := make([]float64, nobj)
+			copy(v, t.Values)
+			for i := len(t.Values); i < nobj; i++ {
+				v[i] = math.NaN()
+			}
+			t.Values = v
 		}
 		for _, n := range names {
 			if _, ok := t.Params[n]; !ok {
@@ -102,4 +115,14 @@ outer:
 		out = append(out, t)
 	}
 	return out
+}
+
+// infeasible reports whether some constraint value is positive.
+func infeasible(c []float64) bool {
+	for _, x := range c {
+		if x > 0 {
+			return true
+		}
+	}
+	return false
 }

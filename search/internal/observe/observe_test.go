@@ -13,10 +13,15 @@ func TestFinishedKeepsUsableTrials(t *testing.T) {
 		{Ordinal: 3, State: Pruned, Params: map[string]float64{"x": 1}, Values: []float64{1, 2}, Step: 3},
 		{Ordinal: 4, State: Complete, Params: map[string]float64{"x": 1}, Values: []float64{math.NaN(), 2}},
 		{Ordinal: 5, State: Complete, Params: map[string]float64{"x": 1}, Values: []float64{1}},
+		{Ordinal: 6, State: Complete, Params: map[string]float64{"x": 1}, Constraints: []float64{0.5, math.NaN()}},
+		{Ordinal: 7, State: Complete, Params: map[string]float64{"x": 1}, Values: []float64{1, 2}, Constraints: []float64{-1}},
 	}
 	got := Finished(past, []string{"x"}, 2)
-	if len(got) != 2 || got[0].Ordinal != 0 || got[1].Ordinal != 3 {
+	if len(got) != 4 || got[0].Ordinal != 0 || got[1].Ordinal != 3 || got[2].Ordinal != 6 || got[3].Ordinal != 7 {
 		t.Fatalf("Finished kept %v", got)
+	}
+	if len(got[2].Values) != 2 || !math.IsNaN(got[2].Values[0]) {
+		t.Fatalf("an infeasible trial without values gets NaN values, got %v", got[2].Values)
 	}
 }
 
