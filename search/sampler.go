@@ -2,11 +2,11 @@ package search
 
 import (
 	"fmt"
+	"github.com/attnsearch/attnsearch/store/record"
 	"hash/fnv"
 	"math/rand"
 	"strconv"
 
-	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/search/internal/tpe"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/c-bata/goptuna"
@@ -46,7 +46,7 @@ func nameHash(name string) uint64 {
 
 // isRetry reports whether ft repeats an earlier trial's point.
 func isRetry(ft goptuna.FrozenTrial) bool {
-	if _, ok := ft.SystemAttrs[reports.SysRetryOf]; ok {
+	if _, ok := ft.SystemAttrs[record.SysRetryOf]; ok {
 		return true
 	}
 	_, ok := ft.SystemAttrs[requeuedFrom]
@@ -56,10 +56,10 @@ func isRetry(ft goptuna.FrozenTrial) bool {
 // ordinalOf returns the ordinal of trial: the stored one if the trial carries it (a retry), else
 // the number of fresh (non-retry) trials numbered below it.
 func ordinalOf(study *goptuna.Study, trial goptuna.FrozenTrial) (int, error) {
-	if s, ok := trial.SystemAttrs[reports.SysOrdinal]; ok {
+	if s, ok := trial.SystemAttrs[record.SysOrdinal]; ok {
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			return 0, fmt.Errorf("search: trial %d: system attribute %s: %w", trial.Number, reports.SysOrdinal, err)
+			return 0, fmt.Errorf("search: trial %d: system attribute %s: %w", trial.Number, record.SysOrdinal, err)
 		}
 		return n, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/attnsearch/attnsearch/store/record"
 	"math"
 	"runtime"
 	"sort"
@@ -14,7 +15,6 @@ import (
 	"time"
 
 	"github.com/attnsearch/attnsearch/objective"
-	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/trainer"
 	"github.com/attnsearch/attnsearch/trainer/data"
@@ -232,10 +232,10 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 		return nil, fmt.Errorf("search: study %s attributes: %w", spec.Study.Name, err)
 	}
 	info := InfoOf(spec)
-	if js, ok := attrs[reports.SysStudyInfo]; ok {
-		var stored reports.StudyInfo
+	if js, ok := attrs[record.SysStudyInfo]; ok {
+		var stored record.StudyInfo
 		if err := json.Unmarshal([]byte(js), &stored); err != nil {
-			return nil, fmt.Errorf("search: study %s: %s: %w", spec.Study.Name, reports.SysStudyInfo, err)
+			return nil, fmt.Errorf("search: study %s: %s: %w", spec.Study.Name, record.SysStudyInfo, err)
 		}
 		if d := infoDiff(stored, info); d != "" {
 			r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf(
@@ -249,8 +249,8 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: encode study info: %w", err)
 	}
-	if attrs[reports.SysStudyInfo] != string(b) {
-		if err := r.st.SetStudySystemAttr(study.ID, reports.SysStudyInfo, string(b)); err != nil {
+	if attrs[record.SysStudyInfo] != string(b) {
+		if err := r.st.SetStudySystemAttr(study.ID, record.SysStudyInfo, string(b)); err != nil {
 			return nil, fmt.Errorf("search: store study info: %w", err)
 		}
 	}
@@ -259,7 +259,7 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 
 // infoDiff names the settings that differ between a stored and a new StudyInfo (the target
 // count and the space file's path aside), or returns "".
-func infoDiff(a, b reports.StudyInfo) string {
+func infoDiff(a, b record.StudyInfo) string {
 	var d []string
 	if a.Seed != b.Seed {
 		d = append(d, fmt.Sprintf("seed %d, now %d", a.Seed, b.Seed))
@@ -302,8 +302,8 @@ func searchSpace(spec *space.Spec) (map[string]interface{}, error) {
 }
 
 // InfoOf is the StudyInfo a study of spec stores.
-func InfoOf(spec *space.Spec) reports.StudyInfo {
-	info := reports.StudyInfo{
+func InfoOf(spec *space.Spec) record.StudyInfo {
+	info := record.StudyInfo{
 		SpaceFile: spec.File, Trials: spec.Study.Trials, Seed: spec.Study.Seed,
 		Sampler: spec.Study.Sampler.Kind, Pruner: spec.Study.Pruner.Kind,
 		Objective: spec.Objective, Budget: spec.Budget,
@@ -317,7 +317,7 @@ func InfoOf(spec *space.Spec) reports.StudyInfo {
 }
 
 // retriable reports whether a FAIL trial's point must be tried again (interrupted or stale).
-func retriable(ft goptuna.FrozenTrial) bool { return reports.Retried(ft) }
+func retriable(ft goptuna.FrozenTrial) bool { return record.Retried(ft) }
 
 // requeue enqueues, once, the point of every retriable FAIL trial that no trial retries yet.
 func (r *runner) requeue() (int, error) {
@@ -327,7 +327,7 @@ func (r *runner) requeue() (int, error) {
 	}
 	retried := map[string]bool{}
 	for _, t := range trials {
-		if s, ok := t.SystemAttrs[reports.SysRetryOf]; ok {
+		if s, ok := t.SystemAttrs[record.SysRetryOf]; ok {
 			retried[s] = true
 		}
 	}
@@ -351,20 +351,20 @@ func (r *runner) requeue() (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("search: encode params of trial %d: %w", t.Number, err)
 		}
-		sys := map[string]string{"fixed_params": string(fixed), reports.SysRetryOf: num}
-		for _, k := range []string{reports.SysSeed, reports.SysOrdinal} {
+		sys := map[string]string{"fixed_params": string(fixed), record.SysRetryOf: num}
+		for _, k := range []string{record.SysSeed, record.SysOrdinal} {
 			if v, ok := t.SystemAttrs[k]; ok {
 				sys[k] = v
 			}
 		}
-		if _, ok := sys[reports.SysOrdinal]; !ok {
+		if _, ok := sys[record.SysOrdinal]; !ok {
 			// Died before it stored its ordinal: derive it as it would have.
 			ord, err := ordinalOf(r.study, t)
 			if err != nil {
 				return n, err
 			}
-			sys[reports.SysOrdinal] = strconv.Itoa(ord)
-			sys[reports.SysSeed] = strconv.FormatInt(TrialSeed(r.spec.Study.Seed, ord), 10)
+			sys[record.SysOrdinal] = strconv.Itoa(ord)
+			sys[record.SysSeed] = strconv.FormatInt(TrialSeed(r.spec.Study.Seed, ord), 10)
 		}
 		waiting := goptuna.FrozenTrial{
 			ID: -1, StudyID: r.study.ID, Number: -1, State: goptuna.TrialStateWaiting,
@@ -523,12 +523,12 @@ func (r *runner) runTrial(ctx context.Context) (outcome, error) {
 		out.state = goptuna.TrialStateFail
 		if errors.Is(evalErr, errInterrupted) || ctx.Err() != nil {
 			out.retry = true
-			if err := r.st.SetTrialSystemAttr(id, reports.SysRetry, "1"); err != nil {
+			if err := r.st.SetTrialSystemAttr(id, record.SysRetry, "1"); err != nil {
 				return out, fmt.Errorf("search: trial %d: %w", ft.Number, err)
 			}
 		}
 		out.reason = evalErr.Error()
-		if err := r.st.SetTrialUserAttr(id, reports.KeyError, evalErr.Error()); err != nil {
+		if err := r.st.SetTrialUserAttr(id, record.KeyError, evalErr.Error()); err != nil {
 			return out, fmt.Errorf("search: trial %d: %w", ft.Number, err)
 		}
 	}
@@ -593,11 +593,11 @@ func (a attrs) setAll(kv map[string]string) error {
 // costAttrs renders the cost figures of c.
 func costAttrs(c objective.Cost) map[string]string {
 	return map[string]string{
-		reports.KeyParams:      strconv.FormatInt(c.Params, 10),
-		reports.KeyParamsCore:  strconv.FormatInt(c.ParamsCore, 10),
-		reports.KeyParamsEmbed: strconv.FormatInt(c.ParamsEmbed, 10),
-		reports.KeyFlops:       reports.FormatFloat(c.FlopsPerToken),
-		reports.KeyKVBytes:     strconv.FormatInt(c.KVCacheBytesPerToken, 10),
+		record.KeyParams:      strconv.FormatInt(c.Params, 10),
+		record.KeyParamsCore:  strconv.FormatInt(c.ParamsCore, 10),
+		record.KeyParamsEmbed: strconv.FormatInt(c.ParamsEmbed, 10),
+		record.KeyFlops:       record.FormatFloat(c.FlopsPerToken),
+		record.KeyKVBytes:     strconv.FormatInt(c.KVCacheBytesPerToken, 10),
 	}
 }
 
@@ -624,17 +624,17 @@ func (r *runner) quality(bleu, acc float64) float64 {
 // the trial's failure (wrapping errInterrupted when the study was interrupted).
 func (r *runner) evaluate(ctx context.Context, trial *goptuna.Trial, ft goptuna.FrozenTrial, out *outcome) (float64, error) {
 	a := attrs{st: r.st, id: trial.ID}
-	seedText, ok := ft.SystemAttrs[reports.SysSeed]
+	seedText, ok := ft.SystemAttrs[record.SysSeed]
 	if !ok {
 		ord, err := ordinalOf(r.study, ft)
 		if err != nil {
 			return 0, err
 		}
 		seedText = strconv.FormatInt(TrialSeed(r.spec.Study.Seed, ord), 10)
-		if err := r.st.SetTrialSystemAttr(trial.ID, reports.SysOrdinal, strconv.Itoa(ord)); err != nil {
+		if err := r.st.SetTrialSystemAttr(trial.ID, record.SysOrdinal, strconv.Itoa(ord)); err != nil {
 			return 0, fmt.Errorf("search: set ordinal: %w", err)
 		}
-		if err := r.st.SetTrialSystemAttr(trial.ID, reports.SysSeed, seedText); err != nil {
+		if err := r.st.SetTrialSystemAttr(trial.ID, record.SysSeed, seedText); err != nil {
 			return 0, fmt.Errorf("search: set seed: %w", err)
 		}
 	}
@@ -652,8 +652,8 @@ func (r *runner) evaluate(ctx context.Context, trial *goptuna.Trial, ft goptuna.
 		v := []objective.Violation{{Field: "structure", Value: 1, Limit: 0, Relative: 1}}
 		score := objective.Score(0, r.refCost, r.refCost, o.Tradeoff, v)
 		out.reason = "infeasible: " + err.Error()
-		return score, a.setAll(map[string]string{reports.KeyFeasible: "false",
-			reports.KeyInfeasible: err.Error(), reports.KeyScore: reports.FormatFloat(score)})
+		return score, a.setAll(map[string]string{record.KeyFeasible: "false",
+			record.KeyInfeasible: err.Error(), record.KeyScore: record.FormatFloat(score)})
 	}
 	if err != nil {
 		return 0, fmt.Errorf("sample: %w", err)
@@ -661,38 +661,38 @@ func (r *runner) evaluate(ctx context.Context, trial *goptuna.Trial, ft goptuna.
 	out.cfg = cfg
 	cost := objective.Estimate(cfg, r.arch, o.SrcLen, o.TgtLen)
 	kv := costAttrs(cost)
-	kv[reports.KeyConfig] = cfg.SetString()
-	kv[reports.KeySeed] = seedText
-	kv[reports.KeyWorkerThreads] = strconv.Itoa(r.threads)
+	kv[record.KeyConfig] = cfg.SetString()
+	kv[record.KeySeed] = seedText
+	kv[record.KeyWorkerThreads] = strconv.Itoa(r.threads)
 	if score, viol := objective.ScoreTrial(0, cost, nil, o, b); len(viol) > 0 {
 		lines := objective.Strings(viol)
-		kv[reports.KeyFeasible] = "false"
-		kv[reports.KeyInfeasible] = strings.Join(lines, "\n")
-		kv[reports.KeyScore] = reports.FormatFloat(score)
+		kv[record.KeyFeasible] = "false"
+		kv[record.KeyInfeasible] = strings.Join(lines, "\n")
+		kv[record.KeyScore] = record.FormatFloat(score)
 		out.reason = "infeasible: " + strings.Join(lines, "; ")
 		return score, a.setAll(kv)
 	}
-	kv[reports.KeyFeasible] = "true"
+	kv[record.KeyFeasible] = "true"
 	if err := a.setAll(kv); err != nil {
 		return 0, err
 	}
 	r.emit(Event{Kind: EventTrialStart, Trial: ft.Number, Config: cfg, Epochs: r.spec.Training.Epochs})
 
-	var history []reports.Epoch
+	var history []record.Epoch
 	last := nanValue()
 	onEpoch := func(ctx context.Context, e trainer.Epoch) error {
 		p := r.quality(e.ValidBLEU, e.ValidAccuracy)
 		s, _ := objective.ScoreTrial(p, cost, nil, o, b)
 		last = s
-		history = append(history, reports.Epoch{Epoch: e.Epoch, TrainLoss: e.TrainLoss, ValidLoss: e.ValidLoss,
+		history = append(history, record.Epoch{Epoch: e.Epoch, TrainLoss: e.TrainLoss, ValidLoss: e.ValidLoss,
 			ValidBLEU: e.ValidBLEU, ValidAccuracy: e.ValidAccuracy, Score: s, Seconds: e.Seconds})
 		hb, err := json.Marshal(history)
 		if err != nil {
 			return fmt.Errorf("search: encode history: %w", err)
 		}
 		// The latest validation figures, so that a pruned trial shows where it stopped.
-		if err := a.setAll(map[string]string{reports.KeyHistory: string(hb), reports.KeyEpochs: strconv.Itoa(e.Epoch),
-			reports.KeyBLEU: reports.FormatFloat(e.ValidBLEU), reports.KeyAccuracy: reports.FormatFloat(e.ValidAccuracy)}); err != nil {
+		if err := a.setAll(map[string]string{record.KeyHistory: string(hb), record.KeyEpochs: strconv.Itoa(e.Epoch),
+			record.KeyBLEU: record.FormatFloat(e.ValidBLEU), record.KeyAccuracy: record.FormatFloat(e.ValidAccuracy)}); err != nil {
 			return err
 		}
 		r.emit(Event{Kind: EventEpoch, Trial: ft.Number, Epoch: e.Epoch, Epochs: r.spec.Training.Epochs, Value: s})
@@ -701,7 +701,7 @@ func (r *runner) evaluate(ctx context.Context, trial *goptuna.Trial, ft goptuna.
 		}
 		if err := trial.ShouldPrune(e.Epoch, s); err != nil {
 			if err == goptuna.ErrTrialPruned {
-				if err := a.set(reports.KeyPrunedEpoch, strconv.Itoa(e.Epoch)); err != nil {
+				if err := a.set(record.KeyPrunedEpoch, strconv.Itoa(e.Epoch)); err != nil {
 					return err
 				}
 				out.reason = fmt.Sprintf("pruned at epoch %d", e.Epoch)
@@ -726,17 +726,17 @@ func (r *runner) evaluate(ctx context.Context, trial *goptuna.Trial, ft goptuna.
 	m := objective.Measured{LatencyMS: res.LatencyMS, L2Norm: res.L2Norm}
 	score, viol := objective.ScoreTrial(r.quality(res.ValidBLEU, res.ValidAccuracy), cost, &m, o, b)
 	kv = map[string]string{
-		reports.KeyBLEU: reports.FormatFloat(res.ValidBLEU), reports.KeyTestBLEU: reports.FormatFloat(res.TestBLEU),
-		reports.KeyAccuracy: reports.FormatFloat(res.ValidAccuracy), reports.KeyTestAccuracy: reports.FormatFloat(res.TestAccuracy),
-		reports.KeyExact: reports.FormatFloat(res.ValidExact), reports.KeyLatency: reports.FormatFloat(res.LatencyMS),
-		reports.KeyL2Norm: reports.FormatFloat(res.L2Norm), reports.KeyTrainSeconds: reports.FormatFloat(res.TrainSeconds),
-		reports.KeyEpochs: strconv.Itoa(res.Epochs), reports.KeySteps: strconv.Itoa(res.Steps),
-		reports.KeyPeakMem: strconv.FormatUint(res.PeakMemBytes, 10), reports.KeyScore: reports.FormatFloat(score),
+		record.KeyBLEU: record.FormatFloat(res.ValidBLEU), record.KeyTestBLEU: record.FormatFloat(res.TestBLEU),
+		record.KeyAccuracy: record.FormatFloat(res.ValidAccuracy), record.KeyTestAccuracy: record.FormatFloat(res.TestAccuracy),
+		record.KeyExact: record.FormatFloat(res.ValidExact), record.KeyLatency: record.FormatFloat(res.LatencyMS),
+		record.KeyL2Norm: record.FormatFloat(res.L2Norm), record.KeyTrainSeconds: record.FormatFloat(res.TrainSeconds),
+		record.KeyEpochs: strconv.Itoa(res.Epochs), record.KeySteps: strconv.Itoa(res.Steps),
+		record.KeyPeakMem: strconv.FormatUint(res.PeakMemBytes, 10), record.KeyScore: record.FormatFloat(score),
 	}
 	if len(viol) > 0 {
 		lines := objective.Strings(viol)
-		kv[reports.KeyFeasible] = "false"
-		kv[reports.KeyInfeasible] = strings.Join(lines, "\n")
+		kv[record.KeyFeasible] = "false"
+		kv[record.KeyInfeasible] = strings.Join(lines, "\n")
 		out.reason = "infeasible: " + strings.Join(lines, "; ")
 	}
 	return score, a.setAll(kv)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/attnsearch/attnsearch/store/record"
 	"io"
 	"math"
 	"os"
@@ -285,7 +286,7 @@ func (p *progress) event(e search.Event) {
 			best = fmt.Sprintf("%.3f", e.Best)
 		}
 		p.log("trial %d: %s, score %.3f%s; %d/%d done, best %s, elapsed %s, left ~%s", e.Trial,
-			reports.StateName(e.State), e.Value, msg, e.Done, e.Total, best,
+			record.StateName(e.State), e.Value, msg, e.Done, e.Total, best,
 			time.Since(p.start).Round(time.Second), p.eta())
 		if p.bar != nil {
 			_ = p.bar.Set(e.Done)
