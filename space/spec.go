@@ -30,12 +30,11 @@ type Study struct {
 	Seed    int64   // root of every random choice of the study
 }
 
-// Sampler names a goptuna sampler and its options.
+// Sampler names a sampler kind of the sampler registry (search/sampler) and the options the file
+// gives it (validated against the kind's declared options; absent options are absent here).
 type Sampler struct {
-	Kind          string  // tpe | cmaes | random | sobol
-	StartupTrials int     // tpe, cmaes: random trials before the model is used (0 = library default)
-	EICandidates  int     // tpe: candidates drawn per suggestion (0 = library default)
-	Sigma0        float64 // cmaes: initial step size (0 = library default)
+	Kind    string             // tpe | cmaes | random | sobol | any registered kind
+	Options map[string]float64 // option name → value (startup_trials, ei_candidates, sigma0, …)
 }
 
 // Pruner names a goptuna pruner and its options.
