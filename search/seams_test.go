@@ -317,4 +317,3 @@ func (m *memDB) SnapshotTime() (time.Time, bool) { return time.Time{}, false }
 
 // Close does nothing.
 func (m *memDB) Close() error { return nil }
-

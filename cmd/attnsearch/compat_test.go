@@ -151,4 +151,3 @@ func schemaOf(t *testing.T, path string) string {
 	defer st.Close()
 	return st.Schema()
 }
-
