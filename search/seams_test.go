@@ -1,9 +1,10 @@
-package search_test
+package search
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"github.com/attnsearch/attnsearch/reports"
-	"github.com/attnsearch/attnsearch/search"
 	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/store"
@@ -29,11 +29,12 @@ func TestSeams(t *testing.T) {
 	schemes.Register("mem", openMem) // the storage's registration line
 	tr := &fakeTrainer{}
 
-	spec, err := space.ParseWith("seams.yaml", []byte(seamsSpace), reg)
+	src := []byte(fmt.Sprintf(tinySpace, 4, "lowest, spread: 2", "none", 100000))
+	spec, err := space.ParseWith("seams.yaml", src, reg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := space.Parse("seams.yaml", []byte(seamsSpace)); err == nil {
+	if _, err := space.Parse("seams.yaml", src); err == nil {
 		t.Fatal("the built-in registry accepts sampler kind lowest")
 	}
 	db, err := schemes.Open(context.Background(), "mem://seams", store.OpenOptions{})
@@ -42,10 +43,10 @@ func TestSeams(t *testing.T) {
 	}
 	arch := spec.Arch(12, 12)
 	var starts []int
-	res, err := search.Run(context.Background(), spec, db, search.Options{
+	res, err := Run(context.Background(), spec, db, Options{
 		Trainer: tr, Samplers: reg, Arch: &arch, // the trainer's registration line
-		OnEvent: func(e search.Event) {
-			if e.Kind == search.EventTrialStart {
+		OnEvent: func(e Event) {
+			if e.Kind == EventTrialStart {
 				starts = append(starts, e.Trial)
 			}
 		},
@@ -72,7 +73,7 @@ func TestSeams(t *testing.T) {
 		if job.Point["lr"] != 1e-3 || job.Config.LR != 1e-3 || job.Point["d_model"] != strconv.Itoa(job.Config.DModel) {
 			t.Errorf("trial %d: point %v, config %+v", ft.Number, job.Point, job.Config)
 		}
-		if job.Seed != search.TrialSeed(spec.Study.Seed, i) || job.Arch != arch {
+		if job.Seed != TrialSeed(spec.Study.Seed, i) || job.Arch != arch {
 			t.Errorf("trial %d: seed %d, arch %+v", ft.Number, job.Seed, job.Arch)
 		}
 		acc, _ := strconv.ParseFloat(ft.UserAttrs[record.KeyAccuracy], 64)
@@ -85,7 +86,7 @@ func TestSeams(t *testing.T) {
 			t.Errorf("trial %d: history %s (%v)", ft.Number, ft.UserAttrs[record.KeyHistory], err)
 		}
 	}
-	rep, err := reports.Load(db, "seams")
+	rep, err := reports.Load(db, "tiny")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,23 +94,6 @@ func TestSeams(t *testing.T) {
 		t.Errorf("report: front %v, sampler %q", rep.Front, rep.Info.Sampler)
 	}
 }
-
-// seamsSpace is a tiny space whose study uses the fake sampler kind.
-const seamsSpace = `
-study: {name: seams, trials: 4, workers: 1, seed: 5, sampler: {kind: lowest, spread: 2}, pruner: none}
-task: {kind: synthetic, max_len: 8, synthetic: {min_len: 3, max_len: 6}}
-training: {epochs: 3, batch_size: 8, latency_sentences: 2}
-params:
-  d_model: {type: categorical, choices: [8, 16]}
-  heads: {type: categorical, choices: [1, 2]}
-  kv_heads: 1
-  enc_layers: 1
-  dec_layers: 1
-  d_ff: 16
-  lr: {type: float, low: 1.0e-3, high: 1.0e-2, log: true}
-budget: {max_params: 100000}
-objective: {metric: accuracy, cost: params, tradeoff: 1, src_len: 6, tgt_len: 6}
-`
 
 // lowestKind is a fake sampler: the low end of every range, categorical choices by the point's seed.
 var lowestKind = sampler.Kind{
@@ -150,23 +134,23 @@ func (lowest) SampleRelative(*goptuna.Study, goptuna.FrozenTrial, map[string]int
 var _ sampler.Algorithm = lowest{}
 
 // fakeTrainer reports three epochs and returns figures computed from the point.
-type fakeTrainer struct{ jobs []search.Job }
+type fakeTrainer struct{ jobs []Job }
 
-var _ search.Trainer = (*fakeTrainer)(nil)
+var _ Trainer = (*fakeTrainer)(nil)
 
 // fakeAccuracy is the fake trainer's final accuracy of a point.
 func fakeAccuracy(c space.Config) float64 { return float64(c.DModel) / 32 }
 
 // Train records the job, reports per epoch and returns the final figures.
-func (f *fakeTrainer) Train(ctx context.Context, job search.Job) (search.Metrics, error) {
+func (f *fakeTrainer) Train(ctx context.Context, job Job) (Metrics, error) {
 	f.jobs = append(f.jobs, job)
 	acc := fakeAccuracy(job.Config)
 	for e := 1; e <= 3; e++ {
 		if err := job.Report(ctx, e, map[string]float64{record.KeyAccuracy: acc * float64(e) / 3, "grad_norm": 0.5}); err != nil {
-			return search.Metrics{}, err
+			return Metrics{}, err
 		}
 	}
-	return search.Metrics{Values: map[string]float64{record.KeyAccuracy: acc, record.KeyLatency: 0.1,
+	return Metrics{Values: map[string]float64{record.KeyAccuracy: acc, record.KeyLatency: 0.1,
 		record.KeyL2Norm: 1, record.KeySteps: 30}}, nil
 }
 

@@ -76,33 +76,49 @@ func concurrently[T any](n int, fn func() (T, error)) ([]T, []error) {
 	return out, errs
 }
 
+// created calls create n times and returns the IDs it made.
+func created(t *testing.T, n int, create func(i int) (int, error)) map[int]bool {
+	t.Helper()
+	ids := map[int]bool{}
+	for i := 0; i < n; i++ {
+		id, err := create(i)
+		must(t, err)
+		ids[id] = true
+	}
+	return ids
+}
+
+// onceEach fails the test unless the concurrent callers' results (errs, and got: ID → times
+// returned) hold every ID of want exactly once and nothing else.
+func onceEach(t *testing.T, what string, want map[int]bool, got map[int]int, errs []error) {
+	t.Helper()
+	for _, err := range errs {
+		must(t, err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%s %d distinct trials, want %d", what, len(got), len(want))
+	}
+	for id, n := range got {
+		if n != 1 || !want[id] {
+			t.Fatalf("trial %d %s %d times (expected: %v)", id, what, n, want[id])
+		}
+	}
+}
+
 // recoverStaleOnce checks that concurrent RecoverStale calls fail each stale trial exactly once.
 func recoverStaleOnce(t *testing.T, open Opener) {
 	s := open(t)
 	study, err := s.CreateNewStudy("stale")
 	must(t, err)
-	want := map[int]bool{}
-	for i := 0; i < 6; i++ {
-		id, err := s.CreateNewTrial(study)
-		must(t, err)
-		want[id] = true
-	}
+	want := created(t, 6, func(int) (int, error) { return s.CreateNewTrial(study) })
 	res, errs := concurrently(8, func() ([]goptuna.FrozenTrial, error) { return s.RecoverStale(study, 0) })
 	got := map[int]int{}
-	for i := range res {
-		must(t, errs[i])
-		for _, ft := range res[i] {
+	for _, fts := range res {
+		for _, ft := range fts {
 			got[ft.ID]++
 		}
 	}
-	if len(got) != len(want) {
-		t.Fatalf("recovered %d distinct trials, want %d", len(got), len(want))
-	}
-	for id, n := range got {
-		if n != 1 || !want[id] {
-			t.Fatalf("trial %d recovered %d times", id, n)
-		}
-	}
+	onceEach(t, "recovered", want, got, errs)
 }
 
 // requeueOnce checks Requeue: each interrupted or stale FAIL gets exactly one WAITING retry under
@@ -175,13 +191,10 @@ func popWaitingTrialOnce(t *testing.T, open Opener) {
 	s := open(t)
 	study, err := s.CreateNewStudy("pop")
 	must(t, err)
-	want := map[int]bool{}
-	for i := 0; i < 12; i++ {
-		id, err := s.CloneTrial(study, goptuna.FrozenTrial{State: goptuna.TrialStateWaiting, DatetimeStart: time.Now(),
+	want := created(t, 12, func(i int) (int, error) {
+		return s.CloneTrial(study, goptuna.FrozenTrial{State: goptuna.TrialStateWaiting, DatetimeStart: time.Now(),
 			SystemAttrs: map[string]string{record.SysFixedParams: `{"x":` + strconv.Itoa(i) + `}`}})
-		must(t, err)
-		want[id] = true
-	}
+	})
 	claims, errs := concurrently(8, func() ([]int, error) {
 		var mine []int
 		for {
@@ -193,23 +206,18 @@ func popWaitingTrialOnce(t *testing.T, open Opener) {
 		}
 	})
 	got := map[int]int{}
-	for i := range claims {
-		must(t, errs[i])
-		if !sort.IntsAreSorted(claims[i]) {
-			t.Errorf("worker %d claimed out of order: %v", i, claims[i])
+	for i, ids := range claims {
+		if !sort.IntsAreSorted(ids) {
+			t.Errorf("worker %d claimed out of order: %v", i, ids)
 		}
-		for _, id := range claims[i] {
+		for _, id := range ids {
 			got[id]++
 		}
 	}
-	if len(got) != len(want) {
-		t.Fatalf("claimed %d distinct trials, want %d", len(got), len(want))
-	}
-	for id, n := range got {
-		ft, err := s.GetTrial(id)
-		must(t, err)
-		if n != 1 || !want[id] || ft.State != goptuna.TrialStateRunning {
-			t.Fatalf("trial %d claimed %d times, state %v", id, n, ft.State)
+	onceEach(t, "claimed", want, got, errs)
+	for id := range got {
+		if ft, err := s.GetTrial(id); err != nil || ft.State != goptuna.TrialStateRunning {
+			t.Fatalf("claimed trial %d: state %v, %v", id, ft.State, err)
 		}
 	}
 	if _, ok, err := s.PopWaitingTrial(study); ok || err != nil {
