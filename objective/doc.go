@@ -65,15 +65,7 @@
 // a front point are all kept. Hypervolume is the area the points dominate in the (P, E) plane,
 // bounded by a reference point, normally (P = 0, E = budget).
 //
-// # Several objectives
-//
-// Goals name the components of an objective vector with their directions; Goals.Minimized turns
-// a vector into the all-minimised form every function below takes. Ranks is the fast
-// non-dominated sort (Deb et al. 2002: rank 0 is the Pareto front); ConstrainedRanks sorts under
-// constrained domination (ConstrainedDominates: a feasible point beats an infeasible one, of two
-// infeasible points the smaller total violation wins, feasible points compare by Pareto
-// domination), with TotalViolation = Σ max(0, c_i) over constraint values c (≤ 0 feasible).
-// Crowding is NSGA-II's crowding distance. HypervolumeMin is exact in any dimension (a sweep in
-// 2-D, slicing along the last component above), Contributions the exclusive hypervolume of each
-// point, SelectByHypervolume the greedy hypervolume subset selection of multi-objective TPE.
+// Several objectives: Minimized turns an objective vector into the all-minimised form of package
+// front, which holds the arithmetic of fronts in any dimension (ranks, constrained domination,
+// crowding distance, exact hypervolume).
 package objective

@@ -7,12 +7,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Goal is one component of a study's objective vector.
-type Goal struct {
-	Name     string // figure name: bleu, accuracy, params, flops, kv_bytes, latency (built-in tasks) or a reported name
-	Maximize bool   // true: larger is better; false: smaller is better
-}
-
 // builtinGoals maps every name a built-in task's goal may be written as to its canonical name, and
 // says whether it is a quality (maximised) or a cost (minimised).
 var builtinGoals = map[string]struct {

@@ -17,7 +17,7 @@ func TestParseMultiObjective(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := spec.Objective
-	want := []Goal{{"bleu", true}, {"params", false}, {"latency", false}}
+	want := []Goal{{Name: "bleu", Maximize: true}, {Name: "params", Maximize: false}, {Name: "latency", Maximize: false}}
 	if !o.Listed() || !reflect.DeepEqual(o.Goals(), want) {
 		t.Fatalf("goals %+v, want %+v", o.Goals(), want)
 	}
@@ -38,7 +38,7 @@ func TestParseMultiObjective(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(spec.Objective.Goals(), []Goal{{"params", false}}) || spec.Objective.Metric != "bleu" {
+	if !reflect.DeepEqual(spec.Objective.Goals(), []Goal{{Name: "params", Maximize: false}}) || spec.Objective.Metric != "bleu" {
 		t.Fatalf("objective %+v", spec.Objective)
 	}
 }
@@ -48,7 +48,7 @@ func TestMetricCostFormGoals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Goal{{"accuracy", true}, {"params", false}}
+	want := []Goal{{Name: "accuracy", Maximize: true}, {Name: "params", Maximize: false}}
 	if spec.Objective.Listed() || !reflect.DeepEqual(spec.Objective.Goals(), want) {
 		t.Fatalf("goals %+v, want %+v", spec.Objective.Goals(), want)
 	}

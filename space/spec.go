@@ -1,5 +1,7 @@
 package space
 
+import "github.com/attnsearch/attnsearch/store/record"
+
 // Spec is a whole validated space file: the study, the task, the training settings, the
 // searched parameters, the budget and the objective.
 type Spec struct {
@@ -28,12 +30,11 @@ type Study struct {
 	Seed    int64   // root of every random choice of the study
 }
 
-// Sampler names a goptuna sampler and its options.
+// Sampler names a sampler kind of the sampler registry (search/sampler) and the options the file
+// gives it (validated against the kind's declared options; absent options are absent here).
 type Sampler struct {
-	Kind          string  // tpe | cmaes | random | sobol
-	StartupTrials int     // tpe, cmaes: random trials before the model is used (0 = library default)
-	EICandidates  int     // tpe: candidates drawn per suggestion (0 = library default)
-	Sigma0        float64 // cmaes: initial step size (0 = library default)
+	Kind    string             // tpe | cmaes | random | sobol | any registered kind
+	Options map[string]float64 // option name → value (startup_trials, ei_candidates, sigma0, …)
 }
 
 // Pruner names a goptuna pruner and its options.
@@ -87,61 +88,19 @@ type Training struct {
 	EvalSentences    int     // validation sentences decoded per epoch for BLEU (0 = all)
 }
 
-// Budget holds the hard constraints; a zero field is unset.
-type Budget struct {
-	MaxParams        int64   // P_max: ‖θ‖₀, total parameter count
-	MaxL2Norm        float64 // R_max: ‖θ‖₂, enforced by projection during training
-	MaxFlopsPerToken float64 // forward multiply-adds per target token
-	MaxKVCacheBytes  int64   // decoder KV-cache bytes per generated token
-	MaxLatencyMS     float64 // measured median latency per sentence
-}
+// Budget holds the hard constraints; a zero field is unset. It is the stored record's type (one
+// definition with its JSON names): max_params (P_max, ‖θ‖₀), max_l2_norm (R_max, ‖θ‖₂, enforced
+// by projection during training), max_flops_per_token, max_kv_cache_bytes, max_latency_ms.
+type Budget = record.Budget
 
-// Objective says what the study optimises: a vector of named goals (Goals), and the scalar score
-// (quality P against one cost E) that single-objective samplers and `best` use.
-//
-// Written either as metric/cost/tradeoff (the goals are then maximize [metric], minimize [cost])
-// or as maximize/minimize lists with optional reference and constraints.
-type Objective struct {
-	Metric   string  // bleu | accuracy (P, maximised); list form: the first quality goal (bleu when none)
-	Cost     string  // params | flops | kv_bytes | latency (E); list form: the first cost goal with a budget, or ""
-	Tradeoff float64 // weight of log-cost against quality (see objective.Score)
-	SrcLen   int     // source length the FLOPs figure assumes
-	TgtLen   int     // target length the FLOPs figure assumes
+// Objective says what the study optimises: a vector of named goals (Goals) and the scalar score
+// (quality P against one cost E, see objective.Score). Written either as metric/cost/tradeoff or
+// as maximize/minimize lists with optional reference and constraints. It is the stored record's
+// type.
+type Objective = record.Objective
 
-	Maximize    []string           // goals to maximise, as canonical names (empty in the metric/cost form)
-	Minimize    []string           // goals to minimise, as canonical names (empty in the metric/cost form)
-	Reference   map[string]float64 // hypervolume reference by goal, as written (see Spec.GoalReference)
-	Constraints []string           // reported values that are constraint values, ≤ 0 feasible (trial commands)
-}
-
-// Listed reports whether the objective is written in the maximize/minimize form.
-func (o Objective) Listed() bool { return len(o.Maximize)+len(o.Minimize) > 0 }
-
-// Goals returns the objective vector in order: the maximised goals, then the minimised ones; in
-// the metric/cost form, [metric (maximised), cost (minimised)].
-func (o Objective) Goals() []Goal {
-	if !o.Listed() {
-		return []Goal{{Name: o.Metric, Maximize: true}, {Name: o.Cost}}
-	}
-	out := make([]Goal, 0, len(o.Maximize)+len(o.Minimize))
-	for _, n := range o.Maximize {
-		out = append(out, Goal{Name: n, Maximize: true})
-	}
-	for _, n := range o.Minimize {
-		out = append(out, Goal{Name: n})
-	}
-	return out
-}
-
-// HasGoal reports whether name is one of the goals.
-func (o Objective) HasGoal(name string) bool {
-	for _, g := range o.Goals() {
-		if g.Name == name {
-			return true
-		}
-	}
-	return false
-}
+// Goal is one component of the objective vector.
+type Goal = record.Goal
 
 // Param is one declared parameter: a typed distribution or a fixed value.
 type Param struct {

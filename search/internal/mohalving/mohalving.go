@@ -7,9 +7,9 @@
 // Its competitors are all other trials that recorded a vector at rung r, whatever their state now.
 // Among the n = competitors + 1 vectors, using only the components known (not NaN) in all of them:
 //
-//  1. order them by constrained non-domination rank (objective.ConstrainedRanks: feasible before
+//  1. order them by constrained non-domination rank (front.ConstrainedRanks: feasible before
 //     infeasible, then Pareto rank), then by decreasing crowding distance within the rank
-//     (objective.Crowding), then by increasing ordinal;
+//     (front.Crowding), then by increasing ordinal;
 //  2. the trial continues if it is on the first rank (no competitor dominates it) or among the first
 //     max(1, ⌊n/η⌋) of that order; otherwise it is pruned.
 //
@@ -22,7 +22,7 @@ import (
 	"math"
 	"sort"
 
-	"github.com/attnsearch/attnsearch/objective"
+	"github.com/attnsearch/attnsearch/objective/front"
 )
 
 // Entry is one trial's record at a rung.
@@ -77,7 +77,7 @@ func Keep(self Entry, others []Entry, eta int) bool {
 		}
 		viol[i] = e.Violation
 	}
-	ranks := objective.ConstrainedRanks(vs, viol)
+	ranks := front.ConstrainedRanks(vs, viol)
 	if ranks[0] == 0 && self.Violation == 0 {
 		return true
 	}
@@ -87,11 +87,11 @@ func Keep(self Entry, others []Entry, eta int) bool {
 		byRank[r] = append(byRank[r], i)
 	}
 	for _, at := range byRank {
-		front := make([][]float64, len(at))
+		fr := make([][]float64, len(at))
 		for i, k := range at {
-			front[i] = vs[k]
+			fr[i] = vs[k]
 		}
-		for i, c := range objective.Crowding(front) {
+		for i, c := range front.Crowding(fr) {
 			crowd[at[i]] = c
 		}
 	}

@@ -16,7 +16,7 @@ import (
 	"math"
 	"sort"
 
-	"github.com/attnsearch/attnsearch/objective"
+	"github.com/attnsearch/attnsearch/objective/front"
 	"github.com/attnsearch/attnsearch/search/internal/observe"
 	"github.com/attnsearch/attnsearch/search/internal/tpe"
 )
@@ -68,7 +68,7 @@ func Split(trials []observe.Trial, nBelow int) (below, above []int, wBelow []flo
 	var feasible, infeasible []int
 	viol := make([]float64, len(trials))
 	for i, t := range trials {
-		viol[i] = objective.TotalViolation(t.Constraints)
+		viol[i] = front.TotalViolation(t.Constraints)
 		switch {
 		case t.State != observe.Complete:
 			above = append(above, i)
@@ -84,7 +84,7 @@ func Split(trials []observe.Trial, nBelow int) (below, above []int, wBelow []flo
 		for i, k := range feasible {
 			vs[i] = trials[k].Values[:nobj]
 		}
-		ranks := objective.Ranks(vs)
+		ranks := front.Ranks(vs)
 		for r := 0; len(inBelow) < nBelow; r++ {
 			var at []int
 			for i, rk := range ranks {
@@ -102,7 +102,7 @@ func Split(trials []observe.Trial, nBelow int) (below, above []int, wBelow []flo
 			for i, a := range at {
 				sub[i] = vs[a]
 			}
-			for _, i := range objective.SelectByHypervolume(sub, nBelow-len(inBelow), refFor(sub)) {
+			for _, i := range front.SelectByHypervolume(sub, nBelow-len(inBelow), refFor(sub)) {
 				inBelow[feasible[at[i]]] = true
 			}
 		}
@@ -147,7 +147,7 @@ func weights(trials []observe.Trial, below []int, viol []float64, nobj int) []fl
 		w[at[0]] = 1
 		return w
 	}
-	c := objective.Contributions(vs, refFor(vs))
+	c := front.Contributions(vs, refFor(vs))
 	top := 0.0
 	for _, x := range c {
 		top = math.Max(top, x)

@@ -5,7 +5,7 @@
 // Generations are fixed by ordinal: the point of ordinal i belongs to generation
 // g = i / Population. Generation 0 is drawn at random. The parents of generation g are the
 // Population best of (parents of g−1) ∪ (finished trials of generation g−1), ranked by constrained
-// non-domination (objective.ConstrainedRanks: feasible before infeasible, infeasible by total
+// non-domination (front.ConstrainedRanks: feasible before infeasible, infeasible by total
 // violation) and, within the last rank that does not fit whole, by decreasing crowding distance
 // (ties to the earlier ordinal). Recomputing this from the stored history instead of keeping it in
 // memory is what makes a resumed study propose the same points.
@@ -24,7 +24,7 @@ import (
 	"math/rand"
 	"sort"
 
-	"github.com/attnsearch/attnsearch/objective"
+	"github.com/attnsearch/attnsearch/objective/front"
 	"github.com/attnsearch/attnsearch/search/internal/observe"
 	"github.com/attnsearch/attnsearch/search/internal/tpe"
 	"github.com/c-bata/goptuna"
@@ -77,7 +77,7 @@ func selectElite(pool []member, n, nobj int) []member {
 		vs[i] = m.t.Values[:nobj]
 		viol[i] = m.viol
 	}
-	ranks := objective.ConstrainedRanks(vs, viol)
+	ranks := front.ConstrainedRanks(vs, viol)
 	for i := range pool {
 		pool[i].rank = ranks[i]
 	}
@@ -90,11 +90,11 @@ func selectElite(pool []member, n, nobj int) []member {
 	var out []member
 	for r := 0; r <= top; r++ {
 		at := byRank[r]
-		front := make([][]float64, len(at))
+		fr := make([][]float64, len(at))
 		for i, k := range at {
-			front[i] = vs[k]
+			fr[i] = vs[k]
 		}
-		cd := objective.Crowding(front)
+		cd := front.Crowding(fr)
 		for i, k := range at {
 			pool[k].crowding = cd[i]
 		}
@@ -129,18 +129,18 @@ func rerank(ms []member, nobj int) []member {
 	for i, m := range ms {
 		vs[i], viol[i] = m.t.Values[:nobj], m.viol
 	}
-	ranks := objective.ConstrainedRanks(vs, viol)
+	ranks := front.ConstrainedRanks(vs, viol)
 	byRank := map[int][]int{}
 	for i, r := range ranks {
 		ms[i].rank = r
 		byRank[r] = append(byRank[r], i)
 	}
 	for _, at := range byRank {
-		front := make([][]float64, len(at))
+		fr := make([][]float64, len(at))
 		for i, k := range at {
-			front[i] = vs[k]
+			fr[i] = vs[k]
 		}
-		for i, c := range objective.Crowding(front) {
+		for i, c := range front.Crowding(fr) {
 			ms[at[i]].crowding = c
 		}
 	}
@@ -155,7 +155,7 @@ func (s *Sampler) parents(trials []observe.Trial, gen, nobj int) []member {
 		pool := append([]member(nil), par...)
 		for _, t := range trials {
 			if t.Ordinal/P == g-1 && t.State == observe.Complete {
-				pool = append(pool, member{t: t, viol: objective.TotalViolation(t.Constraints)})
+				pool = append(pool, member{t: t, viol: front.TotalViolation(t.Constraints)})
 			}
 		}
 		par = selectElite(pool, P, nobj)

@@ -5,7 +5,7 @@ import (
 	"math"
 	"sort"
 
-	"github.com/attnsearch/attnsearch/objective"
+	"github.com/attnsearch/attnsearch/objective/front"
 	"github.com/attnsearch/attnsearch/search/internal/observe"
 	"github.com/c-bata/goptuna"
 )
@@ -116,7 +116,7 @@ func Score(p Problem, ys [][]float64, n int) float64 {
 		}
 		return best
 	}
-	return objective.HypervolumeMin(ys[:n], p.Ref)
+	return front.HypervolumeMin(ys[:n], p.Ref)
 }
 
 // median of xs (the mean of the middle two for an even count).

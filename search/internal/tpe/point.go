@@ -6,7 +6,7 @@ import (
 	"math/rand"
 	"sort"
 
-	"github.com/attnsearch/attnsearch/objective"
+	"github.com/attnsearch/attnsearch/objective/front"
 	"github.com/attnsearch/attnsearch/search/internal/observe"
 )
 
@@ -48,7 +48,7 @@ func SplitSingle(trials []observe.Trial, nBelow int) (below, above []int, wBelow
 	}
 	viol := make([]float64, len(trials))
 	for i, t := range trials {
-		viol[i] = objective.TotalViolation(t.Constraints)
+		viol[i] = front.TotalViolation(t.Constraints)
 	}
 	sort.SliceStable(order, func(a, b int) bool {
 		i, j := order[a], order[b]
