@@ -221,8 +221,16 @@ func (d *decoder) sampler(e entry, s *Sampler) error {
 			}
 			return d.errAt(o.keyN, o.path, "does not apply to sampler %s (only %s)", kind, strings.Join(takers, ", "))
 		}
-		v, err := d.number(o.value, o.path)
-		if err != nil {
+		var v float64
+		if opt.Bool {
+			b, err := d.boolean(o.value, o.path)
+			if err != nil {
+				return err
+			}
+			if b {
+				v = 1
+			}
+		} else if v, err = d.number(o.value, o.path); err != nil {
 			return err
 		}
 		if err := opt.Check(v); err != nil {

@@ -12,19 +12,30 @@ import (
 // optStartup is the startup_trials option of tpe and cmaes.
 var optStartup = Option{Name: "startup_trials", Int: true, Min: 0, Max: 1e6, Doc: "random trials before the model is used (0 = library default)"}
 
-// TPE is the tree-structured Parzen estimator (a fork of goptuna's, search/internal/tpe), one
-// independent draw per parameter from the point's seed.
+// TPE is the tree-structured Parzen estimator. Independent (the default): a fork of goptuna's
+// (search/internal/tpe), one draw per parameter from the point's seed. multivariate: true: Optuna
+// 3.1's multivariate TPE (joint product kernels over all parameters, tpe.PointSampler) on the
+// study's scalar score.
 var TPE = Kind{
-	Name: "tpe",
-	Options: []Option{optStartup,
-		{Name: "ei_candidates", Int: true, Min: 1, Max: 1e6, Doc: "candidates drawn per suggestion (0 = library default)"}},
+	Name:     "tpe",
+	Relative: true,
+	Options: []Option{optStartup, optCandidates,
+		{Name: "multivariate", Bool: true, Min: 0, Max: 1, Doc: "sample all parameters jointly (Optuna's multivariate TPE)"}},
 	New: func(_ int64, opts map[string]float64) (Algorithm, error) {
-		return tpeAlgo{startup: int(opts["startup_trials"]), candidates: int(opts["ei_candidates"])}, nil
+		return tpeAlgo{startup: int(opts["startup_trials"]), candidates: int(opts["ei_candidates"]),
+			multivariate: opts["multivariate"] == 1}, nil
 	},
 }
 
-// tpeAlgo draws each parameter with a TPE sampler seeded for the point.
-type tpeAlgo struct{ startup, candidates int }
+// optCandidates is the ei_candidates option of the TPE kinds.
+var optCandidates = Option{Name: "ei_candidates", Int: true, Min: 1, Max: 1e6, Doc: "candidates drawn per suggestion (0 = library default)"}
+
+// tpeAlgo draws each parameter with a TPE sampler seeded for the point, or the whole point with
+// multivariate TPE.
+type tpeAlgo struct {
+	startup, candidates int
+	multivariate        bool
+}
 
 // Sample draws one parameter with TPE over the view's history.
 func (a tpeAlgo) Sample(view *goptuna.Study, trial goptuna.FrozenTrial, name string, dist interface{}, seed int64) (float64, error) {
@@ -38,9 +49,13 @@ func (a tpeAlgo) Sample(view *goptuna.Study, trial goptuna.FrozenTrial, name str
 	return tpe.NewSampler(opts...).Sample(view, trial, name, dist)
 }
 
-// SampleRelative samples nothing jointly.
-func (tpeAlgo) SampleRelative(*goptuna.Study, goptuna.FrozenTrial, map[string]interface{}, int, int64) (map[string]float64, error) {
-	return nil, nil
+// SampleRelative draws the whole point with multivariate TPE, or nothing jointly.
+func (a tpeAlgo) SampleRelative(view *goptuna.Study, _ goptuna.FrozenTrial, space map[string]interface{}, ordinal int, seed int64) (map[string]float64, error) {
+	if !a.multivariate {
+		return nil, nil
+	}
+	s := &tpe.PointSampler{Startup: a.startup, Candidates: a.candidates, Params: tpe.DefaultMixtureParams(true)}
+	return samplePoint(s, view, space, ordinal, seed, false)
 }
 
 // independent draws every parameter uniformly from the point's seed; the relative kinds use it
