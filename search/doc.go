@@ -16,14 +16,15 @@
 // see the study without the FAIL trials, so an interrupted attempt leaves no trace in their
 // decisions. With one worker and a fixed seed, a study that is interrupted (SIGINT or SIGKILL)
 // and resumed therefore samples the same points and reaches the same scores as one that never
-// stopped. TPE (a fork of goptuna's, see search/internal/tpe, whose upstream draws from
-// math/rand's global generator), random and Sobol are deterministic in this sense; CMA-ES keeps
+// stopped. TPE (Optuna 3.1's algorithm as a pure function of the history, see
+// search/internal/tpe; goptuna's draws from math/rand's global generator), motpe, nsga2, random
+// and Sobol are deterministic in this sense; CMA-ES keeps
 // goptuna's in-process optimizer state and is reproducible only for uninterrupted runs.
 //
 // # Samplers and pruners
 //
-// Samplers (search/sampler.Builtin): tpe (search/internal/tpe; multivariate: Optuna 3.1's joint
-// estimator), cmaes (goptuna's), random, sobol (goptuna's engine, advanced to the point's
+// Samplers (search/sampler.Builtin): tpe (search/internal/tpe, Optuna 3.1's; multivariate: joint
+// estimators), cmaes (goptuna's), random, sobol (goptuna's engine, advanced to the point's
 // ordinal), motpe and nsga2 (pure functions of the stored history and the point's seed, so
 // deterministic under resume); an unknown kind is an error. Pruners: median and percentile (goptuna's medianstopping),
 // successive_halving (successiveHalving here: Optuna's algorithm; goptuna v0.9.0's version
