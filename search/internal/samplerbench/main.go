@@ -4,7 +4,7 @@
 // Branin and Hartmann-6. With -optuna it reads the JSON that optuna_ref.py writes and prints both
 // side by side. compare.sh runs both.
 //
-//	go run ./search/internal/samplerbench [-seeds 5] [-optuna optuna.json] [-json]
+//	go run ./search/internal/samplerbench [-seeds 5] [-first-seed 0] [-problems ZDT1,…] [-optuna optuna.json] [-json]
 package main
 
 import (
@@ -53,8 +53,12 @@ func samplers(multiObjective bool) []struct {
 	}
 }
 
+// firstSeed is the first seed of every cell.
+var firstSeed int
+
 func main() {
 	seeds := flag.Int("seeds", 5, "seeds per cell (the median is reported)")
+	flag.IntVar(&firstSeed, "first-seed", 0, "the first seed (seeds first-seed … first-seed+seeds−1)")
 	only := flag.String("problems", "", "comma-separated problem names (default: all)")
 	optunaFile := flag.String("optuna", "", "optuna_ref.py's JSON output, shown side by side")
 	asJSON := flag.Bool("json", false, "print the results as JSON instead of tables")
@@ -77,7 +81,7 @@ func run(seeds int, only, optunaFile string, asJSON bool) error {
 		}
 		for _, e := range samplers(len(p.Ref) > 0) {
 			scores := make([][]float64, len(budgets))
-			for seed := 0; seed < seeds; seed++ {
+			for seed := firstSeed; seed < firstSeed+seeds; seed++ {
 				ys, err := Run(p, e.s, budgets[len(budgets)-1], int64(seed))
 				if err != nil {
 					return err
