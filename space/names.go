@@ -6,40 +6,57 @@ import (
 	"strconv"
 )
 
-// nameInfo describes one parameter name: its type, its legal values and its default.
+// nameInfo describes one parameter name of the built-in trainer: its type, its legal values, its
+// default and the Config field holding it.
 type nameInfo struct {
-	integer  bool    // integer-valued
-	min, max float64 // legal bounds (inclusive unless openMax)
-	openMax  bool    // max itself is not legal
-	positive bool    // 0 is not legal (min is then the smallest representable positive bound)
-	def      float64 // default when the name is not declared (kv_heads: = heads; d_ff: = 4·d_model)
+	name     string
+	integer  bool              // integer-valued (set from the Config field: an int)
+	min, max float64           // legal bounds (inclusive unless openMax)
+	openMax  bool              // max itself is not legal
+	positive bool              // 0 is not legal (min is then the smallest representable positive bound)
+	def      float64           // default when the name is not declared (kv_heads: = heads; d_ff: = 4·d_model)
+	field    func(*Config) any // the Config field: *int or *float64
+}
+
+// builtins is the one table of the built-in trainer's parameter names, in canonical order (Names).
+var builtins = typed([]nameInfo{
+	{name: "d_model", min: 1, max: 1 << 16, def: 64, field: func(c *Config) any { return &c.DModel }},
+	{name: "heads", min: 1, max: 1024, def: 4, field: func(c *Config) any { return &c.Heads }},
+	{name: "kv_heads", min: 1, max: 1024, def: 4, field: func(c *Config) any { return &c.KVHeads }},
+	{name: "enc_layers", min: 1, max: 256, def: 2, field: func(c *Config) any { return &c.EncLayers }},
+	{name: "dec_layers", min: 1, max: 256, def: 2, field: func(c *Config) any { return &c.DecLayers }},
+	{name: "d_ff", min: 1, max: 1 << 20, def: 256, field: func(c *Config) any { return &c.DFF }},
+	{name: "dropout", min: 0, max: 1, openMax: true, def: 0.1, field: func(c *Config) any { return &c.Dropout }},
+	{name: "lr", min: 0, max: 10, positive: true, def: 1e-3, field: func(c *Config) any { return &c.LR }},
+	{name: "weight_decay", min: 0, max: 10, def: 0, field: func(c *Config) any { return &c.WeightDecay }},
+	{name: "warmup_steps", min: 0, max: 1e9, def: 100, field: func(c *Config) any { return &c.WarmupSteps }},
+	{name: "label_smoothing", min: 0, max: 1, openMax: true, def: 0.1, field: func(c *Config) any { return &c.LabelSmoothing }},
+})
+
+// typed sets each entry's integer flag from the type of its Config field.
+func typed(t []nameInfo) []nameInfo {
+	for i := range t {
+		var c Config
+		_, t[i].integer = t[i].field(&c).(*int)
+	}
+	return t
+}
+
+// builtinNames lists the names of builtins in order.
+func builtinNames() []string {
+	out := make([]string, len(builtins))
+	for i, ni := range builtins {
+		out[i] = ni.name
+	}
+	return out
 }
 
 // nameInfoOf returns the description of a parameter name; ok is false for an unknown name.
 func nameInfoOf(name string) (nameInfo, bool) {
-	switch name {
-	case "d_model":
-		return nameInfo{integer: true, min: 1, max: 1 << 16, def: 64}, true
-	case "heads":
-		return nameInfo{integer: true, min: 1, max: 1024, def: 4}, true
-	case "kv_heads":
-		return nameInfo{integer: true, min: 1, max: 1024, def: 4}, true
-	case "enc_layers":
-		return nameInfo{integer: true, min: 1, max: 256, def: 2}, true
-	case "dec_layers":
-		return nameInfo{integer: true, min: 1, max: 256, def: 2}, true
-	case "d_ff":
-		return nameInfo{integer: true, min: 1, max: 1 << 20, def: 256}, true
-	case "dropout":
-		return nameInfo{min: 0, max: 1, openMax: true, def: 0.1}, true
-	case "lr":
-		return nameInfo{min: 0, max: 10, positive: true, def: 1e-3}, true
-	case "weight_decay":
-		return nameInfo{min: 0, max: 10, def: 0}, true
-	case "warmup_steps":
-		return nameInfo{integer: true, min: 0, max: 1e9, def: 100}, true
-	case "label_smoothing":
-		return nameInfo{min: 0, max: 1, openMax: true, def: 0.1}, true
+	for _, ni := range builtins {
+		if ni.name == name {
+			return ni, true
+		}
 	}
 	return nameInfo{}, false
 }
@@ -93,59 +110,33 @@ func fmtNum(v float64) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
-// configGet returns the value of name in c.
+// configGet returns the value of name in c (NaN for an unknown name).
 func configGet(c Config, name string) float64 {
-	switch name {
-	case "d_model":
-		return float64(c.DModel)
-	case "heads":
-		return float64(c.Heads)
-	case "kv_heads":
-		return float64(c.KVHeads)
-	case "enc_layers":
-		return float64(c.EncLayers)
-	case "dec_layers":
-		return float64(c.DecLayers)
-	case "d_ff":
-		return float64(c.DFF)
-	case "dropout":
-		return c.Dropout
-	case "lr":
-		return c.LR
-	case "weight_decay":
-		return c.WeightDecay
-	case "warmup_steps":
-		return float64(c.WarmupSteps)
-	case "label_smoothing":
-		return c.LabelSmoothing
+	ni, _ := nameInfoOf(name)
+	switch p := ni.ref(&c).(type) {
+	case *int:
+		return float64(*p)
+	case *float64:
+		return *p
 	}
 	return math.NaN()
 }
 
-// configSet stores v as the value of name in c.
+// configSet stores v as the value of name in c (truncated for an integer name).
 func configSet(c *Config, name string, v float64) {
-	switch name {
-	case "d_model":
-		c.DModel = int(v)
-	case "heads":
-		c.Heads = int(v)
-	case "kv_heads":
-		c.KVHeads = int(v)
-	case "enc_layers":
-		c.EncLayers = int(v)
-	case "dec_layers":
-		c.DecLayers = int(v)
-	case "d_ff":
-		c.DFF = int(v)
-	case "dropout":
-		c.Dropout = v
-	case "lr":
-		c.LR = v
-	case "weight_decay":
-		c.WeightDecay = v
-	case "warmup_steps":
-		c.WarmupSteps = int(v)
-	case "label_smoothing":
-		c.LabelSmoothing = v
+	ni, _ := nameInfoOf(name)
+	switch p := ni.ref(c).(type) {
+	case *int:
+		*p = int(v)
+	case *float64:
+		*p = v
 	}
+}
+
+// ref returns the Config field of the name, nil for an unknown name.
+func (ni nameInfo) ref(c *Config) any {
+	if ni.field == nil {
+		return nil
+	}
+	return ni.field(c)
 }
