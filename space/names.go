@@ -9,35 +9,35 @@ import (
 // nameInfo describes one parameter name of the built-in trainer: its type, its legal values, its
 // default and the Config field holding it.
 type nameInfo struct {
-	name     string
-	integer  bool              // integer-valued (set from the Config field: an int)
-	min, max float64           // legal bounds (inclusive unless openMax)
-	openMax  bool              // max itself is not legal
-	positive bool              // 0 is not legal (min is then the smallest representable positive bound)
-	def      float64           // default when the name is not declared (kv_heads: = heads; d_ff: = 4·d_model)
-	field    func(*Config) any // the Config field: *int or *float64
+	name       string
+	integer    bool                   // integer-valued: the Config field is an int (intField; set by typed)
+	min, max   float64                // legal bounds (inclusive unless openMax)
+	openMax    bool                   // max itself is not legal
+	positive   bool                   // 0 is not legal (min is then the smallest representable positive bound)
+	def        float64                // default when the name is not declared (kv_heads: = heads; d_ff: = 4·d_model)
+	intField   func(*Config) *int     // the Config field of an integer name
+	floatField func(*Config) *float64 // the Config field of a float name
 }
 
 // builtins is the one table of the built-in trainer's parameter names, in canonical order (Names).
 var builtins = typed([]nameInfo{
-	{name: "d_model", min: 1, max: 1 << 16, def: 64, field: func(c *Config) any { return &c.DModel }},
-	{name: "heads", min: 1, max: 1024, def: 4, field: func(c *Config) any { return &c.Heads }},
-	{name: "kv_heads", min: 1, max: 1024, def: 4, field: func(c *Config) any { return &c.KVHeads }},
-	{name: "enc_layers", min: 1, max: 256, def: 2, field: func(c *Config) any { return &c.EncLayers }},
-	{name: "dec_layers", min: 1, max: 256, def: 2, field: func(c *Config) any { return &c.DecLayers }},
-	{name: "d_ff", min: 1, max: 1 << 20, def: 256, field: func(c *Config) any { return &c.DFF }},
-	{name: "dropout", min: 0, max: 1, openMax: true, def: 0.1, field: func(c *Config) any { return &c.Dropout }},
-	{name: "lr", min: 0, max: 10, positive: true, def: 1e-3, field: func(c *Config) any { return &c.LR }},
-	{name: "weight_decay", min: 0, max: 10, def: 0, field: func(c *Config) any { return &c.WeightDecay }},
-	{name: "warmup_steps", min: 0, max: 1e9, def: 100, field: func(c *Config) any { return &c.WarmupSteps }},
-	{name: "label_smoothing", min: 0, max: 1, openMax: true, def: 0.1, field: func(c *Config) any { return &c.LabelSmoothing }},
+	{name: "d_model", min: 1, max: 1 << 16, def: 64, intField: func(c *Config) *int { return &c.DModel }},
+	{name: "heads", min: 1, max: 1024, def: 4, intField: func(c *Config) *int { return &c.Heads }},
+	{name: "kv_heads", min: 1, max: 1024, def: 4, intField: func(c *Config) *int { return &c.KVHeads }},
+	{name: "enc_layers", min: 1, max: 256, def: 2, intField: func(c *Config) *int { return &c.EncLayers }},
+	{name: "dec_layers", min: 1, max: 256, def: 2, intField: func(c *Config) *int { return &c.DecLayers }},
+	{name: "d_ff", min: 1, max: 1 << 20, def: 256, intField: func(c *Config) *int { return &c.DFF }},
+	{name: "dropout", min: 0, max: 1, openMax: true, def: 0.1, floatField: func(c *Config) *float64 { return &c.Dropout }},
+	{name: "lr", min: 0, max: 10, positive: true, def: 1e-3, floatField: func(c *Config) *float64 { return &c.LR }},
+	{name: "weight_decay", min: 0, max: 10, def: 0, floatField: func(c *Config) *float64 { return &c.WeightDecay }},
+	{name: "warmup_steps", min: 0, max: 1e9, def: 100, intField: func(c *Config) *int { return &c.WarmupSteps }},
+	{name: "label_smoothing", min: 0, max: 1, openMax: true, def: 0.1, floatField: func(c *Config) *float64 { return &c.LabelSmoothing }},
 })
 
 // typed sets each entry's integer flag from the type of its Config field.
 func typed(t []nameInfo) []nameInfo {
 	for i := range t {
-		var c Config
-		_, t[i].integer = t[i].field(&c).(*int)
+		t[i].integer = t[i].intField != nil
 	}
 	return t
 }
@@ -112,31 +112,24 @@ func fmtNum(v float64) string {
 
 // configGet returns the value of name in c (NaN for an unknown name).
 func configGet(c Config, name string) float64 {
-	ni, _ := nameInfoOf(name)
-	switch p := ni.ref(&c).(type) {
-	case *int:
-		return float64(*p)
-	case *float64:
-		return *p
+	ni, ok := nameInfoOf(name)
+	switch {
+	case !ok:
+		return math.NaN()
+	case ni.integer:
+		return float64(*ni.intField(&c))
 	}
-	return math.NaN()
+	return *ni.floatField(&c)
 }
 
 // configSet stores v as the value of name in c (truncated for an integer name).
 func configSet(c *Config, name string, v float64) {
-	ni, _ := nameInfoOf(name)
-	switch p := ni.ref(c).(type) {
-	case *int:
-		*p = int(v)
-	case *float64:
-		*p = v
+	ni, ok := nameInfoOf(name)
+	switch {
+	case !ok:
+	case ni.integer:
+		*ni.intField(c) = int(v)
+	default:
+		*ni.floatField(c) = v
 	}
-}
-
-// ref returns the Config field of the name, nil for an unknown name.
-func (ni nameInfo) ref(c *Config) any {
-	if ni.field == nil {
-		return nil
-	}
-	return ni.field(c)
 }
