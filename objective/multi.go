@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/store/record"
 )
 
 // Minimized returns the objective vector v (ordered like goals) with every maximised component
@@ -48,78 +49,46 @@ func GoalValues(goals []space.Goal, c *Cost, values map[string]float64) []float6
 	return out
 }
 
-// budgetFields are the budget's limits in the order their constraint values are stored.
-var budgetFields = []struct {
-	field string
-	limit func(space.Budget) float64
-}{
-	{"max_params", func(b space.Budget) float64 { return float64(b.MaxParams) }},
-	{"max_flops_per_token", func(b space.Budget) float64 { return b.MaxFlopsPerToken }},
-	{"max_kv_cache_bytes", func(b space.Budget) float64 { return float64(b.MaxKVCacheBytes) }},
-	{"max_latency_ms", func(b space.Budget) float64 { return b.MaxLatencyMS }},
-	{"max_l2_norm", func(b space.Budget) float64 { return b.MaxL2Norm }},
-}
-
 // ConstraintNames names a study's constraint values in stored order: every budget limit that is
-// set (max_params, max_flops_per_token, max_kv_cache_bytes, max_latency_ms, max_l2_norm), then the
-// objective's reported constraints.
+// set, in record.BudgetFields order, then the objective's reported constraints.
 func ConstraintNames(o space.Objective, b space.Budget) []string {
 	var out []string
-	for _, f := range budgetFields {
-		if f.limit(b) > 0 {
-			out = append(out, f.field)
+	for _, f := range record.BudgetFields {
+		if f.Limit(b) > 0 {
+			out = append(out, f.Name)
 		}
 	}
 	return append(out, o.Constraints...)
 }
 
 // ConstraintValues are a trial's constraint values in ConstraintNames order, ≤ 0 feasible: a
-// budget limit gives figure/limit − 1 (the figure from c, or from m once measured; NaN before),
-// within L2Tolerance for ‖θ‖₂; a reported constraint is values[name] (NaN when not reported).
+// budget limit gives figure/limit − 1 (the figure from the cost model c, or from the measured m
+// for a figure known only after training; NaN while unknown), within L2Tolerance for ‖θ‖₂; a
+// reported constraint is values[name] (NaN when not reported).
 func ConstraintValues(o space.Objective, b space.Budget, c *Cost, m *Measured, values map[string]float64) []float64 {
 	var out []float64
-	rel := func(v, limit, tol float64) float64 {
-		if math.IsNaN(v) {
-			return v
-		}
-		r := v/limit - 1
-		if r > 0 && r <= tol {
-			return 0
-		}
-		return r
-	}
-	nan := math.NaN()
-	for _, f := range budgetFields {
-		limit := f.limit(b)
+	for _, f := range record.BudgetFields {
+		limit := f.Limit(b)
 		if limit <= 0 {
 			continue
 		}
-		v := nan
-		switch f.field {
-		case "max_params", "max_flops_per_token", "max_kv_cache_bytes":
-			if c != nil {
-				v = map[string]float64{"max_params": float64(c.Params), "max_flops_per_token": c.FlopsPerToken,
-					"max_kv_cache_bytes": float64(c.KVCacheBytesPerToken)}[f.field]
-			}
-		case "max_latency_ms":
-			if m != nil {
-				v = m.LatencyMS
-			}
-		case "max_l2_norm":
-			if m != nil {
-				v = m.L2Norm
-			}
+		v := math.NaN()
+		switch {
+		case f.Measured && m != nil:
+			v = figures[f.Key](Cost{}, *m)
+		case !f.Measured && c != nil:
+			v = figures[f.Key](*c, Measured{})
 		}
-		tol := 0.0
-		if f.field == "max_l2_norm" {
-			tol = L2Tolerance
+		r := v/limit - 1
+		if f.Key == record.KeyL2Norm && r > 0 && r <= L2Tolerance {
+			r = 0
 		}
-		out = append(out, rel(v, limit, tol))
+		out = append(out, r)
 	}
 	for _, n := range o.Constraints {
 		v, ok := values[n]
 		if !ok {
-			v = nan
+			v = math.NaN()
 		}
 		out = append(out, v)
 	}

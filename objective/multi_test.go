@@ -48,17 +48,17 @@ func TestGoalValuesAndConstraints(t *testing.T) {
 	o := space.Objective{Constraints: []string{"c1"}}
 	b := space.Budget{MaxParams: 800, MaxLatencyMS: 7, MaxL2Norm: 10}
 	names := ConstraintNames(o, b)
-	if want := []string{"max_params", "max_latency_ms", "max_l2_norm", "c1"}; len(names) != 4 || names[0] != want[0] || names[1] != want[1] || names[2] != want[2] || names[3] != want[3] {
+	if want := []string{"max_params", "max_l2_norm", "max_latency_ms", "c1"}; len(names) != 4 || names[0] != want[0] || names[1] != want[1] || names[2] != want[2] || names[3] != want[3] {
 		t.Fatalf("ConstraintNames = %v", names)
 	}
-	// Before training: params 1000 against 800 is +0.25; latency and norm unknown; c1 not reported.
+	// Before training: params 1000 against 800 is +0.25; norm and latency unknown; c1 not reported.
 	v := ConstraintValues(o, b, c, nil, nil)
 	if v[0] != 0.25 || !math.IsNaN(v[1]) || !math.IsNaN(v[2]) || !math.IsNaN(v[3]) {
 		t.Fatalf("before training: %v", v)
 	}
-	// After: latency 3.5/7 − 1 = −0.5; the norm 1e-7 above its limit is rounding (0).
+	// After: the norm 1e-7 above its limit is rounding (0); latency 3.5/7 − 1 = −0.5.
 	v = ConstraintValues(o, b, c, &Measured{LatencyMS: 3.5, L2Norm: 10 * (1 + 1e-7)}, map[string]float64{"c1": -2})
-	if v[1] != -0.5 || v[2] != 0 || v[3] != -2 {
+	if v[1] != 0 || v[2] != -0.5 || v[3] != -2 {
 		t.Fatalf("after training: %v", v)
 	}
 	if GoalKey("latency") != "latency_ms" || GoalKey("accuracy") != "token_accuracy" || GoalKey("f1") != "f1" {

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/attnsearch/attnsearch/store/record"
 )
 
 // builtinGoals maps every name a built-in task's goal may be written as to its canonical name, and
@@ -210,15 +212,6 @@ func (s *Spec) GoalReference(name string) (float64, bool) {
 
 // budgetOf is the budget limit of a built-in cost goal (0 when none is set).
 func budgetOf(goal string, b Budget) float64 {
-	switch goal {
-	case "params":
-		return float64(b.MaxParams)
-	case "flops":
-		return b.MaxFlopsPerToken
-	case "kv_bytes":
-		return float64(b.MaxKVCacheBytes)
-	case "latency":
-		return b.MaxLatencyMS
-	}
-	return 0
+	f, _ := record.CostField(goal)
+	return f.Limit(b)
 }
