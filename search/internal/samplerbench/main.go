@@ -4,7 +4,7 @@
 // Branin and Hartmann-6. With -optuna it reads the JSON that optuna_ref.py writes and prints both
 // side by side. compare.sh runs both.
 //
-//	go run ./search/internal/samplerbench [-seeds 5] [-first-seed 0] [-problems ZDT1,…] [-optuna optuna.json] [-json]
+//	go run ./search/internal/samplerbench [-seeds 5] [-first-seed 0] [-problems ZDT1,…] [-optuna optuna.json] [-json | -ours ours.json]
 package main
 
 import (
@@ -61,17 +61,26 @@ func main() {
 	flag.IntVar(&firstSeed, "first-seed", 0, "the first seed (seeds first-seed … first-seed+seeds−1)")
 	only := flag.String("problems", "", "comma-separated problem names (default: all)")
 	optunaFile := flag.String("optuna", "", "optuna_ref.py's JSON output, shown side by side")
+	oursFile := flag.String("ours", "", "read our results from this -json output instead of running the samplers")
 	asJSON := flag.Bool("json", false, "print the results as JSON instead of tables")
 	flag.Parse()
-	if err := run(*seeds, *only, *optunaFile, *asJSON); err != nil {
+	if err := run(*seeds, *only, *optunaFile, *oursFile, *asJSON); err != nil {
 		fmt.Fprintln(os.Stderr, "samplerbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(seeds int, only, optunaFile string, asJSON bool) error {
+func run(seeds int, only, optunaFile, oursFile string, asJSON bool) error {
 	var results []Result
+	if oursFile != "" {
+		if err := readResults(oursFile, &results); err != nil {
+			return err
+		}
+	}
 	for _, p := range Problems {
+		if oursFile != "" {
+			break
+		}
 		if only != "" && !strings.Contains(","+only+",", ","+p.Name+",") {
 			continue
 		}
@@ -97,12 +106,8 @@ func run(seeds int, only, optunaFile string, asJSON bool) error {
 	}
 	var theirs []Result
 	if optunaFile != "" {
-		data, err := os.ReadFile(optunaFile)
-		if err != nil {
+		if err := readResults(optunaFile, &theirs); err != nil {
 			return err
-		}
-		if err := json.Unmarshal(data, &theirs); err != nil {
-			return fmt.Errorf("%s: %w", optunaFile, err)
 		}
 	}
 	if asJSON {
@@ -201,4 +206,22 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// readResults appends the results of every JSON list in file (one or more, concatenated).
+func readResults(file string, out *[]Result) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	for dec.More() {
+		var rs []Result
+		if err := dec.Decode(&rs); err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+		*out = append(*out, rs...)
+	}
+	return nil
 }
