@@ -72,7 +72,6 @@ def samplers(multi, seed):
     if multi:
         return [
             ("tpe", optuna.samplers.TPESampler(seed=seed)),
-            ("tpe multivariate", optuna.samplers.TPESampler(seed=seed, multivariate=True)),
             ("nsga2", optuna.samplers.NSGAIISampler(seed=seed)),
             ("random", optuna.samplers.RandomSampler(seed=seed)),
         ]
