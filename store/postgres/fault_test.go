@@ -109,14 +109,14 @@ func TestUnavailable(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	start := time.Now()
-	_, err := Open(ctx, "postgres://nobody@/db?host=/nonexistent-dir&connect_timeout=1", Options{RetryFor: 300 * time.Millisecond})
+	_, err := OpenWith(ctx, "postgres://nobody@/db?host=/nonexistent-dir&connect_timeout=1", Options{RetryFor: 300 * time.Millisecond})
 	if !errors.Is(err, ErrUnavailable) {
 		t.Errorf("got %v, want ErrUnavailable", err)
 	}
 	if time.Since(start) > 5*time.Second {
 		t.Errorf("took %v", time.Since(start))
 	}
-	if _, err := Open(ctx, "postgres://u:secret@[::1", Options{}); err == nil || strings.Contains(err.Error(), "secret") {
+	if _, err := OpenWith(ctx, "postgres://u:secret@[::1", Options{}); err == nil || strings.Contains(err.Error(), "secret") {
 		t.Errorf("bad URL: %v", err)
 	}
 }
@@ -127,7 +127,7 @@ func TestSchema(t *testing.T) {
 	var g errgroup.Group
 	for i := 0; i < 4; i++ {
 		g.Go(func() error {
-			st, err := Open(context.Background(), u, Options{})
+			st, err := OpenWith(context.Background(), u, Options{})
 			if err == nil {
 				st.Close()
 			}
@@ -140,12 +140,12 @@ func TestSchema(t *testing.T) {
 	defer conn.Close(context.Background())
 	_, err = conn.Exec(context.Background(), `UPDATE attnsearch_meta SET value = '99' WHERE key = 'schema'`)
 	must(t, err)
-	if _, err := Open(context.Background(), u, Options{}); !errors.Is(err, store.ErrSchema) {
+	if _, err := OpenWith(context.Background(), u, Options{}); !errors.Is(err, store.ErrSchema) {
 		t.Errorf("newer schema: %v", err)
 	}
 	_, err = conn.Exec(context.Background(), `UPDATE attnsearch_meta SET value = 'other' WHERE key = 'format'`)
 	must(t, err)
-	if _, err := Open(context.Background(), u, Options{}); !errors.Is(err, store.ErrNotStore) {
+	if _, err := OpenWith(context.Background(), u, Options{}); !errors.Is(err, store.ErrNotStore) {
 		t.Errorf("foreign format: %v", err)
 	}
 	_ = s
@@ -153,7 +153,7 @@ func TestSchema(t *testing.T) {
 	u2 := server.Get(t).NewDatabase(t)
 	for i := 0; i < 4; i++ {
 		g.Go(func() error {
-			st, err := Open(context.Background(), u2, Options{})
+			st, err := OpenWith(context.Background(), u2, Options{})
 			if err == nil {
 				st.Close()
 			}

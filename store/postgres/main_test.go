@@ -33,7 +33,7 @@ func openURL(t testing.TB, u string, opts Options) *Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := Open(ctx, u, opts)
+	s, err := OpenWith(ctx, u, opts)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

@@ -69,9 +69,9 @@ type Store struct {
 	caches map[int]*studyCache
 }
 
-// Open connects to the database at rawURL (postgres:// or postgresql://, libpq's keywords and
+// OpenWith connects to the database at rawURL (postgres:// or postgresql://, libpq's keywords and
 // pgxpool's pool_* parameters accepted), creating or upgrading attnsearch's schema in it.
-func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
+func OpenWith(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	display := Redact(rawURL)
 	cfg, err := pgxpool.ParseConfig(rawURL)
 	if err != nil {
