@@ -139,8 +139,15 @@ func redactErr(err error, rawURL string) error {
 	return err
 }
 
-// URL returns the URL the store was opened with, password removed.
-func (s *Store) URL() string { return s.display }
+// Location returns the URL the store was opened with, password removed (for messages).
+func (s *Store) Location() string { return s.display }
+
+// SnapshotTime reports false: readers of PostgreSQL read the live study, never a snapshot.
+func (s *Store) SnapshotTime() (time.Time, bool) { return time.Time{}, false }
+
+// Shared reports true: other processes, on other machines too, may work on the same studies at
+// once, so a RUNNING trial belongs to a dead worker only once its heartbeat is older than a grace period.
+func (s *Store) Shared() bool { return true }
 
 // Close releases the connection pool and stops calls that are waiting to retry.
 func (s *Store) Close() error {
