@@ -1,4 +1,4 @@
-package store
+package storetest
 
 import (
 	"encoding/json"
@@ -6,16 +6,17 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/attnsearch/attnsearch/store/record"
 	"github.com/c-bata/goptuna"
 	"github.com/c-bata/goptuna/successivehalving"
 )
 
-// TestConcurrentOptimize runs 8 goroutines of study.Optimize on one study with enqueued trials and a
+// concurrentOptimize runs 8 goroutines of study.Optimize on one study with enqueued trials and a
 // successive-halving pruner: no error, unique trial numbers, every trial evaluated and finished exactly
 // once, every enqueued trial taken by exactly one worker. Run it with -race.
-func TestConcurrentOptimize(t *testing.T) {
+func concurrentOptimize(t *testing.T, open Opener) {
 	const workers, perWorker, enqueued, steps = 8, 6, 16, 4
-	s, _ := openTemp(t, Options{NoSync: true}) // fsync off: this test is about concurrency, the crash test covers durability
+	s := open(t)
 	study, err := goptuna.CreateStudy("race", goptuna.StudyOptionStorage(s), goptuna.StudyOptionLogger(nil))
 	must(t, err)
 	for i := 0; i < enqueued; i++ {
@@ -90,7 +91,7 @@ func TestConcurrentOptimize(t *testing.T) {
 		if evaluated[ft.ID] != 1 {
 			t.Errorf("trial %d evaluated %d times", ft.Number, evaluated[ft.ID])
 		}
-		if fp, ok := ft.SystemAttrs[AttrFixedParams]; ok {
+		if fp, ok := ft.SystemAttrs[record.SysFixedParams]; ok {
 			var fixed map[string]float64
 			must(t, json.Unmarshal([]byte(fp), &fixed))
 			if ft.InternalParams["x"] != fixed["x"] {

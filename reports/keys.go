@@ -1,0 +1,38 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/attnsearch/attnsearch/objective"
+)
+
+// MetricKey returns the trial attribute key holding objective metric m (bleu | accuracy).
+func MetricKey(m string) (string, error) {
+	if k, ok := objective.Metrics[m]; ok {
+		return k, nil
+	}
+	return "", fmt.Errorf("reports: unknown objective metric %q", m)
+}
+
+// CostKey returns the trial attribute key holding objective cost c (objective.Costs).
+func CostKey(c string) (string, error) {
+	if d, ok := objective.CostDefOf(c); ok {
+		return d.Key, nil
+	}
+	return "", fmt.Errorf("reports: unknown objective cost %q", c)
+}
+
+// sortedKeys returns the keys of m in ascending order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// finite reports whether v is neither NaN nor infinite.
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
