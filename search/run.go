@@ -93,6 +93,13 @@ type runner struct {
 	threads int
 	workers int
 
+	// A shared study (other processes run it too, see shared.go).
+	shared      bool
+	grace       time.Duration // heartbeat age after which a RUNNING trial is dead
+	beat        time.Duration // heartbeat period
+	recMu       sync.Mutex    // serialises recoverShared
+	lastRecover time.Time
+
 	mu       sync.Mutex // guards the fields below and OnEvent calls
 	done     int
 	inflight int
@@ -118,6 +125,10 @@ func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
 		r.threads = max(1, runtime.NumCPU()/r.workers)
 	}
 	r.refCost = objective.RefCost(spec.Objective, spec.Budget)
+	r.grace, r.beat = p.opts.StaleGrace, p.opts.HeartbeatEvery
+	if isShared(st) {
+		r.sharedSettings()
+	}
 
 	study, err := r.openStudy()
 	if err != nil {
@@ -126,7 +137,8 @@ func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
 	r.study = study
 	res := &Result{Study: spec.Study.Name, StudyID: study.ID, Total: spec.Study.Trials}
 
-	stale, err := st.RecoverStale(study.ID, p.opts.StaleGrace)
+	r.lastRecover = time.Now()
+	stale, err := st.RecoverStale(study.ID, r.grace)
 	if err != nil {
 		return nil, fmt.Errorf("search: recover stale trials of %s: %w", spec.Study.Name, err)
 	}
@@ -189,6 +201,9 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 		sopts = append(sopts, goptuna.StudyOptionRelativeSampler(ps), goptuna.StudyOptionDefineSearchSpace(ss))
 	}
 	study, err := goptuna.CreateStudy(spec.Study.Name, sopts...)
+	if r.shared {
+		study, err = openShared(spec.Study.Name, study, err, sopts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search: open study %s: %w", spec.Study.Name, err)
 	}
@@ -342,13 +357,9 @@ func (r *runner) worker(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		r.mu.Lock()
-		if r.done+r.inflight >= r.spec.Study.Trials {
-			r.mu.Unlock()
-			return nil
+		if more, err := r.takeTurn(ctx); err != nil || !more {
+			return err
 		}
-		r.inflight++
-		r.mu.Unlock()
 
 		out, err := r.runTrial(ctx)
 
@@ -380,7 +391,7 @@ func (r *runner) heartbeat(id int) (stop func()) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(r.opts.HeartbeatEvery)
+		t := time.NewTicker(r.beat)
 		defer t.Stop()
 		for {
 			select {

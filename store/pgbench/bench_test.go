@@ -247,3 +247,35 @@ func objective(t goptuna.Trial) (float64, error) {
 	}
 	return sum, nil
 }
+
+// BenchmarkReadHistory isolates the storage's share of a sampler's per-trial cost: after one more
+// trial is written (not timed), GetAllTrials reads the whole 1,000- or 10,000-trial history.
+func BenchmarkReadHistory(b *testing.B) {
+	for _, st := range storages() {
+		for _, n := range []int{1000, 10000} {
+			b.Run(fmt.Sprintf("%s/trials=%d", st.name, n), func(b *testing.B) {
+				s := st.open(b, 1)
+				study, err := s.CreateNewStudy("read")
+				if err != nil {
+					b.Fatal(err)
+				}
+				fill(b, s, study, n)
+				if _, err := s.GetAllTrials(study); err != nil {
+					b.Fatal(err)
+				}
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					b.StopTimer()
+					if err := writeCycle(s, study, i); err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+					trials, err := s.GetAllTrials(study)
+					if err != nil || len(trials) != n+i+1 {
+						b.Fatalf("%d trials, %v", len(trials), err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/c-bata/goptuna"
 
 	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/record"
 )
 
 func TestSetTrialStateCompareAndSet(t *testing.T) {
@@ -309,50 +310,54 @@ func TestHeartbeatAndRecovery(t *testing.T) {
 	if len(running) != 2 {
 		t.Errorf("running %d", len(running))
 	}
-	failed, newIDs, err := s.RecoverStaleAndRequeue(study, 30*time.Second)
+	must(t, s.SetTrialSystemAttr(a, record.SysSeed, "7"))
+	failed, err := s.RecoverStale(study, 30*time.Second)
 	must(t, err)
-	if len(failed) != 1 || failed[0].ID != a || failed[0].State != goptuna.TrialStateFail || failed[0].SystemAttrs[store.AttrFailReason] != store.ReasonStale || len(newIDs) != 1 {
-		t.Fatalf("recovered %+v %v", failed, newIDs)
+	if len(failed) != 1 || failed[0].ID != a || failed[0].State != goptuna.TrialStateFail || failed[0].SystemAttrs[record.SysFailReason] != record.ReasonStale {
+		t.Fatalf("recovered %+v", failed)
 	}
 	if err := s.SetTrialValue(a, 1); err != goptuna.ErrTrialCannotBeUpdated {
 		t.Errorf("the dead worker's late write: %v", err)
 	}
-	w, err := s.GetTrial(newIDs[0])
+	n, err := s.Requeue(study)
 	must(t, err)
-	if w.State != goptuna.TrialStateWaiting || w.SystemAttrs[store.AttrFixedParams] != `{"x":0.25}` || w.SystemAttrs[store.AttrRequeuedFrom] != "0" {
-		t.Errorf("requeued %+v", w)
+	if n != 1 {
+		t.Fatalf("Requeue enqueued %d, want 1", n)
+	}
+	if n, _ := s.Requeue(study); n != 0 {
+		t.Errorf("second Requeue enqueued %d", n)
 	}
 	id, ok, err := s.PopWaitingTrial(study)
 	must(t, err)
-	if !ok || id != newIDs[0] {
-		t.Fatalf("pop %d %v", id, ok)
+	if !ok {
+		t.Fatal("nothing to pop")
+	}
+	w, err := s.GetTrial(id)
+	must(t, err)
+	if w.State != goptuna.TrialStateRunning || w.SystemAttrs[record.SysFixedParams] != `{"x":0.25}` || w.SystemAttrs[record.SysRetryOf] != "0" || w.SystemAttrs[record.SysSeed] != "7" {
+		t.Errorf("retry %+v", w)
 	}
 	if _, ok, err := s.PopWaitingTrial(study); ok || err != nil {
 		t.Errorf("second pop: %v %v", ok, err)
 	}
-	// The requeued trial's worker dies too: failed, not requeued again.
+	// The retry's worker dies too: failed, and marked not to be retried again.
 	clock = clock.Add(time.Hour)
 	must(t, s.Heartbeat(b))
-	failed, newIDs, err = s.RecoverStaleAndRequeue(study, 30*time.Second)
+	failed, err = s.RecoverStale(study, 30*time.Second)
 	must(t, err)
-	if len(failed) != 1 || failed[0].ID != id || newIDs[0] != -1 || failed[0].SystemAttrs[store.AttrNotRequeued] != store.NotRequeuedTwice {
-		t.Errorf("second recovery %+v %v", failed, newIDs)
+	if len(failed) != 1 || failed[0].ID != id || failed[0].SystemAttrs[record.SysNotRequeued] != record.NotRequeuedTwice {
+		t.Errorf("second recovery %+v", failed)
+	}
+	if n, _ := s.Requeue(study); n != 0 {
+		t.Errorf("a retry that died again was requeued")
 	}
 	rec, err := s.RecoveredTrials(study)
 	must(t, err)
 	if len(rec) != 2 {
 		t.Errorf("recovered trials %d", len(rec))
 	}
-	// Requeue by hand.
-	ft, err := s.GetTrial(a)
-	must(t, err)
-	rid, err := s.Requeue(study, ft)
-	must(t, err)
-	if r, _ := s.GetTrial(rid); r.State != goptuna.TrialStateWaiting || r.SystemAttrs[store.AttrFixedParams] != `{"x":0.25}` {
-		t.Errorf("Requeue %+v", r)
-	}
-	// RecoverStale with grace MinInt64 takes every RUNNING trial.
-	failed, err = s.RecoverStale(study, math.MinInt64)
+	// grace <= 0 takes every RUNNING trial.
+	failed, err = s.RecoverStale(study, 0)
 	must(t, err)
 	if len(failed) != 1 || failed[0].ID != b {
 		t.Errorf("recover all: %+v", failed)

@@ -43,8 +43,11 @@ func TestConcurrentWorkers(t *testing.T) {
 		for w := 0; w < perStore; w++ {
 			g.Go(func() error {
 				for n := 0; n < trialsEach; n++ {
-					failed, _, err := s.RecoverStaleAndRequeue(study, 10*time.Minute)
+					failed, err := s.RecoverStale(study, 10*time.Minute)
 					if err != nil {
+						return err
+					}
+					if _, err := s.Requeue(study); err != nil {
 						return err
 					}
 					id, ok, err := s.PopWaitingTrial(study)

@@ -12,6 +12,7 @@ import (
 	"github.com/c-bata/goptuna"
 
 	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/record"
 )
 
 // fillRich writes a study with every kind of content into s.
@@ -21,7 +22,9 @@ func fillRich(t *testing.T, s goptuna.Storage) int {
 	must(t, err)
 	must(t, s.SetStudyDirection(study, goptuna.StudyDirectionMaximize))
 	must(t, s.SetStudyUserAttr(study, "u", "ÿ\x00")) // JSON carries NUL, not invalid UTF-8
-	must(t, s.SetStudySystemAttr(study, "attnsearch:study_info", `{"version":2}`))
+	info, err := record.StudyInfo{Trials: 10, Seed: 3, Sampler: "tpe"}.Encode() // canonical: imports keep it as is
+	must(t, err)
+	must(t, s.SetStudySystemAttr(study, record.SysStudyInfo, info))
 	states := []goptuna.TrialState{goptuna.TrialStateComplete, goptuna.TrialStatePruned, goptuna.TrialStateFail, goptuna.TrialStateRunning, goptuna.TrialStateComplete}
 	for i, v := range odd {
 		id, err := s.CreateNewTrial(study)

@@ -40,8 +40,17 @@ var (
 	ErrAmbiguous = errors.New("connection lost after the write was sent; it may or may not have been applied")
 )
 
-// Options tunes Open.
+// Compile-time check that *Store is a store.DB.
+var _ store.DB = (*Store)(nil)
+
+// Compile-time check that Open is a store.Opener.
+var _ store.Opener = Open
+
+// Options tunes OpenWith.
 type Options struct {
+	// ReadOnly opens for reading: the schema is checked but never created (an empty database is
+	// store.ErrNoStore) and every transaction is read-only.
+	ReadOnly bool
 	// MaxConns bounds the connection pool (0: the URL's pool_max_conns, else DefaultMaxConns).
 	MaxConns int
 	// RetryFor is how long a call retries, with backoff, after losing the server (0 means DefaultRetryFor; negative: no retries).
@@ -69,6 +78,15 @@ type Store struct {
 	caches map[int]*studyCache
 }
 
+// Open is the store.Opener of postgres:// and postgresql:// URLs: OpenWith with the defaults.
+func Open(ctx context.Context, rawURL string, opts store.OpenOptions) (store.DB, error) {
+	s, err := OpenWith(ctx, rawURL, Options{ReadOnly: opts.ReadOnly})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // OpenWith connects to the database at rawURL (postgres:// or postgresql://, libpq's keywords and
 // pgxpool's pool_* parameters accepted), creating or upgrading attnsearch's schema in it.
 func OpenWith(ctx context.Context, rawURL string, opts Options) (*Store, error) {
@@ -93,13 +111,16 @@ func OpenWith(ctx context.Context, rawURL string, opts Options) (*Store, error) 
 		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "attnsearch"
+	if opts.ReadOnly {
+		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open %s: %w", display, redactErr(err, rawURL))
 	}
 	sctx, cancel := context.WithCancel(context.Background())
 	s := &Store{pool: pool, display: display, opts: opts, ctx: sctx, cancel: cancel, caches: map[int]*studyCache{}}
-	err = s.retry(ctx, "open", func(ctx context.Context, _ bool) error { return migrate(ctx, pool) })
+	err = s.retry(ctx, "open", func(ctx context.Context, _ bool) error { return migrate(ctx, pool, opts.ReadOnly) })
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("postgres: open %s: %w", display, redactErr(err, rawURL))
@@ -109,6 +130,9 @@ func OpenWith(ctx context.Context, rawURL string, opts Options) (*Store, error) 
 
 // Redact returns rawURL with its password replaced by "xxxxx", for messages and logs.
 func Redact(rawURL string) string {
+	if !strings.Contains(rawURL, "://") {
+		return rawURL // a file path
+	}
 	u, err := url.Parse(rawURL)
 	if err != nil || u.User == nil {
 		if err != nil {

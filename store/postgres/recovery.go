@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/record"
 )
 
 // Heartbeat records that the worker of a RUNNING trial is alive; other states give goptuna.ErrTrialCannotBeUpdated.
@@ -120,7 +122,7 @@ func (s *Store) RecoveredTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 			}
 			m, err := loadTrials(ctx, tx, `t.study_id = $1 AND t.state = 3 AND EXISTS (SELECT 1 FROM attnsearch_trial_attrs r
 				WHERE r.trial_id = t.id AND r.system AND r.key = $2 AND r.value = $3)`,
-				studyID, []byte(store.AttrFailReason), []byte(store.ReasonStale))
+				studyID, []byte(record.SysFailReason), []byte(record.ReasonStale))
 			if err != nil {
 				return err
 			}
@@ -131,30 +133,21 @@ func (s *Store) RecoveredTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 	return out, err
 }
 
-// RecoverStale marks FAIL, with store.AttrFailReason = store.ReasonStale, every RUNNING trial of
-// the study whose heartbeat is older than grace, and returns them as they are now stored.
+// RecoverStale marks FAIL, with record.SysFailReason = record.ReasonStale, every RUNNING trial of
+// the study whose heartbeat is older than grace (grace <= 0: every RUNNING trial), and returns
+// them as they are now stored. A stale trial that was itself the retry of a trial whose worker
+// died gets record.SysNotRequeued = record.NotRequeuedTwice: its point is not tried again.
 //
 // Other workers may be alive: recovery locks each stale trial's row and skips rows another
 // transaction holds, so each stale trial is recovered by exactly one caller, and a worker whose
 // trial was recovered gets goptuna.ErrTrialCannotBeUpdated on its next write.
 func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.FrozenTrial, error) {
-	failed, _, err := s.recoverStale(studyID, grace, false)
-	return failed, err
-}
-
-// RecoverStaleAndRequeue does RecoverStale and, in the same transaction, enqueues each failed
-// trial's parameters again as a WAITING trial; it returns the failed trials and, at the same
-// index, the new trial's ID, or -1 when the failed trial was itself a requeue (store.AttrNotRequeued then says so).
-func (s *Store) RecoverStaleAndRequeue(studyID int, grace time.Duration) ([]goptuna.FrozenTrial, []int, error) {
-	return s.recoverStale(studyID, grace, true)
-}
-
-// recoverStale implements RecoverStale and RecoverStaleAndRequeue in one transaction.
-func (s *Store) recoverStale(studyID int, grace time.Duration, requeue bool) ([]goptuna.FrozenTrial, []int, error) {
+	if grace <= 0 {
+		grace = math.MinInt64
+	}
 	var failed []goptuna.FrozenTrial
-	var newIDs []int
 	err := s.run("recover stale trials", func(ctx context.Context, _ bool) error {
-		failed, newIDs = nil, nil
+		failed = nil
 		return s.inTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
 			if err := studyExists(ctx, tx, studyID); err != nil {
 				return err
@@ -172,107 +165,159 @@ func (s *Store) recoverStale(studyID int, grace time.Duration, requeue bool) ([]
 			if err != nil {
 				return err
 			}
-			b := &pgx.Batch{}
-			b.Queue(`UPDATE attnsearch_trials SET state = 3, complete_ns = `+nowSQL(2)+`, xact = `+xactSQL+` WHERE id = ANY($1)`, ids, s.nowArg())
-			b.Queue(`INSERT INTO attnsearch_trial_attrs (trial_id, system, key, value) SELECT unnest($1::bigint[]), true, $2, $3
-				ON CONFLICT (trial_id, system, key) DO UPDATE SET value = EXCLUDED.value`, ids, []byte(store.AttrFailReason), []byte(store.ReasonStale))
+			// The trials they retry, to tell a retry that died again.
+			var of []int64
+			for _, r := range before {
+				if n, ok := retryOf(r.system); ok {
+					of = append(of, int64(n))
+				}
+			}
+			staleBefore := map[int]bool{}
+			if len(of) > 0 {
+				rows, err := tx.Query(ctx, `SELECT t.number FROM attnsearch_trials t JOIN attnsearch_trial_attrs a ON a.trial_id = t.id
+					WHERE t.study_id = $1 AND t.number = ANY($2) AND a.system AND a.key = $3 AND a.value = $4`,
+					studyID, of, []byte(record.SysFailReason), []byte(record.ReasonStale))
+				if err != nil {
+					return err
+				}
+				nums, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+				if err != nil {
+					return err
+				}
+				for _, n := range nums {
+					staleBefore[int(n)] = true
+				}
+			}
 			var twice []int64
 			for _, id := range ids {
-				if _, ok := before[int(id)].system[store.AttrRequeuedFrom]; requeue && ok {
+				if n, ok := retryOf(before[int(id)].system); ok && staleBefore[n] {
 					twice = append(twice, id)
 				}
 			}
+			b := &pgx.Batch{}
+			b.Queue(`UPDATE attnsearch_trials SET state = 3, complete_ns = `+nowSQL(2)+`, xact = `+xactSQL+` WHERE id = ANY($1)`, ids, s.nowArg())
+			b.Queue(`INSERT INTO attnsearch_trial_attrs (trial_id, system, key, value) SELECT unnest($1::bigint[]), true, $2, $3
+				ON CONFLICT (trial_id, system, key) DO UPDATE SET value = EXCLUDED.value`, ids, []byte(record.SysFailReason), []byte(record.ReasonStale))
 			if len(twice) > 0 {
 				b.Queue(`INSERT INTO attnsearch_trial_attrs (trial_id, system, key, value) SELECT unnest($1::bigint[]), true, $2, $3
-					ON CONFLICT (trial_id, system, key) DO UPDATE SET value = EXCLUDED.value`, twice, []byte(store.AttrNotRequeued), []byte(store.NotRequeuedTwice))
+					ON CONFLICT (trial_id, system, key) DO UPDATE SET value = EXCLUDED.value`, twice, []byte(record.SysNotRequeued), []byte(record.NotRequeuedTwice))
 			}
 			if err := tx.SendBatch(ctx, b).Close(); err != nil {
 				return err
 			}
-			for _, id := range ids {
-				r := before[int(id)]
-				if !requeue {
-					continue
-				}
-				if _, ok := r.system[store.AttrRequeuedFrom]; ok {
-					newIDs = append(newIDs, -1)
+			after, err := loadTrials(ctx, tx, `t.id = ANY($1)`, ids)
+			if err != nil {
+				return err
+			}
+			failed, err = s.frozenSorted(after)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return failed, nil
+}
+
+// retryOf returns the number of the trial whose point a trial with these system attributes
+// repeats (record.SysRetryOf, or the schema-1 record.SysRequeuedFrom).
+func retryOf(system map[string]string) (int, bool) {
+	for _, k := range []string{record.SysRetryOf, record.SysRequeuedFrom} {
+		if v, ok := system[k]; ok {
+			if n, err := strconv.Atoi(v); err == nil {
+				return n, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// Requeue enqueues, in one transaction, a WAITING retry of every FAIL trial of the study that
+// record.Retried says is to be tried again and that no trial retries yet; it returns how many it
+// enqueued. The retry carries the failed trial's point as goptuna's record.SysFixedParams (as
+// Study.EnqueueTrial does), record.SysRetryOf = its number, and its record.SysSeed and
+// record.SysOrdinal when it has them. Concurrent callers (on any machine) are serialised by a lock
+// on the study's row, so each retry is enqueued once.
+func (s *Store) Requeue(studyID int) (int, error) {
+	n := 0
+	err := s.run("requeue trials", func(ctx context.Context, _ bool) error {
+		n = 0
+		return s.inTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
+			var one int
+			err := tx.QueryRow(ctx, `SELECT 1 FROM attnsearch_studies WHERE id = $1 FOR UPDATE`, studyID).Scan(&one)
+			if errNoRows(err) {
+				return invalidStudy(studyID)
+			}
+			if err != nil {
+				return err
+			}
+			rows, err := tx.Query(ctx, `SELECT a.value FROM attnsearch_trial_attrs a JOIN attnsearch_trials t ON t.id = a.trial_id
+				WHERE t.study_id = $1 AND a.system AND a.key IN ($2, $3)`, studyID, []byte(record.SysRetryOf), []byte(record.SysRequeuedFrom))
+			if err != nil {
+				return err
+			}
+			marks, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+			if err != nil {
+				return err
+			}
+			retried := map[string]bool{}
+			for _, m := range marks {
+				retried[string(m)] = true
+			}
+			failed, err := loadTrials(ctx, tx, `t.study_id = $1 AND t.state = 3`, studyID)
+			if err != nil {
+				return err
+			}
+			recs := make([]*rawTrial, 0, len(failed))
+			for _, r := range failed {
+				recs = append(recs, r)
+			}
+			sort.Slice(recs, func(i, j int) bool { return recs[i].number < recs[j].number })
+			for _, r := range recs {
+				if retried[strconv.Itoa(r.number)] || !record.Retried(goptuna.FrozenTrial{State: r.state, SystemAttrs: r.system}) {
 					continue
 				}
 				w, err := waitingFrom(r)
 				if err != nil {
 					return err
 				}
-				nid, _, err := s.insertTrial(ctx, tx, studyID, w, nil)
-				if err != nil {
+				if _, _, err := s.insertTrial(ctx, tx, studyID, w, nil); err != nil {
 					return err
 				}
-				newIDs = append(newIDs, nid)
-			}
-			after, err := loadTrials(ctx, tx, `t.id = ANY($1)`, ids)
-			if err != nil {
-				return err
-			}
-			for _, id := range ids {
-				ft, err := s.frozen(after[int(id)])
-				if err != nil {
-					return err
-				}
-				failed = append(failed, ft)
+				n++
 			}
 			return nil
 		})
 	})
 	if err != nil {
-		return nil, nil, err
+		return 0, err
 	}
-	return failed, newIDs, nil
+	return n, nil
 }
 
-// waitingFrom builds a WAITING trial that repeats r's parameters the way goptuna's Study.EnqueueTrial does.
+// waitingFrom builds a WAITING trial that repeats r's point the way goptuna's Study.EnqueueTrial does.
 func waitingFrom(r *rawTrial) (*newTrial, error) {
 	fixed := make(map[string]float64, len(r.params))
+	// A trial started from an enqueued one that never reached its suggest calls keeps its fixed params.
+	if js, ok := r.system[record.SysFixedParams]; ok {
+		if err := json.Unmarshal([]byte(js), &fixed); err != nil {
+			return nil, fmt.Errorf("trial %d %s: %w", r.id, record.SysFixedParams, err)
+		}
+	}
 	for _, p := range r.params {
 		fixed[p.name] = p.internal
-	}
-	// A trial started from an enqueued one that never reached its suggest calls keeps its fixed params.
-	if js, ok := r.system[store.AttrFixedParams]; ok {
-		var prev map[string]float64
-		if err := json.Unmarshal([]byte(js), &prev); err != nil {
-			return nil, fmt.Errorf("trial %d %s: %w", r.id, store.AttrFixedParams, err)
-		}
-		for k, v := range prev {
-			if _, set := fixed[k]; !set {
-				fixed[k] = v
-			}
-		}
 	}
 	js, err := json.Marshal(fixed)
 	if err != nil {
 		return nil, fmt.Errorf("trial %d params: %w", r.id, err)
 	}
-	return &newTrial{
-		state: goptuna.TrialStateWaiting,
-		start: nil,
-		user:  map[string]string{},
-		system: map[string]string{
-			store.AttrFixedParams:  string(js),
-			store.AttrRequeuedFrom: strconv.Itoa(r.number),
-		},
-	}, nil
-}
-
-// Requeue enqueues ft's parameters again as a new WAITING trial of the study (goptuna's
-// "fixed_params" system attribute, as Study.EnqueueTrial does) and returns its ID.
-func (s *Store) Requeue(studyID int, ft goptuna.FrozenTrial) (int, error) {
-	r := &rawTrial{id: ft.ID, number: ft.Number, system: ft.SystemAttrs}
-	for name, ir := range ft.InternalParams {
-		r.params = append(r.params, param{name: name, internal: ir})
+	sys := map[string]string{record.SysFixedParams: string(js), record.SysRetryOf: strconv.Itoa(r.number)}
+	for _, k := range []string{record.SysSeed, record.SysOrdinal} {
+		if v, ok := r.system[k]; ok {
+			sys[k] = v
+		}
 	}
-	w, err := waitingFrom(r)
-	if err != nil {
-		return -1, fmt.Errorf("postgres: requeue trial %d: %w", ft.ID, err)
-	}
-	return s.createTrial("requeue trial", studyID, w)
+	return &newTrial{state: goptuna.TrialStateWaiting, user: map[string]string{}, system: sys}, nil
 }
 
 // PopWaitingTrial atomically claims the lowest-numbered WAITING trial of the study that no other

@@ -83,7 +83,30 @@ CREATE TABLE attnsearch_trial_attrs (
 
 // migrate creates the schema in an empty database or upgrades an older one, under an advisory
 // lock so that workers starting together do it once; a newer schema is refused with store.ErrSchema.
-func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+// A read-only open only checks the version; a database without the schema is then store.ErrNoStore.
+func migrate(ctx context.Context, pool *pgxpool.Pool, readOnly bool) error {
+	if readOnly {
+		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			var exists bool
+			if err := tx.QueryRow(ctx, `SELECT to_regclass('attnsearch_meta') IS NOT NULL`).Scan(&exists); err != nil {
+				return err
+			}
+			if !exists {
+				return fmt.Errorf("%w: the database has no attnsearch tables (start a study in it with attnsearch run)", store.ErrNoStore)
+			}
+			version, err := readVersion(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if version == 0 {
+				return fmt.Errorf("%w: the database has no attnsearch schema", store.ErrNoStore)
+			}
+			if version != SchemaVersion {
+				return fmt.Errorf("%w: database has schema %d, this build reads %d", store.ErrSchema, version, SchemaVersion)
+			}
+			return nil
+		})
+	}
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(schemaLockKey)); err != nil {
 			return err
