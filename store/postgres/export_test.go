@@ -21,7 +21,7 @@ func fillRich(t *testing.T, s goptuna.Storage) int {
 	study, err := s.CreateNewStudy("rich\x00")
 	must(t, err)
 	must(t, s.SetStudyDirection(study, goptuna.StudyDirectionMaximize))
-	must(t, s.SetStudyUserAttr(study, "u", "ÿ\x00")) // JSON carries NUL, not invalid UTF-8
+	must(t, s.SetStudyUserAttr(study, "u", "ÿ\x00"))                            // JSON carries NUL, not invalid UTF-8
 	info, err := record.StudyInfo{Trials: 10, Seed: 3, Sampler: "tpe"}.Encode() // canonical: imports keep it as is
 	must(t, err)
 	must(t, s.SetStudySystemAttr(study, record.SysStudyInfo, info))
