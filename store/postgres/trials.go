@@ -70,12 +70,26 @@ func timeNs(t time.Time) *int64 {
 // and its params, intermediate values and attributes, in one round trip.
 func loadTrials(ctx context.Context, q querier, filter string, args ...any) (map[int]*rawTrial, error) {
 	b := &pgx.Batch{}
+	queueLoad(b, filter, args...)
+	br := q.SendBatch(ctx, b)
+	defer br.Close()
+	out, err := readLoad(br)
+	if err != nil {
+		return nil, err
+	}
+	return out, br.Close()
+}
+
+// queueLoad queues the four queries of loadTrials.
+func queueLoad(b *pgx.Batch, filter string, args ...any) {
 	b.Queue(`SELECT t.id, t.study_id, t.number, t.state, t.value, t.start_ns, t.complete_ns FROM attnsearch_trials t WHERE `+filter, args...)
 	b.Queue(`SELECT p.trial_id, p.name, p.internal, p.distribution FROM attnsearch_trial_params p JOIN attnsearch_trials t ON t.id = p.trial_id WHERE `+filter, args...)
 	b.Queue(`SELECT v.trial_id, v.step, v.value FROM attnsearch_trial_values v JOIN attnsearch_trials t ON t.id = v.trial_id WHERE `+filter, args...)
 	b.Queue(`SELECT a.trial_id, a.system, a.key, a.value FROM attnsearch_trial_attrs a JOIN attnsearch_trials t ON t.id = a.trial_id WHERE `+filter, args...)
-	br := q.SendBatch(ctx, b)
-	defer br.Close()
+}
+
+// readLoad reads the results of the queries queueLoad queued.
+func readLoad(br pgx.BatchResults) (map[int]*rawTrial, error) {
 	out := map[int]*rawTrial{}
 	rows, err := br.Query()
 	if err != nil {
@@ -154,7 +168,7 @@ func loadTrials(ctx context.Context, q querier, filter string, args ...any) (map
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return out, br.Close()
+	return out, nil
 }
 
 // frozen converts a read trial into a goptuna.FrozenTrial that shares no memory with r.
@@ -277,22 +291,36 @@ func (s *Store) dropCache(studyID int) {
 	s.cacheM.Unlock()
 }
 
-// refresh brings c up to date with the database; it reports false when the study does not exist.
+// refresh brings c up to date with the database in one round trip (a repeatable-read
+// transaction sent as one batch); it reports false when the study does not exist.
 func (s *Store) refresh(ctx context.Context, studyID int, c *studyCache) (bool, error) {
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
+	b.Queue(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, EXISTS (SELECT 1 FROM attnsearch_studies WHERE id = $1)`, studyID)
+	queueLoad(b, `t.study_id = $1 AND t.xact >= $2`, studyID, c.xmin)
+	b.Queue(`COMMIT`)
+	br := s.pool.SendBatch(ctx, b)
+	defer br.Close() // a failed batch leaves its connection inside a transaction: the pool drops it
+	if _, err := br.Exec(); err != nil {
+		return false, err
+	}
 	var xmin int64
 	var exists bool
-	var changed map[int]*rawTrial
-	err := s.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint,
-			EXISTS (SELECT 1 FROM attnsearch_studies WHERE id = $1)`, studyID).Scan(&xmin, &exists)
-		if err != nil || !exists {
-			return err
-		}
-		changed, err = loadTrials(ctx, tx, `t.study_id = $1 AND t.xact >= $2`, studyID, c.xmin)
-		return err
-	})
-	if err != nil || !exists {
-		return exists, err
+	if err := br.QueryRow().Scan(&xmin, &exists); err != nil {
+		return false, err
+	}
+	changed, err := readLoad(br)
+	if err != nil {
+		return false, err
+	}
+	if _, err := br.Exec(); err != nil {
+		return false, err
+	}
+	if err := br.Close(); err != nil {
+		return false, err
+	}
+	if !exists {
+		return false, nil
 	}
 	for _, r := range changed {
 		ft, err := s.frozen(r)
