@@ -122,13 +122,13 @@ func TestConcurrentWorkers(t *testing.T) {
 	fresh := openURL(t, u, Options{})
 	full, err := fresh.GetAllTrials(study)
 	must(t, err)
-	if !reflect.DeepEqual(comparable(all), comparable(full)) {
+	if !reflect.DeepEqual(nanFree(all), nanFree(full)) {
 		t.Error("incremental read differs from a full read")
 	}
 }
 
-// comparable replaces NaN values, which reflect.DeepEqual never finds equal, by their bits.
-func comparable(fts []goptuna.FrozenTrial) []goptuna.FrozenTrial {
+// nanFree replaces NaN values, which reflect.DeepEqual never finds equal, by their bits.
+func nanFree(fts []goptuna.FrozenTrial) []goptuna.FrozenTrial {
 	out := make([]goptuna.FrozenTrial, len(fts))
 	for i, ft := range fts {
 		ft = cloneTrial(ft)
