@@ -2,8 +2,8 @@ package postgres
 
 import (
 	"context"
-	"maps"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
