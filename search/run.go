@@ -362,6 +362,12 @@ func (r *runner) worker(ctx context.Context) error {
 		}
 
 		out, err := r.runTrial(ctx)
+		if err != nil && r.shared && errors.Is(err, goptuna.ErrTrialCannotBeUpdated) {
+			// Another worker failed this trial as stale (this one lost its heartbeats for longer
+			// than the grace period, say behind a network partition) and retries its point.
+			r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("trial %d was failed as stale by another worker, which retries its point: %v", out.number, err)})
+			out, err = outcome{number: out.number, state: goptuna.TrialStateFail, value: math.NaN(), retry: true, reason: "taken over by another worker"}, nil
+		}
 
 		r.mu.Lock()
 		r.inflight--
