@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"strings"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -25,7 +27,13 @@ import (
 // server is the benchmarks' PostgreSQL server (fsync on), started on first use.
 var server = pgtest.NewShared(pgtest.Options{Durable: true, MaxConnections: 300})
 
+// envChild makes the test binary a worker process of BenchmarkWriteCyclesProcesses: "URL STUDY N".
+const envChild = "ATTNSEARCH_PGBENCH_CHILD"
+
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(envChild); spec != "" {
+		os.Exit(child(spec))
+	}
 	code := m.Run()
 	_ = server.Close()
 	os.Exit(code)
@@ -277,5 +285,69 @@ func BenchmarkReadHistory(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// child writes N trial cycles into the study as one worker process and returns its exit code.
+func child(spec string) int {
+	var url string
+	var study, n int
+	if _, err := fmt.Sscan(spec, &url, &study, &n); err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 2
+	}
+	s, err := pgstore.OpenWith(context.Background(), url, pgstore.Options{MaxConns: 1})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 1
+	}
+	defer s.Close()
+	for i := 0; i < n; i++ {
+		if err := writeCycle(s, study, i); err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+// BenchmarkWriteCyclesProcesses is BenchmarkWriteCycles for the PostgreSQL store with each
+// worker a process of its own (one connection each), as workers on several machines are; the
+// time includes starting the processes (a few milliseconds each).
+func BenchmarkWriteCyclesProcesses(b *testing.B) {
+	for _, procs := range []int{1, 4, 16, 64} {
+		b.Run(fmt.Sprintf("postgres/processes=%d", procs), func(b *testing.B) {
+			u := server.Get(b).NewDatabase(b)
+			s, err := pgstore.OpenWith(context.Background(), u, pgstore.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			study, err := s.CreateNewStudy("bench")
+			if err != nil {
+				b.Fatal(err)
+			}
+			per := (b.N + procs - 1) / procs
+			cmds := make([]*exec.Cmd, procs)
+			for i := range cmds {
+				cmds[i] = exec.Command(os.Args[0])
+				cmds[i].Env = append(os.Environ(), fmt.Sprintf("%s=%s %d %d", envChild, u, study, per))
+				var errb strings.Builder
+				cmds[i].Stderr = &errb
+			}
+			b.ResetTimer()
+			start := time.Now()
+			for _, c := range cmds {
+				if err := c.Start(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for _, c := range cmds {
+				if err := c.Wait(); err != nil {
+					b.Fatalf("worker process: %v: %s", err, c.Stderr)
+				}
+			}
+			b.ReportMetric(float64(per*procs)/time.Since(start).Seconds(), "trials/s")
+		})
 	}
 }
