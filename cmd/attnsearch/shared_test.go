@@ -232,7 +232,12 @@ func TestSharedStudyManyProcesses(t *testing.T) {
 	dir := t.TempDir()
 	const trials = 12
 	space := sharedSpace(t, dir, trials)
-	url := srv.NewDatabase(t)
+	// A password in the URL (the test server trusts local connections and ignores it) must never be printed.
+	const secret = "s3cret-pw"
+	url := strings.Replace(srv.NewDatabase(t), "postgres@", "postgres:"+secret+"@", 1)
+	if !strings.Contains(url, secret) {
+		t.Fatalf("no user in the server URL %s", url)
+	}
 	args := []string{"run", space, "--workers", "2", "--study", "multi", "--stale-after", "3s"}
 	var ws []*worker
 	for i := 0; i < 4; i++ {
@@ -278,13 +283,23 @@ func TestSharedStudyManyProcesses(t *testing.T) {
 	}
 	checkSharedStudy(t, url, "multi", trials, ws)
 	// The reading commands work on the shared study, the URL from the environment or from --db.
-	for _, args := range [][]string{{"studies"}, {"report", "--study", "multi"}, {"best", "--study", "multi"}} {
-		if r := attnEnv(t, bin, dir, []string{"ATTNSEARCH_DB=" + url}, args...); r.code != 0 || strings.Contains(r.stdout+r.stderr, "password") {
+	for _, args := range [][]string{{"studies"}, {"report", "--study", "multi"}, {"best", "--study", "multi"}, {"show", "0", "--study", "multi"}} {
+		if r := attnEnv(t, bin, dir, []string{"ATTNSEARCH_DB=" + url}, args...); r.code != 0 || strings.Contains(r.stdout+r.stderr, secret) {
 			t.Errorf("%v: exit %d: %s", args, r.code, r.stderr)
 		}
-		if r := attn(t, bin, dir, append(args, "--db", url)...); r.code != 0 {
+		if r := attn(t, bin, dir, append(args, "--db", url)...); r.code != 0 || strings.Contains(r.stdout+r.stderr, secret) {
 			t.Errorf("%v --db: exit %d: %s", args, r.code, r.stderr)
 		}
+	}
+	for i, w := range ws {
+		if log := strings.Join(w.log(), "\n"); strings.Contains(log, secret) {
+			t.Errorf("worker %d printed the password:\n%s", i, log)
+		}
+	}
+	// A database without a study is an input error naming the store, without its password.
+	empty := strings.Replace(srv.NewDatabase(t), "postgres@", "postgres:"+secret+"@", 1)
+	if r := attn(t, bin, dir, "studies", "--db", empty); r.code != 2 || strings.Contains(r.stderr, secret) || !strings.Contains(r.stderr, "does not exist") {
+		t.Errorf("studies on an empty database: exit %d: %s", r.code, r.stderr)
 	}
 }
 
