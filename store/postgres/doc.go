@@ -25,12 +25,12 @@
 //     RUNNING→WAITING. WAITING→RUNNING therefore succeeds for exactly one caller.
 //   - PopWaitingTrial claims the lowest-numbered WAITING trial with SELECT … FOR UPDATE SKIP
 //     LOCKED, so concurrent workers on any machine each take a different one without waiting.
-//   - A RUNNING trial carries a heartbeat (Heartbeat). RecoverStale fails, and
-//     RecoverStaleAndRequeue also re-enqueues, the trials whose heartbeat is older than a grace
-//     period while other workers go on: it locks the stale rows (SKIP LOCKED), so each is
-//     recovered by exactly one caller, and the dead worker's late writes, should it wake up, are
-//     refused. Times come from the server's clock unless Options.Clock is set, so machines whose
-//     clocks disagree still agree on staleness.
+//   - A RUNNING trial carries a heartbeat (Heartbeat). RecoverStale fails the trials whose
+//     heartbeat is older than a grace period while other workers go on: it locks the stale rows
+//     (SKIP LOCKED), so each is recovered by exactly one caller, and the dead worker's late
+//     writes, should it wake up, are refused. Requeue then enqueues a retry of each failed point
+//     once, under a lock on the study's row. Times come from the server's clock unless
+//     Options.Clock is set, so machines whose clocks disagree still agree on staleness.
 //   - GetAllTrials reads only the trials changed since this Store's previous call for the study
 //     (each write stores its transaction ID in the trial row; a read remembers the oldest
 //     transaction still running at its snapshot), so a sampler's per-trial cost does not include
