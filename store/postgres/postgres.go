@@ -134,17 +134,15 @@ func Redact(rawURL string) string {
 		return rawURL // a file path
 	}
 	u, err := url.Parse(rawURL)
-	if err != nil || u.User == nil {
-		if err != nil {
-			return "(unparsable URL)"
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
 		}
-		return rawURL
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	q := u.Query()
-	if q.Has("password") {
+	if q := u.Query(); q.Has("password") {
 		q.Set("password", "xxxxx")
 		u.RawQuery = q.Encode()
 	}
@@ -154,14 +152,36 @@ func Redact(rawURL string) string {
 // redactErr removes the URL's password from an error message, should a driver quote it.
 func redactErr(err error, rawURL string) error {
 	u, perr := url.Parse(rawURL)
-	if perr != nil || u.User == nil {
+	if perr != nil {
 		return err
 	}
-	if pw, has := u.User.Password(); has && pw != "" && strings.Contains(err.Error(), pw) {
-		return errors.New(strings.ReplaceAll(err.Error(), pw, "xxxxx"))
+	var secrets []string
+	if u.User != nil {
+		if pw, has := u.User.Password(); has {
+			secrets = append(secrets, pw)
+		}
+	}
+	secrets = append(secrets, u.Query().Get("password"))
+	msg := err.Error()
+	for _, pw := range secrets {
+		if pw != "" && strings.Contains(msg, pw) {
+			msg = strings.ReplaceAll(msg, pw, "xxxxx")
+		}
+	}
+	if msg != err.Error() {
+		return redacted{msg: msg, err: err}
 	}
 	return err
 }
+
+// redacted is an error whose message had a password removed; errors.Is and As still see the original.
+type redacted struct {
+	msg string
+	err error
+}
+
+func (r redacted) Error() string { return r.msg }
+func (r redacted) Unwrap() error { return r.err }
 
 // Location returns the URL the store was opened with, password removed (for messages).
 func (s *Store) Location() string { return s.display }
