@@ -391,7 +391,9 @@ func (r *runner) worker(ctx context.Context) error {
 }
 
 // heartbeat refreshes trial id's heartbeat until the returned stop is called.
-func (r *runner) heartbeat(id int) (stop func()) {
+// In a shared study, a heartbeat refused because another worker failed the trial as stale
+// calls takenOver, which stops the trial's training: its point is being retried elsewhere.
+func (r *runner) heartbeat(id int, takenOver func()) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -404,7 +406,12 @@ func (r *runner) heartbeat(id int) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				if err := r.st.Heartbeat(id); err != nil {
+				err := r.st.Heartbeat(id)
+				if r.shared && errors.Is(err, goptuna.ErrTrialCannotBeUpdated) {
+					takenOver()
+					return
+				}
+				if err != nil {
 					r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("heartbeat of trial id %d: %v", id, err)})
 				}
 			}

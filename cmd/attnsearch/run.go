@@ -139,6 +139,9 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 	if f.staleAfter < 0 || (c.Flags().Changed("stale-after") && f.staleAfter == 0) {
 		return inputErr(fmt.Errorf("run: --stale-after %v: want a positive duration", f.staleAfter))
 	}
+	if c.Flags().Changed("stale-after") && (!strings.Contains(f.db, "://") || strings.HasPrefix(strings.ToLower(f.db), "file://")) {
+		return inputErr(fmt.Errorf("run: --stale-after applies to a store shared by several processes (postgres://); the bbolt file %s is held by one process, whose RUNNING trials are all dead when it starts", f.db))
+	}
 	prep, err := search.Prepare(ctx, spec, search.Options{OnEvent: prog.event, Dataset: ds, StaleGrace: f.staleAfter})
 	if err != nil {
 		// A budget that no point of the space can meet is an error of the file, found before the

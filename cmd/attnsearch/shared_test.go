@@ -351,3 +351,22 @@ func TestSharedStudyServerRestart(t *testing.T) {
 	}
 	checkSharedStudy(t, url, "restart", trials, ws)
 }
+
+// TestStaleAfterNeedsSharedStore refuses --stale-after on a bbolt store before touching it.
+func TestStaleAfterNeedsSharedStore(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	space := sharedSpace(t, dir, 1)
+	db := filepath.Join(dir, "x.db")
+	for _, args := range [][]string{
+		{"run", space, "--db", db, "--stale-after", "1m"},
+		{"run", space, "--db", db, "--stale-after", "-1s"},
+	} {
+		if r := attn(t, bin, dir, args...); r.code != 2 {
+			t.Errorf("%v: exit %d, want 2: %s", args, r.code, r.stderr)
+		}
+		if _, err := os.Stat(db); err == nil {
+			t.Fatalf("%v created the store", args)
+		}
+	}
+}
