@@ -265,8 +265,7 @@ func cloneMap[K comparable, V any](m map[K]V) map[K]V {
 type studyCache struct {
 	mu     sync.Mutex
 	xmin   int64 // trials with xact >= xmin may have changed since the last read; -1: never read
-	byID   map[int]goptuna.FrozenTrial
-	sorted []goptuna.FrozenTrial // by number; nil when byID changed since it was built
+	sorted []goptuna.FrozenTrial // the study's trials by number
 }
 
 // cacheOf returns the cache of studyID, creating it.
@@ -275,7 +274,7 @@ func (s *Store) cacheOf(studyID int) *studyCache {
 	defer s.cacheM.Unlock()
 	c := s.caches[studyID]
 	if c == nil {
-		c = &studyCache{xmin: -1, byID: map[int]goptuna.FrozenTrial{}}
+		c = &studyCache{xmin: -1}
 		s.caches[studyID] = c
 	}
 	return c
@@ -319,15 +318,18 @@ func (s *Store) refresh(ctx context.Context, studyID int, c *studyCache) (bool, 
 	if !exists {
 		return false, nil
 	}
-	for _, r := range changed {
-		ft, err := s.frozen(r)
-		if err != nil {
-			return true, err
-		}
-		c.byID[r.id] = ft
+	fts, err := s.frozenSorted(changed)
+	if err != nil {
+		return true, err
 	}
-	if len(changed) > 0 {
-		c.sorted = nil
+	for _, ft := range fts {
+		// Replace the trial in place, or insert it (new trials usually go at the end).
+		i, found := slices.BinarySearchFunc(c.sorted, ft.Number, func(t goptuna.FrozenTrial, n int) int { return t.Number - n })
+		if found {
+			c.sorted[i] = ft
+		} else {
+			c.sorted = slices.Insert(c.sorted, i, ft)
+		}
 	}
 	c.xmin = xmin
 	return true, nil
@@ -349,13 +351,6 @@ func (s *Store) allTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 	if !exists {
 		s.dropCache(studyID)
 		return nil, fmt.Errorf("postgres: study %d: %w", studyID, goptuna.ErrInvalidStudyID)
-	}
-	if c.sorted == nil {
-		c.sorted = make([]goptuna.FrozenTrial, 0, len(c.byID))
-		for _, ft := range c.byID {
-			c.sorted = append(c.sorted, ft)
-		}
-		sort.Slice(c.sorted, func(i, j int) bool { return c.sorted[i].Number < c.sorted[j].Number })
 	}
 	out := make([]goptuna.FrozenTrial, len(c.sorted))
 	for i, ft := range c.sorted {
