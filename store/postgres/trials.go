@@ -264,7 +264,7 @@ func cloneMap[K comparable, V any](m map[K]V) map[K]V {
 // rows are never deleted except with their study.
 type studyCache struct {
 	mu     sync.Mutex
-	xmin   int64 // trials with xact >= xmin may have changed since the last read; -1: never read
+	xmin   int64                 // trials with xact >= xmin may have changed since the last read; -1: never read
 	sorted []goptuna.FrozenTrial // the study's trials by number
 }
 
