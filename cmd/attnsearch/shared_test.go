@@ -92,22 +92,27 @@ func (w *worker) log() []string {
 }
 
 var (
-	reEpoch = regexp.MustCompile(`^trial (\d+): epoch \d+/\d+`)
+	reEpoch = regexp.MustCompile(`^trial (\d+): epoch (\d+)/(\d+)`)
 	reEnd   = regexp.MustCompile(`^trial (\d+): (COMPLETE|PRUNED|FAIL),`)
 )
 
-// midTrial reports whether w's log shows a trial that has trained an epoch and not ended.
+// midTrial reports whether w's log shows a trial that has trained an epoch, not its last, and not ended.
 func (w *worker) midTrial() bool {
 	open := map[string]bool{}
 	for _, l := range w.log() {
 		if m := reEpoch.FindStringSubmatch(l); m != nil {
-			open[m[1]] = true
+			open[m[1]] = m[2] != m[3]
 		}
 		if m := reEnd.FindStringSubmatch(l); m != nil {
 			delete(open, m[1])
 		}
 	}
-	return len(open) > 0
+	for _, mid := range open {
+		if mid {
+			return true
+		}
+	}
+	return false
 }
 
 // ended returns the trial numbers w's log reports finished, with their state names.
