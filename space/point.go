@@ -2,7 +2,9 @@ package space
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -261,7 +263,7 @@ func ParseSet(set string) (map[string]string, error) {
 // outside the declared space (the point is still built).
 func (s *Spec) Point(set map[string]string) (cfg Config, outside []string, err error) {
 	vals := map[string]float64{}
-	keys := sortedKeys(set)
+	keys := slices.Sorted(maps.Keys(set))
 	for _, k := range keys {
 		ni, ok := nameInfoOf(k)
 		if !ok {
