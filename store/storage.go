@@ -283,8 +283,7 @@ func (s *Store) GetStudyIDFromTrialID(trialID int) (int, error) {
 // studyInfoOf reads a study's info in its own transaction.
 func (s *Store) studyInfoOf(studyID int) (studyInfo, error) {
 	var info studyInfo
-	err := s.view(func(tx *bolt.Tx) error {
-		var err error
+	err := s.view(func(tx *bolt.Tx) (err error) {
 		_, info, err = studyBucketInfo(tx, studyID)
 		return err
 	})
