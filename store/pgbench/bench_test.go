@@ -20,6 +20,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/internal/benchtrial"
 	pgstore "github.com/attnsearch/attnsearch/store/postgres"
 	"github.com/attnsearch/attnsearch/store/postgres/pgtest"
 )
@@ -39,40 +40,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// params are the five parameters of one benchmark trial (as in store's own benchmarks).
-var params = []struct {
-	name string
-	d    any
-	ir   float64
-}{
-	{"d_model", goptuna.StepIntUniformDistribution{Low: 64, High: 512, Step: 64}, 256},
-	{"heads", goptuna.CategoricalDistribution{Choices: []string{"1", "2", "4", "8"}}, 2},
-	{"layers", goptuna.IntUniformDistribution{Low: 1, High: 6}, 3},
-	{"lr", goptuna.LogUniformDistribution{Low: 1e-5, High: 1e-2}, 3e-4},
-	{"dropout", goptuna.UniformDistribution{Low: 0, High: 0.5}, 0.1},
-}
-
-// writeCycle is one full trial: create, 5 params, 10 intermediate values, value, complete.
-func writeCycle(s goptuna.Storage, study, n int) error {
-	id, err := s.CreateNewTrial(study)
-	if err != nil {
-		return err
-	}
-	for _, p := range params {
-		if err := s.SetTrialParam(id, p.name, p.ir, p.d); err != nil {
-			return err
-		}
-	}
-	for step := 0; step < 10; step++ {
-		if err := s.SetTrialIntermediateValue(id, step, float64(n)/float64(step+1)); err != nil {
-			return err
-		}
-	}
-	if err := s.SetTrialValue(id, float64(n)); err != nil {
-		return err
-	}
-	return s.SetTrialState(id, goptuna.TrialStateComplete)
-}
+// writeCycle is one full trial as a worker writes it (benchtrial.Write: create, 5 params, 10
+// intermediate values, value, complete), the same as store's and sqlitebench's benchmarks.
+func writeCycle(s goptuna.Storage, study, n int) error { return benchtrial.Write(s, study, n) }
 
 // storage is one storage under test.
 type storage struct {
@@ -174,9 +144,9 @@ func fill(b *testing.B, s goptuna.Storage, study, n int) {
 			InternalParams: map[string]float64{}, Distributions: map[string]interface{}{}, Params: map[string]interface{}{},
 			IntermediateValues: map[int]float64{}, UserAttrs: map[string]string{}, SystemAttrs: map[string]string{},
 		}
-		for j, p := range params {
-			v := p.ir
-			switch d := p.d.(type) {
+		for j, p := range benchtrial.Params() {
+			v := p.Internal
+			switch d := p.Dist.(type) {
 			case goptuna.UniformDistribution:
 				v = d.Low + (d.High-d.Low)*float64((i*31+j)%97)/97
 			case goptuna.LogUniformDistribution:
@@ -188,8 +158,8 @@ func fill(b *testing.B, s goptuna.Storage, study, n int) {
 			case goptuna.StepIntUniformDistribution:
 				v = float64(d.Low + d.Step*((i+j)%((d.High-d.Low)/d.Step+1)))
 			}
-			ft.InternalParams[p.name] = v
-			ft.Distributions[p.name] = p.d
+			ft.InternalParams[p.Name] = v
+			ft.Distributions[p.Name] = p.Dist
 		}
 		if _, err := s.CloneTrial(study, ft); err != nil {
 			b.Fatal(err)
@@ -227,25 +197,25 @@ func BenchmarkSamplerOverhead(b *testing.B) {
 // objective suggests the five parameters and scores them trivially.
 func objective(t goptuna.Trial) (float64, error) {
 	sum := 0.0
-	for _, p := range params {
+	for _, p := range benchtrial.Params() {
 		var v float64
 		var err error
-		switch d := p.d.(type) {
+		switch d := p.Dist.(type) {
 		case goptuna.UniformDistribution:
-			v, err = t.SuggestUniform(p.name, d.Low, d.High)
+			v, err = t.SuggestUniform(p.Name, d.Low, d.High)
 		case goptuna.LogUniformDistribution:
-			v, err = t.SuggestLogUniform(p.name, d.Low, d.High)
+			v, err = t.SuggestLogUniform(p.Name, d.Low, d.High)
 		case goptuna.CategoricalDistribution:
 			var c string
-			c, err = t.SuggestCategorical(p.name, d.Choices)
+			c, err = t.SuggestCategorical(p.Name, d.Choices)
 			v = float64(len(c))
 		case goptuna.IntUniformDistribution:
 			var i int
-			i, err = t.SuggestInt(p.name, d.Low, d.High)
+			i, err = t.SuggestInt(p.Name, d.Low, d.High)
 			v = float64(i)
 		case goptuna.StepIntUniformDistribution:
 			var i int
-			i, err = t.SuggestStepInt(p.name, d.Low, d.High, d.Step)
+			i, err = t.SuggestStepInt(p.Name, d.Low, d.High, d.Step)
 			v = float64(i)
 		}
 		if err != nil {
