@@ -101,7 +101,7 @@ type Store struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	dists    distCache
+	dists    DistCache
 	inflight atomic.Int32 // write calls in progress, to decide between a lone commit and a batch
 	// recovered is what the automatic recovery at Open did.
 	recovered []Recovery

@@ -1,14 +1,11 @@
 package postgres
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"math"
 	"sort"
 	"time"
 
@@ -121,11 +118,11 @@ func (s *Store) exportTx(ctx context.Context, tx pgx.Tx, w io.Writer, studyID in
 			et.IntermediateValues = append(et.IntermediateValues, [2]store.Float{store.Float(st), store.Float(r.steps[st])})
 		}
 		for _, p := range r.params {
-			d, err := s.dists.get(p.dist)
+			d, err := s.dists.Get(p.dist)
 			if err != nil {
 				return fmt.Errorf("trial %d: %w", r.id, err)
 			}
-			x, err := externalOf(d, p.internal)
+			x, err := store.ExternalOf(d, p.internal)
 			if err != nil {
 				return fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
 			}
@@ -147,38 +144,22 @@ func timePtr(ns *int64) *time.Time {
 	return &t
 }
 
-// lineErr is an import error at one line and field.
-func lineErr(line int, field string, err error) error {
-	return fmt.Errorf("line %d: %s: %w", line, field, err)
-}
-
-// strictDecode parses one JSON line, refusing unknown fields.
-func strictDecode(line []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.DisallowUnknownFields()
-	return dec.Decode(v)
-}
-
-// parseState maps an exported state name (TrialState.String) back to the state.
-func parseState(name string) (goptuna.TrialState, bool) {
-	for st := goptuna.TrialStateRunning; st <= goptuna.TrialStateWaiting; st++ {
-		if st.String() == name {
-			return st, true
-		}
-	}
-	return 0, false
-}
-
-// oldestExportSchema is the oldest export schema Import reads.
-const oldestExportSchema = 1
-
 // Import reads a study written by Export (of either store) into a new study named name (the
 // exported name when empty), in one transaction, keeping trial numbers, states, values, times,
 // heartbeats and attributes; it returns the new study's ID. Bad input names its line and field.
 func (s *Store) Import(r io.Reader, name string) (int, error) {
-	head, recs, err := s.parseExport(r)
+	head, trials, err := store.ParseExport(r)
 	if err != nil {
 		return -1, fmt.Errorf("postgres: import: %w", err)
+	}
+	recs := make([]*newTrial, len(trials))
+	for i, t := range trials {
+		rec := &newTrial{state: t.State, value: t.Value, start: timeNs(t.Start), complete: timeNs(t.Complete), heartbeat: timeNs(t.Heartbeat),
+			steps: t.Steps, user: t.UserAttrs, system: t.SystemAttrs}
+		for _, p := range t.Params {
+			rec.params = append(rec.params, param{name: p.Name, internal: p.Internal, dist: p.Distribution})
+		}
+		recs[i] = rec
 	}
 	if name == "" {
 		name = head.Name
@@ -234,113 +215,4 @@ func (s *Store) Import(r io.Reader, name string) (int, error) {
 		return -1, fmt.Errorf("postgres: import: %w", err)
 	}
 	return studyID, nil
-}
-
-// parseExport reads and checks an export: its study line and its trials, in number order from 0.
-func (s *Store) parseExport(r io.Reader) (store.ExportStudy, []*newTrial, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 64<<20)
-	line := 0
-	var head store.ExportStudy
-	var recs []*newTrial
-	for sc.Scan() {
-		line++
-		text := bytes.TrimSpace(sc.Bytes())
-		if len(text) == 0 {
-			continue
-		}
-		if line == 1 {
-			if err := strictDecode(text, &head); err != nil {
-				return head, nil, lineErr(line, "study", err)
-			}
-			if head.Kind != "study" || head.Format != store.FormatName {
-				return head, nil, lineErr(line, "kind", fmt.Errorf("%w: want a %q study header, got kind %q format %q", store.ErrNotStore, store.FormatName, head.Kind, head.Format))
-			}
-			if head.Schema < oldestExportSchema || head.Schema > store.SchemaVersion {
-				return head, nil, lineErr(line, "schema", fmt.Errorf("%w: export has schema %d, this build reads %d to %d", store.ErrSchema, head.Schema, oldestExportSchema, store.SchemaVersion))
-			}
-			if head.Direction != goptuna.StudyDirectionMaximize && head.Direction != goptuna.StudyDirectionMinimize {
-				return head, nil, lineErr(line, "direction", fmt.Errorf("unknown direction %q", head.Direction))
-			}
-			continue
-		}
-		rec, err := s.parseTrial(text, line, len(recs))
-		if err != nil {
-			return head, nil, err
-		}
-		recs = append(recs, rec)
-	}
-	if err := sc.Err(); err != nil {
-		return head, nil, fmt.Errorf("line %d: %w", line+1, err)
-	}
-	if line == 0 {
-		return head, nil, errors.New("empty input")
-	}
-	if head.Trials != len(recs) {
-		return head, nil, lineErr(1, "trials", fmt.Errorf("header says %d trials, found %d (truncated export?)", head.Trials, len(recs)))
-	}
-	return head, recs, nil
-}
-
-// parseTrial parses and checks one trial line; want is the number it must carry.
-func (s *Store) parseTrial(text []byte, line, want int) (*newTrial, error) {
-	var et store.ExportTrial
-	if err := strictDecode(text, &et); err != nil {
-		return nil, lineErr(line, "trial", err)
-	}
-	if et.Kind != "trial" {
-		return nil, lineErr(line, "kind", fmt.Errorf("want \"trial\", got %q", et.Kind))
-	}
-	if et.Number != want {
-		return nil, lineErr(line, "number", fmt.Errorf("want %d (trials in number order from 0), got %d", want, et.Number))
-	}
-	state, ok := parseState(et.State)
-	if !ok {
-		return nil, lineErr(line, "state", fmt.Errorf("unknown state %q", et.State))
-	}
-	rec := &newTrial{state: state, value: float64(et.Value), steps: map[int]float64{}, user: et.UserAttrs, system: et.SystemAttrs}
-	if et.DatetimeStart != nil {
-		rec.start = timeNs(*et.DatetimeStart)
-	}
-	if et.DatetimeComplete != nil {
-		rec.complete = timeNs(*et.DatetimeComplete)
-	}
-	if et.Heartbeat != nil {
-		rec.heartbeat = timeNs(*et.Heartbeat)
-	}
-	for i, iv := range et.IntermediateValues {
-		st := float64(iv[0])
-		if st != math.Trunc(st) || math.Abs(st) > 1<<53 {
-			return nil, lineErr(line, fmt.Sprintf("intermediate_values[%d]", i), fmt.Errorf("step %v is not an integer", st))
-		}
-		if _, dup := rec.steps[int(st)]; dup {
-			return nil, lineErr(line, fmt.Sprintf("intermediate_values[%d]", i), store.ErrDuplicateStep)
-		}
-		rec.steps[int(st)] = float64(iv[1])
-	}
-	names := make([]string, 0, len(et.Params))
-	for n := range et.Params {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		p := et.Params[n]
-		field := "params." + n
-		if len(p.Distribution) == 0 {
-			return nil, lineErr(line, field+".distribution", errors.New("missing"))
-		}
-		d, err := s.dists.get(string(p.Distribution))
-		if err != nil {
-			return nil, lineErr(line, field+".distribution", err)
-		}
-		if _, err := externalOf(d, float64(p.Internal)); err != nil {
-			return nil, lineErr(line, field, err)
-		}
-		js, err := goptuna.DistributionToJSON(d)
-		if err != nil {
-			return nil, lineErr(line, field+".distribution", err)
-		}
-		rec.params = append(rec.params, param{name: n, internal: float64(p.Internal), dist: string(js)})
-	}
-	return rec, nil
 }

@@ -73,7 +73,7 @@ type Store struct {
 	ctx     context.Context // cancelled by Close: stops retries
 	cancel  context.CancelFunc
 
-	dists  distCache
+	dists  store.DistCache
 	cacheM sync.Mutex
 	caches map[int]*studyCache
 }

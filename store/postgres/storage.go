@@ -539,7 +539,7 @@ func (s *Store) SetTrialIntermediateValue(trialID int, step int, value float64) 
 
 // SetTrialParam stores (or replaces) a sampled parameter of an unfinished trial.
 func (s *Store) SetTrialParam(trialID int, paramName string, paramValueInternal float64, distribution interface{}) error {
-	if _, err := externalOf(distribution, paramValueInternal); err != nil {
+	if _, err := store.ExternalOf(distribution, paramValueInternal); err != nil {
 		return fmt.Errorf("postgres: trial %d param %q: %w", trialID, paramName, err)
 	}
 	js, err := goptuna.DistributionToJSON(distribution)

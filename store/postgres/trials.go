@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"sort"
 	"sync"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/c-bata/goptuna"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/attnsearch/attnsearch/store"
 )
 
 // SQL fragments shared by the statements.
@@ -193,11 +194,11 @@ func (s *Store) frozen(r *rawTrial) (goptuna.FrozenTrial, error) {
 		ft.IntermediateValues[st] = v
 	}
 	for _, p := range r.params {
-		d, err := s.dists.get(p.dist)
+		d, err := s.dists.Get(p.dist)
 		if err != nil {
 			return goptuna.FrozenTrial{}, fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
 		}
-		x, err := externalOf(d, p.internal)
+		x, err := store.ExternalOf(d, p.internal)
 		if err != nil {
 			return goptuna.FrozenTrial{}, fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
 		}
@@ -238,7 +239,7 @@ func cloneTrial(ft goptuna.FrozenTrial) goptuna.FrozenTrial {
 	c.Distributions = cloneMap(ft.Distributions)
 	for k, d := range c.Distributions {
 		if _, ok := d.(goptuna.CategoricalDistribution); ok {
-			c.Distributions[k] = copyDist(d)
+			c.Distributions[k] = store.CopyDist(d)
 		}
 	}
 	c.UserAttrs = cloneMap(ft.UserAttrs)
@@ -357,55 +358,4 @@ func (s *Store) allTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 		out[i] = cloneTrial(ft)
 	}
 	return out, nil
-}
-
-// distCache decodes goptuna distribution JSON once per distinct text.
-type distCache struct {
-	mu sync.RWMutex
-	m  map[string]any
-}
-
-// maxDistCache bounds the number of cached distributions.
-const maxDistCache = 4096
-
-// get returns a fresh copy of the distribution encoded by js.
-func (c *distCache) get(js string) (any, error) {
-	c.mu.RLock()
-	d, ok := c.m[js]
-	c.mu.RUnlock()
-	if !ok {
-		var err error
-		d, err = goptuna.JSONToDistribution([]byte(js))
-		if err != nil {
-			return nil, fmt.Errorf("distribution %s: %w", js, err)
-		}
-		c.mu.Lock()
-		if c.m == nil {
-			c.m = make(map[string]any)
-		}
-		if len(c.m) < maxDistCache {
-			c.m[js] = d
-		}
-		c.mu.Unlock()
-	}
-	return copyDist(d), nil
-}
-
-// copyDist returns a distribution sharing no memory with d.
-func copyDist(d any) any {
-	if c, ok := d.(goptuna.CategoricalDistribution); ok {
-		c.Choices = slices.Clone(c.Choices)
-		return c
-	}
-	return d
-}
-
-// externalOf is goptuna.ToExternalRepresentation without its panic on a categorical index out of range.
-func externalOf(d any, ir float64) (any, error) {
-	if c, ok := d.(goptuna.CategoricalDistribution); ok {
-		if ir != math.Trunc(ir) || ir < 0 || int(ir) >= len(c.Choices) {
-			return nil, fmt.Errorf("categorical index %v outside [0, %d)", ir, len(c.Choices))
-		}
-	}
-	return goptuna.ToExternalRepresentation(d, ir)
 }
