@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -101,7 +102,8 @@ type runner struct {
 	lastRecover time.Time
 
 	mu       sync.Mutex // guards the fields below and OnEvent calls
-	done     int
+	done     int        // finished trials that count towards spec.Study.Trials (see countsDone)
+	rejected int        // finished trials rejected before training
 	inflight int
 	best     float64
 	ran      int
@@ -146,7 +148,7 @@ func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
 	if res.Requeued, err = st.Requeue(study.ID); err != nil {
 		return nil, fmt.Errorf("search: requeue trials of %s: %w", spec.Study.Name, err)
 	}
-	if r.done, r.best, err = r.count(); err != nil {
+	if r.done, r.rejected, r.best, err = r.count(); err != nil {
 		return nil, err
 	}
 	note := ""
@@ -179,7 +181,7 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	ps := &pointSampler{algo: algo, seed: spec.Study.Seed}
-	inner, err := newPruner(spec.Study.Pruner)
+	inner, err := newPruner(spec.Study.Pruner, spec.Objective)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +270,7 @@ func infoDiff(a, b record.StudyInfo) string {
 	if a.Sampler != b.Sampler || a.Pruner != b.Pruner {
 		d = append(d, fmt.Sprintf("sampler/pruner %s/%s, now %s/%s", a.Sampler, a.Pruner, b.Sampler, b.Pruner))
 	}
-	if a.Objective != b.Objective {
+	if !reflect.DeepEqual(a.Objective, b.Objective) {
 		d = append(d, "objective")
 	}
 	if a.Budget != b.Budget {
@@ -317,23 +319,35 @@ func InfoOf(spec *space.Spec) record.StudyInfo {
 	return info
 }
 
-// count returns the finished trials that count towards the target and the best final score.
-func (r *runner) count() (int, float64, error) {
+// count returns the finished trials that count towards the target, those rejected before
+// training, and the best final score.
+func (r *runner) count() (done, rejected int, best float64, err error) {
 	trials, err := r.st.GetAllTrials(r.study.ID)
 	if err != nil {
-		return 0, 0, fmt.Errorf("search: list trials: %w", err)
+		return 0, 0, 0, fmt.Errorf("search: list trials: %w", err)
 	}
-	done, best := 0, math.NaN()
+	best = math.NaN()
 	for _, t := range trials {
 		if counts(t) {
-			done++
+			if t.UserAttrs[record.KeyRejected] == "true" {
+				rejected++
+			} else {
+				done++
+			}
 		}
 		if t.State == goptuna.TrialStateComplete && (math.IsNaN(best) || t.Value > best) {
 			best = t.Value
 		}
 	}
-	return done, best, nil
+	return done + freeRejections(rejected, r.spec.Study.Trials), rejected, best, nil
 }
+
+// freeRejections is how many of the rejected trials count towards a target of trials: trials
+// rejected before training (by the cost model or the structural rules) cost no training, so the
+// first target of them are free and every one beyond counts. A study therefore trains the
+// requested number of trials unless the sampler keeps proposing infeasible points, and never
+// creates more than twice the requested number.
+func freeRejections(rejected, target int) int { return max(0, rejected-target) }
 
 // counts reports whether a trial counts towards the requested number of finished trials.
 func counts(t goptuna.FrozenTrial) bool {
@@ -373,7 +387,14 @@ func (r *runner) worker(ctx context.Context) error {
 		r.inflight--
 		if err == nil {
 			r.ran++
-			if !out.retry {
+			switch {
+			case out.retry:
+			case out.rejected:
+				r.rejected++
+				if r.rejected > r.spec.Study.Trials {
+					r.done++
+				}
+			default:
 				r.done++
 			}
 			if out.state == goptuna.TrialStateComplete && (math.IsNaN(r.best) || out.value > r.best) {

@@ -222,8 +222,16 @@ func (d *decoder) sampler(e entry, s *Sampler) error {
 			}
 			return d.errAt(o.keyN, o.path, "does not apply to sampler %s (only %s)", kind, strings.Join(takers, ", "))
 		}
-		v, err := d.number(o.value, o.path)
-		if err != nil {
+		var v float64
+		if opt.Bool {
+			b, err := d.boolean(o.value, o.path)
+			if err != nil {
+				return err
+			}
+			if b {
+				v = 1
+			}
+		} else if v, err = d.number(o.value, o.path); err != nil {
 			return err
 		}
 		if err := opt.Check(v); err != nil {
@@ -512,11 +520,13 @@ func (d *decoder) budget(e entry, b *Budget) error {
 
 // objective decodes the objective section.
 func (d *decoder) objective(e entry, o *Objective) error {
-	es, err := d.mapping(e.value, e.path, []string{"metric", "cost", "tradeoff", "src_len", "tgt_len"})
+	es, err := d.mapping(e.value, e.path, objectiveKeys)
 	if err != nil {
 		return err
 	}
+	d.obj = map[string]entry{}
 	for _, f := range es {
+		d.obj[f.key] = f
 		switch f.key {
 		case "metric":
 			o.Metric, err = d.oneOf(f.value, f.path, metrics)
@@ -760,13 +770,17 @@ func (d *decoder) crossCheck(s *Spec) error {
 		return d.errField(field, "synthetic.max_len %d exceeds task.max_len %d (the longest sentences would be skipped)",
 			s.Task.Synthetic.MaxLen, s.Task.MaxLen)
 	}
+	if err := d.objectiveForms(d.obj, &s.Objective, s.Task.Kind); err != nil {
+		return err
+	}
+	s.resolveGoals()
 	need, _ := record.CostField(s.Objective.Cost)
-	if need.Limit(s.Budget) <= 0 {
+	if need.Limit(s.Budget) <= 0 && !s.Objective.Listed() {
 		return d.errField("objective.cost", "cost %s needs budget.%s: the score and the hypervolume measure the cost against it",
 			s.Objective.Cost, need.Name)
 	}
-	if (s.Objective.Cost == record.CostLatency || s.Budget.MaxLatencyMS > 0) && s.Training.LatencySentences == 0 {
-		return d.errField("training.latency_sentences", "must be >= 1 when latency is measured (budget.max_latency_ms or objective.cost latency)")
+	if (s.Objective.Cost == record.CostLatency || s.Objective.HasGoal(record.CostLatency) || s.Budget.MaxLatencyMS > 0) && s.Training.LatencySentences == 0 {
+		return d.errField("training.latency_sentences", "must be >= 1 when latency is measured (budget.max_latency_ms or a latency goal)")
 	}
 	if n := s.Study.Sampler.Options["startup_trials"]; n > float64(s.Study.Trials) {
 		return d.errField("study.sampler.startup_trials", "%d exceeds study.trials %d", int(n), s.Study.Trials)

@@ -27,6 +27,9 @@ const (
 	KeyHistory       = "history"                  // JSON array of Epoch: the per-epoch curve
 	KeySeed          = "seed"                     // the trainer seed (copy of SysSeed, for users)
 	KeyWorkerThreads = "threads"                  // threads the trainer used
+	KeyObjectives    = "objectives"               // the objective vector in goal order (Objective.Goals), FormatVector; intermediate when pruned
+	KeyConstraints   = "constraints"              // constraint values (≤ 0 feasible) in ConstraintNames order, FormatVector; NaN = not known yet
+	KeyRejected      = "rejected"                 // "true": rejected before training (infeasible by the cost model or the structural rules)
 )
 
 // Names of the per-step figures a trainer reports besides the quality metrics (KeyBLEU,
@@ -44,6 +47,9 @@ const (
 	SysRetry     = "attnsearch:retry"      // trial: "1" on an interrupted FAIL whose point is tried again
 	SysRetryOf   = "attnsearch:retry_of"   // trial: number of the trial whose point this trial retries
 	SysStudyInfo = "attnsearch:study_info" // study: JSON of StudyInfo
+	// SysRungPrefix + r: trial: the objective vector (FormatVector) recorded at rung r of
+	// multi-objective successive halving.
+	SysRungPrefix = "attnsearch:rung_"
 
 	SysFailReason  = "fail_reason"  // trial: why the store failed it (ReasonStale)
 	SysFixedParams = "fixed_params" // trial: goptuna's internal parameter values of an enqueued trial (JSON object)
