@@ -94,6 +94,13 @@ type runner struct {
 	threads int
 	workers int
 
+	// A shared study (other processes run it too, see shared.go).
+	shared      bool
+	grace       time.Duration // heartbeat age after which a RUNNING trial is dead
+	beat        time.Duration // heartbeat period
+	recMu       sync.Mutex    // serialises recoverShared
+	lastRecover time.Time
+
 	mu       sync.Mutex // guards the fields below and OnEvent calls
 	done     int        // finished trials that count towards spec.Study.Trials (see countsDone)
 	rejected int        // finished trials rejected before training
@@ -120,6 +127,10 @@ func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
 		r.threads = max(1, runtime.NumCPU()/r.workers)
 	}
 	r.refCost = objective.RefCost(spec.Objective, spec.Budget)
+	r.grace, r.beat = p.opts.StaleGrace, p.opts.HeartbeatEvery
+	if isShared(st) {
+		r.sharedSettings()
+	}
 
 	study, err := r.openStudy()
 	if err != nil {
@@ -128,7 +139,8 @@ func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
 	r.study = study
 	res := &Result{Study: spec.Study.Name, StudyID: study.ID, Total: spec.Study.Trials}
 
-	stale, err := st.RecoverStale(study.ID, p.opts.StaleGrace)
+	r.lastRecover = time.Now()
+	stale, err := st.RecoverStale(study.ID, r.grace)
 	if err != nil {
 		return nil, fmt.Errorf("search: recover stale trials of %s: %w", spec.Study.Name, err)
 	}
@@ -191,6 +203,9 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 		sopts = append(sopts, goptuna.StudyOptionRelativeSampler(ps), goptuna.StudyOptionDefineSearchSpace(ss))
 	}
 	study, err := goptuna.CreateStudy(spec.Study.Name, sopts...)
+	if r.shared {
+		study, err = openShared(spec.Study.Name, study, err, sopts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search: open study %s: %w", spec.Study.Name, err)
 	}
@@ -356,15 +371,17 @@ func (r *runner) worker(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		r.mu.Lock()
-		if r.done+r.inflight >= r.spec.Study.Trials {
-			r.mu.Unlock()
-			return nil
+		if more, err := r.takeTurn(ctx); err != nil || !more {
+			return err
 		}
-		r.inflight++
-		r.mu.Unlock()
 
 		out, err := r.runTrial(ctx)
+		if err != nil && r.shared && errors.Is(err, goptuna.ErrTrialCannotBeUpdated) {
+			// Another worker failed this trial as stale (this one lost its heartbeats for longer
+			// than the grace period, say behind a network partition) and retries its point.
+			r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("trial %d was failed as stale by another worker, which retries its point: %v", out.number, err)})
+			out, err = outcome{number: out.number, state: goptuna.TrialStateFail, value: math.NaN(), retry: true, reason: "taken over by another worker"}, nil
+		}
 
 		r.mu.Lock()
 		r.inflight--
@@ -395,20 +412,27 @@ func (r *runner) worker(ctx context.Context) error {
 }
 
 // heartbeat refreshes trial id's heartbeat until the returned stop is called.
-func (r *runner) heartbeat(id int) (stop func()) {
+// In a shared study, a heartbeat refused because another worker failed the trial as stale
+// calls takenOver, which stops the trial's training: its point is being retried elsewhere.
+func (r *runner) heartbeat(id int, takenOver func()) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(r.opts.HeartbeatEvery)
+		t := time.NewTicker(r.beat)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-t.C:
-				if err := r.st.Heartbeat(id); err != nil {
+				err := r.st.Heartbeat(id)
+				if r.shared && errors.Is(err, goptuna.ErrTrialCannotBeUpdated) {
+					takenOver()
+					return
+				}
+				if err != nil {
 					r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("heartbeat of trial id %d: %v", id, err)})
 				}
 			}

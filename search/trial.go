@@ -47,8 +47,10 @@ func (r *runner) runTrial(ctx context.Context) (outcome, error) {
 	t := &trialRun{runner: r, trial: &goptuna.Trial{Study: r.study, ID: id}, ft: ft,
 		attrs: attrs{st: r.st, id: id}, out: outcome{number: ft.Number, value: math.NaN()}}
 
-	stopBeat := r.heartbeat(id)
-	value, evalErr := t.evaluate(ctx)
+	tctx, stopTrial := context.WithCancel(ctx)
+	defer stopTrial()
+	stopBeat := r.heartbeat(id, stopTrial)
+	value, evalErr := t.evaluate(tctx)
 	stopBeat()
 	return t.finish(ctx, value, evalErr)
 }
