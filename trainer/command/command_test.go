@@ -5,11 +5,13 @@ package command
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -349,4 +351,51 @@ func firstChild(pid int) int {
 		}
 	}
 	return 0
+}
+
+func TestRunEscapedChildHoldsStdout(t *testing.T) {
+	start := time.Now()
+	res, err := newCommand("escape").Run(context.Background(), Input{})
+	if err != nil || res.Values["f1"] != 1 {
+		t.Fatalf("Run = %+v, %v", res, err)
+	}
+	child := childPid(t, res.Log)
+	defer syscall.Kill(child, syscall.SIGKILL) // out of the group: not Run's to kill
+	if d := time.Since(start); d > drainWait+5*time.Second {
+		t.Errorf("Run took %s with an escaped child holding stdout (drain wait %s)", d, drainWait)
+	}
+}
+
+func TestRunConcurrent(t *testing.T) {
+	c := newCommand("echo")
+	var mu sync.Mutex
+	steps := map[int]int{}
+	c.OnProgress = func(_ context.Context, p Progress) error {
+		mu.Lock()
+		defer mu.Unlock()
+		steps[p.Step]++
+		return nil
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 6)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := c.Run(context.Background(), Input{Trial: i})
+			if err == nil && res.Values["f1"] != 0.25 {
+				err = fmt.Errorf("values %v", res.Values)
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("run %d: %v", i, err)
+		}
+	}
+	if steps[1] != 6 || steps[2] != 6 || steps[3] != 6 {
+		t.Errorf("progress per step = %v, want 6 each", steps)
+	}
 }

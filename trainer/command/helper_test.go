@@ -132,6 +132,17 @@ func helperMain(mode string) int {
 	case "straggler": // a grandchild still running when it exits
 		spawnSleeper()
 		fmt.Println(`{"values": {"f1": 1, "c1": 0}}`)
+	case "escape": // a child that leaves the process group but keeps stdout open
+		c := exec.Command(os.Args[0], "-test.run=^$")
+		c.Env = append(os.Environ(), helperEnv+"=sleep")
+		c.Stdout = os.Stdout
+		c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if err := c.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, "spawn:", err)
+			return 9
+		}
+		fmt.Printf("child=%d\n", c.Process.Pid)
+		fmt.Println(`{"values": {"f1": 1, "c1": 0}}`)
 	case "noread":
 		fmt.Println(`{"values": {"f1": 1, "c1": 0}}`)
 	case "parent": // runs a hanging command itself and prints its pid; the test kills this process
