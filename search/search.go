@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"runtime"
 	"sort"
 	"strconv"
@@ -267,7 +268,7 @@ func infoDiff(a, b reports.StudyInfo) string {
 	if a.Sampler != b.Sampler || a.Pruner != b.Pruner {
 		d = append(d, fmt.Sprintf("sampler/pruner %s/%s, now %s/%s", a.Sampler, a.Pruner, b.Sampler, b.Pruner))
 	}
-	if a.Objective != b.Objective {
+	if !reflect.DeepEqual(a.Objective, b.Objective) {
 		d = append(d, "objective")
 	}
 	if a.Budget != b.Budget {

@@ -16,7 +16,7 @@ import (
 var (
 	samplerKinds  = []string{"tpe", "cmaes", "random", "sobol"}
 	prunerKinds   = []string{"none", "median", "percentile", "successive_halving"}
-	taskKinds     = []string{"synthetic", "aligned", "tsv"}
+	taskKinds     = []string{"synthetic", "aligned", "tsv", TaskCommand}
 	tokenizers    = []string{"word", "char", "byte"}
 	schedules     = []string{"inverse_sqrt", "cosine", "constant"}
 	decayModes    = []string{"decoupled", "l2"}
@@ -56,22 +56,38 @@ func Parse(filename string, src []byte) (*Spec, error) {
 		return nil, err
 	}
 	var haveTask, haveParams bool
+	// The task comes first: its kind decides how params and objective read.
+	for _, e := range top {
+		if e.key == "task" {
+			haveTask = true
+			if err := d.task(e, &spec.Task); err != nil {
+				return nil, err
+			}
+			d.command = spec.Task.Kind == TaskCommand
+		}
+	}
+	var objectiveKeys map[string]entry
 	for _, e := range top {
 		switch e.key {
 		case "study":
 			err = d.study(e, &spec.Study)
-		case "task":
-			haveTask = true
-			err = d.task(e, &spec.Task)
 		case "training":
-			err = d.training(e, &spec.Training)
+			if d.command {
+				err = d.errAt(e.keyN, e.path, "applies only to the built-in tasks; a command trains itself (give its settings as arguments, environment or fixed params)")
+			} else {
+				err = d.training(e, &spec.Training)
+			}
+		case "budget":
+			if d.command {
+				err = d.errAt(e.keyN, e.path, "applies only to the built-in tasks (it needs the cost model); have the command report a value and list it in objective.constraints")
+			} else {
+				err = d.budget(e, &spec.Budget)
+			}
+		case "objective":
+			objectiveKeys, err = d.objective(e, &spec.Objective)
 		case "params":
 			haveParams = true
 			spec.Params, err = d.params(e)
-		case "budget":
-			err = d.budget(e, &spec.Budget)
-		case "objective":
-			err = d.objective(e, &spec.Objective)
 		}
 		if err != nil {
 			return nil, err
@@ -84,6 +100,23 @@ func Parse(filename string, src []byte) (*Spec, error) {
 		return nil, &Error{File: filename, Line: root.Line, Column: root.Column, Field: "params", Msg: "missing section (the searched parameters)"}
 	}
 	spec.Pos = d.pos
+	if d.command {
+		if err := d.commandObjective(spec, objectiveKeys); err != nil {
+			return nil, err
+		}
+		if err := d.crossCheckStudy(spec); err != nil {
+			return nil, err
+		}
+		if err := d.checkCommand(spec); err != nil {
+			return nil, err
+		}
+		return spec, nil
+	}
+	for _, k := range []string{"maximize", "minimize", "constraints"} {
+		if f, ok := objectiveKeys[k]; ok {
+			return nil, d.errAt(f.keyN, f.path, "applies only to task kind command (the built-in tasks use metric, cost and tradeoff)")
+		}
+	}
 	if err := d.crossCheck(spec); err != nil {
 		return nil, err
 	}
@@ -262,12 +295,24 @@ func (d *decoder) pruner(e entry, p *Pruner) error {
 // task decodes the task section.
 func (d *decoder) task(e entry, t *Task) error {
 	es, err := d.mapping(e.value, e.path, []string{"kind", "path", "synthetic", "tokenizer", "max_vocab",
-		"min_freq", "max_lines", "valid_size", "test_size", "max_len"})
+		"min_freq", "max_lines", "valid_size", "test_size", "max_len", "command", "timeout", "env"})
 	if err != nil {
 		return err
 	}
 	if es == nil {
 		return d.errAt(e.keyN, e.path, "empty section: kind is required (%s)", strings.Join(taskKinds, ", "))
+	}
+	for _, f := range es {
+		if f.key == "kind" {
+			if k, err := d.oneOf(f.value, f.path, taskKinds); err == nil && k == TaskCommand {
+				return d.commandTask(e, es, t)
+			}
+		}
+	}
+	for _, f := range es {
+		if f.key == "command" || f.key == "timeout" || f.key == "env" {
+			return d.errAt(f.keyN, f.path, "applies only to task kind command")
+		}
 	}
 	var synth *entry
 	given := map[string]entry{}
@@ -486,14 +531,25 @@ func (d *decoder) budget(e entry, b *Budget) error {
 	return nil
 }
 
-// objective decodes the objective section.
-func (d *decoder) objective(e entry, o *Objective) error {
-	es, err := d.mapping(e.value, e.path, []string{"metric", "cost", "tradeoff", "src_len", "tgt_len"})
+// objective decodes the objective section and returns its entries by key.
+func (d *decoder) objective(e entry, o *Objective) (map[string]entry, error) {
+	es, err := d.mapping(e.value, e.path, []string{"metric", "cost", "tradeoff", "src_len", "tgt_len", "maximize", "minimize", "constraints"})
 	if err != nil {
-		return err
+		return nil, err
 	}
+	given := map[string]entry{}
 	for _, f := range es {
+		given[f.key] = f
+		if d.command && contains([]string{"metric", "cost", "tradeoff", "src_len", "tgt_len"}, f.key) {
+			continue // rejected by commandObjective, with its reason
+		}
 		switch f.key {
+		case "maximize":
+			o.Maximize, err = d.goalNames(f)
+		case "minimize":
+			o.Minimize, err = d.goalNames(f)
+		case "constraints":
+			o.Constraints, err = d.goalNames(f)
 		case "metric":
 			o.Metric, err = d.oneOf(f.value, f.path, metrics)
 		case "cost":
@@ -506,24 +562,35 @@ func (d *decoder) objective(e entry, o *Objective) error {
 			o.TgtLen, err = d.intRange(f.value, f.path, 1, 10000)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return given, nil
 }
 
 // params decodes the params section: name -> scalar (fixed) or mapping (distribution).
 func (d *decoder) params(e entry) ([]Param, error) {
-	es, err := d.mapping(e.value, e.path, Names)
+	known := Names
+	if d.command {
+		known = nil // a command's parameters are its own
+	}
+	es, err := d.mapping(e.value, e.path, known)
 	if err != nil {
 		return nil, err
 	}
 	if len(es) == 0 {
+		if d.command {
+			return nil, d.errAt(e.keyN, e.path, "empty section: declare at least one parameter")
+		}
 		return nil, d.errAt(e.keyN, e.path, "empty section: declare at least one parameter (%s)", strings.Join(Names, ", "))
 	}
 	out := make([]Param, 0, len(es))
 	for _, f := range es {
-		p, err := d.param(f)
+		param := d.param
+		if d.command {
+			param = d.commandParam
+		}
+		p, err := param(f)
 		if err != nil {
 			return nil, err
 		}
@@ -752,8 +819,8 @@ func (d *decoder) crossCheck(s *Spec) error {
 	if (s.Objective.Cost == "latency" || s.Budget.MaxLatencyMS > 0) && s.Training.LatencySentences == 0 {
 		return d.errField("training.latency_sentences", "must be >= 1 when latency is measured (budget.max_latency_ms or objective.cost latency)")
 	}
-	if s.Study.Sampler.StartupTrials > s.Study.Trials {
-		return d.errField("study.sampler.startup_trials", "%d exceeds study.trials %d", s.Study.Sampler.StartupTrials, s.Study.Trials)
+	if err := d.crossCheckStudy(s); err != nil {
+		return err
 	}
 	if s.Study.Pruner.Kind == "successive_halving" && s.Study.Pruner.MinResource > s.Training.Epochs {
 		return d.errField("study.pruner.min_resource", "%d exceeds training.epochs %d (no trial would reach the first rung)",
@@ -765,6 +832,14 @@ func (d *decoder) crossCheck(s *Spec) error {
 			field = "params.heads"
 		}
 		return d.errField(field, "%v", err)
+	}
+	return nil
+}
+
+// crossCheckStudy validates the study settings against each other.
+func (d *decoder) crossCheckStudy(s *Spec) error {
+	if s.Study.Sampler.StartupTrials > s.Study.Trials {
+		return d.errField("study.sampler.startup_trials", "%d exceeds study.trials %d", s.Study.Sampler.StartupTrials, s.Study.Trials)
 	}
 	return nil
 }

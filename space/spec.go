@@ -1,5 +1,7 @@
 package space
 
+import "time"
+
 // Spec is a whole validated space file: the study, the task, the training settings, the
 // searched parameters, the budget and the objective.
 type Spec struct {
@@ -47,9 +49,10 @@ type Pruner struct {
 	MinEarlyStoppingRate int     // successive_halving: s
 }
 
-// Task describes the data set: the built-in synthetic task or a real corpus.
+// Task describes the data set (the built-in synthetic task or a real corpus), or the user's
+// command that evaluates each trial (kind command).
 type Task struct {
-	Kind      string    // synthetic | aligned (dir with {train,valid,test}.{src,tgt}) | tsv (Tatoeba/Anki file)
+	Kind      string    // synthetic | aligned (dir with {train,valid,test}.{src,tgt}) | tsv (Tatoeba/Anki file) | command
 	Path      string    // aligned: directory; tsv: file (resolved relative to the space file)
 	Synthetic Synthetic // options of the synthetic task
 	Tokenizer string    // word | char | byte
@@ -59,6 +62,11 @@ type Task struct {
 	ValidSize int       // tsv: pairs split off for validation
 	TestSize  int       // tsv: pairs split off for test
 	MaxLen    int       // longest sentence in tokens kept (longer: skipped and counted)
+
+	Command []string          // command: program and arguments, run in Dir
+	Dir     string            // command: the space file's directory (absolute)
+	Timeout time.Duration     // command: per trial (0 = none)
+	Env     map[string]string // command: extra environment variables
 }
 
 // Synthetic holds the size options of the built-in synthetic translation task.
@@ -96,13 +104,18 @@ type Budget struct {
 	MaxLatencyMS     float64 // measured median latency per sentence
 }
 
-// Objective says what the sampler optimises: quality P against one cost E.
+// Objective says what the sampler optimises: for the built-in tasks quality P against one cost
+// E; for a command, the values it reports to maximise or minimise and its constraint values.
 type Objective struct {
 	Metric   string  // bleu | accuracy (P, maximised)
 	Cost     string  // params | flops | kv_bytes | latency (E, minimised)
 	Tradeoff float64 // weight of log-cost against quality (see objective.Score)
 	SrcLen   int     // source length the FLOPs figure assumes
 	TgtLen   int     // target length the FLOPs figure assumes
+
+	Maximize    []string // command: reported values to maximise
+	Minimize    []string // command: reported values to minimise
+	Constraints []string // command: reported values that must be <= 0 (feasible)
 }
 
 // Param is one declared parameter: a typed distribution or a fixed value.
@@ -115,6 +128,7 @@ type Param struct {
 	Log     bool     // int, float: sample on a log scale
 	Choices []string // categorical: choices as written
 	Value   string   // fixed: the value as written
+	Typed   []any    // command tasks: the choices (or the fixed value) typed as declared: int64, float64, string, bool
 	Line    int      // position in the file, for messages
 	Column  int      // position in the file, for messages
 }

@@ -16,8 +16,9 @@ import (
 
 // decoder walks a yaml.Node tree, records positions and builds located errors.
 type decoder struct {
-	file string
-	pos  map[string]Pos
+	file    string
+	pos     map[string]Pos
+	command bool // the task is a command: params and objective follow its rules
 }
 
 // errAt builds an Error located at node n.
