@@ -4,14 +4,6 @@ import (
 	"github.com/attnsearch/attnsearch/space"
 )
 
-// Arch holds the architecture facts a Config does not carry: vocabularies, tying and positions.
-type Arch struct {
-	SrcVocab, TgtVocab int    // vocabulary sizes, specials included
-	TieEmbeddings      bool   // target embedding shares the output projection's weight (the bias stays)
-	Positions          string // sinusoidal (no parameters) | learned (one MaxPositions x d_model table per side)
-	MaxPositions       int    // rows of each learned position table
-}
-
 // Cost is the analytic cost of one point; FLOPs are counted in multiply-adds.
 type Cost struct {
 	ParamsCore                 int64   // encoder and decoder stacks with their final LayerNorms
@@ -24,23 +16,6 @@ type Cost struct {
 
 // BytesPerFloat is the size of one stored activation (float32).
 const BytesPerFloat = 4
-
-// MaxPositions bounds, before any data is read, the learned position rows the trainer builds (its
-// exact figure is the longest sentence of the loaded data plus one): task.MaxLen + 1, or for the
-// synthetic task min(synthetic.max_len, task.max_len) + 1 (target sentences are never longer than
-// their source there).
-func MaxPositions(task space.Task) int {
-	if task.Kind == "synthetic" && task.Synthetic.MaxLen > 0 && task.Synthetic.MaxLen < task.MaxLen {
-		return task.Synthetic.MaxLen + 1
-	}
-	return task.MaxLen + 1
-}
-
-// ArchFor builds the Arch of spec's training settings with the given vocabulary sizes.
-func ArchFor(spec *space.Spec, srcVocab, tgtVocab int) Arch {
-	return Arch{SrcVocab: srcVocab, TgtVocab: tgtVocab, TieEmbeddings: spec.Training.TieEmbeddings,
-		Positions: spec.Training.Positions, MaxPositions: MaxPositions(spec.Task)}
-}
 
 // shape is the architecture as the cost formulas need it; kvDim = kv_heads · d_model/heads.
 type shape struct {
@@ -77,7 +52,7 @@ func (s shape) core() int64 {
 
 // embed counts source and target embeddings, learned positions (one table per side), the output
 // projection weight (shared with the target embedding when tied) and its bias.
-func (s shape) embed(a Arch) int64 {
+func (s shape) embed(a space.Arch) int64 {
 	n := int64(a.SrcVocab)*s.d + int64(a.TgtVocab)*s.d + int64(a.TgtVocab)
 	if !a.TieEmbeddings {
 		n += s.d * int64(a.TgtVocab)
@@ -106,7 +81,7 @@ func (s shape) forwardMACs(tgtVocab, n, m int64) float64 {
 
 // Estimate returns the exact cost of cfg with architecture a. FlopsPerToken is the multiply-adds of
 // one forward pass over a pair of srcLen source and tgtLen target tokens, divided by tgtLen.
-func Estimate(cfg space.Config, a Arch, srcLen, tgtLen int) Cost {
+func Estimate(cfg space.Config, a space.Arch, srcLen, tgtLen int) Cost {
 	s := shapeOf(cfg)
 	c := Cost{ParamsCore: s.core(), ParamsEmbed: s.embed(a)}
 	c.Params = c.ParamsCore + c.ParamsEmbed

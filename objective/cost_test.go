@@ -34,7 +34,7 @@ func TestParamsCorePyTorch(t *testing.T) {
 		{96, 6, 3, 1, 3, 200, 352832},
 	}
 	for _, c := range cases {
-		got := Estimate(cfg(c.d, c.h, c.kv, c.enc, c.dec, c.ff), Arch{SrcVocab: 10, TgtVocab: 10}, 5, 5).ParamsCore
+		got := Estimate(cfg(c.d, c.h, c.kv, c.enc, c.dec, c.ff), space.Arch{SrcVocab: 10, TgtVocab: 10}, 5, 5).ParamsCore
 		if got != c.want {
 			t.Errorf("ParamsCore(d=%d h=%d kv=%d enc=%d dec=%d ff=%d) = %d, PyTorch %d", c.d, c.h, c.kv, c.enc, c.dec, c.ff, got, c.want)
 		}
@@ -49,16 +49,16 @@ func TestEstimateHand(t *testing.T) {
 	const core = 388
 	cases := []struct {
 		name  string
-		arch  Arch
+		arch  space.Arch
 		embed int64
 	}{
 		// src 5·4 + tgt 6·4 + output 4·6 + bias 6 = 74
-		{"untied sinusoidal", Arch{SrcVocab: 5, TgtVocab: 6, Positions: "sinusoidal", MaxPositions: 3}, 74},
+		{"untied sinusoidal", space.Arch{SrcVocab: 5, TgtVocab: 6, Positions: "sinusoidal", MaxPositions: 3}, 74},
 		// the output weight is the target embedding: 74 − 24 = 50 (bias kept)
-		{"tied", Arch{SrcVocab: 5, TgtVocab: 6, TieEmbeddings: true, Positions: "sinusoidal"}, 50},
+		{"tied", space.Arch{SrcVocab: 5, TgtVocab: 6, TieEmbeddings: true, Positions: "sinusoidal"}, 50},
 		// two learned tables of 3×4: +24
-		{"learned", Arch{SrcVocab: 5, TgtVocab: 6, Positions: "learned", MaxPositions: 3}, 98},
-		{"tied learned", Arch{SrcVocab: 5, TgtVocab: 6, TieEmbeddings: true, Positions: "learned", MaxPositions: 3}, 74},
+		{"learned", space.Arch{SrcVocab: 5, TgtVocab: 6, Positions: "learned", MaxPositions: 3}, 98},
+		{"tied learned", space.Arch{SrcVocab: 5, TgtVocab: 6, TieEmbeddings: true, Positions: "learned", MaxPositions: 3}, 74},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -80,7 +80,7 @@ func TestEstimateHand(t *testing.T) {
 
 // TestKVCacheGQA checks that the KV cache scales with kv_heads and the decoder depth only.
 func TestKVCacheGQA(t *testing.T) {
-	a := Arch{SrcVocab: 100, TgtVocab: 100}
+	a := space.Arch{SrcVocab: 100, TgtVocab: 100}
 	cases := []struct {
 		kv, dec int
 		want    int64
@@ -100,7 +100,7 @@ func TestKVCacheGQA(t *testing.T) {
 
 // TestTrainFlops checks the 3 × forward × tokens rule.
 func TestTrainFlops(t *testing.T) {
-	c := Estimate(cfg(4, 2, 1, 1, 1, 8), Arch{SrcVocab: 5, TgtVocab: 6}, 3, 2)
+	c := Estimate(cfg(4, 2, 1, 1, 1, 8), space.Arch{SrcVocab: 5, TgtVocab: 6}, 3, 2)
 	if got := TrainFlops(c, 1000); got != 3*436*1000 {
 		t.Errorf("TrainFlops = %g, want %d", got, 3*436*1000)
 	}
@@ -108,7 +108,7 @@ func TestTrainFlops(t *testing.T) {
 
 // TestEstimateMonotone checks that every cost grows with each size and shrinks with fewer KV heads.
 func TestEstimateMonotone(t *testing.T) {
-	a := Arch{SrcVocab: 50, TgtVocab: 60, Positions: "learned", MaxPositions: 20}
+	a := space.Arch{SrcVocab: 50, TgtVocab: 60, Positions: "learned", MaxPositions: 20}
 	base := cfg(64, 8, 4, 2, 2, 256)
 	bigger := []space.Config{
 		cfg(128, 8, 4, 2, 2, 256), cfg(64, 8, 8, 2, 2, 256), cfg(64, 8, 4, 3, 2, 256),
@@ -140,7 +140,7 @@ func TestMaxPositions(t *testing.T) {
 		{space.Task{Kind: "aligned", MaxLen: 20}, 21},
 	}
 	for _, c := range cases {
-		if got := MaxPositions(c.task); got != c.want {
+		if got := c.task.MaxPositions(); got != c.want {
 			t.Errorf("MaxPositions(%+v) = %d, want %d", c.task, got, c.want)
 		}
 	}

@@ -10,33 +10,19 @@ import (
 // RefCost·MinCostRatio score as if they were equal to it (keeps the score finite for a zero cost).
 const MinCostRatio = 0x1p-40
 
-// CostOf picks the objective's cost E (params, flops, kv_bytes or latency) from c and m.
+// CostOf picks the objective's cost E (see Costs) from c and m; NaN for an unknown cost.
 func CostOf(o space.Objective, c Cost, m Measured) float64 {
-	switch o.Cost {
-	case "params":
-		return float64(c.Params)
-	case "flops":
-		return c.FlopsPerToken
-	case "kv_bytes":
-		return float64(c.KVCacheBytesPerToken)
-	case "latency":
-		return m.LatencyMS
+	if d, ok := CostDefOf(o.Cost); ok {
+		return d.Value(c, m)
 	}
 	return math.NaN()
 }
 
 // RefCost is the budget of the objective's cost (space.Parse requires it to be set): the score's
-// and the hypervolume's reference cost.
+// and the hypervolume's reference cost; NaN for an unknown cost.
 func RefCost(o space.Objective, b space.Budget) float64 {
-	switch o.Cost {
-	case "params":
-		return float64(b.MaxParams)
-	case "flops":
-		return b.MaxFlopsPerToken
-	case "kv_bytes":
-		return float64(b.MaxKVCacheBytes)
-	case "latency":
-		return b.MaxLatencyMS
+	if d, ok := CostDefOf(o.Cost); ok {
+		return d.Limit(b)
 	}
 	return math.NaN()
 }

@@ -75,7 +75,7 @@ func TestShippedSpaces(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			spec := loadShipped(t, f)
 			src, tgt := vocabOf(spec)
-			a := objective.ArchFor(spec, src, tgt)
+			a := spec.Arch(src, tgt)
 			if err := objective.ValidateSpace(spec, a); err != nil {
 				t.Fatalf("ValidateSpace: %v", err)
 			}
@@ -119,7 +119,7 @@ func TestShippedCorpusAbsent(t *testing.T) {
 	}
 	spec := loadShipped(t, path)
 	src2, tgt := vocabOf(spec)
-	if err := objective.ValidateSpace(spec, objective.ArchFor(spec, src2, tgt)); err != nil {
+	if err := objective.ValidateSpace(spec, spec.Arch(src2, tgt)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -10,7 +10,7 @@ import (
 // Corner returns a lower bound of every analytic cost over the space: the smallest d_model,
 // layers and d_ff, and the smallest K/V width kv_heads·d_model/heads a point can have
 // (min kv_heads / max heads, or 1 when kv_heads is not declared and follows heads).
-func Corner(spec *space.Spec, a Arch) Cost {
+func Corner(spec *space.Spec, a space.Arch) Cost {
 	lo := func(name string) int64 {
 		l, _ := spec.Range(name)
 		return int64(l)
@@ -35,7 +35,7 @@ func Corner(spec *space.Spec, a Arch) Cost {
 
 // ValidateSpace checks that the space's smallest corner (Corner) meets every analytic budget; a
 // budget no point can meet is an error naming the budget field's file:line:col.
-func ValidateSpace(spec *space.Spec, a Arch) error {
+func ValidateSpace(spec *space.Spec, a space.Arch) error {
 	c := Corner(spec, a)
 	for _, v := range Check(c, spec.Budget) {
 		field := "budget." + v.Field

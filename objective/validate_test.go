@@ -30,7 +30,7 @@ objective: {cost: params, src_len: 8, tgt_len: 8}
 // TestValidateSpace checks that an unreachable budget is reported at its own line and column,
 // and that a reachable one passes.
 func TestValidateSpace(t *testing.T) {
-	a := objective.Arch{SrcVocab: 40, TgtVocab: 40, Positions: "sinusoidal"}
+	a := space.Arch{SrcVocab: 40, TgtVocab: 40, Positions: "sinusoidal"}
 	// The smallest corner: d=32, heads 4 (largest), kv 1 -> K/V width 8, 1+1 layers, d_ff 64.
 	corner := space.Config{DModel: 32, Heads: 4, KVHeads: 1, EncLayers: 1, DecLayers: 1, DFF: 64}
 	min := objective.Estimate(corner, a, 8, 8)
@@ -72,7 +72,7 @@ func TestCornerIsLowerBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := objective.Arch{SrcVocab: 40, TgtVocab: 40, Positions: "learned", MaxPositions: 12}
+	a := space.Arch{SrcVocab: 40, TgtVocab: 40, Positions: "learned", MaxPositions: 12}
 	lo := objective.Corner(spec, a)
 	for _, d := range []int{32, 64} {
 		for _, h := range []int{2, 4} {
@@ -96,7 +96,7 @@ func TestCornerIsLowerBound(t *testing.T) {
 // Example estimates PyTorch's base Transformer shape and scores it against a budget.
 func Example() {
 	cfg := space.Config{DModel: 512, Heads: 8, KVHeads: 8, EncLayers: 6, DecLayers: 6, DFF: 2048}
-	a := objective.Arch{SrcVocab: 32000, TgtVocab: 32000, TieEmbeddings: true, Positions: "sinusoidal"}
+	a := space.Arch{SrcVocab: 32000, TgtVocab: 32000, TieEmbeddings: true, Positions: "sinusoidal"}
 	c := objective.Estimate(cfg, a, 32, 32)
 	fmt.Println("params_core:", c.ParamsCore)
 	fmt.Println("params:", c.Params)

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/attnsearch/attnsearch/store/record"
 	"image/color"
 	"io"
 	"math"
@@ -189,7 +190,7 @@ func (r *Report) FrontPlot() (*plot.Plot, error) {
 		l.LineStyle.Width = vg.Points(1)
 		l.LineStyle.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 		p.Add(l)
-		p.Legend.Add(fmt.Sprintf("budget %s = %s", r.Objectives[1], FormatFloat(budget)), l)
+		p.Legend.Add(fmt.Sprintf("budget %s = %s", r.Objectives[1], record.FormatFloat(budget)), l)
 	}
 	p.Add(plotter.NewGrid())
 	headroom(p)

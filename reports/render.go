@@ -4,11 +4,11 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/attnsearch/attnsearch/store/record"
 	"io"
 	"sort"
 	"strconv"
 
-	"github.com/attnsearch/attnsearch/space"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
@@ -59,8 +59,8 @@ func (r *Report) paramNames() []string {
 
 // metricColumns are the figures every report lists, in order, with their table headers.
 var metricColumns = []struct{ key, head string }{
-	{KeyBLEU, "bleu"}, {KeyAccuracy, "accuracy"}, {KeyParams, "params"}, {KeyFlops, "flops/tok"},
-	{KeyLatency, "latency ms"}, {KeyKVBytes, "kv B/tok"},
+	{record.KeyBLEU, "bleu"}, {record.KeyAccuracy, "accuracy"}, {record.KeyParams, "params"}, {record.KeyFlops, "flops/tok"},
+	{record.KeyLatency, "latency ms"}, {record.KeyKVBytes, "kv B/tok"},
 }
 
 // fmtMetric renders a figure for a table cell.
@@ -69,11 +69,11 @@ func fmtMetric(key string, v float64, ok bool) string {
 		return "-"
 	}
 	switch key {
-	case KeyParams, KeyKVBytes, KeyParamsCore, KeyParamsEmbed, KeyEpochs, KeySteps:
+	case record.KeyParams, record.KeyKVBytes, record.KeyParamsCore, record.KeyParamsEmbed, record.KeyEpochs, record.KeySteps:
 		return strconv.FormatInt(int64(v), 10)
-	case KeyBLEU, KeyTestBLEU, KeyLatency:
+	case record.KeyBLEU, record.KeyTestBLEU, record.KeyLatency:
 		return strconv.FormatFloat(v, 'f', 2, 64)
-	case KeyAccuracy, KeyTestAccuracy, KeyExact:
+	case record.KeyAccuracy, record.KeyTestAccuracy, record.KeyExact:
 		return strconv.FormatFloat(v, 'f', 4, 64)
 	}
 	return strconv.FormatFloat(v, 'g', 4, 64)
@@ -91,7 +91,7 @@ func fmtParam(v interface{}, ok bool) string {
 }
 
 // fmtValue renders a trial's score.
-func fmtValue(t Trial) string {
+func fmtValue(t record.Trial) string {
 	if !t.HasValue || !finite(t.Value) {
 		return "-"
 	}
@@ -130,7 +130,7 @@ func (r *Report) writeTable(w io.Writer, md, all bool) error {
 		}
 		row := []any{num}
 		if all {
-			row = append(row, StateName(t.State))
+			row = append(row, record.StateName(t.State))
 		}
 		for _, n := range names {
 			v, ok := t.Params[n]
@@ -158,7 +158,7 @@ func (r *Report) writeTable(w io.Writer, md, all bool) error {
 	}
 	_, err := fmt.Fprintf(w, "%sstudy %s: %d trials (%d complete, %d pruned, %d failed, %d running, %d waiting); front of %s vs %s: %d trials; hypervolume %.6g (reference %s = %s)%s\n",
 		sep, r.Study, len(r.Trials), c["COMPLETE"], c["PRUNED"], c["FAIL"], c["RUNNING"], c["WAITING"],
-		r.Objectives[0], r.Objectives[1], len(r.Front), r.Hypervolume, r.Objectives[1], FormatFloat(r.RefCost),
+		r.Objectives[0], r.Objectives[1], len(r.Front), r.Hypervolume, r.Objectives[1], record.FormatFloat(r.RefCost),
 		map[bool]string{true: "; * marks the front", false: ""}[all])
 	return err
 }
@@ -192,9 +192,9 @@ func (r *Report) writeCSV(w io.Writer, all bool) error {
 		t := r.Trials[i]
 		val := ""
 		if t.HasValue && finite(t.Value) {
-			val = FormatFloat(t.Value)
+			val = record.FormatFloat(t.Value)
 		}
-		row := []string{strconv.Itoa(t.Number), StateName(t.State), val, strconv.FormatBool(t.Pareto)}
+		row := []string{strconv.Itoa(t.Number), record.StateName(t.State), val, strconv.FormatBool(t.Pareto)}
 		for _, n := range names {
 			if v, ok := t.Params[n]; ok {
 				row = append(row, fmt.Sprint(v))
@@ -204,7 +204,7 @@ func (r *Report) writeCSV(w io.Writer, all bool) error {
 		}
 		for _, k := range metrics {
 			if v, ok := t.Metrics[k]; ok {
-				row = append(row, FormatFloat(v))
+				row = append(row, record.FormatFloat(v))
 			} else {
 				row = append(row, "")
 			}
@@ -233,26 +233,36 @@ type JSONTrial struct {
 	Config   string                 `json:"config,omitempty"`  // effective config as --set text
 	Reason   string                 `json:"reason,omitempty"`  // why pruned, infeasible or failed
 	Seed     int64                  `json:"seed,omitempty"`    // trainer seed
-	History  []Epoch                `json:"history,omitempty"` // per-epoch curve
+	History  []record.Epoch         `json:"history,omitempty"` // per-epoch curve
 }
 
 // JSONReport is the JSON report's top-level object.
 type JSONReport struct {
-	Study       string       `json:"study"`       // study name
-	Objectives  []string     `json:"objectives"`  // quality key (maximised), then cost key(s) (minimised)
-	Trials      []JSONTrial  `json:"trials"`      // the listed trials
-	Hypervolume float64      `json:"hypervolume"` // of the front against (P = 0, cost = reference)
-	RefCost     float64      `json:"reference_cost"`
-	Budget      space.Budget `json:"budget"` // the study's budget
+	Study       string      `json:"study"`       // study name
+	Objectives  []string    `json:"objectives"`  // quality key (maximised), then cost key(s) (minimised)
+	Trials      []JSONTrial `json:"trials"`      // the listed trials
+	Hypervolume float64     `json:"hypervolume"` // of the front against (P = 0, cost = reference)
+	RefCost     float64     `json:"reference_cost"`
+	Budget      JSONBudget  `json:"budget"` // the study's budget
+}
+
+// JSONBudget is the study's budget in the JSON report; its names are those of the first JSON
+// reports (Go field names), kept so that readers of the report keep working.
+type JSONBudget struct {
+	MaxParams        int64   `json:"MaxParams"`        // ‖θ‖₀
+	MaxL2Norm        float64 `json:"MaxL2Norm"`        // ‖θ‖₂
+	MaxFlopsPerToken float64 `json:"MaxFlopsPerToken"` // forward multiply-adds per target token
+	MaxKVCacheBytes  int64   `json:"MaxKVCacheBytes"`  // decoder KV-cache bytes per generated token
+	MaxLatencyMS     float64 `json:"MaxLatencyMS"`     // median latency per sentence
 }
 
 // WriteJSON writes the report as one JSON object (the front, or every trial when all).
 func (r *Report) WriteJSON(w io.Writer, all bool) error {
 	out := JSONReport{Study: r.Study, Objectives: r.Objectives, Hypervolume: r.Hypervolume,
-		RefCost: r.RefCost, Budget: r.Info.Budget, Trials: []JSONTrial{}}
+		RefCost: r.RefCost, Budget: JSONBudget(r.Info.Budget), Trials: []JSONTrial{}}
 	for _, i := range r.rows(all) {
 		t := r.Trials[i]
-		jt := JSONTrial{Number: t.Number, State: StateName(t.State), Params: t.Params, Metrics: map[string]float64{},
+		jt := JSONTrial{Number: t.Number, State: record.StateName(t.State), Params: t.Params, Metrics: map[string]float64{},
 			Pareto: t.Pareto, Feasible: t.Feasible, Config: t.Config, Reason: t.Reason(), Seed: t.Seed, History: t.History}
 		if jt.Params == nil {
 			jt.Params = map[string]interface{}{}

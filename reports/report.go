@@ -1,9 +1,9 @@
 package reports
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/attnsearch/attnsearch/store/record"
 	"math"
 	"sort"
 
@@ -13,16 +13,16 @@ import (
 
 // Report is a study's trials with the Pareto front of quality against the declared cost.
 type Report struct {
-	Study       string    // study name
-	Info        StudyInfo // the study's settings as stored
-	Objectives  []string  // metric keys of the front: quality (maximised) first, then the cost (minimised)
-	Trials      []Trial   // every trial, by number
-	Front       []int     // indices into Trials of the front, sorted by increasing cost
-	RefCost     float64   // hypervolume reference cost: the budget of the cost, or the largest candidate cost when unset
-	Hypervolume float64   // area dominated by the front above P = 0 and below RefCost
+	Study       string           // study name
+	Info        record.StudyInfo // the study's settings as stored
+	Objectives  []string         // metric keys of the front: quality (maximised) first, then the cost (minimised)
+	Trials      []record.Trial   // every trial, by number
+	Front       []int            // indices into Trials of the front, sorted by increasing cost
+	RefCost     float64          // hypervolume reference cost: the budget of the cost, or the largest candidate cost when unset
+	Hypervolume float64          // area dominated by the front above P = 0 and below RefCost
 }
 
-// ErrNoStudyInfo means the study was not created by attnsearch (no StudyInfo attribute).
+// ErrNoStudyInfo means the study was not created by attnsearch (no record.StudyInfo attribute).
 var ErrNoStudyInfo = errors.New("study has no attnsearch settings")
 
 // Load reads study from st and builds its report.
@@ -35,13 +35,13 @@ func Load(st goptuna.Storage, study string) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reports: study %q attributes: %w", study, err)
 	}
-	js, ok := sys[SysStudyInfo]
+	js, ok := sys[record.SysStudyInfo]
 	if !ok {
 		return nil, fmt.Errorf("reports: study %q: %w", study, ErrNoStudyInfo)
 	}
-	var info StudyInfo
-	if err := json.Unmarshal([]byte(js), &info); err != nil {
-		return nil, fmt.Errorf("reports: study %q: %s: %w", study, SysStudyInfo, err)
+	info, err := record.ParseStudyInfo(js)
+	if err != nil {
+		return nil, fmt.Errorf("reports: study %q: %s: %w", study, record.SysStudyInfo, err)
 	}
 	trials, err := st.GetAllTrials(id)
 	if err != nil {
@@ -51,7 +51,7 @@ func Load(st goptuna.Storage, study string) (*Report, error) {
 }
 
 // Build decodes trials and computes the front and its hypervolume.
-func Build(study string, info StudyInfo, trials []goptuna.FrozenTrial) (*Report, error) {
+func Build(study string, info record.StudyInfo, trials []goptuna.FrozenTrial) (*Report, error) {
 	mk, err := MetricKey(info.Objective.Metric)
 	if err != nil {
 		return nil, err
@@ -62,7 +62,7 @@ func Build(study string, info StudyInfo, trials []goptuna.FrozenTrial) (*Report,
 	}
 	r := &Report{Study: study, Info: info, Objectives: []string{mk, ck}}
 	for _, ft := range trials {
-		t, err := Decode(ft)
+		t, err := record.Decode(ft)
 		if err != nil {
 			return nil, err
 		}
@@ -106,7 +106,7 @@ func Build(study string, info StudyInfo, trials []goptuna.FrozenTrial) (*Report,
 
 // qualityCost returns a trial's P and E by the report's objective keys; ok is false when either
 // is missing or not finite.
-func (r *Report) qualityCost(t Trial) (q, c float64, ok bool) {
+func (r *Report) qualityCost(t record.Trial) (q, c float64, ok bool) {
 	q, okq := t.Metrics[r.Objectives[0]]
 	c, okc := t.Metrics[r.Objectives[1]]
 	return q, c, okq && okc && finite(q) && finite(c)
@@ -140,7 +140,7 @@ func (r *Report) Find(n int) int {
 func (r *Report) Counts() map[string]int {
 	out := map[string]int{}
 	for _, t := range r.Trials {
-		out[StateName(t.State)]++
+		out[record.StateName(t.State)]++
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"github.com/attnsearch/attnsearch/store/record"
 	"image/png"
 	"math/rand"
 	"os"
@@ -13,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/attnsearch/attnsearch/reports"
-	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/store"
 	"github.com/c-bata/goptuna"
 )
@@ -42,10 +42,10 @@ func seedStudy(t *testing.T, trials []fake) *store.Store {
 	if err := st.SetStudyDirection(sid, goptuna.StudyDirectionMaximize); err != nil {
 		t.Fatal(err)
 	}
-	info := reports.StudyInfo{Trials: len(trials), Objective: space.Objective{Metric: "bleu", Cost: "params", Tradeoff: 1},
-		Budget: space.Budget{MaxParams: 1000}, Searched: []string{"d_model", "heads"}}
+	info := record.StudyInfo{Trials: len(trials), Objective: record.Objective{Metric: "bleu", Cost: "params", Tradeoff: 1},
+		Budget: record.Budget{MaxParams: 1000}, Searched: []string{"d_model", "heads"}}
 	js, _ := json.Marshal(info)
-	if err := st.SetStudySystemAttr(sid, reports.SysStudyInfo, string(js)); err != nil {
+	if err := st.SetStudySystemAttr(sid, record.SysStudyInfo, string(js)); err != nil {
 		t.Fatal(err)
 	}
 	for i, f := range trials {
@@ -58,16 +58,16 @@ func seedStudy(t *testing.T, trials []fake) *store.Store {
 				t.Fatal(err)
 			}
 		}
-		set(reports.KeyParams, strconv.FormatInt(f.params, 10))
-		set(reports.KeyConfig, "d_model="+strconv.Itoa(16*(i%3+1))+",heads=2")
-		set(reports.KeyFeasible, strconv.FormatBool(f.feasible))
+		set(record.KeyParams, strconv.FormatInt(f.params, 10))
+		set(record.KeyConfig, "d_model="+strconv.Itoa(16*(i%3+1))+",heads=2")
+		set(record.KeyFeasible, strconv.FormatBool(f.feasible))
 		if !f.feasible {
-			set(reports.KeyInfeasible, "params 2000 > max_params 1000 (+100.0%)")
+			set(record.KeyInfeasible, "params 2000 > max_params 1000 (+100.0%)")
 		}
 		if f.bleu >= 0 {
-			set(reports.KeyBLEU, reports.FormatFloat(f.bleu))
-			hist, _ := json.Marshal([]reports.Epoch{{Epoch: 1, ValidBLEU: f.bleu / 2}, {Epoch: 2, ValidBLEU: f.bleu}})
-			set(reports.KeyHistory, string(hist))
+			set(record.KeyBLEU, record.FormatFloat(f.bleu))
+			hist, _ := json.Marshal([]record.Epoch{{Epoch: 1, ValidBLEU: f.bleu / 2}, {Epoch: 2, ValidBLEU: f.bleu}})
+			set(record.KeyHistory, string(hist))
 		}
 		for k, v := range f.extra {
 			set(k, v)
@@ -105,7 +105,7 @@ func randomTrials(rng *rand.Rand, n int) []fake {
 		out[i] = fake{state: states[rng.Intn(len(states))], bleu: float64(rng.Intn(8) * 10),
 			params: int64(100 * (1 + rng.Intn(8))), feasible: rng.Intn(5) > 0}
 		if out[i].state == goptuna.TrialStateFail {
-			out[i].extra = map[string]string{reports.KeyError: "train: training diverged"}
+			out[i].extra = map[string]string{record.KeyError: "train: training diverged"}
 		}
 	}
 	return out
@@ -151,7 +151,7 @@ func TestParetoFlagsMatchBruteForce(t *testing.T) {
 			t.Errorf("round %d: front of %d, brute force %d", round, len(rep.Front), len(want))
 		}
 		for k := 1; k < len(rep.Front); k++ {
-			if rep.Trials[rep.Front[k-1]].Metrics[reports.KeyParams] > rep.Trials[rep.Front[k]].Metrics[reports.KeyParams] {
+			if rep.Trials[rep.Front[k-1]].Metrics[record.KeyParams] > rep.Trials[rep.Front[k]].Metrics[record.KeyParams] {
 				t.Errorf("round %d: front not sorted by cost", round)
 			}
 		}
@@ -164,8 +164,8 @@ func TestWriteFormats(t *testing.T) {
 		{state: goptuna.TrialStateComplete, bleu: 20, params: 300, feasible: true},
 		{state: goptuna.TrialStateComplete, bleu: 10, params: 400, feasible: true},
 		{state: goptuna.TrialStateComplete, bleu: -1, params: 2000, feasible: false},
-		{state: goptuna.TrialStatePruned, bleu: 5, params: 200, feasible: true, extra: map[string]string{reports.KeyPrunedEpoch: "1"}},
-		{state: goptuna.TrialStateFail, bleu: -1, params: 600, feasible: true, extra: map[string]string{reports.KeyError: "train: training diverged"}},
+		{state: goptuna.TrialStatePruned, bleu: 5, params: 200, feasible: true, extra: map[string]string{record.KeyPrunedEpoch: "1"}},
+		{state: goptuna.TrialStateFail, bleu: -1, params: 600, feasible: true, extra: map[string]string{record.KeyError: "train: training diverged"}},
 		{state: goptuna.TrialStateRunning, bleu: -1, params: 700, feasible: true},
 	}
 	rep, err := reports.Load(seedStudy(t, trials), "mt")

@@ -11,7 +11,7 @@
 // (study seed, ordinal, parameter name), where the ordinal counts the fresh points drawn before
 // it in the study (trials that retry an interrupted trial's point are not counted, so a retry
 // does not shift later points). A trial's trainer seed is derived from (study seed, ordinal) and
-// stored in the system attribute reports.SysSeed; a retry copies it. The samplers and the pruner
+// stored in the system attribute record.SysSeed; a retry copies it. The samplers and the pruner
 // see the study without the FAIL trials, so an interrupted attempt leaves no trace in their
 // decisions. With one worker and a fixed seed, a study that is interrupted (SIGINT or SIGKILL)
 // and resumed therefore samples the same points and reaches the same scores as one that never
@@ -31,7 +31,7 @@
 // # Interruption and recovery
 //
 // When the context is cancelled, no new trial starts; running trials stop at their next training
-// step and are recorded FAIL with reports.SysRetry set. On the next Run, RUNNING trials left by a
+// step and are recorded FAIL with record.SysRetry set. On the next Run, RUNNING trials left by a
 // dead process are failed as stale by the store, and every retriable FAIL trial that has no retry
 // yet is enqueued again (WAITING, with its parameters, seed and ordinal), so the study reaches
 // its requested number of finished trials (COMPLETE, PRUNED and non-retriable FAIL).

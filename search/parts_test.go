@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/attnsearch/attnsearch/search/internal/tpe"
+	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/c-bata/goptuna"
 	"github.com/c-bata/goptuna/medianstopping"
@@ -65,13 +66,20 @@ func TestNewPruner(t *testing.T) {
 }
 
 func TestNewPointSamplerKinds(t *testing.T) {
+	reg := sampler.Builtin()
 	for _, kind := range []string{"tpe", "cmaes", "random", "sobol"} {
-		if _, err := newPointSampler(space.Sampler{Kind: kind}, 1); err != nil {
+		if _, _, err := reg.New(kind, 1, nil); err != nil {
 			t.Errorf("%s: %v", kind, err)
 		}
 	}
-	if _, err := newPointSampler(space.Sampler{Kind: "grid"}, 1); err == nil {
+	if _, _, err := reg.New("grid", 1, nil); err == nil {
 		t.Error("unknown sampler accepted")
+	}
+	if _, _, err := reg.New("tpe", 1, map[string]float64{"sigma0": 1}); err == nil {
+		t.Error("option of another sampler accepted")
+	}
+	if _, _, err := reg.New("tpe", 1, map[string]float64{"ei_candidates": 0.5}); err == nil {
+		t.Error("fractional ei_candidates accepted")
 	}
 }
 

@@ -8,9 +8,6 @@ import (
 	"github.com/c-bata/goptuna/medianstopping"
 )
 
-// requeuedFrom is the store's system attribute naming the trial a re-enqueued trial repeats.
-const requeuedFrom = "requeued_from"
-
 // noFailStorage is a view of a goptuna.Storage whose GetAllTrials hides FAIL trials, so that an
 // interrupted attempt (which a retry repeats) does not count twice in sampling or pruning.
 type noFailStorage struct {

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"github.com/attnsearch/attnsearch/store/record"
 	"math"
 	"path/filepath"
 	"strconv"
@@ -96,12 +97,12 @@ func counted(t *testing.T, st goptuna.Storage, study string) []point {
 	var out []point
 	for _, tr := range rep.Trials {
 		if tr.State == goptuna.TrialStateRunning || tr.State == goptuna.TrialStateWaiting {
-			t.Fatalf("trial %d left %s", tr.Number, reports.StateName(tr.State))
+			t.Fatalf("trial %d left %s", tr.Number, record.StateName(tr.State))
 		}
 		if tr.Retry {
 			continue
 		}
-		out = append(out, point{Config: tr.Config, State: reports.StateName(tr.State), Value: tr.Value, Seed: tr.Seed})
+		out = append(out, point{Config: tr.Config, State: record.StateName(tr.State), Value: tr.Value, Seed: tr.Seed})
 	}
 	return out
 }
@@ -124,16 +125,16 @@ func TestRunRecordsEveryTrial(t *testing.T) {
 	feasible, infeasible := 0, 0
 	for _, tr := range rep.Trials {
 		if tr.State != goptuna.TrialStateComplete {
-			t.Fatalf("trial %d: state %s (%s)", tr.Number, reports.StateName(tr.State), tr.Reason())
+			t.Fatalf("trial %d: state %s (%s)", tr.Number, record.StateName(tr.State), tr.Reason())
 		}
-		for _, k := range []string{reports.KeyParams, reports.KeyParamsCore, reports.KeyParamsEmbed, reports.KeyFlops, reports.KeyKVBytes} {
+		for _, k := range []string{record.KeyParams, record.KeyParamsCore, record.KeyParamsEmbed, record.KeyFlops, record.KeyKVBytes} {
 			if _, ok := tr.Metrics[k]; !ok {
 				t.Errorf("trial %d: no %s", tr.Number, k)
 			}
 		}
 		if tr.Feasible {
 			feasible++
-			for _, k := range []string{reports.KeyAccuracy, reports.KeyBLEU, reports.KeyLatency, reports.KeyL2Norm, reports.KeyTrainSeconds, reports.KeyEpochs} {
+			for _, k := range []string{record.KeyAccuracy, record.KeyBLEU, record.KeyLatency, record.KeyL2Norm, record.KeyTrainSeconds, record.KeyEpochs} {
 				if _, ok := tr.Metrics[k]; !ok {
 					t.Errorf("trial %d: no %s", tr.Number, k)
 				}
@@ -146,10 +147,10 @@ func TestRunRecordsEveryTrial(t *testing.T) {
 			}
 		} else {
 			infeasible++
-			if tr.Metrics[reports.KeyParams] <= 2500 || len(tr.Infeasible) == 0 {
-				t.Errorf("trial %d: infeasible with params %g, reasons %q", tr.Number, tr.Metrics[reports.KeyParams], tr.Infeasible)
+			if tr.Metrics[record.KeyParams] <= 2500 || len(tr.Infeasible) == 0 {
+				t.Errorf("trial %d: infeasible with params %g, reasons %q", tr.Number, tr.Metrics[record.KeyParams], tr.Infeasible)
 			}
-			if _, trained := tr.Metrics[reports.KeyAccuracy]; trained || len(tr.History) > 0 {
+			if _, trained := tr.Metrics[record.KeyAccuracy]; trained || len(tr.History) > 0 {
 				t.Errorf("trial %d: infeasible trial was trained", tr.Number)
 			}
 			if tr.Value >= -1 {
@@ -190,7 +191,9 @@ func TestDeterministicResume(t *testing.T) {
 				trials = 7 // past TPE's start-up trials when the space sets few
 			}
 			spec := tinySpec(t, trials, tc.sampler, tc.pruner, 4000)
-			spec.Study.Sampler.StartupTrials = 3
+			if tc.sampler == "tpe" { // the only kind here with start-up trials
+				spec.Study.Sampler.Options = map[string]float64{"startup_trials": 3}
+			}
 			dir := t.TempDir()
 
 			a := openStore(t, filepath.Join(dir, "a.db"))
@@ -237,7 +240,7 @@ func TestDeterministicResume(t *testing.T) {
 			}
 			retries := 0
 			for _, ft := range all {
-				if _, ok := ft.SystemAttrs[reports.SysRetryOf]; ok {
+				if _, ok := ft.SystemAttrs[record.SysRetryOf]; ok {
 					retries++
 				}
 			}
@@ -269,7 +272,7 @@ func TestRecoversStaleTrial(t *testing.T) {
 	if err := st.SetTrialParam(id, "lr", 0.005, goptuna.LogUniformDistribution{Low: 1e-3, High: 1e-2}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SetTrialSystemAttr(id, reports.SysOrdinal, "1"); err != nil {
+	if err := st.SetTrialSystemAttr(id, record.SysOrdinal, "1"); err != nil {
 		t.Fatal(err)
 	}
 	spec.Study.Trials = 3
@@ -288,11 +291,11 @@ func TestRecoversStaleTrial(t *testing.T) {
 		t.Fatalf("%d trials, want 4 (one stale)", len(all))
 	}
 	retry := all[2]
-	if retry.SystemAttrs[reports.SysRetryOf] != "1" || retry.Params["lr"] != 0.005 || retry.State != goptuna.TrialStateComplete {
+	if retry.SystemAttrs[record.SysRetryOf] != "1" || retry.Params["lr"] != 0.005 || retry.State != goptuna.TrialStateComplete {
 		t.Errorf("retry trial: state %v, params %v, attrs %v", retry.State, retry.Params, retry.SystemAttrs)
 	}
-	if want := strconv.FormatInt(TrialSeed(11, 1), 10); retry.SystemAttrs[reports.SysSeed] != want {
-		t.Errorf("retry seed %s, want %s (derived from ordinal 1)", retry.SystemAttrs[reports.SysSeed], want)
+	if want := strconv.FormatInt(TrialSeed(11, 1), 10); retry.SystemAttrs[record.SysSeed] != want {
+		t.Errorf("retry seed %s, want %s (derived from ordinal 1)", retry.SystemAttrs[record.SysSeed], want)
 	}
 }
 
@@ -325,7 +328,7 @@ func TestFailingTrialsDoNotStopTheStudy(t *testing.T) {
 			}
 		case tr.State == goptuna.TrialStateComplete && !tr.Feasible:
 		default:
-			t.Errorf("trial %d: %s feasible=%v, want FAIL or infeasible", tr.Number, reports.StateName(tr.State), tr.Feasible)
+			t.Errorf("trial %d: %s feasible=%v, want FAIL or infeasible", tr.Number, record.StateName(tr.State), tr.Feasible)
 		}
 	}
 	if failed == 0 {

@@ -23,11 +23,6 @@ const TaskCommand = "command"
 // built-in trainer: its parameters are the command's own, and no cost model applies.
 func (s *Spec) IsCommand() bool { return s.Task.Kind == TaskCommand }
 
-// Goals lists the objective's goal names, maximised ones first, then minimised ones.
-func (o Objective) Goals() []string {
-	return append(append([]string(nil), o.Maximize...), o.Minimize...)
-}
-
 // Declared returns a sampled value of p as the space file declares it, for a command's input: an
 // int parameter as int64, a float as float64, a categorical choice or a fixed value typed as
 // written (int64, float64, string or bool). Values it cannot place are returned unchanged.

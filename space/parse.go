@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/attnsearch/attnsearch/search/sampler"
 	"gopkg.in/yaml.v3"
 )
 
 // Accepted values of the enumerated fields.
 var (
-	samplerKinds  = []string{"tpe", "cmaes", "random", "sobol"}
 	prunerKinds   = []string{"none", "median", "percentile", "successive_halving"}
 	taskKinds     = []string{"synthetic", "aligned", "tsv", TaskCommand}
 	tokenizers    = []string{"word", "char", "byte"}
@@ -33,19 +33,29 @@ const (
 	SyntheticMaxWords = 15
 )
 
-// Load reads, parses and validates the space file at path (strict YAML, defaults filled in).
-func Load(path string) (*Spec, error) {
+// Load reads, parses and validates the space file at path (strict YAML, defaults filled in) with
+// the built-in sampler kinds (sampler.Builtin).
+func Load(path string) (*Spec, error) { return LoadWith(path, sampler.Builtin()) }
+
+// LoadWith is Load with the sampler kinds of samplers.
+func LoadWith(path string, samplers *sampler.Registry) (*Spec, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("space: read %s: %w", path, err)
 	}
-	return Parse(path, src)
+	return ParseWith(path, src, samplers)
 }
 
-// Parse parses and validates a space file's bytes; filename is used in messages and to resolve
-// relative corpus paths (relative to the file's directory).
+// Parse parses and validates a space file's bytes with the built-in sampler kinds; filename is
+// used in messages and to resolve relative corpus paths (relative to the file's directory).
 func Parse(filename string, src []byte) (*Spec, error) {
-	d := &decoder{file: filename, pos: map[string]Pos{}}
+	return ParseWith(filename, src, sampler.Builtin())
+}
+
+// ParseWith is Parse with the sampler kinds of samplers: study.sampler must name one of them and
+// give only the options it declares, each valid.
+func ParseWith(filename string, src []byte, samplers *sampler.Registry) (*Spec, error) {
+	d := &decoder{file: filename, pos: map[string]Pos{}, samplers: samplers}
 	root, err := d.parseDocument(src)
 	if err != nil {
 		return nil, err
@@ -215,34 +225,57 @@ func (d *decoder) study(e entry, s *Study) error {
 	return nil
 }
 
-// sampler decodes study.sampler.
+// sampler decodes study.sampler against the sampler registry.
 func (d *decoder) sampler(e entry, s *Sampler) error {
-	kind, opts, err := d.kindAndOptions(e, samplerKinds, []string{"startup_trials", "ei_candidates", "sigma0"})
+	names := d.samplers.Names()
+	var all []string
+	for _, n := range names {
+		k, _ := d.samplers.Lookup(n)
+		for _, o := range k.Options {
+			if !contains(all, o.Name) {
+				all = append(all, o.Name)
+			}
+		}
+	}
+	kind, opts, err := d.kindAndOptions(e, names, all)
 	if err != nil {
 		return err
 	}
-	s.Kind = kind
-	applies := map[string][]string{"startup_trials": {"tpe", "cmaes"}, "ei_candidates": {"tpe"}, "sigma0": {"cmaes"}}
+	k, _ := d.samplers.Lookup(kind)
+	*s = Sampler{Kind: kind}
 	for _, o := range opts {
-		if !contains(applies[o.key], kind) {
-			return d.errAt(o.keyN, o.path, "does not apply to sampler %s (only %s)", kind, strings.Join(applies[o.key], ", "))
-		}
-		switch o.key {
-		case "startup_trials":
-			s.StartupTrials, err = d.intRange(o.value, o.path, 0, 1e6)
-		case "ei_candidates":
-			s.EICandidates, err = d.intRange(o.value, o.path, 1, 1e6)
-		case "sigma0":
-			s.Sigma0, err = d.number(o.value, o.path)
-			if err == nil && s.Sigma0 <= 0 {
-				err = d.errAt(o.value, o.path, "must be > 0")
+		opt, ok := k.Option(o.key)
+		if !ok {
+			var takers []string
+			for _, n := range names {
+				if other, _ := d.samplers.Lookup(n); contains(optionNames(other), o.key) {
+					takers = append(takers, n)
+				}
 			}
+			return d.errAt(o.keyN, o.path, "does not apply to sampler %s (only %s)", kind, strings.Join(takers, ", "))
 		}
+		v, err := d.number(o.value, o.path)
 		if err != nil {
 			return err
 		}
+		if err := opt.Check(v); err != nil {
+			return d.errAt(o.value, o.path, "%v", err)
+		}
+		if s.Options == nil {
+			s.Options = map[string]float64{}
+		}
+		s.Options[o.key] = v
 	}
 	return nil
+}
+
+// optionNames lists the option names of a sampler kind.
+func optionNames(k sampler.Kind) []string {
+	out := make([]string, len(k.Options))
+	for i, o := range k.Options {
+		out[i] = o.Name
+	}
+	return out
 }
 
 // pruner decodes study.pruner and fills the kind's defaults.
@@ -838,8 +871,8 @@ func (d *decoder) crossCheck(s *Spec) error {
 
 // crossCheckStudy validates the study settings against each other.
 func (d *decoder) crossCheckStudy(s *Spec) error {
-	if s.Study.Sampler.StartupTrials > s.Study.Trials {
-		return d.errField("study.sampler.startup_trials", "%d exceeds study.trials %d", s.Study.Sampler.StartupTrials, s.Study.Trials)
+	if n := s.Study.Sampler.Options["startup_trials"]; n > float64(s.Study.Trials) {
+		return d.errField("study.sampler.startup_trials", "%d exceeds study.trials %d", int(n), s.Study.Trials)
 	}
 	return nil
 }

@@ -75,7 +75,7 @@ func TestParseFull(t *testing.T) {
 	}
 	want := Spec{
 		File: "full.yaml",
-		Study: Study{Name: "full", Sampler: Sampler{Kind: "tpe", StartupTrials: 4, EICandidates: 12},
+		Study: Study{Name: "full", Sampler: Sampler{Kind: "tpe", Options: map[string]float64{"startup_trials": 4, "ei_candidates": 12}},
 			Pruner: Pruner{Kind: "successive_halving", MinResource: 2, ReductionFactor: 4, MinEarlyStoppingRate: 1},
 			Trials: 30, Workers: 3, Seed: -5},
 		Task: Task{Kind: "synthetic", Synthetic: Synthetic{Train: 500, Valid: 50, Test: 60, Vocab: 20, MinLen: 4, MaxLen: 9, Seed: 11},
@@ -343,7 +343,7 @@ func TestDocReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The values written in the reference are the defaults.
-	if spec.Study != def.Study || !reflect.DeepEqual(spec.Task, def.Task) || spec.Training != def.Training || !reflect.DeepEqual(spec.Objective, def.Objective) {
+	if !reflect.DeepEqual(spec.Study, def.Study) || !reflect.DeepEqual(spec.Task, def.Task) || spec.Training != def.Training || !reflect.DeepEqual(spec.Objective, def.Objective) {
 		t.Errorf("reference values differ from the defaults:\n%+v %+v %+v\n%+v %+v %+v",
 			spec.Study, spec.Task, spec.Training, def.Study, def.Task, def.Training)
 	}

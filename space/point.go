@@ -5,8 +5,6 @@ import (
 	"math"
 	"sort"
 	"strings"
-
-	"github.com/c-bata/goptuna"
 )
 
 // Param returns the declared parameter called name; ok is false when the file does not declare it.
@@ -67,58 +65,50 @@ func (p Param) value() float64 {
 	return v
 }
 
-// sample draws p's value through the trial. Integer log ranges use goptuna's log-uniform float
-// distribution on [low-0.5, high+0.5], rounded to the nearest integer (goptuna v0.9.0 has no
-// log-int distribution); the trial's stored parameter is then that continuous draw.
-func (p Param) sample(t *goptuna.Trial) (float64, error) {
-	switch p.Kind {
-	case KindFixed:
-		return p.value(), nil
-	case KindCategorical:
-		c, err := t.SuggestCategorical(p.Name, p.Choices)
-		if err != nil {
-			return 0, err
-		}
-		return parseYAMLFloat(c)
-	case KindInt:
-		switch {
-		case p.Log:
-			f, err := t.SuggestLogFloat(p.Name, p.Low-0.5, p.High+0.5)
-			if err != nil {
-				return 0, err
-			}
-			return math.Min(p.High, math.Max(p.Low, math.Round(f))), nil
-		case p.Step > 1:
-			v, err := t.SuggestStepInt(p.Name, int(p.Low), int(p.High), int(p.Step))
-			return float64(v), err
-		default:
-			v, err := t.SuggestInt(p.Name, int(p.Low), int(p.High))
-			return float64(v), err
-		}
-	case KindFloat:
-		switch {
-		case p.Log:
-			return t.SuggestLogFloat(p.Name, p.Low, p.High)
-		case p.Step > 0:
-			return t.SuggestDiscreteFloat(p.Name, p.Low, p.High, p.Step)
-		default:
-			return t.SuggestFloat(p.Name, p.Low, p.High)
-		}
+// Fixed returns the value of a fixed parameter typed as Point holds it: a number as float64, other text as string.
+func (p Param) Fixed() any {
+	if v, err := parseYAMLFloat(p.Value); err == nil {
+		return v
 	}
-	return 0, fmt.Errorf("unknown kind %q", p.Kind)
+	return p.Value
 }
 
-// Sample draws one point through the trial's Suggest* calls (declared parameters in file order) and
-// repairs the structural rules as the package documentation describes; when no value of the
-// declared domains can repair the point, the error wraps ErrStructural.
-func (s *Spec) Sample(t *goptuna.Trial) (Config, error) {
+// Point is one sampled point: the value of each declared parameter by name, typed by its Param
+// (int: int64; float: float64; categorical: the choice as written, a string; fixed: Param.Fixed).
+// It is the generic form of a point; Config is its typed view for the built-in tasks.
+type Point map[string]any
+
+// Number returns the value of name as a number; ok is false when it is absent or not numeric.
+func (p Point) Number(name string) (float64, bool) {
+	switch v := p[name].(type) {
+	case float64:
+		return v, true
+	case int64:
+		return float64(v), true
+	case int:
+		return float64(v), true
+	case string:
+		f, err := parseYAMLFloat(v)
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// Resolve builds the typed Config of a sampled point: the built-in parameters found in p, the
+// defaults of the others, then the structural repair described in the package documentation;
+// when no value of the declared domains can repair the point, the error wraps ErrStructural.
+// Names outside Names (a command task's own parameters) are ignored here.
+func (s *Spec) Resolve(p Point) (Config, error) {
 	vals := map[string]float64{}
-	for _, p := range s.Params {
-		v, err := p.sample(t)
-		if err != nil {
-			return Config{}, fmt.Errorf("space: sample %s: %w", p.Name, err)
+	for _, name := range Names {
+		if _, has := p[name]; !has {
+			continue
 		}
-		vals[p.Name] = v
+		v, ok := p.Number(name)
+		if !ok {
+			return Config{}, fmt.Errorf("space: %s=%v is not a number", name, p[name])
+		}
+		vals[name] = v
 	}
 	cfg := s.fill(vals)
 	if err := s.repair(&cfg, true, true); err != nil {
@@ -331,6 +321,23 @@ func (c Config) SetString() string {
 		parts[i] = name + "=" + fmtNum(configGet(c, name))
 	}
 	return strings.Join(parts, ",")
+}
+
+// Get returns the value of the built-in parameter name in c (NaN for an unknown name).
+func (c Config) Get(name string) float64 {
+	if _, ok := nameInfoOf(name); !ok {
+		return math.NaN()
+	}
+	return configGet(c, name)
+}
+
+// Values returns every built-in parameter of c by name.
+func (c Config) Values() map[string]float64 {
+	out := make(map[string]float64, len(Names))
+	for _, name := range Names {
+		out[name] = configGet(c, name)
+	}
+	return out
 }
 
 // Validate reports a value out of its legal range (e.g. d_model < 1) or a broken structural rule

@@ -1,6 +1,10 @@
 package space
 
-import "time"
+import (
+	"time"
+
+	"github.com/attnsearch/attnsearch/store/record"
+)
 
 // Spec is a whole validated space file: the study, the task, the training settings, the
 // searched parameters, the budget and the objective.
@@ -30,12 +34,11 @@ type Study struct {
 	Seed    int64   // root of every random choice of the study
 }
 
-// Sampler names a goptuna sampler and its options.
+// Sampler names a sampler kind of the sampler registry (search/sampler) and the options the file
+// gives it (validated against the kind's declared options; absent options are absent here).
 type Sampler struct {
-	Kind          string  // tpe | cmaes | random | sobol
-	StartupTrials int     // tpe, cmaes: random trials before the model is used (0 = library default)
-	EICandidates  int     // tpe: candidates drawn per suggestion (0 = library default)
-	Sigma0        float64 // cmaes: initial step size (0 = library default)
+	Kind    string             // tpe | cmaes | random | sobol | any registered kind
+	Options map[string]float64 // option name → value (startup_trials, ei_candidates, sigma0, …)
 }
 
 // Pruner names a goptuna pruner and its options.
@@ -95,28 +98,17 @@ type Training struct {
 	EvalSentences    int     // validation sentences decoded per epoch for BLEU (0 = all)
 }
 
-// Budget holds the hard constraints; a zero field is unset.
-type Budget struct {
-	MaxParams        int64   // P_max: ‖θ‖₀, total parameter count
-	MaxL2Norm        float64 // R_max: ‖θ‖₂, enforced by projection during training
-	MaxFlopsPerToken float64 // forward multiply-adds per target token
-	MaxKVCacheBytes  int64   // decoder KV-cache bytes per generated token
-	MaxLatencyMS     float64 // measured median latency per sentence
-}
+// Budget holds the hard constraints; a zero field is unset. It is the stored record's type (one
+// definition with its JSON names): max_params (P_max, ‖θ‖₀), max_l2_norm (R_max, ‖θ‖₂, enforced
+// by projection during training), max_flops_per_token, max_kv_cache_bytes, max_latency_ms.
+type Budget = record.Budget
 
-// Objective says what the sampler optimises: for the built-in tasks quality P against one cost
-// E; for a command, the values it reports to maximise or minimise and its constraint values.
-type Objective struct {
-	Metric   string  // bleu | accuracy (P, maximised)
-	Cost     string  // params | flops | kv_bytes | latency (E, minimised)
-	Tradeoff float64 // weight of log-cost against quality (see objective.Score)
-	SrcLen   int     // source length the FLOPs figure assumes
-	TgtLen   int     // target length the FLOPs figure assumes
-
-	Maximize    []string // command: reported values to maximise
-	Minimize    []string // command: reported values to minimise
-	Constraints []string // command: reported values that must be <= 0 (feasible)
-}
+// Objective says what the sampler optimises: for the built-in tasks quality P (bleu | accuracy,
+// maximised) against one cost E (params | flops | kv_bytes | latency, minimised), their trade-off
+// (see objective.Score) and the sentence lengths the FLOPs figure assumes; for a command, the
+// values it reports to maximise or minimise and its constraint values. It is the stored record's
+// type.
+type Objective = record.Objective
 
 // Param is one declared parameter: a typed distribution or a fixed value.
 type Param struct {

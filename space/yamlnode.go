@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/attnsearch/attnsearch/search/sampler"
 	"io"
 	"math"
 	"regexp"
@@ -16,9 +17,10 @@ import (
 
 // decoder walks a yaml.Node tree, records positions and builds located errors.
 type decoder struct {
-	file    string
-	pos     map[string]Pos
-	command bool // the task is a command: params and objective follow its rules
+	file     string
+	pos      map[string]Pos
+	samplers *sampler.Registry // the sampler kinds study.sampler may name
+	command  bool              // the task is a command: params and objective follow its rules
 }
 
 // errAt builds an Error located at node n.

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"github.com/attnsearch/attnsearch/store/record"
 	"math"
 	"reflect"
 	"strings"
@@ -275,12 +276,19 @@ func TestHeartbeatAndRecovery(t *testing.T) {
 		t.Fatalf("RunningTrials = %d, want 2", len(running))
 	}
 
-	failed, requeued, err := s.RecoverStaleAndRequeue(study, time.Minute)
+	failed, err := s.RecoverStale(study, time.Minute)
+	must(t, err)
+	n, err := s.Requeue(study)
 	must(t, err)
 	if len(failed) != 1 || failed[0].ID != dead || failed[0].State != goptuna.TrialStateFail ||
-		failed[0].SystemAttrs[AttrFailReason] != ReasonStale || len(requeued) != 1 {
-		t.Fatalf("recovered %+v, requeued %v", failed, requeued)
+		failed[0].SystemAttrs[record.SysFailReason] != record.ReasonStale || n != 1 {
+		t.Fatalf("recovered %+v, requeued %d", failed, n)
 	}
+	if n, err := s.Requeue(study); err != nil || n != 0 {
+		t.Fatalf("second Requeue: %d, %v", n, err)
+	}
+	all, _ := s.GetAllTrials(study)
+	requeued := []int{all[len(all)-1].ID}
 	if again, _ := s.RecoverStale(study, time.Minute); len(again) != 0 {
 		t.Fatalf("second recovery found %d trials", len(again))
 	}
@@ -291,8 +299,8 @@ func TestHeartbeatAndRecovery(t *testing.T) {
 	w, err := s.GetTrial(requeued[0])
 	must(t, err)
 	var fixed map[string]float64
-	must(t, json.Unmarshal([]byte(w.SystemAttrs[AttrFixedParams]), &fixed))
-	if w.State != goptuna.TrialStateWaiting || w.SystemAttrs[AttrRequeuedFrom] != "1" || !reflect.DeepEqual(fixed, map[string]float64{"heads": 2, "lr": 1e-3}) {
+	must(t, json.Unmarshal([]byte(w.SystemAttrs[record.SysFixedParams]), &fixed))
+	if w.State != goptuna.TrialStateWaiting || w.SystemAttrs[record.SysRetryOf] != "1" || !reflect.DeepEqual(fixed, map[string]float64{"heads": 2, "lr": 1e-3}) {
 		t.Fatalf("requeued trial %+v", w)
 	}
 
@@ -314,9 +322,16 @@ func TestHeartbeatAndRecovery(t *testing.T) {
 		t.Fatalf("requeued trial state %v", w.State)
 	}
 
-	// Requeue does the same for a trial the caller picks.
-	id, err := s.Requeue(study, failed[0])
+	// A retry that fails as interrupted is requeued again, and PopWaitingTrial claims it once.
+	retry, err := s.CreateNewTrial(study)
 	must(t, err)
+	must(t, s.SetTrialSystemAttr(retry, record.SysRetry, "1"))
+	must(t, s.SetTrialState(retry, goptuna.TrialStateFail))
+	if n, err := s.Requeue(study); err != nil || n != 1 {
+		t.Fatalf("Requeue of an interrupted trial: %d, %v", n, err)
+	}
+	all, _ = s.GetAllTrials(study)
+	id := all[len(all)-1].ID
 	got, ok, err := s.PopWaitingTrial(study)
 	must(t, err)
 	if !ok || got != id {
@@ -370,10 +385,13 @@ func TestRecoveryAtOpen(t *testing.T) {
 	s, err := Open(path, Options{NoSync: true})
 	must(t, err)
 	study, _ := s.CreateNewStudy("r")
+	// Trial 0 died earlier (failed as stale); trial 2 retries it and dies too.
+	_, _ = s.CloneTrial(study, goptuna.FrozenTrial{State: goptuna.TrialStateFail, DatetimeStart: time.Now(),
+		SystemAttrs: map[string]string{record.SysFailReason: record.ReasonStale}})
 	first, _ := s.CreateNewTrial(study)
 	must(t, s.SetTrialParam(first, "x", 0.5, goptuna.UniformDistribution{Low: 0, High: 1}))
 	again, _ := s.CloneTrial(study, goptuna.FrozenTrial{State: goptuna.TrialStateRunning, DatetimeStart: time.Now(),
-		SystemAttrs: map[string]string{AttrRequeuedFrom: "0", AttrFixedParams: `{"x":0.25}`}})
+		SystemAttrs: map[string]string{record.SysRetryOf: "0", record.SysFixedParams: `{"x":0.25}`}})
 	done, _ := s.CreateNewTrial(study)
 	must(t, s.SetTrialState(done, goptuna.TrialStateComplete))
 	must(t, s.Close())
@@ -390,12 +408,12 @@ func TestRecoveryAtOpen(t *testing.T) {
 	defer s.Close()
 	rec := s.RecoveredAtOpen()
 	if len(rec) != 2 || rec[0].Trial.ID != first || rec[0].RequeuedAs < 0 || rec[1].Trial.ID != again || rec[1].RequeuedAs != -1 ||
-		rec[1].Trial.SystemAttrs[AttrNotRequeued] != NotRequeuedTwice || rec[0].Trial.SystemAttrs[AttrNotRequeued] != "" {
+		rec[1].Trial.SystemAttrs[record.SysNotRequeued] != record.NotRequeuedTwice || rec[0].Trial.SystemAttrs[record.SysNotRequeued] != "" {
 		t.Fatalf("RecoveredAtOpen = %+v", rec)
 	}
 	w, err := s.GetTrial(rec[0].RequeuedAs)
 	must(t, err)
-	if w.State != goptuna.TrialStateWaiting || w.SystemAttrs[AttrFixedParams] != `{"x":0.5}` {
+	if w.State != goptuna.TrialStateWaiting || w.SystemAttrs[record.SysFixedParams] != `{"x":0.5}` {
 		t.Fatalf("requeued trial %+v", w)
 	}
 	if running, _ := s.RunningTrials(study); len(running) != 0 {

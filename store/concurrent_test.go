@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/attnsearch/attnsearch/store/record"
 	"sync"
 	"testing"
 
@@ -90,7 +91,7 @@ func TestConcurrentOptimize(t *testing.T) {
 		if evaluated[ft.ID] != 1 {
 			t.Errorf("trial %d evaluated %d times", ft.Number, evaluated[ft.ID])
 		}
-		if fp, ok := ft.SystemAttrs[AttrFixedParams]; ok {
+		if fp, ok := ft.SystemAttrs[record.SysFixedParams]; ok {
 			var fixed map[string]float64
 			must(t, json.Unmarshal([]byte(fp), &fixed))
 			if ft.InternalParams["x"] != fixed["x"] {

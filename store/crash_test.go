@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"github.com/attnsearch/attnsearch/store/record"
 	"math"
 	"math/rand"
 	"os"
@@ -64,7 +65,7 @@ func crashChild(path string) error {
 				return err
 			}
 			var fixed map[string]float64
-			if err := json.Unmarshal([]byte(ft.SystemAttrs[AttrFixedParams]), &fixed); err != nil {
+			if err := json.Unmarshal([]byte(ft.SystemAttrs[record.SysFixedParams]), &fixed); err != nil {
 				return err
 			}
 			if v, has := fixed["x"]; has {
@@ -201,12 +202,15 @@ func verifyAfterCrash(t *testing.T, k int, path string, reported map[int]uint64)
 		}
 	}
 	for _, r := range s.RecoveredAtOpen() {
-		if r.Trial.State != goptuna.TrialStateFail || r.Trial.SystemAttrs[AttrFailReason] != ReasonStale {
+		if r.Trial.State != goptuna.TrialStateFail || r.Trial.SystemAttrs[record.SysFailReason] != record.ReasonStale {
 			t.Fatalf("kill %d: recovered trial %+v", k, r.Trial)
 		}
 	}
-	if again, _, err := s.RecoverStaleAndRequeue(study, 0); err != nil || len(again) != 0 {
+	if again, err := s.RecoverStale(study, 0); err != nil || len(again) != 0 {
 		t.Fatalf("kill %d: recovery after Open's own found %d trials, %v", k, len(again), err)
+	}
+	if n, err := s.Requeue(study); err != nil || n != 0 {
+		t.Fatalf("kill %d: requeue after Open's own enqueued %d trials, %v", k, n, err)
 	}
 	trials, err := s.GetAllTrials(study)
 	must(t, err)
@@ -218,21 +222,21 @@ func verifyAfterCrash(t *testing.T, k int, path string, reported map[int]uint64)
 		if ft.State == goptuna.TrialStateRunning {
 			t.Fatalf("kill %d: trial %d still RUNNING after recovery", k, ft.Number)
 		}
-		_, isRequeue := ft.SystemAttrs[AttrRequeuedFrom]
-		if ft.SystemAttrs[AttrFailReason] == ReasonStale {
+		_, isRequeue := ft.SystemAttrs[record.SysRetryOf]
+		if ft.SystemAttrs[record.SysFailReason] == record.ReasonStale {
 			stale++
 			if ft.State != goptuna.TrialStateFail {
 				t.Fatalf("kill %d: stale trial %d in state %v", k, ft.Number, ft.State)
 			}
-			if isRequeue != (ft.SystemAttrs[AttrNotRequeued] != "") {
-				t.Fatalf("kill %d: stale trial %d: requeue %v but not_requeued %q", k, ft.Number, isRequeue, ft.SystemAttrs[AttrNotRequeued])
+			if isRequeue != (ft.SystemAttrs[record.SysNotRequeued] != "") {
+				t.Fatalf("kill %d: stale trial %d: requeue %v but not_requeued %q", k, ft.Number, isRequeue, ft.SystemAttrs[record.SysNotRequeued])
 			}
 			if !isRequeue {
 				firstGen[strconv.Itoa(ft.Number)] = true
 			}
 		}
 		if isRequeue {
-			requeues[ft.SystemAttrs[AttrRequeuedFrom]]++
+			requeues[ft.SystemAttrs[record.SysRetryOf]]++
 		}
 	}
 	// Each first-time stale trial is requeued exactly once; a requeue whose worker died again is not.

@@ -54,12 +54,12 @@
 //
 // (RecoverStaleAndRequeue also enqueues their parameters again), or lets Open do
 // it with Options.RecoverOnOpen: then, in one transaction per study, each RUNNING
-// trial becomes FAIL with AttrFailReason = ReasonStale and its parameters are
+// trial becomes FAIL with record.SysFailReason = record.ReasonStale and its parameters are
 // enqueued again as a WAITING trial (goptuna's "fixed_params" system attribute
-// and AttrRequeuedFrom = its number), so the study still gets its N trials and
+// and record.SysRetryOf = its number), so the study still gets its N trials and
 // goptuna's Study.Optimize (or PopWaitingTrial) takes the requeued trials first.
 // A requeued trial whose worker dies again is failed but not requeued a second
-// time (AttrNotRequeued says why), so parameters that kill the process (say, out
+// time (record.SysNotRequeued says why), so parameters that kill the process (say, out
 // of memory) cannot make every restart die. RecoveredAtOpen tells the caller
 // what Open did, for its log. Open does not recover by default because a caller
 // with its own retry bookkeeping (attnsearch's search package requeues with the
@@ -72,8 +72,8 @@
 // by Heartbeat (call it from the worker, e.g. once per epoch). Within one live
 // process a grace period (say 10× the epoch time) finds workers that hung; if
 // such a worker wakes up later, its writes get ErrTrialCannotBeUpdated. RecoverStale marks RUNNING trials whose heartbeat is older
-// than a grace period FAIL with the system attribute AttrFailReason set to
-// ReasonStale; RecoverStaleAndRequeue does that and enqueues their
+// than a grace period FAIL with the system attribute record.SysFailReason set to
+// record.ReasonStale; RecoverStaleAndRequeue does that and enqueues their
 // parameters again in the same transaction, so a crash can never lose the
 // re-enqueue. StaleTrials lists, without changing anything, RUNNING trials
 // whose heartbeat is old; RecoveredTrials lists the trials failed as stale.

@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"github.com/attnsearch/attnsearch/store/record"
 	"log"
 	"os"
 	"path/filepath"
@@ -51,11 +52,15 @@ func Example() {
 	// A worker that dies leaves a RUNNING trial; recovery fails it and enqueues its params again.
 	id, _ := st.CreateNewTrial(study.ID)
 	_ = st.SetTrialParam(id, "x", 1.5, goptuna.UniformDistribution{Low: -10, High: 10})
-	failed, requeued, err := st.RecoverStaleAndRequeue(study.ID, -time.Second)
+	failed, err := st.RecoverStale(study.ID, 0)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("recovered:", len(failed), failed[0].SystemAttrs[store.AttrFailReason], "requeued:", len(requeued))
+	requeued, err := st.Requeue(study.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("recovered:", len(failed), failed[0].SystemAttrs[record.SysFailReason], "requeued:", requeued)
 	if err := st.Close(); err != nil {
 		log.Fatal(err)
 	}

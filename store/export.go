@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/attnsearch/attnsearch/store/record"
 	"github.com/c-bata/goptuna"
 	bolt "go.etcd.io/bbolt"
 )
@@ -223,8 +224,15 @@ func (s *Store) Import(r io.Reader, name string) (int, error) {
 			if head.Kind != "study" || head.Format != FormatName {
 				return -1, fmt.Errorf("store: import: %w", lineErr(line, "kind", fmt.Errorf("%w: want a %q study header, got kind %q format %q", ErrNotStore, FormatName, head.Kind, head.Format)))
 			}
-			if head.Schema != SchemaVersion {
-				return -1, fmt.Errorf("store: import: %w", lineErr(line, "schema", fmt.Errorf("%w: export has schema %d, this build reads %d", ErrSchema, head.Schema, SchemaVersion)))
+			if head.Schema < oldestSchema || head.Schema > SchemaVersion {
+				return -1, fmt.Errorf("store: import: %w", lineErr(line, "schema", fmt.Errorf("%w: export has schema %d, this build reads %d to %d", ErrSchema, head.Schema, oldestSchema, SchemaVersion)))
+			}
+			if js, ok := head.SystemAttrs[record.SysStudyInfo]; ok {
+				up, _, err := record.Upgrade(js)
+				if err != nil {
+					return -1, fmt.Errorf("store: import: %w", lineErr(line, "system_attrs", err))
+				}
+				head.SystemAttrs[record.SysStudyInfo] = up
 			}
 			if head.Direction != goptuna.StudyDirectionMaximize && head.Direction != goptuna.StudyDirectionMinimize {
 				return -1, fmt.Errorf("store: import: %w", lineErr(line, "direction", fmt.Errorf("unknown direction %q", head.Direction)))

@@ -142,7 +142,7 @@ func TestImportErrors(t *testing.T) {
 		{"empty", "", "empty input"},
 		{"not json", "hello\n", "line 1: study"},
 		{"not an export", `{"kind":"trial"}`, "line 1: kind"},
-		{"other schema", edit(0, `"schema":1`, `"schema":7`), "line 1: schema"},
+		{"other schema", edit(0, `"schema":2`, `"schema":7`), "line 1: schema"},
 		{"bad direction", edit(0, `"direction":"maximize"`, `"direction":"up"`), "line 1: direction"},
 		{"truncated", strings.Join(good[:4], "\n"), "line 1: trials: header says 6 trials, found 3"},
 		{"unknown field", edit(2, `"kind":"trial"`, `"kind":"trial","extra":1`), `line 3: trial: json: unknown field "extra"`},

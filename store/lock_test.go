@@ -222,7 +222,7 @@ func TestCorruptOrForeignFile(t *testing.T) {
 			return b.Put([]byte("k"), []byte("v"))
 		}), ErrNotStore, `without the "meta" bucket`},
 		{"other format name", boltFile(meta("someone-else", "1")), ErrNotStore, `format "someone-else"`},
-		{"newer schema", boltFile(meta(FormatName, "2")), ErrSchema, "file has schema 2, this build reads 1"},
+		{"newer schema", boltFile(meta(FormatName, "3")), ErrSchema, "file has schema 3, this build reads 1 to 2"},
 		{"garbled schema", boltFile(meta(FormatName, "one")), ErrNotStore, "is not a number"},
 	}
 	for _, tc := range cases {

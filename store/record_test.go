@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"github.com/attnsearch/attnsearch/store/record"
 	"math"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ func FuzzDecodeTrial(f *testing.F) {
 		steps:       []step{{-3, math.Inf(1)}, {0, 1}, {9, -0.5}},
 		params:      []param{{"a", 1, `{"name":"IntUniformDistribution","attributes":{"low":0,"high":3}}`}, {"b", 0.5, "{}"}},
 		userAttrs:   map[string]string{"k": "v", "": ""},
-		systemAttrs: map[string]string{"fail_reason": ReasonStale},
+		systemAttrs: map[string]string{"fail_reason": record.ReasonStale},
 	}
 	f.Add(encodeTrial(full))
 	f.Add(encodeTrial(&trialRec{userAttrs: map[string]string{}, systemAttrs: map[string]string{}}))

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/attnsearch/attnsearch/store/record"
 	"github.com/c-bata/goptuna"
 	bolt "go.etcd.io/bbolt"
 )
@@ -89,7 +90,7 @@ func (s *Store) RecoveredTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 	var out []goptuna.FrozenTrial
 	err := s.view(func(tx *bolt.Tx) error {
 		return forEachTrial(tx, studyID, func(r *trialRec) error {
-			if r.state != goptuna.TrialStateFail || r.systemAttrs[AttrFailReason] != ReasonStale {
+			if r.state != goptuna.TrialStateFail || r.systemAttrs[record.SysFailReason] != record.ReasonStale {
 				return nil
 			}
 			ft, err := s.frozen(r)
@@ -103,20 +104,126 @@ func (s *Store) RecoveredTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 	return out, err
 }
 
-// RecoverStale marks FAIL, with AttrFailReason = ReasonStale, every RUNNING trial of the study whose heartbeat is older than grace, and returns them as they are now stored.
+// RecoverStale marks FAIL, with record.SysFailReason = record.ReasonStale, every RUNNING trial of
+// the study whose heartbeat is older than grace (grace <= 0: every RUNNING trial), in one
+// transaction, and returns them as they are now stored. A stale trial that was itself the retry of
+// a trial whose worker died gets record.SysNotRequeued = record.NotRequeuedTwice: its point is not
+// tried again, so parameters that kill the process (say, out of memory) cannot make every restart die.
 func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.FrozenTrial, error) {
-	failed, _, err := s.recoverStale(studyID, grace, false)
-	return failed, err
+	var failed []goptuna.FrozenTrial
+	err := s.update(func(tx *bolt.Tx) error {
+		failed = nil // fn may run more than once (see update)
+		var err error
+		failed, err = s.recoverStaleTx(tx, studyID, grace)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return failed, nil
 }
 
-// RecoverStaleAndRequeue does RecoverStale and, in the same transaction, enqueues each failed trial's parameters again as a WAITING trial; it returns the failed trials and, at the same index, the new trial's ID, or -1 when the failed trial was itself a requeue (its worker died twice on these parameters, e.g. killed for memory; AttrNotRequeued then says so).
-func (s *Store) RecoverStaleAndRequeue(studyID int, grace time.Duration) ([]goptuna.FrozenTrial, []int, error) {
-	return s.recoverStale(studyID, grace, true)
+// recoverStaleTx implements RecoverStale inside tx.
+func (s *Store) recoverStaleTx(tx *bolt.Tx, studyID int, grace time.Duration) ([]goptuna.FrozenTrial, error) {
+	if grace <= 0 {
+		grace = math.MinInt64
+	}
+	now := s.now()
+	var stale []*trialRec
+	byNumber := map[int]*trialRec{}
+	if err := forEachTrial(tx, studyID, func(r *trialRec) error {
+		byNumber[r.number] = r
+		if isStale(r, now, grace) {
+			stale = append(stale, r)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	sb, err := studyBucket(tx, studyID)
+	if err != nil {
+		return nil, err
+	}
+	tb := sb.Bucket(bTrials)
+	var failed []goptuna.FrozenTrial
+	for _, r := range stale {
+		r.systemAttrs[record.SysFailReason] = record.ReasonStale
+		r.state = goptuna.TrialStateFail
+		r.complete = now
+		if of, ok := retryOf(r); ok {
+			if prev := byNumber[of]; prev != nil && prev.systemAttrs[record.SysFailReason] == record.ReasonStale {
+				r.systemAttrs[record.SysNotRequeued] = record.NotRequeuedTwice
+			}
+		}
+		if err := putTrial(tb, r); err != nil {
+			return nil, err
+		}
+		ft, err := s.frozen(r)
+		if err != nil {
+			return nil, err
+		}
+		failed = append(failed, ft)
+	}
+	return failed, nil
+}
+
+// retryOf returns the number of the trial r retries, if it is a retry.
+func retryOf(r *trialRec) (int, bool) {
+	for _, k := range []string{record.SysRetryOf, record.SysRequeuedFrom} {
+		if v, ok := r.systemAttrs[k]; ok {
+			if n, err := strconv.Atoi(v); err == nil {
+				return n, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// Requeue enqueues, in one transaction, a WAITING retry of every FAIL trial of the study that
+// record.Retried says is to be tried again and that no trial retries yet; it returns how many it
+// enqueued. The retry carries the failed trial's point as goptuna's record.SysFixedParams (as
+// Study.EnqueueTrial does), record.SysRetryOf = its number, and its record.SysSeed and
+// record.SysOrdinal when it has them. Calling it again enqueues nothing new.
+func (s *Store) Requeue(studyID int) (int, error) {
+	n := 0
+	err := s.update(func(tx *bolt.Tx) error {
+		n = 0 // fn may run more than once (see update)
+		var recs []*trialRec
+		retried := map[string]bool{}
+		if err := forEachTrial(tx, studyID, func(r *trialRec) error {
+			recs = append(recs, r)
+			if of, ok := retryOf(r); ok {
+				retried[strconv.Itoa(of)] = true
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		now := s.now()
+		for _, r := range recs {
+			if retried[strconv.Itoa(r.number)] || !record.Retried(goptuna.FrozenTrial{State: r.state, SystemAttrs: r.systemAttrs}) {
+				continue
+			}
+			w, err := waitingFrom(r, now)
+			if err != nil {
+				return err
+			}
+			if err := newTrial(tx, studyID, w); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // Recovery is one trial the store failed at Open because the process running it had died.
 type Recovery struct {
-	// Trial is the trial as now stored (FAIL, AttrFailReason = ReasonStale).
+	// Trial is the trial as now stored (FAIL, record.SysFailReason = record.ReasonStale).
 	Trial goptuna.FrozenTrial
 	// RequeuedAs is the ID of the WAITING trial repeating its parameters, or -1 if it was not requeued.
 	RequeuedAs int
@@ -125,150 +232,77 @@ type Recovery struct {
 // RecoveredAtOpen returns what the automatic recovery did when this Store was opened (nil unless Options.RecoverOnOpen).
 func (s *Store) RecoveredAtOpen() []Recovery { return slices.Clone(s.recovered) }
 
-// recoverAtOpen fails and requeues every RUNNING trial of every study: the writer holds the exclusive lock,
-// so no process that could still be running them is alive.
+// recoverAtOpen does RecoverStale (every RUNNING trial) and Requeue for every study, one
+// transaction per study: the writer holds the exclusive lock, so no process that could still be
+// running those trials is alive.
 func (s *Store) recoverAtOpen() error {
 	var studies []int
 	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bStudies).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if v != nil {
-				continue
-			}
-			running := false
-			err := tx.Bucket(bStudies).Bucket(k).Bucket(bTrials).ForEach(func(_, v []byte) error {
-				h, err := decodeHead(v)
-				running = running || h.state == goptuna.TrialStateRunning
-				return err
-			})
-			if err != nil {
-				return fmt.Errorf("store: study %d: %w", btoi(k), err)
-			}
-			if running {
+		return tx.Bucket(bStudies).ForEach(func(k, v []byte) error {
+			if v == nil {
 				studies = append(studies, btoi(k))
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return err
 	}
 	for _, study := range studies {
-		failed, ids, err := s.recoverStale(study, math.MinInt64, true)
+		failed, err := s.RecoverStale(study, 0)
 		if err != nil {
 			return err
 		}
-		for i := range failed {
-			s.recovered = append(s.recovered, Recovery{Trial: failed[i], RequeuedAs: ids[i]})
+		if len(failed) == 0 {
+			continue
+		}
+		if _, err := s.Requeue(study); err != nil {
+			return err
+		}
+		all, err := s.GetAllTrials(study)
+		if err != nil {
+			return err
+		}
+		retryIDs := map[int]int{}
+		for _, t := range all {
+			if of, ok, _ := record.RetryOf(t); ok && t.State == goptuna.TrialStateWaiting {
+				retryIDs[of] = t.ID
+			}
+		}
+		for _, f := range failed {
+			id, ok := retryIDs[f.Number]
+			if !ok {
+				id = -1
+			}
+			s.recovered = append(s.recovered, Recovery{Trial: f, RequeuedAs: id})
 		}
 	}
 	return nil
 }
 
-// recoverStale implements RecoverStale and RecoverStaleAndRequeue in one transaction.
-func (s *Store) recoverStale(studyID int, grace time.Duration, requeue bool) ([]goptuna.FrozenTrial, []int, error) {
-	var failed []goptuna.FrozenTrial
-	var newIDs []int
-	err := s.update(func(tx *bolt.Tx) error {
-		failed, newIDs = nil, nil
-		now := s.now()
-		var stale []*trialRec
-		if err := forEachTrial(tx, studyID, func(r *trialRec) error {
-			if isStale(r, now, grace) {
-				stale = append(stale, r)
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		sb, err := studyBucket(tx, studyID)
-		if err != nil {
-			return err
-		}
-		tb := sb.Bucket(bTrials)
-		for _, r := range stale {
-			r.systemAttrs[AttrFailReason] = ReasonStale
-			r.state = goptuna.TrialStateFail
-			r.complete = now
-			if requeue && r.systemAttrs[AttrRequeuedFrom] != "" {
-				r.systemAttrs[AttrNotRequeued] = NotRequeuedTwice
-				newIDs = append(newIDs, -1)
-			}
-			if err := putTrial(tb, r); err != nil {
-				return err
-			}
-			ft, err := s.frozen(r)
-			if err != nil {
-				return err
-			}
-			failed = append(failed, ft)
-			if requeue && r.systemAttrs[AttrRequeuedFrom] == "" {
-				w, err := waitingFrom(r, now)
-				if err != nil {
-					return err
-				}
-				if err := newTrial(tx, studyID, w); err != nil {
-					return err
-				}
-				newIDs = append(newIDs, w.id)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return failed, newIDs, nil
-}
-
-// waitingFrom builds a WAITING record that repeats r's parameters the way goptuna's Study.EnqueueTrial does.
+// waitingFrom builds a WAITING record that repeats r's point the way goptuna's Study.EnqueueTrial does.
 func waitingFrom(r *trialRec, now time.Time) (*trialRec, error) {
 	fixed := make(map[string]float64, len(r.params))
+	// A trial started from an enqueued one that never reached its suggest calls keeps its fixed params.
+	if js, ok := r.systemAttrs[record.SysFixedParams]; ok {
+		if err := json.Unmarshal([]byte(js), &fixed); err != nil {
+			return nil, fmt.Errorf("store: trial %d %s: %w", r.id, record.SysFixedParams, err)
+		}
+	}
 	for _, p := range r.params {
 		fixed[p.name] = p.internal
-	}
-	// A trial started from an enqueued one that never reached its suggest calls keeps its fixed params.
-	if js, ok := r.systemAttrs[AttrFixedParams]; ok {
-		var prev map[string]float64
-		if err := json.Unmarshal([]byte(js), &prev); err != nil {
-			return nil, fmt.Errorf("store: trial %d %s: %w", r.id, AttrFixedParams, err)
-		}
-		for k, v := range prev {
-			if _, set := fixed[k]; !set {
-				fixed[k] = v
-			}
-		}
 	}
 	js, err := json.Marshal(fixed)
 	if err != nil {
 		return nil, fmt.Errorf("store: trial %d params: %w", r.id, err)
 	}
-	return &trialRec{
-		state:     goptuna.TrialStateWaiting,
-		start:     now,
-		userAttrs: map[string]string{},
-		systemAttrs: map[string]string{
-			AttrFixedParams:  string(js),
-			AttrRequeuedFrom: strconv.Itoa(r.number),
-		},
-	}, nil
-}
-
-// Requeue enqueues ft's parameters again as a new WAITING trial of the study (goptuna's "fixed_params" system attribute, as Study.EnqueueTrial does) and returns its ID.
-func (s *Store) Requeue(studyID int, ft goptuna.FrozenTrial) (int, error) {
-	r, err := recFromFrozen(ft)
-	if err != nil {
-		return -1, fmt.Errorf("store: requeue trial %d: %w", ft.ID, err)
+	sys := map[string]string{record.SysFixedParams: string(js), record.SysRetryOf: strconv.Itoa(r.number)}
+	for _, k := range []string{record.SysSeed, record.SysOrdinal} {
+		if v, ok := r.systemAttrs[k]; ok {
+			sys[k] = v
+		}
 	}
-	r.id, r.number = ft.ID, ft.Number
-	w, err := waitingFrom(r, s.now())
-	if err != nil {
-		return -1, err
-	}
-	if err := s.update(func(tx *bolt.Tx) error { return newTrial(tx, studyID, w) }); err != nil {
-		return -1, err
-	}
-	return w.id, nil
+	return &trialRec{state: goptuna.TrialStateWaiting, start: now, userAttrs: map[string]string{}, systemAttrs: sys}, nil
 }
 
 // PopWaitingTrial atomically claims the lowest-numbered WAITING trial of the study (WAITING→RUNNING in one transaction); ok is false when none waits.

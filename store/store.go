@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/attnsearch/attnsearch/store/record"
 	"github.com/c-bata/goptuna"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -23,8 +24,12 @@ var _ goptuna.Storage = (*Store)(nil)
 // FormatName is the value of the format key that marks an attnsearch store.
 const FormatName = "attnsearch-store"
 
-// SchemaVersion is the file layout version this build reads and writes.
-const SchemaVersion = 1
+// SchemaVersion is the file layout version this build writes. Version 1 (StudyInfo with Go field
+// names, see record.ParseStudyInfo) is read as is and upgraded when opened for writing.
+const SchemaVersion = 2
+
+// oldestSchema is the oldest layout version this build reads.
+const oldestSchema = 1
 
 // DefaultLockTimeout is how long Open waits for a held file when Options.LockTimeout is zero.
 const DefaultLockTimeout = 5 * time.Second
@@ -37,24 +42,6 @@ const batchDelay = 500 * time.Microsecond
 
 // readProbe makes a read-only Open try the main file's lock once, without waiting, before it looks for a snapshot.
 const readProbe = time.Millisecond
-
-// AttrFailReason is the trial system attribute holding why the store failed a trial.
-const AttrFailReason = "fail_reason"
-
-// AttrRequeuedFrom is the system attribute of a re-enqueued trial holding the number of the trial it repeats.
-const AttrRequeuedFrom = "requeued_from"
-
-// AttrFixedParams is goptuna's system attribute for the internal parameter values of an enqueued trial.
-const AttrFixedParams = "fixed_params"
-
-// AttrNotRequeued is the system attribute of a stale trial that recovery did not requeue, saying why.
-const AttrNotRequeued = "not_requeued"
-
-// NotRequeuedTwice is the AttrNotRequeued value of a requeued trial whose worker died again.
-const NotRequeuedTwice = "its worker died on a requeued run of the same parameters already"
-
-// ReasonStale is the AttrFailReason of a RUNNING trial whose worker stopped sending heartbeats.
-const ReasonStale = "stale: worker died"
 
 var (
 	// ErrLocked means another process holds the store file.
@@ -178,6 +165,10 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	s.db = db
+	if err := s.upgrade(); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: open %s: upgrade: %w", path, err)
+	}
 	if err := writeLockInfo(path, now()); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -332,8 +323,8 @@ func checkSchema(db *bolt.DB) error {
 		if err != nil {
 			return fmt.Errorf("%w: schema version %q is not a number", ErrNotStore, meta.Get(kSchema))
 		}
-		if v != SchemaVersion {
-			return fmt.Errorf("%w: file has schema %d, this build reads %d", ErrSchema, v, SchemaVersion)
+		if v < oldestSchema || v > SchemaVersion {
+			return fmt.Errorf("%w: file has schema %d, this build reads %d to %d", ErrSchema, v, oldestSchema, SchemaVersion)
 		}
 		for _, b := range [][]byte{bStudies, bStudyNames, bTrialIndex} {
 			if tx.Bucket(b) == nil {
@@ -341,6 +332,40 @@ func checkSchema(db *bolt.DB) error {
 			}
 		}
 		return nil
+	})
+}
+
+// upgrade brings a file of an older schema to SchemaVersion in one transaction: every study's
+// record.SysStudyInfo is rewritten by record.Upgrade, then the schema key is bumped.
+func (s *Store) upgrade() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		v, err := strconv.Atoi(string(meta.Get(kSchema)))
+		if err != nil || v >= SchemaVersion {
+			return err
+		}
+		err = tx.Bucket(bStudies).ForEach(func(k, v []byte) error {
+			if v != nil {
+				return nil
+			}
+			attrs := tx.Bucket(bStudies).Bucket(k).Bucket(bSystemAttrs)
+			js := attrs.Get([]byte(record.SysStudyInfo))
+			if js == nil {
+				return nil
+			}
+			out, changed, err := record.Upgrade(string(js))
+			if err != nil {
+				return fmt.Errorf("study %d: %w", btoi(k), err)
+			}
+			if !changed {
+				return nil
+			}
+			return attrs.Put([]byte(record.SysStudyInfo), []byte(out))
+		})
+		if err != nil {
+			return err
+		}
+		return meta.Put(kSchema, []byte(strconv.Itoa(SchemaVersion)))
 	})
 }
 

@@ -10,18 +10,10 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Arch holds the data-dependent architecture facts; its fields mirror objective.Arch so that
-// objective.Arch(trainer.ArchFor(ds, tr)) converts directly.
-type Arch struct {
-	SrcVocab, TgtVocab int    // vocabulary sizes, specials included
-	TieEmbeddings      bool   // output projection weight is the target embedding
-	Positions          string // sinusoidal | learned
-	MaxPositions       int    // rows of each learned position table
-}
-
-// ArchFor returns the architecture facts Train uses for ds under the training settings tr:
-// MaxPositions is the longest source or target sentence of any split plus one (EOS or BOS).
-func ArchFor(ds *data.Dataset, tr space.Training) Arch {
+// ArchFor returns the architecture facts ds needs under the training settings tr: its vocabulary
+// sizes, tr's tying and positions, and MaxPositions = the longest source or target sentence of
+// any split plus one (EOS or BOS).
+func ArchFor(ds *data.Dataset, tr space.Training) space.Arch {
 	longest := 0
 	for _, split := range [][]data.Pair{ds.Train, ds.Valid, ds.Test} {
 		for _, p := range split {
@@ -32,13 +24,23 @@ func ArchFor(ds *data.Dataset, tr space.Training) Arch {
 	if pos == "" {
 		pos = "sinusoidal"
 	}
-	return Arch{
+	return space.Arch{
 		SrcVocab:      ds.SrcVocab.Size(),
 		TgtVocab:      ds.TgtVocab.Size(),
 		TieEmbeddings: tr.TieEmbeddings,
 		Positions:     pos,
 		MaxPositions:  longest + 1,
 	}
+}
+
+// StudyArch is the one architecture description of a study on ds, computed once and used by both
+// the cost model and Train: spec.Arch with ds's vocabularies and MaxPositions the larger of the
+// task's bound (space.Task.MaxPositions, what an estimate without data counts) and what ds needs.
+func StudyArch(spec *space.Spec, ds *data.Dataset) space.Arch {
+	need := ArchFor(ds, spec.Training)
+	a := spec.Arch(need.SrcVocab, need.TgtVocab)
+	a.MaxPositions = max(a.MaxPositions, need.MaxPositions)
+	return a
 }
 
 // dims is the full shape of one model.
@@ -52,7 +54,7 @@ type dims struct {
 	Composed           bool // build graphs from stock gorgonia ops only (the unoptimised reference path)
 }
 
-func newDims(cfg space.Config, a Arch) (dims, error) {
+func newDims(cfg space.Config, a space.Arch) (dims, error) {
 	d := dims{
 		D: cfg.DModel, H: cfg.Heads, KVH: cfg.KVHeads, FF: cfg.DFF, Enc: cfg.EncLayers, Dec: cfg.DecLayers,
 		SrcV: a.SrcVocab, TgtV: a.TgtVocab, MaxPos: a.MaxPositions,

@@ -20,9 +20,9 @@ type Options struct {
 	OnEpoch   func(ctx context.Context, e Epoch) error // after each epoch's validation; non-nil stops training
 	Progress  io.Writer                                // per-epoch lines (nil = silent)
 	EvalTest  bool                                     // decode the test set at the end
-	// MaxPositions sets the rows of each learned position table (0 = longest sentence of the data
-	// plus one, see ArchFor); search passes objective.MaxPositions(task) so counts match its estimate.
-	MaxPositions int
+	// Arch is the architecture to build (nil = ArchFor(ds, Training)); search passes the study's
+	// StudyArch so that the model has exactly the parameters the cost model counted.
+	Arch *space.Arch
 }
 
 // Epoch holds the figures of one finished epoch.

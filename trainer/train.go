@@ -56,11 +56,14 @@ func Train(ctx context.Context, cfg space.Config, ds *data.Dataset, opts Options
 		return nil, fmt.Errorf("trainer: dropout %g and label smoothing %g must lie in [0, 1)", cfg.Dropout, cfg.LabelSmoothing)
 	}
 	arch := ArchFor(ds, tr)
-	if opts.MaxPositions > 0 {
-		if opts.MaxPositions < arch.MaxPositions {
-			return nil, fmt.Errorf("trainer: max positions %d below the longest sentence + 1 (%d)", opts.MaxPositions, arch.MaxPositions)
+	if a := opts.Arch; a != nil {
+		if a.MaxPositions < arch.MaxPositions {
+			return nil, fmt.Errorf("trainer: max positions %d below the longest sentence + 1 (%d)", a.MaxPositions, arch.MaxPositions)
 		}
-		arch.MaxPositions = opts.MaxPositions
+		if a.SrcVocab != arch.SrcVocab || a.TgtVocab != arch.TgtVocab {
+			return nil, fmt.Errorf("trainer: architecture vocabularies %d/%d, data has %d/%d", a.SrcVocab, a.TgtVocab, arch.SrcVocab, arch.TgtVocab)
+		}
+		arch = *a
 	}
 	d, err := newDims(cfg, arch)
 	if err != nil {

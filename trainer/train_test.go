@@ -160,13 +160,13 @@ func TestParamsMatchObjective(t *testing.T) {
 			c.cfg.LR, c.cfg.WarmupSteps = 1e-3, 1
 			tr := synthTraining(1)
 			tr.Positions, tr.TieEmbeddings, tr.EvalSentences, tr.LatencySentences = c.positions, c.tied, 2, 2
-			res, err := trainer.Train(context.Background(), c.cfg, ds, trainer.Options{Training: tr, Seed: 1, MaxPositions: 30})
+			arch := trainer.ArchFor(ds, tr)
+			arch.MaxPositions = 30
+			res, err := trainer.Train(context.Background(), c.cfg, ds, trainer.Options{Training: tr, Seed: 1, Arch: &arch})
 			if err != nil {
 				t.Fatal(err)
 			}
-			a := trainer.ArchFor(ds, tr)
-			a.MaxPositions = 30
-			want := objective.Estimate(c.cfg, objective.Arch(a), 8, 8).Params
+			want := objective.Estimate(c.cfg, arch, 8, 8).Params
 			if res.Params != want {
 				t.Fatalf("trainer counts %d parameters, objective.Estimate %d", res.Params, want)
 			}

@@ -129,7 +129,7 @@ func estimate(path, set string, srcVocab, tgtVocab int) (*estimateReport, error)
 	if src < 5 || tgt < 5 {
 		return nil, inputErr(fmt.Errorf("estimate: vocabulary sizes %d/%d: need at least 5 (4 specials and a word); give --src-vocab and --tgt-vocab", src, tgt))
 	}
-	a := objective.ArchFor(spec, src, tgt)
+	a := spec.Arch(src, tgt)
 	// A budget no point of the space can meet makes the file invalid. The check needs a lower
 	// bound of the vocabularies: exact for the synthetic task or given flags, else the smallest
 	// possible vocabulary (4 specials and one word).

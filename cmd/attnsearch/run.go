@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/attnsearch/attnsearch/store/record"
 	"io"
 	"math"
 	"os"
@@ -17,7 +18,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/search"
 	"github.com/attnsearch/attnsearch/space"
@@ -97,14 +97,11 @@ func applyRunFlags(c *cobra.Command, spec *space.Spec, f runFlags) error {
 		spec.Study.Seed = f.seed
 	}
 	if f.data != "" {
-		st, err := os.Stat(f.data)
+		task, err := spec.Task.WithData(f.data)
 		if err != nil {
-			return inputErr(fmt.Errorf("run: --data: %w", err))
+			return inputErr(fmt.Errorf("run: %w", err))
 		}
-		spec.Task.Path, spec.Task.Kind = f.data, "tsv"
-		if st.IsDir() {
-			spec.Task.Kind = "aligned"
-		}
+		spec.Task = task
 	}
 	return nil
 }
@@ -135,17 +132,16 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 	if err != nil {
 		return inputErr(fmt.Errorf("run: %w", err))
 	}
-	// A budget that no point of the space can meet is an error of the file: reject it before the
-	// store is touched, with the real vocabulary sizes.
-	if err := objective.ValidateSpace(spec, objective.ArchFor(spec, ds.SrcVocab.Size(), ds.TgtVocab.Size())); err != nil {
-		return inputErr(fmt.Errorf("run: %w", err))
-	}
-	st, err := store.Open(f.db, store.Options{})
+	prog := newProgress(stderr, spec.Study.Trials)
+	prep, err := search.Prepare(ctx, spec, search.Options{OnEvent: prog.event, Dataset: ds})
 	if err != nil {
-		if errors.Is(err, store.ErrNotStore) || errors.Is(err, store.ErrSchema) {
-			return inputErr(fmt.Errorf("run: %w", err))
-		}
-		return fmt.Errorf("run: %w", err)
+		// A budget that no point of the space can meet is an error of the file, found before the
+		// store is touched.
+		return inputOrRuntime(fmt.Errorf("run: %w", err))
+	}
+	st, err := storages().Open(ctx, f.db, store.OpenOptions{})
+	if err != nil {
+		return inputOrRuntime(fmt.Errorf("run: %w", err))
 	}
 	defer st.Close()
 
@@ -171,11 +167,10 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		}
 	}()
 
-	prog := newProgress(stderr, spec.Study.Trials)
 	fmt.Fprintf(stderr, "run: study %s in %s: %d trials, sampler %s, pruner %s, data %s (%d/%d/%d pairs, vocab %d/%d)\n",
 		spec.Study.Name, f.db, spec.Study.Trials, spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, ds.Name,
 		len(ds.Train), len(ds.Valid), len(ds.Test), ds.SrcVocab.Size(), ds.TgtVocab.Size())
-	res, err := search.Run(ctx, spec, st, search.Options{OnEvent: prog.event, Dataset: ds})
+	res, err := prep.Run(ctx, st)
 	prog.finish()
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
@@ -266,10 +261,8 @@ func (p *progress) event(e search.Event) {
 			_ = p.bar.Set(e.Done)
 		}
 	case search.EventTrialStart:
-		if e.Config.DModel > 0 {
-			p.epochs[e.Trial] = fmt.Sprintf("0/%d", e.Epochs)
-			p.log("trial %d: training %s", e.Trial, e.Config.SetString())
-		}
+		p.epochs[e.Trial] = fmt.Sprintf("0/%d", e.Epochs)
+		p.log("trial %d: training %s", e.Trial, e.Config.SetString())
 	case search.EventEpoch:
 		p.epochs[e.Trial] = fmt.Sprintf("%d/%d", e.Epoch, e.Epochs)
 		p.log("trial %d: epoch %d/%d, score %.3f", e.Trial, e.Epoch, e.Epochs, e.Value)
@@ -285,7 +278,7 @@ func (p *progress) event(e search.Event) {
 			best = fmt.Sprintf("%.3f", e.Best)
 		}
 		p.log("trial %d: %s, score %.3f%s; %d/%d done, best %s, elapsed %s, left ~%s", e.Trial,
-			reports.StateName(e.State), e.Value, msg, e.Done, e.Total, best,
+			record.StateName(e.State), e.Value, msg, e.Done, e.Total, best,
 			time.Since(p.start).Round(time.Second), p.eta())
 		if p.bar != nil {
 			_ = p.bar.Set(e.Done)

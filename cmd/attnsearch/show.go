@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/attnsearch/attnsearch/store/record"
 	"io"
 	"sort"
 	"strconv"
@@ -59,7 +60,7 @@ intermediate score the pruner saw).`,
 }
 
 // writeShowJSON prints the trial as one JSON object.
-func writeShowJSON(w io.Writer, rep *reports.Report, t reports.Trial) error {
+func writeShowJSON(w io.Writer, rep *reports.Report, t record.Trial) error {
 	var v *float64
 	if t.HasValue {
 		x := t.Value
@@ -70,7 +71,7 @@ func writeShowJSON(w io.Writer, rep *reports.Report, t reports.Trial) error {
 		inter[strconv.Itoa(k)] = x
 	}
 	out := map[string]interface{}{
-		"study": rep.Study, "number": t.Number, "state": reports.StateName(t.State), "reason": t.Reason(),
+		"study": rep.Study, "number": t.Number, "state": record.StateName(t.State), "reason": t.Reason(),
 		"value": v, "seed": t.Seed, "config": t.Config, "params": t.Params, "metrics": t.Metrics,
 		"pareto": t.Pareto, "history": t.History, "intermediate_values": inter,
 		"infeasible": t.Infeasible, "error": t.Error, "start": t.Start, "end": t.End,
@@ -81,17 +82,17 @@ func writeShowJSON(w io.Writer, rep *reports.Report, t reports.Trial) error {
 }
 
 // writeShow prints the trial as a key/value table followed by its epoch curve.
-func writeShow(w io.Writer, rep *reports.Report, t reports.Trial) error {
+func writeShow(w io.Writer, rep *reports.Report, t record.Trial) error {
 	kv := newTable(w)
 	kv.Header("field", "value")
 	val := "-"
 	if t.HasValue {
-		val = reports.FormatFloat(t.Value)
+		val = record.FormatFloat(t.Value)
 	}
 	rows := [][]string{
 		{"study", rep.Study},
 		{"trial", strconv.Itoa(t.Number)},
-		{"state", reports.StateName(t.State)},
+		{"state", record.StateName(t.State)},
 		{"score", val},
 		{"on the Pareto front", strconv.FormatBool(t.Pareto)},
 		{"seed", strconv.FormatInt(t.Seed, 10)},
@@ -112,7 +113,7 @@ func writeShow(w io.Writer, rep *reports.Report, t reports.Trial) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		rows = append(rows, []string{k, reports.Display(t.Metrics[k])})
+		rows = append(rows, []string{k, record.Display(t.Metrics[k])})
 	}
 	if err := kv.Bulk(rows); err != nil {
 		return fmt.Errorf("show: table: %w", err)

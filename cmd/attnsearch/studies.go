@@ -78,7 +78,7 @@ RUNNING trial whose heartbeat is minutes old belongs to a dead process; the next
 }
 
 // studyRows gathers one row per study.
-func studyRows(st *store.Store) ([]studyRow, error) {
+func studyRows(st store.DB) ([]studyRow, error) {
 	names, err := studyNames(st)
 	if err != nil {
 		return nil, err

@@ -1,10 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
@@ -31,26 +31,20 @@ func (f *dbFlags) add(cmd *cobra.Command) {
 }
 
 // openRead opens the store read-only (a live study is read through the writer's snapshot); a
-// missing file is an input error.
-func openRead(path string) (*store.Store, error) {
-	if _, err := os.Stat(path); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, inputErr(fmt.Errorf("store %s does not exist (start a study with `attnsearch run SPACE.yaml --db %s`)", path, path))
-		}
-		return nil, inputErr(fmt.Errorf("store %s: %w", path, err))
+// missing store is an input error.
+func openRead(location string) (store.DB, error) {
+	st, err := storages().Open(context.Background(), location, store.OpenOptions{ReadOnly: true})
+	if errors.Is(err, store.ErrNoStore) {
+		return nil, inputErr(fmt.Errorf("store %s does not exist (start a study with `attnsearch run SPACE.yaml --db %s`)", location, location))
 	}
-	st, err := store.Open(path, store.Options{ReadOnly: true})
 	if err != nil {
-		if errors.Is(err, store.ErrNotStore) || errors.Is(err, store.ErrSchema) {
-			return nil, inputErr(err)
-		}
-		return nil, err
+		return nil, inputOrRuntime(err)
 	}
 	return st, nil
 }
 
 // studyNames lists the store's study names, sorted.
-func studyNames(st *store.Store) ([]string, error) {
+func studyNames(st store.DB) ([]string, error) {
 	sums, err := st.GetAllStudySummaries()
 	if err != nil {
 		return nil, fmt.Errorf("list studies: %w", err)
@@ -65,7 +59,7 @@ func studyNames(st *store.Store) ([]string, error) {
 
 // pickStudy returns name if given and present, else the store's only study; anything else is an
 // input error that lists the studies.
-func pickStudy(st *store.Store, name string) (string, error) {
+func pickStudy(st store.DB, name string) (string, error) {
 	names, err := studyNames(st)
 	if err != nil {
 		return "", err
@@ -76,15 +70,15 @@ func pickStudy(st *store.Store, name string) (string, error) {
 				return name, nil
 			}
 		}
-		return "", inputErr(fmt.Errorf("no study %q in %s (studies: %s)", name, st.Path(), listOrNone(names)))
+		return "", inputErr(fmt.Errorf("no study %q in %s (studies: %s)", name, st.Location(), listOrNone(names)))
 	}
 	if len(names) == 1 {
 		return names[0], nil
 	}
 	if len(names) == 0 {
-		return "", inputErr(fmt.Errorf("%s holds no study", st.Path()))
+		return "", inputErr(fmt.Errorf("%s holds no study", st.Location()))
 	}
-	return "", inputErr(fmt.Errorf("%s holds several studies, choose one with --study: %s", st.Path(), listOrNone(names)))
+	return "", inputErr(fmt.Errorf("%s holds several studies, choose one with --study: %s", st.Location(), listOrNone(names)))
 }
 
 // listOrNone joins names, or says "none".
@@ -96,7 +90,7 @@ func listOrNone(names []string) string {
 }
 
 // loadReport opens the store read-only and builds the report of the chosen study.
-func loadReport(f dbFlags) (*reports.Report, *store.Store, error) {
+func loadReport(f dbFlags) (*reports.Report, store.DB, error) {
 	st, err := openRead(f.db)
 	if err != nil {
 		return nil, nil, err

@@ -12,7 +12,6 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 
-	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/trainer"
 	"github.com/attnsearch/attnsearch/trainer/data"
@@ -123,18 +122,12 @@ func trainOne(ctx context.Context, path, set, dataPath string, epochs, threads i
 	for _, o := range outside {
 		fmt.Fprintf(stderr, "train: note: %s\n", o)
 	}
-	task := spec.Task
 	if dataPath != "" {
-		st, err := os.Stat(dataPath)
-		if err != nil {
-			return nil, nil, inputErr(fmt.Errorf("train: --data: %w", err))
-		}
-		task.Path, task.Kind = dataPath, "tsv"
-		if st.IsDir() {
-			task.Kind = "aligned"
+		if spec.Task, err = spec.Task.WithData(dataPath); err != nil {
+			return nil, nil, inputErr(fmt.Errorf("train: %w", err))
 		}
 	}
-	ds, err := data.Load(ctx, task, 0)
+	ds, err := data.Load(ctx, spec.Task, 0)
 	if err != nil {
 		return nil, nil, inputErr(fmt.Errorf("train: %w", err))
 	}
@@ -151,11 +144,10 @@ func trainOne(ctx context.Context, path, set, dataPath string, epochs, threads i
 	if !seedSet {
 		seed = spec.Study.Seed
 	}
+	// The architecture objective.Estimate counts for this space on this data.
+	arch := trainer.StudyArch(spec, ds)
 	opts := trainer.Options{Training: tr, MaxL2Norm: spec.Budget.MaxL2Norm, Seed: seed, Threads: tr.Threads,
-		Progress: stderr, EvalTest: true}
-	if mp := objective.MaxPositions(task); mp >= trainer.ArchFor(ds, tr).MaxPositions {
-		opts.MaxPositions = mp // the learned position tables objective.Estimate counts
-	}
+		Progress: stderr, EvalTest: true, Arch: &arch}
 	fmt.Fprintf(stderr, "train: %s: %d/%d/%d pairs, vocab %d/%d, %s\n", ds.Name, len(ds.Train), len(ds.Valid), len(ds.Test),
 		ds.SrcVocab.Size(), ds.TgtVocab.Size(), cfg.SetString())
 	res, err := trainer.Train(ctx, cfg, ds, opts)

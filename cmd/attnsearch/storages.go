@@ -1,0 +1,26 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/store"
+)
+
+// storages returns the store schemes --db accepts: a path or file:// (bbolt), plus one
+// registration line per further storage.
+func storages() *store.Schemes {
+	s := store.NewSchemes()
+	return s
+}
+
+// inputOrRuntime marks err as an input error (exit code 2) when it is one: a space file error
+// (such as a budget no point can meet), a file that is not a store of a version this build reads,
+// or a missing store.
+func inputOrRuntime(err error) error {
+	var se *space.Error
+	if errors.As(err, &se) || errors.Is(err, store.ErrNotStore) || errors.Is(err, store.ErrSchema) || errors.Is(err, store.ErrNoStore) {
+		return inputErr(err)
+	}
+	return err
+}

@@ -1,0 +1,406 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/attnsearch/attnsearch/objective"
+	"github.com/attnsearch/attnsearch/search/sampler"
+	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/attnsearch/attnsearch/trainer"
+	"github.com/c-bata/goptuna"
+	"golang.org/x/sync/errgroup"
+)
+
+// Storage is what Run needs of a trial store: goptuna's storage plus heartbeats and the one retry
+// mechanism (stale recovery, requeue, claiming waiting trials), each call atomic across processes
+// and machines (store.DB implements it; every storage passes store/storetest).
+type Storage interface {
+	goptuna.Storage
+	// Heartbeat refreshes the heartbeat of a RUNNING trial.
+	Heartbeat(trialID int) error
+	// RecoverStale fails the study's RUNNING trials whose heartbeat is older than grace (grace <= 0: all), each once.
+	RecoverStale(studyID int, grace time.Duration) ([]goptuna.FrozenTrial, error)
+	// Requeue enqueues, once, a WAITING retry of every FAIL trial record.Retried says to try again; it returns how many.
+	Requeue(studyID int) (int, error)
+	// PopWaitingTrial claims the lowest-numbered WAITING trial (WAITING→RUNNING) once; ok is false when none waits.
+	PopWaitingTrial(studyID int) (trialID int, ok bool, err error)
+}
+
+// Prepared is a study ready to run: its trainer and architecture set, its space checked against
+// its budget. Prepare touches no store, so its errors leave stored data alone.
+type Prepared struct {
+	spec     *space.Spec
+	opts     Options
+	arch     space.Arch
+	trainer  Trainer
+	samplers *sampler.Registry
+}
+
+// Prepare loads the data the trainer and the cost model need (unless opts carries them), computes
+// the study's architecture once, and rejects a budget that no point of the space can meet (the
+// error is a *space.Error naming the budget field) and an unknown sampler kind.
+func Prepare(ctx context.Context, spec *space.Spec, opts Options) (*Prepared, error) {
+	p := &Prepared{spec: spec, opts: opts, trainer: opts.Trainer, samplers: opts.Samplers}
+	if p.samplers == nil {
+		p.samplers = sampler.Builtin()
+	}
+	if _, ok := p.samplers.Lookup(spec.Study.Sampler.Kind); !ok {
+		return nil, fmt.Errorf("search: unknown sampler %q (known: %s)", spec.Study.Sampler.Kind, strings.Join(p.samplers.Names(), ", "))
+	}
+	if p.opts.HeartbeatEvery <= 0 {
+		p.opts.HeartbeatEvery = 5 * time.Second
+	}
+	if opts.Arch != nil && opts.Trainer != nil {
+		p.arch = *opts.Arch
+	} else {
+		ds, err := loadData(ctx, spec, opts.Dataset)
+		if err != nil {
+			return nil, err
+		}
+		p.arch = trainer.StudyArch(spec, ds)
+		if opts.Arch != nil {
+			p.arch = *opts.Arch
+		}
+		if p.trainer == nil {
+			p.trainer = &gorgoniaTrainer{spec: spec, ds: ds}
+		}
+	}
+	if err := objective.ValidateSpace(spec, p.arch); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Arch is the architecture the study's cost model counts and its trainer builds.
+func (p *Prepared) Arch() space.Arch { return p.arch }
+
+// Run runs (or resumes) the study of spec on st until it has spec.Study.Trials finished trials,
+// or ctx is cancelled: Prepare, then Prepared.Run.
+func Run(ctx context.Context, spec *space.Spec, st Storage, opts Options) (*Result, error) {
+	p, err := Prepare(ctx, spec, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.Run(ctx, st)
+}
+
+// runner holds one Run's shared, read-only setup and its serialised progress state.
+type runner struct {
+	*Prepared
+	st      Storage
+	study   *goptuna.Study
+	refCost float64
+	threads int
+	workers int
+
+	mu       sync.Mutex // guards the fields below and OnEvent calls
+	done     int
+	inflight int
+	best     float64
+	ran      int
+}
+
+// errInterrupted marks a trial stopped because the study was interrupted.
+var errInterrupted = errors.New("interrupted")
+
+// Run runs (or resumes) the prepared study on st until it has the requested number of finished
+// trials, or ctx is cancelled. Sampler, pruner, workers and seed come from the space file.
+func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
+	start := time.Now()
+	spec := p.spec
+	r := &runner{Prepared: p, st: st, best: math.NaN()}
+	r.workers = spec.Study.Workers
+	if r.workers <= 0 {
+		r.workers = runtime.NumCPU()
+	}
+	r.threads = spec.Training.Threads
+	if r.threads <= 0 {
+		r.threads = max(1, runtime.NumCPU()/r.workers)
+	}
+	r.refCost = objective.RefCost(spec.Objective, spec.Budget)
+
+	study, err := r.openStudy()
+	if err != nil {
+		return nil, err
+	}
+	r.study = study
+	res := &Result{Study: spec.Study.Name, StudyID: study.ID, Total: spec.Study.Trials}
+
+	stale, err := st.RecoverStale(study.ID, p.opts.StaleGrace)
+	if err != nil {
+		return nil, fmt.Errorf("search: recover stale trials of %s: %w", spec.Study.Name, err)
+	}
+	res.Recovered = len(stale)
+	if res.Requeued, err = st.Requeue(study.ID); err != nil {
+		return nil, fmt.Errorf("search: requeue trials of %s: %w", spec.Study.Name, err)
+	}
+	if r.done, r.best, err = r.count(); err != nil {
+		return nil, err
+	}
+	note := ""
+	if r.done > 0 || res.Requeued > 0 {
+		note = fmt.Sprintf("resuming: %d of %d trials finished, %d stale recovered, %d points to retry",
+			r.done, res.Total, res.Recovered, res.Requeued)
+	}
+	r.emit(Event{Kind: EventStudy, Done: r.done, Total: res.Total, Message: note})
+
+	g, gctx := errgroup.WithContext(ctx)
+	for w := 0; w < r.workers; w++ {
+		g.Go(func() error { return r.worker(gctx) })
+	}
+	werr := g.Wait()
+	res.Done, res.Ran = r.done, r.ran
+	res.Elapsed = time.Since(start)
+	res.Interrupted = ctx.Err() != nil && res.Done < res.Total
+	if werr != nil && !res.Interrupted {
+		return res, werr
+	}
+	return res, nil
+}
+
+// openStudy creates or loads the study, with the deterministic sampler and the pruner on the
+// FAIL-free view, and records StudyInfo once.
+func (r *runner) openStudy() (*goptuna.Study, error) {
+	spec := r.spec
+	algo, kind, err := r.samplers.New(spec.Study.Sampler.Kind, spec.Study.Seed, spec.Study.Sampler.Options)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	ps := &pointSampler{algo: algo, seed: spec.Study.Seed}
+	inner, err := newPruner(spec.Study.Pruner)
+	if err != nil {
+		return nil, err
+	}
+	logger := quietLogger{warn: func(m string) { r.emit(Event{Kind: EventWarning, Message: m}) }}
+	sopts := []goptuna.StudyOption{
+		goptuna.StudyOptionStorage(r.st),
+		goptuna.StudyOptionDirection(goptuna.StudyDirectionMaximize),
+		goptuna.StudyOptionSampler(ps),
+		goptuna.StudyOptionLogger(logger),
+		goptuna.StudyOptionLoadIfExists(true),
+	}
+	if kind.Relative {
+		// goptuna's IntersectionSearchSpace compares distributions with != and panics on
+		// categorical ones, so the relative samplers get the space's distributions up front.
+		ss, err := searchSpace(spec)
+		if err != nil {
+			return nil, err
+		}
+		sopts = append(sopts, goptuna.StudyOptionRelativeSampler(ps), goptuna.StudyOptionDefineSearchSpace(ss))
+	}
+	study, err := goptuna.CreateStudy(spec.Study.Name, sopts...)
+	if err != nil {
+		return nil, fmt.Errorf("search: open study %s: %w", spec.Study.Name, err)
+	}
+	if d := study.Direction(); d != goptuna.StudyDirectionMaximize {
+		return nil, fmt.Errorf("search: study %s exists with direction %s, want maximize", spec.Study.Name, d)
+	}
+	view, err := goptuna.LoadStudy(spec.Study.Name,
+		goptuna.StudyOptionStorage(noFailStorage{r.st}), goptuna.StudyOptionLogger(logger))
+	if err != nil {
+		return nil, fmt.Errorf("search: view of study %s: %w", spec.Study.Name, err)
+	}
+	ps.view = view
+	if inner != nil {
+		study.Pruner = &viewPruner{inner: inner, view: view}
+	}
+	if err := r.recordInfo(study.ID); err != nil {
+		return nil, err
+	}
+	return study, nil
+}
+
+// recordInfo stores the study's StudyInfo, keeping a stored one's settings (only the requested
+// count follows the latest run: --trials raises it) and warning when they differ.
+func (r *runner) recordInfo(studyID int) error {
+	name := r.spec.Study.Name
+	attrs, err := r.st.GetStudySystemAttrs(studyID)
+	if err != nil {
+		return fmt.Errorf("search: study %s attributes: %w", name, err)
+	}
+	info := InfoOf(r.spec)
+	if js, ok := attrs[record.SysStudyInfo]; ok {
+		stored, err := record.ParseStudyInfo(js)
+		if err != nil {
+			return fmt.Errorf("search: study %s: %s: %w", name, record.SysStudyInfo, err)
+		}
+		if d := infoDiff(stored, info); d != "" {
+			r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf(
+				"study %s was started with other settings (%s); continuing with the new ones, reports keep the original objective and budget", name, d)})
+		}
+		stored.Trials = info.Trials
+		info = stored
+	}
+	js, err := info.Encode()
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	if attrs[record.SysStudyInfo] != js {
+		if err := r.st.SetStudySystemAttr(studyID, record.SysStudyInfo, js); err != nil {
+			return fmt.Errorf("search: store study info: %w", err)
+		}
+	}
+	return nil
+}
+
+// infoDiff names the settings that differ between a stored and a new StudyInfo (the target
+// count and the space file's path aside), or returns "".
+func infoDiff(a, b record.StudyInfo) string {
+	var d []string
+	if a.Seed != b.Seed {
+		d = append(d, fmt.Sprintf("seed %d, now %d", a.Seed, b.Seed))
+	}
+	if a.Sampler != b.Sampler || a.Pruner != b.Pruner {
+		d = append(d, fmt.Sprintf("sampler/pruner %s/%s, now %s/%s", a.Sampler, a.Pruner, b.Sampler, b.Pruner))
+	}
+	if !reflect.DeepEqual(a.Objective, b.Objective) {
+		d = append(d, "objective")
+	}
+	if a.Budget != b.Budget {
+		d = append(d, "budget")
+	}
+	if strings.Join(a.Searched, ",") != strings.Join(b.Searched, ",") {
+		d = append(d, "searched parameters")
+	}
+	return strings.Join(d, "; ")
+}
+
+// searchSpace returns the distributions samplePoint suggests (it suggests every declared,
+// non-fixed parameter unconditionally), found by sampling once on a throwaway in-memory study.
+func searchSpace(spec *space.Spec) (map[string]interface{}, error) {
+	probe, err := goptuna.CreateStudy("probe", goptuna.StudyOptionLogger(nil),
+		goptuna.StudyOptionSampler(goptuna.NewRandomSampler(goptuna.RandomSamplerOptionSeed(0))))
+	if err != nil {
+		return nil, fmt.Errorf("search: probe study: %w", err)
+	}
+	id, err := probe.Storage.CreateNewTrial(probe.ID)
+	if err != nil {
+		return nil, fmt.Errorf("search: probe trial: %w", err)
+	}
+	if _, _, err := samplePoint(spec, &goptuna.Trial{Study: probe, ID: id}); err != nil && !errors.Is(err, space.ErrStructural) {
+		return nil, fmt.Errorf("search: probe the space: %w", err)
+	}
+	ft, err := probe.Storage.GetTrial(id)
+	if err != nil {
+		return nil, fmt.Errorf("search: probe trial: %w", err)
+	}
+	return ft.Distributions, nil
+}
+
+// InfoOf is the StudyInfo a study of spec stores.
+func InfoOf(spec *space.Spec) record.StudyInfo {
+	info := record.StudyInfo{
+		Version: record.StudyInfoVersion, SpaceFile: spec.File, Trials: spec.Study.Trials, Seed: spec.Study.Seed,
+		Sampler: spec.Study.Sampler.Kind, Pruner: spec.Study.Pruner.Kind,
+		Objective: spec.Objective, Budget: spec.Budget,
+	}
+	for _, p := range spec.Params {
+		if p.Kind != space.KindFixed {
+			info.Searched = append(info.Searched, p.Name)
+		}
+	}
+	return info
+}
+
+// count returns the finished trials that count towards the target and the best final score.
+func (r *runner) count() (int, float64, error) {
+	trials, err := r.st.GetAllTrials(r.study.ID)
+	if err != nil {
+		return 0, 0, fmt.Errorf("search: list trials: %w", err)
+	}
+	done, best := 0, math.NaN()
+	for _, t := range trials {
+		if counts(t) {
+			done++
+		}
+		if t.State == goptuna.TrialStateComplete && (math.IsNaN(best) || t.Value > best) {
+			best = t.Value
+		}
+	}
+	return done, best, nil
+}
+
+// counts reports whether a trial counts towards the requested number of finished trials.
+func counts(t goptuna.FrozenTrial) bool {
+	return t.State == goptuna.TrialStateComplete || t.State == goptuna.TrialStatePruned ||
+		(t.State == goptuna.TrialStateFail && !record.Retried(t))
+}
+
+// emit delivers one event, serialised.
+func (r *runner) emit(e Event) {
+	if r.opts.OnEvent == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.opts.OnEvent(e)
+}
+
+// worker runs trials until the study has enough, ctx is cancelled, or the store fails.
+func (r *runner) worker(ctx context.Context) error {
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		r.mu.Lock()
+		if r.done+r.inflight >= r.spec.Study.Trials {
+			r.mu.Unlock()
+			return nil
+		}
+		r.inflight++
+		r.mu.Unlock()
+
+		out, err := r.runTrial(ctx)
+
+		r.mu.Lock()
+		r.inflight--
+		if err == nil {
+			r.ran++
+			if !out.retry {
+				r.done++
+			}
+			if out.state == goptuna.TrialStateComplete && (math.IsNaN(r.best) || out.value > r.best) {
+				r.best = out.value
+			}
+		}
+		done, best := r.done, r.best
+		r.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		r.emit(Event{Kind: EventTrialEnd, Trial: out.number, Config: out.cfg, Point: out.point, State: out.state,
+			Value: out.value, Best: best, Done: done, Total: r.spec.Study.Trials, Message: out.reason})
+	}
+}
+
+// heartbeat refreshes trial id's heartbeat until the returned stop is called.
+func (r *runner) heartbeat(id int) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(r.opts.HeartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if err := r.st.Heartbeat(id); err != nil {
+					r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("heartbeat of trial id %d: %v", id, err)})
+				}
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}

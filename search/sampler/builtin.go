@@ -1,0 +1,124 @@
+package sampler
+
+import (
+	"math/rand"
+
+	"github.com/attnsearch/attnsearch/search/internal/tpe"
+	"github.com/c-bata/goptuna"
+	"github.com/c-bata/goptuna/cmaes"
+	"github.com/c-bata/goptuna/sobol"
+)
+
+// optStartup is the startup_trials option of tpe and cmaes.
+var optStartup = Option{Name: "startup_trials", Int: true, Min: 0, Max: 1e6, Doc: "random trials before the model is used (0 = library default)"}
+
+// TPE is the tree-structured Parzen estimator (a fork of goptuna's, search/internal/tpe), one
+// independent draw per parameter from the point's seed.
+var TPE = Kind{
+	Name: "tpe",
+	Options: []Option{optStartup,
+		{Name: "ei_candidates", Int: true, Min: 1, Max: 1e6, Doc: "candidates drawn per suggestion (0 = library default)"}},
+	New: func(_ int64, opts map[string]float64) (Algorithm, error) {
+		return tpeAlgo{startup: int(opts["startup_trials"]), candidates: int(opts["ei_candidates"])}, nil
+	},
+}
+
+// tpeAlgo draws each parameter with a TPE sampler seeded for the point.
+type tpeAlgo struct{ startup, candidates int }
+
+// Sample draws one parameter with TPE over the view's history.
+func (a tpeAlgo) Sample(view *goptuna.Study, trial goptuna.FrozenTrial, name string, dist interface{}, seed int64) (float64, error) {
+	opts := []tpe.SamplerOption{tpe.SamplerOptionSeed(seed)}
+	if a.startup > 0 {
+		opts = append(opts, tpe.SamplerOptionNumberOfStartupTrials(a.startup))
+	}
+	if a.candidates > 0 {
+		opts = append(opts, tpe.SamplerOptionNumberOfEICandidates(a.candidates))
+	}
+	return tpe.NewSampler(opts...).Sample(view, trial, name, dist)
+}
+
+// SampleRelative samples nothing jointly.
+func (tpeAlgo) SampleRelative(*goptuna.Study, goptuna.FrozenTrial, map[string]interface{}, int, int64) (map[string]float64, error) {
+	return nil, nil
+}
+
+// independent draws every parameter uniformly from the point's seed; the relative kinds use it
+// for parameters outside their joint space.
+type independent struct{}
+
+// Sample draws one parameter uniformly.
+func (independent) Sample(_ *goptuna.Study, _ goptuna.FrozenTrial, _ string, dist interface{}, seed int64) (float64, error) {
+	return tpe.SampleRandom(rand.New(rand.NewSource(seed)), dist)
+}
+
+// SampleRelative samples nothing jointly.
+func (independent) SampleRelative(*goptuna.Study, goptuna.FrozenTrial, map[string]interface{}, int, int64) (map[string]float64, error) {
+	return nil, nil
+}
+
+// Random draws every parameter uniformly and independently.
+var Random = Kind{
+	Name: "random",
+	New:  func(int64, map[string]float64) (Algorithm, error) { return independent{}, nil },
+}
+
+// Sobol draws the point of a scrambled-free Sobol sequence at the point's ordinal (goptuna's engine).
+var Sobol = Kind{
+	Name:     "sobol",
+	Relative: true,
+	New:      func(int64, map[string]float64) (Algorithm, error) { return sobolAlgo{}, nil },
+}
+
+// sobolAlgo advances a fresh engine to the ordinal: the point depends on the ordinal alone.
+type sobolAlgo struct{ independent }
+
+// SampleRelative returns the Sobol point of the ordinal.
+func (sobolAlgo) SampleRelative(view *goptuna.Study, trial goptuna.FrozenTrial, space map[string]interface{}, ordinal int, _ int64) (map[string]float64, error) {
+	s := sobol.NewSampler()
+	var out map[string]float64
+	var err error
+	for i := 0; i <= ordinal; i++ {
+		if out, err = s.SampleRelative(view, trial, space); err != nil || out == nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// CMAES is goptuna's CMA-ES; it keeps its optimizer in the process, so it is reproducible only
+// for uninterrupted runs.
+var CMAES = Kind{
+	Name:     "cmaes",
+	Relative: true,
+	Options: []Option{optStartup,
+		{Name: "sigma0", Min: 0, MinOpen: true, Doc: "initial step size (0 = library default)"}},
+	New: func(seed int64, opts map[string]float64) (Algorithm, error) {
+		copts := []cmaes.SamplerOption{cmaes.SamplerOptionSeed(seed)}
+		if n := int(opts["startup_trials"]); n > 0 {
+			copts = append(copts, cmaes.SamplerOptionNStartupTrials(n))
+		}
+		if s := opts["sigma0"]; s > 0 {
+			copts = append(copts, cmaes.SamplerOptionInitialSigma(s))
+		}
+		return cmaAlgo{cma: cmaes.NewSampler(copts...)}, nil
+	},
+}
+
+// cmaAlgo is the one CMA-ES optimizer of a study in this process.
+type cmaAlgo struct {
+	independent
+	cma *cmaes.Sampler
+}
+
+// SampleRelative asks the optimizer for the next point.
+func (a cmaAlgo) SampleRelative(view *goptuna.Study, trial goptuna.FrozenTrial, space map[string]interface{}, _ int, _ int64) (map[string]float64, error) {
+	return a.cma.SampleRelative(view, trial, space)
+}
+
+var (
+	_ Algorithm = tpeAlgo{}
+	_ Algorithm = independent{}
+	_ Algorithm = sobolAlgo{}
+	_ Algorithm = cmaAlgo{}
+)

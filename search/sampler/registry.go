@@ -1,0 +1,127 @@
+package sampler
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/c-bata/goptuna"
+)
+
+// Option describes one numeric option of a sampler kind as a space file gives it.
+type Option struct {
+	Name    string  // key under study.sampler
+	Int     bool    // integer-valued
+	Min     float64 // smallest legal value (inclusive unless MinOpen)
+	Max     float64 // largest legal value (inclusive; 0 = no limit)
+	MinOpen bool    // Min itself is not legal
+	Doc     string  // one line for messages and documentation
+}
+
+// Check validates v against the option's type and bounds; the message omits the option's name.
+func (o Option) Check(v float64) error {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return fmt.Errorf("must be a finite number")
+	case o.Int && v != math.Trunc(v):
+		return fmt.Errorf("must be an integer")
+	case o.MinOpen && v <= o.Min:
+		return fmt.Errorf("must be > %g", o.Min)
+	case v < o.Min:
+		return fmt.Errorf("must be >= %g", o.Min)
+	case o.Max != 0 && v > o.Max:
+		return fmt.Errorf("must be <= %g", o.Max)
+	}
+	return nil
+}
+
+// Algorithm draws the points of one study.
+type Algorithm interface {
+	// Sample draws one parameter of trial independently of the others; seed is the per-point
+	// seed of this parameter and view the study without FAIL trials.
+	Sample(view *goptuna.Study, trial goptuna.FrozenTrial, name string, dist interface{}, seed int64) (float64, error)
+	// SampleRelative draws the parameters of space jointly for the point with the given ordinal,
+	// or returns nil to leave every parameter to Sample.
+	SampleRelative(view *goptuna.Study, trial goptuna.FrozenTrial, space map[string]interface{}, ordinal int, seed int64) (map[string]float64, error)
+}
+
+// Kind is one registered sampler kind.
+type Kind struct {
+	Name     string   // kind as written in a space file (study.sampler.kind)
+	Options  []Option // options the kind accepts
+	Relative bool     // samples jointly: search declares the space's distributions up front and calls SampleRelative
+	// New builds the algorithm of one study from the study seed and the options the file gives
+	// (validated against Options; absent options are absent from the map).
+	New func(studySeed int64, opts map[string]float64) (Algorithm, error)
+}
+
+// Option returns the kind's option called name.
+func (k Kind) Option(name string) (Option, bool) {
+	for _, o := range k.Options {
+		if o.Name == name {
+			return o, true
+		}
+	}
+	return Option{}, false
+}
+
+// Registry holds sampler kinds by name.
+type Registry struct {
+	kinds map[string]Kind
+	order []string // names in registration order
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{kinds: map[string]Kind{}} }
+
+// Register adds k; registering a name twice is a programming error and panics.
+func (r *Registry) Register(k Kind) {
+	if _, dup := r.kinds[k.Name]; dup {
+		panic(fmt.Sprintf("sampler: kind %q registered twice", k.Name))
+	}
+	if k.New == nil {
+		panic(fmt.Sprintf("sampler: kind %q has no constructor", k.Name))
+	}
+	r.kinds[k.Name] = k
+	r.order = append(r.order, k.Name)
+}
+
+// Lookup returns the kind called name.
+func (r *Registry) Lookup(name string) (Kind, bool) {
+	k, ok := r.kinds[name]
+	return k, ok
+}
+
+// Names lists the registered kinds in registration order.
+func (r *Registry) Names() []string { return append([]string(nil), r.order...) }
+
+// New builds the algorithm of kind name; an unknown kind or an invalid option is an error.
+func (r *Registry) New(name string, studySeed int64, opts map[string]float64) (Algorithm, Kind, error) {
+	k, ok := r.kinds[name]
+	if !ok {
+		return nil, Kind{}, fmt.Errorf("sampler: unknown kind %q (known: %v)", name, r.Names())
+	}
+	for key, v := range opts {
+		o, ok := k.Option(key)
+		if !ok {
+			return nil, k, fmt.Errorf("sampler %s: unknown option %q", name, key)
+		}
+		if err := o.Check(v); err != nil {
+			return nil, k, fmt.Errorf("sampler %s: %s: %w", name, key, err)
+		}
+	}
+	a, err := k.New(studySeed, opts)
+	if err != nil {
+		return nil, k, fmt.Errorf("sampler %s: %w", name, err)
+	}
+	return a, k, nil
+}
+
+// Builtin returns a registry holding the sampler kinds of attnsearch, one registration line each.
+func Builtin() *Registry {
+	r := NewRegistry()
+	r.Register(TPE)
+	r.Register(CMAES)
+	r.Register(Random)
+	r.Register(Sobol)
+	return r
+}

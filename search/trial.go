@@ -1,0 +1,287 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/attnsearch/attnsearch/objective"
+	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/c-bata/goptuna"
+)
+
+// outcome is how one trial ended.
+type outcome struct {
+	number int
+	cfg    space.Config
+	point  space.Point
+	state  goptuna.TrialState
+	value  float64
+	retry  bool   // interrupted: its point is tried again
+	reason string // why it is not a plain COMPLETE
+}
+
+// runTrial claims a waiting trial (a retry) or creates one, evaluates it and records its end.
+// An error is a store failure; the trial's own failures are outcomes.
+func (r *runner) runTrial(ctx context.Context) (outcome, error) {
+	id, ok, err := r.st.PopWaitingTrial(r.study.ID)
+	if err != nil {
+		return outcome{}, fmt.Errorf("search: claim a waiting trial: %w", err)
+	}
+	if !ok {
+		if id, err = r.st.CreateNewTrial(r.study.ID); err != nil {
+			return outcome{}, fmt.Errorf("search: create trial: %w", err)
+		}
+	}
+	ft, err := r.st.GetTrial(id)
+	if err != nil {
+		return outcome{}, fmt.Errorf("search: read trial %d: %w", id, err)
+	}
+	t := &trialRun{runner: r, trial: &goptuna.Trial{Study: r.study, ID: id}, ft: ft,
+		attrs: attrs{st: r.st, id: id}, out: outcome{number: ft.Number, value: math.NaN()}}
+
+	stopBeat := r.heartbeat(id)
+	value, evalErr := t.evaluate(ctx)
+	stopBeat()
+	return t.finish(ctx, value, evalErr)
+}
+
+// trialRun is the evaluation and recording of one trial.
+type trialRun struct {
+	*runner
+	trial *goptuna.Trial
+	ft    goptuna.FrozenTrial
+	attrs attrs
+	out   outcome
+	cost  objective.Cost
+	last  float64        // the last intermediate score
+	hist  []record.Epoch // the per-epoch curve so far
+}
+
+// finish records the trial's end state: its value (COMPLETE, PRUNED) or its failure.
+func (t *trialRun) finish(ctx context.Context, value float64, evalErr error) (outcome, error) {
+	id, num := t.trial.ID, t.ft.Number
+	switch {
+	case evalErr == nil:
+		t.out.state, t.out.value = goptuna.TrialStateComplete, value
+	case errors.Is(evalErr, goptuna.ErrTrialPruned):
+		t.out.state, t.out.value = goptuna.TrialStatePruned, value
+	default:
+		t.out.state = goptuna.TrialStateFail
+		if errors.Is(evalErr, errInterrupted) || ctx.Err() != nil {
+			t.out.retry = true
+			if err := t.st.SetTrialSystemAttr(id, record.SysRetry, "1"); err != nil {
+				return t.out, fmt.Errorf("search: trial %d: %w", num, err)
+			}
+		}
+		t.out.reason = evalErr.Error()
+		if err := t.attrs.set(record.KeyError, evalErr.Error()); err != nil {
+			return t.out, fmt.Errorf("search: trial %d: %w", num, err)
+		}
+	}
+	if t.out.state != goptuna.TrialStateFail {
+		if err := t.st.SetTrialValue(id, value); err != nil {
+			return t.out, fmt.Errorf("search: trial %d value: %w", num, err)
+		}
+	}
+	if err := t.st.SetTrialState(id, t.out.state); err != nil {
+		return t.out, fmt.Errorf("search: trial %d state: %w", num, err)
+	}
+	return t.out, nil
+}
+
+// seed returns the trial's trainer seed, deriving and storing it (with the ordinal) on first use.
+func (t *trialRun) seed() (int64, string, error) {
+	text, ok := t.ft.SystemAttrs[record.SysSeed]
+	if !ok {
+		ord, err := ordinalOf(t.study, t.ft)
+		if err != nil {
+			return 0, "", err
+		}
+		text = strconv.FormatInt(TrialSeed(t.spec.Study.Seed, ord), 10)
+		if err := t.st.SetTrialSystemAttr(t.trial.ID, record.SysOrdinal, strconv.Itoa(ord)); err != nil {
+			return 0, "", fmt.Errorf("search: set ordinal: %w", err)
+		}
+		if err := t.st.SetTrialSystemAttr(t.trial.ID, record.SysSeed, text); err != nil {
+			return 0, "", fmt.Errorf("search: set seed: %w", err)
+		}
+	}
+	seed, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		return 0, "", fmt.Errorf("search: trial %d seed %q: %w", t.ft.Number, text, err)
+	}
+	return seed, text, nil
+}
+
+// evaluate runs one trial: seed, sample, analytic check, training with pruning, final score.
+// It returns the score (the last intermediate score when pruned) and nil, ErrTrialPruned, or
+// the trial's failure (wrapping errInterrupted when the study was interrupted).
+func (t *trialRun) evaluate(ctx context.Context) (float64, error) {
+	seed, seedText, err := t.seed()
+	if err != nil {
+		return 0, err
+	}
+	if err := t.trial.CallRelativeSampler(); err != nil {
+		return 0, fmt.Errorf("search: relative sampler: %w", err)
+	}
+	o, b := t.spec.Objective, t.spec.Budget
+
+	pt, cfg, err := samplePoint(t.spec, t.trial)
+	if errors.Is(err, space.ErrStructural) {
+		v := []objective.Violation{{Field: "structure", Value: 1, Limit: 0, Relative: 1}}
+		score := objective.Score(0, t.refCost, t.refCost, o.Tradeoff, v)
+		t.out.reason = "infeasible: " + err.Error()
+		return score, t.attrs.setAll(map[string]string{record.KeyFeasible: "false",
+			record.KeyInfeasible: err.Error(), record.KeyScore: record.FormatFloat(score)})
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sample: %w", err)
+	}
+	t.out.cfg, t.out.point = cfg, pt
+	t.cost = objective.Estimate(cfg, t.arch, o.SrcLen, o.TgtLen)
+	kv := costAttrs(t.cost)
+	kv[record.KeyConfig] = cfg.SetString()
+	kv[record.KeySeed] = seedText
+	kv[record.KeyWorkerThreads] = strconv.Itoa(t.threads)
+	if score, viol := objective.ScoreTrial(0, t.cost, nil, o, b); len(viol) > 0 {
+		lines := objective.Strings(viol)
+		kv[record.KeyFeasible] = "false"
+		kv[record.KeyInfeasible] = strings.Join(lines, "\n")
+		kv[record.KeyScore] = record.FormatFloat(score)
+		t.out.reason = "infeasible: " + strings.Join(lines, "; ")
+		return score, t.attrs.setAll(kv)
+	}
+	kv[record.KeyFeasible] = "true"
+	if err := t.attrs.setAll(kv); err != nil {
+		return 0, err
+	}
+	t.emit(Event{Kind: EventTrialStart, Trial: t.ft.Number, Config: cfg, Point: pt, Epochs: t.spec.Training.Epochs})
+
+	t.last = math.NaN()
+	m, err := t.trainer.Train(ctx, Job{Trial: t.ft.Number, Seed: seed, Point: pt, Config: cfg, Arch: t.arch,
+		Threads: t.trainerThreads(), Report: t.report})
+	if errors.Is(err, goptuna.ErrTrialPruned) {
+		return t.last, goptuna.ErrTrialPruned
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, fmt.Errorf("%w: %v", errInterrupted, err)
+		}
+		return 0, fmt.Errorf("train: %w", err)
+	}
+	return t.record(m)
+}
+
+// report records one step's figures, its intermediate score and the pruner's verdict.
+func (t *trialRun) report(ctx context.Context, step int, values map[string]float64) error {
+	o, b := t.spec.Objective, t.spec.Budget
+	s, _ := objective.ScoreTrial(objective.Quality(o.Metric, values), t.cost, nil, o, b)
+	t.last = s
+	t.hist = append(t.hist, epochOf(step, values, s))
+	hb, err := json.Marshal(t.hist)
+	if err != nil {
+		return fmt.Errorf("search: encode history: %w", err)
+	}
+	// The latest figures, so that a pruned trial shows where it stopped.
+	kv := map[string]string{record.KeyHistory: string(hb), record.KeyEpochs: strconv.Itoa(step)}
+	for k, v := range values {
+		if k != record.StepTrainLoss && k != record.StepValidLoss && k != record.StepSeconds {
+			kv[k] = record.FormatFloat(v)
+		}
+	}
+	if err := t.attrs.setAll(kv); err != nil {
+		return err
+	}
+	t.emit(Event{Kind: EventEpoch, Trial: t.ft.Number, Epoch: step, Epochs: t.spec.Training.Epochs, Value: s})
+	if t.trial.Study.Pruner == nil {
+		return t.st.SetTrialIntermediateValue(t.trial.ID, step, s)
+	}
+	if err := t.trial.ShouldPrune(step, s); err != nil {
+		if err == goptuna.ErrTrialPruned {
+			if err := t.attrs.set(record.KeyPrunedEpoch, strconv.Itoa(step)); err != nil {
+				return err
+			}
+			t.out.reason = fmt.Sprintf("pruned at epoch %d", step)
+		}
+		return err
+	}
+	return nil
+}
+
+// record stores the final figures and returns the final score.
+func (t *trialRun) record(m Metrics) (float64, error) {
+	o, b := t.spec.Objective, t.spec.Budget
+	meas := objective.Measured{LatencyMS: figure(m.Values, record.KeyLatency), L2Norm: figure(m.Values, record.KeyL2Norm)}
+	score, viol := objective.ScoreTrial(objective.Quality(o.Metric, m.Values), t.cost, &meas, o, b)
+	kv := make(map[string]string, len(m.Values)+len(m.Attrs)+3)
+	for k, v := range m.Values {
+		kv[k] = record.FormatValue(v)
+	}
+	for k, v := range m.Attrs {
+		kv[k] = v
+	}
+	kv[record.KeyScore] = record.FormatFloat(score)
+	if len(viol) > 0 {
+		lines := objective.Strings(viol)
+		kv[record.KeyFeasible] = "false"
+		kv[record.KeyInfeasible] = strings.Join(lines, "\n")
+		t.out.reason = "infeasible: " + strings.Join(lines, "; ")
+	}
+	return score, t.attrs.setAll(kv)
+}
+
+// trainerThreads is the Threads of a Job: the gorgonia trainer sets GOMAXPROCS, which is
+// process-wide, so it is set only when one worker runs; parallel workers share the process's
+// GOMAXPROCS (one worker per core by default).
+func (r *runner) trainerThreads() int {
+	if r.workers > 1 {
+		return 0
+	}
+	return r.threads
+}
+
+// attrs writes user attributes to one trial.
+type attrs struct {
+	st Storage
+	id int
+}
+
+// set stores one user attribute.
+func (a attrs) set(key, value string) error {
+	if err := a.st.SetTrialUserAttr(a.id, key, value); err != nil {
+		return fmt.Errorf("search: set %s: %w", key, err)
+	}
+	return nil
+}
+
+// setAll stores the given key/value pairs in key order (deterministic write order).
+func (a attrs) setAll(kv map[string]string) error {
+	keys := make([]string, 0, len(kv))
+	for k := range kv {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := a.set(k, kv[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// costAttrs renders the cost figures of c.
+func costAttrs(c objective.Cost) map[string]string {
+	return map[string]string{
+		record.KeyParams:      strconv.FormatInt(c.Params, 10),
+		record.KeyParamsCore:  strconv.FormatInt(c.ParamsCore, 10),
+		record.KeyParamsEmbed: strconv.FormatInt(c.ParamsEmbed, 10),
+		record.KeyFlops:       record.FormatFloat(c.FlopsPerToken),
+		record.KeyKVBytes:     strconv.FormatInt(c.KVCacheBytesPerToken, 10),
+	}
+}

@@ -1,0 +1,130 @@
+package record
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// StudyInfoVersion is the StudyInfo layout Encode writes.
+const StudyInfoVersion = 2
+
+// StudyInfo is what a study stores about itself so that reports need nothing but the store.
+type StudyInfo struct {
+	Version   int       `json:"version"`    // layout version (StudyInfoVersion)
+	SpaceFile string    `json:"space_file"` // the space file the study was started from
+	Trials    int       `json:"trials"`     // number of finished trials wanted
+	Seed      int64     `json:"seed"`       // study seed
+	Sampler   string    `json:"sampler"`    // sampler kind
+	Pruner    string    `json:"pruner"`     // pruner kind
+	Objective Objective `json:"objective"`  // quality metric, cost and trade-off
+	Budget    Budget    `json:"budget"`     // hard constraints
+	Searched  []string  `json:"searched"`   // names of the searched (not fixed) parameters, in file order
+}
+
+// Objective is the stored objective: quality P against one cost E (built-in tasks), or the
+// reported values a command's study maximises and minimises, and its constraint values.
+type Objective struct {
+	Metric   string  `json:"metric"`   // bleu | accuracy (P, maximised)
+	Cost     string  `json:"cost"`     // params | flops | kv_bytes | latency (E, minimised)
+	Tradeoff float64 `json:"tradeoff"` // weight of log-cost against quality
+	SrcLen   int     `json:"src_len"`  // source length the FLOPs figure assumes
+	TgtLen   int     `json:"tgt_len"`  // target length the FLOPs figure assumes
+
+	Maximize    []string `json:"maximize,omitempty"`    // command: reported values maximised
+	Minimize    []string `json:"minimize,omitempty"`    // command: reported values minimised
+	Constraints []string `json:"constraints,omitempty"` // command: reported values feasible when <= 0
+}
+
+// Goals lists a command objective's goal names, maximised ones first, then minimised ones.
+func (o Objective) Goals() []string {
+	return append(append([]string(nil), o.Maximize...), o.Minimize...)
+}
+
+// Budget is the stored set of hard constraints; a zero field is unset.
+type Budget struct {
+	MaxParams        int64   `json:"max_params"`          // ‖θ‖₀
+	MaxL2Norm        float64 `json:"max_l2_norm"`         // ‖θ‖₂
+	MaxFlopsPerToken float64 `json:"max_flops_per_token"` // forward multiply-adds per target token
+	MaxKVCacheBytes  int64   `json:"max_kv_cache_bytes"`  // decoder KV-cache bytes per generated token
+	MaxLatencyMS     float64 `json:"max_latency_ms"`      // measured median latency per sentence
+}
+
+// studyInfoV1 is the schema-1 layout: no version, objective and budget with Go field names.
+type studyInfoV1 struct {
+	SpaceFile string `json:"space_file"`
+	Trials    int    `json:"trials"`
+	Seed      int64  `json:"seed"`
+	Sampler   string `json:"sampler"`
+	Pruner    string `json:"pruner"`
+	Objective struct {
+		Metric, Cost   string
+		Tradeoff       float64
+		SrcLen, TgtLen int
+	} `json:"objective"`
+	Budget struct {
+		MaxParams        int64
+		MaxL2Norm        float64
+		MaxFlopsPerToken float64
+		MaxKVCacheBytes  int64
+		MaxLatencyMS     float64
+	} `json:"budget"`
+	Searched []string `json:"searched"`
+}
+
+// ParseStudyInfo reads the JSON of a StudyInfo of any version this build knows.
+func ParseStudyInfo(js string) (StudyInfo, error) {
+	var head struct {
+		Version   int                        `json:"version"`
+		Objective map[string]json.RawMessage `json:"objective"`
+	}
+	if err := json.Unmarshal([]byte(js), &head); err != nil {
+		return StudyInfo{}, fmt.Errorf("record: study info: %w", err)
+	}
+	_, goNames := head.Objective["Metric"]
+	switch {
+	case head.Version <= 1 && goNames:
+		var v1 studyInfoV1
+		if err := json.Unmarshal([]byte(js), &v1); err != nil {
+			return StudyInfo{}, fmt.Errorf("record: study info (version 1): %w", err)
+		}
+		o, b := v1.Objective, v1.Budget
+		return StudyInfo{
+			Version: StudyInfoVersion, SpaceFile: v1.SpaceFile, Trials: v1.Trials, Seed: v1.Seed,
+			Sampler: v1.Sampler, Pruner: v1.Pruner, Searched: v1.Searched,
+			Objective: Objective{Metric: o.Metric, Cost: o.Cost, Tradeoff: o.Tradeoff, SrcLen: o.SrcLen, TgtLen: o.TgtLen},
+			Budget: Budget{MaxParams: b.MaxParams, MaxL2Norm: b.MaxL2Norm, MaxFlopsPerToken: b.MaxFlopsPerToken,
+				MaxKVCacheBytes: b.MaxKVCacheBytes, MaxLatencyMS: b.MaxLatencyMS},
+		}, nil
+	case head.Version <= StudyInfoVersion:
+		var info StudyInfo
+		if err := json.Unmarshal([]byte(js), &info); err != nil {
+			return StudyInfo{}, fmt.Errorf("record: study info: %w", err)
+		}
+		return info, nil
+	}
+	return StudyInfo{}, fmt.Errorf("record: study info version %d is newer than this build (%d)", head.Version, StudyInfoVersion)
+}
+
+// Encode renders info as the JSON stored in SysStudyInfo, at version StudyInfoVersion.
+func (info StudyInfo) Encode() (string, error) {
+	info.Version = StudyInfoVersion
+	b, err := json.Marshal(info)
+	if err != nil {
+		return "", fmt.Errorf("record: encode study info: %w", err)
+	}
+	return string(b), nil
+}
+
+// Upgrade rewrites the JSON of a StudyInfo of any known version at version StudyInfoVersion;
+// changed is false when js is already current.
+func Upgrade(js string) (out string, changed bool, err error) {
+	info, err := ParseStudyInfo(js)
+	if err != nil {
+		return "", false, err
+	}
+	out, err = info.Encode()
+	if err != nil {
+		return "", false, err
+	}
+	return out, out != js, nil
+}

@@ -1,0 +1,59 @@
+package record
+
+// User attribute keys of a trial: every metric and cost figure, as decimal strings.
+const (
+	KeyParams        = "params"                   // ‖θ‖₀: total parameter count (cost model, equal to the trained model's)
+	KeyParamsCore    = "params_core"              // encoder and decoder stacks with their final norms
+	KeyParamsEmbed   = "params_embed"             // embeddings, learned positions, output projection
+	KeyFlops         = "flops_per_token"          // forward multiply-adds per target token
+	KeyKVBytes       = "kv_cache_bytes_per_token" // decoder KV-cache bytes per generated token
+	KeyBLEU          = "bleu"                     // validation BLEU (0-100) at the end of training
+	KeyTestBLEU      = "test_bleu"                // test BLEU (0-100) after the final decode
+	KeyAccuracy      = "token_accuracy"           // validation token accuracy (teacher-forced, 0-1)
+	KeyTestAccuracy  = "test_accuracy"            // test token accuracy (0-1)
+	KeyExact         = "exact_match"              // validation exact-match rate (0-1)
+	KeyLatency       = "latency_ms"               // median ms to translate one sentence, batch 1, greedy, one thread
+	KeyL2Norm        = "l2_norm"                  // ‖θ‖₂ of the final weights
+	KeyTrainSeconds  = "train_seconds"            // wall time of training
+	KeyEpochs        = "epochs"                   // epochs trained
+	KeySteps         = "steps"                    // optimizer steps taken
+	KeyPeakMem       = "peak_mem_bytes"           // peak heap bytes during training
+	KeyScore         = "score"                    // objective.Score of the final (or last intermediate) P
+	KeyFeasible      = "feasible"                 // "true" or "false": verdict of the analytic check
+	KeyInfeasible    = "infeasible"               // violated constraints, one per line
+	KeyError         = "error"                    // a failed trial's error
+	KeyPrunedEpoch   = "pruned_epoch"             // epoch after which the pruner stopped the trial
+	KeyConfig        = "config"                   // the effective config as --set text (FormatConfig)
+	KeyHistory       = "history"                  // JSON array of Epoch: the per-epoch curve
+	KeySeed          = "seed"                     // the trainer seed (copy of SysSeed, for users)
+	KeyWorkerThreads = "threads"                  // threads the trainer used
+)
+
+// Names of the per-step figures a trainer reports besides the quality metrics (KeyBLEU,
+// KeyAccuracy); they fill the matching fields of Epoch.
+const (
+	StepTrainLoss = "train_loss" // mean training loss of the epoch
+	StepValidLoss = "valid_loss" // validation loss
+	StepSeconds   = "seconds"    // wall time since training started
+)
+
+// System attribute keys of trials and studies: bookkeeping of the search and the store.
+const (
+	SysSeed      = "attnsearch:seed"       // trial: trainer seed, derived from (study seed, ordinal); copied to a retry
+	SysOrdinal   = "attnsearch:ordinal"    // trial: index of the sampled point among fresh points (retries excluded)
+	SysRetry     = "attnsearch:retry"      // trial: "1" on an interrupted FAIL whose point is tried again
+	SysRetryOf   = "attnsearch:retry_of"   // trial: number of the trial whose point this trial retries
+	SysStudyInfo = "attnsearch:study_info" // study: JSON of StudyInfo
+
+	SysFailReason  = "fail_reason"  // trial: why the store failed it (ReasonStale)
+	SysFixedParams = "fixed_params" // trial: goptuna's internal parameter values of an enqueued trial (JSON object)
+	SysNotRequeued = "not_requeued" // trial: why a stale trial's point is not tried again
+	// SysRequeuedFrom is the retry mark of schema-1 stores' recovery at open; read like SysRetryOf.
+	SysRequeuedFrom = "requeued_from"
+)
+
+// Values of SysFailReason and SysNotRequeued.
+const (
+	ReasonStale      = "stale: worker died"                                               // a RUNNING trial whose worker stopped sending heartbeats
+	NotRequeuedTwice = "its worker died on a requeued run of the same parameters already" // a retry that went stale again
+)
