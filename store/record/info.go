@@ -10,16 +10,20 @@ const StudyInfoVersion = 2
 
 // StudyInfo is what a study stores about itself so that reports need nothing but the store.
 type StudyInfo struct {
-	Version   int       `json:"version"`    // layout version (StudyInfoVersion)
-	SpaceFile string    `json:"space_file"` // the space file the study was started from
-	Trials    int       `json:"trials"`     // number of finished trials wanted
-	Seed      int64     `json:"seed"`       // study seed
-	Sampler   string    `json:"sampler"`    // sampler kind
-	Pruner    string    `json:"pruner"`     // pruner kind
-	Objective Objective `json:"objective"`  // quality metric, cost and trade-off
-	Budget    Budget    `json:"budget"`     // hard constraints
-	Searched  []string  `json:"searched"`   // names of the searched (not fixed) parameters, in file order
+	Version   int       `json:"version"`        // layout version (StudyInfoVersion)
+	SpaceFile string    `json:"space_file"`     // the space file the study was started from
+	Trials    int       `json:"trials"`         // number of finished trials wanted
+	Seed      int64     `json:"seed"`           // study seed
+	Sampler   string    `json:"sampler"`        // sampler kind
+	Pruner    string    `json:"pruner"`         // pruner kind
+	Objective Objective `json:"objective"`      // quality metric, cost and trade-off
+	Budget    Budget    `json:"budget"`         // hard constraints
+	Searched  []string  `json:"searched"`       // names of the searched (not fixed) parameters, in file order
+	Task      string    `json:"task,omitempty"` // task kind (synthetic, aligned, tsv, command); "" in studies from before it was stored
 }
+
+// IsCommand reports whether the study's trials ran a command (task kind command).
+func (i StudyInfo) IsCommand() bool { return i.Task == "command" }
 
 // Objective is the stored objective: quality P against one cost E (built-in tasks), or the
 // reported values a command's study maximises and minimises, and its constraint values.

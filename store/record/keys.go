@@ -27,7 +27,21 @@ const (
 	KeyHistory       = "history"                  // JSON array of Epoch: the per-epoch curve
 	KeySeed          = "seed"                     // the trainer seed (copy of SysSeed, for users)
 	KeyWorkerThreads = "threads"                  // threads the trainer used
+	KeyPoint         = "point"                    // command tasks: the parameters the command received, a JSON object in file order
+	KeyLog           = "log"                      // command tasks: the last stdout lines that were not protocol lines
+	KeyStderr        = "stderr"                   // command tasks: the last lines of stderr
 )
+
+// reserved are the user attribute keys the search writes itself for a command's trial, which a
+// command may not use as the name of a value it reports.
+var reserved = map[string]bool{
+	KeyScore: true, KeyFeasible: true, KeyInfeasible: true, KeyError: true, KeyPrunedEpoch: true,
+	KeyConfig: true, KeyHistory: true, KeySeed: true, KeyPoint: true, KeyLog: true, KeyStderr: true,
+}
+
+// Reserved reports whether name is a key the search stores itself, so that a command may not
+// report a value by that name (its other values land in the trial's metrics under their names).
+func Reserved(name string) bool { return reserved[name] }
 
 // Names of the per-step figures a trainer reports besides the quality metrics (KeyBLEU,
 // KeyAccuracy); they fill the matching fields of Epoch.

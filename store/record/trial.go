@@ -77,7 +77,9 @@ type Trial struct {
 	Value        float64                // final score (COMPLETE, PRUNED with an intermediate value)
 	HasValue     bool                   // Value is meaningful
 	Params       map[string]interface{} // sampled parameters, external representation
-	Config       string                 // effective config as --set text ("" when not sampled yet)
+	Config       string                 // effective config as --set text ("" when not sampled yet); a command's: PointText
+	Log          []string               // a command's last stdout log lines (KeyLog)
+	Stderr       []string               // a command's last stderr lines (KeyStderr)
 	Metrics      map[string]float64     // every numeric user attribute
 	Feasible     bool                   // passed the analytic check (false also when never checked)
 	Infeasible   []string               // violated constraints
@@ -110,7 +112,8 @@ func StateName(s goptuna.TrialState) string {
 }
 
 // textKeys are user attributes that are not numbers.
-var textKeys = map[string]bool{KeyFeasible: true, KeyInfeasible: true, KeyError: true, KeyConfig: true, KeyHistory: true}
+var textKeys = map[string]bool{KeyFeasible: true, KeyInfeasible: true, KeyError: true, KeyConfig: true, KeyHistory: true,
+	KeyPoint: true, KeyLog: true, KeyStderr: true}
 
 // IsText reports whether the user attribute key holds text rather than a number.
 func IsText(key string) bool { return textKeys[key] }
@@ -143,11 +146,25 @@ func Decode(ft goptuna.FrozenTrial) (Trial, error) {
 		}
 		t.Params = eff
 	}
+	if js := ft.UserAttrs[KeyPoint]; js != "" {
+		// A command's trial: the parameters as the command received them.
+		names, values, err := ParsePoint(js)
+		if err != nil {
+			return t, fmt.Errorf("record: trial %d: user attribute %q: %w", ft.Number, KeyPoint, err)
+		}
+		t.Params, t.Config = values, PointText(names, values)
+	}
 	t.Feasible = ft.UserAttrs[KeyFeasible] == "true"
 	if s := ft.UserAttrs[KeyInfeasible]; s != "" {
 		t.Infeasible = strings.Split(s, "\n")
 	}
 	t.Error = ft.UserAttrs[KeyError]
+	if s := ft.UserAttrs[KeyLog]; s != "" {
+		t.Log = strings.Split(s, "\n")
+	}
+	if s := ft.UserAttrs[KeyStderr]; s != "" {
+		t.Stderr = strings.Split(s, "\n")
+	}
 	if t.Error == "" && ft.State == goptuna.TrialStateFail {
 		// The store's stale-trial recovery records its reason as a system attribute.
 		t.Error = ft.SystemAttrs[SysFailReason]
