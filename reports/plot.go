@@ -31,6 +31,9 @@ var (
 // SavePlot draws the two plots side by side (quality against cost with the front and the budget
 // line; best score over trials) into path, an .svg or .png file.
 func (r *Report) SavePlot(path string) error {
+	if r.Info.IsCommand() {
+		return fmt.Errorf("reports: study %s runs a command: %w", r.Study, ErrNoPlot)
+	}
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext != ".svg" && ext != ".png" {
 		return fmt.Errorf("reports: plot %s: want a .svg or .png file", path)
@@ -51,6 +54,9 @@ func (r *Report) SavePlot(path string) error {
 
 // WritePlot writes the two plots as one image in format svg or png.
 func (r *Report) WritePlot(w io.Writer, format string) error {
+	if r.Info.IsCommand() {
+		return fmt.Errorf("reports: study %s runs a command: %w", r.Study, ErrNoPlot)
+	}
 	front, err := r.FrontPlot()
 	if err != nil {
 		return err

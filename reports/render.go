@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -114,7 +115,14 @@ func (r *Report) writeTable(w io.Writer, md, all bool) error {
 	for _, n := range names {
 		head = append(head, n)
 	}
-	for _, m := range metricColumns {
+	cols := metricColumns
+	if r.Info.IsCommand() {
+		cols = nil
+		for _, k := range r.commandColumns() {
+			cols = append(cols, struct{ key, head string }{k, k})
+		}
+	}
+	for _, m := range cols {
 		head = append(head, m.head)
 	}
 	head = append(head, "score")
@@ -136,7 +144,7 @@ func (r *Report) writeTable(w io.Writer, md, all bool) error {
 			v, ok := t.Params[n]
 			row = append(row, fmtParam(v, ok))
 		}
-		for _, m := range metricColumns {
+		for _, m := range cols {
 			v, ok := t.Metrics[m.key]
 			row = append(row, fmtMetric(m.key, v, ok))
 		}
@@ -155,6 +163,16 @@ func (r *Report) writeTable(w io.Writer, md, all bool) error {
 	sep := ""
 	if md {
 		sep = "\n"
+	}
+	if r.Info.IsCommand() {
+		goals := make([]string, len(r.Objectives))
+		for i, g := range r.Objectives {
+			goals[i] = g + " (" + r.Directions[i] + ")"
+		}
+		_, err := fmt.Fprintf(w, "%sstudy %s: %d trials (%d complete, %d pruned, %d failed, %d running, %d waiting); front of %s: %d trials%s\n",
+			sep, r.Study, len(r.Trials), c["COMPLETE"], c["PRUNED"], c["FAIL"], c["RUNNING"], c["WAITING"],
+			strings.Join(goals, " vs "), len(r.Front), map[bool]string{true: "; * marks the front", false: ""}[all])
+		return err
 	}
 	_, err := fmt.Fprintf(w, "%sstudy %s: %d trials (%d complete, %d pruned, %d failed, %d running, %d waiting); front of %s vs %s: %d trials; hypervolume %.6g (reference %s = %s)%s\n",
 		sep, r.Study, len(r.Trials), c["COMPLETE"], c["PRUNED"], c["FAIL"], c["RUNNING"], c["WAITING"],
@@ -238,10 +256,12 @@ type JSONTrial struct {
 
 // JSONReport is the JSON report's top-level object.
 type JSONReport struct {
-	Study       string      `json:"study"`       // study name
-	Objectives  []string    `json:"objectives"`  // quality key (maximised), then cost key(s) (minimised)
-	Trials      []JSONTrial `json:"trials"`      // the listed trials
-	Hypervolume float64     `json:"hypervolume"` // of the front against (P = 0, cost = reference)
+	Study       string      `json:"study"`                 // study name
+	Objectives  []string    `json:"objectives"`            // quality key (maximised), then cost key(s) (minimised); a command's goals
+	Directions  []string    `json:"directions,omitempty"`  // a command study: "maximize" or "minimize" per objective
+	Constraints []string    `json:"constraints,omitempty"` // a command study: constraint value names (feasible when <= 0)
+	Trials      []JSONTrial `json:"trials"`                // the listed trials
+	Hypervolume float64     `json:"hypervolume"`           // of the front against (P = 0, cost = reference)
 	RefCost     float64     `json:"reference_cost"`
 	Budget      JSONBudget  `json:"budget"` // the study's budget
 }
@@ -258,7 +278,7 @@ type JSONBudget struct {
 
 // WriteJSON writes the report as one JSON object (the front, or every trial when all).
 func (r *Report) WriteJSON(w io.Writer, all bool) error {
-	out := JSONReport{Study: r.Study, Objectives: r.Objectives, Hypervolume: r.Hypervolume,
+	out := JSONReport{Study: r.Study, Objectives: r.Objectives, Directions: r.Directions, Constraints: r.Constraints, Hypervolume: r.Hypervolume,
 		RefCost: r.RefCost, Budget: JSONBudget(r.Info.Budget), Trials: []JSONTrial{}}
 	for _, i := range r.rows(all) {
 		t := r.Trials[i]

@@ -15,7 +15,9 @@ import (
 type Report struct {
 	Study       string           // study name
 	Info        record.StudyInfo // the study's settings as stored
-	Objectives  []string         // metric keys of the front: quality (maximised) first, then the cost (minimised)
+	Objectives  []string         // metric keys of the front: quality (maximised) first, then the cost (minimised); a command's goals
+	Directions  []string         // a command study: "maximize" or "minimize" per objective (nil for the built-in tasks)
+	Constraints []string         // a command study: its constraint values' names
 	Trials      []record.Trial   // every trial, by number
 	Front       []int            // indices into Trials of the front, sorted by increasing cost
 	RefCost     float64          // hypervolume reference cost: the budget of the cost, or the largest candidate cost when unset
@@ -52,6 +54,9 @@ func Load(st goptuna.Storage, study string) (*Report, error) {
 
 // Build decodes trials and computes the front and its hypervolume.
 func Build(study string, info record.StudyInfo, trials []goptuna.FrozenTrial) (*Report, error) {
+	if info.IsCommand() {
+		return buildCommand(study, info, trials)
+	}
 	mk, err := MetricKey(info.Objective.Metric)
 	if err != nil {
 		return nil, err

@@ -236,7 +236,11 @@ func (t *trialRun) report(ctx context.Context, step int, values map[string]float
 			if err := t.attrs.set(record.KeyPrunedEpoch, strconv.Itoa(step)); err != nil {
 				return err
 			}
-			t.out.reason = fmt.Sprintf("pruned at epoch %d", step)
+			unit := "epoch"
+			if t.spec.IsCommand() {
+				unit = "step"
+			}
+			t.out.reason = fmt.Sprintf("pruned at %s %d", unit, step)
 		}
 		return err
 	}

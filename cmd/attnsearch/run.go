@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -97,6 +98,9 @@ func applyRunFlags(c *cobra.Command, spec *space.Spec, f runFlags) error {
 		spec.Study.Seed = f.seed
 	}
 	if f.data != "" {
+		if spec.IsCommand() {
+			return inputErr(fmt.Errorf("run: --data applies only to the built-in tasks; %s runs a command", spec.File))
+		}
 		task, err := spec.Task.WithData(f.data)
 		if err != nil {
 			return inputErr(fmt.Errorf("run: %w", err))
@@ -128,9 +132,19 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 	}
 	ctx, cancel := context.WithCancel(c.Context())
 	defer cancel()
-	ds, err := data.Load(ctx, spec.Task, spec.Task.MaxLen)
-	if err != nil {
-		return inputErr(fmt.Errorf("run: %w", err))
+	var ds *data.Dataset
+	what := ""
+	if spec.IsCommand() {
+		what = "command " + strings.Join(spec.Task.Command, " ")
+		if spec.Task.Timeout > 0 {
+			what += fmt.Sprintf(" (timeout %s)", spec.Task.Timeout)
+		}
+	} else {
+		if ds, err = data.Load(ctx, spec.Task, spec.Task.MaxLen); err != nil {
+			return inputErr(fmt.Errorf("run: %w", err))
+		}
+		what = fmt.Sprintf("data %s (%d/%d/%d pairs, vocab %d/%d)", ds.Name,
+			len(ds.Train), len(ds.Valid), len(ds.Test), ds.SrcVocab.Size(), ds.TgtVocab.Size())
 	}
 	prog := newProgress(stderr, spec.Study.Trials)
 	prep, err := search.Prepare(ctx, spec, search.Options{OnEvent: prog.event, Dataset: ds})
@@ -167,9 +181,8 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		}
 	}()
 
-	fmt.Fprintf(stderr, "run: study %s in %s: %d trials, sampler %s, pruner %s, data %s (%d/%d/%d pairs, vocab %d/%d)\n",
-		spec.Study.Name, f.db, spec.Study.Trials, spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, ds.Name,
-		len(ds.Train), len(ds.Valid), len(ds.Test), ds.SrcVocab.Size(), ds.TgtVocab.Size())
+	fmt.Fprintf(stderr, "run: study %s in %s: %d trials, sampler %s, pruner %s, %s\n",
+		spec.Study.Name, f.db, spec.Study.Trials, spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, what)
 	res, err := prep.Run(ctx, st)
 	prog.finish()
 	if err != nil {
@@ -261,9 +274,19 @@ func (p *progress) event(e search.Event) {
 			_ = p.bar.Set(e.Done)
 		}
 	case search.EventTrialStart:
+		if e.Epochs == 0 { // a command: steps, not epochs, and its own parameters
+			p.epochs[e.Trial] = "0"
+			p.log("trial %d: running %s", e.Trial, pointText(e.Point))
+			break
+		}
 		p.epochs[e.Trial] = fmt.Sprintf("0/%d", e.Epochs)
 		p.log("trial %d: training %s", e.Trial, e.Config.SetString())
 	case search.EventEpoch:
+		if e.Epochs == 0 {
+			p.epochs[e.Trial] = strconv.Itoa(e.Epoch)
+			p.log("trial %d: step %d, score %.4g", e.Trial, e.Epoch, e.Value)
+			break
+		}
 		p.epochs[e.Trial] = fmt.Sprintf("%d/%d", e.Epoch, e.Epochs)
 		p.log("trial %d: epoch %d/%d, score %.3f", e.Trial, e.Epoch, e.Epochs, e.Value)
 	case search.EventTrialEnd:
@@ -289,6 +312,24 @@ func (p *progress) event(e search.Event) {
 	if p.bar != nil {
 		p.bar.Describe(p.describe())
 	}
+}
+
+// pointText renders a command's point as name=value pairs in name order.
+func pointText(pt map[string]any) string {
+	names := make([]string, 0, len(pt))
+	for k := range pt {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		v := pt[n]
+		if f, ok := v.(float64); ok {
+			v = strconv.FormatFloat(f, 'g', 4, 64)
+		}
+		parts[i] = fmt.Sprintf("%s=%v", n, v)
+	}
+	return strings.Join(parts, ",")
 }
 
 // log prints a line when there is no bar (and warnings always).

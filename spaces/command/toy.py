@@ -44,12 +44,12 @@ def main():
             time.sleep(pause)
         # The validation error falls towards its final value, with a little seeded noise.
         partial = error + (1 + 0.1 * rng.random()) / epoch - 1 / epochs
-        print(f"epoch {epoch}: error {partial:.4f}")                         # log line
-        print(json.dumps({"step": epoch, "values": {"error": partial}}), flush=True)
+        print(f"epoch {epoch}: val_error {partial:.4f}")                         # log line
+        print(json.dumps({"step": epoch, "values": {"val_error": partial}}), flush=True)
         print(f"epoch {epoch} done", file=sys.stderr)
 
     print(json.dumps({"values": {
-        "error": partial,        # objective: minimise
+        "val_error": partial,    # objective: minimise
         "cost": cost,            # objective: minimise
         "cost_limit": cost - 150,  # constraint: feasible when <= 0
     }}))

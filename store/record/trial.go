@@ -78,6 +78,7 @@ type Trial struct {
 	HasValue     bool                   // Value is meaningful
 	Params       map[string]interface{} // sampled parameters, external representation
 	Config       string                 // effective config as --set text ("" when not sampled yet); a command's: PointText
+	Point        string                 // a command's parameters as it received them: JSON in file order (KeyPoint)
 	Log          []string               // a command's last stdout log lines (KeyLog)
 	Stderr       []string               // a command's last stderr lines (KeyStderr)
 	Metrics      map[string]float64     // every numeric user attribute
@@ -152,7 +153,7 @@ func Decode(ft goptuna.FrozenTrial) (Trial, error) {
 		if err != nil {
 			return t, fmt.Errorf("record: trial %d: user attribute %q: %w", ft.Number, KeyPoint, err)
 		}
-		t.Params, t.Config = values, PointText(names, values)
+		t.Params, t.Config, t.Point = values, PointText(names, values), js
 	}
 	t.Feasible = ft.UserAttrs[KeyFeasible] == "true"
 	if s := ft.UserAttrs[KeyInfeasible]; s != "" {
@@ -227,11 +228,14 @@ func RetryOf(ft goptuna.FrozenTrial) (n int, ok bool, err error) {
 	return 0, false, nil
 }
 
-// Reason is a one-line account of why a trial is in its state: "pruned at epoch k", "infeasible:
-// …", "failed: …", "interrupted, retried" or "".
+// Reason is a one-line account of why a trial is in its state: "pruned at epoch k" ("step k"
+// for a command's trial), "infeasible: …", "failed: …", "interrupted, retried" or "".
 func (t Trial) Reason() string {
 	switch {
 	case t.State == goptuna.TrialStatePruned:
+		if t.PrunedEpoch > 0 && t.Point != "" {
+			return fmt.Sprintf("pruned at step %d", t.PrunedEpoch)
+		}
 		if t.PrunedEpoch > 0 {
 			return fmt.Sprintf("pruned at epoch %d", t.PrunedEpoch)
 		}
