@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/attnsearch/attnsearch/store/record"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -95,6 +96,9 @@ func fmtParam(v interface{}, ok bool) string {
 func fmtValue(t record.Trial) string {
 	if !t.HasValue || !finite(t.Value) {
 		return "-"
+	}
+	if math.Abs(t.Value) >= 1e9 { // a command's infeasible trials score below -1e300
+		return strconv.FormatFloat(t.Value, 'g', 4, 64)
 	}
 	return strconv.FormatFloat(t.Value, 'f', 3, 64)
 }

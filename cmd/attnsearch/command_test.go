@@ -387,11 +387,25 @@ func testCommandKillResume(t *testing.T, bin string) {
 	}
 }
 
-// testCommandExample runs the README's example, spaces/command, for a few trials.
+// testCommandExample checks that the README shows spaces/command as it is, and runs it for a
+// few trials.
 func testCommandExample(t *testing.T, bin string) {
 	space, err := filepath.Abs(filepath.Join("..", "..", "spaces", "command", "toy.yaml"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"toy.yaml", "toy.py"} {
+		b, err := os.ReadFile(filepath.Join(filepath.Dir(space), f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(readme), "\n"+string(b)+"```") {
+			t.Errorf("README.md does not show spaces/command/%s as it is; paste it", f)
+		}
 	}
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skipf("the example runs python3 from PATH: %v", err)

@@ -300,8 +300,8 @@ func (p *progress) event(e search.Event) {
 		if !math.IsNaN(e.Best) {
 			best = fmt.Sprintf("%.3f", e.Best)
 		}
-		p.log("trial %d: %s, score %.3f%s; %d/%d done, best %s, elapsed %s, left ~%s", e.Trial,
-			record.StateName(e.State), e.Value, msg, e.Done, e.Total, best,
+		p.log("trial %d: %s, score %s%s; %d/%d done, best %s, elapsed %s, left ~%s", e.Trial,
+			record.StateName(e.State), scoreText(e.Value), msg, e.Done, e.Total, best,
 			time.Since(p.start).Round(time.Second), p.eta())
 		if p.bar != nil {
 			_ = p.bar.Set(e.Done)
@@ -312,6 +312,15 @@ func (p *progress) event(e search.Event) {
 	if p.bar != nil {
 		p.bar.Describe(p.describe())
 	}
+}
+
+// scoreText renders a score: three decimals, or four significant digits when it is huge (a
+// command's infeasible trials score below -1e300).
+func scoreText(v float64) string {
+	if math.Abs(v) >= 1e9 {
+		return strconv.FormatFloat(v, 'g', 4, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 3, 64)
 }
 
 // pointText renders a command's point as name=value pairs in name order.
