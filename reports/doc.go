@@ -3,20 +3,11 @@
 // plots (the P-vs-cost scatter with the front and the budget line, and the best score over
 // trials). It never trains or samples.
 //
-// # Trial record schema
+// # Trial record
 //
-// This package also owns the schema of what a trial stores, because both the search (which writes
-// it) and the reports (which read it) must agree and reports may not import search. Every figure
-// is a goptuna trial user attribute holding a decimal string (strconv 'g' format, exact float64
-// round trip); the keys are the Key* constants of schema.go. Bookkeeping that only the search
-// needs (the trial's seed, its sampling ordinal, retries) are system attributes, the Sys*
-// constants. A study's settings (objective, budget, target count, space file) are stored once as
-// the JSON of StudyInfo in the study system attribute SysStudyInfo, so a report needs only the
-// store file.
-//
-// States keep goptuna's meaning: COMPLETE (trained to the end, or rejected as infeasible before
-// training, with KeyFeasible "false" and the reasons in KeyInfeasible), PRUNED (stopped by the
-// pruner after KeyPrunedEpoch epochs), FAIL (KeyError holds the error; SysRetry marks an
-// interrupted or stale trial whose point is tried again by a later trial carrying SysRetryOf),
-// RUNNING and WAITING.
+// What a trial and a study store (every attribute key, StudyInfo, the per-epoch history, Decode)
+// is owned by package store/record, which the search writes and this package reads; neither
+// imports the other. Report decodes every trial with record.Decode, reads the study's settings
+// with record.ParseStudyInfo (any stored version) and takes the objective's metric and cost keys
+// from objective's table of costs.
 package reports

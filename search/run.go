@@ -14,6 +14,7 @@ import (
 	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/store"
 	"github.com/attnsearch/attnsearch/store/record"
 	"github.com/attnsearch/attnsearch/trainer"
 	"github.com/c-bata/goptuna"
@@ -22,18 +23,9 @@ import (
 
 // Storage is what Run needs of a trial store: goptuna's storage plus heartbeats and the one retry
 // mechanism (stale recovery, requeue, claiming waiting trials), each call atomic across processes
-// and machines (store.DB implements it; every storage passes store/storetest).
-type Storage interface {
-	goptuna.Storage
-	// Heartbeat refreshes the heartbeat of a RUNNING trial.
-	Heartbeat(trialID int) error
-	// RecoverStale fails the study's RUNNING trials whose heartbeat is older than grace (grace <= 0: all), each once.
-	RecoverStale(studyID int, grace time.Duration) ([]goptuna.FrozenTrial, error)
-	// Requeue enqueues, once, a WAITING retry of every FAIL trial record.Retried says to try again; it returns how many.
-	Requeue(studyID int) (int, error)
-	// PopWaitingTrial claims the lowest-numbered WAITING trial (WAITING→RUNNING) once; ok is false when none waits.
-	PopWaitingTrial(studyID int) (trialID int, ok bool, err error)
-}
+// and machines. It is store.TrialStorage, defined once beside the storages that implement it;
+// every storage passes store/storetest.
+type Storage = store.TrialStorage
 
 // Prepared is a study ready to run: its trainer and architecture set, its space checked against
 // its budget. Prepare touches no store, so its errors leave stored data alone.

@@ -15,22 +15,8 @@ import (
 
 // These tests drive the space's parameters through goptuna trials (samplePoint), as Run does.
 
-// sampleSpace searches everything, with heads and kv_heads ranges that often break the rules.
-const suggestSpace = `task: {kind: synthetic}
-params:
-  d_model: {low: 24, high: 96, step: 8}
-  heads: {low: 1, high: 12}
-  kv_heads: {low: 1, high: 12}
-  enc_layers: {low: 1, high: 16, log: true}
-  dec_layers: {choices: [1, 2, 3]}
-  d_ff: {low: 32, high: 256, step: 32}
-  dropout: {low: 0, high: 0.5, step: 0.05}
-  lr: {low: 1e-4, high: 1e-2, log: true}
-  weight_decay: {low: 0, high: 0.1}
-  warmup_steps: 50
-  label_smoothing: {choices: [0, 0.1]}
-budget: {max_params: 1e9}
-`
+// suggestSpace searches everything, with heads and kv_heads ranges that often break the rules.
+const suggestSpace = "../space/testdata/sample.yaml"
 
 // seededSampler is a goptuna.Sampler whose draws depend only on its seed, the trial number and
 // the parameter name (inclusive integer ranges, uniform categorical choices).
@@ -103,7 +89,7 @@ func runStudyRepairs(t *testing.T, spec *space.Spec, sampler goptuna.Sampler, n 
 // TestSampleStructural samples many points with random and TPE samplers: every point satisfies
 // the structural rules, every value lies in its declared domain, and a seed gives the same points.
 func TestSampleStructural(t *testing.T) {
-	spec, err := space.Parse("s.yaml", []byte(suggestSpace))
+	spec, err := space.Load(suggestSpace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +191,7 @@ func TestSampleStructuralError(t *testing.T) {
 
 // TestSetStringRoundTrip checks that sampled points read back exactly, in the space.
 func TestSetStringRoundTrip(t *testing.T) {
-	spec, err := space.Parse("s.yaml", []byte(suggestSpace))
+	spec, err := space.Load(suggestSpace)
 	if err != nil {
 		t.Fatal(err)
 	}

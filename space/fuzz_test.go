@@ -12,12 +12,13 @@ import (
 // *Error naming the file, and every accepted spec must be usable (bounds ordered, Point working).
 func FuzzParse(f *testing.F) {
 	shipped, _ := filepath.Glob("../spaces/*.yaml")
+	shipped = append(shipped, "testdata/sample.yaml")
 	for _, p := range shipped {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
 		}
 	}
-	for _, s := range []string{fullSpace, base, sampleSpace, "", "{}", "- 1", "task: *x", "a: &a [*a]",
+	for _, s := range []string{fullSpace, base, "", "{}", "- 1", "task: *x", "a: &a [*a]",
 		"params: {d_model: {low: 1e308, high: 1e309}}", "params: {heads: {choices: [0x10, 0o7, .inf]}}",
 		"task: {kind: synthetic}\nparams: {d_model: 30, heads: {low: 7, high: 9}}\nbudget: {max_params: 1}\n"} {
 		f.Add([]byte(s))

@@ -9,22 +9,6 @@ import (
 	"testing"
 )
 
-// sampleSpace searches everything, with heads and kv_heads ranges that often break the rules.
-const sampleSpace = `task: {kind: synthetic}
-params:
-  d_model: {low: 24, high: 96, step: 8}
-  heads: {low: 1, high: 12}
-  kv_heads: {low: 1, high: 12}
-  enc_layers: {low: 1, high: 16, log: true}
-  dec_layers: {choices: [1, 2, 3]}
-  d_ff: {low: 32, high: 256, step: 32}
-  dropout: {low: 0, high: 0.5, step: 0.05}
-  lr: {low: 1e-4, high: 1e-2, log: true}
-  weight_decay: {low: 0, high: 0.1}
-  warmup_steps: 50
-  label_smoothing: {choices: [0, 0.1]}
-budget: {max_params: 1e9}
-`
 
 // TestRepair checks the documented repair rule on hand cases.
 func TestRepair(t *testing.T) {

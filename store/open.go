@@ -13,10 +13,9 @@ import (
 	"github.com/c-bata/goptuna"
 )
 
-// DB is an open trial storage: everything `attnsearch run` and the reading commands need. Every
-// storage (bbolt here, PostgreSQL in store/postgres) returns one from its Opener and passes the
-// conformance suite of store/storetest.
-type DB interface {
+// TrialStorage is a goptuna.Storage with heartbeats and the one retry mechanism, each call atomic
+// across processes and machines: what search.Run needs (search.Storage).
+type TrialStorage interface {
 	goptuna.Storage
 	// Heartbeat refreshes the heartbeat of a RUNNING trial; a finished trial gives goptuna.ErrTrialCannotBeUpdated.
 	Heartbeat(trialID int) error
@@ -26,6 +25,13 @@ type DB interface {
 	Requeue(studyID int) (int, error)
 	// PopWaitingTrial claims the lowest-numbered WAITING trial (WAITING→RUNNING), each exactly once across callers; ok is false when none waits.
 	PopWaitingTrial(studyID int) (trialID int, ok bool, err error)
+}
+
+// DB is an open trial storage: everything `attnsearch run` and the reading commands need. Every
+// storage (bbolt here, PostgreSQL in store/postgres) returns one from its Opener and passes the
+// conformance suite of store/storetest.
+type DB interface {
+	TrialStorage
 	// RunningTrials lists the study's RUNNING trials with their last heartbeat.
 	RunningTrials(studyID int) ([]RunningTrial, error)
 	// RecoveredTrials lists the study's trials failed as stale (record.ReasonStale).

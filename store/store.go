@@ -581,3 +581,13 @@ func (s *Store) wrap(err error) error {
 	}
 	return fmt.Errorf("store: %s: %w", s.path, err)
 }
+
+// Schema returns the layout version of the open file (SchemaVersion once a writer has opened it).
+func (s *Store) Schema() string {
+	var v string
+	_ = s.view(func(tx *bolt.Tx) error {
+		v = string(tx.Bucket(bMeta).Get(kSchema))
+		return nil
+	})
+	return v
+}

@@ -1,4 +1,4 @@
-package store
+package storetest
 
 import (
 	"fmt"
@@ -112,9 +112,10 @@ func scenario(parts ...any) []pstep {
 	return out
 }
 
-// TestParityWithInMemory runs the same calls on goptuna's InMemoryStorage and on a bbolt file and
-// requires identical results (after blanking IDs and exact times) wherever InMemoryStorage is right.
-func TestParityWithInMemory(t *testing.T) {
+// parityWithInMemory runs the same calls on goptuna's InMemoryStorage and on the storage under
+// test and requires identical results (after blanking IDs and exact times) wherever
+// InMemoryStorage is right.
+func parityWithInMemory(t *testing.T, open Opener) {
 	dists := parityDists()
 	setAllParams := pstep{"SetTrialParam(all kinds)", func(e *penv) (any, error) {
 		for _, name := range []string{"uniform", "log", "int", "stepint", "discrete", "cat"} {
@@ -263,8 +264,7 @@ func TestParityWithInMemory(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			mem := &penv{s: goptuna.NewInMemoryStorage()}
-			bolt, _ := openTemp(t, Options{NoSync: true, NoSnapshot: true})
-			ours := &penv{s: bolt}
+			ours := &penv{s: open(t)}
 			for _, e := range []*penv{mem, ours} {
 				id, err := e.s.CreateNewStudy("parity")
 				must(t, err)

@@ -5,27 +5,21 @@ import (
 	"math"
 	"sort"
 
-	"github.com/attnsearch/attnsearch/store/record"
-)
-
-// Metric keys of quality (P) and cost (E), indexed by the space file's objective names.
-var (
-	metricKeys = map[string]string{"bleu": record.KeyBLEU, "accuracy": record.KeyAccuracy}
-	costKeys   = map[string]string{"params": record.KeyParams, "flops": record.KeyFlops, "kv_bytes": record.KeyKVBytes, "latency": record.KeyLatency}
+	"github.com/attnsearch/attnsearch/objective"
 )
 
 // MetricKey returns the trial attribute key holding objective metric m (bleu | accuracy).
 func MetricKey(m string) (string, error) {
-	if k, ok := metricKeys[m]; ok {
+	if k, ok := objective.Metrics[m]; ok {
 		return k, nil
 	}
 	return "", fmt.Errorf("reports: unknown objective metric %q", m)
 }
 
-// CostKey returns the trial attribute key holding objective cost c (params | flops | kv_bytes | latency).
+// CostKey returns the trial attribute key holding objective cost c (objective.Costs).
 func CostKey(c string) (string, error) {
-	if k, ok := costKeys[c]; ok {
-		return k, nil
+	if d, ok := objective.CostDefOf(c); ok {
+		return d.Key, nil
 	}
 	return "", fmt.Errorf("reports: unknown objective cost %q", c)
 }

@@ -1,22 +1,22 @@
-package store
+package storetest
 
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/attnsearch/attnsearch/store/record"
 	"sync"
 	"testing"
 
+	"github.com/attnsearch/attnsearch/store/record"
 	"github.com/c-bata/goptuna"
 	"github.com/c-bata/goptuna/successivehalving"
 )
 
-// TestConcurrentOptimize runs 8 goroutines of study.Optimize on one study with enqueued trials and a
+// concurrentOptimize runs 8 goroutines of study.Optimize on one study with enqueued trials and a
 // successive-halving pruner: no error, unique trial numbers, every trial evaluated and finished exactly
 // once, every enqueued trial taken by exactly one worker. Run it with -race.
-func TestConcurrentOptimize(t *testing.T) {
+func concurrentOptimize(t *testing.T, open Opener) {
 	const workers, perWorker, enqueued, steps = 8, 6, 16, 4
-	s, _ := openTemp(t, Options{NoSync: true}) // fsync off: this test is about concurrency, the crash test covers durability
+	s := open(t)
 	study, err := goptuna.CreateStudy("race", goptuna.StudyOptionStorage(s), goptuna.StudyOptionLogger(nil))
 	must(t, err)
 	for i := 0; i < enqueued; i++ {
