@@ -17,12 +17,10 @@ var ErrNoPlot = errors.New("plots are drawn for the built-in tasks' quality agai
 // No hypervolume is computed (no reference point is declared): Hypervolume and RefCost are 0.
 func buildCommand(study string, info record.StudyInfo, trials []goptuna.FrozenTrial) (*Report, error) {
 	o := info.Objective
-	r := &Report{Study: study, Info: info, Objectives: o.Goals(), Constraints: o.Constraints}
-	for range o.Maximize {
-		r.Directions = append(r.Directions, "maximize")
-	}
-	for range o.Minimize {
-		r.Directions = append(r.Directions, "minimize")
+	r := &Report{Study: study, Info: info, Constraints: o.Constraints}
+	for _, g := range o.Goals() {
+		r.Objectives = append(r.Objectives, g.Name)
+		r.Directions = append(r.Directions, g.Direction())
 	}
 	for _, ft := range trials {
 		t, err := record.Decode(ft)

@@ -55,7 +55,7 @@ func (c *commandTrainer) Train(ctx context.Context, job Job) (Metrics, error) {
 	}
 	cmd := &command.Command{
 		Argv: t.Command, Dir: t.Dir, Env: t.Env, Timeout: t.Timeout, Mark: c.mark(job.Trial),
-		Required: append(o.Goals(), o.Constraints...),
+		Required: valueNames(o),
 		OnProgress: func(ctx context.Context, p command.Progress) error {
 			if err := checkNames(p.Values); err != nil {
 				return fmt.Errorf("progress line %d: %w", p.Line, err)
@@ -104,10 +104,19 @@ func sortedNames(m map[string]float64) []string {
 	return out
 }
 
+// valueNames lists the values a command's result must hold: its goals, then its constraints.
+func valueNames(o record.Objective) []string {
+	var out []string
+	for _, g := range o.Goals() {
+		out = append(out, g.Name)
+	}
+	return append(out, o.Constraints...)
+}
+
 // checkCommandSpec rejects a command objective naming a value the search stores itself.
 func checkCommandSpec(spec *space.Spec) error {
 	o := spec.Objective
-	for _, n := range append(o.Goals(), o.Constraints...) {
+	for _, n := range valueNames(o) {
 		if record.Reserved(n) {
 			return &space.Error{File: spec.File, Line: spec.Pos["objective."+n].Line, Column: spec.Pos["objective."+n].Column,
 				Field: "objective", Msg: fmt.Sprintf("value name %q is reserved (attnsearch stores its own %q); have the command report it under another name", n, n)}

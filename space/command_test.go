@@ -54,7 +54,7 @@ func TestParseCommand(t *testing.T) {
 	if !reflect.DeepEqual(spec.Objective, wantObj) {
 		t.Errorf("objective = %+v, want %+v", spec.Objective, wantObj)
 	}
-	if g := spec.Objective.Goals(); strings.Join(g, ",") != "acc,f1,f2" {
+	if g := spec.Objective.Goals(); !reflect.DeepEqual(g, []Goal{{Name: "acc", Maximize: true}, {Name: "f1"}, {Name: "f2"}}) {
 		t.Errorf("Goals = %v", g)
 	}
 	type want struct {

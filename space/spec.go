@@ -110,6 +110,9 @@ type Budget = record.Budget
 // type.
 type Objective = record.Objective
 
+// Goal is one component of the objective vector.
+type Goal = record.Goal
+
 // Param is one declared parameter: a typed distribution or a fixed value.
 type Param struct {
 	Name    string   // one of Names

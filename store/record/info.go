@@ -25,8 +25,10 @@ type StudyInfo struct {
 // IsCommand reports whether the study's trials ran a command (task kind command).
 func (i StudyInfo) IsCommand() bool { return i.Task == "command" }
 
-// Objective is the stored objective: quality P against one cost E (built-in tasks), or the
-// reported values a command's study maximises and minimises, and its constraint values.
+// Objective is the stored objective: a vector of named goals (Goals), and the scalar score's
+// quality P against one cost E. Written in a space file either as metric/cost/tradeoff (the goals
+// are then maximize [metric], minimize [cost]) or as maximize/minimize lists with constraints
+// (Listed; a command's study always is).
 type Objective struct {
 	Metric   string  `json:"metric"`   // bleu | accuracy (P, maximised)
 	Cost     string  `json:"cost"`     // params | flops | kv_bytes | latency (E, minimised)
@@ -34,14 +36,52 @@ type Objective struct {
 	SrcLen   int     `json:"src_len"`  // source length the FLOPs figure assumes
 	TgtLen   int     `json:"tgt_len"`  // target length the FLOPs figure assumes
 
-	Maximize    []string `json:"maximize,omitempty"`    // command: reported values maximised
-	Minimize    []string `json:"minimize,omitempty"`    // command: reported values minimised
-	Constraints []string `json:"constraints,omitempty"` // command: reported values feasible when <= 0
+	Maximize    []string `json:"maximize,omitempty"`    // goals to maximise (a command's: reported value names)
+	Minimize    []string `json:"minimize,omitempty"`    // goals to minimise
+	Constraints []string `json:"constraints,omitempty"` // reported values that are constraint values, ≤ 0 feasible
 }
 
-// Goals lists a command objective's goal names, maximised ones first, then minimised ones.
-func (o Objective) Goals() []string {
-	return append(append([]string(nil), o.Maximize...), o.Minimize...)
+// Goal is one component of the objective vector.
+type Goal struct {
+	Name     string `json:"name"`     // bleu, accuracy, params, flops, kv_bytes, latency, or a reported name
+	Maximize bool   `json:"maximize"` // larger is better (else smaller is better)
+}
+
+// Direction returns "maximize" or "minimize".
+func (g Goal) Direction() string {
+	if g.Maximize {
+		return "maximize"
+	}
+	return "minimize"
+}
+
+// Listed reports whether the objective is written in the maximize/minimize form.
+func (o Objective) Listed() bool { return len(o.Maximize)+len(o.Minimize) > 0 }
+
+// Goals returns the objective vector in order: the maximised goals, then the minimised ones; in
+// the metric/cost form, [metric (maximised), cost (minimised)].
+func (o Objective) Goals() []Goal {
+	if !o.Listed() {
+		return []Goal{{Name: o.Metric, Maximize: true}, {Name: o.Cost}}
+	}
+	out := make([]Goal, 0, len(o.Maximize)+len(o.Minimize))
+	for _, n := range o.Maximize {
+		out = append(out, Goal{Name: n, Maximize: true})
+	}
+	for _, n := range o.Minimize {
+		out = append(out, Goal{Name: n})
+	}
+	return out
+}
+
+// HasGoal reports whether name is one of the goals.
+func (o Objective) HasGoal(name string) bool {
+	for _, g := range o.Goals() {
+		if g.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // Budget is the stored set of hard constraints; a zero field is unset.
