@@ -57,10 +57,12 @@ func (p Param) Declared(v any) any {
 	return v
 }
 
-// nameRE is what a command parameter, objective value or environment variable name looks like.
+// What a command's parameter name, a reported value's name and an environment variable name
+// look like.
 var (
-	nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
-	envRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	nameRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+	valueRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	envRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // commandTask decodes the keys of a task of kind command (es: the task's entries).
@@ -303,8 +305,8 @@ func (d *decoder) goalNames(f entry) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !nameRE.MatchString(name) {
-			return nil, d.errAt(n, field, "%q is not a value name (a letter or _, then letters, digits, _ . -)", name)
+		if !valueRE.MatchString(name) {
+			return nil, d.errAt(n, field, "%q is not a value name (a letter or _, then letters, digits, _)", name)
 		}
 		d.pos["objective."+name] = Pos{n.Line, n.Column}
 		out = append(out, name)
