@@ -326,3 +326,23 @@ func TestCommandScore(t *testing.T) {
 		t.Errorf("maximised first goal: %g", s)
 	}
 }
+
+func TestCommandEverySampler(t *testing.T) {
+	for _, kind := range []string{"tpe", "random", "sobol", "cmaes"} {
+		t.Run(kind, func(t *testing.T) {
+			dir := t.TempDir()
+			spec := commandSpec(t, dir, 4, 1, "none", "  steps: 1")
+			spec.Study.Sampler.Kind = kind
+			st := openStore(t, filepath.Join(dir, "a.db"))
+			res, err := Run(context.Background(), spec, st, Options{})
+			if err != nil || res.Done != 4 {
+				t.Fatalf("Run = %+v, %v", res, err)
+			}
+			for _, tr := range decoded(t, st, "cmd") {
+				if tr.State != goptuna.TrialStateComplete {
+					t.Errorf("trial %d: %s %s", tr.Number, record.StateName(tr.State), tr.Error)
+				}
+			}
+		})
+	}
+}
