@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/store/record"
 )
 
 // L2Tolerance is the relative slack allowed on max_l2_norm: the trainer projects θ onto the ball,
@@ -21,10 +22,12 @@ type Violation struct {
 
 // String renders "params 1234 > max_params 1000 (+23.4%)".
 func (v Violation) String() string {
-	what := map[string]string{
-		"max_params": "params", "max_flops_per_token": "flops_per_token",
-		"max_kv_cache_bytes": "kv_cache_bytes_per_token", "max_latency_ms": "latency_ms", "max_l2_norm": "l2_norm",
-	}[v.Field]
+	what := record.KeyL2Norm // max_l2_norm, the one budget that bounds no cost
+	for _, d := range Costs {
+		if d.BudgetField == v.Field {
+			what = d.Key
+		}
+	}
 	return fmt.Sprintf("%s %s > %s %s (+%.1f%%)", what, num(v.Value), v.Field, num(v.Limit), 100*v.Relative)
 }
 
@@ -55,18 +58,23 @@ func violation(field string, value, limit, tol float64) []Violation {
 // feasible; these are known before training.
 func Check(c Cost, b space.Budget) []Violation {
 	var v []Violation
-	v = append(v, violation("max_params", float64(c.Params), float64(b.MaxParams), 0)...)
-	v = append(v, violation("max_flops_per_token", c.FlopsPerToken, b.MaxFlopsPerToken, 0)...)
-	v = append(v, violation("max_kv_cache_bytes", float64(c.KVCacheBytesPerToken), float64(b.MaxKVCacheBytes), 0)...)
+	for _, d := range Costs {
+		if !d.Measured {
+			v = append(v, violation(d.BudgetField, d.Value(c, Measured{}), d.Limit(b), 0)...)
+		}
+	}
 	return v
 }
 
 // CheckMeasured returns the measured constraints of b (latency, L2 norm within L2Tolerance) that m breaks.
 func CheckMeasured(m Measured, b space.Budget) []Violation {
 	var v []Violation
-	v = append(v, violation("max_latency_ms", m.LatencyMS, b.MaxLatencyMS, 0)...)
-	v = append(v, violation("max_l2_norm", m.L2Norm, b.MaxL2Norm, L2Tolerance)...)
-	return v
+	for _, d := range Costs {
+		if d.Measured {
+			v = append(v, violation(d.BudgetField, d.Value(Cost{}, m), d.Limit(b), 0)...)
+		}
+	}
+	return append(v, violation("max_l2_norm", m.L2Norm, b.MaxL2Norm, L2Tolerance)...)
 }
 
 // Strings renders violations for storage and messages.

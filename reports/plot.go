@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/store/record"
 	"image/color"
 	"io"
@@ -205,18 +206,8 @@ func (r *Report) FrontPlot() (*plot.Plot, error) {
 
 // budgetSet reports whether the study's budget bounds its objective cost.
 func (r *Report) budgetSet() bool {
-	b := r.Info.Budget
-	switch r.Info.Objective.Cost {
-	case "params":
-		return b.MaxParams > 0
-	case "flops":
-		return b.MaxFlopsPerToken > 0
-	case "kv_bytes":
-		return b.MaxKVCacheBytes > 0
-	case "latency":
-		return b.MaxLatencyMS > 0
-	}
-	return false
+	d, ok := objective.CostDefOf(r.Info.Objective.Cost)
+	return ok && d.Limit(r.Info.Budget) > 0
 }
 
 // BestPlot is the score of every feasible trial (pruned ones at their last intermediate score)

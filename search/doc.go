@@ -11,7 +11,8 @@
 // (study seed, ordinal, parameter name), where the ordinal counts the fresh points drawn before
 // it in the study (trials that retry an interrupted trial's point are not counted, so a retry
 // does not shift later points). A trial's trainer seed is derived from (study seed, ordinal) and
-// stored in the system attribute record.SysSeed; a retry copies it. The samplers and the pruner
+// stored in the system attribute record.SysSeed; a retry has the ordinal and seed of the trial it
+// retries (the store copies them; search follows record.SysRetryOf otherwise). The samplers and the pruner
 // see the study without the FAIL trials, so an interrupted attempt leaves no trace in their
 // decisions. With one worker and a fixed seed, a study that is interrupted (SIGINT or SIGKILL)
 // and resumed therefore samples the same points and reaches the same scores as one that never
@@ -21,8 +22,8 @@
 //
 // # Samplers and pruners
 //
-// Samplers: tpe (search/internal/tpe), cmaes (goptuna's), random, sobol (goptuna's engine,
-// advanced to the point's ordinal). Pruners: median and percentile (goptuna's medianstopping),
+// Samplers (search/sampler.Builtin): tpe (search/internal/tpe), cmaes (goptuna's), random, sobol
+// (goptuna's engine, advanced to the point's ordinal); an unknown kind is an error. Pruners: median and percentile (goptuna's medianstopping),
 // successive_halving (successiveHalving here: Optuna's algorithm; goptuna v0.9.0's version
 // re-enters its last completed rung and prunes a trial against its own earlier value), none.
 // goptuna's default logger, which prints colour debug lines on stdout, is replaced by one that
@@ -31,10 +32,12 @@
 // # Interruption and recovery
 //
 // When the context is cancelled, no new trial starts; running trials stop at their next training
-// step and are recorded FAIL with record.SysRetry set. On the next Run, RUNNING trials left by a
-// dead process are failed as stale by the store, and every retriable FAIL trial that has no retry
-// yet is enqueued again (WAITING, with its parameters, seed and ordinal), so the study reaches
-// its requested number of finished trials (COMPLETE, PRUNED and non-retriable FAIL).
+// step and are recorded FAIL with record.SysRetry set. On the next Run, the store fails the
+// RUNNING trials left by a dead process as stale (RecoverStale) and enqueues every retriable FAIL
+// trial that has no retry yet again (Requeue: WAITING, with its parameters, seed and ordinal);
+// workers claim those first (PopWaitingTrial), so the study reaches its requested number of
+// finished trials (COMPLETE, PRUNED and non-retriable FAIL). The retry mechanism is the store's
+// alone (see package store).
 //
 // # Trial commands
 //

@@ -1,5 +1,10 @@
 // Package space reads and validates YAML space files (study, task, training settings, searched
-// parameters, budget, objective) and turns goptuna trials into typed trainer configurations.
+// parameters, budget, objective) and turns sampled points into typed trainer configurations
+// (Resolve). It never drives goptuna: search draws each parameter through goptuna's Suggest calls
+// (search/suggest.go) into a Point, the generic form of a point (name → value), and Spec.Resolve
+// gives its typed Config. The sampler kinds a file may name, and their options, come from the
+// registry of search/sampler (ParseWith; Parse uses sampler.Builtin). Arch is the one
+// description of the architecture facts a Config does not carry (vocabularies, positions).
 //
 // # The file
 //
@@ -83,7 +88,7 @@
 // dropout float [0, 1) = 0.1; lr float (0, 10] = 0.001; weight_decay float [0, 10] = 0;
 // warmup_steps int [0, 1e9] = 100; label_smoothing float [0, 1) = 0.1.
 //
-// Distributions map onto goptuna's: int -> SuggestInt / SuggestStepInt; float -> SuggestFloat,
+// Distributions map onto goptuna's (in search/suggest.go): int -> SuggestInt / SuggestStepInt; float -> SuggestFloat,
 // SuggestDiscreteFloat (step) or SuggestLogFloat (log); categorical -> SuggestCategorical over the
 // choices as written. goptuna v0.9.0 has no log-scaled integer distribution: an int with
 // log: true is drawn with SuggestLogFloat on [low−0.5, high+0.5] and rounded to the nearest
@@ -124,7 +129,7 @@
 // sampled one (ties: the smaller); then kv_heads is repaired the same way against heads (an
 // undeclared kv_heads simply equals heads). The sampler keeps the value it proposed, so points
 // that repair to the same architecture form a plateau the sampler sees as equal. When no value
-// of the domain divides (e.g. heads ∈ {4, 8} with d_model = 30), Sample returns an error wrapping
+// of the domain divides (e.g. heads ∈ {4, 8} with d_model = 30), Resolve returns an error wrapping
 // ErrStructural and the trial should be finished as infeasible. Parse rejects a space in which no
 // combination satisfies the rules (checked for d_model domains of up to 512 values).
 package space

@@ -44,39 +44,43 @@
 // read-only Open tries PATH for a short while and, if a writer holds it,
 // opens the snapshot; SnapshotTime then says how old the view is.
 //
-// # Resuming a study
+// # Retries: one mechanism, owned by the store
 //
-// The writer holds an exclusive lock on the file, so when Open succeeds no other
-// writer is alive and every RUNNING trial in the file belongs to a dead process.
-// A run resumes by calling, before it starts its workers,
+// What is tried again, and when, is decided here and nowhere else; every call below is one
+// transaction, so concurrent callers (workers of one process, or with a shared storage processes
+// on several machines) never recover, requeue or claim a trial twice:
 //
-//	failed, err := s.RecoverStale(studyID, 0)
+//   - RecoverStale fails (record.SysFailReason = record.ReasonStale) each RUNNING trial whose
+//     heartbeat is older than a grace period (0: every RUNNING trial, right when the caller holds
+//     the store exclusively, as a bbolt writer does: every RUNNING trial then belongs to a dead
+//     process). A stale trial that was itself the retry of a stale trial gets
+//     record.SysNotRequeued = record.NotRequeuedTwice, so a point that kills the process (say,
+//     out of memory) cannot make every restart die.
+//   - Requeue enqueues a WAITING retry of every FAIL trial record.Retried says is to be tried
+//     again (interrupted: record.SysRetry; stale) that no trial retries yet, carrying goptuna's
+//     "fixed_params" (its point), record.SysRetryOf = its number, and its seed and ordinal.
+//   - PopWaitingTrial claims the lowest-numbered WAITING trial (WAITING→RUNNING).
 //
-// (RecoverStaleAndRequeue also enqueues their parameters again), or lets Open do
-// it with Options.RecoverOnOpen: then, in one transaction per study, each RUNNING
-// trial becomes FAIL with record.SysFailReason = record.ReasonStale and its parameters are
-// enqueued again as a WAITING trial (goptuna's "fixed_params" system attribute
-// and record.SysRetryOf = its number), so the study still gets its N trials and
-// goptuna's Study.Optimize (or PopWaitingTrial) takes the requeued trials first.
-// A requeued trial whose worker dies again is failed but not requeued a second
-// time (record.SysNotRequeued says why), so parameters that kill the process (say, out
-// of memory) cannot make every restart die. RecoveredAtOpen tells the caller
-// what Open did, for its log. Open does not recover by default because a caller
-// with its own retry bookkeeping (attnsearch's search package requeues with the
-// trial's seed and ordinal) would otherwise requeue twice. No separate recovery
-// command is needed either way.
+// search.Run calls RecoverStale and Requeue when it starts and PopWaitingTrial before every new
+// trial. Options.RecoverOnOpen makes a writer's Open do RecoverStale and Requeue for every study
+// (RecoveredAtOpen tells what it did), for goptuna callers without their own start-up step.
+// Heartbeat refreshes a RUNNING trial's heartbeat (a worker that wakes up after being failed as
+// stale gets ErrTrialCannotBeUpdated); StaleTrials and RunningTrials list RUNNING trials with
+// their heartbeats without changing anything; RecoveredTrials lists the trials failed as stale.
 //
-// # Heartbeats and stale trials
+// # Opening by URL, and other storages
 //
-// A RUNNING trial carries a heartbeat time, set when it starts and refreshed
-// by Heartbeat (call it from the worker, e.g. once per epoch). Within one live
-// process a grace period (say 10× the epoch time) finds workers that hung; if
-// such a worker wakes up later, its writes get ErrTrialCannotBeUpdated. RecoverStale marks RUNNING trials whose heartbeat is older
-// than a grace period FAIL with the system attribute record.SysFailReason set to
-// record.ReasonStale; RecoverStaleAndRequeue does that and enqueues their
-// parameters again in the same transaction, so a crash can never lose the
-// re-enqueue. StaleTrials lists, without changing anything, RUNNING trials
-// whose heartbeat is old; RecoveredTrials lists the trials failed as stale.
+// Schemes maps URL schemes to Openers (NewSchemes: a plain path and file:// open bbolt; a storage
+// package adds one Register line where the program builds its Schemes, for attnsearch in
+// cmd/attnsearch/storages.go). Every Opener returns a DB and every storage passes the conformance
+// suite of store/storetest, which store's own tests run against bbolt.
+//
+// # Schema versions
+//
+// Schema 2 (this build) stores StudyInfo with snake_case JSON names and a version
+// (record.StudyInfo); schema 1 spelt the objective and budget with Go field names. A read-only
+// Open reads schema 1 as is; a writer's Open upgrades it in one transaction before anything
+// else; Import accepts schema-1 exports.
 //
 // # File format
 //

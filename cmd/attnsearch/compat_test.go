@@ -139,6 +139,16 @@ func TestSchema1StoreReportsIdentically(t *testing.T) {
 		t.Fatalf("schema after a writer's open: %s, want 2", v)
 	}
 	t.Run("schema 2 after upgrade", check)
+
+	// The upgraded study resumes: one more trial, no warning about changed settings.
+	r := attn(t, bin, ".", "run", filepath.Join(src, "mixed.yaml"), "--db", db, "--trials", "11", "--seed", "5")
+	if r.code != 0 || strings.Contains(r.stderr, "other settings") || !strings.Contains(r.stderr, "resuming: 10 of 11") {
+		t.Fatalf("resume of the upgraded study: exit %d\n%s", r.code, r.stderr)
+	}
+	rep := readJSONReport(t, bin, ".", "--db", db, "--study", "mixed")
+	if len(rep.Trials) != 12 || rep.Trials[11].State == "FAIL" {
+		t.Fatalf("after resuming: %d trials, last %+v", len(rep.Trials), rep.Trials[len(rep.Trials)-1])
+	}
 }
 
 // schemaOf reads the schema version of the store at path with the export header.

@@ -116,7 +116,8 @@ func estimate(path, set string, srcVocab, tgtVocab int) (*estimateReport, error)
 	if err != nil {
 		return nil, inputErr(fmt.Errorf("estimate: %w", err))
 	}
-	src, tgt, source := defaultVocab(spec)
+	src, tgt, exact, source := data.TaskVocab(spec.Task)
+	srcExact, tgtExact := exact || srcVocab > 0, exact || tgtVocab > 0
 	if srcVocab > 0 || tgtVocab > 0 {
 		source = "flags"
 		if srcVocab > 0 {
@@ -129,28 +130,18 @@ func estimate(path, set string, srcVocab, tgtVocab int) (*estimateReport, error)
 			source = "flags and " + source
 		}
 	}
-	if src < 5 || tgt < 5 {
+	if src < objective.SmallestVocab || tgt < objective.SmallestVocab {
 		return nil, inputErr(fmt.Errorf("estimate: vocabulary sizes %d/%d: need at least 5 (4 specials and a word); give --src-vocab and --tgt-vocab", src, tgt))
 	}
 	a := spec.Arch(src, tgt)
-	// A budget no point of the space can meet makes the file invalid. The check needs a lower
-	// bound of the vocabularies: exact for the synthetic task or given flags, else the smallest
-	// possible vocabulary (4 specials and one word).
-	lower := a
-	if spec.Task.Kind != "synthetic" {
-		if srcVocab == 0 {
-			lower.SrcVocab = 5
-		}
-		if tgtVocab == 0 {
-			lower.TgtVocab = 5
-		}
-	}
-	if err := objective.ValidateSpace(spec, lower); err != nil {
+	// A budget no point of the space can meet makes the file invalid (checked with the smallest
+	// vocabulary where the size is only an upper bound).
+	if err := objective.ValidateBound(spec, a, srcExact, tgtExact); err != nil {
 		return nil, inputErr(err)
 	}
-	o := spec.Objective
-	c := objective.Estimate(cfg, a, o.SrcLen, o.TgtLen)
-	viol := objective.Check(c, spec.Budget)
+	o, b := spec.Objective, spec.Budget
+	as := objective.Assess(spec, cfg, a)
+	c := as.Cost
 	rep := &estimateReport{
 		Space: path, Config: cfg.SetString(), InSpace: len(outside) == 0, Outside: nonNil(outside),
 		SrcVocab: src, TgtVocab: tgt, VocabSource: source,
@@ -159,37 +150,16 @@ func estimate(path, set string, srcVocab, tgtVocab int) (*estimateReport, error)
 		ParamsCore: c.ParamsCore, ParamsEmbed: c.ParamsEmbed, Params: c.Params,
 		FlopsPerToken: c.FlopsPerToken, KVCacheBytesPerToken: c.KVCacheBytesPerToken,
 		CrossKVCacheBytesPerSr: c.CrossKVCacheBytesPerSrcTok,
-		Feasible:               len(viol) == 0, Violations: nonNil(objective.Strings(viol)),
-		CheckedAfterTraining: []string{},
-		Objective:            fmt.Sprintf("%s vs %s (tradeoff %s)", o.Metric, o.Cost, strconv.FormatFloat(o.Tradeoff, 'g', -1, 64)),
-		ObjectiveRefCost:     objective.RefCost(o, spec.Budget),
-		BudgetMaxParams:      spec.Budget.MaxParams, BudgetMaxFlops: spec.Budget.MaxFlopsPerToken,
-		BudgetMaxKVCacheBytes: spec.Budget.MaxKVCacheBytes,
+		Feasible:               as.Feasible(), Violations: nonNil(objective.Strings(as.Violations)),
+		CheckedAfterTraining: as.AfterTraining, Objective: as.Objective, ObjectiveRefCost: as.RefCost,
+		BudgetMaxParams: b.MaxParams, BudgetMaxFlops: b.MaxFlopsPerToken, BudgetMaxKVCacheBytes: b.MaxKVCacheBytes,
 	}
-	if spec.Budget.MaxLatencyMS > 0 {
-		rep.CheckedAfterTraining = append(rep.CheckedAfterTraining, "max_latency_ms "+strconv.FormatFloat(spec.Budget.MaxLatencyMS, 'g', -1, 64))
-	}
-	if spec.Budget.MaxL2Norm > 0 {
-		rep.CheckedAfterTraining = append(rep.CheckedAfterTraining, "max_l2_norm "+strconv.FormatFloat(spec.Budget.MaxL2Norm, 'g', -1, 64)+" (enforced by projection during training)")
-	}
-	if o.Cost != "latency" {
-		rep.ObjectiveCost = objective.CostOf(o, c, objective.Measured{})
-		s := objective.Score(0, rep.ObjectiveCost, rep.ObjectiveRefCost, o.Tradeoff, viol)
+	if as.Analytic {
+		rep.ObjectiveCost = as.ObjectiveCost
+		s := as.ScoreAtZero
 		rep.ScoreAtZeroQuality = &s
 	}
 	return rep, nil
-}
-
-// defaultVocab returns the vocabulary sizes of the space's task and where they come from.
-func defaultVocab(spec *space.Spec) (src, tgt int, source string) {
-	if spec.Task.Kind == "synthetic" {
-		src, tgt = data.SyntheticVocabSizes(spec.Task.Synthetic)
-		return src, tgt, "synthetic task (exact)"
-	}
-	if spec.Task.MaxVocab > 0 {
-		return spec.Task.MaxVocab, spec.Task.MaxVocab, "task.max_vocab (upper bound: the corpus may yield fewer)"
-	}
-	return 0, 0, "none: task.max_vocab is 0 (no cap)"
 }
 
 // nonNil turns a nil slice into an empty one so that JSON prints [].

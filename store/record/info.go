@@ -115,7 +115,8 @@ type studyInfoV1 struct {
 	Searched []string `json:"searched"`
 }
 
-// ParseStudyInfo reads the JSON of a StudyInfo of any version this build knows.
+// ParseStudyInfo reads the JSON of a StudyInfo of any version this build knows (the result is at
+// StudyInfoVersion): version 2, version 1 with Go field names, or snake_case without a version.
 func ParseStudyInfo(js string) (StudyInfo, error) {
 	var head struct {
 		Version   int                        `json:"version"`
@@ -144,6 +145,7 @@ func ParseStudyInfo(js string) (StudyInfo, error) {
 		if err := json.Unmarshal([]byte(js), &info); err != nil {
 			return StudyInfo{}, fmt.Errorf("record: study info: %w", err)
 		}
+		info.Version = StudyInfoVersion // the layout it now has in memory
 		return info, nil
 	}
 	return StudyInfo{}, fmt.Errorf("record: study info version %d is newer than this build (%d)", head.Version, StudyInfoVersion)

@@ -254,3 +254,16 @@ func Synthetic(opts space.Synthetic) (*Dataset, error) {
 	ds.Test = pairs[opts.Train+opts.Valid:]
 	return ds, nil
 }
+
+// TaskVocab returns the vocabulary sizes of task before any data is read and where they come
+// from: exact for the synthetic task, task.max_vocab (an upper bound) for a corpus, else 0, 0.
+func TaskVocab(task space.Task) (src, tgt int, exact bool, source string) {
+	if task.Kind == "synthetic" {
+		src, tgt = SyntheticVocabSizes(task.Synthetic)
+		return src, tgt, true, "synthetic task (exact)"
+	}
+	if task.MaxVocab > 0 {
+		return task.MaxVocab, task.MaxVocab, false, "task.max_vocab (upper bound: the corpus may yield fewer)"
+	}
+	return 0, 0, false, "none: task.max_vocab is 0 (no cap)"
+}
