@@ -30,11 +30,15 @@ func Assess(spec *space.Spec, cfg space.Config, a space.Arch) Assessment {
 	as := Assessment{Cost: c, Violations: Check(c, b), AfterTraining: []string{},
 		Objective: fmt.Sprintf("%s vs %s (tradeoff %s)", o.Metric, o.Cost, strconv.FormatFloat(o.Tradeoff, 'g', -1, 64)),
 		RefCost:   RefCost(o, b)}
-	if b.MaxLatencyMS > 0 {
-		as.AfterTraining = append(as.AfterTraining, "max_latency_ms "+strconv.FormatFloat(b.MaxLatencyMS, 'g', -1, 64))
+	for _, d := range Costs {
+		if d.Measured && d.Limit(b) > 0 {
+			as.AfterTraining = append(as.AfterTraining, d.BudgetField+" "+strconv.FormatFloat(d.Limit(b), 'g', -1, 64))
+		}
 	}
-	if b.MaxL2Norm > 0 {
-		as.AfterTraining = append(as.AfterTraining, "max_l2_norm "+strconv.FormatFloat(b.MaxL2Norm, 'g', -1, 64)+" (enforced by projection during training)")
+	for _, f := range noCost() {
+		if f.Limit(b) > 0 {
+			as.AfterTraining = append(as.AfterTraining, f.Name+" "+strconv.FormatFloat(f.Limit(b), 'g', -1, 64)+" (enforced by projection during training)")
+		}
 	}
 	if d, ok := CostDefOf(o.Cost); ok && !d.Measured {
 		as.Analytic = true

@@ -22,13 +22,8 @@ type Violation struct {
 
 // String renders "params 1234 > max_params 1000 (+23.4%)".
 func (v Violation) String() string {
-	what := record.KeyL2Norm // max_l2_norm, the one budget that bounds no cost
-	for _, d := range Costs {
-		if d.BudgetField == v.Field {
-			what = d.Key
-		}
-	}
-	return fmt.Sprintf("%s %s > %s %s (+%.1f%%)", what, num(v.Value), v.Field, num(v.Limit), 100*v.Relative)
+	f, _ := record.BudgetFieldNamed(v.Field)
+	return fmt.Sprintf("%s %s > %s %s (+%.1f%%)", f.Key, num(v.Value), v.Field, num(v.Limit), 100*v.Relative)
 }
 
 // num renders a figure compactly: integers in full, other values with 6 significant digits.
@@ -74,7 +69,22 @@ func CheckMeasured(m Measured, b space.Budget) []Violation {
 			v = append(v, violation(d.BudgetField, d.Value(Cost{}, m), d.Limit(b), 0)...)
 		}
 	}
-	return append(v, violation("max_l2_norm", m.L2Norm, b.MaxL2Norm, L2Tolerance)...)
+	for _, f := range noCost() {
+		v = append(v, violation(f.Name, figures[f.Key](Cost{}, m), f.Limit(b), L2Tolerance)...)
+	}
+	return v
+}
+
+// noCost returns the budget keys that bound no cost: max_l2_norm, which training enforces by
+// projection (hence L2Tolerance), measured after the costs.
+func noCost() []record.BudgetField {
+	var out []record.BudgetField
+	for _, f := range record.BudgetFields {
+		if f.Cost == "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Strings renders violations for storage and messages.

@@ -7,10 +7,10 @@ import (
 	"github.com/attnsearch/attnsearch/store/record"
 )
 
-// CostDef is one cost a study can minimise (objective.cost) and bound (budget): the one table that
-// names costs, their budget fields, how to read them and where a trial stores them.
+// CostDef is one cost a study can minimise (objective.cost) and bound (budget): an entry of
+// record.BudgetFields that names a cost, with the getter of the point's figure.
 type CostDef struct {
-	Name        string                           // objective.cost value: params | flops | kv_bytes | latency
+	Name        string                           // objective.cost value (record.Cost* constants)
 	BudgetField string                           // the budget key bounding it
 	Limit       func(b space.Budget) float64     // the budget's bound (0 = unset)
 	Value       func(c Cost, m Measured) float64 // the point's figure
@@ -18,20 +18,29 @@ type CostDef struct {
 	Measured    bool                             // known only after training
 }
 
-// Costs lists every cost, in the order the space file documents them.
-var Costs = []CostDef{
-	{Name: "params", BudgetField: "max_params", Key: record.KeyParams,
-		Limit: func(b space.Budget) float64 { return float64(b.MaxParams) },
-		Value: func(c Cost, _ Measured) float64 { return float64(c.Params) }},
-	{Name: "flops", BudgetField: "max_flops_per_token", Key: record.KeyFlops,
-		Limit: func(b space.Budget) float64 { return b.MaxFlopsPerToken },
-		Value: func(c Cost, _ Measured) float64 { return c.FlopsPerToken }},
-	{Name: "kv_bytes", BudgetField: "max_kv_cache_bytes", Key: record.KeyKVBytes,
-		Limit: func(b space.Budget) float64 { return float64(b.MaxKVCacheBytes) },
-		Value: func(c Cost, _ Measured) float64 { return float64(c.KVCacheBytesPerToken) }},
-	{Name: "latency", BudgetField: "max_latency_ms", Key: record.KeyLatency, Measured: true,
-		Limit: func(b space.Budget) float64 { return b.MaxLatencyMS },
-		Value: func(_ Cost, m Measured) float64 { return m.LatencyMS }},
+// Costs lists every cost, in the order of record.BudgetFields.
+var Costs = costDefs()
+
+// figures reads each bounded figure of a point, by the record key holding it: the one part of
+// the cost table that needs the cost model (every record.BudgetFields entry has one).
+var figures = map[string]func(c Cost, m Measured) float64{
+	record.KeyParams:  func(c Cost, _ Measured) float64 { return float64(c.Params) },
+	record.KeyFlops:   func(c Cost, _ Measured) float64 { return c.FlopsPerToken },
+	record.KeyKVBytes: func(c Cost, _ Measured) float64 { return float64(c.KVCacheBytesPerToken) },
+	record.KeyLatency: func(_ Cost, m Measured) float64 { return m.LatencyMS },
+	record.KeyL2Norm:  func(_ Cost, m Measured) float64 { return m.L2Norm },
+}
+
+// costDefs joins record.BudgetFields' costs with their figures.
+func costDefs() []CostDef {
+	var out []CostDef
+	for _, f := range record.BudgetFields {
+		if f.Cost != "" {
+			out = append(out, CostDef{Name: f.Cost, BudgetField: f.Name, Limit: f.Limit, Value: figures[f.Key],
+				Key: f.Key, Measured: f.Measured})
+		}
+	}
+	return out
 }
 
 // CostDefOf returns the cost called name.

@@ -6,40 +6,57 @@ import (
 	"strconv"
 )
 
-// nameInfo describes one parameter name: its type, its legal values and its default.
+// nameInfo describes one parameter name of the built-in trainer: its type, its legal values, its
+// default and the Config field holding it.
 type nameInfo struct {
-	integer  bool    // integer-valued
-	min, max float64 // legal bounds (inclusive unless openMax)
-	openMax  bool    // max itself is not legal
-	positive bool    // 0 is not legal (min is then the smallest representable positive bound)
-	def      float64 // default when the name is not declared (kv_heads: = heads; d_ff: = 4·d_model)
+	name       string
+	integer    bool                   // integer-valued: the Config field is an int (intField; set by typed)
+	min, max   float64                // legal bounds (inclusive unless openMax)
+	openMax    bool                   // max itself is not legal
+	positive   bool                   // 0 is not legal (min is then the smallest representable positive bound)
+	def        float64                // default when the name is not declared (kv_heads: = heads; d_ff: = 4·d_model)
+	intField   func(*Config) *int     // the Config field of an integer name
+	floatField func(*Config) *float64 // the Config field of a float name
+}
+
+// builtins is the one table of the built-in trainer's parameter names, in canonical order (Names).
+var builtins = typed([]nameInfo{
+	{name: "d_model", min: 1, max: 1 << 16, def: 64, intField: func(c *Config) *int { return &c.DModel }},
+	{name: "heads", min: 1, max: 1024, def: 4, intField: func(c *Config) *int { return &c.Heads }},
+	{name: "kv_heads", min: 1, max: 1024, def: 4, intField: func(c *Config) *int { return &c.KVHeads }},
+	{name: "enc_layers", min: 1, max: 256, def: 2, intField: func(c *Config) *int { return &c.EncLayers }},
+	{name: "dec_layers", min: 1, max: 256, def: 2, intField: func(c *Config) *int { return &c.DecLayers }},
+	{name: "d_ff", min: 1, max: 1 << 20, def: 256, intField: func(c *Config) *int { return &c.DFF }},
+	{name: "dropout", min: 0, max: 1, openMax: true, def: 0.1, floatField: func(c *Config) *float64 { return &c.Dropout }},
+	{name: "lr", min: 0, max: 10, positive: true, def: 1e-3, floatField: func(c *Config) *float64 { return &c.LR }},
+	{name: "weight_decay", min: 0, max: 10, def: 0, floatField: func(c *Config) *float64 { return &c.WeightDecay }},
+	{name: "warmup_steps", min: 0, max: 1e9, def: 100, intField: func(c *Config) *int { return &c.WarmupSteps }},
+	{name: "label_smoothing", min: 0, max: 1, openMax: true, def: 0.1, floatField: func(c *Config) *float64 { return &c.LabelSmoothing }},
+})
+
+// typed sets each entry's integer flag from the type of its Config field.
+func typed(t []nameInfo) []nameInfo {
+	for i := range t {
+		t[i].integer = t[i].intField != nil
+	}
+	return t
+}
+
+// builtinNames lists the names of builtins in order.
+func builtinNames() []string {
+	out := make([]string, len(builtins))
+	for i, ni := range builtins {
+		out[i] = ni.name
+	}
+	return out
 }
 
 // nameInfoOf returns the description of a parameter name; ok is false for an unknown name.
 func nameInfoOf(name string) (nameInfo, bool) {
-	switch name {
-	case "d_model":
-		return nameInfo{integer: true, min: 1, max: 1 << 16, def: 64}, true
-	case "heads":
-		return nameInfo{integer: true, min: 1, max: 1024, def: 4}, true
-	case "kv_heads":
-		return nameInfo{integer: true, min: 1, max: 1024, def: 4}, true
-	case "enc_layers":
-		return nameInfo{integer: true, min: 1, max: 256, def: 2}, true
-	case "dec_layers":
-		return nameInfo{integer: true, min: 1, max: 256, def: 2}, true
-	case "d_ff":
-		return nameInfo{integer: true, min: 1, max: 1 << 20, def: 256}, true
-	case "dropout":
-		return nameInfo{min: 0, max: 1, openMax: true, def: 0.1}, true
-	case "lr":
-		return nameInfo{min: 0, max: 10, positive: true, def: 1e-3}, true
-	case "weight_decay":
-		return nameInfo{min: 0, max: 10, def: 0}, true
-	case "warmup_steps":
-		return nameInfo{integer: true, min: 0, max: 1e9, def: 100}, true
-	case "label_smoothing":
-		return nameInfo{min: 0, max: 1, openMax: true, def: 0.1}, true
+	for _, ni := range builtins {
+		if ni.name == name {
+			return ni, true
+		}
 	}
 	return nameInfo{}, false
 }
@@ -93,59 +110,26 @@ func fmtNum(v float64) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
-// configGet returns the value of name in c.
+// configGet returns the value of name in c (NaN for an unknown name).
 func configGet(c Config, name string) float64 {
-	switch name {
-	case "d_model":
-		return float64(c.DModel)
-	case "heads":
-		return float64(c.Heads)
-	case "kv_heads":
-		return float64(c.KVHeads)
-	case "enc_layers":
-		return float64(c.EncLayers)
-	case "dec_layers":
-		return float64(c.DecLayers)
-	case "d_ff":
-		return float64(c.DFF)
-	case "dropout":
-		return c.Dropout
-	case "lr":
-		return c.LR
-	case "weight_decay":
-		return c.WeightDecay
-	case "warmup_steps":
-		return float64(c.WarmupSteps)
-	case "label_smoothing":
-		return c.LabelSmoothing
+	ni, ok := nameInfoOf(name)
+	switch {
+	case !ok:
+		return math.NaN()
+	case ni.integer:
+		return float64(*ni.intField(&c))
 	}
-	return math.NaN()
+	return *ni.floatField(&c)
 }
 
-// configSet stores v as the value of name in c.
+// configSet stores v as the value of name in c (truncated for an integer name).
 func configSet(c *Config, name string, v float64) {
-	switch name {
-	case "d_model":
-		c.DModel = int(v)
-	case "heads":
-		c.Heads = int(v)
-	case "kv_heads":
-		c.KVHeads = int(v)
-	case "enc_layers":
-		c.EncLayers = int(v)
-	case "dec_layers":
-		c.DecLayers = int(v)
-	case "d_ff":
-		c.DFF = int(v)
-	case "dropout":
-		c.Dropout = v
-	case "lr":
-		c.LR = v
-	case "weight_decay":
-		c.WeightDecay = v
-	case "warmup_steps":
-		c.WarmupSteps = int(v)
-	case "label_smoothing":
-		c.LabelSmoothing = v
+	ni, ok := nameInfoOf(name)
+	switch {
+	case !ok:
+	case ni.integer:
+		*ni.intField(c) = int(v)
+	default:
+		*ni.floatField(c) = v
 	}
 }

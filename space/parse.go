@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/attnsearch/attnsearch/search/sampler"
+	"github.com/attnsearch/attnsearch/store/record"
 	"gopkg.in/yaml.v3"
 )
 
@@ -22,7 +23,7 @@ var (
 	decayModes    = []string{"decoupled", "l2"}
 	positionKinds = []string{"sinusoidal", "learned"}
 	metrics       = []string{"bleu", "accuracy"}
-	costs         = []string{"params", "flops", "kv_bytes", "latency"}
+	costs         = record.CostNames()
 	paramKinds    = []string{KindInt, KindFloat, KindCategorical, KindFixed}
 )
 
@@ -163,7 +164,7 @@ func defaultSpec(filename string) *Spec {
 			ClipNorm: 1, WeightDecayMode: "decoupled", Positions: "sinusoidal", Beam: 1,
 			LatencySentences: 50,
 		},
-		Objective: Objective{Metric: "bleu", Cost: "params", Tradeoff: 2},
+		Objective: Objective{Metric: "bleu", Cost: record.CostParams, Tradeoff: 2},
 	}
 }
 
@@ -529,13 +530,14 @@ func (d *decoder) numberIn(f entry, lo, hi float64, openHi bool) (float64, error
 
 // budget decodes the budget section.
 func (d *decoder) budget(e entry, b *Budget) error {
-	es, err := d.mapping(e.value, e.path, []string{"max_params", "max_l2_norm", "max_flops_per_token", "max_kv_cache_bytes", "max_latency_ms"})
+	es, err := d.mapping(e.value, e.path, record.BudgetFieldNames())
 	if err != nil {
 		return err
 	}
 	for _, f := range es {
+		field, _ := record.BudgetFieldNamed(f.key)
 		var v float64
-		if f.key == "max_params" || f.key == "max_kv_cache_bytes" {
+		if field.Integer() {
 			var i int64
 			i, err = d.integer(f.value, f.path)
 			v = float64(i)
@@ -548,18 +550,7 @@ func (d *decoder) budget(e entry, b *Budget) error {
 		if v <= 0 {
 			return d.errAt(f.value, f.path, "must be > 0 (leave the key out for no limit)")
 		}
-		switch f.key {
-		case "max_params":
-			b.MaxParams = int64(v)
-		case "max_l2_norm":
-			b.MaxL2Norm = v
-		case "max_flops_per_token":
-			b.MaxFlopsPerToken = v
-		case "max_kv_cache_bytes":
-			b.MaxKVCacheBytes = int64(v)
-		case "max_latency_ms":
-			b.MaxLatencyMS = v
-		}
+		field.Set(b, v)
 	}
 	return nil
 }
@@ -836,20 +827,12 @@ func (d *decoder) crossCheck(s *Spec) error {
 		return d.errField(field, "synthetic.max_len %d exceeds task.max_len %d (the longest sentences would be skipped)",
 			s.Task.Synthetic.MaxLen, s.Task.MaxLen)
 	}
-	need := map[string]struct {
-		field string
-		set   bool
-	}{
-		"params":   {"max_params", s.Budget.MaxParams > 0},
-		"flops":    {"max_flops_per_token", s.Budget.MaxFlopsPerToken > 0},
-		"kv_bytes": {"max_kv_cache_bytes", s.Budget.MaxKVCacheBytes > 0},
-		"latency":  {"max_latency_ms", s.Budget.MaxLatencyMS > 0},
-	}[s.Objective.Cost]
-	if !need.set {
+	need, _ := record.CostField(s.Objective.Cost)
+	if need.Limit(s.Budget) <= 0 {
 		return d.errField("objective.cost", "cost %s needs budget.%s: the score and the hypervolume measure the cost against it",
-			s.Objective.Cost, need.field)
+			s.Objective.Cost, need.Name)
 	}
-	if (s.Objective.Cost == "latency" || s.Budget.MaxLatencyMS > 0) && s.Training.LatencySentences == 0 {
+	if (s.Objective.Cost == record.CostLatency || s.Budget.MaxLatencyMS > 0) && s.Training.LatencySentences == 0 {
 		return d.errField("training.latency_sentences", "must be >= 1 when latency is measured (budget.max_latency_ms or objective.cost latency)")
 	}
 	if err := d.crossCheckStudy(s); err != nil {

@@ -324,12 +324,7 @@ func (c Config) SetString() string {
 }
 
 // Get returns the value of the built-in parameter name in c (NaN for an unknown name).
-func (c Config) Get(name string) float64 {
-	if _, ok := nameInfoOf(name); !ok {
-		return math.NaN()
-	}
-	return configGet(c, name)
-}
+func (c Config) Get(name string) float64 { return configGet(c, name) }
 
 // Values returns every built-in parameter of c by name.
 func (c Config) Values() map[string]float64 {

@@ -144,7 +144,4 @@ type Config struct {
 }
 
 // Names lists the parameter names the trainer understands, in canonical order.
-var Names = []string{
-	"d_model", "heads", "kv_heads", "enc_layers", "dec_layers", "d_ff",
-	"dropout", "lr", "weight_decay", "warmup_steps", "label_smoothing",
-}
+var Names = builtinNames()

@@ -84,13 +84,14 @@ func (o Objective) HasGoal(name string) bool {
 	return false
 }
 
-// Budget is the stored set of hard constraints; a zero field is unset.
+// Budget is the stored set of hard constraints; a zero field is unset. Its keys, in space files
+// and in its JSON, are those of BudgetFields.
 type Budget struct {
-	MaxParams        int64   `json:"max_params"`          // ‖θ‖₀
-	MaxL2Norm        float64 `json:"max_l2_norm"`         // ‖θ‖₂
-	MaxFlopsPerToken float64 `json:"max_flops_per_token"` // forward multiply-adds per target token
-	MaxKVCacheBytes  int64   `json:"max_kv_cache_bytes"`  // decoder KV-cache bytes per generated token
-	MaxLatencyMS     float64 `json:"max_latency_ms"`      // measured median latency per sentence
+	MaxParams        int64   // ‖θ‖₀
+	MaxL2Norm        float64 // ‖θ‖₂
+	MaxFlopsPerToken float64 // forward multiply-adds per target token
+	MaxKVCacheBytes  int64   // decoder KV-cache bytes per generated token
+	MaxLatencyMS     float64 // measured median latency per sentence
 }
 
 // studyInfoV1 is the schema-1 layout: no version, objective and budget with Go field names.
