@@ -56,7 +56,7 @@ print(json.dumps({"values": values}))
 
 // commandSpace is a command study; %s is extra params, %d the trials, %s the pruner.
 const commandSpaceFmt = `study: {name: cmd, trials: %d, workers: %d, seed: 5, sampler: random, pruner: %s}
-task: {kind: command, command: [%s, train.py], timeout: 2s}
+task: {kind: command, command: [%s, train.py], timeout: 30s}
 params:
   x: {type: float, low: 0, high: 1}
   layers: {type: int, low: 1, high: 4}
@@ -187,6 +187,9 @@ func TestCommandFailures(t *testing.T) {
 		t.Run(tt.mode, func(t *testing.T) {
 			dir := t.TempDir()
 			spec := commandSpec(t, dir, 1, 1, "none", "  mode: "+tt.mode)
+			if tt.mode == "hang" {
+				spec.Task.Timeout = 2 * time.Second
+			}
 			st := openStore(t, filepath.Join(dir, "a.db"))
 			res, err := Run(context.Background(), spec, st, Options{})
 			if err != nil || res.Done != 1 {

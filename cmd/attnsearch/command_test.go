@@ -54,7 +54,7 @@ const e2eSpace = `study: {name: %s, trials: %d, workers: %d, seed: 3, sampler: %
 task:
   kind: command
   command: [/usr/bin/python3, train.py]
-  timeout: 3s
+  timeout: 30s
   env: {PYTHONDONTWRITEBYTECODE: "1"}
 params:
   x: {type: float, low: 0, high: 1}
@@ -144,7 +144,7 @@ func testCommandReports(t *testing.T, bin string) {
 	if r.code != 0 {
 		t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "command /usr/bin/python3 train.py (timeout 3s)") || !strings.Contains(r.stdout, "front of f (minimize) vs g (minimize)") {
+	if !strings.Contains(r.stderr, "command /usr/bin/python3 train.py (timeout 30s)") || !strings.Contains(r.stdout, "front of f (minimize) vs g (minimize)") {
 		t.Errorf("run output:\n%s\n%s", r.stdout, r.stderr)
 	}
 	var rep struct {
@@ -257,13 +257,22 @@ func testCommandReports(t *testing.T, bin string) {
 func testCommandFailures(t *testing.T, bin string) {
 	tests := []struct{ mode, reason string }{
 		{"crash", "command: exit status 1; stderr: Traceback (most recent call last): | ZeroDivisionError: division by zero"},
-		{"hang", "command: timed out after 3s"},
+		{"hang", "command: timed out after 2s"},
 		{"garbage", `command: exited 0 without a result line {"values": {...}} after 0 progress lines; last stdout:`},
 		{"missing", `command: no value "g" in the result line 5 (it has c, f)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {
 			dir, space := commandStudy(t, "bad", 1, 1, "random", "none", "  steps: 2\n  pause: 0\n  mode: "+tt.mode)
+			if tt.mode == "hang" {
+				src, err := os.ReadFile(space)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(space, []byte(strings.Replace(string(src), "timeout: 30s", "timeout: 2s", 1)), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			r := attn(t, bin, dir, "run", space, "--db", "bad.db")
 			if r.code != 0 {
 				t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
