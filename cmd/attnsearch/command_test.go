@@ -335,8 +335,8 @@ func testCommandKillResume(t *testing.T, bin string) {
 		t.Fatalf("killed run: exit %d\n%s", code, errText)
 	}
 	killed := commandPids(t, dir)
-	if len(killed) == 0 {
-		t.Fatal("no command ran before the kill")
+	if len(killed) < 2 {
+		t.Fatalf("%d commands started before the kill; two workers run two at once", len(killed))
 	}
 	for n, p := range killed {
 		processGone(t, fmt.Sprintf("trial %d's command after run was killed", n), p[0])
