@@ -3,6 +3,7 @@ package space
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -53,12 +54,11 @@ func builtinNames() []string {
 
 // nameInfoOf returns the description of a parameter name; ok is false for an unknown name.
 func nameInfoOf(name string) (nameInfo, bool) {
-	for _, ni := range builtins {
-		if ni.name == name {
-			return ni, true
-		}
+	i := slices.IndexFunc(builtins, func(ni nameInfo) bool { return ni.name == name })
+	if i < 0 {
+		return nameInfo{}, false
 	}
-	return nameInfo{}, false
+	return builtins[i], true
 }
 
 // legalRange renders the legal values of a name for messages.

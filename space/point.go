@@ -2,7 +2,9 @@ package space
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -144,25 +146,27 @@ func (s *Spec) fill(vals map[string]float64) Config {
 // a breaking heads (kv_heads) is replaced by the value of its declared domain that divides d_model
 // (heads) and lies nearest to it, ties going to the smaller; an undeclared kv_heads follows heads.
 func (s *Spec) repair(c *Config, mayHeads, mayKV bool) error {
-	if c.Heads <= 0 || c.DModel%c.Heads != 0 {
-		dom := s.domain("heads")
-		h, ok := dom.nearestDivisor(c.DModel, c.Heads)
-		if !mayHeads || !ok {
-			return fmt.Errorf("%w: d_model=%d is not divisible by heads=%d (heads %s)", ErrStructural, c.DModel, c.Heads, dom.Describe())
-		}
-		c.Heads = h
+	if err := s.divide("d_model", c.DModel, "heads", &c.Heads, mayHeads); err != nil {
+		return err
 	}
 	if _, declared := s.Param("kv_heads"); !declared && mayKV {
 		c.KVHeads = c.Heads
 	}
-	if c.KVHeads <= 0 || c.Heads%c.KVHeads != 0 {
-		dom := s.domain("kv_heads")
-		kv, ok := dom.nearestDivisor(c.Heads, c.KVHeads)
-		if !mayKV || !ok {
-			return fmt.Errorf("%w: heads=%d is not divisible by kv_heads=%d (kv_heads %s)", ErrStructural, c.Heads, c.KVHeads, dom.Describe())
-		}
-		c.KVHeads = kv
+	return s.divide("heads", c.Heads, "kv_heads", &c.KVHeads, mayKV)
+}
+
+// divide makes *v, the value of name, divide whole, the value of wholeName: when it does not and
+// may is set, *v becomes the value of name's domain that divides whole and lies nearest to it.
+func (s *Spec) divide(wholeName string, whole int, name string, v *int, may bool) error {
+	if *v > 0 && whole%*v == 0 {
+		return nil
 	}
+	dom := s.domain(name)
+	d, ok := dom.nearestDivisor(whole, *v)
+	if !may || !ok {
+		return fmt.Errorf("%w: %s=%d is not divisible by %s=%d (%s %s)", ErrStructural, wholeName, whole, name, *v, name, dom.Describe())
+	}
+	*v = d
 	return nil
 }
 
@@ -261,7 +265,7 @@ func ParseSet(set string) (map[string]string, error) {
 // outside the declared space (the point is still built).
 func (s *Spec) Point(set map[string]string) (cfg Config, outside []string, err error) {
 	vals := map[string]float64{}
-	keys := sortedKeys(set)
+	keys := slices.Sorted(maps.Keys(set))
 	for _, k := range keys {
 		ni, ok := nameInfoOf(k)
 		if !ok {

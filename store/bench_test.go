@@ -9,49 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attnsearch/attnsearch/store/internal/benchtrial"
 	"github.com/c-bata/goptuna"
 )
-
-// benchDists are the five parameters of one benchmark trial.
-func benchDists() []struct {
-	name string
-	d    any
-	ir   float64
-} {
-	return []struct {
-		name string
-		d    any
-		ir   float64
-	}{
-		{"d_model", goptuna.StepIntUniformDistribution{Low: 64, High: 512, Step: 64}, 256},
-		{"heads", goptuna.CategoricalDistribution{Choices: []string{"1", "2", "4", "8"}}, 2},
-		{"layers", goptuna.IntUniformDistribution{Low: 1, High: 6}, 3},
-		{"lr", goptuna.LogUniformDistribution{Low: 1e-5, High: 1e-2}, 3e-4},
-		{"dropout", goptuna.UniformDistribution{Low: 0, High: 0.5}, 0.1},
-	}
-}
-
-// writeCycle is one full trial as a worker writes it: create, 5 params, 10 intermediate values, value, complete.
-func writeCycle(s goptuna.Storage, study, n int) error {
-	id, err := s.CreateNewTrial(study)
-	if err != nil {
-		return err
-	}
-	for _, p := range benchDists() {
-		if err := s.SetTrialParam(id, p.name, p.ir, p.d); err != nil {
-			return err
-		}
-	}
-	for step := 0; step < 10; step++ {
-		if err := s.SetTrialIntermediateValue(id, step, float64(n)/float64(step+1)); err != nil {
-			return err
-		}
-	}
-	if err := s.SetTrialValue(id, float64(n)); err != nil {
-		return err
-	}
-	return s.SetTrialState(id, goptuna.TrialStateComplete)
-}
 
 // BenchmarkTrialWrite measures full durable trial write cycles (each call one fsynced transaction).
 func BenchmarkTrialWrite(b *testing.B) {
@@ -66,14 +26,14 @@ func BenchmarkTrialWrite(b *testing.B) {
 			b.ResetTimer()
 			start := time.Now()
 			for i := 0; i < b.N; i++ {
-				must(b, writeCycle(s, study, i))
+				must(b, benchtrial.Write(s, study, i))
 			}
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "trials/s")
 		})
 	}
 }
 
-// bigStudyExport builds the JSONL export of a study of n finished trials like writeCycle's, with three attributes each.
+// bigStudyExport builds the JSONL export of a study of n finished trials like benchtrial.Write's, with three attributes each.
 func bigStudyExport(n int) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -89,9 +49,9 @@ func bigStudyExport(n int) []byte {
 		for step := 0; step < 10; step++ {
 			et.IntermediateValues = append(et.IntermediateValues, [2]Float{Float(step), Float(i) / Float(step+1)})
 		}
-		for _, p := range benchDists() {
-			js, _ := goptuna.DistributionToJSON(p.d)
-			et.Params[p.name] = ExportParam{Internal: Float(p.ir), Distribution: js}
+		for _, p := range benchtrial.Params() {
+			js, _ := goptuna.DistributionToJSON(p.Dist)
+			et.Params[p.Name] = ExportParam{Internal: Float(p.Internal), Distribution: js}
 		}
 		_ = enc.Encode(et)
 	}
@@ -183,7 +143,7 @@ func BenchmarkTrialWriteParallel(b *testing.B) {
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		for i := 0; pb.Next(); i++ {
-			if err := writeCycle(s, study, i); err != nil {
+			if err := benchtrial.Write(s, study, i); err != nil {
 				b.Error(err)
 				return
 			}

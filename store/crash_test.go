@@ -8,7 +8,6 @@ import (
 	"math"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -27,14 +26,7 @@ func crashValue(x float64) float64 { return math.Sin(x*7) / (x + 0.1) }
 
 // TestCrashChild is the child side of TestCrashRecovery; it does nothing unless re-executed by it.
 func TestCrashChild(t *testing.T) {
-	path := os.Getenv(envCrashChild)
-	if path == "" {
-		t.Skip("child process of TestCrashRecovery only")
-	}
-	if err := crashChild(path); err != nil {
-		fmt.Println("error", err)
-		os.Exit(3)
-	}
+	childSide(t, envCrashChild, "TestCrashRecovery", crashChild)
 }
 
 // crashChild resumes the study like a restarted worker would, then writes trials durably until killed,
@@ -109,11 +101,9 @@ func TestCrashRecovery(t *testing.T) {
 	reported := map[int]uint64{} // trial ID -> value bits, over all children
 	totalStale := 0
 	for k := 0; k < kills; k++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), envCrashChild+"="+path)
+		cmd := childCmd("TestCrashChild", envCrashChild, path)
 		out, err := cmd.StdoutPipe()
 		must(t, err)
-		cmd.Stderr = os.Stderr
 		must(t, cmd.Start())
 		lines := make(chan string, 1<<16)
 		firstDone := make(chan struct{})

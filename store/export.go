@@ -141,11 +141,7 @@ func (s *Store) Export(w io.Writer, studyID int) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	err := s.view(func(tx *bolt.Tx) error {
-		sb, err := studyBucket(tx, studyID)
-		if err != nil {
-			return err
-		}
-		info, err := readInfo(sb, studyID)
+		sb, info, err := studyBucketInfo(tx, studyID)
 		if err != nil {
 			return err
 		}

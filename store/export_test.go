@@ -61,12 +61,18 @@ func sameTrial(a, b goptuna.FrozenTrial) bool {
 		reflect.DeepEqual(a.UserAttrs, b.UserAttrs) && reflect.DeepEqual(a.SystemAttrs, b.SystemAttrs)
 }
 
-// TestExportImportRoundTrip exports a study, imports it into another file and compares everything.
-func TestExportImportRoundTrip(t *testing.T) {
+// exportFilled fills a fresh store with fillExportStudy and returns it, the study and its export.
+func exportFilled(t *testing.T) (*Store, int, *bytes.Buffer) {
 	src, _ := openTemp(t, Options{NoSync: true, NoSnapshot: true})
 	study := fillExportStudy(t, src)
 	var buf bytes.Buffer
 	must(t, src.Export(&buf, study))
+	return src, study, &buf
+}
+
+// TestExportImportRoundTrip exports a study, imports it into another file and compares everything.
+func TestExportImportRoundTrip(t *testing.T) {
+	src, study, buf := exportFilled(t)
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 1+6 {
 		t.Fatalf("%d lines, want a header and 6 trials:\n%s", len(lines), buf.String())
@@ -123,10 +129,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 
 // TestImportErrors feeds broken exports and checks the error names the line and the field, and that nothing is written.
 func TestImportErrors(t *testing.T) {
-	src, _ := openTemp(t, Options{NoSync: true, NoSnapshot: true})
-	study := fillExportStudy(t, src)
-	var buf bytes.Buffer
-	must(t, src.Export(&buf, study))
+	_, _, buf := exportFilled(t)
 	good := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	edit := func(line int, from, to string) string {
 		l := append([]string(nil), good...)

@@ -24,14 +24,7 @@ const envLockChild = "ATTNSEARCH_STORE_LOCK_CHILD"
 
 // TestLockChild is the child side of TestSecondProcess; it does nothing unless re-executed by it.
 func TestLockChild(t *testing.T) {
-	path := os.Getenv(envLockChild)
-	if path == "" {
-		t.Skip("child process of TestSecondProcess only")
-	}
-	if err := lockChild(path); err != nil {
-		fmt.Println("error", err)
-		os.Exit(3)
-	}
+	childSide(t, envLockChild, "TestSecondProcess", lockChild)
 }
 
 // lockChild opens the store as the writer, completes three trials, snapshots, reports "held", then keeps
@@ -83,13 +76,11 @@ func lockChild(path string) error {
 // the snapshot, and that the file opens normally once the holder has closed it.
 func TestSecondProcess(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "held.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestLockChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), envLockChild+"="+path)
+	cmd := childCmd("TestLockChild", envLockChild, path)
 	stdin, err := cmd.StdinPipe()
 	must(t, err)
 	out, err := cmd.StdoutPipe()
 	must(t, err)
-	cmd.Stderr = os.Stderr
 	must(t, cmd.Start())
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	sc := bufio.NewScanner(out)

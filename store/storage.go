@@ -29,6 +29,16 @@ func studyBucket(tx *bolt.Tx, studyID int) (*bolt.Bucket, error) {
 	return b, nil
 }
 
+// studyBucketInfo returns the bucket of a study and its info record.
+func studyBucketInfo(tx *bolt.Tx, studyID int) (*bolt.Bucket, studyInfo, error) {
+	sb, err := studyBucket(tx, studyID)
+	if err != nil {
+		return nil, studyInfo{}, err
+	}
+	info, err := readInfo(sb, studyID)
+	return sb, info, err
+}
+
 // readInfo decodes the info record of a study bucket.
 func readInfo(sb *bolt.Bucket, studyID int) (studyInfo, error) {
 	var info studyInfo
@@ -177,11 +187,7 @@ func createStudyTx(tx *bolt.Tx, info studyInfo) (int, *bolt.Bucket, error) {
 // DeleteStudy deletes a study and all its trials.
 func (s *Store) DeleteStudy(studyID int) error {
 	return s.update(func(tx *bolt.Tx) error {
-		sb, err := studyBucket(tx, studyID)
-		if err != nil {
-			return err
-		}
-		info, err := readInfo(sb, studyID)
+		sb, info, err := studyBucketInfo(tx, studyID)
 		if err != nil {
 			return err
 		}
@@ -216,11 +222,7 @@ func (s *Store) SetStudyDirection(studyID int, direction goptuna.StudyDirection)
 		return fmt.Errorf("store: study %d: unknown direction %q", studyID, direction)
 	}
 	return s.update(func(tx *bolt.Tx) error {
-		sb, err := studyBucket(tx, studyID)
-		if err != nil {
-			return err
-		}
-		info, err := readInfo(sb, studyID)
+		sb, info, err := studyBucketInfo(tx, studyID)
 		if err != nil {
 			return err
 		}
@@ -281,12 +283,8 @@ func (s *Store) GetStudyIDFromTrialID(trialID int) (int, error) {
 // studyInfoOf reads a study's info in its own transaction.
 func (s *Store) studyInfoOf(studyID int) (studyInfo, error) {
 	var info studyInfo
-	err := s.view(func(tx *bolt.Tx) error {
-		sb, err := studyBucket(tx, studyID)
-		if err != nil {
-			return err
-		}
-		info, err = readInfo(sb, studyID)
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		_, info, err = studyBucketInfo(tx, studyID)
 		return err
 	})
 	return info, err
@@ -647,11 +645,7 @@ func (s *Store) GetAllTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 func (s *Store) GetBestTrial(studyID int) (goptuna.FrozenTrial, error) {
 	var best *trialRec
 	err := s.view(func(tx *bolt.Tx) error {
-		sb, err := studyBucket(tx, studyID)
-		if err != nil {
-			return err
-		}
-		info, err := readInfo(sb, studyID)
+		sb, info, err := studyBucketInfo(tx, studyID)
 		if err != nil {
 			return err
 		}

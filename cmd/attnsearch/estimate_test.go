@@ -1,31 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// runBin runs the binary and returns stdout, stderr and the exit code.
+// runEstimateBin runs the binary in the current directory and returns stdout, stderr and the exit code.
 func runEstimateBin(t *testing.T, bin string, args ...string) (string, string, int) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run %v: %v", args, err)
-	}
-	return stdout.String(), stderr.String(), code
+	r := attn(t, bin, "", args...)
+	return r.stdout, r.stderr, r.code
 }
 
 // TestEstimateCommand runs `attnsearch estimate` end to end: figures, JSON keys, exit codes.

@@ -6,53 +6,13 @@ import (
 	"time"
 
 	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/internal/benchtrial"
 	"github.com/c-bata/goptuna"
 	rdb "github.com/c-bata/goptuna/rdb.v2"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
-
-// params are the five parameters of one benchmark trial (the same as store's own benchmark).
-func params() []struct {
-	name string
-	d    any
-	ir   float64
-} {
-	return []struct {
-		name string
-		d    any
-		ir   float64
-	}{
-		{"d_model", goptuna.StepIntUniformDistribution{Low: 64, High: 512, Step: 64}, 256},
-		{"heads", goptuna.CategoricalDistribution{Choices: []string{"1", "2", "4", "8"}}, 2},
-		{"layers", goptuna.IntUniformDistribution{Low: 1, High: 6}, 3},
-		{"lr", goptuna.LogUniformDistribution{Low: 1e-5, High: 1e-2}, 3e-4},
-		{"dropout", goptuna.UniformDistribution{Low: 0, High: 0.5}, 0.1},
-	}
-}
-
-// writeCycle is one full trial: create, 5 params, 10 intermediate values, value, complete.
-func writeCycle(s goptuna.Storage, study, n int) error {
-	id, err := s.CreateNewTrial(study)
-	if err != nil {
-		return err
-	}
-	for _, p := range params() {
-		if err := s.SetTrialParam(id, p.name, p.ir, p.d); err != nil {
-			return err
-		}
-	}
-	for step := 0; step < 10; step++ {
-		if err := s.SetTrialIntermediateValue(id, step, float64(n)/float64(step+1)); err != nil {
-			return err
-		}
-	}
-	if err := s.SetTrialValue(id, float64(n)); err != nil {
-		return err
-	}
-	return s.SetTrialState(id, goptuna.TrialStateComplete)
-}
 
 // openSQLite opens goptuna's RDB storage on a fresh SQLite file (journal_mode and synchronous at
 // SQLite's defaults: DELETE and FULL, so each transaction is durable like the bbolt store's).
@@ -108,7 +68,7 @@ func BenchmarkTrialWrite(b *testing.B) {
 			b.ResetTimer()
 			start := time.Now()
 			for i := 0; i < b.N; i++ {
-				if err := writeCycle(s, study, i); err != nil {
+				if err := benchtrial.Write(s, study, i); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -137,7 +97,7 @@ func BenchmarkGetAllTrials10k(b *testing.B) {
 				b.Fatal(err)
 			}
 			for i := 0; i < n; i++ {
-				if err := writeCycle(s, study, i); err != nil {
+				if err := benchtrial.Write(s, study, i); err != nil {
 					b.Fatal(err)
 				}
 			}
