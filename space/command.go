@@ -163,34 +163,9 @@ func (d *decoder) commandParam(f entry) (Param, error) {
 	if f.value.Kind == yaml.ScalarNode {
 		return d.commandFixed(p, f.value, f.path)
 	}
-	es, err := d.mapping(f.value, f.path, []string{"type", "low", "high", "step", "log", "choices", "value"})
+	given, err := d.paramKeys(f, &p, "")
 	if err != nil {
 		return p, err
-	}
-	given := map[string]entry{}
-	for _, o := range es {
-		given[o.key] = o
-	}
-	switch {
-	case given["type"].value != nil:
-		if p.Kind, err = d.oneOf(given["type"].value, given["type"].path, paramKinds); err != nil {
-			return p, err
-		}
-	case given["choices"].value != nil:
-		p.Kind = KindCategorical
-	case given["value"].value != nil:
-		p.Kind = KindFixed
-	default:
-		return p, d.errAt(f.keyN, f.path+".type", "missing: a command's parameter needs its type (%s)", strings.Join(paramKinds, ", "))
-	}
-	allowed := map[string][]string{
-		KindInt: {"type", "low", "high", "step", "log"}, KindFloat: {"type", "low", "high", "step", "log"},
-		KindCategorical: {"type", "choices"}, KindFixed: {"type", "value"},
-	}
-	for _, o := range es {
-		if !contains(allowed[p.Kind], o.key) {
-			return p, d.errAt(o.keyN, o.path, "does not apply to a %s parameter (keys: %s)", p.Kind, strings.Join(allowed[p.Kind], ", "))
-		}
 	}
 	switch p.Kind {
 	case KindFixed:

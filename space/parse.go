@@ -637,37 +637,14 @@ func (d *decoder) param(f entry) (Param, error) {
 		}
 		return d.fixed(p, f.value, f.path, ni)
 	}
-	es, err := d.mapping(f.value, f.path, []string{"type", "low", "high", "step", "log", "choices", "value"})
+	// The type may be omitted: choices -> categorical, value -> fixed, otherwise the name's own type.
+	def := KindFloat
+	if ni.integer {
+		def = KindInt
+	}
+	given, err := d.paramKeys(f, &p, def)
 	if err != nil {
 		return p, err
-	}
-	given := map[string]entry{}
-	for _, o := range es {
-		given[o.key] = o
-	}
-	// The type may be omitted: choices -> categorical, value -> fixed, otherwise the name's own type.
-	switch {
-	case given["type"].value != nil:
-		if p.Kind, err = d.oneOf(given["type"].value, given["type"].path, paramKinds); err != nil {
-			return p, err
-		}
-	case given["choices"].value != nil:
-		p.Kind = KindCategorical
-	case given["value"].value != nil:
-		p.Kind = KindFixed
-	case ni.integer:
-		p.Kind = KindInt
-	default:
-		p.Kind = KindFloat
-	}
-	allowed := map[string][]string{
-		KindInt: {"type", "low", "high", "step", "log"}, KindFloat: {"type", "low", "high", "step", "log"},
-		KindCategorical: {"type", "choices"}, KindFixed: {"type", "value"},
-	}
-	for _, o := range es {
-		if !contains(allowed[p.Kind], o.key) {
-			return p, d.errAt(o.keyN, o.path, "does not apply to a %s parameter (keys: %s)", p.Kind, strings.Join(allowed[p.Kind], ", "))
-		}
 	}
 	switch p.Kind {
 	case KindFixed:
@@ -691,6 +668,44 @@ func (d *decoder) param(f entry) (Param, error) {
 		}
 	}
 	return d.rangeParam(p, given, f, ni)
+}
+
+// paramKeys reads a parameter's mapping and its kind: type when given, else categorical with
+// choices, fixed with value, else def ("" = the type is required); every key must apply to the
+// kind. It returns the entries by key.
+func (d *decoder) paramKeys(f entry, p *Param, def string) (map[string]entry, error) {
+	es, err := d.mapping(f.value, f.path, []string{"type", "low", "high", "step", "log", "choices", "value"})
+	if err != nil {
+		return nil, err
+	}
+	given := map[string]entry{}
+	for _, o := range es {
+		given[o.key] = o
+	}
+	switch {
+	case given["type"].value != nil:
+		if p.Kind, err = d.oneOf(given["type"].value, given["type"].path, paramKinds); err != nil {
+			return nil, err
+		}
+	case given["choices"].value != nil:
+		p.Kind = KindCategorical
+	case given["value"].value != nil:
+		p.Kind = KindFixed
+	case def != "":
+		p.Kind = def
+	default:
+		return nil, d.errAt(f.keyN, f.path+".type", "missing: a command's parameter needs its type (%s)", strings.Join(paramKinds, ", "))
+	}
+	allowed := map[string][]string{
+		KindInt: {"type", "low", "high", "step", "log"}, KindFloat: {"type", "low", "high", "step", "log"},
+		KindCategorical: {"type", "choices"}, KindFixed: {"type", "value"},
+	}
+	for _, o := range es {
+		if !contains(allowed[p.Kind], o.key) {
+			return nil, d.errAt(o.keyN, o.path, "does not apply to a %s parameter (keys: %s)", p.Kind, strings.Join(allowed[p.Kind], ", "))
+		}
+	}
+	return given, nil
 }
 
 // fixed decodes a fixed value.
