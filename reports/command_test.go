@@ -63,7 +63,7 @@ func TestCommandFront(t *testing.T) {
 	if err := r.Write(&tbl, "table", true); err != nil {
 		t.Fatal(err)
 	}
-	if s := tbl.String(); !strings.Contains(s, "front of acc (maximize) vs cost (minimize): 3 trials") || !strings.Contains(s, "cost") {
+	if s := tbl.String(); !strings.Contains(s, "front of acc vs cost: 3 trials (acc maximized, cost minimized)") || !strings.Contains(s, "cost") {
 		t.Errorf("table:\n%s", s)
 	}
 	if err := r.SavePlot(t.TempDir() + "/x.png"); err == nil {

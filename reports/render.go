@@ -171,11 +171,11 @@ func (r *Report) writeTable(w io.Writer, md, all bool) error {
 	if r.Info.IsCommand() {
 		goals := make([]string, len(r.Objectives))
 		for i, g := range r.Objectives {
-			goals[i] = g + " (" + r.Directions[i] + ")"
+			goals[i] = g + " " + r.Directions[i] + "d"
 		}
-		_, err := fmt.Fprintf(w, "%sstudy %s: %d trials (%d complete, %d pruned, %d failed, %d running, %d waiting); front of %s: %d trials%s\n",
+		_, err := fmt.Fprintf(w, "%sstudy %s: %d trials (%d complete, %d pruned, %d failed, %d running, %d waiting); front of %s: %d trials (%s)%s\n",
 			sep, r.Study, len(r.Trials), c["COMPLETE"], c["PRUNED"], c["FAIL"], c["RUNNING"], c["WAITING"],
-			strings.Join(goals, " vs "), len(r.Front), map[bool]string{true: "; * marks the front", false: ""}[all])
+			strings.Join(r.Objectives, " vs "), len(r.Front), strings.Join(goals, ", "), map[bool]string{true: "; * marks the front", false: ""}[all])
 		return err
 	}
 	_, err := fmt.Fprintf(w, "%sstudy %s: %d trials (%d complete, %d pruned, %d failed, %d running, %d waiting); front of %s vs %s: %d trials; hypervolume %.6g (reference %s = %s)%s\n",

@@ -144,7 +144,7 @@ func testCommandReports(t *testing.T, bin string) {
 	if r.code != 0 {
 		t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "command /usr/bin/python3 train.py (timeout 30s)") || !strings.Contains(r.stdout, "front of f (minimize) vs g (minimize)") {
+	if !strings.Contains(r.stderr, "command /usr/bin/python3 train.py (timeout 30s)") || !strings.Contains(r.stdout, "front of f vs g: ") {
 		t.Errorf("run output:\n%s\n%s", r.stdout, r.stderr)
 	}
 	var rep struct {
@@ -241,9 +241,6 @@ func testCommandReports(t *testing.T, bin string) {
 		if r := attn(t, bin, dir, args...); r.code != 0 || r.stdout == "" {
 			t.Errorf("%v: exit %d: %s", args, r.code, r.stderr)
 		}
-	}
-	if r := attn(t, bin, dir, "report", "--db", "fn.db", "--plot", "x.png"); r.code != 2 || !strings.Contains(r.stderr, "runs a command") {
-		t.Errorf("report --plot: exit %d: %s", r.code, r.stderr)
 	}
 	for _, sub := range []string{"estimate", "train"} {
 		if r := attn(t, bin, dir, sub, space); r.code != 2 || !strings.Contains(r.stderr, "runs a command") {
