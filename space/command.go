@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/attnsearch/attnsearch/store/record"
 	"gopkg.in/yaml.v3"
 )
 
@@ -57,12 +58,10 @@ func (p Param) Declared(v any) any {
 	return v
 }
 
-// What a command's parameter name, a reported value's name and an environment variable name
-// look like.
+// What a command's parameter name and an environment variable name look like.
 var (
-	nameRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
-	valueRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	envRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+	envRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // commandTask decodes the keys of a task of kind command (es: the task's entries).
@@ -257,44 +256,30 @@ func (d *decoder) typedScalar(n *yaml.Node, field string) (any, string, error) {
 	return nil, "", d.errAt(n, field, "expected a number, a string or a boolean, found %s", kindName(n))
 }
 
-// goalNames reads objective.maximize, .minimize or .constraints: a name or a list of names.
-func (d *decoder) goalNames(f entry) ([]string, error) {
-	nodes := []*yaml.Node{f.value}
-	if f.value.Kind == yaml.SequenceNode {
-		nodes = f.value.Content
-		if len(nodes) == 0 {
-			return nil, d.errAt(f.value, f.path, "empty list (leave the key out)")
-		}
-	}
-	var out []string
-	for i, raw := range nodes {
-		field := f.path
-		if f.value.Kind == yaml.SequenceNode {
-			field = fmt.Sprintf("%s[%d]", f.path, i)
-		}
-		n, err := d.resolve(raw, field)
-		if err != nil {
-			return nil, err
-		}
-		name, err := d.str(n, field)
-		if err != nil {
-			return nil, err
-		}
-		if !valueRE.MatchString(name) {
-			return nil, d.errAt(n, field, "%q is not a value name (a letter or _, then letters, digits, _)", name)
-		}
-		d.pos["objective."+name] = Pos{n.Line, n.Column}
-		out = append(out, name)
-	}
-	return out, nil
-}
-
-// commandObjective checks the objective of a command task: goals and constraints named, each
-// name once, none of the built-in objective keys.
-func (d *decoder) commandObjective(s *Spec, given map[string]entry) error {
+// commandObjective checks and decodes the objective of a command task: none of the built-in
+// objective keys, then the goal and constraint lists (objectiveForms), at least one goal.
+func (d *decoder) commandObjective(s *Spec) error {
 	for _, k := range []string{"metric", "cost", "tradeoff", "src_len", "tgt_len"} {
-		if f, ok := given[k]; ok {
+		if f, ok := d.obj[k]; ok {
 			return d.errAt(f.keyN, f.path, "applies only to the built-in tasks; a command's objective is maximize/minimize (and constraints) over the values it reports")
+		}
+	}
+	if err := d.objectiveForms(d.obj, &s.Objective, s.Task.Kind); err != nil {
+		return err
+	}
+	for _, k := range []string{"maximize", "minimize", "constraints"} {
+		f, ok := d.obj[k]
+		if !ok {
+			continue
+		}
+		nodes := []*yaml.Node{f.value}
+		if f.value.Kind == yaml.SequenceNode {
+			nodes = f.value.Content
+		}
+		for _, n := range nodes {
+			if record.Reserved(n.Value) {
+				return d.errAt(n, f.path, "value name %q is reserved (attnsearch stores its own %q); have the command report it under another name", n.Value, n.Value)
+			}
 		}
 	}
 	o := &s.Objective
@@ -304,18 +289,6 @@ func (d *decoder) commandObjective(s *Spec, given map[string]entry) error {
 			field = "task.kind"
 		}
 		return d.errField(field, "a command task needs objective.maximize or objective.minimize: the names of the values it reports to optimise")
-	}
-	seen := map[string]string{}
-	for _, l := range []struct {
-		key   string
-		names []string
-	}{{"maximize", o.Maximize}, {"minimize", o.Minimize}, {"constraints", o.Constraints}} {
-		for _, n := range l.names {
-			if prev, ok := seen[n]; ok {
-				return d.errField("objective."+n, "%s is listed twice (in %s and %s)", n, prev, l.key)
-			}
-			seen[n] = l.key
-		}
 	}
 	o.Metric, o.Cost, o.Tradeoff, o.SrcLen, o.TgtLen = "", "", 0, 0, 0
 	return nil

@@ -17,7 +17,7 @@ import (
 // Accepted values of the enumerated fields.
 var (
 	prunerKinds   = []string{"none", "median", "percentile", "successive_halving"}
-	taskKinds     = []string{"synthetic", "aligned", "tsv", TaskCommand}
+	taskKinds     = []string{"synthetic", "aligned", "tsv"}
 	tokenizers    = []string{"word", "char", "byte"}
 	schedules     = []string{"inverse_sqrt", "cosine", "constant"}
 	decayModes    = []string{"decoupled", "l2"}
@@ -77,7 +77,6 @@ func ParseWith(filename string, src []byte, samplers *sampler.Registry) (*Spec, 
 			d.command = spec.Task.Kind == TaskCommand
 		}
 	}
-	var objectiveKeys map[string]entry
 	for _, e := range top {
 		switch e.key {
 		case "study":
@@ -95,7 +94,7 @@ func ParseWith(filename string, src []byte, samplers *sampler.Registry) (*Spec, 
 				err = d.budget(e, &spec.Budget)
 			}
 		case "objective":
-			objectiveKeys, err = d.objective(e, &spec.Objective)
+			err = d.objective(e, &spec.Objective)
 		case "params":
 			haveParams = true
 			spec.Params, err = d.params(e)
@@ -112,7 +111,7 @@ func ParseWith(filename string, src []byte, samplers *sampler.Registry) (*Spec, 
 	}
 	spec.Pos = d.pos
 	if d.command {
-		if err := d.commandObjective(spec, objectiveKeys); err != nil {
+		if err := d.commandObjective(spec); err != nil {
 			return nil, err
 		}
 		if err := d.crossCheckStudy(spec); err != nil {
@@ -122,11 +121,6 @@ func ParseWith(filename string, src []byte, samplers *sampler.Registry) (*Spec, 
 			return nil, err
 		}
 		return spec, nil
-	}
-	for _, k := range []string{"maximize", "minimize", "constraints"} {
-		if f, ok := objectiveKeys[k]; ok {
-			return nil, d.errAt(f.keyN, f.path, "applies only to task kind command (the built-in tasks use metric, cost and tradeoff)")
-		}
 	}
 	if err := d.crossCheck(spec); err != nil {
 		return nil, err
@@ -334,11 +328,11 @@ func (d *decoder) task(e entry, t *Task) error {
 		return err
 	}
 	if es == nil {
-		return d.errAt(e.keyN, e.path, "empty section: kind is required (%s)", strings.Join(taskKinds, ", "))
+		return d.errAt(e.keyN, e.path, "empty section: kind is required (%s)", strings.Join(allTaskKinds, ", "))
 	}
 	for _, f := range es {
 		if f.key == "kind" {
-			if k, err := d.oneOf(f.value, f.path, taskKinds); err == nil && k == TaskCommand {
+			if k, err := d.oneOf(f.value, f.path, allTaskKinds); err == nil && k == TaskCommand {
 				return d.commandTask(e, es, t)
 			}
 		}
@@ -354,7 +348,7 @@ func (d *decoder) task(e entry, t *Task) error {
 		given[f.key] = f
 		switch f.key {
 		case "kind":
-			t.Kind, err = d.oneOf(f.value, f.path, taskKinds)
+			t.Kind, err = d.oneOf(f.value, f.path, allTaskKinds)
 		case "path":
 			t.Path, err = d.str(f.value, f.path)
 			if err == nil && strings.TrimSpace(t.Path) == "" {
@@ -385,7 +379,7 @@ func (d *decoder) task(e entry, t *Task) error {
 		}
 	}
 	if t.Kind == "" {
-		return d.errAt(e.keyN, e.path+".kind", "missing (choose one of: %s)", strings.Join(taskKinds, ", "))
+		return d.errAt(e.keyN, e.path+".kind", "missing (choose one of: %s)", strings.Join(allTaskKinds, ", "))
 	}
 	switch t.Kind {
 	case "synthetic":
@@ -555,25 +549,16 @@ func (d *decoder) budget(e entry, b *Budget) error {
 	return nil
 }
 
-// objective decodes the objective section and returns its entries by key.
-func (d *decoder) objective(e entry, o *Objective) (map[string]entry, error) {
-	es, err := d.mapping(e.value, e.path, []string{"metric", "cost", "tradeoff", "src_len", "tgt_len", "maximize", "minimize", "constraints"})
+// objective decodes the objective section.
+func (d *decoder) objective(e entry, o *Objective) error {
+	es, err := d.mapping(e.value, e.path, objectiveKeys)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	given := map[string]entry{}
+	d.obj = map[string]entry{}
 	for _, f := range es {
-		given[f.key] = f
-		if d.command && contains([]string{"metric", "cost", "tradeoff", "src_len", "tgt_len"}, f.key) {
-			continue // rejected by commandObjective, with its reason
-		}
+		d.obj[f.key] = f
 		switch f.key {
-		case "maximize":
-			o.Maximize, err = d.goalNames(f)
-		case "minimize":
-			o.Minimize, err = d.goalNames(f)
-		case "constraints":
-			o.Constraints, err = d.goalNames(f)
 		case "metric":
 			o.Metric, err = d.oneOf(f.value, f.path, metrics)
 		case "cost":
@@ -586,10 +571,10 @@ func (d *decoder) objective(e entry, o *Objective) (map[string]entry, error) {
 			o.TgtLen, err = d.intRange(f.value, f.path, 1, 10000)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return given, nil
+	return nil
 }
 
 // params decodes the params section: name -> scalar (fixed) or mapping (distribution).
@@ -841,6 +826,9 @@ func (d *decoder) crossCheck(s *Spec) error {
 		}
 		return d.errField(field, "synthetic.max_len %d exceeds task.max_len %d (the longest sentences would be skipped)",
 			s.Task.Synthetic.MaxLen, s.Task.MaxLen)
+	}
+	if err := d.objectiveForms(d.obj, &s.Objective, s.Task.Kind); err != nil {
+		return err
 	}
 	need, _ := record.CostField(s.Objective.Cost)
 	if need.Limit(s.Budget) <= 0 {
