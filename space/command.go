@@ -20,6 +20,9 @@ import (
 // TaskCommand is the task kind whose trials run the user's own command (trainer/command).
 const TaskCommand = "command"
 
+// allTaskKinds are the accepted task kinds: the built-in ones and command.
+var allTaskKinds = append(append([]string(nil), taskKinds...), TaskCommand)
+
 // IsCommand reports whether the space's trials run a command (task kind command) rather than the
 // built-in trainer: its parameters are the command's own, and no cost model applies.
 func (s *Spec) IsCommand() bool { return s.Task.Kind == TaskCommand }

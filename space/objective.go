@@ -13,9 +13,6 @@ var goalName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // known), as opposed to a task whose trials report figures of their own names.
 func builtinTask(kind string) bool { return contains(taskKinds, kind) }
 
-// allTaskKinds are the accepted task kinds: the built-in ones and command.
-var allTaskKinds = append(append([]string(nil), taskKinds...), TaskCommand)
-
 // objectiveKeys are the keys of the objective section.
 var objectiveKeys = []string{"metric", "cost", "tradeoff", "src_len", "tgt_len", "maximize", "minimize", "constraints"}
 
