@@ -3,6 +3,7 @@ package objective
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/attnsearch/attnsearch/space"
 )
@@ -30,6 +31,13 @@ func Assess(spec *space.Spec, cfg space.Config, a space.Arch) Assessment {
 	as := Assessment{Cost: c, Violations: Check(c, b), AfterTraining: []string{},
 		Objective: fmt.Sprintf("%s vs %s (tradeoff %s)", o.Metric, o.Cost, strconv.FormatFloat(o.Tradeoff, 'g', -1, 64)),
 		RefCost:   RefCost(o, b)}
+	if o.Listed() {
+		parts := make([]string, 0, len(o.Goals()))
+		for _, g := range o.Goals() {
+			parts = append(parts, g.Direction()+" "+g.Name)
+		}
+		as.Objective = fmt.Sprintf("%s; score %s", strings.Join(parts, ", "), as.Objective)
+	}
 	for _, d := range Costs {
 		if d.Measured && d.Limit(b) > 0 {
 			as.AfterTraining = append(as.AfterTraining, d.BudgetField+" "+strconv.FormatFloat(d.Limit(b), 'g', -1, 64))

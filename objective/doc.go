@@ -64,4 +64,8 @@
 // Pareto keeps the points no other point dominates (P maximised, every cost minimised); copies of
 // a front point are all kept. Hypervolume is the area the points dominate in the (P, E) plane,
 // bounded by a reference point, normally (P = 0, E = budget).
+//
+// Several objectives: Minimized turns an objective vector into the all-minimised form of package
+// front, which holds the arithmetic of fronts in any dimension (ranks, constrained domination,
+// crowding distance, exact hypervolume).
 package objective

@@ -32,9 +32,6 @@ var (
 // SavePlot draws the two plots side by side (quality against cost with the front and the budget
 // line; best score over trials) into path, an .svg or .png file.
 func (r *Report) SavePlot(path string) error {
-	if r.Info.IsCommand() {
-		return fmt.Errorf("reports: study %s runs a command: %w", r.Study, ErrNoPlot)
-	}
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext != ".svg" && ext != ".png" {
 		return fmt.Errorf("reports: plot %s: want a .svg or .png file", path)
@@ -53,44 +50,137 @@ func (r *Report) SavePlot(path string) error {
 	return nil
 }
 
-// WritePlot writes the two plots as one image in format svg or png.
+// WritePlot writes the plots as one image in format svg or png: quality against cost and the best
+// score over trials; for an objective declared as maximize/minimize lists, one plot per pair of
+// objectives (PairPlot) and the best score, two per row.
 func (r *Report) WritePlot(w io.Writer, format string) error {
-	if r.Info.IsCommand() {
-		return fmt.Errorf("reports: study %s runs a command: %w", r.Study, ErrNoPlot)
-	}
-	front, err := r.FrontPlot()
-	if err != nil {
-		return err
+	var all []*plot.Plot
+	if r.Info.Objective.Listed() {
+		for i := 0; i < len(r.Objectives); i++ {
+			for j := i + 1; j < len(r.Objectives); j++ {
+				p, err := r.PairPlot(i, j)
+				if err != nil {
+					return err
+				}
+				all = append(all, p)
+			}
+		}
+	} else {
+		front, err := r.FrontPlot()
+		if err != nil {
+			return err
+		}
+		all = append(all, front)
 	}
 	best, err := r.BestPlot()
 	if err != nil {
 		return err
 	}
-	width, height := 28*vg.Centimeter, 12*vg.Centimeter
-	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Centimeter, PadTop: vg.Millimeter * 3,
+	all = append(all, best)
+	rows := (len(all) + 1) / 2
+	plots := make([][]*plot.Plot, rows)
+	for k, p := range all {
+		plots[k/2] = append(plots[k/2], p)
+	}
+	if len(plots[rows-1]) == 1 && rows > 1 {
+		plots[rows-1] = append(plots[rows-1], nil)
+	}
+	width, height := 28*vg.Centimeter, 12*vg.Centimeter*vg.Length(rows)
+	tiles := draw.Tiles{Rows: rows, Cols: 2, PadX: vg.Centimeter, PadY: vg.Centimeter, PadTop: vg.Millimeter * 3,
 		PadBottom: vg.Millimeter * 3, PadLeft: vg.Millimeter * 3, PadRight: vg.Millimeter * 3}
-	plots := [][]*plot.Plot{{front, best}}
+	drawAll := func(dc draw.Canvas) {
+		canvases := plot.Align(plots, tiles, dc)
+		for i := range plots {
+			for j, p := range plots[i] {
+				if p != nil {
+					p.Draw(canvases[i][j])
+				}
+			}
+		}
+	}
 	switch format {
 	case "png":
 		img := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(110))
 		dc := draw.New(img)
 		dc.SetColor(color.White)
 		dc.Fill(dc.Rectangle.Path())
-		for j, c := range plot.Align(plots, tiles, dc)[0] {
-			plots[0][j].Draw(c)
-		}
+		drawAll(dc)
 		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
 		return err
 	case "svg":
 		img := vgsvg.New(width, height)
-		dc := draw.New(img)
-		for j, c := range plot.Align(plots, tiles, dc)[0] {
-			plots[0][j].Draw(c)
-		}
+		drawAll(draw.New(img))
 		_, err := img.WriteTo(w)
 		return err
 	}
 	return fmt.Errorf("unknown plot format %q", format)
+}
+
+// PairPlot is objective i (y) against objective j (x): the COMPLETE feasible trials in grey, the
+// front over all objectives in blue (a point of that front may look dominated in a projection),
+// and the reference of each axis as a dashed red line.
+func (r *Report) PairPlot(i, j int) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("%s: %s vs %s (hypervolume %.6g)", r.Study, r.Objectives[i], r.Objectives[j], r.Hypervolume)
+	p.X.Label.Text = fmt.Sprintf("%s (%s)", r.Objectives[j], r.Directions[j])
+	p.Y.Label.Text = fmt.Sprintf("%s (%s)", r.Objectives[i], r.Directions[i])
+	p.Legend.Top = true
+	var grey, blue plotter.XYs
+	for _, t := range r.Trials {
+		v, ok := r.vector(t)
+		if !ok || t.State != goptuna.TrialStateComplete || !t.Feasible {
+			continue
+		}
+		if t.Pareto {
+			blue = append(blue, plotter.XY{X: v[j], Y: v[i]})
+		} else {
+			grey = append(grey, plotter.XY{X: v[j], Y: v[i]})
+		}
+	}
+	for _, set := range []struct {
+		pts    plotter.XYs
+		col    color.Color
+		radius vg.Length
+		name   string
+	}{{grey, colGrey, vg.Points(3), "feasible"}, {blue, colBlue, vg.Points(4), "Pareto front (all objectives)"}} {
+		if len(set.pts) == 0 {
+			continue
+		}
+		s, err := plotter.NewScatter(set.pts)
+		if err != nil {
+			return nil, err
+		}
+		s.GlyphStyle.Color = set.col
+		s.GlyphStyle.Radius = set.radius
+		s.GlyphStyle.Shape = draw.CircleGlyph{}
+		p.Add(s)
+		p.Legend.Add(set.name, s)
+	}
+	if len(grey)+len(blue) > 0 && len(r.Reference) == len(r.Objectives) {
+		minX, maxX, minY, maxY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+		for _, pts := range []plotter.XYs{grey, blue} {
+			for _, pt := range pts {
+				minX, maxX = math.Min(minX, pt.X), math.Max(maxX, pt.X)
+				minY, maxY = math.Min(minY, pt.Y), math.Max(maxY, pt.Y)
+			}
+		}
+		rx, ry := r.Reference[j], r.Reference[i]
+		minX, maxX, minY, maxY = math.Min(minX, rx), math.Max(maxX, rx), math.Min(minY, ry), math.Max(maxY, ry)
+		for _, l := range []plotter.XYs{{{X: rx, Y: minY}, {X: rx, Y: maxY}}, {{X: minX, Y: ry}, {X: maxX, Y: ry}}} {
+			line, err := plotter.NewLine(l)
+			if err != nil {
+				return nil, err
+			}
+			line.LineStyle.Color = colRed
+			line.LineStyle.Width = vg.Points(1)
+			line.LineStyle.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+			p.Add(line)
+		}
+		p.Legend.Add(fmt.Sprintf("reference (%s, %s)", record.FormatFloat(rx), record.FormatFloat(ry)))
+	}
+	p.Add(plotter.NewGrid())
+	headroom(p)
+	return p, nil
 }
 
 // FrontPlot is quality against cost: feasible trials in grey, the Pareto front in blue joined by

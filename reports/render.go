@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"github.com/attnsearch/attnsearch/store/record"
 	"io"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -97,9 +96,6 @@ func fmtValue(t record.Trial) string {
 	if !t.HasValue || !finite(t.Value) {
 		return "-"
 	}
-	if math.Abs(t.Value) >= 1e9 { // a command's infeasible trials score below -1e300
-		return strconv.FormatFloat(t.Value, 'g', 4, 64)
-	}
 	return strconv.FormatFloat(t.Value, 'f', 3, 64)
 }
 
@@ -168,19 +164,19 @@ func (r *Report) writeTable(w io.Writer, md, all bool) error {
 	if md {
 		sep = "\n"
 	}
-	if r.Info.IsCommand() {
-		goals := make([]string, len(r.Objectives))
-		for i, g := range r.Objectives {
-			goals[i] = g + " " + r.Directions[i] + "d"
+	var ref string
+	if !r.Info.Objective.Listed() {
+		ref = fmt.Sprintf("%s = %s", r.Objectives[1], record.FormatFloat(r.RefCost))
+	} else {
+		parts := make([]string, len(r.Objectives))
+		for j, k := range r.Objectives {
+			parts[j] = fmt.Sprintf("%s %s", k, record.FormatFloat(r.Reference[j]))
 		}
-		_, err := fmt.Fprintf(w, "%sstudy %s: %d trials (%d complete, %d pruned, %d failed, %d running, %d waiting); front of %s: %d trials (%s)%s\n",
-			sep, r.Study, len(r.Trials), c["COMPLETE"], c["PRUNED"], c["FAIL"], c["RUNNING"], c["WAITING"],
-			strings.Join(r.Objectives, " vs "), len(r.Front), strings.Join(goals, ", "), map[bool]string{true: "; * marks the front", false: ""}[all])
-		return err
+		ref = strings.Join(parts, ", ")
 	}
-	_, err := fmt.Fprintf(w, "%sstudy %s: %d trials (%d complete, %d pruned, %d failed, %d running, %d waiting); front of %s vs %s: %d trials; hypervolume %.6g (reference %s = %s)%s\n",
+	_, err := fmt.Fprintf(w, "%sstudy %s: %d trials (%d complete, %d pruned, %d failed, %d running, %d waiting); front of %s: %d trials; hypervolume %.6g (reference %s)%s\n",
 		sep, r.Study, len(r.Trials), c["COMPLETE"], c["PRUNED"], c["FAIL"], c["RUNNING"], c["WAITING"],
-		r.Objectives[0], r.Objectives[1], len(r.Front), r.Hypervolume, r.Objectives[1], record.FormatFloat(r.RefCost),
+		strings.Join(r.Objectives, " vs "), len(r.Front), r.Hypervolume, ref,
 		map[bool]string{true: "; * marks the front", false: ""}[all])
 	return err
 }
@@ -261,8 +257,9 @@ type JSONTrial struct {
 // JSONReport is the JSON report's top-level object.
 type JSONReport struct {
 	Study       string      `json:"study"`                 // study name
-	Objectives  []string    `json:"objectives"`            // quality key (maximised), then cost key(s) (minimised); a command's goals
-	Directions  []string    `json:"directions,omitempty"`  // a command study: "maximize" or "minimize" per objective
+	Objectives  []string    `json:"objectives"`            // keys of the objective vector (metric/cost form: quality, then cost)
+	Directions  []string    `json:"directions"`            // "maximize" or "minimize" per objective, same order
+	Reference   []float64   `json:"reference"`             // hypervolume reference per objective, same order
 	Constraints []string    `json:"constraints,omitempty"` // a command study: constraint value names (feasible when <= 0)
 	Trials      []JSONTrial `json:"trials"`                // the listed trials
 	Hypervolume float64     `json:"hypervolume"`           // of the front against (P = 0, cost = reference)
@@ -282,7 +279,7 @@ type JSONBudget struct {
 
 // WriteJSON writes the report as one JSON object (the front, or every trial when all).
 func (r *Report) WriteJSON(w io.Writer, all bool) error {
-	out := JSONReport{Study: r.Study, Objectives: r.Objectives, Directions: r.Directions, Constraints: r.Constraints, Hypervolume: r.Hypervolume,
+	out := JSONReport{Study: r.Study, Objectives: r.Objectives, Directions: r.Directions, Reference: r.Reference, Constraints: r.Info.Objective.Constraints, Hypervolume: r.Hypervolume,
 		RefCost: r.RefCost, Budget: JSONBudget(r.Info.Budget), Trials: []JSONTrial{}}
 	for _, i := range r.rows(all) {
 		t := r.Trials[i]

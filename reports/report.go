@@ -15,9 +15,9 @@ import (
 type Report struct {
 	Study       string           // study name
 	Info        record.StudyInfo // the study's settings as stored
-	Objectives  []string         // metric keys of the front: quality (maximised) first, then the cost (minimised); a command's goals
-	Directions  []string         // a command study: "maximize" or "minimize" per objective (nil for the built-in tasks)
-	Constraints []string         // a command study: its constraint values' names
+	Objectives  []string         // metric keys of the objective vector (metric/cost form: quality, then cost)
+	Directions  []string         // "maximize" or "minimize" per objective, same order
+	Reference   []float64        // hypervolume reference per objective (same order)
 	Trials      []record.Trial   // every trial, by number
 	Front       []int            // indices into Trials of the front, sorted by increasing cost
 	RefCost     float64          // hypervolume reference cost: the budget of the cost, or the largest candidate cost when unset
@@ -54,8 +54,8 @@ func Load(st goptuna.Storage, study string) (*Report, error) {
 
 // Build decodes trials and computes the front and its hypervolume.
 func Build(study string, info record.StudyInfo, trials []goptuna.FrozenTrial) (*Report, error) {
-	if info.IsCommand() {
-		return buildCommand(study, info, trials)
+	if info.Objective.Listed() {
+		return buildListed(study, info, trials)
 	}
 	mk, err := MetricKey(info.Objective.Metric)
 	if err != nil {
@@ -65,7 +65,7 @@ func Build(study string, info record.StudyInfo, trials []goptuna.FrozenTrial) (*
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Study: study, Info: info, Objectives: []string{mk, ck}}
+	r := &Report{Study: study, Info: info, Objectives: []string{mk, ck}, Directions: []string{"maximize", "minimize"}}
 	for _, ft := range trials {
 		t, err := record.Decode(ft)
 		if err != nil {
@@ -106,6 +106,7 @@ func Build(study string, info record.StudyInfo, trials []goptuna.FrozenTrial) (*
 		front2 = append(front2, objective.Point2{Quality: q, Cost: c})
 	}
 	r.Hypervolume = objective.Hypervolume(front2, objective.Point2{Quality: 0, Cost: r.RefCost})
+	r.Reference = []float64{0, r.RefCost}
 	return r, nil
 }
 

@@ -221,6 +221,9 @@ func (t *trialRun) evaluateCommand(ctx context.Context, seed int64, seedText str
 	for k, v := range m.Values {
 		kv[k] = record.FormatFloat(v)
 	}
+	for k, v := range t.vectors(nil, nil, m.Values) { // no cost model: every goal is a reported value
+		kv[k] = v
+	}
 	kv[record.KeyScore] = record.FormatFloat(score)
 	kv[record.KeyFeasible] = "true"
 	if len(viol) > 0 {

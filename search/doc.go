@@ -16,18 +16,39 @@
 // see the study without the FAIL trials, so an interrupted attempt leaves no trace in their
 // decisions. With one worker and a fixed seed, a study that is interrupted (SIGINT or SIGKILL)
 // and resumed therefore samples the same points and reaches the same scores as one that never
-// stopped. TPE (a fork of goptuna's, see search/internal/tpe, whose upstream draws from
-// math/rand's global generator), random and Sobol are deterministic in this sense; CMA-ES keeps
+// stopped. TPE (Optuna 3.1's algorithm as a pure function of the history, see
+// search/internal/tpe; goptuna's draws from math/rand's global generator), motpe, nsga2, random
+// and Sobol are deterministic in this sense; CMA-ES keeps
 // goptuna's in-process optimizer state and is reproducible only for uninterrupted runs.
 //
 // # Samplers and pruners
 //
-// Samplers (search/sampler.Builtin): tpe (search/internal/tpe), cmaes (goptuna's), random, sobol
-// (goptuna's engine, advanced to the point's ordinal); an unknown kind is an error. Pruners: median and percentile (goptuna's medianstopping),
+// Samplers (search/sampler.Builtin): tpe (search/internal/tpe, Optuna 3.1's; multivariate: joint
+// estimators), cmaes (goptuna's), random, sobol (goptuna's engine, advanced to the point's
+// ordinal), motpe and nsga2 (pure functions of the stored history and the point's seed, so
+// deterministic under resume); an unknown kind is an error. Pruners: median and percentile (goptuna's medianstopping),
 // successive_halving (successiveHalving here: Optuna's algorithm; goptuna v0.9.0's version
 // re-enters its last completed rung and prunes a trial against its own earlier value), none.
 // goptuna's default logger, which prints colour debug lines on stdout, is replaced by one that
 // forwards warnings and errors as EventWarning.
+//
+// # Several objectives
+//
+// Every trial stores its objective vector (record.KeyObjectives, in the order of the declared
+// goals: the quality reported at each epoch and finally, the cost model's costs, the measured
+// latency) and its constraint values (record.KeyConstraints: each budget limit as figure/limit − 1,
+// NaN until measured, then the constraints a trial command reports; ≤ 0 feasible). The
+// multi-objective samplers motpe (search/internal/motpe) and nsga2 (search/internal/nsga2), and
+// tpe with multivariate: true, read them through sampler.History, so the budget is learned by the
+// sampler as constraint values instead of through the penalised score alone. With several goals
+// declared (objective.maximize/minimize), successive_halving becomes paretoHalving: at each rung a
+// trial's intermediate vector competes with those other trials recorded there by
+// non-domination rank (search/internal/mohalving states the rule).
+//
+// Trials rejected before training (cost model or structural rules, record.KeyRejected) cost no
+// training: the first study.trials of them do not count towards study.trials and every one
+// beyond does, so a study trains the requested number of trials unless its sampler keeps
+// proposing infeasible points, and never creates more than twice that number of trials.
 //
 // # Interruption and recovery
 //

@@ -40,7 +40,7 @@ type Event struct {
 // Options tunes Run; zero values take the space file's settings and the built-in parts.
 type Options struct {
 	HeartbeatEvery time.Duration     // period of running trials' heartbeats (0 = 5s)
-	StaleGrace     time.Duration     // a RUNNING trial older than this at start is dead (0: every RUNNING trial, the caller holds the store exclusively)
+	StaleGrace     time.Duration     // a RUNNING trial whose heartbeat is older is dead (0: every RUNNING trial at start, the caller holds the store exclusively; a shared store: DefaultSharedGrace)
 	OnEvent        func(Event)       // progress notices (nil = none)
 	Dataset        *data.Dataset     // the data of the default trainer and the architecture (nil = load the space file's task)
 	Arch           *space.Arch       // the architecture the cost model counts (nil = trainer.StudyArch of the data)

@@ -54,7 +54,7 @@ func TestNewPruner(t *testing.T) {
 		{space.Pruner{Kind: "successive_halving", ReductionFactor: 1}, nil, true},
 		{space.Pruner{Kind: "hyperband"}, nil, true},
 	} {
-		got, err := newPruner(tc.opts)
+		got, err := newPruner(tc.opts, space.Objective{})
 		if (err != nil) != tc.wantErr {
 			t.Errorf("%+v: error %v, want error %v", tc.opts, err, tc.wantErr)
 			continue

@@ -40,8 +40,9 @@ func (p *viewPruner) Prune(_ *goptuna.Study, trial goptuna.FrozenTrial) (bool, e
 	return p.inner.Prune(p.view, trial)
 }
 
-// newPruner builds the pruner the space file names; nil for "none".
-func newPruner(opts space.Pruner) (goptuna.Pruner, error) {
+// newPruner builds the pruner the space file names; nil for "none". With several goals declared
+// (objective.maximize/minimize), successive_halving compares objective vectors (paretoHalving).
+func newPruner(opts space.Pruner, obj space.Objective) (goptuna.Pruner, error) {
 	switch opts.Kind {
 	case "", "none":
 		return nil, nil
@@ -69,6 +70,9 @@ func newPruner(opts space.Pruner) (goptuna.Pruner, error) {
 		if p.reductionFactor < 2 || p.minEarlyStoppingRate < 0 {
 			return nil, fmt.Errorf("search: successive_halving pruner: reduction_factor %d must be >= 2 and min_early_stopping_rate %d >= 0",
 				p.reductionFactor, p.minEarlyStoppingRate)
+		}
+		if obj.Listed() && len(obj.Goals()) > 1 {
+			return &paretoHalving{successiveHalving: *p, goals: obj.Goals()}, nil
 		}
 		return p, nil
 	}

@@ -104,8 +104,16 @@ type runner struct {
 	threads int
 	workers int
 
+	// A shared study (other processes run it too, see shared.go).
+	shared      bool
+	grace       time.Duration // heartbeat age after which a RUNNING trial is dead
+	beat        time.Duration // heartbeat period
+	recMu       sync.Mutex    // serialises recoverShared
+	lastRecover time.Time
+
 	mu       sync.Mutex // guards the fields below and OnEvent calls
-	done     int
+	done     int        // finished trials that count towards spec.Study.Trials (see countsDone)
+	rejected int        // finished trials rejected before training
 	inflight int
 	best     float64
 	ran      int
@@ -129,6 +137,10 @@ func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
 		r.threads = max(1, runtime.NumCPU()/r.workers)
 	}
 	r.refCost = objective.RefCost(spec.Objective, spec.Budget)
+	r.grace, r.beat = p.opts.StaleGrace, p.opts.HeartbeatEvery
+	if isShared(st) {
+		r.sharedSettings()
+	}
 
 	study, err := r.openStudy()
 	if err != nil {
@@ -137,7 +149,8 @@ func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
 	r.study = study
 	res := &Result{Study: spec.Study.Name, StudyID: study.ID, Total: spec.Study.Trials}
 
-	stale, err := st.RecoverStale(study.ID, p.opts.StaleGrace)
+	r.lastRecover = time.Now()
+	stale, err := st.RecoverStale(study.ID, r.grace)
 	if err != nil {
 		return nil, fmt.Errorf("search: recover stale trials of %s: %w", spec.Study.Name, err)
 	}
@@ -146,7 +159,7 @@ func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
 	if res.Requeued, err = st.Requeue(study.ID); err != nil {
 		return nil, fmt.Errorf("search: requeue trials of %s: %w", spec.Study.Name, err)
 	}
-	if r.done, r.best, err = r.count(); err != nil {
+	if r.done, r.rejected, r.best, err = r.count(); err != nil {
 		return nil, err
 	}
 	note := ""
@@ -179,7 +192,7 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	ps := &pointSampler{algo: algo, seed: spec.Study.Seed}
-	inner, err := newPruner(spec.Study.Pruner)
+	inner, err := newPruner(spec.Study.Pruner, spec.Objective)
 	if err != nil {
 		return nil, err
 	}
@@ -201,6 +214,9 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 		sopts = append(sopts, goptuna.StudyOptionRelativeSampler(ps), goptuna.StudyOptionDefineSearchSpace(ss))
 	}
 	study, err := goptuna.CreateStudy(spec.Study.Name, sopts...)
+	if r.shared {
+		study, err = openShared(spec.Study.Name, study, err, sopts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search: open study %s: %w", spec.Study.Name, err)
 	}
@@ -319,23 +335,35 @@ func InfoOf(spec *space.Spec) record.StudyInfo {
 	return info
 }
 
-// count returns the finished trials that count towards the target and the best final score.
-func (r *runner) count() (int, float64, error) {
+// count returns the finished trials that count towards the target, those rejected before
+// training, and the best final score.
+func (r *runner) count() (done, rejected int, best float64, err error) {
 	trials, err := r.st.GetAllTrials(r.study.ID)
 	if err != nil {
-		return 0, 0, fmt.Errorf("search: list trials: %w", err)
+		return 0, 0, 0, fmt.Errorf("search: list trials: %w", err)
 	}
-	done, best := 0, math.NaN()
+	best = math.NaN()
 	for _, t := range trials {
 		if counts(t) {
-			done++
+			if t.UserAttrs[record.KeyRejected] == "true" {
+				rejected++
+			} else {
+				done++
+			}
 		}
 		if t.State == goptuna.TrialStateComplete && (math.IsNaN(best) || t.Value > best) {
 			best = t.Value
 		}
 	}
-	return done, best, nil
+	return done + freeRejections(rejected, r.spec.Study.Trials), rejected, best, nil
 }
+
+// freeRejections is how many of the rejected trials count towards a target of trials: trials
+// rejected before training (by the cost model or the structural rules) cost no training, so the
+// first target of them are free and every one beyond counts. A study therefore trains the
+// requested number of trials unless the sampler keeps proposing infeasible points, and never
+// creates more than twice the requested number.
+func freeRejections(rejected, target int) int { return max(0, rejected-target) }
 
 // counts reports whether a trial counts towards the requested number of finished trials.
 func counts(t goptuna.FrozenTrial) bool {
@@ -359,21 +387,30 @@ func (r *runner) worker(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		r.mu.Lock()
-		if r.done+r.inflight >= r.spec.Study.Trials {
-			r.mu.Unlock()
-			return nil
+		if more, err := r.takeTurn(ctx); err != nil || !more {
+			return err
 		}
-		r.inflight++
-		r.mu.Unlock()
 
 		out, err := r.runTrial(ctx)
+		if err != nil && r.shared && errors.Is(err, goptuna.ErrTrialCannotBeUpdated) {
+			// Another worker failed this trial as stale (this one lost its heartbeats for longer
+			// than the grace period, say behind a network partition) and retries its point.
+			r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("trial %d was failed as stale by another worker, which retries its point: %v", out.number, err)})
+			out, err = outcome{number: out.number, state: goptuna.TrialStateFail, value: math.NaN(), retry: true, reason: "taken over by another worker"}, nil
+		}
 
 		r.mu.Lock()
 		r.inflight--
 		if err == nil {
 			r.ran++
-			if !out.retry {
+			switch {
+			case out.retry:
+			case out.rejected:
+				r.rejected++
+				if r.rejected > r.spec.Study.Trials {
+					r.done++
+				}
+			default:
 				r.done++
 			}
 			if out.state == goptuna.TrialStateComplete && (math.IsNaN(r.best) || out.value > r.best) {
@@ -391,20 +428,27 @@ func (r *runner) worker(ctx context.Context) error {
 }
 
 // heartbeat refreshes trial id's heartbeat until the returned stop is called.
-func (r *runner) heartbeat(id int) (stop func()) {
+// In a shared study, a heartbeat refused because another worker failed the trial as stale
+// calls takenOver, which stops the trial's training: its point is being retried elsewhere.
+func (r *runner) heartbeat(id int, takenOver func()) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(r.opts.HeartbeatEvery)
+		t := time.NewTicker(r.beat)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-t.C:
-				if err := r.st.Heartbeat(id); err != nil {
+				err := r.st.Heartbeat(id)
+				if r.shared && errors.Is(err, goptuna.ErrTrialCannotBeUpdated) {
+					takenOver()
+					return
+				}
+				if err != nil {
 					r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("heartbeat of trial id %d: %v", id, err)})
 				}
 			}

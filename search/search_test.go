@@ -115,9 +115,10 @@ func TestRunRecordsEveryTrial(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if res.Done != 6 || res.Ran != 6 || res.Interrupted {
-		t.Fatalf("result %+v, want 6 done and ran", res)
+	if res.Done != 6 || res.Interrupted {
+		t.Fatalf("result %+v, want 6 done", res)
 	}
+	checkCounts(t, st, res, 6)
 	rep, err := reports.Load(st, "tiny")
 	if err != nil {
 		t.Fatal(err)
@@ -167,8 +168,8 @@ func TestRunRecordsEveryTrial(t *testing.T) {
 			ends++
 		}
 	}
-	if ends != 6 {
-		t.Errorf("%d trial-end events, want 6", ends)
+	if ends != res.Ran {
+		t.Errorf("%d trial-end events, want %d", ends, res.Ran)
 	}
 	// A second Run on the finished study does nothing.
 	res, err = Run(context.Background(), spec, st, Options{})
@@ -184,16 +185,26 @@ func TestDeterministicResume(t *testing.T) {
 		{"tpe", "successive_halving"},
 		{"random", "median"},
 		{"sobol", "none"},
+		{"motpe", "none"},
+		{"nsga2", "none"},
+		{"tpe-multivariate", "none"},
 	} {
 		t.Run(tc.sampler, func(t *testing.T) {
 			trials := 5
-			if tc.sampler == "tpe" {
-				trials = 7 // past TPE's start-up trials when the space sets few
+			kind, opts := tc.sampler, map[string]float64(nil)
+			switch tc.sampler {
+			case "tpe", "motpe": // past the start-up trials when the space sets few
+				trials, opts = 7, map[string]float64{"startup_trials": 3}
+			case "tpe-multivariate":
+				trials, kind, opts = 7, "tpe", map[string]float64{"startup_trials": 3, "multivariate": 1}
+			case "nsga2": // three generations of two
+				trials, opts = 6, map[string]float64{"population": 2}
 			}
-			spec := tinySpec(t, trials, tc.sampler, tc.pruner, 4000)
-			if tc.sampler == "tpe" { // the only kind here with start-up trials
-				spec.Study.Sampler.Options = map[string]float64{"startup_trials": 3}
+			if testing.Short() && opts != nil && tc.sampler != "tpe" {
+				t.Skip("short: the history samplers' determinism is tested in their packages")
 			}
+			spec := tinySpec(t, trials, kind, tc.pruner, 4000)
+			spec.Study.Sampler.Options = opts
 			dir := t.TempDir()
 
 			a := openStore(t, filepath.Join(dir, "a.db"))
@@ -287,11 +298,21 @@ func TestRecoversStaleTrial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) != 4 {
-		t.Fatalf("%d trials, want 4 (one stale)", len(all))
+	if n := 4 + rejectedCount(all); len(all) != n {
+		t.Fatalf("%d trials, want %d (one stale, %d rejected before training)", len(all), n, rejectedCount(all))
 	}
-	retry := all[2]
-	if retry.SystemAttrs[record.SysRetryOf] != "1" || retry.Params["lr"] != 0.005 || retry.State != goptuna.TrialStateComplete {
+	var stale, retry goptuna.FrozenTrial
+	for _, ft := range all {
+		if ft.ID == id {
+			stale = ft
+		}
+	}
+	for _, ft := range all {
+		if ft.SystemAttrs[record.SysRetryOf] == strconv.Itoa(stale.Number) {
+			retry = ft
+		}
+	}
+	if retry.Params["lr"] != 0.005 || retry.State != goptuna.TrialStateComplete {
 		t.Errorf("retry trial: state %v, params %v, attrs %v", retry.State, retry.Params, retry.SystemAttrs)
 	}
 	if want := strconv.FormatInt(TrialSeed(11, 1), 10); retry.SystemAttrs[record.SysSeed] != want {
@@ -311,9 +332,10 @@ func TestFailingTrialsDoNotStopTheStudy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if res.Done != 4 || res.Ran != 4 {
+	if res.Done != 4 {
 		t.Fatalf("result %+v, want 4 finished trials", res)
 	}
+	checkCounts(t, st, res, 4)
 	rep, err := reports.Load(st, "tiny")
 	if err != nil {
 		t.Fatal(err)
@@ -368,9 +390,10 @@ func TestParallelWorkersWithHeartbeats(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if res.Done != 8 || res.Ran != 8 {
+	if res.Done != 8 {
 		t.Fatalf("result %+v, want 8 trials", res)
 	}
+	checkCounts(t, st, res, 8)
 	all, err := st.GetAllTrials(res.StudyID)
 	if err != nil {
 		t.Fatal(err)
@@ -382,8 +405,8 @@ func TestParallelWorkersWithHeartbeats(t *testing.T) {
 		}
 		seen[ft.Number] = true
 	}
-	if len(all) != 8 {
-		t.Errorf("%d trials stored, want 8", len(all))
+	if len(all) != res.Ran {
+		t.Errorf("%d trials stored, want %d", len(all), res.Ran)
 	}
 	if beats == 0 {
 		t.Error("no running trial ever had a heartbeat after its start")
@@ -444,5 +467,31 @@ func TestResumeWithOtherSettingsWarns(t *testing.T) {
 	}
 	if rep.Info.Trials != 3 || rep.Info.Seed != 11 {
 		t.Errorf("stored info: trials %d, seed %d; want the new target 3 and the original seed 11", rep.Info.Trials, rep.Info.Seed)
+	}
+}
+
+// rejectedCount counts the trials rejected before training.
+func rejectedCount(all []goptuna.FrozenTrial) int {
+	n := 0
+	for _, ft := range all {
+		if ft.UserAttrs[record.KeyRejected] == "true" {
+			n++
+		}
+	}
+	return n
+}
+
+// checkCounts checks the trial-count rule of a finished study: target trials counted, trials
+// rejected before training free up to target, each run trial stored once.
+func checkCounts(t *testing.T, st goptuna.Storage, res *Result, target int) {
+	t.Helper()
+	all, err := st.GetAllTrials(res.StudyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rej := rejectedCount(all)
+	other := len(all) - rej
+	if want := target - max(0, rej-target); other != want || res.Ran != len(all) {
+		t.Fatalf("%d trials run (%d stored): %d rejected before training, %d others; want %d others", res.Ran, len(all), rej, other, want)
 	}
 }

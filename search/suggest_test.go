@@ -97,7 +97,7 @@ func TestSampleStructural(t *testing.T) {
 		"seeded": func() goptuna.Sampler { return &seededSampler{seed: 3} },
 		"random": func() goptuna.Sampler { return goptuna.NewRandomSampler(goptuna.RandomSamplerOptionSeed(3)) },
 		"tpe": func() goptuna.Sampler {
-			return tpe.NewSampler(tpe.SamplerOptionSeed(3), tpe.SamplerOptionNumberOfStartupTrials(10))
+			return tpe.NewSampler(tpe.SamplerOptionSeed(3), tpe.SamplerOptionNumberOfStartupTrials(10)) // goptuna's own: this test checks the structural repair, not the sampler
 		},
 	}
 	for name, mk := range samplers {

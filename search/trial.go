@@ -18,13 +18,14 @@ import (
 
 // outcome is how one trial ended.
 type outcome struct {
-	number int
-	cfg    space.Config
-	point  space.Point
-	state  goptuna.TrialState
-	value  float64
-	retry  bool   // interrupted: its point is tried again
-	reason string // why it is not a plain COMPLETE
+	number   int
+	cfg      space.Config
+	point    space.Point
+	state    goptuna.TrialState
+	value    float64
+	retry    bool   // interrupted: its point is tried again
+	rejected bool   // infeasible before training (does not count towards the target, up to a limit)
+	reason   string // why it is not a plain COMPLETE
 }
 
 // runTrial claims a waiting trial (a retry) or creates one, evaluates it and records its end.
@@ -46,8 +47,10 @@ func (r *runner) runTrial(ctx context.Context) (outcome, error) {
 	t := &trialRun{runner: r, trial: &goptuna.Trial{Study: r.study, ID: id}, ft: ft,
 		attrs: attrs{st: r.st, id: id}, out: outcome{number: ft.Number, value: math.NaN()}}
 
-	stopBeat := r.heartbeat(id)
-	value, evalErr := t.evaluate(ctx)
+	tctx, stopTrial := context.WithCancel(ctx)
+	defer stopTrial()
+	stopBeat := r.heartbeat(id, stopTrial)
+	value, evalErr := t.evaluate(tctx)
 	stopBeat()
 	return t.finish(ctx, value, evalErr)
 }
@@ -140,8 +143,11 @@ func (t *trialRun) evaluate(ctx context.Context) (float64, error) {
 		v := []objective.Violation{{Field: "structure", Value: 1, Limit: 0, Relative: 1}}
 		score := objective.Score(0, t.refCost, t.refCost, o.Tradeoff, v)
 		t.out.reason = "infeasible: " + err.Error()
-		return score, t.attrs.setAll(map[string]string{record.KeyFeasible: "false",
-			record.KeyInfeasible: err.Error(), record.KeyScore: record.FormatFloat(score)})
+		kv := t.vectors(nil, nil, nil)
+		kv[record.KeyFeasible], kv[record.KeyInfeasible], kv[record.KeyScore] = "false", err.Error(), record.FormatFloat(score)
+		kv[record.KeyRejected] = "true"
+		t.out.rejected = true
+		return score, t.attrs.setAll(kv)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("sample: %w", err)
@@ -157,6 +163,11 @@ func (t *trialRun) evaluate(ctx context.Context) (float64, error) {
 		kv[record.KeyFeasible] = "false"
 		kv[record.KeyInfeasible] = strings.Join(lines, "\n")
 		kv[record.KeyScore] = record.FormatFloat(score)
+		kv[record.KeyRejected] = "true"
+		t.out.rejected = true
+		for k, v := range t.vectors(&t.cost, nil, nil) {
+			kv[k] = v
+		}
 		t.out.reason = "infeasible: " + strings.Join(lines, "; ")
 		return score, t.attrs.setAll(kv)
 	}
@@ -211,7 +222,12 @@ func (t *trialRun) report(ctx context.Context, step int, values map[string]float
 		return fmt.Errorf("search: encode history: %w", err)
 	}
 	// The latest figures, so that a pruned trial shows where it stopped.
-	kv := map[string]string{record.KeyHistory: string(hb), record.KeyEpochs: strconv.Itoa(step)}
+	cost := &t.cost
+	if t.spec.IsCommand() {
+		cost = nil // no cost model: every goal is a reported value
+	}
+	kv := t.vectors(cost, nil, values)
+	kv[record.KeyHistory], kv[record.KeyEpochs] = string(hb), strconv.Itoa(step)
 	for k, v := range values {
 		if k != record.StepTrainLoss && k != record.StepValidLoss && k != record.StepSeconds {
 			kv[k] = record.FormatFloat(v)
@@ -260,6 +276,9 @@ func (t *trialRun) record(m Metrics) (float64, error) {
 		kv[k] = v
 	}
 	kv[record.KeyScore] = record.FormatFloat(score)
+	for k, v := range t.vectors(&t.cost, &meas, m.Values) {
+		kv[k] = v
+	}
 	if len(viol) > 0 {
 		lines := objective.Strings(viol)
 		kv[record.KeyFeasible] = "false"
@@ -267,6 +286,17 @@ func (t *trialRun) record(m Metrics) (float64, error) {
 		t.out.reason = "infeasible: " + strings.Join(lines, "; ")
 	}
 	return score, t.attrs.setAll(kv)
+}
+
+// vectors renders the trial's objective vector (goal order) and constraint values from what is
+// known: the cost model's figures c, the measured figures m (nil before training ends) and the
+// reported values.
+func (t *trialRun) vectors(c *objective.Cost, m *objective.Measured, values map[string]float64) map[string]string {
+	o, b := t.spec.Objective, t.spec.Budget
+	return map[string]string{
+		record.KeyObjectives:  record.FormatVector(objective.GoalValues(o.Goals(), c, values)),
+		record.KeyConstraints: record.FormatVector(objective.ConstraintValues(o, b, c, m, values)),
+	}
 }
 
 // trainerThreads is the Threads of a Job: the gorgonia trainer sets GOMAXPROCS, which is

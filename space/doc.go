@@ -80,6 +80,26 @@
 //	  # src_len: <task.max_len>   # lengths the FLOPs figure assumes
 //	  # tgt_len: <task.max_len>
 //
+// # Several objectives
+//
+// The objective may instead name a vector of goals, which the multi-objective samplers (motpe,
+// nsga2), the reports' front and hypervolume, and multi-objective pruning use:
+//
+//	objective:
+//	  maximize: [bleu]                  # qualities: bleu, accuracy
+//	  minimize: [params, latency_ms]    # costs: params, flops, kv_bytes, latency (latency_ms, … accepted)
+//	  reference: {bleu: 0, params: 420000, latency_ms: 20}   # optional hypervolume reference
+//	  tradeoff: 2                       # still the scalar score's λ
+//
+// A single name needs no brackets. The goals' order is the maximised ones, then the minimised
+// ones. A goal without a written reference takes 0 (a quality) or its budget limit (a cost), and
+// none when there is no budget (the reports then use the worst value seen). The scalar score
+// (single-objective samplers, best) takes P from the first quality goal (bleu when none) and E
+// from the first cost goal that has a budget (none: the score is P). For built-in tasks the
+// constraints are the budget's limits; tasks whose trials report their own figures (trial
+// commands) may list reported names under constraints: [c1, …] (a value ≤ 0 is feasible) and use
+// any names as goals. metric/cost cannot be mixed with maximize/minimize.
+//
 // # Parameters
 //
 // Names (canonical order, see Names) and their types, legal values and defaults when the file

@@ -249,8 +249,16 @@ func (d *decoder) sampler(e entry, s *Sampler) error {
 			}
 			return d.errAt(o.keyN, o.path, "does not apply to sampler %s (only %s)", kind, strings.Join(takers, ", "))
 		}
-		v, err := d.number(o.value, o.path)
-		if err != nil {
+		var v float64
+		if opt.Bool {
+			b, err := d.boolean(o.value, o.path)
+			if err != nil {
+				return err
+			}
+			if b {
+				v = 1
+			}
+		} else if v, err = d.number(o.value, o.path); err != nil {
 			return err
 		}
 		if err := opt.Check(v); err != nil {
@@ -830,13 +838,14 @@ func (d *decoder) crossCheck(s *Spec) error {
 	if err := d.objectiveForms(d.obj, &s.Objective, s.Task.Kind); err != nil {
 		return err
 	}
+	s.resolveGoals()
 	need, _ := record.CostField(s.Objective.Cost)
-	if need.Limit(s.Budget) <= 0 {
+	if need.Limit(s.Budget) <= 0 && !s.Objective.Listed() {
 		return d.errField("objective.cost", "cost %s needs budget.%s: the score and the hypervolume measure the cost against it",
 			s.Objective.Cost, need.Name)
 	}
-	if (s.Objective.Cost == record.CostLatency || s.Budget.MaxLatencyMS > 0) && s.Training.LatencySentences == 0 {
-		return d.errField("training.latency_sentences", "must be >= 1 when latency is measured (budget.max_latency_ms or objective.cost latency)")
+	if (s.Objective.Cost == record.CostLatency || s.Objective.HasGoal(record.CostLatency) || s.Budget.MaxLatencyMS > 0) && s.Training.LatencySentences == 0 {
+		return d.errField("training.latency_sentences", "must be >= 1 when latency is measured (budget.max_latency_ms or a latency goal)")
 	}
 	if err := d.crossCheckStudy(s); err != nil {
 		return err

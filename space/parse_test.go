@@ -177,7 +177,7 @@ func TestParseErrors(t *testing.T) {
 		{"fractional int", "study: {trials: 2.5}\n" + base, `e.yaml:1:17: study.trials: expected an integer, found "2.5"`},
 		{"wrong type bool", "training: {tie_embeddings: 1}\n" + base, "e.yaml:1:28: training.tie_embeddings: expected true or false, found an integer"},
 		{"wrong type section", "training: 3\n" + base, "e.yaml:1:11: training: expected a mapping, found an integer"},
-		{"unknown sampler", "study: {sampler: bayes}\n" + base, `e.yaml:1:18: study.sampler: unknown value "bayes" (choose one of: tpe, cmaes, random, sobol)`},
+		{"unknown sampler", "study: {sampler: bayes}\n" + base, `e.yaml:1:18: study.sampler: unknown value "bayes" (choose one of: tpe, cmaes, random, sobol, motpe, nsga2)`},
 		{"unknown pruner", "study: {pruner: {kind: hyperband}}\n" + base, `e.yaml:1:24: study.pruner.kind: unknown value "hyperband"`},
 		{"option of other sampler", "study: {sampler: {kind: random, startup_trials: 3}}\n" + base, "e.yaml:1:33: study.sampler.startup_trials: does not apply to sampler random"},
 		{"option of other pruner", "study: {pruner: {kind: median, reduction_factor: 3}}\n" + base, "e.yaml:1:32: study.pruner.reduction_factor: does not apply to pruner median"},

@@ -103,10 +103,9 @@ type Training struct {
 // by projection during training), max_flops_per_token, max_kv_cache_bytes, max_latency_ms.
 type Budget = record.Budget
 
-// Objective says what the sampler optimises: for the built-in tasks quality P (bleu | accuracy,
-// maximised) against one cost E (params | flops | kv_bytes | latency, minimised), their trade-off
-// (see objective.Score) and the sentence lengths the FLOPs figure assumes; for a command, the
-// values it reports to maximise or minimise and its constraint values. It is the stored record's
+// Objective says what the study optimises: a vector of named goals (Goals) and the scalar score
+// (quality P against one cost E, see objective.Score). Written either as metric/cost/tradeoff or
+// as maximize/minimize lists with optional reference and constraints. It is the stored record's
 // type.
 type Objective = record.Objective
 

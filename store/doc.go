@@ -82,6 +82,15 @@
 // Open reads schema 1 as is; a writer's Open upgrades it in one transaction before anything
 // else; Import accepts schema-1 exports.
 //
+// # Damaged files
+//
+// bbolt trusts its meta pages and maps the file: on a truncated file it dies of SIGBUS, on
+// overwritten pages it panics. Before bbolt sees a file, Open reads both meta pages itself
+// (magic, version, checksum, page size) and checks that every page the valid meta page of the
+// latest transaction counts lies inside the file; bbolt's open, the schema check and every
+// transaction also run with panics and memory faults turned into errors. A damaged or foreign
+// file gives ErrNotStore (the CLI exits with code 2) and is never written to.
+//
 // # File format
 //
 // Bucket "meta" holds the format name and the schema version; "studies" holds

@@ -166,11 +166,11 @@ func (s *Store) Export(w io.Writer, studyID int) error {
 				et.IntermediateValues[i] = [2]Float{Float(st.step), Float(st.value)}
 			}
 			for _, p := range r.params {
-				d, err := s.dists.get(p.dist)
+				d, err := s.dists.Get(p.dist)
 				if err != nil {
 					return fmt.Errorf("trial %d: %w", r.id, err)
 				}
-				x, err := externalOf(d, p.internal)
+				x, err := ExternalOf(d, p.internal)
 				if err != nil {
 					return fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
 				}
@@ -200,13 +200,33 @@ func strictDecode(line []byte, v any) error {
 	return dec.Decode(v)
 }
 
-// Import reads a study written by Export into a new study named name (the exported name when empty) in one transaction, keeping trial numbers, states, values, times and attributes; it returns the new study's ID.
-func (s *Store) Import(r io.Reader, name string) (int, error) {
+// ImportParam is one checked parameter of an imported trial.
+type ImportParam struct {
+	Name         string
+	Internal     float64
+	Distribution string // goptuna's distribution JSON, re-encoded canonically
+}
+
+// ImportTrial is one checked trial of an export, in a storage's terms.
+type ImportTrial struct {
+	State                      goptuna.TrialState
+	Value                      float64
+	Start, Complete, Heartbeat time.Time       // zero when the export has none
+	Steps                      map[int]float64 // intermediate values by step
+	Params                     []ImportParam   // sorted by name
+	UserAttrs, SystemAttrs     map[string]string
+}
+
+// ParseExport reads and checks a study written by Export (of any storage): its header, with a
+// schema-1 StudyInfo upgraded, and its trials in number order from 0. An error names the line and
+// field at fault; nothing is written anywhere, so each storage imports the result in one transaction.
+func ParseExport(r io.Reader) (ExportStudy, []ImportTrial, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 64<<20)
 	line := 0
 	var head ExportStudy
-	var recs []*trialRec
+	var trials []ImportTrial
+	var dists DistCache
 	for sc.Scan() {
 		line++
 		text := bytes.TrimSpace(sc.Bytes())
@@ -214,41 +234,143 @@ func (s *Store) Import(r io.Reader, name string) (int, error) {
 			continue
 		}
 		if line == 1 {
-			if err := strictDecode(text, &head); err != nil {
-				return -1, fmt.Errorf("store: import: %w", lineErr(line, "study", err))
-			}
-			if head.Kind != "study" || head.Format != FormatName {
-				return -1, fmt.Errorf("store: import: %w", lineErr(line, "kind", fmt.Errorf("%w: want a %q study header, got kind %q format %q", ErrNotStore, FormatName, head.Kind, head.Format)))
-			}
-			if head.Schema < oldestSchema || head.Schema > SchemaVersion {
-				return -1, fmt.Errorf("store: import: %w", lineErr(line, "schema", fmt.Errorf("%w: export has schema %d, this build reads %d to %d", ErrSchema, head.Schema, oldestSchema, SchemaVersion)))
-			}
-			if js, ok := head.SystemAttrs[record.SysStudyInfo]; ok {
-				up, _, err := record.Upgrade(js)
-				if err != nil {
-					return -1, fmt.Errorf("store: import: %w", lineErr(line, "system_attrs", err))
-				}
-				head.SystemAttrs[record.SysStudyInfo] = up
-			}
-			if head.Direction != goptuna.StudyDirectionMaximize && head.Direction != goptuna.StudyDirectionMinimize {
-				return -1, fmt.Errorf("store: import: %w", lineErr(line, "direction", fmt.Errorf("unknown direction %q", head.Direction)))
+			if err := parseHead(text, &head); err != nil {
+				return head, nil, err
 			}
 			continue
 		}
-		rec, err := s.importTrial(text, line, len(recs))
+		t, err := parseTrial(&dists, text, line, len(trials))
 		if err != nil {
-			return -1, fmt.Errorf("store: import: %w", err)
+			return head, nil, err
 		}
-		recs = append(recs, rec)
+		trials = append(trials, t)
 	}
 	if err := sc.Err(); err != nil {
-		return -1, fmt.Errorf("store: import: line %d: %w", line+1, err)
+		return head, nil, fmt.Errorf("line %d: %w", line+1, err)
 	}
 	if line == 0 {
-		return -1, fmt.Errorf("store: import: empty input")
+		return head, nil, errors.New("empty input")
 	}
-	if head.Trials != len(recs) {
-		return -1, fmt.Errorf("store: import: %w", lineErr(1, "trials", fmt.Errorf("header says %d trials, found %d (truncated export?)", head.Trials, len(recs))))
+	if head.Trials != len(trials) {
+		return head, nil, lineErr(1, "trials", fmt.Errorf("header says %d trials, found %d (truncated export?)", head.Trials, len(trials)))
+	}
+	return head, trials, nil
+}
+
+// parseHead parses and checks the study line of an export (line 1).
+func parseHead(text []byte, head *ExportStudy) error {
+	const line = 1
+	if err := strictDecode(text, head); err != nil {
+		return lineErr(line, "study", err)
+	}
+	if head.Kind != "study" || head.Format != FormatName {
+		return lineErr(line, "kind", fmt.Errorf("%w: want a %q study header, got kind %q format %q", ErrNotStore, FormatName, head.Kind, head.Format))
+	}
+	if head.Schema < oldestSchema || head.Schema > SchemaVersion {
+		return lineErr(line, "schema", fmt.Errorf("%w: export has schema %d, this build reads %d to %d", ErrSchema, head.Schema, oldestSchema, SchemaVersion))
+	}
+	if js, ok := head.SystemAttrs[record.SysStudyInfo]; ok {
+		up, _, err := record.Upgrade(js)
+		if err != nil {
+			return lineErr(line, "system_attrs", err)
+		}
+		head.SystemAttrs[record.SysStudyInfo] = up
+	}
+	if head.Direction != goptuna.StudyDirectionMaximize && head.Direction != goptuna.StudyDirectionMinimize {
+		return lineErr(line, "direction", fmt.Errorf("unknown direction %q", head.Direction))
+	}
+	if head.UserAttrs == nil {
+		head.UserAttrs = map[string]string{}
+	}
+	if head.SystemAttrs == nil {
+		head.SystemAttrs = map[string]string{}
+	}
+	return nil
+}
+
+// parseTrial parses and checks one trial line; want is the number it must carry.
+func parseTrial(dists *DistCache, text []byte, line, want int) (ImportTrial, error) {
+	var et ExportTrial
+	if err := strictDecode(text, &et); err != nil {
+		return ImportTrial{}, lineErr(line, "trial", err)
+	}
+	if et.Kind != "trial" {
+		return ImportTrial{}, lineErr(line, "kind", fmt.Errorf("want \"trial\", got %q", et.Kind))
+	}
+	if et.Number != want {
+		return ImportTrial{}, lineErr(line, "number", fmt.Errorf("want %d (trials in number order from 0), got %d", want, et.Number))
+	}
+	state, ok := parseState(et.State)
+	if !ok {
+		return ImportTrial{}, lineErr(line, "state", fmt.Errorf("unknown state %q", et.State))
+	}
+	t := ImportTrial{
+		State: state, Value: float64(et.Value),
+		Start: timeVal(et.DatetimeStart), Complete: timeVal(et.DatetimeComplete), Heartbeat: timeVal(et.Heartbeat),
+		Steps: make(map[int]float64, len(et.IntermediateValues)), UserAttrs: et.UserAttrs, SystemAttrs: et.SystemAttrs,
+	}
+	if t.UserAttrs == nil {
+		t.UserAttrs = map[string]string{}
+	}
+	if t.SystemAttrs == nil {
+		t.SystemAttrs = map[string]string{}
+	}
+	for i, iv := range et.IntermediateValues {
+		st := float64(iv[0])
+		if st != math.Trunc(st) || math.Abs(st) > 1<<53 {
+			return ImportTrial{}, lineErr(line, fmt.Sprintf("intermediate_values[%d]", i), fmt.Errorf("step %v is not an integer", st))
+		}
+		if _, dup := t.Steps[int(st)]; dup {
+			return ImportTrial{}, lineErr(line, fmt.Sprintf("intermediate_values[%d]", i), ErrDuplicateStep)
+		}
+		t.Steps[int(st)] = float64(iv[1])
+	}
+	names := make([]string, 0, len(et.Params))
+	for n := range et.Params {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := et.Params[n]
+		field := "params." + n
+		if len(p.Distribution) == 0 {
+			return ImportTrial{}, lineErr(line, field+".distribution", errors.New("missing"))
+		}
+		d, err := dists.Get(string(p.Distribution))
+		if err != nil {
+			return ImportTrial{}, lineErr(line, field+".distribution", err)
+		}
+		if _, err := ExternalOf(d, float64(p.Internal)); err != nil {
+			return ImportTrial{}, lineErr(line, field, err)
+		}
+		js, err := goptuna.DistributionToJSON(d)
+		if err != nil {
+			return ImportTrial{}, lineErr(line, field+".distribution", err)
+		}
+		t.Params = append(t.Params, ImportParam{Name: n, Internal: float64(p.Internal), Distribution: string(js)})
+	}
+	return t, nil
+}
+
+// Import reads a study written by Export into a new study named name (the exported name when empty) in one transaction, keeping trial numbers, states, values, times and attributes; it returns the new study's ID.
+func (s *Store) Import(r io.Reader, name string) (int, error) {
+	head, trials, err := ParseExport(r)
+	if err != nil {
+		return -1, fmt.Errorf("store: import: %w", err)
+	}
+	recs := make([]*trialRec, len(trials))
+	for i, t := range trials {
+		rec := &trialRec{state: t.State, value: t.Value, start: t.Start, complete: t.Complete, heartbeat: t.Heartbeat,
+			userAttrs: t.UserAttrs, systemAttrs: t.SystemAttrs}
+		for st, v := range t.Steps {
+			if err := rec.addStep(step{step: st, value: v}); err != nil {
+				return -1, fmt.Errorf("store: import: trial %d: %w", i, err)
+			}
+		}
+		for _, p := range t.Params {
+			rec.setParam(param{name: p.Name, internal: p.Internal, dist: p.Distribution})
+		}
+		recs[i] = rec
 	}
 	if name == "" {
 		name = head.Name
@@ -258,7 +380,7 @@ func (s *Store) Import(r io.Reader, name string) (int, error) {
 	if created.IsZero() {
 		created = s.now()
 	}
-	err := s.update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		id, sb, err := createStudyTx(tx, studyInfo{Name: name, Direction: head.Direction, Created: created})
 		if err != nil {
 			return err
@@ -285,67 +407,4 @@ func (s *Store) Import(r io.Reader, name string) (int, error) {
 		return -1, fmt.Errorf("store: import: %w", err)
 	}
 	return studyID, nil
-}
-
-// importTrial parses and checks one trial line; want is the number it must carry.
-func (s *Store) importTrial(text []byte, line, want int) (*trialRec, error) {
-	var et ExportTrial
-	if err := strictDecode(text, &et); err != nil {
-		return nil, lineErr(line, "trial", err)
-	}
-	if et.Kind != "trial" {
-		return nil, lineErr(line, "kind", fmt.Errorf("want \"trial\", got %q", et.Kind))
-	}
-	if et.Number != want {
-		return nil, lineErr(line, "number", fmt.Errorf("want %d (trials in number order from 0), got %d", want, et.Number))
-	}
-	state, ok := parseState(et.State)
-	if !ok {
-		return nil, lineErr(line, "state", fmt.Errorf("unknown state %q", et.State))
-	}
-	rec := &trialRec{
-		state: state, value: float64(et.Value),
-		start: timeVal(et.DatetimeStart), complete: timeVal(et.DatetimeComplete), heartbeat: timeVal(et.Heartbeat),
-		userAttrs: et.UserAttrs, systemAttrs: et.SystemAttrs,
-	}
-	if rec.userAttrs == nil {
-		rec.userAttrs = map[string]string{}
-	}
-	if rec.systemAttrs == nil {
-		rec.systemAttrs = map[string]string{}
-	}
-	for i, iv := range et.IntermediateValues {
-		st := float64(iv[0])
-		if st != math.Trunc(st) || math.Abs(st) > 1<<53 {
-			return nil, lineErr(line, fmt.Sprintf("intermediate_values[%d]", i), fmt.Errorf("step %v is not an integer", st))
-		}
-		if err := rec.addStep(step{step: int(st), value: float64(iv[1])}); err != nil {
-			return nil, lineErr(line, fmt.Sprintf("intermediate_values[%d]", i), err)
-		}
-	}
-	names := make([]string, 0, len(et.Params))
-	for n := range et.Params {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		p := et.Params[n]
-		field := "params." + n
-		if len(p.Distribution) == 0 {
-			return nil, lineErr(line, field+".distribution", errors.New("missing"))
-		}
-		d, err := s.dists.get(string(p.Distribution))
-		if err != nil {
-			return nil, lineErr(line, field+".distribution", err)
-		}
-		if _, err := externalOf(d, float64(p.Internal)); err != nil {
-			return nil, lineErr(line, field, err)
-		}
-		js, err := goptuna.DistributionToJSON(d)
-		if err != nil {
-			return nil, lineErr(line, field+".distribution", err)
-		}
-		rec.setParam(param{name: n, internal: float64(p.Internal), dist: string(js)})
-	}
-	return rec, nil
 }

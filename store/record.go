@@ -317,8 +317,8 @@ func (r *trialRec) addStep(s step) error {
 	return nil
 }
 
-// distCache decodes goptuna distribution JSON once per distinct text.
-type distCache struct {
+// DistCache decodes goptuna distribution JSON once per distinct text; the zero value is ready to use.
+type DistCache struct {
 	mu sync.RWMutex
 	m  map[string]any
 }
@@ -326,8 +326,8 @@ type distCache struct {
 // maxDistCache bounds the number of cached distributions.
 const maxDistCache = 4096
 
-// get returns a fresh copy of the distribution encoded by js.
-func (c *distCache) get(js string) (any, error) {
+// Get returns a fresh copy of the distribution encoded by js.
+func (c *DistCache) Get(js string) (any, error) {
 	c.mu.RLock()
 	d, ok := c.m[js]
 	c.mu.RUnlock()
@@ -346,11 +346,11 @@ func (c *distCache) get(js string) (any, error) {
 		}
 		c.mu.Unlock()
 	}
-	return copyDist(d), nil
+	return CopyDist(d), nil
 }
 
-// copyDist returns a distribution sharing no memory with d.
-func copyDist(d any) any {
+// CopyDist returns a distribution sharing no memory with d.
+func CopyDist(d any) any {
 	if c, ok := d.(goptuna.CategoricalDistribution); ok {
 		c.Choices = slices.Clone(c.Choices)
 		return c
@@ -358,8 +358,8 @@ func copyDist(d any) any {
 	return d
 }
 
-// externalOf is goptuna.ToExternalRepresentation without its panic on a categorical index out of range.
-func externalOf(d any, ir float64) (any, error) {
+// ExternalOf is goptuna.ToExternalRepresentation without its panic on a categorical index out of range.
+func ExternalOf(d any, ir float64) (any, error) {
 	if c, ok := d.(goptuna.CategoricalDistribution); ok {
 		if ir != math.Trunc(ir) || ir < 0 || int(ir) >= len(c.Choices) {
 			return nil, fmt.Errorf("categorical index %v outside [0, %d)", ir, len(c.Choices))
@@ -389,11 +389,11 @@ func (s *Store) frozen(r *trialRec) (goptuna.FrozenTrial, error) {
 		ft.IntermediateValues[st.step] = st.value
 	}
 	for _, p := range r.params {
-		d, err := s.dists.get(p.dist)
+		d, err := s.dists.Get(p.dist)
 		if err != nil {
 			return goptuna.FrozenTrial{}, fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
 		}
-		x, err := externalOf(d, p.internal)
+		x, err := ExternalOf(d, p.internal)
 		if err != nil {
 			return goptuna.FrozenTrial{}, fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
 		}

@@ -508,7 +508,7 @@ func stepValue(st int, v float64) step { return step{step: st, value: v} }
 
 // SetTrialParam stores (or replaces) a sampled parameter of an unfinished trial.
 func (s *Store) SetTrialParam(trialID int, paramName string, paramValueInternal float64, distribution interface{}) error {
-	if _, err := externalOf(distribution, paramValueInternal); err != nil {
+	if _, err := ExternalOf(distribution, paramValueInternal); err != nil {
 		return fmt.Errorf("store: trial %d param %q: %w", trialID, paramName, err)
 	}
 	js, err := goptuna.DistributionToJSON(distribution)

@@ -101,7 +101,7 @@ type Store struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	dists    distCache
+	dists    DistCache
 	inflight atomic.Int32 // write calls in progress, to decide between a lone commit and a batch
 	// recovered is what the automatic recovery at Open did.
 	recovered []Recovery
@@ -243,13 +243,23 @@ func checkFileInfo(fi os.FileInfo) error {
 }
 
 // openBolt opens path with bbolt, turning a lock timeout into ErrLocked with the recorded holder.
+// A file that bbolt would crash on (truncated, overwritten) is refused with ErrNotStore first.
 func openBolt(path string, readOnly bool, timeout time.Duration, noSync bool) (*bolt.DB, error) {
-	db, err := bolt.Open(path, 0o644, &bolt.Options{
-		Timeout:        timeout,
-		ReadOnly:       readOnly,
-		NoSync:         noSync,
-		NoFreelistSync: false,
-		FreelistType:   bolt.FreelistMapType,
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() > 0 {
+		if err := checkBoltFile(path); err != nil {
+			return nil, err
+		}
+	}
+	var db *bolt.DB
+	err := guard(func() (err error) {
+		db, err = bolt.Open(path, 0o644, &bolt.Options{
+			Timeout:        timeout,
+			ReadOnly:       readOnly,
+			NoSync:         noSync,
+			NoFreelistSync: false,
+			FreelistType:   bolt.FreelistMapType,
+		})
+		return err
 	})
 	if err == nil {
 		return db, nil
@@ -311,6 +321,11 @@ func writeLockInfo(path string, now time.Time) error {
 
 // checkSchema verifies that db carries our format name and schema version.
 func checkSchema(db *bolt.DB) error {
+	return guard(func() error { return checkSchemaTx(db) })
+}
+
+// checkSchemaTx is checkSchema's read transaction.
+func checkSchemaTx(db *bolt.DB) error {
 	return db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bMeta)
 		if meta == nil {
@@ -555,7 +570,7 @@ func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 	if s.inflight.Add(1) > 1 {
 		err = s.db.Batch(fn)
 	} else {
-		err = s.db.Update(fn)
+		err = guard(func() error { return s.db.Update(fn) })
 	}
 	s.inflight.Add(-1)
 	if err == nil {
@@ -566,7 +581,7 @@ func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 
 // view runs fn in one read-only transaction.
 func (s *Store) view(fn func(tx *bolt.Tx) error) error {
-	return s.wrap(s.db.View(fn))
+	return s.wrap(guard(func() error { return s.db.View(fn) }))
 }
 
 // wrap adds the store's context to errors that lack it; goptuna's ErrTrialCannotBeUpdated stays bare because goptuna compares it with ==.

@@ -146,7 +146,8 @@ func TestSchema1StoreReportsIdentically(t *testing.T) {
 		t.Fatalf("resume of the upgraded study: exit %d\n%s", r.code, r.stderr)
 	}
 	rep := readJSONReport(t, bin, ".", "--db", db, "--study", "mixed")
-	if len(rep.Trials) != 12 || rep.Trials[11].State == "FAIL" {
+	// 12 trials, or more when new trials are rejected before training (free up to the target).
+	if len(rep.Trials) < 12 || rep.Trials[len(rep.Trials)-1].State == "FAIL" {
 		t.Fatalf("after resuming: %d trials, last %+v", len(rep.Trials), rep.Trials[len(rep.Trials)-1])
 	}
 }

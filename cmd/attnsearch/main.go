@@ -63,6 +63,16 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	// Without --db, every command takes the store from ATTNSEARCH_DB (so that a URL with a
+	// password stays out of command lines); Value.Set leaves the flag marked unset.
+	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		if fl := c.Flags().Lookup("db"); fl != nil && !fl.Changed {
+			if env := os.Getenv(envDB); env != "" {
+				return fl.Value.Set(env)
+			}
+		}
+		return nil
+	}
 	// Flag parse errors are usage errors (exit 2).
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return inputErr(err) })
 	root.AddCommand(
@@ -70,6 +80,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newEstimateCmd(stdout, stderr),
 		newTrainCmd(stdout, stderr),
 		newRunCmd(stdout, stderr), newReportCmd(stdout, stderr), newStudiesCmd(stdout, stderr), newShowCmd(stdout, stderr), newBestCmd(stdout, stderr),
+		newMigrateCmd(stdout, stderr),
 	)
 	return root
 }

@@ -53,9 +53,6 @@ snapshot its writer keeps (at most a second old).`,
 			if t, ok := st.SnapshotTime(); ok {
 				fmt.Fprintf(stderr, "report: the study is running; reading its snapshot of %s\n", t.Format("15:04:05"))
 			}
-			if plot != "" && rep.Info.IsCommand() {
-				return inputErr(fmt.Errorf("report: --plot: %w (study %s runs a command)", reports.ErrNoPlot, rep.Study))
-			}
 			if err := rep.Write(stdout, format, all); err != nil {
 				return fmt.Errorf("report: %w", err)
 			}

@@ -31,6 +31,7 @@ type runFlags struct {
 	db, study, data string
 	trials, workers int
 	seed            int64
+	staleAfter      time.Duration
 }
 
 // newRunCmd builds `attnsearch run SPACE.yaml`.
@@ -57,19 +58,21 @@ On a terminal, progress is a live bar (trials done, each running trial's epoch, 
 elapsed and remaining time); otherwise one log line per event goes to stderr.`,
 		Example: `  attnsearch run spaces/mt.yaml
   attnsearch run spaces/smoke.yaml --db smoke.db --trials 10 --workers 2 --seed 1
-  attnsearch run spaces/tatoeba.yaml --data ../shared/data/tatoeba-en-de --study tatoeba-1`,
+  attnsearch run spaces/tatoeba.yaml --data ../shared/data/tatoeba-en-de --study tatoeba-1
+  ATTNSEARCH_DB=postgres://user:pass@db:5432/studies attnsearch run spaces/mt.yaml --workers 2   # the same on every machine`,
 		Args: exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runStudy(c, args[0], f, stdout, stderr)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.db, "db", defaultDB, "store file (created if missing)")
+	fl.StringVar(&f.db, "db", defaultDB, dbUsage+"; created if missing")
 	fl.StringVar(&f.study, "study", "", "study name (default: the space file's study.name)")
 	fl.IntVar(&f.trials, "trials", 0, "finished trials wanted (default: the space file's study.trials)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel trials (default: the space file's study.workers; 0 there = one per core)")
 	fl.StringVar(&f.data, "data", "", "corpus replacing the task's: aligned directory or TSV file")
 	fl.Int64Var(&f.seed, "seed", 0, "study seed (default: the space file's study.seed)")
+	fl.DurationVar(&f.staleAfter, "stale-after", 0, "shared store (postgres://) only: a RUNNING trial whose heartbeat is older than this belongs to a dead worker and is retried (default 2m)")
 	return cmd
 }
 
@@ -110,9 +113,9 @@ func applyRunFlags(c *cobra.Command, spec *space.Spec, f runFlags) error {
 	return nil
 }
 
-// resumeCommand is the command line that resumes the study.
-func resumeCommand(path string, c *cobra.Command, f runFlags) string {
-	parts := []string{"attnsearch", "run", path, "--db", f.db}
+// resumeCommand is the command line that resumes the study (without the store URL's password).
+func resumeCommand(path string, c *cobra.Command, st store.DB) string {
+	parts := []string{"attnsearch", "run", path + dbArg(c, st)}
 	for _, name := range []string{"study", "trials", "workers", "seed", "data"} {
 		if fl := c.Flags().Lookup(name); fl != nil && fl.Changed {
 			parts = append(parts, "--"+name, fl.Value.String())
@@ -147,7 +150,13 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 			len(ds.Train), len(ds.Valid), len(ds.Test), ds.SrcVocab.Size(), ds.TgtVocab.Size())
 	}
 	prog := newProgress(stderr, spec.Study.Trials)
-	prep, err := search.Prepare(ctx, spec, search.Options{OnEvent: prog.event, Dataset: ds})
+	if f.staleAfter < 0 || (c.Flags().Changed("stale-after") && f.staleAfter == 0) {
+		return inputErr(fmt.Errorf("run: --stale-after %v: want a positive duration", f.staleAfter))
+	}
+	if c.Flags().Changed("stale-after") && (!strings.Contains(f.db, "://") || strings.HasPrefix(strings.ToLower(f.db), "file://")) {
+		return inputErr(fmt.Errorf("run: --stale-after applies to a store shared by several processes (postgres://); the bbolt file %s is held by one process, whose RUNNING trials are all dead when it starts", f.db))
+	}
+	prep, err := search.Prepare(ctx, spec, search.Options{OnEvent: prog.event, Dataset: ds, StaleGrace: f.staleAfter})
 	if err != nil {
 		// A budget that no point of the space can meet is an error of the file, found before the
 		// store is touched.
@@ -158,6 +167,9 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		return inputOrRuntime(fmt.Errorf("run: %w", err))
 	}
 	defer st.Close()
+	if sh, ok := st.(interface{ Shared() bool }); c.Flags().Changed("stale-after") && (!ok || !sh.Shared()) {
+		return inputErr(fmt.Errorf("run: --stale-after applies to a store shared by several processes (postgres://); %s is held by this process alone, so its RUNNING trials are all dead", st.Location()))
+	}
 
 	// First signal: stop taking trials and let running ones stop; second: exit at once.
 	sigs := make(chan os.Signal, 2)
@@ -175,14 +187,14 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		}
 		select {
 		case <-sigs:
-			fmt.Fprintf(stderr, "\nrun: exiting now; the store is consistent. Resume with: %s\n", resumeCommand(path, c, f))
+			fmt.Fprintf(stderr, "\nrun: exiting now; the store is consistent. Resume with: %s\n", resumeCommand(path, c, st))
 			os.Exit(exitRuntime)
 		case <-finished:
 		}
 	}()
 
 	fmt.Fprintf(stderr, "run: study %s in %s: %d trials, sampler %s, pruner %s, %s\n",
-		spec.Study.Name, f.db, spec.Study.Trials, spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, what)
+		spec.Study.Name, st.Location(), spec.Study.Trials, spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, what)
 	res, err := prep.Run(ctx, st)
 	prog.finish()
 	if err != nil {
@@ -192,7 +204,7 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		if err := st.Close(); err != nil {
 			return fmt.Errorf("run: close store: %w", err)
 		}
-		fmt.Fprintf(stderr, "run: interrupted with %d of %d trials finished. Resume with: %s\n", res.Done, res.Total, resumeCommand(path, c, f))
+		fmt.Fprintf(stderr, "run: interrupted with %d of %d trials finished. Resume with: %s\n", res.Done, res.Total, resumeCommand(path, c, st))
 		return errors.New("run: interrupted")
 	}
 	rep, err := reports.Load(st, spec.Study.Name)
@@ -202,8 +214,8 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 	if err := rep.Write(stdout, "table", false); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
-	fmt.Fprintf(stderr, "run: study %s done: %d trials finished (%d this run, in %s). Details: attnsearch report --db %s --study %s --all\n",
-		res.Study, res.Done, res.Ran, res.Elapsed.Round(time.Second), f.db, res.Study)
+	fmt.Fprintf(stderr, "run: study %s done: %d trials finished (%d this run, in %s). Details: attnsearch report%s --study %s --all\n",
+		res.Study, res.Done, res.Ran, res.Elapsed.Round(time.Second), dbArg(c, st), res.Study)
 	return nil
 }
 

@@ -71,7 +71,7 @@ RUNNING trial whose heartbeat is minutes old belongs to a dead process; the next
 			return writeStudies(stdout, rows)
 		},
 	}
-	cmd.Flags().StringVar(&db, "db", defaultDB, "store file")
+	cmd.Flags().StringVar(&db, "db", defaultDB, dbUsage)
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table | json")
 	_ = stderr
 	return cmd

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
@@ -14,10 +15,27 @@ import (
 
 	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/postgres"
 )
 
-// defaultDB is the store file every command uses without --db.
+// defaultDB is the store file every command uses without --db or ATTNSEARCH_DB.
 const defaultDB = "attnsearch.db"
+
+// envDB names the environment variable that gives the store (a path or a postgres:// URL) to
+// every command run without --db.
+const envDB = "ATTNSEARCH_DB"
+
+// dbUsage is the help text of every --db flag.
+const dbUsage = "store: a bbolt file, or a postgres://user:password@host:port/db URL shared by workers on many machines (default $" + envDB + ", else " + defaultDB + ")"
+
+// dbArg is the --db part of a command line that reopens st: empty when the store came from
+// ATTNSEARCH_DB, else the store's location without its password.
+func dbArg(c *cobra.Command, st store.DB) string {
+	if fl := c.Flags().Lookup("db"); fl != nil && !fl.Changed && os.Getenv(envDB) != "" {
+		return ""
+	}
+	return " --db " + st.Location()
+}
 
 // dbFlags are the --db and --study flags shared by the reading commands.
 type dbFlags struct {
@@ -26,7 +44,7 @@ type dbFlags struct {
 
 // add registers the flags on cmd.
 func (f *dbFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.db, "db", defaultDB, "store file")
+	cmd.Flags().StringVar(&f.db, "db", defaultDB, dbUsage)
 	cmd.Flags().StringVar(&f.study, "study", "", "study name (default: the only study in the store)")
 }
 
@@ -35,7 +53,8 @@ func (f *dbFlags) add(cmd *cobra.Command) {
 func openRead(location string) (store.DB, error) {
 	st, err := storages().Open(context.Background(), location, store.OpenOptions{ReadOnly: true})
 	if errors.Is(err, store.ErrNoStore) {
-		return nil, inputErr(fmt.Errorf("store %s does not exist (start a study with `attnsearch run SPACE.yaml --db %s`)", location, location))
+		loc := postgres.Redact(location)
+		return nil, inputErr(fmt.Errorf("store %s does not exist (start a study with `attnsearch run SPACE.yaml --db %s`)", loc, loc))
 	}
 	if err != nil {
 		return nil, inputOrRuntime(err)

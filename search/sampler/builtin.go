@@ -12,35 +12,33 @@ import (
 // optStartup is the startup_trials option of tpe and cmaes.
 var optStartup = Option{Name: "startup_trials", Int: true, Min: 0, Max: 1e6, Doc: "random trials before the model is used (0 = library default)"}
 
-// TPE is the tree-structured Parzen estimator (a fork of goptuna's, search/internal/tpe), one
-// independent draw per parameter from the point's seed.
+// TPE is Optuna 3.1's tree-structured Parzen estimator (tpe.PointSampler): independent by
+// default (one estimator and one stream per parameter, from the point's seed), or with
+// multivariate: true joint product kernels over all parameters; both on the study's scalar score.
 var TPE = Kind{
-	Name: "tpe",
-	Options: []Option{optStartup,
-		{Name: "ei_candidates", Int: true, Min: 1, Max: 1e6, Doc: "candidates drawn per suggestion (0 = library default)"}},
+	Name:     "tpe",
+	Relative: true,
+	Options: []Option{optStartup, optCandidates,
+		{Name: "multivariate", Bool: true, Min: 0, Max: 1, Doc: "sample all parameters jointly (Optuna's multivariate TPE)"}},
 	New: func(_ int64, opts map[string]float64) (Algorithm, error) {
-		return tpeAlgo{startup: int(opts["startup_trials"]), candidates: int(opts["ei_candidates"])}, nil
+		return tpeAlgo{s: &tpe.PointSampler{Startup: int(opts["startup_trials"]), Candidates: int(opts["ei_candidates"]),
+			Params: tpe.DefaultMixtureParams(opts["multivariate"] == 1)}}, nil
 	},
 }
 
-// tpeAlgo draws each parameter with a TPE sampler seeded for the point.
-type tpeAlgo struct{ startup, candidates int }
+// optCandidates is the ei_candidates option of the TPE kinds.
+var optCandidates = Option{Name: "ei_candidates", Int: true, Min: 1, Max: 1e6, Doc: "candidates drawn per suggestion (0 = library default)"}
 
-// Sample draws one parameter with TPE over the view's history.
-func (a tpeAlgo) Sample(view *goptuna.Study, trial goptuna.FrozenTrial, name string, dist interface{}, seed int64) (float64, error) {
-	opts := []tpe.SamplerOption{tpe.SamplerOptionSeed(seed)}
-	if a.startup > 0 {
-		opts = append(opts, tpe.SamplerOptionNumberOfStartupTrials(a.startup))
-	}
-	if a.candidates > 0 {
-		opts = append(opts, tpe.SamplerOptionNumberOfEICandidates(a.candidates))
-	}
-	return tpe.NewSampler(opts...).Sample(view, trial, name, dist)
+// tpeAlgo draws the whole point with TPE from the stored history; a parameter outside the joint
+// space is drawn uniformly.
+type tpeAlgo struct {
+	independent
+	s *tpe.PointSampler
 }
 
-// SampleRelative samples nothing jointly.
-func (tpeAlgo) SampleRelative(*goptuna.Study, goptuna.FrozenTrial, map[string]interface{}, int, int64) (map[string]float64, error) {
-	return nil, nil
+// SampleRelative draws the point of the given ordinal.
+func (a tpeAlgo) SampleRelative(view *goptuna.Study, _ goptuna.FrozenTrial, space map[string]interface{}, ordinal int, seed int64) (map[string]float64, error) {
+	return samplePoint(a.s, view, space, ordinal, seed, false)
 }
 
 // independent draws every parameter uniformly from the point's seed; the relative kinds use it

@@ -14,6 +14,7 @@ type Option struct {
 	Min     float64 // smallest legal value (inclusive unless MinOpen)
 	Max     float64 // largest legal value (inclusive; 0 = no limit)
 	MinOpen bool    // Min itself is not legal
+	Bool    bool    // written true/false in a space file, held as 1/0
 	Doc     string  // one line for messages and documentation
 }
 
@@ -123,5 +124,7 @@ func Builtin() *Registry {
 	r.Register(CMAES)
 	r.Register(Random)
 	r.Register(Sobol)
+	r.Register(MOTPE)
+	r.Register(NSGA2)
 	return r
 }

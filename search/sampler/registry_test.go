@@ -24,7 +24,7 @@ func TestOptionCheck(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	r := Builtin()
-	if got := r.Names(); len(got) != 4 || got[0] != "tpe" {
+	if got := r.Names(); len(got) != 6 || got[0] != "tpe" || got[4] != "motpe" || got[5] != "nsga2" {
 		t.Fatalf("Names = %v", got)
 	}
 	for _, name := range r.Names() {
@@ -32,7 +32,7 @@ func TestRegistry(t *testing.T) {
 		if _, _, err := r.New(name, 1, nil); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
-		if (name == "sobol" || name == "cmaes") != k.Relative {
+		if (name == "random") == k.Relative { // tpe is relative for its multivariate option
 			t.Errorf("%s: relative %v", name, k.Relative)
 		}
 	}

@@ -27,18 +27,19 @@ func (i StudyInfo) IsCommand() bool { return i.Task == "command" }
 
 // Objective is the stored objective: a vector of named goals (Goals), and the scalar score's
 // quality P against one cost E. Written in a space file either as metric/cost/tradeoff (the goals
-// are then maximize [metric], minimize [cost]) or as maximize/minimize lists with constraints
-// (Listed; a command's study always is).
+// are then maximize [metric], minimize [cost]) or as maximize/minimize lists with an optional
+// reference and constraints (Listed; a command's study always is).
 type Objective struct {
-	Metric   string  `json:"metric"`   // bleu | accuracy (P, maximised)
-	Cost     string  `json:"cost"`     // params | flops | kv_bytes | latency (E, minimised)
+	Metric   string  `json:"metric"`   // bleu | accuracy (P, maximised); list form: the first quality goal (bleu when none)
+	Cost     string  `json:"cost"`     // params | flops | kv_bytes | latency (E); list form: the first cost goal with a budget, or ""
 	Tradeoff float64 `json:"tradeoff"` // weight of log-cost against quality
 	SrcLen   int     `json:"src_len"`  // source length the FLOPs figure assumes
 	TgtLen   int     `json:"tgt_len"`  // target length the FLOPs figure assumes
 
-	Maximize    []string `json:"maximize,omitempty"`    // goals to maximise (a command's: reported value names)
-	Minimize    []string `json:"minimize,omitempty"`    // goals to minimise
-	Constraints []string `json:"constraints,omitempty"` // reported values that are constraint values, ≤ 0 feasible
+	Maximize    []string           `json:"maximize,omitempty"`    // goals to maximise, canonical names (empty in the metric/cost form)
+	Minimize    []string           `json:"minimize,omitempty"`    // goals to minimise, canonical names (empty in the metric/cost form)
+	Reference   map[string]float64 `json:"reference,omitempty"`   // hypervolume reference by goal, as written
+	Constraints []string           `json:"constraints,omitempty"` // reported values that are constraint values, ≤ 0 feasible
 }
 
 // Goal is one component of the objective vector.

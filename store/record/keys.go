@@ -30,6 +30,9 @@ const (
 	KeyPoint         = "point"                    // command tasks: the parameters the command received, a JSON object in file order
 	KeyLog           = "log"                      // command tasks: the last stdout lines that were not protocol lines
 	KeyStderr        = "stderr"                   // command tasks: the last lines of stderr
+	KeyObjectives    = "objectives"               // the objective vector in goal order (Objective.Goals), FormatVector; intermediate when pruned
+	KeyConstraints   = "constraints"              // constraint values (≤ 0 feasible) in ConstraintNames order, FormatVector; NaN = not known yet
+	KeyRejected      = "rejected"                 // "true": rejected before training (infeasible by the cost model or the structural rules)
 )
 
 // reserved are the user attribute keys the search writes itself for a command's trial, which a
@@ -37,6 +40,7 @@ const (
 var reserved = map[string]bool{
 	KeyScore: true, KeyFeasible: true, KeyInfeasible: true, KeyError: true, KeyPrunedEpoch: true,
 	KeyConfig: true, KeyHistory: true, KeySeed: true, KeyPoint: true, KeyLog: true, KeyStderr: true,
+	KeyObjectives: true, KeyConstraints: true, KeyRejected: true,
 }
 
 // Reserved reports whether name is a key the search stores itself, so that a command may not
@@ -58,6 +62,9 @@ const (
 	SysRetry     = "attnsearch:retry"      // trial: "1" on an interrupted FAIL whose point is tried again
 	SysRetryOf   = "attnsearch:retry_of"   // trial: number of the trial whose point this trial retries
 	SysStudyInfo = "attnsearch:study_info" // study: JSON of StudyInfo
+	// SysRungPrefix + r: trial: the objective vector (FormatVector) recorded at rung r of
+	// multi-objective successive halving.
+	SysRungPrefix = "attnsearch:rung_"
 
 	SysFailReason  = "fail_reason"  // trial: why the store failed it (ReasonStale)
 	SysFixedParams = "fixed_params" // trial: goptuna's internal parameter values of an enqueued trial (JSON object)

@@ -93,6 +93,9 @@ type Trial struct {
 	Start, End   time.Time              // start and completion time
 	Pareto       bool                   // on the Pareto front of its study (set by the reports)
 	Intermediate map[int]float64        // intermediate values by step (epoch)
+	Objectives   []float64              // objective vector in goal order (KeyObjectives; nil when not stored)
+	Constraints  []float64              // constraint values (KeyConstraints; nil when not stored)
+	Rejected     bool                   // rejected before training (KeyRejected)
 }
 
 // StateName names a goptuna trial state as the JSON report does.
@@ -114,7 +117,34 @@ func StateName(s goptuna.TrialState) string {
 
 // textKeys are user attributes that are not numbers.
 var textKeys = map[string]bool{KeyFeasible: true, KeyInfeasible: true, KeyError: true, KeyConfig: true, KeyHistory: true,
-	KeyPoint: true, KeyLog: true, KeyStderr: true}
+	KeyPoint: true, KeyLog: true, KeyStderr: true, KeyObjectives: true, KeyConstraints: true, KeyRejected: true}
+
+// FormatVector renders a vector of figures as comma-separated FormatFloat values (NaN and ±Inf
+// survive).
+func FormatVector(v []float64) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = FormatFloat(x)
+	}
+	return strings.Join(parts, ",")
+}
+
+// ParseVector reads FormatVector's text ("" is the empty vector).
+func ParseVector(s string) ([]float64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ",")
+	out := make([]float64, len(parts))
+	for i, p := range parts {
+		x, err := strconv.ParseFloat(p, 64)
+		if err != nil {
+			return nil, fmt.Errorf("record: vector item %d %q: %w", i, p, err)
+		}
+		out[i] = x
+	}
+	return out, nil
+}
 
 // IsText reports whether the user attribute key holds text rather than a number.
 func IsText(key string) bool { return textKeys[key] }
@@ -190,6 +220,19 @@ func Decode(ft goptuna.FrozenTrial) (Trial, error) {
 			return t, fmt.Errorf("record: trial %d: user attribute %q: %w", ft.Number, KeyHistory, err)
 		}
 	}
+	for _, kv := range []struct {
+		key string
+		dst *[]float64
+	}{{KeyObjectives, &t.Objectives}, {KeyConstraints, &t.Constraints}} {
+		if s, ok := ft.UserAttrs[kv.key]; ok {
+			v, err := ParseVector(s)
+			if err != nil {
+				return t, fmt.Errorf("record: trial %d: user attribute %q: %w", ft.Number, kv.key, err)
+			}
+			*kv.dst = v
+		}
+	}
+	t.Rejected = ft.UserAttrs[KeyRejected] == "true"
 	t.Retry = Retried(ft)
 	n, ok, err := RetryOf(ft)
 	if err != nil {

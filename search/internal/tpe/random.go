@@ -1,49 +1,11 @@
 package tpe
 
 import (
-	"errors"
 	"math"
 	"math/rand"
 
 	"github.com/c-bata/goptuna"
-	"gonum.org/v1/gonum/floats"
 )
-
-// argMaxMultinomial draws one index with probabilities pvals from rng.
-func argMaxMultinomial(rng *rand.Rand, pvals []float64) (int, error) {
-	x := make([]float64, len(pvals))
-	floats.CumSum(x, pvals)
-	r := rng.Float64()
-	for i := range x {
-		if x[i] > r {
-			return i, nil
-		}
-	}
-	return 0, errors.New("invalid pvals")
-}
-
-// multinomial draws size samples of n trials each with probabilities pvals from rng, like
-// numpy.random.multinomial.
-func multinomial(rng *rand.Rand, n int, pvals []float64, size int) [][]int {
-	result := make([][]int, size)
-	x := make([]float64, len(pvals))
-	floats.CumSum(x, pvals)
-	for i := range result {
-		result[i] = make([]int, len(pvals))
-		for j := 0; j < n; j++ {
-			var index int
-			r := rng.Float64()
-			for k := range x {
-				if x[k] > r {
-					index = k
-					break
-				}
-			}
-			result[i][index]++
-		}
-	}
-	return result
-}
 
 // SampleRandom draws one internal value of distribution uniformly (log-uniformly for log
 // distributions) from rng; it is goptuna's RandomSampler with the categorical draw also taken

@@ -1,0 +1,96 @@
+package objective
+
+import (
+	"math"
+
+	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/store/record"
+)
+
+// Minimized returns the objective vector v (ordered like goals) with every maximised component
+// negated, the all-minimised form package front takes. NaN stays NaN.
+func Minimized(goals []space.Goal, v []float64) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		if i < len(goals) && goals[i].Maximize {
+			x = -x
+		}
+		out[i] = x
+	}
+	return out
+}
+
+// GoalKey is the trial user attribute holding goal name's figure: the metric's or cost's record
+// key for the built-in names, the name itself for a reported value (trial commands).
+func GoalKey(name string) string {
+	if k, ok := Metrics[name]; ok {
+		return k
+	}
+	if d, ok := CostDefOf(name); ok {
+		return d.Key
+	}
+	return name
+}
+
+// GoalValues is a trial's objective vector, ordered like goals: a cost the model computes comes
+// from c (nil: not computed), any other figure from values by GoalKey; NaN where unknown.
+func GoalValues(goals []space.Goal, c *Cost, values map[string]float64) []float64 {
+	out := make([]float64, len(goals))
+	for i, g := range goals {
+		out[i] = math.NaN()
+		if d, ok := CostDefOf(g.Name); ok && !d.Measured && c != nil {
+			out[i] = d.Value(*c, Measured{})
+			continue
+		}
+		if v, ok := values[GoalKey(g.Name)]; ok {
+			out[i] = v
+		}
+	}
+	return out
+}
+
+// ConstraintNames names a study's constraint values in stored order: every budget limit that is
+// set, in record.BudgetFields order, then the objective's reported constraints.
+func ConstraintNames(o space.Objective, b space.Budget) []string {
+	var out []string
+	for _, f := range record.BudgetFields {
+		if f.Limit(b) > 0 {
+			out = append(out, f.Name)
+		}
+	}
+	return append(out, o.Constraints...)
+}
+
+// ConstraintValues are a trial's constraint values in ConstraintNames order, ≤ 0 feasible: a
+// budget limit gives figure/limit − 1 (the figure from the cost model c, or from the measured m
+// for a figure known only after training; NaN while unknown), within L2Tolerance for ‖θ‖₂; a
+// reported constraint is values[name] (NaN when not reported).
+func ConstraintValues(o space.Objective, b space.Budget, c *Cost, m *Measured, values map[string]float64) []float64 {
+	var out []float64
+	for _, f := range record.BudgetFields {
+		limit := f.Limit(b)
+		if limit <= 0 {
+			continue
+		}
+		v := math.NaN()
+		switch {
+		case f.Measured && m != nil:
+			v = figures[f.Key](Cost{}, *m)
+		case !f.Measured && c != nil:
+			v = figures[f.Key](*c, Measured{})
+		}
+		r := v/limit - 1
+		if f.Key == record.KeyL2Norm && r > 0 && r <= L2Tolerance {
+			r = 0
+		}
+		out = append(out, r)
+	}
+	for _, n := range o.Constraints {
+		v, ok := values[n]
+		if !ok {
+			v = math.NaN()
+		}
+		out = append(out, v)
+	}
+	return out
+}

@@ -1,0 +1,119 @@
+// Package mohalving is multi-objective successive halving: asynchronous successive halving (ASHA,
+// as Optuna's SuccessiveHalvingPruner) with the scalar comparison replaced by non-domination rank.
+//
+// The rule, precisely. Rungs are the steps k_r = min_resource · η^(s + r), r = 0, 1, … (s: the
+// minimum early-stopping rate). When a trial reports step k_r it records its intermediate objective
+// vector there (every component minimised; a component that is not known at that step is NaN).
+// Its competitors are all other trials that recorded a vector at rung r, whatever their state now.
+// Among the n = competitors + 1 vectors, using only the components known (not NaN) in all of them:
+//
+//  1. order them by constrained non-domination rank (front.ConstrainedRanks: feasible before
+//     infeasible, then Pareto rank), then by decreasing crowding distance within the rank
+//     (front.Crowding), then by increasing ordinal;
+//  2. the trial continues if it is on the first rank (no competitor dominates it) or among the first
+//     max(1, ⌊n/η⌋) of that order; otherwise it is pruned.
+//
+// So a non-dominated trial is never pruned, and of the dominated ones only those in the best 1/η
+// of the rung survive: with one objective this is ASHA (the best 1/η continue; the single best
+// always does).
+package mohalving
+
+import (
+	"math"
+	"sort"
+
+	"github.com/attnsearch/attnsearch/objective/front"
+)
+
+// Entry is one trial's record at a rung.
+type Entry struct {
+	Ordinal   int       // the trial's ordinal (breaks ties)
+	Values    []float64 // intermediate objective vector, every component minimised; NaN = not known
+	Violation float64   // total constraint violation known at that step (0 = feasible)
+}
+
+// Rung returns the rung index of step for the given settings, and whether step is a rung step.
+func Rung(step, minResource, eta, minEarlyStoppingRate int) (int, bool) {
+	if minResource < 1 || eta < 2 || step < minResource {
+		return 0, false
+	}
+	k := minResource
+	for i := 0; i < minEarlyStoppingRate; i++ {
+		k *= eta
+	}
+	for r := 0; k <= step; r++ {
+		if k == step {
+			return r, true
+		}
+		k *= eta
+	}
+	return 0, false
+}
+
+// Keep reports whether the trial self continues past a rung at which others have recorded their
+// vectors (see the package documentation for the rule).
+func Keep(self Entry, others []Entry, eta int) bool {
+	all := append([]Entry{self}, others...)
+	// Components known in every vector.
+	var cols []int
+	for k := range self.Values {
+		ok := true
+		for _, e := range all {
+			if k >= len(e.Values) || math.IsNaN(e.Values[k]) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			cols = append(cols, k)
+		}
+	}
+	vs := make([][]float64, len(all))
+	viol := make([]float64, len(all))
+	for i, e := range all {
+		vs[i] = make([]float64, len(cols))
+		for j, k := range cols {
+			vs[i][j] = e.Values[k]
+		}
+		viol[i] = e.Violation
+	}
+	ranks := front.ConstrainedRanks(vs, viol)
+	if ranks[0] == 0 && self.Violation == 0 {
+		return true
+	}
+	crowd := make([]float64, len(all))
+	byRank := map[int][]int{}
+	for i, r := range ranks {
+		byRank[r] = append(byRank[r], i)
+	}
+	for _, at := range byRank {
+		fr := make([][]float64, len(at))
+		for i, k := range at {
+			fr[i] = vs[k]
+		}
+		for i, c := range front.Crowding(fr) {
+			crowd[at[i]] = c
+		}
+	}
+	order := make([]int, len(all))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		i, j := order[a], order[b]
+		if ranks[i] != ranks[j] {
+			return ranks[i] < ranks[j]
+		}
+		if crowd[i] != crowd[j] {
+			return crowd[i] > crowd[j]
+		}
+		return all[i].Ordinal < all[j].Ordinal
+	})
+	keep := max(1, len(all)/eta)
+	for pos, i := range order {
+		if i == 0 {
+			return pos < keep
+		}
+	}
+	return false
+}

@@ -1,0 +1,107 @@
+package motpe
+
+import (
+	"math/rand"
+	"reflect"
+	"testing"
+
+	"github.com/attnsearch/attnsearch/search/internal/observe"
+	"github.com/c-bata/goptuna"
+)
+
+func trial(ord int, vals []float64, cons ...float64) observe.Trial {
+	return observe.Trial{Ordinal: ord, State: observe.Complete, Params: map[string]float64{}, Values: vals, Constraints: cons}
+}
+
+func TestSplitTakesRanksThenHypervolume(t *testing.T) {
+	ts := []observe.Trial{
+		trial(0, []float64{5, 5}), // rank 1
+		trial(1, []float64{1, 4}), // rank 0
+		trial(2, []float64{4, 1}), // rank 0
+		trial(3, []float64{2, 6}), // rank 1
+		trial(4, []float64{6, 6}), // rank 2
+		trial(5, []float64{7, 2}), // rank 1
+	}
+	// nBelow 3: rank 0 (two trials) fits whole; one more from rank 1 by greedy hypervolume
+	// against max(1.1·worst, 0.9·worst) of rank 1 = (7.7, 6.6): (5,5) adds 2.7·1.6 = 4.32,
+	// (2,6) adds 5.7·0.6 = 3.42, (7,2) adds 0.7·4.6 = 3.22, so trial 0 joins.
+	below, above, w := Split(ts, 3)
+	if !reflect.DeepEqual(below, []int{0, 1, 2}) || !reflect.DeepEqual(above, []int{3, 4, 5}) {
+		t.Fatalf("below %v above %v", below, above)
+	}
+	// Weights: contributions within the good group {(5,5), (1,4), (4,1)} against (5.5, 5.5):
+	// (5,5) is dominated there and adds nothing (eps); (1,4) adds 3·1.5 = 4.5, (4,1) the same,
+	// so both weigh 1.
+	if w[0] != eps || w[1] != 1 || w[2] != 1 {
+		t.Fatalf("weights %v, want [eps 1 1]", w)
+	}
+	top := 0.0
+	for _, x := range w {
+		if x <= 0 || x > 1 {
+			t.Fatalf("weight %v outside (0, 1]", x)
+		}
+		top = max(top, x)
+	}
+	if top != 1 {
+		t.Fatalf("largest weight %v, want 1", top)
+	}
+}
+
+func TestSplitConstraintsFeasibleFirst(t *testing.T) {
+	ts := []observe.Trial{
+		trial(0, []float64{0, 0}, 3),  // infeasible, best objectives
+		trial(1, []float64{5, 5}, -1), // feasible
+		trial(2, []float64{0, 1}, 1),  // infeasible, smaller violation
+		trial(3, []float64{1, 1}, 2),  // infeasible
+	}
+	below, above, w := Split(ts, 2)
+	if !reflect.DeepEqual(below, []int{1, 2}) || !reflect.DeepEqual(above, []int{0, 3}) {
+		t.Fatalf("below %v above %v, want feasible 1 then least-violating 2", below, above)
+	}
+	if w[0] != 1 || w[1] != eps {
+		t.Fatalf("weights %v: want 1 for the single feasible, eps for the infeasible", w)
+	}
+	// Pruned trials never join the good group.
+	ts[1].State = observe.Pruned
+	below, above, _ = Split(ts, 1)
+	if !reflect.DeepEqual(below, []int{2}) || !reflect.DeepEqual(above, []int{0, 1, 3}) {
+		t.Fatalf("with trial 1 pruned: below %v above %v", below, above)
+	}
+}
+
+func TestSamplePointIsPureAndInRange(t *testing.T) {
+	space := map[string]interface{}{
+		"x": goptuna.UniformDistribution{Low: 0, High: 1},
+		"k": goptuna.StepIntUniformDistribution{Low: 2, High: 10, Step: 2},
+		"c": goptuna.CategoricalDistribution{Choices: []string{"a", "b", "c"}},
+		"l": goptuna.LogUniformDistribution{Low: 1e-4, High: 1},
+	}
+	rng := rand.New(rand.NewSource(1))
+	var past []observe.Trial
+	for i := 0; i < 30; i++ {
+		x, k, c, l := rng.Float64(), float64(2+2*rng.Intn(5)), float64(rng.Intn(3)), 1e-4+rng.Float64()
+		past = append(past, observe.Trial{Ordinal: i, State: observe.Complete,
+			Params: map[string]float64{"x": x, "k": k, "c": c, "l": l},
+			Values: []float64{x + c, (1 - x) + k/10}, Constraints: []float64{l - 0.5}})
+		if l > 0.9 { // rejected before its objectives were measured
+			past[i].Values = nil
+		}
+	}
+	for _, mv := range []bool{false, true} {
+		s := New(Options{Multivariate: mv})
+		for seed := int64(0); seed < 20; seed++ {
+			a, err := s.SamplePoint(space, past, 30, seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := s.SamplePoint(space, past, 30, seed)
+			if !reflect.DeepEqual(a, b) {
+				t.Fatalf("seed %d: %v then %v", seed, a, b)
+			}
+			if a["x"] < 0 || a["x"] > 1 || int(a["k"])%2 != 0 || a["k"] < 2 || a["k"] > 10 ||
+				a["c"] != float64(int(a["c"])) || a["c"] < 0 || a["c"] > 2 || a["l"] < 1e-4 || a["l"] > 1 {
+				t.Fatalf("point out of the space: %v", a)
+			}
+		}
+	}
+}

@@ -1,0 +1,169 @@
+package sampler
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/attnsearch/attnsearch/search/internal/motpe"
+	"github.com/attnsearch/attnsearch/search/internal/nsga2"
+	"github.com/attnsearch/attnsearch/search/internal/observe"
+	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/c-bata/goptuna"
+)
+
+// MOTPE is multi-objective TPE (Ozaki et al. 2020/2022, as Optuna ≥ 3.0 runs it) over the
+// study's objective vector (objective.maximize/minimize, or [metric, cost]) with the trials'
+// constraint values in the sampler (search/internal/motpe).
+var MOTPE = Kind{
+	Name:     "motpe",
+	Relative: true,
+	Options: []Option{optStartup, optCandidates,
+		{Name: "multivariate", Bool: true, Min: 0, Max: 1, Doc: "joint product kernels instead of one estimator per parameter"}},
+	New: func(_ int64, opts map[string]float64) (Algorithm, error) {
+		return observeAlgo{s: motpe.New(motpe.Options{Startup: int(opts["startup_trials"]),
+			Candidates: int(opts["ei_candidates"]), Multivariate: opts["multivariate"] == 1}), multi: true}, nil
+	},
+}
+
+// NSGA2 is NSGA-II with constrained domination over the study's objective vector, its
+// generations recomputed from the stored history (search/internal/nsga2).
+var NSGA2 = Kind{
+	Name:     "nsga2",
+	Relative: true,
+	Options: []Option{
+		{Name: "population", Int: true, Min: 2, Max: 1e6, Doc: "points per generation (default 50)"},
+		{Name: "crossover_prob", Min: 0, Max: 1, Doc: "probability that a child crosses its parents (default 0.9)"},
+		{Name: "mutation_prob", Min: 0, Max: 1, Doc: "per-parameter mutation probability (default 1/parameters)"},
+		{Name: "eta_c", Min: 0, MinOpen: true, Doc: "SBX distribution index (default 20)"},
+		{Name: "eta_m", Min: 0, MinOpen: true, Doc: "polynomial mutation distribution index (default 20)"},
+	},
+	New: func(_ int64, opts map[string]float64) (Algorithm, error) {
+		return observeAlgo{s: nsga2.New(nsga2.Options{Population: int(opts["population"]), CrossoverProb: opts["crossover_prob"],
+			MutationProb: opts["mutation_prob"], EtaC: opts["eta_c"], EtaM: opts["eta_m"]}), multi: true}, nil
+	},
+}
+
+// observeAlgo runs one of search/internal's history samplers: every point is drawn jointly from
+// the stored history; a parameter outside the joint space is drawn uniformly.
+type observeAlgo struct {
+	independent
+	s     observe.Sampler
+	multi bool // learn from the objective vectors (else from the scalar score)
+}
+
+var _ Algorithm = observeAlgo{}
+
+// SampleRelative draws the point of the given ordinal.
+func (a observeAlgo) SampleRelative(view *goptuna.Study, _ goptuna.FrozenTrial, space map[string]interface{}, ordinal int, seed int64) (map[string]float64, error) {
+	return samplePoint(a.s, view, space, ordinal, seed, a.multi)
+}
+
+// samplePoint reads the history and asks s for the point.
+func samplePoint(s observe.Sampler, view *goptuna.Study, space map[string]interface{}, ordinal int, seed int64, multi bool) (map[string]float64, error) {
+	if len(space) == 0 {
+		return nil, nil
+	}
+	past, err := History(view, multi)
+	if err != nil {
+		return nil, err
+	}
+	return s.SamplePoint(space, past, ordinal, seed)
+}
+
+// History reads the view's trials as the history samplers see them, in increasing ordinal. With
+// multi, a trial's values are its stored objective vector (record.KeyObjectives) with maximised
+// goals negated (the goals come from the study's record.StudyInfo) and its constraints its stored
+// constraint values (record.KeyConstraints); without, its value is the negated scalar score
+// (goptuna's Value; the last intermediate one when pruned). Trials without an ordinal (not yet
+// sampled) are left out.
+func History(view *goptuna.Study, multi bool) ([]observe.Trial, error) {
+	var goals []record.Goal
+	if multi {
+		attrs, err := view.Storage.GetStudySystemAttrs(view.ID)
+		if err != nil {
+			return nil, fmt.Errorf("sampler: study attributes: %w", err)
+		}
+		js, ok := attrs[record.SysStudyInfo]
+		if !ok {
+			return nil, fmt.Errorf("sampler: study has no %s: a multi-objective sampler needs the declared goals", record.SysStudyInfo)
+		}
+		info, err := record.ParseStudyInfo(js)
+		if err != nil {
+			return nil, fmt.Errorf("sampler: %w", err)
+		}
+		goals = info.Objective.Goals()
+	}
+	trials, err := view.GetTrials()
+	if err != nil {
+		return nil, fmt.Errorf("sampler: trials: %w", err)
+	}
+	var out []observe.Trial
+	for _, ft := range trials {
+		s, ok := ft.SystemAttrs[record.SysOrdinal]
+		if !ok {
+			continue
+		}
+		ord, err := strconv.Atoi(s)
+		if err != nil {
+			return nil, fmt.Errorf("sampler: trial %d %s: %w", ft.Number, record.SysOrdinal, err)
+		}
+		t := observe.Trial{Ordinal: ord, Params: ft.InternalParams, State: observe.Running}
+		switch ft.State {
+		case goptuna.TrialStateComplete:
+			t.State = observe.Complete
+		case goptuna.TrialStatePruned:
+			t.State = observe.Pruned
+			t.Step, _ = ft.GetLatestStep()
+		}
+		if t.State != observe.Running {
+			if multi {
+				if t.Values, err = vectorAttr(ft, record.KeyObjectives); err != nil {
+					return nil, err
+				}
+				for i := range t.Values {
+					if i < len(goals) && goals[i].Maximize {
+						t.Values[i] = -t.Values[i]
+					}
+				}
+				if t.Constraints, err = vectorAttr(ft, record.KeyConstraints); err != nil {
+					return nil, err
+				}
+			} else {
+				v := ft.Value
+				if t.State == observe.Pruned {
+					v = math.NaN()
+					if iv, ok := ft.IntermediateValues[t.Step]; ok {
+						v = iv
+					}
+				}
+				t.Values = []float64{-v}
+			}
+		}
+		out = append(out, t)
+	}
+	sortByOrdinal(out)
+	return out, nil
+}
+
+// vectorAttr parses a vector user attribute (nil when absent).
+func vectorAttr(ft goptuna.FrozenTrial, key string) ([]float64, error) {
+	s, ok := ft.UserAttrs[key]
+	if !ok {
+		return nil, nil
+	}
+	v, err := record.ParseVector(s)
+	if err != nil {
+		return nil, fmt.Errorf("sampler: trial %d %s: %w", ft.Number, key, err)
+	}
+	return v, nil
+}
+
+// sortByOrdinal orders trials by ordinal (insertion sort: the store mostly returns them in order).
+func sortByOrdinal(ts []observe.Trial) {
+	for i := 1; i < len(ts); i++ {
+		for j := i; j > 0 && ts[j].Ordinal < ts[j-1].Ordinal; j-- {
+			ts[j], ts[j-1] = ts[j-1], ts[j]
+		}
+	}
+}

@@ -1,0 +1,108 @@
+package sampler
+
+import (
+	"math"
+	"testing"
+
+	"github.com/attnsearch/attnsearch/search/internal/observe"
+	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/c-bata/goptuna"
+)
+
+// study builds an in-memory study declaring maximize [bleu], minimize [params] with three trials:
+// a complete one, a pruned one, and one being sampled (no ordinal yet).
+func study(t *testing.T) *goptuna.Study {
+	t.Helper()
+	s, err := goptuna.CreateStudy("h", goptuna.StudyOptionLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := record.StudyInfo{Objective: record.Objective{Maximize: []string{"bleu"}, Minimize: []string{"params"}}}.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Storage.SetStudySystemAttr(s.ID, record.SysStudyInfo, info); err != nil {
+		t.Fatal(err)
+	}
+	add := func(ord string, state goptuna.TrialState, obj, cons string, value float64) {
+		id, err := s.Storage.CreateNewTrial(s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		must := func(err error) {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(s.Storage.SetTrialParam(id, "x", 0.25, goptuna.UniformDistribution{Low: 0, High: 1}))
+		if ord != "" {
+			must(s.Storage.SetTrialSystemAttr(id, record.SysOrdinal, ord))
+		}
+		if obj != "" {
+			must(s.Storage.SetTrialUserAttr(id, record.KeyObjectives, obj))
+			must(s.Storage.SetTrialUserAttr(id, record.KeyConstraints, cons))
+		}
+		if state == goptuna.TrialStatePruned {
+			must(s.Storage.SetTrialIntermediateValue(id, 1, value-1))
+			must(s.Storage.SetTrialIntermediateValue(id, 2, value))
+		}
+		if state != goptuna.TrialStateRunning {
+			must(s.Storage.SetTrialValue(id, value))
+			must(s.Storage.SetTrialState(id, state))
+		}
+	}
+	add("1", goptuna.TrialStatePruned, "12,3000", "NaN", 7)
+	add("0", goptuna.TrialStateComplete, "20.5,1000", "-0.5", 19)
+	add("", goptuna.TrialStateRunning, "", "", 0)
+	return s
+}
+
+func TestHistoryReadsStoredVectors(t *testing.T) {
+	s := study(t)
+	past, err := History(s, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(past) != 2 || past[0].Ordinal != 0 || past[1].Ordinal != 1 {
+		t.Fatalf("history %+v, want ordinals 0 and 1", past)
+	}
+	c, p := past[0], past[1]
+	if c.State != observe.Complete || c.Values[0] != -20.5 || c.Values[1] != 1000 || c.Constraints[0] != -0.5 || c.Params["x"] != 0.25 {
+		t.Errorf("complete trial %+v", c)
+	}
+	if p.State != observe.Pruned || p.Step != 2 || p.Values[0] != -12 || !math.IsNaN(p.Constraints[0]) {
+		t.Errorf("pruned trial %+v", p)
+	}
+	// Single-objective: the negated score, the last intermediate value when pruned.
+	past, err = History(s, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if past[0].Values[0] != -19 || past[1].Values[0] != -7 || past[0].Constraints != nil {
+		t.Errorf("scalar history %+v", past)
+	}
+	// A sampler draws a point from it, the same for the same seed.
+	algo, _, err := Builtin().New("motpe", 1, map[string]float64{"startup_trials": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	space := map[string]interface{}{"x": goptuna.UniformDistribution{Low: 0, High: 1}}
+	a, err := algo.SampleRelative(s, goptuna.FrozenTrial{}, space, 2, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := algo.SampleRelative(s, goptuna.FrozenTrial{}, space, 2, 5)
+	if a["x"] != b["x"] || a["x"] < 0 || a["x"] > 1 {
+		t.Fatalf("points %v and %v", a, b)
+	}
+}
+
+func TestHistoryNeedsGoals(t *testing.T) {
+	s, err := goptuna.CreateStudy("bare", goptuna.StudyOptionLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := History(s, true); err == nil {
+		t.Fatal("History of a study without StudyInfo succeeded")
+	}
+}

@@ -1,0 +1,145 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/c-bata/goptuna"
+)
+
+// DefaultSharedGrace is how old a RUNNING trial's heartbeat must be, in a store that other
+// processes use at once, before the trial counts as dead (when Options.StaleGrace is zero).
+const DefaultSharedGrace = 2 * time.Minute
+
+// sharedStorage is implemented by storages that several processes, on several machines, write at
+// once (PostgreSQL): there a RUNNING trial may belong to a live worker elsewhere.
+type sharedStorage interface {
+	Shared() bool
+}
+
+// isShared reports whether st is written by other processes too.
+func isShared(st Storage) bool {
+	s, ok := st.(sharedStorage)
+	return ok && s.Shared()
+}
+
+// sharedSettings fills in the grace period and heartbeat period of a shared study: a trial is
+// dead once its heartbeat is older than the grace, so heartbeats come at least four times per grace.
+func (r *runner) sharedSettings() {
+	r.shared = true
+	r.grace = r.opts.StaleGrace
+	if r.grace <= 0 {
+		r.grace = DefaultSharedGrace
+	}
+	r.beat = min(r.opts.HeartbeatEvery, r.grace/4)
+}
+
+// openShared returns the study another process may be creating at the same moment: goptuna's
+// CreateStudy loads the study and creates it when it is missing, so two workers starting together
+// can both try to create it (one fails), and right after creating it goptuna sets its direction
+// in a second call, which a worker loading it in between must wait for.
+func openShared(name string, study *goptuna.Study, err error, opts []goptuna.StudyOption) (*goptuna.Study, error) {
+	deadline := time.Now().Add(10 * time.Second)
+	for (err != nil || study.Direction() != goptuna.StudyDirectionMaximize) && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		study, err = goptuna.LoadStudy(name, opts...)
+	}
+	return study, err
+}
+
+// takeTurn decides whether a worker starts another trial. In a study of this process alone it
+// counts its own finished and running trials. In a shared study it reads the counts from the
+// store, where other processes add theirs, and recovers (at most once per half grace period)
+// the trials of workers that died anywhere; while the slots left are held by trials running
+// elsewhere it waits, because such a trial may still fail and need its point retried.
+func (r *runner) takeTurn(ctx context.Context) (bool, error) {
+	if !r.shared {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.done+r.inflight >= r.spec.Study.Trials {
+			return false, nil
+		}
+		r.inflight++
+		return true, nil
+	}
+	poll := min(max(r.grace/8, 100*time.Millisecond), 2*time.Second)
+	for {
+		if ctx.Err() != nil {
+			return false, nil
+		}
+		if err := r.recoverShared(); err != nil {
+			return false, err
+		}
+		trials, err := r.st.GetAllTrials(r.study.ID)
+		if err != nil {
+			return false, fmt.Errorf("search: list trials: %w", err)
+		}
+		done, running, waiting, best := 0, 0, 0, math.NaN()
+		for _, t := range trials {
+			if counts(t) {
+				done++
+			}
+			switch t.State {
+			case goptuna.TrialStateRunning:
+				running++
+			case goptuna.TrialStateWaiting:
+				waiting++
+			case goptuna.TrialStateComplete:
+				if math.IsNaN(best) || t.Value > best {
+					best = t.Value
+				}
+			}
+		}
+		r.mu.Lock()
+		r.done, r.best = done, best
+		if done >= r.spec.Study.Trials {
+			r.mu.Unlock()
+			return false, nil
+		}
+		// A waiting trial retries a failed one, which does not count: take it whatever the count.
+		if waiting > 0 || done+running < r.spec.Study.Trials {
+			r.inflight++
+			r.mu.Unlock()
+			return true, nil
+		}
+		r.mu.Unlock()
+		t := time.NewTimer(poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false, nil
+		case <-t.C:
+		}
+	}
+}
+
+// recoverShared fails the trials whose workers stopped sending heartbeats (any process, any
+// machine) and enqueues their points again, at most once per half grace period per process.
+func (r *runner) recoverShared() error {
+	r.recMu.Lock()
+	defer r.recMu.Unlock()
+	if time.Since(r.lastRecover) < r.grace/2 {
+		return nil
+	}
+	r.lastRecover = time.Now()
+	stale, err := r.st.RecoverStale(r.study.ID, r.grace)
+	if err != nil {
+		return fmt.Errorf("search: recover stale trials: %w", err)
+	}
+	n, err := r.st.Requeue(r.study.ID)
+	if err != nil {
+		return fmt.Errorf("search: requeue trials: %w", err)
+	}
+	if len(stale) > 0 {
+		nums := make([]string, len(stale))
+		for i, t := range stale {
+			nums[i] = fmt.Sprint(t.Number)
+		}
+		r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("trials %s: no heartbeat for %v, their workers died; failed as stale, %d points enqueued again",
+			strings.Join(nums, ", "), r.grace, n)})
+	}
+	return nil
+}

@@ -1,0 +1,218 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/c-bata/goptuna"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/attnsearch/attnsearch/store"
+)
+
+// Export writes the study as JSON Lines in the bbolt store's export format (store.ExportStudy,
+// then one store.ExportTrial per trial in number order), read in one consistent snapshot, so
+// that store.Store.Import and Import read it back exactly.
+func (s *Store) Export(w io.Writer, studyID int) error {
+	var buf bytes.Buffer
+	err := s.run("export study", func(ctx context.Context, _ bool) error {
+		buf.Reset()
+		return s.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+			return s.exportTx(ctx, tx, &buf, studyID)
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: export study %d: %w", studyID, err)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("postgres: export study %d: %w", studyID, err)
+	}
+	return nil
+}
+
+// exportTx writes the export of studyID read through tx.
+func (s *Store) exportTx(ctx context.Context, tx pgx.Tx, w io.Writer, studyID int) error {
+	var name []byte
+	var dir string
+	var created int64
+	var trials int
+	err := tx.QueryRow(ctx, `SELECT name, direction, created_ns, next_number FROM attnsearch_studies WHERE id = $1`, studyID).Scan(&name, &dir, &created, &trials)
+	if errNoRows(err) {
+		return invalidStudy(studyID)
+	}
+	if err != nil {
+		return err
+	}
+	head := store.ExportStudy{Kind: "study", Format: store.FormatName, Schema: store.SchemaVersion, Name: string(name),
+		Direction: goptuna.StudyDirection(dir), Created: time.Unix(0, created), Trials: trials,
+		UserAttrs: map[string]string{}, SystemAttrs: map[string]string{}}
+	rows, err := tx.Query(ctx, `SELECT system, key, value FROM attnsearch_study_attrs WHERE study_id = $1`, studyID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var system bool
+		var k, v []byte
+		if err := rows.Scan(&system, &k, &v); err != nil {
+			rows.Close()
+			return err
+		}
+		if system {
+			head.SystemAttrs[string(k)] = string(v)
+		} else {
+			head.UserAttrs[string(k)] = string(v)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	beats := map[int]*int64{}
+	rows, err = tx.Query(ctx, `SELECT id, heartbeat_ns FROM attnsearch_trials WHERE study_id = $1`, studyID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int
+		var hb *int64
+		if err := rows.Scan(&id, &hb); err != nil {
+			rows.Close()
+			return err
+		}
+		beats[id] = hb
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	m, err := loadTrials(ctx, tx, `t.study_id = $1`, studyID)
+	if err != nil {
+		return err
+	}
+	recs := make([]*rawTrial, 0, len(m))
+	for _, r := range m {
+		recs = append(recs, r)
+	}
+	sort.Slice(recs, func(i, j int) bool { return recs[i].number < recs[j].number })
+	enc := json.NewEncoder(w)
+	if err := enc.Encode(head); err != nil {
+		return err
+	}
+	for _, r := range recs {
+		et := store.ExportTrial{
+			Kind: "trial", Number: r.number, TrialID: r.id, State: r.state.String(), Value: store.Float(r.value),
+			DatetimeStart: timePtr(r.start), DatetimeComplete: timePtr(r.complete), Heartbeat: timePtr(beats[r.id]),
+			IntermediateValues: make([][2]store.Float, 0, len(r.steps)),
+			Params:             make(map[string]store.ExportParam, len(r.params)),
+			UserAttrs:          r.user, SystemAttrs: r.system,
+		}
+		steps := make([]int, 0, len(r.steps))
+		for st := range r.steps {
+			steps = append(steps, st)
+		}
+		sort.Ints(steps)
+		for _, st := range steps {
+			et.IntermediateValues = append(et.IntermediateValues, [2]store.Float{store.Float(st), store.Float(r.steps[st])})
+		}
+		for _, p := range r.params {
+			d, err := s.dists.Get(p.dist)
+			if err != nil {
+				return fmt.Errorf("trial %d: %w", r.id, err)
+			}
+			x, err := store.ExternalOf(d, p.internal)
+			if err != nil {
+				return fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
+			}
+			et.Params[p.name] = store.ExportParam{Internal: store.Float(p.internal), External: x, Distribution: json.RawMessage(p.dist)}
+		}
+		if err := enc.Encode(et); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// timePtr converts stored nanoseconds to an export time (nil for NULL).
+func timePtr(ns *int64) *time.Time {
+	if ns == nil {
+		return nil
+	}
+	t := time.Unix(0, *ns)
+	return &t
+}
+
+// Import reads a study written by Export (of either store) into a new study named name (the
+// exported name when empty), in one transaction, keeping trial numbers, states, values, times,
+// heartbeats and attributes; it returns the new study's ID. Bad input names its line and field.
+func (s *Store) Import(r io.Reader, name string) (int, error) {
+	head, trials, err := store.ParseExport(r)
+	if err != nil {
+		return -1, fmt.Errorf("postgres: import: %w", err)
+	}
+	recs := make([]*newTrial, len(trials))
+	for i, t := range trials {
+		rec := &newTrial{state: t.State, value: t.Value, start: timeNs(t.Start), complete: timeNs(t.Complete), heartbeat: timeNs(t.Heartbeat),
+			steps: t.Steps, user: t.UserAttrs, system: t.SystemAttrs}
+		for _, p := range t.Params {
+			rec.params = append(rec.params, param{name: p.Name, internal: p.Internal, dist: p.Distribution})
+		}
+		recs[i] = rec
+	}
+	if name == "" {
+		name = head.Name
+	}
+	tok := token()
+	studyID := -1
+	err = s.run("import study", func(ctx context.Context, ambiguous bool) error {
+		if ambiguous {
+			err := s.pool.QueryRow(ctx, `SELECT id FROM attnsearch_studies WHERE op_token = $1`, tok).Scan(&studyID)
+			if err == nil || !errNoRows(err) {
+				return err
+			}
+		}
+		return s.inTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
+			created := head.Created
+			var createdNs any
+			if !created.IsZero() {
+				ns := created.UnixNano()
+				createdNs = &ns
+			}
+			err := tx.QueryRow(ctx, `INSERT INTO attnsearch_studies (name, direction, created_ns, op_token)
+				VALUES ($1, $2, COALESCE($3::bigint, `+nowSQL(4)+`), $5) RETURNING id`,
+				[]byte(name), string(head.Direction), createdNs, s.nowArg(), tok).Scan(&studyID)
+			if pgCode(err) == codeUnique {
+				return fmt.Errorf("study %q: %w", name, store.ErrStudyExists)
+			}
+			if err != nil {
+				return err
+			}
+			b := &pgx.Batch{}
+			for _, m := range []struct {
+				system bool
+				attrs  map[string]string
+			}{{false, head.UserAttrs}, {true, head.SystemAttrs}} {
+				for k, v := range m.attrs {
+					b.Queue(`INSERT INTO attnsearch_study_attrs (study_id, system, key, value) VALUES ($1, $2, $3, $4)`, studyID, m.system, []byte(k), []byte(v))
+				}
+			}
+			if b.Len() > 0 {
+				if err := tx.SendBatch(ctx, b).Close(); err != nil {
+					return err
+				}
+			}
+			for _, rec := range recs {
+				if _, _, err := s.insertTrial(ctx, tx, studyID, rec, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return -1, fmt.Errorf("postgres: import: %w", err)
+	}
+	return studyID, nil
+}

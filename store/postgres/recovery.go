@@ -1,0 +1,360 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/c-bata/goptuna"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/record"
+)
+
+// Heartbeat records that the worker of a RUNNING trial is alive; other states give goptuna.ErrTrialCannotBeUpdated.
+func (s *Store) Heartbeat(trialID int) error {
+	// The heartbeat is not part of goptuna's FrozenTrial, so it does not mark the trial changed.
+	return s.modify("heartbeat", trialID, `UPDATE attnsearch_trials SET heartbeat_ns = `+nowSQL(2)+` WHERE id = $1 AND state = 0`, s.nowArg())
+}
+
+// TrialHeartbeat returns the last heartbeat of a trial (zero for trials that never ran).
+func (s *Store) TrialHeartbeat(trialID int) (time.Time, error) {
+	var hb *int64
+	err := s.run("read heartbeat", func(ctx context.Context, _ bool) error {
+		err := s.pool.QueryRow(ctx, `SELECT heartbeat_ns FROM attnsearch_trials WHERE id = $1`, trialID).Scan(&hb)
+		if errNoRows(err) {
+			return invalidTrial(trialID)
+		}
+		return err
+	})
+	if err != nil {
+		return time.Time{}, err
+	}
+	return nsTime(hb), nil
+}
+
+// graceArg is the grace argument of the stale condition: nil for every RUNNING trial.
+func graceArg(grace time.Duration) any {
+	if grace == math.MinInt64 {
+		return nil
+	}
+	ns := int64(grace)
+	return &ns
+}
+
+// staleSQL selects the RUNNING trials of study $1 whose heartbeat is older than $2 nanoseconds before now ($3: Options.Clock).
+var staleSQL = `study_id = $1 AND state = 0 AND ($2::bigint IS NULL OR heartbeat_ns < ` + nowSQL(3) + ` - $2::bigint)`
+
+// StaleTrials lists, without changing anything, the study's RUNNING trials whose heartbeat is older than grace.
+func (s *Store) StaleTrials(studyID int, grace time.Duration) ([]store.RunningTrial, error) {
+	var out []store.RunningTrial
+	err := s.run("list stale trials", func(ctx context.Context, _ bool) error {
+		out = nil
+		return s.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+			if err := studyExists(ctx, tx, studyID); err != nil {
+				return err
+			}
+			beats := map[int]*int64{}
+			rows, err := tx.Query(ctx, `SELECT id, heartbeat_ns FROM attnsearch_trials WHERE `+staleSQL, studyID, graceArg(grace), s.nowArg())
+			if err != nil {
+				return err
+			}
+			var ids []int64
+			for rows.Next() {
+				var id int
+				var hb *int64
+				if err := rows.Scan(&id, &hb); err != nil {
+					rows.Close()
+					return err
+				}
+				beats[id] = hb
+				ids = append(ids, int64(id))
+			}
+			if err := rows.Err(); err != nil || len(ids) == 0 {
+				return err
+			}
+			m, err := loadTrials(ctx, tx, `t.id = ANY($1)`, ids)
+			if err != nil {
+				return err
+			}
+			fts, err := s.frozenSorted(m)
+			if err != nil {
+				return err
+			}
+			for _, ft := range fts {
+				out = append(out, store.RunningTrial{FrozenTrial: ft, Heartbeat: nsTime(beats[ft.ID])})
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// RunningTrials lists the study's RUNNING trials with their last heartbeat.
+func (s *Store) RunningTrials(studyID int) ([]store.RunningTrial, error) {
+	return s.StaleTrials(studyID, math.MinInt64)
+}
+
+// studyExists returns goptuna.ErrInvalidStudyID (wrapped) when the study does not exist.
+func studyExists(ctx context.Context, tx pgx.Tx, studyID int) error {
+	var ok bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM attnsearch_studies WHERE id = $1)`, studyID).Scan(&ok); err != nil {
+		return err
+	}
+	if !ok {
+		return invalidStudy(studyID)
+	}
+	return nil
+}
+
+// RecoveredTrials lists the study's trials that were failed because their worker died.
+func (s *Store) RecoveredTrials(studyID int) ([]goptuna.FrozenTrial, error) {
+	var out []goptuna.FrozenTrial
+	err := s.run("list recovered trials", func(ctx context.Context, _ bool) error {
+		return s.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+			if err := studyExists(ctx, tx, studyID); err != nil {
+				return err
+			}
+			m, err := loadTrials(ctx, tx, `t.study_id = $1 AND t.state = 3 AND EXISTS (SELECT 1 FROM attnsearch_trial_attrs r
+				WHERE r.trial_id = t.id AND r.system AND r.key = $2 AND r.value = $3)`,
+				studyID, []byte(record.SysFailReason), []byte(record.ReasonStale))
+			if err != nil {
+				return err
+			}
+			out, err = s.frozenSorted(m)
+			return err
+		})
+	})
+	return out, err
+}
+
+// RecoverStale marks FAIL, with record.SysFailReason = record.ReasonStale, every RUNNING trial of
+// the study whose heartbeat is older than grace (grace <= 0: every RUNNING trial), and returns
+// them as they are now stored. A stale trial that was itself the retry of a trial whose worker
+// died gets record.SysNotRequeued = record.NotRequeuedTwice: its point is not tried again.
+//
+// Other workers may be alive: recovery locks each stale trial's row and skips rows another
+// transaction holds, so each stale trial is recovered by exactly one caller, and a worker whose
+// trial was recovered gets goptuna.ErrTrialCannotBeUpdated on its next write.
+func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.FrozenTrial, error) {
+	if grace <= 0 {
+		grace = math.MinInt64
+	}
+	var failed []goptuna.FrozenTrial
+	err := s.run("recover stale trials", func(ctx context.Context, _ bool) error {
+		failed = nil
+		return s.inTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
+			if err := studyExists(ctx, tx, studyID); err != nil {
+				return err
+			}
+			rows, err := tx.Query(ctx, `SELECT id FROM attnsearch_trials WHERE `+staleSQL+` ORDER BY number FOR UPDATE SKIP LOCKED`,
+				studyID, graceArg(grace), s.nowArg())
+			if err != nil {
+				return err
+			}
+			ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+			if err != nil || len(ids) == 0 {
+				return err
+			}
+			before, err := loadTrials(ctx, tx, `t.id = ANY($1)`, ids)
+			if err != nil {
+				return err
+			}
+			// The trials they retry, to tell a retry that died again.
+			var of []int64
+			for _, r := range before {
+				if n, ok := retryOf(r.system); ok {
+					of = append(of, int64(n))
+				}
+			}
+			staleBefore := map[int]bool{}
+			if len(of) > 0 {
+				rows, err := tx.Query(ctx, `SELECT t.number FROM attnsearch_trials t JOIN attnsearch_trial_attrs a ON a.trial_id = t.id
+					WHERE t.study_id = $1 AND t.number = ANY($2) AND a.system AND a.key = $3 AND a.value = $4`,
+					studyID, of, []byte(record.SysFailReason), []byte(record.ReasonStale))
+				if err != nil {
+					return err
+				}
+				nums, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+				if err != nil {
+					return err
+				}
+				for _, n := range nums {
+					staleBefore[int(n)] = true
+				}
+			}
+			var twice []int64
+			for _, id := range ids {
+				if n, ok := retryOf(before[int(id)].system); ok && staleBefore[n] {
+					twice = append(twice, id)
+				}
+			}
+			b := &pgx.Batch{}
+			b.Queue(`UPDATE attnsearch_trials SET state = 3, complete_ns = `+nowSQL(2)+`, xact = `+xactSQL+` WHERE id = ANY($1)`, ids, s.nowArg())
+			b.Queue(`INSERT INTO attnsearch_trial_attrs (trial_id, system, key, value) SELECT unnest($1::bigint[]), true, $2, $3
+				ON CONFLICT (trial_id, system, key) DO UPDATE SET value = EXCLUDED.value`, ids, []byte(record.SysFailReason), []byte(record.ReasonStale))
+			if len(twice) > 0 {
+				b.Queue(`INSERT INTO attnsearch_trial_attrs (trial_id, system, key, value) SELECT unnest($1::bigint[]), true, $2, $3
+					ON CONFLICT (trial_id, system, key) DO UPDATE SET value = EXCLUDED.value`, twice, []byte(record.SysNotRequeued), []byte(record.NotRequeuedTwice))
+			}
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return err
+			}
+			after, err := loadTrials(ctx, tx, `t.id = ANY($1)`, ids)
+			if err != nil {
+				return err
+			}
+			failed, err = s.frozenSorted(after)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return failed, nil
+}
+
+// retryOf returns the number of the trial whose point a trial with these system attributes
+// repeats (record.SysRetryOf, or the schema-1 record.SysRequeuedFrom).
+func retryOf(system map[string]string) (int, bool) {
+	for _, k := range []string{record.SysRetryOf, record.SysRequeuedFrom} {
+		if v, ok := system[k]; ok {
+			if n, err := strconv.Atoi(v); err == nil {
+				return n, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// Requeue enqueues, in one transaction, a WAITING retry of every FAIL trial of the study that
+// record.Retried says is to be tried again and that no trial retries yet; it returns how many it
+// enqueued. The retry carries the failed trial's point as goptuna's record.SysFixedParams (as
+// Study.EnqueueTrial does), record.SysRetryOf = its number, and its record.SysSeed and
+// record.SysOrdinal when it has them. Concurrent callers (on any machine) are serialised by a lock
+// on the study's row, so each retry is enqueued once.
+func (s *Store) Requeue(studyID int) (int, error) {
+	n := 0
+	err := s.run("requeue trials", func(ctx context.Context, _ bool) error {
+		n = 0
+		return s.inTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
+			var one int
+			err := tx.QueryRow(ctx, `SELECT 1 FROM attnsearch_studies WHERE id = $1 FOR UPDATE`, studyID).Scan(&one)
+			if errNoRows(err) {
+				return invalidStudy(studyID)
+			}
+			if err != nil {
+				return err
+			}
+			rows, err := tx.Query(ctx, `SELECT a.value FROM attnsearch_trial_attrs a JOIN attnsearch_trials t ON t.id = a.trial_id
+				WHERE t.study_id = $1 AND a.system AND a.key IN ($2, $3)`, studyID, []byte(record.SysRetryOf), []byte(record.SysRequeuedFrom))
+			if err != nil {
+				return err
+			}
+			marks, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+			if err != nil {
+				return err
+			}
+			retried := map[string]bool{}
+			for _, m := range marks {
+				retried[string(m)] = true
+			}
+			failed, err := loadTrials(ctx, tx, `t.study_id = $1 AND t.state = 3`, studyID)
+			if err != nil {
+				return err
+			}
+			recs := make([]*rawTrial, 0, len(failed))
+			for _, r := range failed {
+				recs = append(recs, r)
+			}
+			sort.Slice(recs, func(i, j int) bool { return recs[i].number < recs[j].number })
+			for _, r := range recs {
+				if retried[strconv.Itoa(r.number)] || !record.Retried(goptuna.FrozenTrial{State: r.state, SystemAttrs: r.system}) {
+					continue
+				}
+				w, err := waitingFrom(r)
+				if err != nil {
+					return err
+				}
+				if _, _, err := s.insertTrial(ctx, tx, studyID, w, nil); err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// waitingFrom builds a WAITING trial that repeats r's point the way goptuna's Study.EnqueueTrial does.
+func waitingFrom(r *rawTrial) (*newTrial, error) {
+	fixed := make(map[string]float64, len(r.params))
+	// A trial started from an enqueued one that never reached its suggest calls keeps its fixed params.
+	if js, ok := r.system[record.SysFixedParams]; ok {
+		if err := json.Unmarshal([]byte(js), &fixed); err != nil {
+			return nil, fmt.Errorf("trial %d %s: %w", r.id, record.SysFixedParams, err)
+		}
+	}
+	for _, p := range r.params {
+		fixed[p.name] = p.internal
+	}
+	js, err := json.Marshal(fixed)
+	if err != nil {
+		return nil, fmt.Errorf("trial %d params: %w", r.id, err)
+	}
+	sys := map[string]string{record.SysFixedParams: string(js), record.SysRetryOf: strconv.Itoa(r.number)}
+	for _, k := range []string{record.SysSeed, record.SysOrdinal} {
+		if v, ok := r.system[k]; ok {
+			sys[k] = v
+		}
+	}
+	return &newTrial{state: goptuna.TrialStateWaiting, user: map[string]string{}, system: sys}, nil
+}
+
+// PopWaitingTrial atomically claims the lowest-numbered WAITING trial of the study that no other
+// worker is claiming (WAITING→RUNNING, skipping rows locked by others); ok is false when none waits.
+func (s *Store) PopWaitingTrial(studyID int) (trialID int, ok bool, err error) {
+	tok := token()
+	trialID = -1
+	err = s.run("claim waiting trial", func(ctx context.Context, ambiguous bool) error {
+		if ambiguous {
+			err := s.pool.QueryRow(ctx, `SELECT id FROM attnsearch_trials WHERE op_token = $1`, tok).Scan(&trialID)
+			if err == nil {
+				ok = true
+			}
+			if err == nil || !errNoRows(err) {
+				return err
+			}
+		}
+		err := s.pool.QueryRow(ctx, `UPDATE attnsearch_trials SET state = 0, start_ns = `+nowSQL(2)+`, heartbeat_ns = `+nowSQL(2)+`,
+			xact = `+xactSQL+`, op_token = $3
+			WHERE id = (SELECT id FROM attnsearch_trials WHERE study_id = $1 AND state = 4 ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
+			RETURNING id`, studyID, s.nowArg(), tok).Scan(&trialID)
+		if errNoRows(err) {
+			trialID, ok = -1, false
+			var exists bool
+			if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM attnsearch_studies WHERE id = $1)`, studyID).Scan(&exists); err != nil {
+				return err
+			}
+			if !exists {
+				return invalidStudy(studyID)
+			}
+			return nil
+		}
+		ok = err == nil
+		return err
+	})
+	if err != nil {
+		return -1, false, err
+	}
+	return trialID, ok, nil
+}

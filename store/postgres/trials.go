@@ -1,0 +1,361 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/c-bata/goptuna"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/attnsearch/attnsearch/store"
+)
+
+// SQL fragments shared by the statements.
+const (
+	// xactSQL is the ID of the current transaction, stored in every trial it changes (see studyCache).
+	xactSQL = `pg_current_xact_id()::text::bigint`
+	// unfinished are the states in which a trial may still be written.
+	unfinished = `(0, 4)`
+)
+
+// nowSQL is the time in nanoseconds: the argument $n when not NULL (Options.Clock), else the server's clock.
+func nowSQL(n int) string {
+	return fmt.Sprintf(`COALESCE($%d::bigint, (extract(epoch from statement_timestamp()) * 1000000000)::bigint)`, n)
+}
+
+// querier is what reads need of a pool or a transaction.
+type querier interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// param is one stored parameter.
+type param struct {
+	name     string
+	internal float64
+	dist     string
+}
+
+// rawTrial is a trial as read from its rows.
+type rawTrial struct {
+	id, studyID, number int
+	state               goptuna.TrialState
+	value               float64
+	start, complete     *int64
+	params              []param
+	steps               map[int]float64
+	user, system        map[string]string
+}
+
+// nsTime converts stored nanoseconds (NULL: the zero time) to a time.
+func nsTime(ns *int64) time.Time {
+	if ns == nil {
+		return time.Time{}
+	}
+	return time.Unix(0, *ns)
+}
+
+// timeNs converts a time to stored nanoseconds (the zero time: NULL).
+func timeNs(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	ns := t.UnixNano()
+	return &ns
+}
+
+// loadTrials reads every trial matching filter (a condition on attnsearch_trials t, with args)
+// and its params, intermediate values and attributes, in one round trip.
+func loadTrials(ctx context.Context, q querier, filter string, args ...any) (map[int]*rawTrial, error) {
+	b := &pgx.Batch{}
+	queueLoad(b, filter, args...)
+	br := q.SendBatch(ctx, b)
+	defer br.Close()
+	out, err := readLoad(br)
+	if err != nil {
+		return nil, err
+	}
+	return out, br.Close()
+}
+
+// queueLoad queues the four queries of loadTrials.
+func queueLoad(b *pgx.Batch, filter string, args ...any) {
+	b.Queue(`SELECT t.id, t.study_id, t.number, t.state, t.value, t.start_ns, t.complete_ns FROM attnsearch_trials t WHERE `+filter, args...)
+	b.Queue(`SELECT p.trial_id, p.name, p.internal, p.distribution FROM attnsearch_trial_params p JOIN attnsearch_trials t ON t.id = p.trial_id WHERE `+filter, args...)
+	b.Queue(`SELECT v.trial_id, v.step, v.value FROM attnsearch_trial_values v JOIN attnsearch_trials t ON t.id = v.trial_id WHERE `+filter, args...)
+	b.Queue(`SELECT a.trial_id, a.system, a.key, a.value FROM attnsearch_trial_attrs a JOIN attnsearch_trials t ON t.id = a.trial_id WHERE `+filter, args...)
+}
+
+// readLoad reads the results of the queries queueLoad queued.
+func readLoad(br pgx.BatchResults) (map[int]*rawTrial, error) {
+	out := map[int]*rawTrial{}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		r := &rawTrial{steps: map[int]float64{}, user: map[string]string{}, system: map[string]string{}}
+		var state int16
+		if err := rows.Scan(&r.id, &r.studyID, &r.number, &state, &r.value, &r.start, &r.complete); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		r.state = goptuna.TrialState(state)
+		out[r.id] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Rows of the child tables whose trial is not in out were written between the queries
+	// (possible outside a repeatable-read transaction); they are skipped, and read next time.
+	if rows, err = br.Query(); err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int
+		var name []byte
+		var p param
+		if err := rows.Scan(&id, &name, &p.internal, &p.dist); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		p.name = string(name)
+		if r := out[id]; r != nil {
+			r.params = append(r.params, p)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if rows, err = br.Query(); err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id, step int
+		var v float64
+		if err := rows.Scan(&id, &step, &v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if r := out[id]; r != nil {
+			r.steps[step] = v
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if rows, err = br.Query(); err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int
+		var system bool
+		var k, v []byte
+		if err := rows.Scan(&id, &system, &k, &v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if r := out[id]; r != nil {
+			if system {
+				r.system[string(k)] = string(v)
+			} else {
+				r.user[string(k)] = string(v)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// frozen converts a read trial into a goptuna.FrozenTrial that shares no memory with r.
+func (s *Store) frozen(r *rawTrial) (goptuna.FrozenTrial, error) {
+	ft := goptuna.FrozenTrial{
+		ID:                 r.id,
+		StudyID:            r.studyID,
+		Number:             r.number,
+		State:              r.state,
+		Value:              r.value,
+		IntermediateValues: make(map[int]float64, len(r.steps)),
+		DatetimeStart:      nsTime(r.start),
+		DatetimeComplete:   nsTime(r.complete),
+		InternalParams:     make(map[string]float64, len(r.params)),
+		Params:             make(map[string]interface{}, len(r.params)),
+		Distributions:      make(map[string]interface{}, len(r.params)),
+		UserAttrs:          make(map[string]string, len(r.user)),
+		SystemAttrs:        make(map[string]string, len(r.system)),
+	}
+	for st, v := range r.steps {
+		ft.IntermediateValues[st] = v
+	}
+	for _, p := range r.params {
+		d, err := s.dists.Get(p.dist)
+		if err != nil {
+			return goptuna.FrozenTrial{}, fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
+		}
+		x, err := store.ExternalOf(d, p.internal)
+		if err != nil {
+			return goptuna.FrozenTrial{}, fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
+		}
+		ft.InternalParams[p.name] = p.internal
+		ft.Params[p.name] = x
+		ft.Distributions[p.name] = d
+	}
+	for k, v := range r.user {
+		ft.UserAttrs[k] = v
+	}
+	for k, v := range r.system {
+		ft.SystemAttrs[k] = v
+	}
+	return ft, nil
+}
+
+// frozenSorted converts read trials into FrozenTrials ordered by number.
+func (s *Store) frozenSorted(m map[int]*rawTrial) ([]goptuna.FrozenTrial, error) {
+	out := make([]goptuna.FrozenTrial, 0, len(m))
+	for _, r := range m {
+		ft, err := s.frozen(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ft)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Number < out[j].Number })
+	return out, nil
+}
+
+// cloneTrial returns a deep copy of ft (maps.Clone copies a map's table at once, much faster
+// than inserting its entries one by one; only categorical distributions hold further memory).
+func cloneTrial(ft goptuna.FrozenTrial) goptuna.FrozenTrial {
+	c := ft
+	c.IntermediateValues = cloneMap(ft.IntermediateValues)
+	c.InternalParams = cloneMap(ft.InternalParams)
+	c.Params = cloneMap(ft.Params)
+	c.Distributions = cloneMap(ft.Distributions)
+	for k, d := range c.Distributions {
+		if _, ok := d.(goptuna.CategoricalDistribution); ok {
+			c.Distributions[k] = store.CopyDist(d)
+		}
+	}
+	c.UserAttrs = cloneMap(ft.UserAttrs)
+	c.SystemAttrs = cloneMap(ft.SystemAttrs)
+	return c
+}
+
+// cloneMap is maps.Clone that never returns nil (goptuna's trials always carry their maps).
+func cloneMap[K comparable, V any](m map[K]V) map[K]V {
+	if m == nil {
+		return map[K]V{}
+	}
+	return maps.Clone(m)
+}
+
+// studyCache holds a study's trials as last read, so that GetAllTrials reads only what changed.
+//
+// Every write to a trial (or to its params, values and attributes) stores its transaction's ID
+// in the trial's xact column. A read runs in a repeatable-read transaction and notes the oldest
+// transaction still running at its snapshot (pg_snapshot_xmin): every transaction older than that
+// had finished, so its writes were in the read. The next read fetches only the trials whose
+// xact is at least that mark; some of them were seen already and are simply read again. Trial
+// rows are never deleted except with their study.
+type studyCache struct {
+	mu     sync.Mutex
+	xmin   int64                 // trials with xact >= xmin may have changed since the last read; -1: never read
+	sorted []goptuna.FrozenTrial // the study's trials by number
+}
+
+// cacheOf returns the cache of studyID, creating it.
+func (s *Store) cacheOf(studyID int) *studyCache {
+	s.cacheM.Lock()
+	defer s.cacheM.Unlock()
+	c := s.caches[studyID]
+	if c == nil {
+		c = &studyCache{xmin: -1}
+		s.caches[studyID] = c
+	}
+	return c
+}
+
+// dropCache forgets a study's cache (after DeleteStudy).
+func (s *Store) dropCache(studyID int) {
+	s.cacheM.Lock()
+	delete(s.caches, studyID)
+	s.cacheM.Unlock()
+}
+
+// refresh brings c up to date with the database in one round trip (a repeatable-read
+// transaction sent as one batch); it reports false when the study does not exist.
+func (s *Store) refresh(ctx context.Context, studyID int, c *studyCache) (bool, error) {
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
+	b.Queue(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, EXISTS (SELECT 1 FROM attnsearch_studies WHERE id = $1)`, studyID)
+	queueLoad(b, `t.study_id = $1 AND t.xact >= $2`, studyID, c.xmin)
+	b.Queue(`COMMIT`)
+	br := s.pool.SendBatch(ctx, b)
+	defer br.Close() // a failed batch leaves its connection inside a transaction: the pool drops it
+	if _, err := br.Exec(); err != nil {
+		return false, err
+	}
+	var xmin int64
+	var exists bool
+	if err := br.QueryRow().Scan(&xmin, &exists); err != nil {
+		return false, err
+	}
+	changed, err := readLoad(br)
+	if err != nil {
+		return false, err
+	}
+	if _, err := br.Exec(); err != nil {
+		return false, err
+	}
+	if err := br.Close(); err != nil {
+		return false, err
+	}
+	if !exists {
+		return false, nil
+	}
+	fts, err := s.frozenSorted(changed)
+	if err != nil {
+		return true, err
+	}
+	for _, ft := range fts {
+		// Replace the trial in place, or insert it (new trials usually go at the end).
+		i, found := slices.BinarySearchFunc(c.sorted, ft.Number, func(t goptuna.FrozenTrial, n int) int { return t.Number - n })
+		if found {
+			c.sorted[i] = ft
+		} else {
+			c.sorted = slices.Insert(c.sorted, i, ft)
+		}
+	}
+	c.xmin = xmin
+	return true, nil
+}
+
+// allTrials returns deep copies of the study's trials in number order, reading only what changed since the last call.
+func (s *Store) allTrials(studyID int) ([]goptuna.FrozenTrial, error) {
+	c := s.cacheOf(studyID)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var exists bool
+	err := s.run("read trials", func(ctx context.Context, _ bool) (err error) {
+		exists, err = s.refresh(ctx, studyID, c)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		s.dropCache(studyID)
+		return nil, fmt.Errorf("postgres: study %d: %w", studyID, goptuna.ErrInvalidStudyID)
+	}
+	out := make([]goptuna.FrozenTrial, len(c.sorted))
+	for i, ft := range c.sorted {
+		out[i] = cloneTrial(ft)
+	}
+	return out, nil
+}
