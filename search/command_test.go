@@ -349,3 +349,25 @@ func TestCommandEverySampler(t *testing.T) {
 		})
 	}
 }
+
+// A command trial stores its objective vector and constraint values, which the multi-objective
+// samplers read.
+func TestCommandObjectiveVectors(t *testing.T) {
+	for _, kind := range []string{"motpe", "nsga2"} {
+		t.Run(kind, func(t *testing.T) {
+			dir := t.TempDir()
+			spec := commandSpec(t, dir, 6, 1, "none", "  steps: 2")
+			spec.Study.Sampler.Kind = kind
+			st := openStore(t, filepath.Join(dir, "a.db"))
+			if res, err := Run(context.Background(), spec, st, Options{}); err != nil || res.Done != 6 {
+				t.Fatalf("Run = %+v, %v", res, err)
+			}
+			for _, tr := range decoded(t, st, "cmd") {
+				if tr.State != goptuna.TrialStateComplete || len(tr.Objectives) != 1 || tr.Objectives[0] != tr.Metrics["f"] ||
+					len(tr.Constraints) != 1 || tr.Constraints[0] != tr.Metrics["c"] {
+					t.Errorf("trial %d: %s objectives %v constraints %v metrics %v", tr.Number, record.StateName(tr.State), tr.Objectives, tr.Constraints, tr.Metrics)
+				}
+			}
+		})
+	}
+}
