@@ -115,7 +115,14 @@ func (r *Report) writeTable(w io.Writer, md, all bool) error {
 	for _, n := range names {
 		head = append(head, n)
 	}
-	for _, m := range metricColumns {
+	cols := metricColumns
+	if r.Info.IsCommand() {
+		cols = nil
+		for _, k := range r.commandColumns() {
+			cols = append(cols, struct{ key, head string }{k, k})
+		}
+	}
+	for _, m := range cols {
 		head = append(head, m.head)
 	}
 	head = append(head, "score")
@@ -137,7 +144,7 @@ func (r *Report) writeTable(w io.Writer, md, all bool) error {
 			v, ok := t.Params[n]
 			row = append(row, fmtParam(v, ok))
 		}
-		for _, m := range metricColumns {
+		for _, m := range cols {
 			v, ok := t.Metrics[m.key]
 			row = append(row, fmtMetric(m.key, v, ok))
 		}
@@ -249,12 +256,13 @@ type JSONTrial struct {
 
 // JSONReport is the JSON report's top-level object.
 type JSONReport struct {
-	Study       string      `json:"study"`       // study name
-	Objectives  []string    `json:"objectives"`  // keys of the objective vector (metric/cost form: quality, then cost)
-	Directions  []string    `json:"directions"`  // "maximize" or "minimize" per objective, same order
-	Reference   []float64   `json:"reference"`   // hypervolume reference per objective, same order
-	Trials      []JSONTrial `json:"trials"`      // the listed trials
-	Hypervolume float64     `json:"hypervolume"` // of the front against (P = 0, cost = reference)
+	Study       string      `json:"study"`                 // study name
+	Objectives  []string    `json:"objectives"`            // keys of the objective vector (metric/cost form: quality, then cost)
+	Directions  []string    `json:"directions"`            // "maximize" or "minimize" per objective, same order
+	Reference   []float64   `json:"reference"`             // hypervolume reference per objective, same order
+	Constraints []string    `json:"constraints,omitempty"` // a command study: constraint value names (feasible when <= 0)
+	Trials      []JSONTrial `json:"trials"`                // the listed trials
+	Hypervolume float64     `json:"hypervolume"`           // of the front against (P = 0, cost = reference)
 	RefCost     float64     `json:"reference_cost"`
 	Budget      JSONBudget  `json:"budget"` // the study's budget
 }
@@ -271,7 +279,7 @@ type JSONBudget struct {
 
 // WriteJSON writes the report as one JSON object (the front, or every trial when all).
 func (r *Report) WriteJSON(w io.Writer, all bool) error {
-	out := JSONReport{Study: r.Study, Objectives: r.Objectives, Directions: r.Directions, Reference: r.Reference, Hypervolume: r.Hypervolume,
+	out := JSONReport{Study: r.Study, Objectives: r.Objectives, Directions: r.Directions, Reference: r.Reference, Constraints: r.Info.Objective.Constraints, Hypervolume: r.Hypervolume,
 		RefCost: r.RefCost, Budget: JSONBudget(r.Info.Budget), Trials: []JSONTrial{}}
 	for _, i := range r.rows(all) {
 		t := r.Trials[i]

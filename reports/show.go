@@ -43,6 +43,9 @@ func (rep *Report) writeTrialJSON(w io.Writer, t record.Trial) error {
 		"pareto": t.Pareto, "history": t.History, "intermediate_values": inter,
 		"infeasible": t.Infeasible, "error": t.Error, "start": t.Start, "end": t.End,
 	}
+	if rep.Info.IsCommand() {
+		out["log"], out["stderr"] = nonNil(t.Log), nonNil(t.Stderr)
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
@@ -82,6 +85,12 @@ func (rep *Report) writeTrialTable(w io.Writer, t record.Trial) error {
 	for _, k := range keys {
 		rows = append(rows, []string{k, record.Display(t.Metrics[k])})
 	}
+	if n := len(t.Stderr); n > 0 {
+		rows = append(rows, []string{"stderr (last lines)", strings.Join(t.Stderr[max(0, n-10):], "\n")})
+	}
+	if n := len(t.Log); n > 0 {
+		rows = append(rows, []string{"log (last lines)", strings.Join(t.Log[max(0, n-10):], "\n")})
+	}
 	if err := kv.Bulk(rows); err != nil {
 		return fmt.Errorf("reports: trial table: %w", err)
 	}
@@ -103,6 +112,9 @@ func (rep *Report) writeTrialTable(w io.Writer, t record.Trial) error {
 		}
 		return nil
 	}
+	if rep.Info.IsCommand() {
+		return writeSteps(w, t)
+	}
 	fmt.Fprintln(w, "per-epoch curve:")
 	ht := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
 	ht.Header("epoch", "train loss", "valid loss", "valid bleu", "valid acc", "score", "seconds")
@@ -110,6 +122,68 @@ func (rep *Report) writeTrialTable(w io.Writer, t record.Trial) error {
 		if err := ht.Append(strconv.Itoa(e.Epoch), fmt.Sprintf("%.4f", e.TrainLoss), fmt.Sprintf("%.4f", e.ValidLoss),
 			fmt.Sprintf("%.2f", e.ValidBLEU), fmt.Sprintf("%.4f", e.ValidAccuracy), fmt.Sprintf("%.3f", e.Score),
 			fmt.Sprintf("%.1f", e.Seconds)); err != nil {
+			return fmt.Errorf("reports: trial table: %w", err)
+		}
+	}
+	if err := ht.Render(); err != nil {
+		return fmt.Errorf("reports: trial table: %w", err)
+	}
+	return nil
+}
+
+// nonNil returns s, or an empty slice for nil (JSON [] rather than null).
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// writeSteps prints a command trial's progress steps: the score the pruner saw and every value
+// the command reported.
+func writeSteps(w io.Writer, t record.Trial) error {
+	fieldsOf := func(e record.Epoch) map[string]float64 {
+		return map[string]float64{record.StepTrainLoss: e.TrainLoss, record.StepValidLoss: e.ValidLoss,
+			record.KeyBLEU: e.ValidBLEU, record.KeyAccuracy: e.ValidAccuracy, record.StepSeconds: e.Seconds}
+	}
+	seen := map[string]bool{}
+	for _, e := range t.History {
+		for k := range e.Values {
+			seen[k] = true
+		}
+		for k, v := range fieldsOf(e) {
+			if v != 0 {
+				seen[k] = true
+			}
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for k := range seen {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w, "progress steps:")
+	ht := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
+	head := []any{"step", "score"}
+	for _, n := range names {
+		head = append(head, n)
+	}
+	ht.Header(head...)
+	for _, e := range t.History {
+		row := []any{strconv.Itoa(e.Epoch), record.Display(e.Score)}
+		fields := fieldsOf(e)
+		for _, n := range names {
+			v, ok := e.Values[n]
+			if !ok {
+				v, ok = fields[n]
+			}
+			cell := "-"
+			if ok {
+				cell = record.Display(v)
+			}
+			row = append(row, cell)
+		}
+		if err := ht.Append(row...); err != nil {
 			return fmt.Errorf("reports: trial table: %w", err)
 		}
 	}

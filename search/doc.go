@@ -59,4 +59,18 @@
 // workers claim those first (PopWaitingTrial), so the study reaches its requested number of
 // finished trials (COMPLETE, PRUNED and non-retriable FAIL). The retry mechanism is the store's
 // alone (see package store).
+//
+// # Trial commands
+//
+// A space of task kind command is evaluated by commandTrainer (command.go), which runs the
+// user's program through package trainer/command: no data is loaded and no cost model applies.
+// The point is stored as record.KeyPoint (typed as the command receives it, in file order); each
+// progress line is a Report step whose finite values fill the history and whose first goal (the
+// first maximised value, else the first minimised one negated) is the pruner's intermediate
+// value; every result value is stored under its name (names the search stores itself are
+// refused, record.Reserved); a constraint value > 0 makes the trial infeasible, scored below
+// -1e300 (commandScore). A failure keeps the command's log and stderr tail. Every study of a
+// command gets a random token (SysCommandToken) that, with the trial number, marks its commands'
+// processes: when Run recovers the stale trials of a killed run, it kills what their commands
+// left running on this machine (command.KillMarked).
 package search

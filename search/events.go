@@ -28,7 +28,7 @@ type Event struct {
 	Config  space.Config       // the sampled point, typed (EventTrialStart, EventTrialEnd)
 	Point   space.Point        // the sampled point by name (EventTrialStart, EventTrialEnd)
 	Epoch   int                // epoch just finished (EventEpoch)
-	Epochs  int                // epochs planned per trial
+	Epochs  int                // epochs planned per trial (0 for a command's trial: its steps are its own)
 	State   goptuna.TrialState // final state (EventTrialEnd)
 	Value   float64            // score (EventEpoch: intermediate; EventTrialEnd: final)
 	Best    float64            // best final score of the study so far (EventTrialEnd; NaN if none)

@@ -51,6 +51,16 @@ func Prepare(ctx context.Context, spec *space.Spec, opts Options) (*Prepared, er
 	if p.opts.HeartbeatEvery <= 0 {
 		p.opts.HeartbeatEvery = 5 * time.Second
 	}
+	if spec.IsCommand() {
+		// No data, no architecture, no cost model: the command is the trainer.
+		if err := checkCommandSpec(spec); err != nil {
+			return nil, err
+		}
+		if p.trainer == nil {
+			p.trainer = newCommandTrainer(spec)
+		}
+		return p, nil
+	}
 	if opts.Arch != nil && opts.Trainer != nil {
 		p.arch = *opts.Arch
 	} else {
@@ -145,6 +155,7 @@ func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
 		return nil, fmt.Errorf("search: recover stale trials of %s: %w", spec.Study.Name, err)
 	}
 	res.Recovered = len(stale)
+	r.sweep(stale)
 	if res.Requeued, err = st.Requeue(study.ID); err != nil {
 		return nil, fmt.Errorf("search: requeue trials of %s: %w", spec.Study.Name, err)
 	}
@@ -223,6 +234,11 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 	}
 	if err := r.recordInfo(study.ID); err != nil {
 		return nil, err
+	}
+	if ct, ok := r.trainer.(*commandTrainer); ok {
+		if ct.token, err = r.commandToken(study.ID); err != nil {
+			return nil, err
+		}
 	}
 	return study, nil
 }
@@ -309,7 +325,7 @@ func InfoOf(spec *space.Spec) record.StudyInfo {
 	info := record.StudyInfo{
 		Version: record.StudyInfoVersion, SpaceFile: spec.File, Trials: spec.Study.Trials, Seed: spec.Study.Seed,
 		Sampler: spec.Study.Sampler.Kind, Pruner: spec.Study.Pruner.Kind,
-		Objective: spec.Objective, Budget: spec.Budget,
+		Objective: spec.Objective, Budget: spec.Budget, Task: spec.Task.Kind,
 	}
 	for _, p := range spec.Params {
 		if p.Kind != space.KindFixed {

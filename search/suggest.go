@@ -57,6 +57,9 @@ func samplePoint(spec *space.Spec, t *goptuna.Trial) (space.Point, space.Config,
 		}
 		pt[p.Name] = v
 	}
+	if spec.IsCommand() {
+		return pt, space.Config{}, nil // a command's parameters are its own: no Config
+	}
 	cfg, err := spec.Resolve(pt)
 	if err != nil {
 		return pt, space.Config{}, err

@@ -133,6 +133,9 @@ func (t *trialRun) evaluate(ctx context.Context) (float64, error) {
 	if err := t.trial.CallRelativeSampler(); err != nil {
 		return 0, fmt.Errorf("search: relative sampler: %w", err)
 	}
+	if t.spec.IsCommand() {
+		return t.evaluateCommand(ctx, seed, seedText)
+	}
 	o, b := t.spec.Objective, t.spec.Budget
 
 	pt, cfg, err := samplePoint(t.spec, t.trial)
@@ -192,15 +195,38 @@ func (t *trialRun) evaluate(ctx context.Context) (float64, error) {
 // report records one step's figures, its intermediate score and the pruner's verdict.
 func (t *trialRun) report(ctx context.Context, step int, values map[string]float64) error {
 	o, b := t.spec.Objective, t.spec.Budget
-	s, _ := objective.ScoreTrial(objective.Quality(o.Metric, values), t.cost, nil, o, b)
-	t.last = s
+	var s float64
+	prune := true // whether the pruner sees this step
+	if t.spec.IsCommand() {
+		// A command's step: its finite values; the score follows the first goal when present.
+		finite := make(map[string]float64, len(values))
+		for k, v := range values {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				finite[k] = v
+			}
+		}
+		values = finite
+		s, prune = firstGoal(o, values)
+		if !prune {
+			s = 0 // stored in the history only
+		}
+	} else {
+		s, _ = objective.ScoreTrial(objective.Quality(o.Metric, values), t.cost, nil, o, b)
+	}
+	if prune {
+		t.last = s
+	}
 	t.hist = append(t.hist, epochOf(step, values, s))
 	hb, err := json.Marshal(t.hist)
 	if err != nil {
 		return fmt.Errorf("search: encode history: %w", err)
 	}
 	// The latest figures, so that a pruned trial shows where it stopped.
-	kv := t.vectors(&t.cost, nil, values)
+	cost := &t.cost
+	if t.spec.IsCommand() {
+		cost = nil // no cost model: every goal is a reported value
+	}
+	kv := t.vectors(cost, nil, values)
 	kv[record.KeyHistory], kv[record.KeyEpochs] = string(hb), strconv.Itoa(step)
 	for k, v := range values {
 		if k != record.StepTrainLoss && k != record.StepValidLoss && k != record.StepSeconds {
@@ -210,7 +236,14 @@ func (t *trialRun) report(ctx context.Context, step int, values map[string]float
 	if err := t.attrs.setAll(kv); err != nil {
 		return err
 	}
-	t.emit(Event{Kind: EventEpoch, Trial: t.ft.Number, Epoch: step, Epochs: t.spec.Training.Epochs, Value: s})
+	epochs := t.spec.Training.Epochs
+	if t.spec.IsCommand() {
+		epochs = 0 // unknown
+	}
+	t.emit(Event{Kind: EventEpoch, Trial: t.ft.Number, Epoch: step, Epochs: epochs, Value: s})
+	if !prune {
+		return nil
+	}
 	if t.trial.Study.Pruner == nil {
 		return t.st.SetTrialIntermediateValue(t.trial.ID, step, s)
 	}
@@ -219,7 +252,11 @@ func (t *trialRun) report(ctx context.Context, step int, values map[string]float
 			if err := t.attrs.set(record.KeyPrunedEpoch, strconv.Itoa(step)); err != nil {
 				return err
 			}
-			t.out.reason = fmt.Sprintf("pruned at epoch %d", step)
+			unit := "epoch"
+			if t.spec.IsCommand() {
+				unit = "step"
+			}
+			t.out.reason = fmt.Sprintf("pruned at %s %d", unit, step)
 		}
 		return err
 	}

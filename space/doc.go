@@ -115,6 +115,32 @@
 // integer (as Optuna does), so the trial stores the continuous draw while the Config holds the
 // integer; log cannot be combined with a step other than 1. Fixed values are not suggested.
 //
+// # Command tasks
+//
+// With task kind command each trial runs the user's own program (see trainer/command for the
+// protocol), and the built-in tasks' rules give way to the command's:
+//
+//	task:
+//	  kind: command
+//	  command: [python3, train.py, --fast]  # argv, run in the space file's directory; a relative
+//	                                        # program path starts there, a bare name is on PATH
+//	  timeout: 30m                          # per trial, a Go duration (optional: none)
+//	  env: {CUDA_VISIBLE_DEVICES: "0"}      # extra environment (optional)
+//	params:                                 # any names (a letter or _, then letters, digits, _ . -)
+//	  x0: {type: float, low: 0, high: 1}    # type is required for ranges
+//	  layers: {type: int, low: 1, high: 6}
+//	  act: {type: categorical, choices: [relu, gelu]}  # choices of any scalar type, sent as declared
+//	  seed_data: 3                          # a fixed value of any scalar type
+//	objective:
+//	  minimize: [f1, f2]                    # names of reported values (a name or a list)
+//	  maximize: [acc]
+//	  constraints: [c1]                     # reported values, feasible when <= 0
+//
+// Sections training and budget, the objective's metric/cost/tradeoff/src_len/tgt_len, and the
+// corpus keys of task do not apply (no cost model exists for a command); at least one value must
+// be maximised or minimised, and a name may appear in one list only. Parse checks that the
+// program exists. Param.Declared types a sampled value as the command receives it.
+//
 // # Structural rules
 //
 // A point handed to the trainer always satisfies d_model % heads == 0 and heads % kv_heads == 0.

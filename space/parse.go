@@ -67,22 +67,37 @@ func ParseWith(filename string, src []byte, samplers *sampler.Registry) (*Spec, 
 		return nil, err
 	}
 	var haveTask, haveParams bool
+	// The task comes first: its kind decides how params and objective read.
+	for _, e := range top {
+		if e.key == "task" {
+			haveTask = true
+			if err := d.task(e, &spec.Task); err != nil {
+				return nil, err
+			}
+			d.command = spec.Task.Kind == TaskCommand
+		}
+	}
 	for _, e := range top {
 		switch e.key {
 		case "study":
 			err = d.study(e, &spec.Study)
-		case "task":
-			haveTask = true
-			err = d.task(e, &spec.Task)
 		case "training":
-			err = d.training(e, &spec.Training)
+			if d.command {
+				err = d.errAt(e.keyN, e.path, "applies only to the built-in tasks; a command trains itself (give its settings as arguments, environment or fixed params)")
+			} else {
+				err = d.training(e, &spec.Training)
+			}
+		case "budget":
+			if d.command {
+				err = d.errAt(e.keyN, e.path, "applies only to the built-in tasks (it needs the cost model); have the command report a value and list it in objective.constraints")
+			} else {
+				err = d.budget(e, &spec.Budget)
+			}
+		case "objective":
+			err = d.objective(e, &spec.Objective)
 		case "params":
 			haveParams = true
 			spec.Params, err = d.params(e)
-		case "budget":
-			err = d.budget(e, &spec.Budget)
-		case "objective":
-			err = d.objective(e, &spec.Objective)
 		}
 		if err != nil {
 			return nil, err
@@ -95,6 +110,18 @@ func ParseWith(filename string, src []byte, samplers *sampler.Registry) (*Spec, 
 		return nil, &Error{File: filename, Line: root.Line, Column: root.Column, Field: "params", Msg: "missing section (the searched parameters)"}
 	}
 	spec.Pos = d.pos
+	if d.command {
+		if err := d.commandObjective(spec); err != nil {
+			return nil, err
+		}
+		if err := d.crossCheckStudy(spec); err != nil {
+			return nil, err
+		}
+		if err := d.checkCommand(spec); err != nil {
+			return nil, err
+		}
+		return spec, nil
+	}
 	if err := d.crossCheck(spec); err != nil {
 		return nil, err
 	}
@@ -304,12 +331,24 @@ func (d *decoder) pruner(e entry, p *Pruner) error {
 // task decodes the task section.
 func (d *decoder) task(e entry, t *Task) error {
 	es, err := d.mapping(e.value, e.path, []string{"kind", "path", "synthetic", "tokenizer", "max_vocab",
-		"min_freq", "max_lines", "valid_size", "test_size", "max_len"})
+		"min_freq", "max_lines", "valid_size", "test_size", "max_len", "command", "timeout", "env"})
 	if err != nil {
 		return err
 	}
 	if es == nil {
-		return d.errAt(e.keyN, e.path, "empty section: kind is required (%s)", strings.Join(taskKinds, ", "))
+		return d.errAt(e.keyN, e.path, "empty section: kind is required (%s)", strings.Join(allTaskKinds, ", "))
+	}
+	for _, f := range es {
+		if f.key == "kind" {
+			if k, err := d.oneOf(f.value, f.path, allTaskKinds); err == nil && k == TaskCommand {
+				return d.commandTask(e, es, t)
+			}
+		}
+	}
+	for _, f := range es {
+		if f.key == "command" || f.key == "timeout" || f.key == "env" {
+			return d.errAt(f.keyN, f.path, "applies only to task kind command")
+		}
 	}
 	var synth *entry
 	given := map[string]entry{}
@@ -317,7 +356,7 @@ func (d *decoder) task(e entry, t *Task) error {
 		given[f.key] = f
 		switch f.key {
 		case "kind":
-			t.Kind, err = d.oneOf(f.value, f.path, taskKinds)
+			t.Kind, err = d.oneOf(f.value, f.path, allTaskKinds)
 		case "path":
 			t.Path, err = d.str(f.value, f.path)
 			if err == nil && strings.TrimSpace(t.Path) == "" {
@@ -348,7 +387,7 @@ func (d *decoder) task(e entry, t *Task) error {
 		}
 	}
 	if t.Kind == "" {
-		return d.errAt(e.keyN, e.path+".kind", "missing (choose one of: %s)", strings.Join(taskKinds, ", "))
+		return d.errAt(e.keyN, e.path+".kind", "missing (choose one of: %s)", strings.Join(allTaskKinds, ", "))
 	}
 	switch t.Kind {
 	case "synthetic":
@@ -548,16 +587,27 @@ func (d *decoder) objective(e entry, o *Objective) error {
 
 // params decodes the params section: name -> scalar (fixed) or mapping (distribution).
 func (d *decoder) params(e entry) ([]Param, error) {
-	es, err := d.mapping(e.value, e.path, Names)
+	known := Names
+	if d.command {
+		known = nil // a command's parameters are its own
+	}
+	es, err := d.mapping(e.value, e.path, known)
 	if err != nil {
 		return nil, err
 	}
 	if len(es) == 0 {
+		if d.command {
+			return nil, d.errAt(e.keyN, e.path, "empty section: declare at least one parameter")
+		}
 		return nil, d.errAt(e.keyN, e.path, "empty section: declare at least one parameter (%s)", strings.Join(Names, ", "))
 	}
 	out := make([]Param, 0, len(es))
 	for _, f := range es {
-		p, err := d.param(f)
+		param := d.param
+		if d.command {
+			param = d.commandParam
+		}
+		p, err := param(f)
 		if err != nil {
 			return nil, err
 		}
@@ -580,37 +630,14 @@ func (d *decoder) param(f entry) (Param, error) {
 		}
 		return d.fixed(p, f.value, f.path, ni)
 	}
-	es, err := d.mapping(f.value, f.path, []string{"type", "low", "high", "step", "log", "choices", "value"})
+	// The type may be omitted: choices -> categorical, value -> fixed, otherwise the name's own type.
+	def := KindFloat
+	if ni.integer {
+		def = KindInt
+	}
+	given, err := d.paramKeys(f, &p, def)
 	if err != nil {
 		return p, err
-	}
-	given := map[string]entry{}
-	for _, o := range es {
-		given[o.key] = o
-	}
-	// The type may be omitted: choices -> categorical, value -> fixed, otherwise the name's own type.
-	switch {
-	case given["type"].value != nil:
-		if p.Kind, err = d.oneOf(given["type"].value, given["type"].path, paramKinds); err != nil {
-			return p, err
-		}
-	case given["choices"].value != nil:
-		p.Kind = KindCategorical
-	case given["value"].value != nil:
-		p.Kind = KindFixed
-	case ni.integer:
-		p.Kind = KindInt
-	default:
-		p.Kind = KindFloat
-	}
-	allowed := map[string][]string{
-		KindInt: {"type", "low", "high", "step", "log"}, KindFloat: {"type", "low", "high", "step", "log"},
-		KindCategorical: {"type", "choices"}, KindFixed: {"type", "value"},
-	}
-	for _, o := range es {
-		if !contains(allowed[p.Kind], o.key) {
-			return p, d.errAt(o.keyN, o.path, "does not apply to a %s parameter (keys: %s)", p.Kind, strings.Join(allowed[p.Kind], ", "))
-		}
 	}
 	switch p.Kind {
 	case KindFixed:
@@ -634,6 +661,44 @@ func (d *decoder) param(f entry) (Param, error) {
 		}
 	}
 	return d.rangeParam(p, given, f, ni)
+}
+
+// paramKeys reads a parameter's mapping and its kind: type when given, else categorical with
+// choices, fixed with value, else def ("" = the type is required); every key must apply to the
+// kind. It returns the entries by key.
+func (d *decoder) paramKeys(f entry, p *Param, def string) (map[string]entry, error) {
+	es, err := d.mapping(f.value, f.path, []string{"type", "low", "high", "step", "log", "choices", "value"})
+	if err != nil {
+		return nil, err
+	}
+	given := map[string]entry{}
+	for _, o := range es {
+		given[o.key] = o
+	}
+	switch {
+	case given["type"].value != nil:
+		if p.Kind, err = d.oneOf(given["type"].value, given["type"].path, paramKinds); err != nil {
+			return nil, err
+		}
+	case given["choices"].value != nil:
+		p.Kind = KindCategorical
+	case given["value"].value != nil:
+		p.Kind = KindFixed
+	case def != "":
+		p.Kind = def
+	default:
+		return nil, d.errAt(f.keyN, f.path+".type", "missing: a command's parameter needs its type (%s)", strings.Join(paramKinds, ", "))
+	}
+	allowed := map[string][]string{
+		KindInt: {"type", "low", "high", "step", "log"}, KindFloat: {"type", "low", "high", "step", "log"},
+		KindCategorical: {"type", "choices"}, KindFixed: {"type", "value"},
+	}
+	for _, o := range es {
+		if !contains(allowed[p.Kind], o.key) {
+			return nil, d.errAt(o.keyN, o.path, "does not apply to a %s parameter (keys: %s)", p.Kind, strings.Join(allowed[p.Kind], ", "))
+		}
+	}
+	return given, nil
 }
 
 // fixed decodes a fixed value.
@@ -782,8 +847,8 @@ func (d *decoder) crossCheck(s *Spec) error {
 	if (s.Objective.Cost == record.CostLatency || s.Objective.HasGoal(record.CostLatency) || s.Budget.MaxLatencyMS > 0) && s.Training.LatencySentences == 0 {
 		return d.errField("training.latency_sentences", "must be >= 1 when latency is measured (budget.max_latency_ms or a latency goal)")
 	}
-	if n := s.Study.Sampler.Options["startup_trials"]; n > float64(s.Study.Trials) {
-		return d.errField("study.sampler.startup_trials", "%d exceeds study.trials %d", int(n), s.Study.Trials)
+	if err := d.crossCheckStudy(s); err != nil {
+		return err
 	}
 	if s.Study.Pruner.Kind == "successive_halving" && s.Study.Pruner.MinResource > s.Training.Epochs {
 		return d.errField("study.pruner.min_resource", "%d exceeds training.epochs %d (no trial would reach the first rung)",
@@ -795,6 +860,14 @@ func (d *decoder) crossCheck(s *Spec) error {
 			field = "params.heads"
 		}
 		return d.errField(field, "%v", err)
+	}
+	return nil
+}
+
+// crossCheckStudy validates the study settings against each other.
+func (d *decoder) crossCheckStudy(s *Spec) error {
+	if n := s.Study.Sampler.Options["startup_trials"]; n > float64(s.Study.Trials) {
+		return d.errField("study.sampler.startup_trials", "%d exceeds study.trials %d", int(n), s.Study.Trials)
 	}
 	return nil
 }

@@ -343,7 +343,7 @@ func TestDocReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The values written in the reference are the defaults.
-	if !reflect.DeepEqual(spec.Study, def.Study) || spec.Task != def.Task || spec.Training != def.Training || !reflect.DeepEqual(spec.Objective, def.Objective) {
+	if !reflect.DeepEqual(spec.Study, def.Study) || !reflect.DeepEqual(spec.Task, def.Task) || spec.Training != def.Training || !reflect.DeepEqual(spec.Objective, def.Objective) {
 		t.Errorf("reference values differ from the defaults:\n%+v %+v %+v\n%+v %+v %+v",
 			spec.Study, spec.Task, spec.Training, def.Study, def.Task, def.Training)
 	}

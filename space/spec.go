@@ -1,6 +1,10 @@
 package space
 
-import "github.com/attnsearch/attnsearch/store/record"
+import (
+	"time"
+
+	"github.com/attnsearch/attnsearch/store/record"
+)
 
 // Spec is a whole validated space file: the study, the task, the training settings, the
 // searched parameters, the budget and the objective.
@@ -48,9 +52,10 @@ type Pruner struct {
 	MinEarlyStoppingRate int     // successive_halving: s
 }
 
-// Task describes the data set: the built-in synthetic task or a real corpus.
+// Task describes the data set (the built-in synthetic task or a real corpus), or the user's
+// command that evaluates each trial (kind command).
 type Task struct {
-	Kind      string    // synthetic | aligned (dir with {train,valid,test}.{src,tgt}) | tsv (Tatoeba/Anki file)
+	Kind      string    // synthetic | aligned (dir with {train,valid,test}.{src,tgt}) | tsv (Tatoeba/Anki file) | command
 	Path      string    // aligned: directory; tsv: file (resolved relative to the space file)
 	Synthetic Synthetic // options of the synthetic task
 	Tokenizer string    // word | char | byte
@@ -60,6 +65,11 @@ type Task struct {
 	ValidSize int       // tsv: pairs split off for validation
 	TestSize  int       // tsv: pairs split off for test
 	MaxLen    int       // longest sentence in tokens kept (longer: skipped and counted)
+
+	Command []string          // command: program and arguments, run in Dir
+	Dir     string            // command: the space file's directory (absolute)
+	Timeout time.Duration     // command: per trial (0 = none)
+	Env     map[string]string // command: extra environment variables
 }
 
 // Synthetic holds the size options of the built-in synthetic translation task.
@@ -112,6 +122,7 @@ type Param struct {
 	Log     bool     // int, float: sample on a log scale
 	Choices []string // categorical: choices as written
 	Value   string   // fixed: the value as written
+	Typed   []any    // command tasks: the choices (or the fixed value) typed as declared: int64, float64, string, bool
 	Line    int      // position in the file, for messages
 	Column  int      // position in the file, for messages
 }

@@ -105,6 +105,9 @@ func estimate(path, set string, srcVocab, tgtVocab int) (*estimateReport, error)
 	if err != nil {
 		return nil, inputErr(err)
 	}
+	if spec.IsCommand() {
+		return nil, inputErr(fmt.Errorf("estimate: %s runs a command (task kind command): the cost model applies to the built-in tasks only; run the command yourself", path))
+	}
 	kv, err := space.ParseSet(set)
 	if err != nil {
 		return nil, inputErr(fmt.Errorf("estimate: %w", err))

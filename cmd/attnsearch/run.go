@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -100,6 +101,9 @@ func applyRunFlags(c *cobra.Command, spec *space.Spec, f runFlags) error {
 		spec.Study.Seed = f.seed
 	}
 	if f.data != "" {
+		if spec.IsCommand() {
+			return inputErr(fmt.Errorf("run: --data applies only to the built-in tasks; %s runs a command", spec.File))
+		}
 		task, err := spec.Task.WithData(f.data)
 		if err != nil {
 			return inputErr(fmt.Errorf("run: %w", err))
@@ -131,9 +135,19 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 	}
 	ctx, cancel := context.WithCancel(c.Context())
 	defer cancel()
-	ds, err := data.Load(ctx, spec.Task, spec.Task.MaxLen)
-	if err != nil {
-		return inputErr(fmt.Errorf("run: %w", err))
+	var ds *data.Dataset
+	what := ""
+	if spec.IsCommand() {
+		what = "command " + strings.Join(spec.Task.Command, " ")
+		if spec.Task.Timeout > 0 {
+			what += fmt.Sprintf(" (timeout %s)", spec.Task.Timeout)
+		}
+	} else {
+		if ds, err = data.Load(ctx, spec.Task, spec.Task.MaxLen); err != nil {
+			return inputErr(fmt.Errorf("run: %w", err))
+		}
+		what = fmt.Sprintf("data %s (%d/%d/%d pairs, vocab %d/%d)", ds.Name,
+			len(ds.Train), len(ds.Valid), len(ds.Test), ds.SrcVocab.Size(), ds.TgtVocab.Size())
 	}
 	prog := newProgress(stderr, spec.Study.Trials)
 	if f.staleAfter < 0 || (c.Flags().Changed("stale-after") && f.staleAfter == 0) {
@@ -179,9 +193,8 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		}
 	}()
 
-	fmt.Fprintf(stderr, "run: study %s in %s: %d trials, sampler %s, pruner %s, data %s (%d/%d/%d pairs, vocab %d/%d)\n",
-		spec.Study.Name, st.Location(), spec.Study.Trials, spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, ds.Name,
-		len(ds.Train), len(ds.Valid), len(ds.Test), ds.SrcVocab.Size(), ds.TgtVocab.Size())
+	fmt.Fprintf(stderr, "run: study %s in %s: %d trials, sampler %s, pruner %s, %s\n",
+		spec.Study.Name, st.Location(), spec.Study.Trials, spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, what)
 	res, err := prep.Run(ctx, st)
 	prog.finish()
 	if err != nil {
@@ -273,9 +286,19 @@ func (p *progress) event(e search.Event) {
 			_ = p.bar.Set(e.Done)
 		}
 	case search.EventTrialStart:
+		if e.Epochs == 0 { // a command: steps, not epochs, and its own parameters
+			p.epochs[e.Trial] = "0"
+			p.log("trial %d: running %s", e.Trial, pointText(e.Point))
+			break
+		}
 		p.epochs[e.Trial] = fmt.Sprintf("0/%d", e.Epochs)
 		p.log("trial %d: training %s", e.Trial, e.Config.SetString())
 	case search.EventEpoch:
+		if e.Epochs == 0 {
+			p.epochs[e.Trial] = strconv.Itoa(e.Epoch)
+			p.log("trial %d: step %d, score %.4g", e.Trial, e.Epoch, e.Value)
+			break
+		}
 		p.epochs[e.Trial] = fmt.Sprintf("%d/%d", e.Epoch, e.Epochs)
 		p.log("trial %d: epoch %d/%d, score %.3f", e.Trial, e.Epoch, e.Epochs, e.Value)
 	case search.EventTrialEnd:
@@ -289,8 +312,8 @@ func (p *progress) event(e search.Event) {
 		if !math.IsNaN(e.Best) {
 			best = fmt.Sprintf("%.3f", e.Best)
 		}
-		p.log("trial %d: %s, score %.3f%s; %d/%d done, best %s, elapsed %s, left ~%s", e.Trial,
-			record.StateName(e.State), e.Value, msg, e.Done, e.Total, best,
+		p.log("trial %d: %s, score %s%s; %d/%d done, best %s, elapsed %s, left ~%s", e.Trial,
+			record.StateName(e.State), scoreText(e.Value), msg, e.Done, e.Total, best,
 			time.Since(p.start).Round(time.Second), p.eta())
 		if p.bar != nil {
 			_ = p.bar.Set(e.Done)
@@ -301,6 +324,33 @@ func (p *progress) event(e search.Event) {
 	if p.bar != nil {
 		p.bar.Describe(p.describe())
 	}
+}
+
+// scoreText renders a score: three decimals, or four significant digits when it is huge (a
+// command's infeasible trials score below -1e300).
+func scoreText(v float64) string {
+	if math.Abs(v) >= 1e9 {
+		return strconv.FormatFloat(v, 'g', 4, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 3, 64)
+}
+
+// pointText renders a command's point as name=value pairs in name order.
+func pointText(pt map[string]any) string {
+	names := make([]string, 0, len(pt))
+	for k := range pt {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		v := pt[n]
+		if f, ok := v.(float64); ok {
+			v = strconv.FormatFloat(f, 'g', 4, 64)
+		}
+		parts[i] = fmt.Sprintf("%s=%v", n, v)
+	}
+	return strings.Join(parts, ",")
 }
 
 // log prints a line when there is no bar (and warnings always).

@@ -129,6 +129,7 @@ func TestE2E(t *testing.T) {
 	t.Run("smoke study and reports", func(t *testing.T) { testSmokeStudyAndReports(t, bin) })
 	t.Run("usage errors", func(t *testing.T) { testUsageErrors(t, bin) })
 	t.Run("kill and deterministic resume", func(t *testing.T) { testKillAndDeterministicResume(t, bin) })
+	t.Run("command trials", func(t *testing.T) { testCommandTrials(t, bin) })
 	t.Run("multi-objective study", func(t *testing.T) { testMultiObjectiveStudy(t, bin) })
 }
 

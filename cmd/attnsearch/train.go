@@ -111,6 +111,9 @@ func trainOne(ctx context.Context, path, set, dataPath string, epochs, threads i
 	if err != nil {
 		return nil, nil, inputErr(err)
 	}
+	if spec.IsCommand() {
+		return nil, nil, inputErr(fmt.Errorf("train: %s runs a command (task kind command): training applies to the built-in tasks only; run the command yourself", path))
+	}
 	kv, err := space.ParseSet(set)
 	if err != nil {
 		return nil, nil, inputErr(fmt.Errorf("train: %w", err))

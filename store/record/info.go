@@ -10,21 +10,25 @@ const StudyInfoVersion = 2
 
 // StudyInfo is what a study stores about itself so that reports need nothing but the store.
 type StudyInfo struct {
-	Version   int       `json:"version"`    // layout version (StudyInfoVersion)
-	SpaceFile string    `json:"space_file"` // the space file the study was started from
-	Trials    int       `json:"trials"`     // number of finished trials wanted
-	Seed      int64     `json:"seed"`       // study seed
-	Sampler   string    `json:"sampler"`    // sampler kind
-	Pruner    string    `json:"pruner"`     // pruner kind
-	Objective Objective `json:"objective"`  // quality metric, cost and trade-off
-	Budget    Budget    `json:"budget"`     // hard constraints
-	Searched  []string  `json:"searched"`   // names of the searched (not fixed) parameters, in file order
+	Version   int       `json:"version"`        // layout version (StudyInfoVersion)
+	SpaceFile string    `json:"space_file"`     // the space file the study was started from
+	Trials    int       `json:"trials"`         // number of finished trials wanted
+	Seed      int64     `json:"seed"`           // study seed
+	Sampler   string    `json:"sampler"`        // sampler kind
+	Pruner    string    `json:"pruner"`         // pruner kind
+	Objective Objective `json:"objective"`      // quality metric, cost and trade-off
+	Budget    Budget    `json:"budget"`         // hard constraints
+	Searched  []string  `json:"searched"`       // names of the searched (not fixed) parameters, in file order
+	Task      string    `json:"task,omitempty"` // task kind (synthetic, aligned, tsv, command); "" in studies from before it was stored
 }
+
+// IsCommand reports whether the study's trials ran a command (task kind command).
+func (i StudyInfo) IsCommand() bool { return i.Task == "command" }
 
 // Objective is the stored objective: a vector of named goals (Goals), and the scalar score's
 // quality P against one cost E. Written in a space file either as metric/cost/tradeoff (the goals
 // are then maximize [metric], minimize [cost]) or as maximize/minimize lists with an optional
-// reference and constraints (Listed).
+// reference and constraints (Listed; a command's study always is).
 type Objective struct {
 	Metric   string  `json:"metric"`   // bleu | accuracy (P, maximised); list form: the first quality goal (bleu when none)
 	Cost     string  `json:"cost"`     // params | flops | kv_bytes | latency (E); list form: the first cost goal with a budget, or ""

@@ -27,10 +27,25 @@ const (
 	KeyHistory       = "history"                  // JSON array of Epoch: the per-epoch curve
 	KeySeed          = "seed"                     // the trainer seed (copy of SysSeed, for users)
 	KeyWorkerThreads = "threads"                  // threads the trainer used
+	KeyPoint         = "point"                    // command tasks: the parameters the command received, a JSON object in file order
+	KeyLog           = "log"                      // command tasks: the last stdout lines that were not protocol lines
+	KeyStderr        = "stderr"                   // command tasks: the last lines of stderr
 	KeyObjectives    = "objectives"               // the objective vector in goal order (Objective.Goals), FormatVector; intermediate when pruned
 	KeyConstraints   = "constraints"              // constraint values (≤ 0 feasible) in ConstraintNames order, FormatVector; NaN = not known yet
 	KeyRejected      = "rejected"                 // "true": rejected before training (infeasible by the cost model or the structural rules)
 )
+
+// reserved are the user attribute keys the search writes itself for a command's trial, which a
+// command may not use as the name of a value it reports.
+var reserved = map[string]bool{
+	KeyScore: true, KeyFeasible: true, KeyInfeasible: true, KeyError: true, KeyPrunedEpoch: true,
+	KeyConfig: true, KeyHistory: true, KeySeed: true, KeyPoint: true, KeyLog: true, KeyStderr: true,
+	KeyObjectives: true, KeyConstraints: true, KeyRejected: true,
+}
+
+// Reserved reports whether name is a key the search stores itself, so that a command may not
+// report a value by that name (its other values land in the trial's metrics under their names).
+func Reserved(name string) bool { return reserved[name] }
 
 // Names of the per-step figures a trainer reports besides the quality metrics (KeyBLEU,
 // KeyAccuracy); they fill the matching fields of Epoch.

@@ -77,7 +77,10 @@ type Trial struct {
 	Value        float64                // final score (COMPLETE, PRUNED with an intermediate value)
 	HasValue     bool                   // Value is meaningful
 	Params       map[string]interface{} // sampled parameters, external representation
-	Config       string                 // effective config as --set text ("" when not sampled yet)
+	Config       string                 // effective config as --set text ("" when not sampled yet); a command's: PointText
+	Point        string                 // a command's parameters as it received them: JSON in file order (KeyPoint)
+	Log          []string               // a command's last stdout log lines (KeyLog)
+	Stderr       []string               // a command's last stderr lines (KeyStderr)
 	Metrics      map[string]float64     // every numeric user attribute
 	Feasible     bool                   // passed the analytic check (false also when never checked)
 	Infeasible   []string               // violated constraints
@@ -114,7 +117,7 @@ func StateName(s goptuna.TrialState) string {
 
 // textKeys are user attributes that are not numbers.
 var textKeys = map[string]bool{KeyFeasible: true, KeyInfeasible: true, KeyError: true, KeyConfig: true, KeyHistory: true,
-	KeyObjectives: true, KeyConstraints: true, KeyRejected: true}
+	KeyPoint: true, KeyLog: true, KeyStderr: true, KeyObjectives: true, KeyConstraints: true, KeyRejected: true}
 
 // FormatVector renders a vector of figures as comma-separated FormatFloat values (NaN and ±Inf
 // survive).
@@ -174,11 +177,25 @@ func Decode(ft goptuna.FrozenTrial) (Trial, error) {
 		}
 		t.Params = eff
 	}
+	if js := ft.UserAttrs[KeyPoint]; js != "" {
+		// A command's trial: the parameters as the command received them.
+		names, values, err := ParsePoint(js)
+		if err != nil {
+			return t, fmt.Errorf("record: trial %d: user attribute %q: %w", ft.Number, KeyPoint, err)
+		}
+		t.Params, t.Config, t.Point = values, PointText(names, values), js
+	}
 	t.Feasible = ft.UserAttrs[KeyFeasible] == "true"
 	if s := ft.UserAttrs[KeyInfeasible]; s != "" {
 		t.Infeasible = strings.Split(s, "\n")
 	}
 	t.Error = ft.UserAttrs[KeyError]
+	if s := ft.UserAttrs[KeyLog]; s != "" {
+		t.Log = strings.Split(s, "\n")
+	}
+	if s := ft.UserAttrs[KeyStderr]; s != "" {
+		t.Stderr = strings.Split(s, "\n")
+	}
 	if t.Error == "" && ft.State == goptuna.TrialStateFail {
 		// The store's stale-trial recovery records its reason as a system attribute.
 		t.Error = ft.SystemAttrs[SysFailReason]
@@ -254,11 +271,14 @@ func RetryOf(ft goptuna.FrozenTrial) (n int, ok bool, err error) {
 	return 0, false, nil
 }
 
-// Reason is a one-line account of why a trial is in its state: "pruned at epoch k", "infeasible:
-// …", "failed: …", "interrupted, retried" or "".
+// Reason is a one-line account of why a trial is in its state: "pruned at epoch k" ("step k"
+// for a command's trial), "infeasible: …", "failed: …", "interrupted, retried" or "".
 func (t Trial) Reason() string {
 	switch {
 	case t.State == goptuna.TrialStatePruned:
+		if t.PrunedEpoch > 0 && t.Point != "" {
+			return fmt.Sprintf("pruned at step %d", t.PrunedEpoch)
+		}
 		if t.PrunedEpoch > 0 {
 			return fmt.Sprintf("pruned at epoch %d", t.PrunedEpoch)
 		}
