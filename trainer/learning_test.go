@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/attnsearch/attnsearch/trainer/fastblas"
-	"gonum.org/v1/gonum/blas/gonum"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -20,8 +19,9 @@ func opsTol(s int) float64   { return 5e-6 * float64(1+s) }
 func learnTol(s int) float64 { return 1e-5 * float64(1+s) }
 
 // TestOptimisedLearningUnchanged trains the reference model for 100 steps on the unoptimised
-// path (stock gorgonia ops, gonum's pure-Go BLAS), on the fused ops with the same BLAS, and on
-// the fully optimised path (fused ops, the installed fastblas: OpenBLAS with -tags openblas),
+// path (stock gorgonia ops, gonum's pure-Go kernels: fastblas's NoSIMD fallback), on the fused ops
+// with the same BLAS, and on the fully optimised path (fused ops, the installed fastblas: the
+// SIMD kernels by default, OpenBLAS with -tags openblas),
 // all in this process from the same weights and batches, and requires the loss curves to agree
 // within opsTol and learnTol.
 func TestOptimisedLearningUnchanged(t *testing.T) {
@@ -30,7 +30,7 @@ func TestOptimisedLearningUnchanged(t *testing.T) {
 		if fast {
 			fastblas.Install(1)
 		} else {
-			G.Use(gonum.Implementation{})
+			G.Use(fastblas.Implementation{NoSIMD: true}) // gonum's kernels: the fallback where the CPU lacks AVX2+FMA
 		}
 		_, p, sg, opt := refSetupPath(t, tensor.Float32, 1, composed)
 		defer sg.vm.Close()
@@ -57,7 +57,7 @@ func TestOptimisedLearningUnchanged(t *testing.T) {
 		t.Fatalf("reference loss %.4f -> %.4f: not learning, the comparison means nothing", want[0], want[99])
 	}
 	compare("fused ops, gonum BLAS", want, curve(false, false), opsTol)
-	if fastblas.Available() {
+	if fastblas.Available() || fastblas.SIMD() {
 		compare("fused ops, "+fastblas.Name(), want, curve(false, true), learnTol)
 	}
 }

@@ -1,0 +1,11 @@
+//go:build !amd64
+
+package fastblas
+
+// simdCPU is false: the SIMD kernels are written for amd64 only.
+const simdCPU = false
+
+// microKernel is the portable micro-kernel; off amd64 it only serves the driver's tests.
+func microKernel(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	microKernelGo(k, a, b, c, ldc, alpha, beta)
+}

@@ -1,0 +1,299 @@
+package fastblas
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"gonum.org/v1/gonum/blas"
+)
+
+// SIMD SGEMM: the BLIS/GotoBLAS scheme on an mr×nr register-blocked micro-kernel (AVX2+FMA
+// assembly on amd64). B is packed kc×nc at a time into nr-column strips (k-major), A kc×mc at a
+// time into mr-row strips; the micro-kernel multiplies one strip of each, its accumulators in
+// registers, and writes alpha·AB + beta·C into a full tile of C (a partial tile at the edges goes
+// through a small buffer). The packed A block (mc×kc, 120 KiB) stays in L2, a packed B strip
+// (kc×nr, 16 KiB) in L1. Large products are split over goroutines by rows (or columns, whichever
+// has more tiles), each part packing its own panels.
+const (
+	mr = 6   // rows of the micro-kernel's tile
+	nr = 16  // columns of the micro-kernel's tile
+	kc = 256 // depth of one packed block
+	mc = 120 // rows of one packed block of A (multiple of mr)
+	nc = 2048
+
+	// parallelMin is the least m·n·k for which a product is split over goroutines: below it,
+	// starting and joining them costs more than the second core gives.
+	parallelMin = 96 * 96 * 64
+)
+
+// threads is the number of goroutines one SIMD product may use; 0 means GOMAXPROCS. Like
+// OpenBLAS's thread count, it is one setting for the process (SetThreads).
+var threads atomic.Int32
+
+func simdThreads() int {
+	if n := int(threads.Load()); n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// packBuf holds the packed panels of one product (reused through a pool: a step makes hundreds).
+type packBuf struct {
+	a, b []float32
+	tile [mr * nr]float32
+}
+
+var packPool = sync.Pool{New: func() any {
+	return &packBuf{a: make([]float32, mc*kc), b: make([]float32, kc*nc)}
+}}
+
+// operand is a row-major matrix view: element (i, j) of op(X) is x[i*ld+j], or x[j*ld+i] when transposed.
+type operand struct {
+	x     []float32
+	ld    int
+	trans bool
+}
+
+// sgemmSIMD computes C = alpha·op(A)·op(B) + beta·C for checked arguments with m, n > 0.
+func sgemmSIMD(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	A := operand{a, lda, tA != blas.NoTrans}
+	B := operand{b, ldb, tB != blas.NoTrans}
+	parts := 1
+	if m*n*k >= parallelMin {
+		parts = simdThreads()
+	}
+	if parts <= 1 {
+		sgemmPart(A, B, 0, m, 0, n, k, alpha, beta, c, ldc)
+		return
+	}
+	// Split the dimension with more tiles into parts of whole tiles.
+	byRows := (m+mr-1)/mr >= (n+nr-1)/nr
+	tiles, unit, size := (n+nr-1)/nr, nr, n
+	if byRows {
+		tiles, unit, size = (m+mr-1)/mr, mr, m
+	}
+	parts = min(parts, tiles)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := min(size, tiles*p/parts*unit), min(size, tiles*(p+1)/parts*unit)
+		run := func() {
+			if byRows {
+				sgemmPart(A, B, lo, hi, 0, n, k, alpha, beta, c, ldc)
+			} else {
+				sgemmPart(A, B, 0, m, lo, hi, k, alpha, beta, c, ldc)
+			}
+		}
+		if p == parts-1 {
+			run()
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run()
+		}()
+	}
+	wg.Wait()
+}
+
+// scaleC sets C = beta·C (beta 0 overwrites, NaN included).
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		if beta != 1 {
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+}
+
+// sgemmPart computes rows [i0, i1) and columns [j0, j1) of C on the calling goroutine.
+func sgemmPart(A, B operand, i0, i1, j0, j1, k int, alpha, beta float32, c []float32, ldc int) {
+	buf := packPool.Get().(*packBuf)
+	defer packPool.Put(buf)
+	for jc := j0; jc < j1; jc += nc {
+		ncb := min(nc, j1-jc)
+		for pc := 0; pc < k; pc += kc {
+			kcb := min(kc, k-pc)
+			bt := beta
+			if pc > 0 {
+				bt = 1 // later blocks of k add to what the first wrote
+			}
+			packB(buf.b, B, pc, kcb, jc, ncb)
+			for ic := i0; ic < i1; ic += mc {
+				mcb := min(mc, i1-ic)
+				packA(buf.a, A, ic, mcb, pc, kcb)
+				macroKernel(buf, mcb, ncb, kcb, alpha, bt, c[ic*ldc+jc:], ldc)
+			}
+		}
+	}
+}
+
+// macroKernel multiplies the packed mcb×kcb block of A by the packed kcb×ncb panel of B into c.
+func macroKernel(buf *packBuf, mcb, ncb, kcb int, alpha, beta float32, c []float32, ldc int) {
+	for jr := 0; jr < ncb; jr += nr {
+		nb := min(nr, ncb-jr)
+		bp := buf.b[jr*kcb : (jr+nr)*kcb]
+		for ir := 0; ir < mcb; ir += mr {
+			mb := min(mr, mcb-ir)
+			ap := buf.a[ir*kcb : (ir+mr)*kcb]
+			if mb == mr && nb == nr {
+				microKernel(kcb, ap, bp, c[ir*ldc+jr:], ldc, alpha, beta)
+				continue
+			}
+			microKernel(kcb, ap, bp, buf.tile[:], nr, 1, 0)
+			for i := range mb {
+				row := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nb]
+				t := buf.tile[i*nr : i*nr+nb]
+				if beta == 0 {
+					for j, v := range t {
+						row[j] = alpha * v
+					}
+					continue
+				}
+				for j, v := range t {
+					row[j] = alpha*v + beta*row[j]
+				}
+			}
+		}
+	}
+}
+
+// packA copies rows [i0, i0+mcb) and columns [p0, p0+kcb) of op(A) into dst as mr-row strips, each
+// k-major (strip s holds element (i, p) at s·mr·kcb + p·mr + i), the last strip zero-padded.
+func packA(dst []float32, A operand, i0, mcb, p0, kcb int) {
+	for ir := 0; ir < mcb; ir += mr {
+		mb := min(mr, mcb-ir)
+		d := dst[ir*kcb : (ir+mr)*kcb]
+		if A.trans { // element (i, p) at x[p*ld + i]: each p is a contiguous run of mb
+			for p := range kcb {
+				src := A.x[(p0+p)*A.ld+i0+ir:]
+				dp := d[p*mr : p*mr+mr]
+				copy(dp, src[:mb])
+				clear(dp[mb:])
+			}
+			continue
+		}
+		if mb == mr {
+			base := (i0+ir)*A.ld + p0
+			r0 := A.x[base : base+kcb]
+			r1 := A.x[base+A.ld : base+A.ld+kcb]
+			r2 := A.x[base+2*A.ld : base+2*A.ld+kcb]
+			r3 := A.x[base+3*A.ld : base+3*A.ld+kcb]
+			r4 := A.x[base+4*A.ld : base+4*A.ld+kcb]
+			r5 := A.x[base+5*A.ld : base+5*A.ld+kcb]
+			for p := range kcb {
+				dp := d[p*mr : p*mr+mr : p*mr+mr]
+				dp[0], dp[1], dp[2], dp[3], dp[4], dp[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+			}
+			continue
+		}
+		clear(d)
+		for i := range mb {
+			row := A.x[(i0+ir+i)*A.ld+p0:]
+			for p := range kcb {
+				d[p*mr+i] = row[p]
+			}
+		}
+	}
+}
+
+// packB copies rows [p0, p0+kcb) and columns [j0, j0+ncb) of op(B) into dst as nr-column strips,
+// each k-major (strip s holds element (p, j) at s·nr·kcb + p·nr + j), the last strip zero-padded.
+func packB(dst []float32, B operand, p0, kcb, j0, ncb int) {
+	for jr := 0; jr < ncb; jr += nr {
+		nb := min(nr, ncb-jr)
+		d := dst[jr*kcb : (jr+nr)*kcb]
+		if !B.trans { // element (p, j) at x[p*ld + j]: each p is a contiguous run of nb
+			for p := range kcb {
+				src := B.x[(p0+p)*B.ld+j0+jr:]
+				dp := d[p*nr : p*nr+nr]
+				copy(dp, src[:nb])
+				clear(dp[nb:])
+			}
+			continue
+		}
+		if nb < nr {
+			clear(d)
+		}
+		for j := range nb {
+			row := B.x[(j0+jr+j)*B.ld+p0:]
+			row = row[:kcb]
+			for p, v := range row {
+				d[p*nr+j] = v
+			}
+		}
+	}
+}
+
+// microKernelGo is the micro-kernel in plain Go: the reference for the assembly one, and the
+// kernel of the driver off amd64.
+func microKernelGo(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	var acc [mr * nr]float32
+	for p := range k {
+		ap, bp := a[p*mr:p*mr+mr], b[p*nr:p*nr+nr]
+		for i, av := range ap {
+			row := acc[i*nr : i*nr+nr]
+			for j, bv := range bp {
+				row[j] += av * bv
+			}
+		}
+	}
+	for i := range mr {
+		row := c[i*ldc : i*ldc+nr]
+		for j := range row {
+			if beta == 0 {
+				row[j] = alpha * acc[i*nr+j]
+			} else {
+				row[j] = alpha*acc[i*nr+j] + beta*row[j]
+			}
+		}
+	}
+}
+
+// sgemmBatchedSIMD runs count checked products (m, n > 0) at the given strides; when the products
+// are too small to split one by one, the batch itself is split over goroutines.
+func sgemmBatchedSIMD(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC, count int) {
+	one := func(i int) {
+		sgemmSIMD(tA, tB, m, n, k, alpha, tail(a, i*strideA), lda, tail(b, i*strideB), ldb, beta, c[i*strideC:], ldc)
+	}
+	parts := 1
+	if m*n*k < parallelMin && count*m*n*k >= parallelMin {
+		parts = min(simdThreads(), count)
+	}
+	if parts <= 1 {
+		for i := range count {
+			one(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := count*p/parts, count*(p+1)/parts
+		run := func() {
+			for i := lo; i < hi; i++ {
+				one(i)
+			}
+		}
+		if p == parts-1 {
+			run()
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run()
+		}()
+	}
+	wg.Wait()
+}
