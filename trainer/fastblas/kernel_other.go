@@ -6,6 +6,6 @@ package fastblas
 const simdCPU = false
 
 // microKernel is the portable micro-kernel; off amd64 it only serves the driver's tests.
-func microKernel(k int, a, b, c []float32, ldc int, alpha, beta float32) {
-	microKernelGo(k, a, b, c, ldc, alpha, beta)
+func microKernel(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+	microKernelGo(k, a, rsA, csA, b, ldb, c, ldc, alpha, beta)
 }

@@ -143,25 +143,29 @@ func TestSgemmAgreesWithGonum(t *testing.T) {
 	}
 }
 
-// TestMicroKernel compares the assembly micro-kernel with the Go one on full tiles.
+// TestMicroKernel compares the assembly micro-kernel with the Go one on full tiles, with packed
+// strips and with A and B read in place at padded strides.
 func TestMicroKernel(t *testing.T) {
 	if !simdCPU {
 		t.Skip("no SIMD kernels on this CPU or build")
 	}
 	r := rand.New(rand.NewPCG(5, 5))
 	for _, k := range []int{1, 2, 3, 4, 5, 7, 8, 9, 64, 255, 256} {
-		for _, ab := range [][2]float32{{1, 0}, {-0.5, 1}, {2, 0.3}} {
-			a, b := randSlice[float32](r, k*mr), randSlice[float32](r, k*nr)
-			ldc := nr + 3
-			c := randSlice[float32](r, mr*ldc)
-			if ab[1] == 0 {
-				c[0], c[ldc+5] = float32(math.NaN()), float32(math.Inf(1))
-			}
-			want := append([]float32(nil), c...)
-			microKernel(k, a, b, c, ldc, ab[0], ab[1])
-			microKernelGo(k, a, b, want, ldc, ab[0], ab[1])
-			if i := sameWithin(c, want, 2e-7*float64(k+2)*8); i >= 0 {
-				t.Fatalf("k=%d alpha=%g beta=%g: c[%d] = %g, Go kernel %g", k, ab[0], ab[1], i, c[i], want[i])
+		for _, st := range [][3]int{{1, mr, nr}, {k + 3, 1, nr + 5}, {1, mr + 2, 2 * nr}} { // rsA, csA, ldb
+			for _, ab := range [][2]float32{{1, 0}, {-0.5, 1}, {2, 0.3}} {
+				rs, cs, ldb := st[0], st[1], st[2]
+				a, b := randSlice[float32](r, (mr-1)*rs+(k-1)*cs+1), randSlice[float32](r, (k-1)*ldb+nr)
+				ldc := nr + 3
+				c := randSlice[float32](r, mr*ldc)
+				if ab[1] == 0 {
+					c[0], c[ldc+5] = float32(math.NaN()), float32(math.Inf(1))
+				}
+				want := append([]float32(nil), c...)
+				microKernel(k, a, rs, cs, b, ldb, c, ldc, ab[0], ab[1])
+				microKernelGo(k, a, rs, cs, b, ldb, want, ldc, ab[0], ab[1])
+				if i := sameWithin(c, want, 2e-7*float64(k+2)*8); i >= 0 {
+					t.Fatalf("k=%d strides=%v alpha=%g beta=%g: c[%d] = %g, Go kernel %g", k, st, ab[0], ab[1], i, c[i], want[i])
+				}
 			}
 		}
 	}
