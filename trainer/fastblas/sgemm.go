@@ -61,10 +61,19 @@ type operand struct {
 	pack  bool // packed by strips rather than read in place (see sgemmPart)
 }
 
-// newOperand views x; transposed operands, and those whose rows lie maxInPlaceLd or more apart, are packed.
-func newOperand(x []float32, ld int, t blas.Transpose) operand {
+// newOperand views x; isA: the left operand, which the kernel reads in place transposed or not
+// (B only untransposed); operands whose rows lie maxInPlaceLd or more apart are packed.
+func newOperand(x []float32, ld int, t blas.Transpose, isA bool) operand {
 	trans := t != blas.NoTrans
-	return operand{x: x, ld: ld, trans: trans, pack: trans || ld >= maxInPlaceLd}
+	return operand{x: x, ld: ld, trans: trans, pack: (trans && !isA) || ld >= maxInPlaceLd}
+}
+
+// strides returns the row and column strides of op(A) in place.
+func (o operand) strides() (rs, cs int) {
+	if o.trans {
+		return 1, o.ld
+	}
+	return o.ld, 1
 }
 
 // sgemmSIMD computes C = alpha·op(A)·op(B) + beta·C for checked arguments with m, n > 0.
@@ -73,7 +82,7 @@ func sgemmSIMD(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, l
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	A, B := newOperand(a, lda, tA), newOperand(b, ldb, tB)
+	A, B := newOperand(a, lda, tA, true), newOperand(b, ldb, tB, false)
 	parts := 1
 	if m*n*k >= parallelMin {
 		parts = simdThreads()
@@ -128,11 +137,11 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 	}
 }
 
-// sgemmPart computes rows [i0, i1) and columns [j0, j1) of C on the calling goroutine. An
-// untransposed operand with short rows is read in place by the micro-kernel, full strips straight
-// from the caller's slice; other operands, and partial edge strips, are packed. (Packing an
-// untransposed A is a gather that cost as much as the products at the model's shapes, where n is
-// 64: in place, they ran 1.3-1.8× faster.)
+// sgemmPart computes rows [i0, i1) and columns [j0, j1) of C on the calling goroutine. A (either
+// way round) and an untransposed B are read in place by the micro-kernel when their rows are
+// short, full strips straight from the caller's slice; other operands, and partial edge strips,
+// are packed. (Packing A is a gather or a run of short copies that cost as much as the products
+// at the model's shapes, where n is 64: in place, they ran 1.3-1.8× faster.)
 func sgemmPart(A, B operand, i0, i1, j0, j1, k int, alpha, beta float32, c []float32, ldc int) {
 	buf := packPool.Get().(*packBuf)
 	defer packPool.Put(buf)
@@ -175,7 +184,8 @@ func macroKernel(buf *packBuf, A, B operand, ic, jc, pc, mcb, ncb, kcb int, alph
 			mb := min(mr, mcb-ir)
 			ap, rs, cs := buf.a[ir*kcb:], 1, mr
 			if !A.pack && mb == mr {
-				ap, rs, cs = A.x[(ic+ir)*A.ld+pc:], A.ld, 1
+				rs, cs = A.strides()
+				ap = A.x[(ic+ir)*rs+pc*cs:]
 			}
 			if mb == mr && nb == nr {
 				microKernel(kcb, ap, rs, cs, bp, ldb, c[ir*ldc+jr:], ldc, alpha, beta)
@@ -208,8 +218,10 @@ func packA(dst []float32, A operand, i0, mcb, p0, kcb int) {
 		if A.trans { // element (i, p) at x[p*ld + i]: each p is a contiguous run of mb
 			for p := range kcb {
 				src := A.x[(p0+p)*A.ld+i0+ir:]
-				dp := d[p*mr : p*mr+mr]
-				copy(dp, src[:mb])
+				dp := d[p*mr : p*mr+mr : p*mr+mr]
+				for i := range mb {
+					dp[i] = src[i]
+				}
 				clear(dp[mb:])
 			}
 			continue
