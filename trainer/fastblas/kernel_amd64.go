@@ -6,19 +6,34 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// simdCPU reports whether this CPU (and OS) runs the AVX2+FMA kernels and ATTNSEARCH_NOSIMD is
-// not set; decided once at start-up, read-only afterwards.
-var simdCPU = cpu.X86.HasAVX2 && cpu.X86.HasFMA && os.Getenv("ATTNSEARCH_NOSIMD") == ""
+// What this CPU (and OS) runs, decided once at start-up and read-only afterwards: simdCPU, the
+// AVX2+FMA kernels (unless ATTNSEARCH_NOSIMD is set); avx512, the AVX-512F kernel as well
+// (unless ATTNSEARCH_NOAVX512 is set, to compare the two).
+var (
+	simdCPU = cpu.X86.HasAVX2 && cpu.X86.HasFMA && os.Getenv("ATTNSEARCH_NOSIMD") == ""
+	avx512  = simdCPU && cpu.X86.HasAVX512F && os.Getenv("ATTNSEARCH_NOAVX512") == ""
+)
 
-// kernel6x16 computes C[0:6, 0:16] = alpha·A·B + beta·C with A(i,p) = a[i·rsA + p·csA], B(p,j) = b[p·ldb + j] (k >= 1); beta 0 does not read C.
+// kernel6x16 is the 6×16 AVX2+FMA micro-kernel (see kernel.fn).
 //
 //go:noescape
 func kernel6x16(k int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
-// microKernel runs the assembly micro-kernel on a full mr×nr tile of c, after checking every index it reads or writes.
-func microKernel(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
-	_ = a[(mr-1)*rsA+(k-1)*csA]
-	_ = b[(k-1)*ldb+nr-1]
-	_ = c[(mr-1)*ldc+nr-1]
-	kernel6x16(k, &a[0], rsA, csA, &b[0], ldb, &c[0], ldc, alpha, beta)
+// kernel6x32 is the 6×32 AVX-512F micro-kernel (see kernel.fn).
+//
+//go:noescape
+func kernel6x32(k int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+
+var (
+	avx2Kernel   = kernel{"avx2_6x16", 16, kernel6x16}
+	avx512Kernel = kernel{"avx512_6x32", 32, kernel6x32}
+)
+
+// kernelFor picks the micro-kernel for products n columns wide: the 32-wide one where it runs and
+// n fills its tiles (n >= 32), the 16-wide one otherwise.
+func kernelFor(n int) kernel {
+	if avx512 && n >= 32 {
+		return avx512Kernel
+	}
+	return avx2Kernel
 }

@@ -4,23 +4,25 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"gonum.org/v1/gonum/blas"
 )
 
-// SIMD SGEMM: the BLIS/GotoBLAS scheme on an mr×nr register-blocked micro-kernel (AVX2+FMA
-// assembly on amd64). B is packed kc×nc at a time into nr-column strips (k-major), A kc×mc at a
-// time into mr-row strips; the micro-kernel multiplies one strip of each, its accumulators in
-// registers, and writes alpha·AB + beta·C into a full tile of C (a partial tile at the edges goes
-// through a small buffer). The packed A block (mc×kc, 120 KiB) stays in L2, a packed B strip
-// (kc×nr, 16 KiB) in L1. Large products are split over goroutines by rows (or columns, whichever
-// has more tiles), each part packing its own panels.
+// SIMD SGEMM: the BLIS/GotoBLAS scheme on an mr×nr register-blocked micro-kernel (assembly on
+// amd64: 6×16 with AVX2+FMA, 6×32 with AVX-512F). B is taken kc×nc at a time in nr-column strips
+// (k-major), A kc×mc at a time in mr-row strips; the micro-kernel multiplies one strip of each, its
+// accumulators in registers, and writes alpha·AB + beta·C into a full tile of C (a partial tile at
+// the edges goes through a small buffer). Strips are read in place where the operand's layout
+// allows it and packed otherwise (see sgemmPart). A block of A (mc×kc, 120 KiB) stays in L2, a
+// strip of B (kc×nr, 16 or 32 KiB) in L1. Large products are split over goroutines by rows (or
+// columns, whichever has more tiles), each part packing its own panels.
 const (
-	mr = 6   // rows of the micro-kernel's tile
-	nr = 16  // columns of the micro-kernel's tile
-	kc = 256 // depth of one packed block
-	mc = 120 // rows of one packed block of A (multiple of mr)
-	nc = 2048
+	mr    = 6    // rows of the micro-kernel's tile
+	maxNr = 32   // columns of the widest micro-kernel's tile
+	kc    = 256  // depth of one packed block
+	mc    = 120  // rows of one packed block of A (multiple of mr)
+	nc    = 2048 // columns of one block of B (multiple of every nr)
 
 	// parallelMin is the least m·n·k for which a product is split over goroutines: below it,
 	// starting and joining them costs more than the second core gives.
@@ -46,7 +48,23 @@ func simdThreads() int {
 // packBuf holds the packed panels of one product (reused through a pool: a step makes hundreds).
 type packBuf struct {
 	a, b []float32
-	tile [mr * nr]float32
+	tile [mr * maxNr]float32
+}
+
+// kernel is a micro-kernel: fn computes C[0:mr, 0:nr] = alpha·A·B + beta·C with A(i,p) =
+// a[i·rsA + p·csA], B(p,j) = b[p·ldb + j], k >= 1, beta 0 not reading C.
+type kernel struct {
+	name string
+	nr   int
+	fn   func(k int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+}
+
+// run calls the micro-kernel on a full mr×nr tile of c after checking every index it reads or writes.
+func (kn kernel) run(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+	_ = a[(mr-1)*rsA+(k-1)*csA]
+	_ = b[(k-1)*ldb+kn.nr-1]
+	_ = c[(mr-1)*ldc+kn.nr-1]
+	kn.fn(k, &a[0], rsA, csA, &b[0], ldb, &c[0], ldc, alpha, beta)
 }
 
 var packPool = sync.Pool{New: func() any {
@@ -82,18 +100,23 @@ func sgemmSIMD(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, l
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
+	sgemmKernel(kernelFor(n), tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemmKernel is sgemmSIMD on the given micro-kernel (k > 0, alpha != 0).
+func sgemmKernel(kn kernel, tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	A, B := newOperand(a, lda, tA, true), newOperand(b, ldb, tB, false)
 	parts := 1
 	if m*n*k >= parallelMin {
 		parts = simdThreads()
 	}
 	if parts <= 1 {
-		sgemmPart(A, B, 0, m, 0, n, k, alpha, beta, c, ldc)
+		sgemmPart(kn, A, B, 0, m, 0, n, k, alpha, beta, c, ldc)
 		return
 	}
 	// Split the dimension with more tiles into parts of whole tiles.
-	byRows := (m+mr-1)/mr >= (n+nr-1)/nr
-	tiles, unit, size := (n+nr-1)/nr, nr, n
+	byRows := (m+mr-1)/mr >= (n+kn.nr-1)/kn.nr
+	tiles, unit, size := (n+kn.nr-1)/kn.nr, kn.nr, n
 	if byRows {
 		tiles, unit, size = (m+mr-1)/mr, mr, m
 	}
@@ -103,9 +126,9 @@ func sgemmSIMD(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, l
 		lo, hi := min(size, tiles*p/parts*unit), min(size, tiles*(p+1)/parts*unit)
 		run := func() {
 			if byRows {
-				sgemmPart(A, B, lo, hi, 0, n, k, alpha, beta, c, ldc)
+				sgemmPart(kn, A, B, lo, hi, 0, n, k, alpha, beta, c, ldc)
 			} else {
-				sgemmPart(A, B, 0, m, lo, hi, k, alpha, beta, c, ldc)
+				sgemmPart(kn, A, B, 0, m, lo, hi, k, alpha, beta, c, ldc)
 			}
 		}
 		if p == parts-1 {
@@ -142,7 +165,7 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 // short, full strips straight from the caller's slice; other operands, and partial edge strips,
 // are packed. (Packing A is a gather or a run of short copies that cost as much as the products
 // at the model's shapes, where n is 64: in place, they ran 1.3-1.8× faster.)
-func sgemmPart(A, B operand, i0, i1, j0, j1, k int, alpha, beta float32, c []float32, ldc int) {
+func sgemmPart(kn kernel, A, B operand, i0, i1, j0, j1, k int, alpha, beta float32, c []float32, ldc int) {
 	buf := packPool.Get().(*packBuf)
 	defer packPool.Put(buf)
 	for jc := j0; jc < j1; jc += nc {
@@ -154,9 +177,9 @@ func sgemmPart(A, B operand, i0, i1, j0, j1, k int, alpha, beta float32, c []flo
 				bt = 1 // later blocks of k add to what the first wrote
 			}
 			if B.pack {
-				packB(buf.b, B, pc, kcb, jc, ncb)
-			} else if rest := ncb % nr; rest != 0 {
-				packB(buf.b[(ncb-rest)*kcb:], B, pc, kcb, jc+ncb-rest, rest)
+				packB(buf.b, kn.nr, B, pc, kcb, jc, ncb)
+			} else if rest := ncb % kn.nr; rest != 0 {
+				packB(buf.b[(ncb-rest)*kcb:], kn.nr, B, pc, kcb, jc+ncb-rest, rest)
 			}
 			for ic := i0; ic < i1; ic += mc {
 				mcb := min(mc, i1-ic)
@@ -165,7 +188,7 @@ func sgemmPart(A, B operand, i0, i1, j0, j1, k int, alpha, beta float32, c []flo
 				} else if rest := mcb % mr; rest != 0 {
 					packA(buf.a[(mcb-rest)*kcb:], A, ic+mcb-rest, rest, pc, kcb)
 				}
-				macroKernel(buf, A, B, ic, jc, pc, mcb, ncb, kcb, alpha, bt, c[ic*ldc+jc:], ldc)
+				macroKernel(kn, buf, A, B, ic, jc, pc, mcb, ncb, kcb, alpha, bt, c[ic*ldc+jc:], ldc)
 			}
 		}
 	}
@@ -173,7 +196,8 @@ func sgemmPart(A, B operand, i0, i1, j0, j1, k int, alpha, beta float32, c []flo
 
 // macroKernel multiplies the mcb×kcb block of A at (ic, pc) by the kcb×ncb panel of B at (pc, jc)
 // into c, taking each strip from the packed buffers or in place (see sgemmPart).
-func macroKernel(buf *packBuf, A, B operand, ic, jc, pc, mcb, ncb, kcb int, alpha, beta float32, c []float32, ldc int) {
+func macroKernel(kn kernel, buf *packBuf, A, B operand, ic, jc, pc, mcb, ncb, kcb int, alpha, beta float32, c []float32, ldc int) {
+	nr := kn.nr
 	for jr := 0; jr < ncb; jr += nr {
 		nb := min(nr, ncb-jr)
 		bp, ldb := buf.b[jr*kcb:], nr
@@ -188,10 +212,10 @@ func macroKernel(buf *packBuf, A, B operand, ic, jc, pc, mcb, ncb, kcb int, alph
 				ap = A.x[(ic+ir)*rs+pc*cs:]
 			}
 			if mb == mr && nb == nr {
-				microKernel(kcb, ap, rs, cs, bp, ldb, c[ir*ldc+jr:], ldc, alpha, beta)
+				kn.run(kcb, ap, rs, cs, bp, ldb, c[ir*ldc+jr:], ldc, alpha, beta)
 				continue
 			}
-			microKernel(kcb, ap, rs, cs, bp, ldb, buf.tile[:], nr, 1, 0)
+			kn.run(kcb, ap, rs, cs, bp, ldb, buf.tile[:], nr, 1, 0)
 			for i := range mb {
 				row := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nb]
 				t := buf.tile[i*nr : i*nr+nb]
@@ -252,7 +276,7 @@ func packA(dst []float32, A operand, i0, mcb, p0, kcb int) {
 
 // packB copies rows [p0, p0+kcb) and columns [j0, j0+ncb) of op(B) into dst as nr-column strips,
 // each k-major (strip s holds element (p, j) at s·nr·kcb + p·nr + j), the last strip zero-padded.
-func packB(dst []float32, B operand, p0, kcb, j0, ncb int) {
+func packB(dst []float32, nr int, B operand, p0, kcb, j0, ncb int) {
 	for jr := 0; jr < ncb; jr += nr {
 		nb := min(nr, ncb-jr)
 		d := dst[jr*kcb : (jr+nr)*kcb]
@@ -278,10 +302,15 @@ func packB(dst []float32, B operand, p0, kcb, j0, ncb int) {
 	}
 }
 
-// microKernelGo is the micro-kernel in plain Go (same arguments as microKernel): the reference
-// for the assembly one, and the kernel of the driver off amd64.
-func microKernelGo(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
-	var acc [mr * nr]float32
+// kernelGo16 is the 6×16 micro-kernel in plain Go: the reference for the assembly ones, and the
+// kernel off amd64.
+var kernelGo16 = kernel{"go6x16", 16, func(k int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32) {
+	microKernelGo(16, k, unsafe.Slice(a, (mr-1)*rsA+(k-1)*csA+1), rsA, csA, unsafe.Slice(b, (k-1)*ldb+16), ldb, unsafe.Slice(c, (mr-1)*ldc+16), ldc, alpha, beta)
+}}
+
+// microKernelGo computes C[0:mr, 0:nr] = alpha·A·B + beta·C as the assembly kernels do.
+func microKernelGo(nr, k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+	var acc [mr * maxNr]float32
 	for p := range k {
 		bp := b[p*ldb : p*ldb+nr]
 		for i := range mr {

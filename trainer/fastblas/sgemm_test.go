@@ -143,30 +143,56 @@ func TestSgemmAgreesWithGonum(t *testing.T) {
 	}
 }
 
-// TestMicroKernel compares the assembly micro-kernel with the Go one on full tiles, with packed
-// strips and with A and B read in place at padded strides.
-func TestMicroKernel(t *testing.T) {
-	if !simdCPU {
-		t.Skip("no SIMD kernels on this CPU or build")
-	}
-	r := rand.New(rand.NewPCG(5, 5))
-	for _, k := range []int{1, 2, 3, 4, 5, 7, 8, 9, 64, 255, 256} {
-		for _, st := range [][3]int{{1, mr, nr}, {k + 3, 1, nr + 5}, {1, mr + 2, 2 * nr}} { // rsA, csA, ldb
-			for _, ab := range [][2]float32{{1, 0}, {-0.5, 1}, {2, 0.3}} {
-				rs, cs, ldb := st[0], st[1], st[2]
-				a, b := randSlice[float32](r, (mr-1)*rs+(k-1)*cs+1), randSlice[float32](r, (k-1)*ldb+nr)
-				ldc := nr + 3
-				c := randSlice[float32](r, mr*ldc)
-				if ab[1] == 0 {
-					c[0], c[ldc+5] = float32(math.NaN()), float32(math.Inf(1))
+// TestSgemmEveryKernel runs the driver on each micro-kernel this CPU has (and the Go one) over the same cases.
+func TestSgemmEveryKernel(t *testing.T) {
+	defer SetThreads(1)
+	SetThreads(2)
+	cases := sgemmCases(2, 1)
+	for _, kn := range testKernels() {
+		t.Run(kn.name, func(t *testing.T) {
+			sgemm := func(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+				if !checkGemm(tA, tB, m, n, k, lda, ldb, ldc, len(a), len(b), len(c)) {
+					return
 				}
-				want := append([]float32(nil), c...)
-				microKernel(k, a, rs, cs, b, ldb, c, ldc, ab[0], ab[1])
-				microKernelGo(k, a, rs, cs, b, ldb, want, ldc, ab[0], ab[1])
-				if i := sameWithin(c, want, 2e-7*float64(k+2)*8); i >= 0 {
-					t.Fatalf("k=%d strides=%v alpha=%g beta=%g: c[%d] = %g, Go kernel %g", k, st, ab[0], ab[1], i, c[i], want[i])
+				if k == 0 || alpha == 0 {
+					scaleC(m, n, beta, c, ldc)
+					return
+				}
+				sgemmKernel(kn, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			}
+			for _, tc := range cases {
+				checkSgemm(t, sgemm, tc)
+			}
+		})
+	}
+}
+
+// TestMicroKernels compares each assembly micro-kernel with the Go one on full tiles, with packed
+// strips and with A and B read in place at padded strides.
+func TestMicroKernels(t *testing.T) {
+	for _, kn := range testKernels() {
+		t.Run(kn.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(5, 5))
+			nr := kn.nr
+			for _, k := range []int{1, 2, 3, 4, 5, 7, 8, 9, 64, 255, 256} {
+				for _, st := range [][3]int{{1, mr, nr}, {k + 3, 1, nr + 5}, {1, mr + 2, 2 * nr}} { // rsA, csA, ldb
+					for _, ab := range [][2]float32{{1, 0}, {-0.5, 1}, {2, 0.3}} {
+						rs, cs, ldb := st[0], st[1], st[2]
+						a, b := randSlice[float32](r, (mr-1)*rs+(k-1)*cs+1), randSlice[float32](r, (k-1)*ldb+nr)
+						ldc := nr + 3
+						c := randSlice[float32](r, mr*ldc)
+						if ab[1] == 0 {
+							c[0], c[ldc+5] = float32(math.NaN()), float32(math.Inf(1))
+						}
+						want := append([]float32(nil), c...)
+						kn.run(k, a, rs, cs, b, ldb, c, ldc, ab[0], ab[1])
+						microKernelGo(nr, k, a, rs, cs, b, ldb, want, ldc, ab[0], ab[1])
+						if i := sameWithin(c, want, 2e-7*float64(k+2)*8); i >= 0 {
+							t.Fatalf("k=%d strides=%v alpha=%g beta=%g: c[%d] = %g, Go kernel %g", k, st, ab[0], ab[1], i, c[i], want[i])
+						}
+					}
 				}
 			}
-		}
+		})
 	}
 }
