@@ -2,6 +2,9 @@ package fastmath
 
 import "math"
 
+// SIMD reports whether the vectorised kernels run (amd64 with AVX2+FMA, ATTNSEARCH_NOSIMD unset).
+func SIMD() bool { return simd }
+
 // ExpShift sets y[i] = exp(x[i] − shift) for i < len(x) (y may be x; y at least as long) and returns Σ y[i].
 func ExpShift(y, x []float32, shift float32) float64 {
 	y = y[:len(x)]
