@@ -1,3 +1,5 @@
+//go:build amd64 && !(openblas && cgo)
+
 package fastblas
 
 import (

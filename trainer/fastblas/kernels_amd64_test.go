@@ -1,3 +1,5 @@
+//go:build amd64 && !(openblas && cgo)
+
 package fastblas
 
 // testKernels are the micro-kernels this CPU runs, and the Go one.
