@@ -63,8 +63,22 @@ func threadsFromCPU(b *testing.B) {
 	b.Cleanup(func() { SetThreads(1) })
 }
 
+// reportGFLOPs reports GFLOP/s of wall-clock time.
 func reportGFLOPs(b *testing.B, flopsPerOp float64) {
 	b.ReportMetric(flopsPerOp*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// cpuRate starts counting the process's CPU time (every thread); the returned function reports
+// "GFLOP/cpu-s", per second of that time, which stays comparable on a machine shared with other
+// work, where wall-clock rates fall with every other process's load.
+func cpuRate(b *testing.B, flopsPerOp float64) func() {
+	start, ok := processCPU()
+	return func() {
+		end, _ := processCPU()
+		if ok && end > start {
+			b.ReportMetric(flopsPerOp*float64(b.N)/(end-start).Seconds()/1e9, "GFLOP/cpu-s")
+		}
+	}
 }
 
 // BenchmarkSgemm measures SGEMM at the reference model's shapes; run with -cpu 1 (and -cpu 2) for the thread count.
@@ -82,9 +96,11 @@ func BenchmarkSgemm(b *testing.B) {
 		}
 		for _, im := range impls() {
 			b.Run(s.name+"/"+im.name, func(b *testing.B) {
+				done := cpuRate(b, 2*float64(s.m*s.n*s.k))
 				for b.Loop() {
 					im.b.Sgemm(s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
 				}
+				done()
 				reportGFLOPs(b, 2*float64(s.m*s.n*s.k))
 			})
 		}
