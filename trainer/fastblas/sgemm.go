@@ -26,9 +26,11 @@ const (
 	mc    = 120  // rows of one packed block of A (multiple of mr)
 	nc    = 2048 // columns of one block of B (multiple of every nr)
 
-	// parallelMin is the least m·n·k for which a product is split over goroutines: below it,
-	// starting and joining them costs more than the second core gives.
-	parallelMin = 96 * 96 * 64
+	// parallelMin is the least m·n·k for which a product is split over goroutines. Waking a
+	// second goroutine and joining it costs microseconds (tens on a loaded machine), and the
+	// AVX-512 kernel does 512×64×64 (2.1M multiply-adds) in about 20 µs: only products of 4M and
+	// more (the model's feed-forward ones, 8.4M) are worth splitting.
+	parallelMin = 128 * 128 * 256
 
 	// maxInPlaceLd bounds the leading dimension of an operand read in place: from 1024 floats
 	// (4 KiB) apart, the rows of a strip fall into the same few L1 sets, and packing pays
@@ -47,7 +49,8 @@ func simdThreads() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// packBuf holds the packed panels of one product (reused through a pool: a step makes hundreds).
+// packBuf holds the packed panels of one product, grown to what it needs (reused through a pool:
+// a step makes hundreds).
 type packBuf struct {
 	a, b []float32
 	tile [mr * maxNr]float32
@@ -69,9 +72,15 @@ func (kn kernel) run(k int, a []float32, rsA, csA int, b []float32, ldb int, c [
 	kn.fn(k, &a[0], rsA, csA, &b[0], ldb, &c[0], ldc, alpha, beta)
 }
 
-var packPool = sync.Pool{New: func() any {
-	return &packBuf{a: make([]float32, mc*kc), b: make([]float32, kc*nc)}
-}}
+var packPool = sync.Pool{New: func() any { return new(packBuf) }}
+
+// grow returns s with length n, reallocated only when its capacity is short.
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
 
 // operand is a row-major matrix view: element (i, j) of op(X) is x[i*ld+j], or x[j*ld+i] when transposed.
 type operand struct {
@@ -170,6 +179,16 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 func sgemmPart(kn kernel, A, B operand, i0, i1, j0, j1, k int, alpha, beta float32, c []float32, ldc int) {
 	buf := packPool.Get().(*packBuf)
 	defer packPool.Put(buf)
+	// Buffers as large as this product needs (a strip of B and A each when only edges are packed).
+	kcMax := min(kc, k)
+	bCols, aRows := maxNr, mr
+	if B.pack {
+		bCols = (min(nc, j1-j0) + maxNr - 1) / maxNr * maxNr
+	}
+	if A.pack {
+		aRows = (min(mc, i1-i0) + mr - 1) / mr * mr
+	}
+	buf.b, buf.a = grow(buf.b, kcMax*bCols), grow(buf.a, kcMax*aRows)
 	for jc := j0; jc < j1; jc += nc {
 		ncb := min(nc, j1-jc)
 		for pc := 0; pc < k; pc += kc {
@@ -181,14 +200,14 @@ func sgemmPart(kn kernel, A, B operand, i0, i1, j0, j1, k int, alpha, beta float
 			if B.pack {
 				packB(buf.b, kn.nr, B, pc, kcb, jc, ncb)
 			} else if rest := ncb % kn.nr; rest != 0 {
-				packB(buf.b[(ncb-rest)*kcb:], kn.nr, B, pc, kcb, jc+ncb-rest, rest)
+				packB(buf.b, kn.nr, B, pc, kcb, jc+ncb-rest, rest) // the edge strip only, at the start
 			}
 			for ic := i0; ic < i1; ic += mc {
 				mcb := min(mc, i1-ic)
 				if A.pack {
 					packA(buf.a, A, ic, mcb, pc, kcb)
 				} else if rest := mcb % mr; rest != 0 {
-					packA(buf.a[(mcb-rest)*kcb:], A, ic+mcb-rest, rest, pc, kcb)
+					packA(buf.a, A, ic+mcb-rest, rest, pc, kcb) // the edge strip only, at the start
 				}
 				macroKernel(kn, buf, A, B, ic, jc, pc, mcb, ncb, kcb, alpha, bt, c[ic*ldc+jc:], ldc)
 			}
@@ -202,14 +221,20 @@ func macroKernel(kn kernel, buf *packBuf, A, B operand, ic, jc, pc, mcb, ncb, kc
 	nr := kn.nr
 	for jr := 0; jr < ncb; jr += nr {
 		nb := min(nr, ncb-jr)
-		bp, ldb := buf.b[jr*kcb:], nr
-		if !B.pack && nb == nr {
+		bp, ldb := buf.b, nr // an unpacked operand's edge strip
+		switch {
+		case B.pack:
+			bp = buf.b[jr*kcb:]
+		case nb == nr:
 			bp, ldb = B.x[pc*B.ld+jc+jr:], B.ld
 		}
 		for ir := 0; ir < mcb; ir += mr {
 			mb := min(mr, mcb-ir)
-			ap, rs, cs := buf.a[ir*kcb:], 1, mr
-			if !A.pack && mb == mr {
+			ap, rs, cs := buf.a, 1, mr // an unpacked operand's edge strip
+			switch {
+			case A.pack:
+				ap = buf.a[ir*kcb:]
+			case mb == mr:
 				rs, cs = A.strides()
 				ap = A.x[(ic+ir)*rs+pc*cs:]
 			}

@@ -96,7 +96,8 @@ func checkSgemm(t testing.TB, sgemm func(tA, tB blas.Transpose, m, n, k int, alp
 var edgeSizes = []int{1, 2, 3, 5, 6, 7, 15, 16, 17, 31, 33, 63, 65, 127, 129}
 
 // sgemmCases covers every transpose pair, alpha ∈ {0, 1, −0.5}, beta ∈ {0, 1, 0.3}, random edge
-// sizes and paddings, and shapes past the packing blocks (k > 256, m > 120, n > 2048).
+// sizes and paddings, shapes past the packing blocks (k > 256, m > 120, n > 2048), and operands
+// whose rows lie 1024 floats or more apart (packed rather than read in place).
 func sgemmCases(seed uint64, perPair int) []sgemmCase {
 	r := rand.New(rand.NewPCG(seed, 3))
 	tr := []blas.Transpose{blas.NoTrans, blas.Trans, blas.ConjTrans}
@@ -113,9 +114,11 @@ func sgemmCases(seed uint64, perPair int) []sgemmCase {
 				}
 			}
 			out = append(out,
-				sgemmCase{tA, tB, 130, 40, 300, 1, 2, 3, 1, 0.3, r.Uint64()}, // past kc and mc
-				sgemmCase{tA, tB, 7, 2100, 9, 0, 3, 1, -0.5, 0, r.Uint64()},  // past nc
-				sgemmCase{tA, tB, 512, 64, 256, 0, 0, 0, 1, 0, r.Uint64()},   // the model's shapes, split over threads
+				sgemmCase{tA, tB, 130, 40, 300, 1, 2, 3, 1, 0.3, r.Uint64()},  // past kc and mc
+				sgemmCase{tA, tB, 7, 2100, 9, 0, 3, 1, -0.5, 0, r.Uint64()},   // past nc
+				sgemmCase{tA, tB, 130, 20, 1030, 1, 0, 2, 1, 0.3, r.Uint64()}, // A or B 1030 apart per row: packed
+				sgemmCase{tA, tB, 1030, 20, 10, 0, 1, 0, -0.5, 1, r.Uint64()},
+				sgemmCase{tA, tB, 512, 64, 256, 0, 0, 0, 1, 0, r.Uint64()}, // the model's shapes, split over threads
 				sgemmCase{tA, tB, 64, 256, 512, 0, 0, 0, 1, 1, r.Uint64()},
 				sgemmCase{tA, tB, 0, 5, 3, 0, 0, 0, 1, 0, r.Uint64()},
 				sgemmCase{tA, tB, 4, 5, 0, 1, 0, 0, 1, 0.3, r.Uint64()})
