@@ -13,7 +13,7 @@
 // layout allows (A either way round, B untransposed, rows less than 1024
 // floats apart) and packed into strips otherwise; alpha and beta are applied
 // in the kernel's store (beta 0 overwrites C, NaN included); products of at
-// least 96·96·64 multiply-adds are split over goroutines ([SetThreads]; the
+// least 128·128·256 multiply-adds are split over goroutines ([SetThreads]; the
 // default is GOMAXPROCS), and batches of smaller ones are split by product.
 // Everything else, float64 included, is gonum's. Elsewhere (other CPUs, other
 // architectures, ATTNSEARCH_NOSIMD set in the environment, or an
