@@ -10,6 +10,7 @@ import (
 
 	"github.com/attnsearch/attnsearch/trainer/fastblas"
 	"github.com/attnsearch/attnsearch/trainer/fastmath"
+	"gonum.org/v1/gonum/blas/gonum"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -23,9 +24,9 @@ func opsTol(s int) float64   { return 5e-6 * float64(1+s) }
 func learnTol(s int) float64 { return 1e-5 * float64(1+s) }
 
 // TestOptimisedLearningUnchanged trains the reference model for 100 steps on the unoptimised
-// path (stock gorgonia ops, gonum's pure-Go kernels: fastblas's NoSIMD fallback), on the fused ops
-// with the same BLAS, and on the fully optimised path (fused ops, the installed fastblas: the
-// SIMD kernels by default, OpenBLAS with -tags openblas),
+// path (stock gorgonia ops, gonum's pure-Go BLAS), on the fused ops with the same BLAS, and on
+// the fully optimised path (fused ops, the installed fastblas: the SIMD kernels by default,
+// OpenBLAS with -tags openblas),
 // all in this process from the same weights and batches, and requires the loss curves to agree
 // within opsTol and learnTol.
 func TestOptimisedLearningUnchanged(t *testing.T) {
@@ -34,7 +35,7 @@ func TestOptimisedLearningUnchanged(t *testing.T) {
 		if fast {
 			fastblas.Install(1)
 		} else {
-			G.Use(fastblas.Implementation{NoSIMD: true}) // gonum's kernels: the fallback where the CPU lacks AVX2+FMA
+			G.Use(gonum.Implementation{}) // TestNoSIMDProcess runs fastblas's own fallback
 		}
 		_, p, sg, opt := refSetupPath(t, tensor.Float32, 1, composed)
 		defer sg.vm.Close()

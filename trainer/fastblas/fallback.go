@@ -13,7 +13,7 @@ func SIMD() bool { return simdCPU }
 // Name describes the BLAS that Implementation runs.
 func Name() string {
 	if simdCPU {
-		return "fastblas SIMD SGEMM (pure Go, AVX2+FMA assembly), gonum for the rest"
+		return "fastblas SIMD SGEMM (pure Go, " + kernelsName() + " assembly), gonum for the rest"
 	}
 	return "gonum (pure Go; no AVX2+FMA on this CPU, or ATTNSEARCH_NOSIMD set)"
 }

@@ -39,3 +39,11 @@ func kernelFor(n int) kernel {
 	}
 	return avx2Kernel
 }
+
+// kernelsName names the instruction sets of the kernels that run.
+func kernelsName() string {
+	if avx512 {
+		return "AVX-512F and AVX2+FMA"
+	}
+	return "AVX2+FMA"
+}
