@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/trainer/data"
@@ -96,11 +97,21 @@ func BenchmarkReferenceStep(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu0, ok := processCPU()
 			for i := 0; i < b.N; i++ {
 				refStep(b, p, sg, opt, rng)
 			}
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
+			reportCPU(b, cpu0, ok)
 		})
+	}
+}
+
+// reportCPU reports "cpu-ms/step": the process's CPU time (every thread, OpenBLAS's included) per
+// step since cpu0, which stays comparable on a machine shared with other work.
+func reportCPU(b *testing.B, cpu0 time.Duration, ok bool) {
+	if cpu1, _ := processCPU(); ok && cpu1 > cpu0 {
+		b.ReportMetric(float64(cpu1-cpu0)/1e6/float64(b.N), "cpu-ms/step")
 	}
 }
 
@@ -155,12 +166,14 @@ func BenchmarkSearchStep(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu0, ok := processCPU()
 			for i := 0; i < b.N; i++ {
 				if _, err := r.trainStep(batches[i%len(batches)]); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
+			reportCPU(b, cpu0, ok)
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/attnsearch/attnsearch/trainer/fastblas"
+	"github.com/attnsearch/attnsearch/trainer/fastmath"
 	"github.com/chewxy/hm"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
@@ -384,13 +385,7 @@ func softmax[T floats](y, x, mask []T, scale T, n int) {
 		for _, v := range yr[1:] {
 			mx = max(mx, v)
 		}
-		var z float64
-		for j, v := range yr {
-			e := math.Exp(float64(v - mx))
-			yr[j] = T(e)
-			z += e
-		}
-		iz := 1 / z
+		iz := 1 / expShift(yr, yr, mx)
 		for j := range yr {
 			yr[j] = T(float64(yr[j]) * iz)
 		}
@@ -683,10 +678,29 @@ func lse[T floats](z []T) float64 {
 		mx = max(mx, x)
 	}
 	var s float64
-	for _, x := range z {
-		s += math.Exp(float64(x - mx))
+	if z32, ok := any(z).([]float32); ok {
+		s = fastmath.SumExpShift(z32, float32(mx))
+	} else {
+		for _, x := range z {
+			s += math.Exp(float64(x - mx))
+		}
 	}
 	return math.Log(s) + float64(mx)
+}
+
+// expShift sets y[i] = exp(x[i] − shift) and returns their sum: float32 through fastmath's
+// vectorised exp (within 2 ulp), float64 through math.Exp.
+func expShift[T floats](y, x []T, shift T) float64 {
+	if x32, ok := any(x).([]float32); ok {
+		return fastmath.ExpShift(any(y).([]float32), x32, float32(shift))
+	}
+	var s float64
+	for i, v := range x {
+		e := math.Exp(float64(v - shift))
+		y[i] = T(e)
+		s += e
+	}
+	return s
 }
 
 func crossEntropy[T floats](z, target, w []T, lses []float64) float64 {
@@ -743,6 +757,13 @@ func crossEntropyGrad[T floats](dz, z, target, w []T, g float64, lses []float64)
 		if wr == 0 {
 			for j, t := range tr {
 				dr[j] = T(-g * float64(t))
+			}
+			continue
+		}
+		if _, ok := any(zr).([]float32); ok { // vectorised exp, shifted by l rounded to float32
+			expShift(dr, zr, T(l))
+			for j, e := range dr {
+				dr[j] = T(g * (wr*float64(e) - float64(tr[j])))
 			}
 			continue
 		}

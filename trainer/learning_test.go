@@ -3,9 +3,13 @@ package trainer
 import (
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/attnsearch/attnsearch/trainer/fastblas"
+	"github.com/attnsearch/attnsearch/trainer/fastmath"
 	"gonum.org/v1/gonum/blas/gonum"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -21,7 +25,8 @@ func learnTol(s int) float64 { return 1e-5 * float64(1+s) }
 
 // TestOptimisedLearningUnchanged trains the reference model for 100 steps on the unoptimised
 // path (stock gorgonia ops, gonum's pure-Go BLAS), on the fused ops with the same BLAS, and on
-// the fully optimised path (fused ops, the installed fastblas: OpenBLAS with -tags openblas),
+// the fully optimised path (fused ops, the installed fastblas: the SIMD kernels by default,
+// OpenBLAS with -tags openblas),
 // all in this process from the same weights and batches, and requires the loss curves to agree
 // within opsTol and learnTol.
 func TestOptimisedLearningUnchanged(t *testing.T) {
@@ -30,7 +35,7 @@ func TestOptimisedLearningUnchanged(t *testing.T) {
 		if fast {
 			fastblas.Install(1)
 		} else {
-			G.Use(gonum.Implementation{})
+			G.Use(gonum.Implementation{}) // TestNoSIMDProcess runs fastblas's own fallback
 		}
 		_, p, sg, opt := refSetupPath(t, tensor.Float32, 1, composed)
 		defer sg.vm.Close()
@@ -52,14 +57,34 @@ func TestOptimisedLearningUnchanged(t *testing.T) {
 		}
 		t.Logf("%s: step 99 loss %.6f (unoptimised %.6f), worst difference %.2f of the tolerance", what, got[99], want[99], worst)
 	}
+	t.Logf("BLAS: %s; SIMD exp: %v", fastblas.Name(), fastmath.SIMD())
 	want := curve(true, false)
 	if want[99] > want[0]-1 {
 		t.Fatalf("reference loss %.4f -> %.4f: not learning, the comparison means nothing", want[0], want[99])
 	}
 	compare("fused ops, gonum BLAS", want, curve(false, false), opsTol)
-	if fastblas.Available() {
+	if fastblas.Available() || fastblas.SIMD() {
 		compare("fused ops, "+fastblas.Name(), want, curve(false, true), learnTol)
 	}
+}
+
+// TestNoSIMDProcess runs TestOptimisedLearningUnchanged again in a child process with
+// ATTNSEARCH_NOSIMD=1: the whole path of CPUs without AVX2+FMA (gonum's kernels, math.Exp),
+// checked inside an ordinary go test run on any machine.
+func TestNoSIMDProcess(t *testing.T) {
+	if os.Getenv("ATTNSEARCH_NOSIMD") != "" {
+		t.Skip("this process is already the fallback")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestOptimisedLearningUnchanged$", "-test.v")
+	cmd.Env = append(os.Environ(), "ATTNSEARCH_NOSIMD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child with ATTNSEARCH_NOSIMD=1: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "BLAS: gonum") || !strings.Contains(string(out), "SIMD exp: false") || !strings.Contains(string(out), "--- PASS: TestOptimisedLearningUnchanged") {
+		t.Fatalf("child with ATTNSEARCH_NOSIMD=1 did not run the fallback path:\n%s", out)
+	}
+	t.Logf("fallback path:\n%s", out)
 }
 
 // TestReluGrad32 compares the branch-free float32 ReLU and its gradient with the plain ones.

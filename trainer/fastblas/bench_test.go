@@ -26,9 +26,13 @@ var gemmShapes = []struct {
 	{"ff1_dW_64x256x512_TN", blas.Trans, blas.NoTrans, 64, 256, 512}, // dW = Xᵀ·dY
 	{"attn_16x16x16_NT", blas.NoTrans, blas.Trans, 16, 16, 16},       // one head's scores Q·Kᵀ
 	{"attn_16x16x16_NN", blas.NoTrans, blas.NoTrans, 16, 16, 16},     // one head's context P·V
+	{"square_256", blas.NoTrans, blas.NoTrans, 256, 256, 256},
+	{"square_512", blas.NoTrans, blas.NoTrans, 512, 512, 512},
+	{"square_1024", blas.NoTrans, blas.NoTrans, 1024, 1024, 1024},
 }
 
-// impls are the BLAS implementations benchmarked: gonum always, OpenBLAS when built with -tags openblas.
+// impls are the BLAS implementations benchmarked: gonum always, the SIMD kernels where the CPU has
+// them, OpenBLAS when built with -tags openblas.
 func impls() []struct {
 	name string
 	b    G.BLAS
@@ -37,6 +41,12 @@ func impls() []struct {
 		name string
 		b    G.BLAS
 	}{{"gonum", gonum.Implementation{}}}
+	if SIMD() {
+		out = append(out, struct {
+			name string
+			b    G.BLAS
+		}{"simd", Implementation{}})
+	}
 	if Available() {
 		out = append(out, struct {
 			name string
@@ -46,15 +56,29 @@ func impls() []struct {
 	return out
 }
 
-// threadsFromCPU gives OpenBLAS as many threads as the benchmark's GOMAXPROCS (-cpu 1 or -cpu 2),
-// which is also what gonum's parallel Sgemm uses.
+// threadsFromCPU gives OpenBLAS (or the SIMD kernels) as many threads as the benchmark's GOMAXPROCS
+// (-cpu 1 or -cpu 2), which is also what gonum's parallel Sgemm uses.
 func threadsFromCPU(b *testing.B) {
 	SetThreads(runtime.GOMAXPROCS(0))
 	b.Cleanup(func() { SetThreads(1) })
 }
 
+// reportGFLOPs reports GFLOP/s of wall-clock time.
 func reportGFLOPs(b *testing.B, flopsPerOp float64) {
 	b.ReportMetric(flopsPerOp*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// cpuRate starts counting the process's CPU time (every thread); the returned function reports
+// "GFLOP/cpu-s", per second of that time, which stays comparable on a machine shared with other
+// work, where wall-clock rates fall with every other process's load.
+func cpuRate(b *testing.B, flopsPerOp float64) func() {
+	start, ok := processCPU()
+	return func() {
+		end, _ := processCPU()
+		if ok && end > start {
+			b.ReportMetric(flopsPerOp*float64(b.N)/(end-start).Seconds()/1e9, "GFLOP/cpu-s")
+		}
+	}
 }
 
 // BenchmarkSgemm measures SGEMM at the reference model's shapes; run with -cpu 1 (and -cpu 2) for the thread count.
@@ -72,9 +96,11 @@ func BenchmarkSgemm(b *testing.B) {
 		}
 		for _, im := range impls() {
 			b.Run(s.name+"/"+im.name, func(b *testing.B) {
+				done := cpuRate(b, 2*float64(s.m*s.n*s.k))
 				for b.Loop() {
 					im.b.Sgemm(s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
 				}
+				done()
 				reportGFLOPs(b, 2*float64(s.m*s.n*s.k))
 			})
 		}
@@ -164,7 +190,7 @@ func BenchmarkGorgoniaBatchedMatMul(b *testing.B) {
 }
 
 // BenchmarkSgemmBatched measures attention's 128 (32 sentences × 4 heads) products of 16×16 by 16×16:
-// gonum in a loop, OpenBLAS one cgo call per product, and OpenBLAS's batched call.
+// gonum in a loop, the installed fast path (SIMD or OpenBLAS) one call per product, and its batched call.
 func BenchmarkSgemmBatched(b *testing.B) {
 	threadsFromCPU(b)
 	const count, l, d = 32 * 4, 16, 16

@@ -1,13 +1,29 @@
 // Package fastblas is the BLAS that gorgonia and gorgonia's tensor package
-// call for matrix products: gonum's pure-Go implementation with the routines
-// they actually use (Sgemm/Dgemm, Sgemv/Dgemv, Sger/Dger, Sdot/Ddot)
-// replaced by OpenBLAS through cgo.
+// call for matrix products: gonum's pure-Go implementation with the float32
+// matrix product replaced by SIMD kernels in Go assembly (the default build),
+// or with the routines gorgonia and tensor actually use (Sgemm/Dgemm,
+// Sgemv/Dgemv, Sger/Dger, Sdot/Ddot) replaced by OpenBLAS through cgo (build
+// tag "openblas").
+//
+// Default build (no cgo). On amd64 with AVX2 and FMA3, checked once at start-up
+// with golang.org/x/sys/cpu, Sgemm and SgemmBatched run sgemm.go's driver: the
+// BLIS/GotoBLAS scheme on a 6×16 AVX2+FMA micro-kernel, or a 6×32 AVX-512F one
+// where the CPU has AVX-512 and the product is at least 32 columns wide
+// (kernel_amd64.s, written by hand). Operands are read in place where their
+// layout allows (A either way round, B untransposed, rows less than 1024
+// floats apart) and packed into strips otherwise; alpha and beta are applied
+// in the kernel's store (beta 0 overwrites C, NaN included); products of at
+// least 128·128·256 multiply-adds are split over goroutines ([SetThreads]; the
+// default is GOMAXPROCS), and batches of smaller ones are split by product.
+// Everything else, float64 included, is gonum's. Elsewhere (other CPUs, other
+// architectures, ATTNSEARCH_NOSIMD set in the environment, or an
+// Implementation with NoSIMD set) every routine is gonum's, as before; [SIMD]
+// reports which. ATTNSEARCH_NOAVX512 keeps the AVX2 kernel, for comparisons.
 //
 // The OpenBLAS path is compiled only with the build tag "openblas" (and cgo
 // enabled); it links -lopenblas and needs cblas.h (Debian:
 // libopenblas-openmp-dev and libopenblas-dev). Without the tag the package
-// still builds, [Available] reports false, and [Implementation] is exactly
-// gonum's pure-Go BLAS, so the default build needs neither cgo nor OpenBLAS.
+// builds with CGO_ENABLED=0 and [Available] reports false.
 //
 // Every overriding routine first checks its arguments exactly as gonum does
 // (same panics, same messages), so no out-of-range slice ever reaches C, and
@@ -27,7 +43,7 @@
 // tensor.Use); both are process-wide settings of those libraries, so the
 // program's main (or a test's TestMain) calls it once, before any graph runs.
 //
-// Threads. OpenBLAS keeps its own thread count. When trials run in parallel,
+// Threads. OpenBLAS keeps its own thread count (so do the SIMD kernels, [SetThreads]). When trials run in parallel,
 // each trainer should get one core, so pass 1 to [Install] (or [SetThreads]):
 // OpenBLAS then computes every call on the calling thread.
 //

@@ -6,9 +6,11 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Implementation is gonum's pure-Go BLAS with the hot routines replaced by OpenBLAS when built with -tags openblas.
+// Implementation is gonum's pure-Go BLAS with the hot routines replaced: by the SIMD kernels by default, by OpenBLAS with -tags openblas.
 type Implementation struct {
 	gonum.Implementation
+	// NoSIMD keeps gonum's kernels where the SIMD ones would run: the path of CPUs without AVX2+FMA (for tests and comparisons).
+	NoSIMD bool
 }
 
 // Both libraries accept it.
@@ -17,7 +19,7 @@ var (
 	_ tensor.BLAS   = Implementation{}
 )
 
-// Install makes Implementation the BLAS of gorgonia and tensor, sets OpenBLAS's thread count (threads < 1 keeps the library's default), and returns Name().
+// Install makes Implementation the BLAS of gorgonia and tensor, sets the thread count of one product (OpenBLAS's or the SIMD kernels'; threads < 1 keeps the default), and returns Name().
 func Install(threads int) string {
 	if threads >= 1 {
 		SetThreads(threads)

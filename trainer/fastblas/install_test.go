@@ -35,8 +35,13 @@ func TestInstall(t *testing.T) {
 		if !strings.Contains(name, "OpenBLAS") {
 			t.Fatalf("Name() = %q does not name OpenBLAS", name)
 		}
-	} else if Threads() != 0 || !strings.Contains(name, "gonum") {
-		t.Fatalf("pure-Go build: Name() = %q, Threads() = %d", name, Threads())
+	} else {
+		if Threads() != 1 {
+			t.Fatalf("pure-Go build: Threads() = %d after Install(1)", Threads())
+		}
+		if want := map[bool]string{true: "SIMD", false: "gonum"}[SIMD()]; !strings.Contains(name, want) {
+			t.Fatalf("pure-Go build (SIMD %v): Name() = %q does not name %s", SIMD(), name, want)
+		}
 	}
 }
 

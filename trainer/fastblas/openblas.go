@@ -113,6 +113,9 @@ import (
 // Available reports whether the OpenBLAS path is compiled in (true: this build calls OpenBLAS).
 func Available() bool { return true }
 
+// SIMD reports whether Implementation{} runs the SIMD kernels: never with OpenBLAS, which has its own.
+func SIMD() bool { return false }
+
 // Name describes the BLAS that Implementation runs: OpenBLAS's configuration and threading model.
 func Name() string {
 	model := "sequential"
