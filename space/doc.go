@@ -31,6 +31,8 @@
 //	  # path: ../data/corpus      # aligned: directory with {train,valid,test}.{src,tgt};
 //	                              # tsv: Tatoeba/Anki file; relative to the space file
 //	  synthetic: {train: 2000, valid: 200, test: 200, vocab: 32, min_len: 3, max_len: 10, seed: 1}
+//	  #  also grammar: simple | rich (rich: the language pair of trainer/data; vocab counts its
+//	  #  content lemmas, >= 20; sentences of 3 to 60 words)
 //	  tokenizer: word             # word | char | byte
 //	  max_vocab: 0                # per side, specials included; 0 = no cap (corpora: 8000)
 //	  min_freq: 1

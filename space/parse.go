@@ -26,12 +26,18 @@ var (
 	paramKinds    = []string{KindInt, KindFloat, KindCategorical, KindFixed}
 )
 
-// SyntheticMinWords and SyntheticMaxWords bound the source sentence length the synthetic grammar
-// produces (trainer/data); task.synthetic.{min,max}_len must overlap [SyntheticMinWords, SyntheticMaxWords].
+// SyntheticMinWords and SyntheticMaxWords bound the source sentence length the simple synthetic
+// grammar produces (trainer/data); task.synthetic.{min,max}_len must overlap [SyntheticMinWords,
+// SyntheticMaxWords]. The rich grammar's bounds are RichMinWords and RichMaxWords.
 const (
 	SyntheticMinWords = 3
 	SyntheticMaxWords = 15
+	RichMinWords      = 3
+	RichMaxWords      = 60
 )
+
+// grammars are the accepted values of task.synthetic.grammar.
+var grammars = []string{"simple", "rich"}
 
 // Load reads, parses and validates the space file at path (strict YAML, defaults filled in).
 func Load(path string) (*Spec, error) {
@@ -351,9 +357,20 @@ func (d *decoder) task(e entry, t *Task) error {
 
 // synthetic decodes task.synthetic.
 func (d *decoder) synthetic(e entry, s *Synthetic) error {
-	es, err := d.mapping(e.value, e.path, []string{"train", "valid", "test", "vocab", "min_len", "max_len", "seed"})
+	es, err := d.mapping(e.value, e.path, []string{"grammar", "train", "valid", "test", "vocab", "min_len", "max_len", "seed"})
 	if err != nil {
 		return err
+	}
+	lo, hi, vocabMin := int64(SyntheticMinWords), int64(SyntheticMaxWords), int64(4)
+	for _, f := range es {
+		if f.key == "grammar" {
+			if s.Grammar, err = d.oneOf(f.value, f.path, grammars); err != nil {
+				return err
+			}
+			if s.Grammar == "rich" {
+				lo, hi, vocabMin = RichMinWords, RichMaxWords, 20
+			}
+		}
 	}
 	for _, f := range es {
 		switch f.key {
@@ -364,11 +381,11 @@ func (d *decoder) synthetic(e entry, s *Synthetic) error {
 		case "test":
 			s.Test, err = d.intRange(f.value, f.path, 1, 1e8)
 		case "vocab":
-			s.Vocab, err = d.intRange(f.value, f.path, 4, 1e6)
+			s.Vocab, err = d.intRange(f.value, f.path, vocabMin, 1e6)
 		case "min_len":
-			s.MinLen, err = d.intRange(f.value, f.path, 1, SyntheticMaxWords)
+			s.MinLen, err = d.intRange(f.value, f.path, 1, hi)
 		case "max_len":
-			s.MaxLen, err = d.intRange(f.value, f.path, SyntheticMinWords, 10000)
+			s.MaxLen, err = d.intRange(f.value, f.path, lo, 10000)
 		case "seed":
 			s.Seed, err = d.integer(f.value, f.path)
 		}

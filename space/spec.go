@@ -63,10 +63,11 @@ type Task struct {
 
 // Synthetic holds the size options of the built-in synthetic translation task.
 type Synthetic struct {
-	Train, Valid, Test int   // number of sentence pairs per split
-	Vocab              int   // number of content words per side
-	MinLen, MaxLen     int   // sentence length range in words
-	Seed               int64 // generator seed (the data set, not the trial)
+	Grammar            string // simple (small SVO -> SOV task; "" = simple) | rich (the language pair of trainer/data)
+	Train, Valid, Test int    // number of sentence pairs per split
+	Vocab              int    // number of content words per side (rich: content lemmas)
+	MinLen, MaxLen     int    // sentence length range in words
+	Seed               int64  // generator seed (the data set, not the trial)
 }
 
 // Training holds the training settings that are not searched.

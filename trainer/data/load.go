@@ -31,7 +31,11 @@ func Load(ctx context.Context, task space.Task, maxLen int) (*Dataset, error) {
 	}
 	switch task.Kind {
 	case "synthetic", "":
-		if longest := min(task.Synthetic.MaxLen, synMaxWords); limit > 0 && longest > limit {
+		most := synMaxWords
+		if task.Synthetic.Grammar == GrammarRich {
+			most = richMaxWords // targets are never longer than their sources
+		}
+		if longest := min(task.Synthetic.MaxLen, most); limit > 0 && longest > limit {
 			return nil, fmt.Errorf("data: synthetic max_len %d exceeds the length limit %d", longest, limit)
 		}
 		return Synthetic(task.Synthetic)
