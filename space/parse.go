@@ -563,7 +563,7 @@ func (d *decoder) param(f entry) (Param, error) {
 		}
 		return d.fixed(p, f.value, f.path, ni)
 	}
-	es, err := d.mapping(f.value, f.path, []string{"type", "low", "high", "step", "log", "choices", "value"})
+	es, err := d.mapping(f.value, f.path, []string{"type", "low", "high", "step", "log", "choices", "value", "default"})
 	if err != nil {
 		return p, err
 	}
@@ -587,8 +587,8 @@ func (d *decoder) param(f entry) (Param, error) {
 		p.Kind = KindFloat
 	}
 	allowed := map[string][]string{
-		KindInt: {"type", "low", "high", "step", "log"}, KindFloat: {"type", "low", "high", "step", "log"},
-		KindCategorical: {"type", "choices"}, KindFixed: {"type", "value"},
+		KindInt: {"type", "low", "high", "step", "log", "default"}, KindFloat: {"type", "low", "high", "step", "log", "default"},
+		KindCategorical: {"type", "choices", "default"}, KindFixed: {"type", "value"},
 	}
 	for _, o := range es {
 		if !contains(allowed[p.Kind], o.key) {
@@ -606,7 +606,10 @@ func (d *decoder) param(f entry) (Param, error) {
 		}
 		return d.fixed(p, v.value, v.path, ni)
 	case KindCategorical:
-		return d.categorical(p, given["choices"], f, ni, typeName)
+		if p, err = d.categorical(p, given["choices"], f, ni, typeName); err != nil {
+			return p, err
+		}
+		return d.paramDefault(p, given, ni, typeName)
 	case KindFloat:
 		if ni.integer {
 			return p, d.errAt(given["type"].value, f.path+".type", "%s is an integer parameter; use type int or categorical", f.key)
@@ -616,7 +619,33 @@ func (d *decoder) param(f entry) (Param, error) {
 			return p, d.errAt(given["type"].value, f.path+".type", "%s is a float parameter; use type float or categorical", f.key)
 		}
 	}
-	return d.rangeParam(p, given, f, ni)
+	if p, err = d.rangeParam(p, given, f, ni); err != nil {
+		return p, err
+	}
+	return d.paramDefault(p, given, ni, typeName)
+}
+
+// paramDefault decodes a parameter's optional `default:`, which must be a value of its domain.
+func (d *decoder) paramDefault(p Param, given map[string]entry, ni nameInfo, typeName string) (Param, error) {
+	e, ok := given["default"]
+	if !ok {
+		return p, nil
+	}
+	if err := d.scalar(e.value, e.path, typeName); err != nil {
+		return p, err
+	}
+	if e.value.Tag != "!!int" && e.value.Tag != "!!float" {
+		return p, d.errAt(e.value, e.path, "expected %s, found %s", typeName, kindName(e.value))
+	}
+	v, err := ni.parseValue(e.value.Value)
+	if err != nil {
+		return p, d.errAt(e.value, e.path, "%v", err)
+	}
+	if !p.Contains(v) {
+		return p, d.errAt(e.value, e.path, "default %s lies outside the domain %s", fmtNum(v), p.Describe())
+	}
+	p.Default = fmtNum(v)
+	return p, nil
 }
 
 // fixed decodes a fixed value.

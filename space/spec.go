@@ -116,6 +116,7 @@ type Param struct {
 	Log     bool     // int, float: sample on a log scale
 	Choices []string // categorical: choices as written
 	Value   string   // fixed: the value as written
+	Default string   // int, float, categorical: the declared default (`default:`), "" when none
 	Line    int      // position in the file, for messages
 	Column  int      // position in the file, for messages
 }

@@ -51,7 +51,9 @@ func newTrainCmd(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "train SPACE.yaml",
 		Short: "Train one configuration with the space file's task and training settings",
 		Long: `Train trains one point of a space (the file's fixed values plus --set; a searched parameter
-left out of --set takes the smallest value of its range) on the file's task, prints per-epoch
+left out of --set takes its declared default:, else the central value of its domain — the
+geometric midpoint of a log range, the midpoint of a linear one, the first of a list of choices —
+and train says which on stderr) on the file's task, prints per-epoch
 progress to stderr and finally the test metrics. --data replaces the task's corpus: a directory
 of aligned files ({train,valid,test}.{src,tgt}) or a Tatoeba/Anki TSV file. The budget's
 max_l2_norm, when set, is enforced by projection after every step.`,
@@ -122,6 +124,9 @@ func trainOne(ctx context.Context, path, set, dataPath string, epochs, threads i
 	}
 	for _, o := range outside {
 		fmt.Fprintf(stderr, "train: note: %s\n", o)
+	}
+	for _, st := range spec.Starts(kv, cfg) {
+		fmt.Fprintf(stderr, "train: not in --set: %s\n", st)
 	}
 	task := spec.Task
 	if dataPath != "" {
