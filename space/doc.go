@@ -33,8 +33,9 @@
 //	  synthetic: {train: 2000, valid: 200, test: 200, vocab: 32, min_len: 3, max_len: 10, seed: 1}
 //	  #  also grammar: simple | rich (rich: the language pair of trainer/data; vocab counts its
 //	  #  content lemmas, >= 20; sentences of 3 to 60 words)
-//	  tokenizer: word             # word | char | byte
-//	  max_vocab: 0                # per side, specials included; 0 = no cap (corpora: 8000)
+//	  tokenizer: word             # word | char | byte | bpe (corpora: subwords learned on train)
+//	  max_vocab: 0                # per side, specials included; 0 = no cap (corpora: 8000);
+//	                              # bpe: the subword vocabulary size per side
 //	  min_freq: 1
 //	  # max_lines: 0              # corpora: training pairs used (0 = all)
 //	  # valid_size: 500           # tsv only

@@ -17,7 +17,7 @@ var (
 	samplerKinds  = []string{"tpe", "cmaes", "random", "sobol"}
 	prunerKinds   = []string{"none", "median", "percentile", "successive_halving"}
 	taskKinds     = []string{"synthetic", "aligned", "tsv"}
-	tokenizers    = []string{"word", "char", "byte"}
+	tokenizers    = []string{"word", "char", "byte", "bpe"}
 	schedules     = []string{"inverse_sqrt", "cosine", "constant"}
 	decayModes    = []string{"decoupled", "l2"}
 	positionKinds = []string{"sinusoidal", "learned"}
@@ -349,6 +349,9 @@ func (d *decoder) task(e entry, t *Task) error {
 		}
 		if _, ok := given["max_vocab"]; !ok {
 			t.MaxVocab = 8000
+		}
+		if f, ok := given["max_vocab"]; ok && t.Tokenizer == "bpe" && t.MaxVocab == 0 {
+			return d.errAt(f.value, f.path, "tokenizer bpe needs the subword vocabulary size (>= 5), not 0")
 		}
 		t.Synthetic = Synthetic{}
 	}

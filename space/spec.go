@@ -52,8 +52,8 @@ type Task struct {
 	Kind      string    // synthetic | aligned (dir with {train,valid,test}.{src,tgt}) | tsv (Tatoeba/Anki file)
 	Path      string    // aligned: directory; tsv: file (resolved relative to the space file)
 	Synthetic Synthetic // options of the synthetic task
-	Tokenizer string    // word | char | byte
-	MaxVocab  int       // vocabulary cap per side, specials included (0 = no cap)
+	Tokenizer string    // word | char | byte | bpe (subwords learned on the training split, max_vocab per side)
+	MaxVocab  int       // vocabulary cap per side, specials included (0 = no cap; bpe: the subword vocabulary size)
 	MinFreq   int       // minimum training frequency of a vocabulary entry (>= 1)
 	MaxLines  int       // tsv/aligned: use at most this many training pairs (0 = all)
 	ValidSize int       // tsv: pairs split off for validation
