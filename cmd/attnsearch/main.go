@@ -70,6 +70,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newEstimateCmd(stdout, stderr),
 		newTrainCmd(stdout, stderr),
 		newRunCmd(stdout, stderr), newReportCmd(stdout, stderr), newStudiesCmd(stdout, stderr), newShowCmd(stdout, stderr), newBestCmd(stdout, stderr),
+		newDataCmd(stdout, stderr),
 	)
 	return root
 }
