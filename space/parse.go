@@ -51,6 +51,11 @@ func Load(path string) (*Spec, error) {
 // Parse parses and validates a space file's bytes; filename is used in messages and to resolve
 // relative corpus paths (relative to the file's directory).
 func Parse(filename string, src []byte) (*Spec, error) {
+	return parse(filename, src, "")
+}
+
+// parse is Parse with the corpus optionally replaced (see LoadWithCorpus).
+func parse(filename string, src []byte, corpus string) (*Spec, error) {
 	d := &decoder{file: filename, pos: map[string]Pos{}}
 	root, err := d.parseDocument(src)
 	if err != nil {
@@ -92,6 +97,11 @@ func Parse(filename string, src []byte) (*Spec, error) {
 	spec.Pos = d.pos
 	if err := d.crossCheck(spec); err != nil {
 		return nil, err
+	}
+	if corpus != "" {
+		if err := replaceCorpus(spec, corpus); err != nil {
+			return nil, err
+		}
 	}
 	if err := d.checkPath(spec); err != nil {
 		return nil, err

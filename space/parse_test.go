@@ -351,3 +351,56 @@ func TestDocReference(t *testing.T) {
 			spec.Study, spec.Task, spec.Training, def.Study, def.Task, def.Training)
 	}
 }
+
+// TestLoadWithCorpus covers --data: the file's own corpus may be absent, the replacement decides
+// the task kind, and a missing replacement is an error wrapping fs.ErrNotExist.
+func TestLoadWithCorpus(t *testing.T) {
+	dir := t.TempDir()
+	spaceFile := filepath.Join(dir, "s.yaml")
+	src := "task: {kind: tsv, path: ../nowhere/pairs.txt, max_vocab: 100}\nparams:\n  d_model: 64\nbudget: {max_params: 100000}\n"
+	if err := os.WriteFile(spaceFile, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(spaceFile); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Load without the corpus: %v", err)
+	}
+	aligned := filepath.Join(dir, "aligned")
+	if err := os.Mkdir(aligned, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"train.src", "train.tgt", "valid.src", "valid.tgt", "test.src", "test.tgt"} {
+		if err := os.WriteFile(filepath.Join(aligned, f), []byte("a\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tsv := filepath.Join(dir, "pairs.txt")
+	if err := os.WriteFile(tsv, []byte("a\tb\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for corpus, kind := range map[string]string{aligned: "aligned", tsv: "tsv"} {
+		spec, err := LoadWithCorpus(spaceFile, corpus)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if spec.Task.Kind != kind || spec.Task.Path != corpus || spec.Task.MaxVocab != 100 {
+			t.Fatalf("--data %s: task %+v", corpus, spec.Task)
+		}
+	}
+	// A relative corpus is relative to the working directory.
+	wd, _ := os.Getwd()
+	rel, err := filepath.Rel(wd, tsv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec, err := LoadWithCorpus(spaceFile, rel); err != nil || spec.Task.Path != tsv {
+		t.Fatalf("relative --data: %v %v", spec, err)
+	}
+	if _, err := LoadWithCorpus(spaceFile, filepath.Join(dir, "absent")); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "--data") {
+		t.Fatalf("missing --data corpus: %v", err)
+	}
+	// An aligned directory missing a split file is still caught.
+	os.Remove(filepath.Join(aligned, "test.tgt"))
+	if _, err := LoadWithCorpus(spaceFile, aligned); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("incomplete aligned --data: %v", err)
+	}
+}

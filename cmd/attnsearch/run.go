@@ -96,16 +96,6 @@ func applyRunFlags(c *cobra.Command, spec *space.Spec, f runFlags) error {
 	if fl.Changed("seed") {
 		spec.Study.Seed = f.seed
 	}
-	if f.data != "" {
-		st, err := os.Stat(f.data)
-		if err != nil {
-			return inputErr(fmt.Errorf("run: --data: %w", err))
-		}
-		spec.Task.Path, spec.Task.Kind = f.data, "tsv"
-		if st.IsDir() {
-			spec.Task.Kind = "aligned"
-		}
-	}
 	return nil
 }
 
@@ -122,7 +112,7 @@ func resumeCommand(path string, c *cobra.Command, f runFlags) string {
 
 // runStudy is the body of `attnsearch run`.
 func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Writer) error {
-	spec, err := space.Load(path)
+	spec, err := space.LoadWithCorpus(path, f.data) // --data replaces the task's corpus
 	if err != nil {
 		return inputErr(err)
 	}

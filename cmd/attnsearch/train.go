@@ -110,7 +110,7 @@ max_l2_norm, when set, is enforced by projection after every step.`,
 
 // trainOne loads the space and the data, trains, and returns the report; input problems are usage errors.
 func trainOne(ctx context.Context, path, set, dataPath string, epochs, threads int, seed int64, seedSet bool, stderr io.Writer) (*trainReport, *trainer.Result, error) {
-	spec, err := space.Load(path)
+	spec, err := space.LoadWithCorpus(path, dataPath) // --data replaces the task's corpus
 	if err != nil {
 		return nil, nil, inputErr(err)
 	}
@@ -129,16 +129,6 @@ func trainOne(ctx context.Context, path, set, dataPath string, epochs, threads i
 		fmt.Fprintf(stderr, "train: not in --set: %s\n", st)
 	}
 	task := spec.Task
-	if dataPath != "" {
-		st, err := os.Stat(dataPath)
-		if err != nil {
-			return nil, nil, inputErr(fmt.Errorf("train: --data: %w", err))
-		}
-		task.Path, task.Kind = dataPath, "tsv"
-		if st.IsDir() {
-			task.Kind = "aligned"
-		}
-	}
 	ds, err := data.Load(ctx, task, 0)
 	if err != nil {
 		return nil, nil, inputErr(fmt.Errorf("train: %w", err))
