@@ -98,7 +98,7 @@ func TestTrainCommand(t *testing.T) {
 				if !strings.Contains(rep.Config, want) {
 					t.Errorf("trained %s, want it to contain %s", rep.Config, want)
 				}
-						case "table":
+			case "table":
 				if !strings.Contains(stdout.String(), "test BLEU") || !strings.Contains(stdout.String(), "d_model=16") {
 					t.Errorf("table output:\n%s", stdout.String())
 				}
