@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/attnsearch/attnsearch/space"
 )
@@ -23,6 +24,10 @@ type Options struct {
 	// MaxPositions sets the rows of each learned position table (0 = longest sentence of the data
 	// plus one, see ArchFor); search passes objective.MaxPositions(task) so counts match its estimate.
 	MaxPositions int
+	// Clock, when set, measures the time training.max_minutes caps, from a reading at the start
+	// of Train (nil = wall-clock time). The calibration passes process CPU time, so that every
+	// model gets the same compute on a shared machine; reported seconds stay wall-clock.
+	Clock func() time.Duration
 }
 
 // Epoch holds the figures of one finished epoch.
