@@ -309,7 +309,7 @@ func copulaSrc(tense, num int) []string {
 	return []string{rsCopula[tense][num]}
 }
 
-// richVocabs returns the source and target vocabularies: every form of the lexicon, in a fixed
+// vocabs returns the source and target vocabularies: every form of the lexicon, in a fixed
 // order.
 func (lx *richLexicon) vocabs() (*Vocab, *Vocab, error) {
 	src := []string{rsThe, rsA, rsSome, rsThat, rsWill}
@@ -587,7 +587,8 @@ func (g *richGen) sentence() (src, tgt []string, notes richNotes) {
 	return src, tgt, notes
 }
 
-// richLengths bound the source sentence length the rich grammar is asked for.
+// richMinWords and richMaxWords bound the source sentence lengths a task may ask for (space
+// checks the same bounds: space.RichMinWords, space.RichMaxWords).
 const (
 	richMinWords = 3
 	richMaxWords = 60
