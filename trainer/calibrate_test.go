@@ -41,8 +41,8 @@ func processCPU() time.Duration {
 //
 //	ATTNSEARCH_CALIBRATE=120 go test -run TestCalibrateRich -v -timeout 3h ./trainer
 //
-// It checks the shape the main job relies on: the tiny model stays under 30 BLEU, the small one
-// beats it, and the largest model loses to the best one.
+// It checks the shape the main job relies on: the small model beats the tiny one, and larger
+// models lose at equal time (medium below small, the largest below the best).
 func TestCalibrateRich(t *testing.T) {
 	budget, err := strconv.ParseFloat(os.Getenv("ATTNSEARCH_CALIBRATE"), 64)
 	if err != nil || budget <= 0 {
@@ -93,8 +93,8 @@ func TestCalibrateRich(t *testing.T) {
 	for _, b := range bleu {
 		best = max(best, b)
 	}
-	if bleu["tiny"] >= 30 || bleu["small"] <= bleu["tiny"] || bleu["xlarge"] >= best {
-		t.Errorf("calibration shape lost: tiny %.2f (want < 30), small %.2f (want > tiny), xlarge %.2f (want < best %.2f)",
-			bleu["tiny"], bleu["small"], bleu["xlarge"], best)
+	if bleu["small"] <= bleu["tiny"] || bleu["medium"] >= bleu["small"] || bleu["xlarge"] >= best {
+		t.Errorf("calibration shape lost: tiny %.2f, small %.2f (want > tiny), medium %.2f (want < small), xlarge %.2f (want < best %.2f)",
+			bleu["tiny"], bleu["small"], bleu["medium"], bleu["xlarge"], best)
 	}
 }
