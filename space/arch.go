@@ -1,10 +1,5 @@
 package space
 
-import (
-	"fmt"
-	"os"
-)
-
 // Arch holds the architecture facts a Config does not carry: vocabularies, tying and positions.
 // It is the one description the cost model (objective.Estimate) and the trainer both use.
 type Arch struct {
@@ -35,18 +30,4 @@ func (s *Spec) Arch(srcVocab, tgtVocab int) Arch {
 	}
 	return Arch{SrcVocab: srcVocab, TgtVocab: tgtVocab, TieEmbeddings: s.Training.TieEmbeddings,
 		Positions: pos, MaxPositions: s.Task.MaxPositions()}
-}
-
-// WithData returns t with its corpus replaced by path (the --data override): an aligned directory
-// ({train,valid,test}.{src,tgt}) or a TSV file; a path that cannot be read is an error.
-func (t Task) WithData(path string) (Task, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return t, fmt.Errorf("--data: %w", err)
-	}
-	t.Path, t.Kind = path, "tsv"
-	if fi.IsDir() {
-		t.Kind = "aligned"
-	}
-	return t, nil
 }

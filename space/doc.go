@@ -36,8 +36,11 @@
 //	  # path: ../data/corpus      # aligned: directory with {train,valid,test}.{src,tgt};
 //	                              # tsv: Tatoeba/Anki file; relative to the space file
 //	  synthetic: {train: 2000, valid: 200, test: 200, vocab: 32, min_len: 3, max_len: 10, seed: 1}
-//	  tokenizer: word             # word | char | byte
-//	  max_vocab: 0                # per side, specials included; 0 = no cap (corpora: 8000)
+//	  #  also grammar: simple | rich (rich: the language pair of trainer/data; vocab counts its
+//	  #  content lemmas, >= 20; sentences of 3 to 60 words)
+//	  tokenizer: word             # word | char | byte | bpe (corpora: subwords learned on train)
+//	  max_vocab: 0                # per side, specials included; 0 = no cap (corpora: 8000);
+//	                              # bpe: the subword vocabulary size per side
 //	  min_freq: 1
 //	  # max_lines: 0              # corpora: training pairs used (0 = all)
 //	  # valid_size: 500           # tsv only
@@ -67,6 +70,8 @@
 //	  lr: {type: float, low: 1e-4, high: 3e-3, log: true}
 //	  dropout: {low: 0, high: 0.3, step: 0.05}
 //	  label_smoothing: 0.1                 # a bare value is fixed ({type: fixed, value: 0.1})
+//	  # any range or choice list may add default: V (a value of its domain), the value
+//	  # attnsearch train uses when --set leaves the parameter out
 //	budget:                       # every key optional; a missing key is no limit
 //	  max_params: 300000          # ‖θ‖₀
 //	  max_l2_norm: 200            # ‖θ‖₂, enforced by projection during training
@@ -107,6 +112,12 @@
 // [1, 1024] = heads; enc_layers, dec_layers int [1, 256] = 2; d_ff int [1, 2^20] = 4·d_model;
 // dropout float [0, 1) = 0.1; lr float (0, 10] = 0.001; weight_decay float [0, 10] = 0;
 // warmup_steps int [0, 1e9] = 100; label_smoothing float [0, 1) = 0.1.
+//
+// A point built without a value for a searched parameter (attnsearch train without it in --set;
+// Spec.Point) takes the parameter's declared default, else the central value of its domain: the
+// geometric midpoint √(low·high) of a log range, the midpoint of a linear one (both snapped to
+// the integer or step grid, ties upward), the first choice of a categorical (Param.Start,
+// Param.Central; Spec.Starts says which was used).
 //
 // Distributions map onto goptuna's (in search/suggest.go): int -> SuggestInt / SuggestStepInt; float -> SuggestFloat,
 // SuggestDiscreteFloat (step) or SuggestLogFloat (log); categorical -> SuggestCategorical over the

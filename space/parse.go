@@ -18,7 +18,7 @@ import (
 var (
 	prunerKinds   = []string{"none", "median", "percentile", "successive_halving"}
 	taskKinds     = []string{"synthetic", "aligned", "tsv"}
-	tokenizers    = []string{"word", "char", "byte"}
+	tokenizers    = []string{"word", "char", "byte", "bpe"}
 	schedules     = []string{"inverse_sqrt", "cosine", "constant"}
 	decayModes    = []string{"decoupled", "l2"}
 	positionKinds = []string{"sinusoidal", "learned"}
@@ -27,12 +27,18 @@ var (
 	paramKinds    = []string{KindInt, KindFloat, KindCategorical, KindFixed}
 )
 
-// SyntheticMinWords and SyntheticMaxWords bound the source sentence length the synthetic grammar
-// produces (trainer/data); task.synthetic.{min,max}_len must overlap [SyntheticMinWords, SyntheticMaxWords].
+// SyntheticMinWords and SyntheticMaxWords bound the source sentence length the simple synthetic
+// grammar produces (trainer/data); task.synthetic.{min,max}_len must overlap [SyntheticMinWords,
+// SyntheticMaxWords]. The rich grammar's bounds are RichMinWords and RichMaxWords.
 const (
 	SyntheticMinWords = 3
 	SyntheticMaxWords = 15
+	RichMinWords      = 3
+	RichMaxWords      = 60
 )
+
+// grammars are the accepted values of task.synthetic.grammar.
+var grammars = []string{"simple", "rich"}
 
 // Load reads, parses and validates the space file at path (strict YAML, defaults filled in) with
 // the built-in sampler kinds (sampler.Builtin).
@@ -56,6 +62,11 @@ func Parse(filename string, src []byte) (*Spec, error) {
 // ParseWith is Parse with the sampler kinds of samplers: study.sampler must name one of them and
 // give only the options it declares, each valid.
 func ParseWith(filename string, src []byte, samplers *sampler.Registry) (*Spec, error) {
+	return parse(filename, src, "", samplers)
+}
+
+// parse is ParseWith with the corpus optionally replaced (see LoadWithCorpus).
+func parse(filename string, src []byte, corpus string, samplers *sampler.Registry) (*Spec, error) {
 	d := &decoder{file: filename, pos: map[string]Pos{}, samplers: samplers}
 	root, err := d.parseDocument(src)
 	if err != nil {
@@ -124,6 +135,11 @@ func ParseWith(filename string, src []byte, samplers *sampler.Registry) (*Spec, 
 	}
 	if err := d.crossCheck(spec); err != nil {
 		return nil, err
+	}
+	if corpus != "" {
+		if err := replaceCorpus(spec, corpus); err != nil {
+			return nil, err
+		}
 	}
 	if err := d.checkPath(spec); err != nil {
 		return nil, err
@@ -425,6 +441,9 @@ func (d *decoder) task(e entry, t *Task) error {
 		if _, ok := given["max_vocab"]; !ok {
 			t.MaxVocab = 8000
 		}
+		if f, ok := given["max_vocab"]; ok && t.Tokenizer == "bpe" && t.MaxVocab == 0 {
+			return d.errAt(f.value, f.path, "tokenizer bpe needs the subword vocabulary size (>= 5), not 0")
+		}
 		t.Synthetic = Synthetic{}
 	}
 	return nil
@@ -432,9 +451,20 @@ func (d *decoder) task(e entry, t *Task) error {
 
 // synthetic decodes task.synthetic.
 func (d *decoder) synthetic(e entry, s *Synthetic) error {
-	es, err := d.mapping(e.value, e.path, []string{"train", "valid", "test", "vocab", "min_len", "max_len", "seed"})
+	es, err := d.mapping(e.value, e.path, []string{"grammar", "train", "valid", "test", "vocab", "min_len", "max_len", "seed"})
 	if err != nil {
 		return err
+	}
+	lo, hi, vocabMin := int64(SyntheticMinWords), int64(SyntheticMaxWords), int64(4)
+	for _, f := range es {
+		if f.key == "grammar" {
+			if s.Grammar, err = d.oneOf(f.value, f.path, grammars); err != nil {
+				return err
+			}
+			if s.Grammar == "rich" {
+				lo, hi, vocabMin = RichMinWords, RichMaxWords, 20
+			}
+		}
 	}
 	for _, f := range es {
 		switch f.key {
@@ -445,11 +475,11 @@ func (d *decoder) synthetic(e entry, s *Synthetic) error {
 		case "test":
 			s.Test, err = d.intRange(f.value, f.path, 1, 1e8)
 		case "vocab":
-			s.Vocab, err = d.intRange(f.value, f.path, 4, 1e6)
+			s.Vocab, err = d.intRange(f.value, f.path, vocabMin, 1e6)
 		case "min_len":
-			s.MinLen, err = d.intRange(f.value, f.path, 1, SyntheticMaxWords)
+			s.MinLen, err = d.intRange(f.value, f.path, 1, hi)
 		case "max_len":
-			s.MaxLen, err = d.intRange(f.value, f.path, SyntheticMinWords, 10000)
+			s.MaxLen, err = d.intRange(f.value, f.path, lo, 10000)
 		case "seed":
 			s.Seed, err = d.integer(f.value, f.path)
 		}
@@ -635,7 +665,7 @@ func (d *decoder) param(f entry) (Param, error) {
 	if ni.integer {
 		def = KindInt
 	}
-	given, err := d.paramKeys(f, &p, def)
+	given, err := d.paramKeys(f, &p, def, "default")
 	if err != nil {
 		return p, err
 	}
@@ -650,7 +680,10 @@ func (d *decoder) param(f entry) (Param, error) {
 		}
 		return d.fixed(p, v.value, v.path, ni)
 	case KindCategorical:
-		return d.categorical(p, given["choices"], f, ni, typeName)
+		if p, err = d.categorical(p, given["choices"], f, ni, typeName); err != nil {
+			return p, err
+		}
+		return d.paramDefault(p, given, ni, typeName)
 	case KindFloat:
 		if ni.integer {
 			return p, d.errAt(given["type"].value, f.path+".type", "%s is an integer parameter; use type int or categorical", f.key)
@@ -660,14 +693,41 @@ func (d *decoder) param(f entry) (Param, error) {
 			return p, d.errAt(given["type"].value, f.path+".type", "%s is a float parameter; use type float or categorical", f.key)
 		}
 	}
-	return d.rangeParam(p, given, f, ni)
+	if p, err = d.rangeParam(p, given, f, ni); err != nil {
+		return p, err
+	}
+	return d.paramDefault(p, given, ni, typeName)
+}
+
+// paramDefault decodes a parameter's optional `default:`, which must be a value of its domain.
+func (d *decoder) paramDefault(p Param, given map[string]entry, ni nameInfo, typeName string) (Param, error) {
+	e, ok := given["default"]
+	if !ok {
+		return p, nil
+	}
+	if err := d.scalar(e.value, e.path, typeName); err != nil {
+		return p, err
+	}
+	if e.value.Tag != "!!int" && e.value.Tag != "!!float" {
+		return p, d.errAt(e.value, e.path, "expected %s, found %s", typeName, kindName(e.value))
+	}
+	v, err := ni.parseValue(e.value.Value)
+	if err != nil {
+		return p, d.errAt(e.value, e.path, "%v", err)
+	}
+	if !p.Contains(v) {
+		return p, d.errAt(e.value, e.path, "default %s lies outside the domain %s", fmtNum(v), p.Describe())
+	}
+	p.Default = fmtNum(v)
+	return p, nil
 }
 
 // paramKeys reads a parameter's mapping and its kind: type when given, else categorical with
 // choices, fixed with value, else def ("" = the type is required); every key must apply to the
-// kind. It returns the entries by key.
-func (d *decoder) paramKeys(f entry, p *Param, def string) (map[string]entry, error) {
-	es, err := d.mapping(f.value, f.path, []string{"type", "low", "high", "step", "log", "choices", "value"})
+// kind (extra: keys that also apply to int, float and categorical ones). It returns the entries
+// by key.
+func (d *decoder) paramKeys(f entry, p *Param, def string, extra ...string) (map[string]entry, error) {
+	es, err := d.mapping(f.value, f.path, append([]string{"type", "low", "high", "step", "log", "choices", "value"}, extra...))
 	if err != nil {
 		return nil, err
 	}
@@ -690,8 +750,10 @@ func (d *decoder) paramKeys(f entry, p *Param, def string) (map[string]entry, er
 		return nil, d.errAt(f.keyN, f.path+".type", "missing: a command's parameter needs its type (%s)", strings.Join(paramKinds, ", "))
 	}
 	allowed := map[string][]string{
-		KindInt: {"type", "low", "high", "step", "log"}, KindFloat: {"type", "low", "high", "step", "log"},
-		KindCategorical: {"type", "choices"}, KindFixed: {"type", "value"},
+		KindInt:         append([]string{"type", "low", "high", "step", "log"}, extra...),
+		KindFloat:       append([]string{"type", "low", "high", "step", "log"}, extra...),
+		KindCategorical: append([]string{"type", "choices"}, extra...),
+		KindFixed:       {"type", "value"},
 	}
 	for _, o := range es {
 		if !contains(allowed[p.Kind], o.key) {

@@ -183,6 +183,9 @@ func TestParseErrors(t *testing.T) {
 		{"option of other pruner", "study: {pruner: {kind: median, reduction_factor: 3}}\n" + base, "e.yaml:1:32: study.pruner.reduction_factor: does not apply to pruner median"},
 		{"reduction factor", "study: {pruner: {kind: successive_halving, reduction_factor: 1}}\n" + base, "e.yaml:1:62: study.pruner.reduction_factor: 1 is out of range [2, 1000000]"},
 		{"percentile range", "study: {pruner: {kind: percentile, percentile: 100}}\n" + base, "e.yaml:1:48: study.pruner.percentile: 100 is outside (0, 100)"},
+		{"bpe without vocabulary", "task: {kind: aligned, path: x, tokenizer: bpe, max_vocab: 0}\nparams:\n  d_model: 64\nbudget: {max_params: 100000}\n", "e.yaml:1:59: task.max_vocab: tokenizer bpe needs the subword vocabulary size (>= 5), not 0"},
+		{"rich grammar too short", "task: {kind: synthetic, synthetic: {grammar: rich, vocab: 19}}\nparams:\n  d_model: 64\nbudget: {max_params: 100000}\n", "e.yaml:1:59: task.synthetic.vocab: 19 is out of range [20, 1000000]"},
+		{"unknown grammar", "task: {kind: synthetic, synthetic: {grammar: fancy}}\nparams:\n  d_model: 64\nbudget: {max_params: 100000}\n", `e.yaml:1:46: task.synthetic.grammar: unknown value "fancy" (choose one of: simple, rich)`},
 		{"unknown parameter", "task: {kind: synthetic}\nparams:\n  d_modle: 64\nbudget: {max_params: 100000}\n", `e.yaml:3:3: params.d_modle: unknown key "d_modle" (known: d_model, heads,`},
 		{"inverted range", "task: {kind: synthetic}\nparams:\n  d_model: {low: 64, high: 32}\nbudget: {max_params: 100000}\n", "e.yaml:3:28: params.d_model.high: inverted range: low 64 > high 32"},
 		{"empty range", "task: {kind: synthetic}\nparams:\n  d_model: {low: 64, high: 64}\nbudget: {max_params: 100000}\n", "e.yaml:3:28: params.d_model.high: empty range"},
@@ -346,5 +349,58 @@ func TestDocReference(t *testing.T) {
 	if !reflect.DeepEqual(spec.Study, def.Study) || !reflect.DeepEqual(spec.Task, def.Task) || spec.Training != def.Training || !reflect.DeepEqual(spec.Objective, def.Objective) {
 		t.Errorf("reference values differ from the defaults:\n%+v %+v %+v\n%+v %+v %+v",
 			spec.Study, spec.Task, spec.Training, def.Study, def.Task, def.Training)
+	}
+}
+
+// TestLoadWithCorpus covers --data: the file's own corpus may be absent, the replacement decides
+// the task kind, and a missing replacement is an error wrapping fs.ErrNotExist.
+func TestLoadWithCorpus(t *testing.T) {
+	dir := t.TempDir()
+	spaceFile := filepath.Join(dir, "s.yaml")
+	src := "task: {kind: tsv, path: ../nowhere/pairs.txt, max_vocab: 100}\nparams:\n  d_model: 64\nbudget: {max_params: 100000}\n"
+	if err := os.WriteFile(spaceFile, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(spaceFile); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Load without the corpus: %v", err)
+	}
+	aligned := filepath.Join(dir, "aligned")
+	if err := os.Mkdir(aligned, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"train.src", "train.tgt", "valid.src", "valid.tgt", "test.src", "test.tgt"} {
+		if err := os.WriteFile(filepath.Join(aligned, f), []byte("a\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tsv := filepath.Join(dir, "pairs.txt")
+	if err := os.WriteFile(tsv, []byte("a\tb\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for corpus, kind := range map[string]string{aligned: "aligned", tsv: "tsv"} {
+		spec, err := LoadWithCorpus(spaceFile, corpus)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if spec.Task.Kind != kind || spec.Task.Path != corpus || spec.Task.MaxVocab != 100 {
+			t.Fatalf("--data %s: task %+v", corpus, spec.Task)
+		}
+	}
+	// A relative corpus is relative to the working directory.
+	wd, _ := os.Getwd()
+	rel, err := filepath.Rel(wd, tsv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec, err := LoadWithCorpus(spaceFile, rel); err != nil || spec.Task.Path != tsv {
+		t.Fatalf("relative --data: %v %v", spec, err)
+	}
+	if _, err := LoadWithCorpus(spaceFile, filepath.Join(dir, "absent")); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "--data") {
+		t.Fatalf("missing --data corpus: %v", err)
+	}
+	// An aligned directory missing a split file is still caught.
+	os.Remove(filepath.Join(aligned, "test.tgt"))
+	if _, err := LoadWithCorpus(spaceFile, aligned); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("incomplete aligned --data: %v", err)
 	}
 }

@@ -258,7 +258,8 @@ func ParseSet(set string) (map[string]string, error) {
 }
 
 // Point builds a Config from the file's fixed values plus set. A searched name missing from set
-// takes the smallest value of its domain, an undeclared one its default (kv_heads = heads,
+// takes its declared default, else its domain's central value (Param.Start; Starts lists them
+// for messages), an undeclared one the name's default (kv_heads = heads,
 // d_ff = 4·d_model); a missing heads or kv_heads is then repaired like Sample does, while values
 // given in set that break a structural rule are an error wrapping ErrStructural. An unknown key or
 // a malformed or illegal value is an error naming the key; outside lists every set value that lies
@@ -279,8 +280,7 @@ func (s *Spec) Point(set map[string]string) (cfg Config, outside []string, err e
 	}
 	for _, p := range s.Params {
 		if _, ok := vals[p.Name]; !ok {
-			lo, _ := p.Bounds()
-			vals[p.Name] = lo
+			vals[p.Name], _ = p.Start()
 		}
 	}
 	_, setHeads := set["heads"]

@@ -9,7 +9,6 @@ import (
 	"testing"
 )
 
-
 // TestRepair checks the documented repair rule on hand cases.
 func TestRepair(t *testing.T) {
 	spec, err := Parse("s.yaml", []byte(`task: {kind: synthetic}
@@ -91,13 +90,16 @@ budget: {max_params: 1e9}
 		set, want string
 		outside   []string
 	}{
-		{"", "d_model=32,heads=2,kv_heads=1,enc_layers=3,dec_layers=2,d_ff=128,dropout=0.1,lr=0.0001,weight_decay=0,warmup_steps=100,label_smoothing=0.1", nil},
-		{"d_model=64,heads=8,kv_heads=2,lr=0.001", "d_model=64,heads=8,kv_heads=2,enc_layers=3,dec_layers=2,d_ff=256,dropout=0.1,lr=0.001,weight_decay=0,warmup_steps=100,label_smoothing=0.1", nil},
+		// Unset searched names take their central values: d_model 80 snapped up to the grid (96),
+		// the first choice of heads (8), kv_heads 4.5 -> 5 repaired to a divisor of 8 (4), the
+		// midpoint of dropout and the geometric midpoint of lr.
+		{"", "d_model=96,heads=8,kv_heads=4,enc_layers=3,dec_layers=2,d_ff=384,dropout=0.2,lr=0.001,weight_decay=0,warmup_steps=100,label_smoothing=0.1", nil},
+		{"d_model=64,heads=8,kv_heads=2,lr=0.001", "d_model=64,heads=8,kv_heads=2,enc_layers=3,dec_layers=2,d_ff=256,dropout=0.2,lr=0.001,weight_decay=0,warmup_steps=100,label_smoothing=0.1", nil},
 		{"d_model=512,heads=8,kv_heads=8,enc_layers=6,dec_layers=6,d_ff=2048",
-			"d_model=512,heads=8,kv_heads=8,enc_layers=6,dec_layers=6,d_ff=2048,dropout=0.1,lr=0.0001,weight_decay=0,warmup_steps=100,label_smoothing=0.1",
+			"d_model=512,heads=8,kv_heads=8,enc_layers=6,dec_layers=6,d_ff=2048,dropout=0.2,lr=0.001,weight_decay=0,warmup_steps=100,label_smoothing=0.1",
 			[]string{"d_model=512 outside [32, 128] step 32", "dec_layers=6 outside the space (not declared: always 2)", "enc_layers=6 outside fixed at 3"}},
-		{"d_model=96", "d_model=96,heads=2,kv_heads=1,enc_layers=3,dec_layers=2,d_ff=384,dropout=0.1,lr=0.0001,weight_decay=0,warmup_steps=100,label_smoothing=0.1", nil},
-		{"heads=6,d_model=96", "d_model=96,heads=6,kv_heads=1,enc_layers=3,dec_layers=2,d_ff=384,dropout=0.1,lr=0.0001,weight_decay=0,warmup_steps=100,label_smoothing=0.1",
+		{"d_model=96", "d_model=96,heads=8,kv_heads=4,enc_layers=3,dec_layers=2,d_ff=384,dropout=0.2,lr=0.001,weight_decay=0,warmup_steps=100,label_smoothing=0.1", nil},
+		{"heads=6,d_model=96", "d_model=96,heads=6,kv_heads=6,enc_layers=3,dec_layers=2,d_ff=384,dropout=0.2,lr=0.001,weight_decay=0,warmup_steps=100,label_smoothing=0.1",
 			[]string{"heads=6 outside {8, 4, 2}"}},
 	}
 	for _, c := range cases {
@@ -184,5 +186,69 @@ budget: {max_params: 200000}
 	cfg, outside, err := spec.Point(set)
 	fmt.Println(cfg.SetString(), outside, err)
 	// Output:
-	// d_model=96,heads=8,kv_heads=1,enc_layers=2,dec_layers=2,d_ff=256,dropout=0.1,lr=0.001,weight_decay=0,warmup_steps=100,label_smoothing=0.1 [] <nil>
+	// d_model=96,heads=8,kv_heads=4,enc_layers=2,dec_layers=2,d_ff=256,dropout=0.1,lr=0.001,weight_decay=0,warmup_steps=100,label_smoothing=0.1 [] <nil>
+}
+
+// TestCentralAndDefault covers the value an unset searched parameter takes: the declared
+// default when there is one, else the documented central value of its domain.
+func TestCentralAndDefault(t *testing.T) {
+	cases := []struct {
+		name, decl string
+		want       float64
+		how        string
+	}{
+		{"log float", "lr: {low: 5e-4, high: 5e-3, log: true}", math.Sqrt(5e-4 * 5e-3), "geometric midpoint of [0.0005, 0.005] log"},
+		{"linear float", "dropout: {low: 0, high: 0.3}", 0.15, "midpoint of [0, 0.3]"},
+		{"float grid", "dropout: {low: 0, high: 0.75, step: 0.25}", 0.5, "midpoint of [0, 0.75] step 0.25"},
+		{"float grid, inexact step", "dropout: {low: 0, high: 0.3, step: 0.1}", 0.2, "midpoint of [0, 0.3] step 0.1"},
+		{"int", "enc_layers: {low: 1, high: 3}", 2, "midpoint of [1, 3]"},
+		{"int tie goes up", "enc_layers: {low: 1, high: 4}", 3, "midpoint of [1, 4]"},
+		{"int grid", "d_ff: {low: 64, high: 512, step: 64}", 320, "midpoint of [64, 512] step 64"},
+		{"int log", "d_ff: {low: 16, high: 1024, log: true}", 128, "geometric midpoint of [16, 1024] log"},
+		{"categorical", "heads: {choices: [4, 1, 8]}", 4, "first choice of {4, 1, 8}"},
+		{"declared default", "lr: {low: 5e-4, high: 5e-3, log: true, default: 0.002}", 0.002, "declared default"},
+		{"categorical default", "heads: {choices: [4, 1, 8], default: 8}", 8, "declared default"},
+		{"int default", "enc_layers: {low: 1, high: 6, default: 2}", 2, "declared default"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			spec, err := Parse("c.yaml", []byte("task: {kind: synthetic}\nparams:\n  "+c.decl+"\nbudget: {max_params: 1e9}\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := spec.Params[0]
+			v, how := p.Start()
+			if math.Abs(v-c.want) > 1e-12 || how != c.how {
+				t.Fatalf("Start() = %v (%s), want %v (%s)", v, how, c.want, c.how)
+			}
+			cfg, _, err := spec.Point(map[string]string{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := configGet(cfg, p.Name); math.Abs(got-c.want) > 1e-9 && p.Name != "heads" {
+				t.Fatalf("Point gives %s = %v, want %v", p.Name, got, c.want)
+			}
+			starts := spec.Starts(map[string]string{}, cfg)
+			if len(starts) != 1 || !strings.HasPrefix(starts[0], p.Name+"="+fmtNum(c.want)+" (") || !strings.Contains(starts[0], c.how) {
+				t.Fatalf("Starts = %q", starts)
+			}
+			if len(spec.Starts(map[string]string{p.Name: "1"}, cfg)) != 0 {
+				t.Fatal("Starts lists a parameter given in set")
+			}
+		})
+	}
+	bad := map[string]string{
+		"lr: {low: 5e-4, high: 5e-3, log: true, default: 0.01}": "params.lr.default: default 0.01 lies outside the domain [0.0005, 0.005] log",
+		"d_ff: {low: 64, high: 512, step: 64, default: 100}":    "params.d_ff.default: default 100 lies outside the domain [64, 512] step 64",
+		"heads: {choices: [1, 2], default: 4}":                  "params.heads.default: default 4 lies outside the domain {1, 2}",
+		"enc_layers: {low: 1, high: 3, default: 1.5}":           "params.enc_layers.default",
+		"enc_layers: {low: 1, high: 3, default: two}":           "params.enc_layers.default: expected an integer",
+		"enc_layers: {value: 2, default: 2}":                    "params.enc_layers.default: does not apply to a fixed parameter",
+	}
+	for decl, want := range bad {
+		_, err := Parse("b.yaml", []byte("task: {kind: synthetic}\nparams:\n  "+decl+"\nbudget: {max_params: 1e9}\n"))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", decl, err, want)
+		}
+	}
 }

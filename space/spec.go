@@ -58,8 +58,8 @@ type Task struct {
 	Kind      string    // synthetic | aligned (dir with {train,valid,test}.{src,tgt}) | tsv (Tatoeba/Anki file) | command
 	Path      string    // aligned: directory; tsv: file (resolved relative to the space file)
 	Synthetic Synthetic // options of the synthetic task
-	Tokenizer string    // word | char | byte
-	MaxVocab  int       // vocabulary cap per side, specials included (0 = no cap)
+	Tokenizer string    // word | char | byte | bpe (subwords learned on the training split, max_vocab per side)
+	MaxVocab  int       // vocabulary cap per side, specials included (0 = no cap; bpe: the subword vocabulary size)
 	MinFreq   int       // minimum training frequency of a vocabulary entry (>= 1)
 	MaxLines  int       // tsv/aligned: use at most this many training pairs (0 = all)
 	ValidSize int       // tsv: pairs split off for validation
@@ -74,10 +74,11 @@ type Task struct {
 
 // Synthetic holds the size options of the built-in synthetic translation task.
 type Synthetic struct {
-	Train, Valid, Test int   // number of sentence pairs per split
-	Vocab              int   // number of content words per side
-	MinLen, MaxLen     int   // sentence length range in words
-	Seed               int64 // generator seed (the data set, not the trial)
+	Grammar            string // simple (small SVO -> SOV task; "" = simple) | rich (the language pair of trainer/data)
+	Train, Valid, Test int    // number of sentence pairs per split
+	Vocab              int    // number of content words per side (rich: content lemmas)
+	MinLen, MaxLen     int    // sentence length range in words
+	Seed               int64  // generator seed (the data set, not the trial)
 }
 
 // Training holds the training settings that are not searched.
@@ -123,6 +124,7 @@ type Param struct {
 	Choices []string // categorical: choices as written
 	Value   string   // fixed: the value as written
 	Typed   []any    // command tasks: the choices (or the fixed value) typed as declared: int64, float64, string, bool
+	Default string   // int, float, categorical: the declared default (`default:`), "" when none
 	Line    int      // position in the file, for messages
 	Column  int      // position in the file, for messages
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/attnsearch/attnsearch/space"
 )
@@ -23,6 +24,10 @@ type Options struct {
 	// Arch is the architecture to build (nil = ArchFor(ds, Training)); search passes the study's
 	// StudyArch so that the model has exactly the parameters the cost model counted.
 	Arch *space.Arch
+	// Clock, when set, measures the time training.max_minutes caps, from a reading at the start
+	// of Train (nil = wall-clock time). The calibration passes process CPU time, so that every
+	// model gets the same compute on a shared machine; reported seconds stay wall-clock.
+	Clock func() time.Duration
 }
 
 // Epoch holds the figures of one finished epoch.

@@ -127,10 +127,12 @@ func (r *run) sampleMem() {
 func (r *run) train(ctx context.Context) (*Result, error) {
 	tr := r.opts.Training
 	start := time.Now()
-	var deadline time.Time
-	if tr.MaxMinutes > 0 {
-		deadline = start.Add(time.Duration(tr.MaxMinutes * float64(time.Minute)))
+	clock := r.opts.Clock
+	if clock == nil {
+		clock = func() time.Duration { return time.Since(start) }
 	}
+	began, limit := clock(), time.Duration(tr.MaxMinutes*float64(time.Minute))
+	timeUp := func() bool { return tr.MaxMinutes > 0 && clock()-began >= limit }
 	res := &Result{Params: r.d.paramCount()}
 	var last evalOut
 	for epoch := 1; epoch <= tr.Epochs; epoch++ {
@@ -140,7 +142,7 @@ func (r *run) train(ctx context.Context) (*Result, error) {
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("trainer: epoch %d step %d: %w", epoch, r.step, err)
 			}
-			if !deadline.IsZero() && time.Now().After(deadline) {
+			if timeUp() {
 				break
 			}
 			loss, err := r.trainStep(batch)
@@ -170,7 +172,7 @@ func (r *run) train(ctx context.Context) (*Result, error) {
 				return nil, fmt.Errorf("trainer: epoch %d callback: %w", epoch, err)
 			}
 		}
-		if !deadline.IsZero() && time.Now().After(deadline) {
+		if timeUp() {
 			break
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/space"
@@ -191,4 +192,33 @@ func ExampleTrain() {
 	}
 	fmt.Println("epochs", res.Epochs, "steps", res.Steps, "params", res.Params)
 	// Output: epochs 1 steps 4 params 5847
+}
+
+// TestTrainClock checks that Options.Clock, not the wall clock, decides when max_minutes is
+// spent: a clock that advances one minute per reading stops training after the first step.
+func TestTrainClock(t *testing.T) {
+	ds, err := data.Synthetic(space.Synthetic{Train: 64, Valid: 8, Test: 8, Vocab: 8, MinLen: 3, MaxLen: 6, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := space.Config{DModel: 16, Heads: 2, KVHeads: 1, EncLayers: 1, DecLayers: 1, DFF: 32, LR: 1e-3, WarmupSteps: 4}
+	tr := space.Training{Epochs: 3, BatchSize: 16, Schedule: "inverse_sqrt", Positions: "sinusoidal", Beam: 1, MaxMinutes: 1.5}
+	readings := 0
+	fast := func() time.Duration { readings++; return time.Duration(readings) * time.Minute }
+	res, err := trainer.Train(context.Background(), cfg, ds, trainer.Options{Training: tr, Seed: 1, Clock: fast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Readings: 1 at the start, 2 before step 1 (1 minute spent), 3 before step 2 (2 minutes: stop).
+	if res.Steps != 1 || res.Epochs != 1 {
+		t.Fatalf("%d steps in %d epochs, want 1 in 1", res.Steps, res.Epochs)
+	}
+	// A clock that never advances lets every epoch run.
+	res, err = trainer.Train(context.Background(), cfg, ds, trainer.Options{Training: tr, Seed: 1, Clock: func() time.Duration { return 0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Steps != 12 || res.Epochs != 3 {
+		t.Fatalf("%d steps in %d epochs, want 12 in 3", res.Steps, res.Epochs)
+	}
 }

@@ -59,7 +59,7 @@ func newEstimateCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Estimate prints the exact cost model's figures (parameters, forward multiply-adds per target
 token, KV-cache bytes per generated token) of one point and its feasibility against the space
 file's budget. The point is the file's fixed values plus --set; a searched parameter left out of
---set takes the smallest value of its range. A point outside the declared space is still
+--set takes its declared default:, else its domain's central value (as train does). A point outside the declared space is still
 estimated and flagged. Vocabulary sizes default to the synthetic task's exact sizes, or to the
 corpus task's max_vocab (an upper bound); --src-vocab and --tgt-vocab override them.`,
 		Example: `  attnsearch estimate spaces/mt.yaml --set d_model=512,heads=8,kv_heads=8,enc_layers=6,dec_layers=6,d_ff=2048

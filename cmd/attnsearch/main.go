@@ -81,6 +81,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newTrainCmd(stdout, stderr),
 		newRunCmd(stdout, stderr), newReportCmd(stdout, stderr), newStudiesCmd(stdout, stderr), newShowCmd(stdout, stderr), newBestCmd(stdout, stderr),
 		newMigrateCmd(stdout, stderr),
+		newDataCmd(stdout, stderr),
 	)
 	return root
 }

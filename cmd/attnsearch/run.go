@@ -100,16 +100,6 @@ func applyRunFlags(c *cobra.Command, spec *space.Spec, f runFlags) error {
 	if fl.Changed("seed") {
 		spec.Study.Seed = f.seed
 	}
-	if f.data != "" {
-		if spec.IsCommand() {
-			return inputErr(fmt.Errorf("run: --data applies only to the built-in tasks; %s runs a command", spec.File))
-		}
-		task, err := spec.Task.WithData(f.data)
-		if err != nil {
-			return inputErr(fmt.Errorf("run: %w", err))
-		}
-		spec.Task = task
-	}
 	return nil
 }
 
@@ -126,7 +116,7 @@ func resumeCommand(path string, c *cobra.Command, st store.DB) string {
 
 // runStudy is the body of `attnsearch run`.
 func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Writer) error {
-	spec, err := space.Load(path)
+	spec, err := space.LoadWithCorpus(path, f.data) // --data replaces the task's corpus
 	if err != nil {
 		return inputErr(err)
 	}

@@ -50,7 +50,9 @@ func newTrainCmd(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "train SPACE.yaml",
 		Short: "Train one configuration with the space file's task and training settings",
 		Long: `Train trains one point of a space (the file's fixed values plus --set; a searched parameter
-left out of --set takes the smallest value of its range) on the file's task, prints per-epoch
+left out of --set takes its declared default:, else the central value of its domain — the
+geometric midpoint of a log range, the midpoint of a linear one, the first of a list of choices —
+and train says which on stderr) on the file's task, prints per-epoch
 progress to stderr and finally the test metrics. --data replaces the task's corpus: a directory
 of aligned files ({train,valid,test}.{src,tgt}) or a Tatoeba/Anki TSV file. The budget's
 max_l2_norm, when set, is enforced by projection after every step.`,
@@ -107,7 +109,7 @@ max_l2_norm, when set, is enforced by projection after every step.`,
 
 // trainOne loads the space and the data, trains, and returns the report; input problems are usage errors.
 func trainOne(ctx context.Context, path, set, dataPath string, epochs, threads int, seed int64, seedSet bool, stderr io.Writer) (*trainReport, *trainer.Result, error) {
-	spec, err := space.Load(path)
+	spec, err := space.LoadWithCorpus(path, dataPath) // --data replaces the task's corpus
 	if err != nil {
 		return nil, nil, inputErr(err)
 	}
@@ -125,12 +127,11 @@ func trainOne(ctx context.Context, path, set, dataPath string, epochs, threads i
 	for _, o := range outside {
 		fmt.Fprintf(stderr, "train: note: %s\n", o)
 	}
-	if dataPath != "" {
-		if spec.Task, err = spec.Task.WithData(dataPath); err != nil {
-			return nil, nil, inputErr(fmt.Errorf("train: %w", err))
-		}
+	for _, st := range spec.Starts(kv, cfg) {
+		fmt.Fprintf(stderr, "train: not in --set: %s\n", st)
 	}
-	ds, err := data.Load(ctx, spec.Task, 0)
+	task := spec.Task
+	ds, err := data.Load(ctx, task, 0)
 	if err != nil {
 		return nil, nil, inputErr(fmt.Errorf("train: %w", err))
 	}

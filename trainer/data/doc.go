@@ -6,7 +6,10 @@
 // Tokenisation (space.Task.Tokenizer): "word" is sacreBLEU's 13a tokenisation with non-ASCII
 // punctuation also split off words, so that Vocab.Decode's detokenised text re-tokenises to the
 // same 13a tokens (checked on every line of the Tatoeba corpus); "char" is Unicode characters
-// with whitespace runs as one " " token; "byte" is UTF-8 bytes with a fixed 256-entry alphabet.
+// with whitespace runs as one " " token; "byte" is UTF-8 bytes with a fixed 256-entry alphabet;
+// "bpe" is byte-pair-encoded subwords of the word tokens (package trainer/bpe), merges learned
+// per side on the training split until the side's subword inventory reaches MaxVocab (specials
+// included), decoded by joining subwords into words and detokenising as at word level.
 // Corpus vocabularies keep training tokens seen at least MinFreq times, most frequent first, cut
 // to MaxVocab entries including the four specials; the synthetic task's vocabularies are its
 // whole closed lexicon (SyntheticVocabSizes).

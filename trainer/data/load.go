@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/trainer/bpe"
 )
 
 // DefaultSplitSize is the TSV validation and test size used when Options leave it 0.
@@ -31,7 +32,11 @@ func Load(ctx context.Context, task space.Task, maxLen int) (*Dataset, error) {
 	}
 	switch task.Kind {
 	case "synthetic", "":
-		if longest := min(task.Synthetic.MaxLen, synMaxWords); limit > 0 && longest > limit {
+		most := synMaxWords
+		if task.Synthetic.Grammar == GrammarRich {
+			most = richMaxWords // targets are never longer than their sources
+		}
+		if longest := min(task.Synthetic.MaxLen, most); limit > 0 && longest > limit {
 			return nil, fmt.Errorf("data: synthetic max_len %d exceeds the length limit %d", longest, limit)
 		}
 		return Synthetic(task.Synthetic)
@@ -104,7 +109,7 @@ func LoadAligned(ctx context.Context, dir string, o Options) (*Dataset, error) {
 			return nil, fmt.Errorf("data: %s: split %s has no usable pair", dir, split)
 		}
 	}
-	return finish(ds, splits, o)
+	return finish(ctx, ds, splits, o)
 }
 
 // keepNonEmpty returns the first n pairs with both sides non-blank, counting the blank ones it
@@ -140,6 +145,7 @@ func tokenizePairs(ctx context.Context, raw []rawPair, o Options, skipped *int) 
 			continue
 		}
 		st, tt := Tokens(o.Tokenizer, s), Tokens(o.Tokenizer, t)
+		// (bpe: subwords are never fewer than words, so this drops nothing finish would keep.)
 		if o.MaxLen > 0 && (len(st) > o.MaxLen || len(tt) > o.MaxLen) {
 			*skipped++
 			continue
@@ -149,11 +155,21 @@ func tokenizePairs(ctx context.Context, raw []rawPair, o Options, skipped *int) 
 	return out, nil
 }
 
-// finish builds both vocabularies from the training split and encodes every split.
-func finish(ds *Dataset, splits [3][]tokPair, o Options) (*Dataset, error) {
+// finish builds both vocabularies from the training split and encodes every split. At bpe level
+// it first learns each side's merges on the training split's words (subword inventory max_vocab
+// including the specials), splits every split's words into subwords and skips (and counts) the
+// pairs now longer than MaxLen.
+func finish(ctx context.Context, ds *Dataset, splits [3][]tokPair, o Options) (*Dataset, error) {
 	level := o.Tokenizer
 	if level == "" {
 		level = Word
+	}
+	var srcBPE, tgtBPE *bpe.Model
+	if level == BPE {
+		var err error
+		if srcBPE, tgtBPE, err = learnBPE(ctx, ds, &splits, o); err != nil {
+			return nil, err
+		}
 	}
 	srcLines := make([][]string, len(splits[0]))
 	tgtLines := make([][]string, len(splits[0]))
@@ -167,6 +183,7 @@ func finish(ds *Dataset, splits [3][]tokPair, o Options) (*Dataset, error) {
 	if ds.TgtVocab, err = BuildVocab(level, tgtLines, o.MinFreq, o.MaxVocab); err != nil {
 		return nil, fmt.Errorf("data: %s: target %w", ds.Name, err)
 	}
+	ds.SrcVocab.bpe, ds.TgtVocab.bpe = srcBPE, tgtBPE
 	enc := func(ps []tokPair) []Pair {
 		out := make([]Pair, len(ps))
 		for i, p := range ps {
@@ -262,5 +279,44 @@ func LoadTSV(ctx context.Context, path string, o Options) (*Dataset, error) {
 			return nil, fmt.Errorf("data: %s: split %s is empty (%d usable pairs, valid_size %d, test_size %d)", name, split, usable, o.ValidSize, o.TestSize)
 		}
 	}
-	return finish(ds, splits, o)
+	return finish(ctx, ds, splits, o)
+}
+
+// learnBPE learns the source and target merges on the training split's words, replaces the word
+// tokens of every split by subwords and drops the pairs longer than o.MaxLen subwords.
+func learnBPE(ctx context.Context, ds *Dataset, splits *[3][]tokPair, o Options) (src, tgt *bpe.Model, err error) {
+	if o.MaxVocab <= NumSpecials {
+		return nil, nil, fmt.Errorf("data: %s: tokenizer bpe needs max_vocab (the subword vocabulary size per side) above %d, got %d", ds.Name, NumSpecials, o.MaxVocab)
+	}
+	srcCounts, tgtCounts := map[string]int{}, map[string]int{}
+	for _, p := range splits[0] {
+		for _, w := range p.srcTok {
+			srcCounts[w]++
+		}
+		for _, w := range p.tgtTok {
+			tgtCounts[w]++
+		}
+	}
+	if src, err = bpe.Learn(ctx, srcCounts, o.MaxVocab-NumSpecials); err != nil {
+		return nil, nil, fmt.Errorf("data: %s: source %w", ds.Name, err)
+	}
+	if tgt, err = bpe.Learn(ctx, tgtCounts, o.MaxVocab-NumSpecials); err != nil {
+		return nil, nil, fmt.Errorf("data: %s: target %w", ds.Name, err)
+	}
+	for i, split := range []string{"train", "valid", "test"} {
+		kept := splits[i][:0]
+		for _, p := range splits[i] {
+			p.srcTok, p.tgtTok = src.EncodeWords(p.srcTok), tgt.EncodeWords(p.tgtTok)
+			if o.MaxLen > 0 && (len(p.srcTok) > o.MaxLen || len(p.tgtTok) > o.MaxLen) {
+				ds.Skipped++
+				continue
+			}
+			kept = append(kept, p)
+		}
+		if len(kept) == 0 {
+			return nil, nil, fmt.Errorf("data: %s: split %s has no pair of at most %d subwords", ds.Name, split, o.MaxLen)
+		}
+		splits[i] = kept
+	}
+	return src, tgt, nil
 }

@@ -232,7 +232,7 @@ func TestLoadErrors(t *testing.T) {
 		{"zip bad line", "tsv", nil, map[string]string{"deu.txt": "a\tb\nbad\n"}, nil, "data.zip!deu.txt:2: want 2 or 3"},
 		{"not a zip", "tsv", map[string]string{"data.zip": "plain text"}, nil, nil, "open zip"},
 		{"unknown kind", "parquet", nil, nil, nil, `task kind "parquet"`},
-		{"unknown tokenizer", "aligned", goodAligned, nil, func(tk *space.Task) { tk.Tokenizer = "bpe" }, `tokenizer "bpe"`},
+		{"unknown tokenizer", "aligned", goodAligned, nil, func(tk *space.Task) { tk.Tokenizer = "wordpiece" }, `tokenizer "wordpiece"`},
 		{"synthetic too long", "synthetic", nil, nil, func(tk *space.Task) { tk.MaxLen = 8 }, "synthetic max_len 10 exceeds the length limit 8"},
 	}
 	for _, c := range cases {
@@ -333,5 +333,129 @@ func TestLoadSynthetic(t *testing.T) {
 	}
 	if !reflect.DeepEqual(ds, direct) {
 		t.Fatal("Load(synthetic) differs from Synthetic")
+	}
+}
+
+// writeAligned writes a tiny aligned corpus of the given pairs as train, and two pairs each as
+// valid and test.
+func writeAlignedPairs(t *testing.T, train [][2]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	splits := map[string][][2]string{
+		"train": train,
+		"valid": {{"the lowest house", "das niedrigste Haus"}, {"new houses", "neue Häuser"}},
+		"test":  {{"the widest houses", "die breitesten Häuser"}, {"a slower house", "ein langsameres Haus"}},
+	}
+	for name, ps := range splits {
+		var src, tgt strings.Builder
+		for _, p := range ps {
+			src.WriteString(p[0] + "\n")
+			tgt.WriteString(p[1] + "\n")
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".src"), []byte(src.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".tgt"), []byte(tgt.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestLoadBPE(t *testing.T) {
+	var train [][2]string
+	for _, adj := range []string{"low", "new", "wide", "slow", "old", "great"} {
+		for _, form := range [][2]string{{"", ""}, {"er", "er"}, {"est", "ste"}} {
+			train = append(train,
+				[2]string{"the " + adj + form[0] + " house.", "das " + adj + form[1] + " Haus."},
+				[2]string{"the " + adj + form[0] + " houses!", "die " + adj + form[1] + "n Häuser!"})
+		}
+	}
+	dir := writeAlignedPairs(t, train)
+	ctx := context.Background()
+	ds, err := LoadAligned(ctx, dir, Options{Tokenizer: BPE, MaxVocab: 40, MaxLen: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.SrcVocab.Level() != BPE || ds.SrcVocab.Size() > 40 || ds.TgtVocab.Size() > 40 {
+		t.Fatalf("level %s, vocab sizes %d/%d (max 40)", ds.SrcVocab.Level(), ds.SrcVocab.Size(), ds.TgtVocab.Size())
+	}
+	// Subwords: some token carries the continuation mark, sentences get longer than in words.
+	marked, words, subwords := false, 0, 0
+	for _, p := range ds.Train {
+		words += len(Tokens(Word, p.SrcText))
+		subwords += len(p.Src)
+		for _, id := range p.Src {
+			marked = marked || strings.HasSuffix(ds.SrcVocab.Token(id), "@@")
+		}
+	}
+	if !marked || subwords <= words {
+		t.Fatalf("no subwords: %d words, %d tokens", words, subwords)
+	}
+	// Decoding joins the subwords and detokenises: training and unseen sentences come back.
+	for _, ps := range [][]Pair{ds.Train, ds.Valid, ds.Test} {
+		for _, p := range ps {
+			for _, c := range [][2]any{{ds.SrcVocab, p.SrcText}, {ds.TgtVocab, p.TgtText}} {
+				v, text := c[0].(*Vocab), c[1].(string)
+				ids := v.Encode(text)
+				if slices.Contains(ids, UNK) {
+					continue // a character never seen in training
+				}
+				if got := v.Decode(ids); got != text {
+					t.Errorf("Decode(Encode(%q)) = %q", text, got)
+				}
+			}
+		}
+	}
+	// Same input, same merges.
+	again, err := LoadAligned(ctx, dir, Options{Tokenizer: BPE, MaxVocab: 40, MaxLen: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(ds.Train, again.Train) {
+		t.Fatal("two loads gave different subwords")
+	}
+	// The length limit counts subwords: pairs within 5 words but over 5 subwords are skipped.
+	short, err := LoadAligned(ctx, dir, Options{Tokenizer: BPE, MaxVocab: 12, MaxLen: 5})
+	if err == nil {
+		for _, p := range short.Train {
+			if len(p.Src) > 5 || len(p.Tgt) > 5 {
+				t.Fatalf("pair of %d/%d subwords kept under max_len 5", len(p.Src), len(p.Tgt))
+			}
+		}
+		if short.Skipped == 0 {
+			t.Fatal("no pair skipped for its subword length")
+		}
+	}
+	if _, err := LoadAligned(ctx, dir, Options{Tokenizer: BPE}); err == nil || !strings.Contains(err.Error(), "needs max_vocab") {
+		t.Fatalf("bpe without max_vocab: %v", err)
+	}
+}
+
+func TestLoadBPETatoeba(t *testing.T) {
+	needTatoeba(t)
+	ds, err := Load(context.Background(), space.Task{Kind: "aligned", Path: tatoebaDir, Tokenizer: BPE, MaxVocab: 4000, MinFreq: 1, MaxLen: 40}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.SrcVocab.Size() > 4000 || ds.TgtVocab.Size() > 4000 || ds.TgtVocab.Size() < 3000 {
+		t.Fatalf("vocab sizes %d/%d", ds.SrcVocab.Size(), ds.TgtVocab.Size())
+	}
+	// Decoded references score as the originals under 13a on every test line without an
+	// unseen character; unknown subwords are rare (BPE falls back to characters; 6 of 500 lines
+	// hold a character the training split lacks).
+	unk, total := 0, 0
+	for _, p := range ds.Test {
+		total += len(p.Tgt)
+		if slices.Contains(p.Tgt, UNK) {
+			unk++
+			continue
+		}
+		if got, want := bleu.Tokenize13a(ds.TgtVocab.Decode(p.Tgt)), bleu.Tokenize13a(p.TgtText); !slices.Equal(got, want) {
+			t.Fatalf("decoded %q, reference %q", ds.TgtVocab.Decode(p.Tgt), p.TgtText)
+		}
+	}
+	if unk > 10 {
+		t.Fatalf("%d of %d test lines have an unknown subword", unk, len(ds.Test))
 	}
 }

@@ -52,9 +52,12 @@ func synCounts(vocab int) (nouns, verbs, adjs int) {
 }
 
 // SyntheticVocabSizes returns the exact source and target vocabulary sizes, specials included,
-// of the data set Synthetic(opts) generates (they depend only on opts.Vocab); it returns 0, 0
-// when opts.Vocab is below 4, which Synthetic rejects.
+// of the data set Synthetic(opts) generates (they depend only on opts.Grammar and opts.Vocab); it
+// returns 0, 0 when opts.Vocab is below 4 (rich grammar: 20), which Synthetic rejects.
 func SyntheticVocabSizes(opts space.Synthetic) (src, tgt int) {
+	if opts.Grammar == GrammarRich {
+		return richVocabSizes(opts)
+	}
 	if opts.Vocab < 4 {
 		return 0, 0
 	}
@@ -206,12 +209,20 @@ func (lx synLexicon) sentence(rng *rand.Rand) (src, tgt []string) {
 	return src, tgt
 }
 
-// Synthetic generates the built-in translation task from opts (see the grammar above): Train,
+// Synthetic generates the built-in translation task from opts: with opts.Grammar "rich" the rich
+// language pair (language.go), otherwise ("simple" or "") the simple grammar above: Train,
 // Valid and Test pairs with pairwise distinct source sentences (so the splits are disjoint),
 // source lengths in [MinLen, MaxLen] words (the grammar yields 3 to 15), vocabularies of exactly
 // SyntheticVocabSizes(opts) entries (the whole closed lexicon, not cut by frequency). The same
 // opts give the same data set.
 func Synthetic(opts space.Synthetic) (*Dataset, error) {
+	switch opts.Grammar {
+	case GrammarRich:
+		return richSynthetic(opts)
+	case GrammarSimple, "":
+	default:
+		return nil, fmt.Errorf("data: synthetic grammar %q: want simple or rich", opts.Grammar)
+	}
 	switch {
 	case opts.Vocab < 4:
 		return nil, fmt.Errorf("data: synthetic vocab %d: need at least 4 content words", opts.Vocab)

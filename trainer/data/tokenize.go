@@ -14,18 +14,20 @@ const (
 	Word = "word" // 13a words, non-ASCII punctuation split off
 	Char = "char" // Unicode characters, whitespace runs as one " " token
 	Byte = "byte" // UTF-8 bytes, fixed 256-entry alphabet
+	BPE  = "bpe"  // byte-pair subwords of word tokens, merges learned on the training split
 )
 
-// CheckLevel returns an error unless level is "", word, char or byte ("" means word).
+// CheckLevel returns an error unless level is "", word, char, byte or bpe ("" means word).
 func CheckLevel(level string) error {
 	switch level {
-	case "", Word, Char, Byte:
+	case "", Word, Char, Byte, BPE:
 		return nil
 	}
-	return fmt.Errorf("data: tokenizer %q: want word, char or byte", level)
+	return fmt.Errorf("data: tokenizer %q: want word, char, byte or bpe", level)
 }
 
-// Tokens splits text at the given level ("" = word). Word level is sacreBLEU's 13a tokenisation
+// Tokens splits text at the given level ("" = word; bpe: its word tokens, which a vocabulary's
+// merges then split into subwords, see Vocab.Encode). Word level is sacreBLEU's 13a tokenisation
 // with every non-ASCII punctuation or symbol character that is not inside a word also split off,
 // so that detokenised output re-tokenises to the same BLEU tokens.
 func Tokens(level, text string) []string {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/attnsearch/attnsearch/trainer/bpe"
 )
 
 // Specials are the texts of the special tokens, indexed by their ids PAD, UNK, BOS, EOS.
@@ -18,6 +20,7 @@ type Vocab struct {
 	level  string
 	tokens []string
 	index  map[string]int
+	bpe    *bpe.Model // bpe level: the merges that split word tokens into subwords
 }
 
 // NewVocab builds a vocabulary of the given level ("" = word) from tokens in id order (the
@@ -98,7 +101,7 @@ func isSpecialText(t string) bool {
 // Size is the number of ids, specials included.
 func (v *Vocab) Size() int { return len(v.tokens) }
 
-// Level is the tokenizer level: word, char or byte.
+// Level is the tokenizer level: word, char, byte or bpe.
 func (v *Vocab) Level() string { return v.level }
 
 // ID returns the id of token, or UNK when it is not in the vocabulary.
@@ -117,9 +120,14 @@ func (v *Vocab) Token(id int) string {
 	return v.tokens[id]
 }
 
-// Encode tokenises text at the vocabulary's level and maps it to ids (no BOS/EOS added).
+// Encode tokenises text at the vocabulary's level and maps it to ids (no BOS/EOS added); at bpe
+// level the word tokens are split by the vocabulary's merges.
 func (v *Vocab) Encode(text string) []int {
-	return v.EncodeTokens(Tokens(v.level, text))
+	toks := Tokens(v.level, text)
+	if v.bpe != nil {
+		toks = v.bpe.EncodeWords(toks)
+	}
+	return v.EncodeTokens(toks)
 }
 
 // EncodeTokens maps already split tokens to ids.
@@ -133,7 +141,8 @@ func (v *Vocab) EncodeTokens(tokens []string) []int {
 
 // Decode turns ids back into text: it stops at EOS, drops PAD, BOS and UNK (an <unk> can never
 // match a reference word, and its brackets would add spurious 13a tokens), and detokenises
-// (word level: Detokenize; char and byte level: concatenation, invalid UTF-8 replaced by U+FFFD).
+// (word level: Detokenize; bpe level: subwords joined into words (bpe.Join), then Detokenize;
+// char and byte level: concatenation, invalid UTF-8 replaced by U+FFFD).
 func (v *Vocab) Decode(ids []int) string {
 	toks := make([]string, 0, len(ids))
 	for _, id := range ids {
@@ -150,6 +159,8 @@ func (v *Vocab) Decode(ids []int) string {
 		return strings.TrimSpace(strings.Join(toks, ""))
 	case Byte:
 		return strings.ToValidUTF8(strings.Join(toks, ""), "\uFFFD")
+	case BPE:
+		return Detokenize(bpe.Join(toks))
 	default:
 		return Detokenize(toks)
 	}

@@ -84,7 +84,7 @@ func TestBuildVocab(t *testing.T) {
 	if _, err := NewVocab(Word, []string{"x", "x"}); err == nil {
 		t.Error("duplicate token accepted")
 	}
-	if _, err := NewVocab("bpe", nil); err == nil {
+	if _, err := NewVocab("wordpiece", nil); err == nil {
 		t.Error("unknown level accepted")
 	}
 }
