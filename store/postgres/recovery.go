@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -297,25 +295,13 @@ func (s *Store) Requeue(studyID int) (int, error) {
 
 // waitingFrom builds a WAITING trial that repeats r's point the way goptuna's Study.EnqueueTrial does.
 func waitingFrom(r *rawTrial) (*newTrial, error) {
-	fixed := make(map[string]float64, len(r.params))
-	// A trial started from an enqueued one that never reached its suggest calls keeps its fixed params.
-	if js, ok := r.system[record.SysFixedParams]; ok {
-		if err := json.Unmarshal([]byte(js), &fixed); err != nil {
-			return nil, fmt.Errorf("trial %d %s: %w", r.id, record.SysFixedParams, err)
-		}
-	}
+	own := make(map[string]float64, len(r.params))
 	for _, p := range r.params {
-		fixed[p.name] = p.internal
+		own[p.name] = p.internal
 	}
-	js, err := json.Marshal(fixed)
+	sys, err := store.RetryAttrs(r.id, r.number, r.system, own)
 	if err != nil {
-		return nil, fmt.Errorf("trial %d params: %w", r.id, err)
-	}
-	sys := map[string]string{record.SysFixedParams: string(js), record.SysRetryOf: strconv.Itoa(r.number)}
-	for _, k := range []string{record.SysSeed, record.SysOrdinal} {
-		if v, ok := r.system[k]; ok {
-			sys[k] = v
-		}
+		return nil, err
 	}
 	return &newTrial{state: goptuna.TrialStateWaiting, user: map[string]string{}, system: sys}, nil
 }

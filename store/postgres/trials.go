@@ -194,17 +194,9 @@ func (s *Store) frozen(r *rawTrial) (goptuna.FrozenTrial, error) {
 		ft.IntermediateValues[st] = v
 	}
 	for _, p := range r.params {
-		d, err := s.dists.Get(p.dist)
-		if err != nil {
-			return goptuna.FrozenTrial{}, fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
+		if err := s.dists.AddParam(&ft, p.name, p.internal, p.dist); err != nil {
+			return goptuna.FrozenTrial{}, err
 		}
-		x, err := store.ExternalOf(d, p.internal)
-		if err != nil {
-			return goptuna.FrozenTrial{}, fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
-		}
-		ft.InternalParams[p.name] = p.internal
-		ft.Params[p.name] = x
-		ft.Distributions[p.name] = d
 	}
 	for k, v := range r.user {
 		ft.UserAttrs[k] = v
