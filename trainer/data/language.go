@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
-	"strings"
 
 	"github.com/attnsearch/attnsearch/space"
 )
@@ -615,29 +614,13 @@ func richSynthetic(opts space.Synthetic) (*Dataset, error) {
 	}
 	ds := &Dataset{Name: "synthetic-rich", SrcVocab: sv, TgtVocab: tv}
 	gen := &richGen{lx: lx, rng: rng}
-	want := opts.Train + opts.Valid + opts.Test
-	seen := make(map[string]bool, want)
-	pairs := make([]Pair, 0, want)
-	maxDraws := 50*want + 10000
-	for draws := 0; len(pairs) < want; draws++ {
-		if draws == maxDraws {
-			return nil, fmt.Errorf("data: synthetic: only %d distinct sentences of %d-%d words after %d draws, %d wanted: widen the length range or lower the split sizes", len(pairs), opts.MinLen, opts.MaxLen, draws, want)
-		}
+	sentence := func() ([]string, []string) {
 		s, t, _ := gen.sentence()
-		if len(s) < opts.MinLen || len(s) > opts.MaxLen {
-			continue
-		}
-		st := strings.Join(s, " ")
-		if seen[st] {
-			continue
-		}
-		seen[st] = true
-		pairs = append(pairs, Pair{SrcText: st, TgtText: strings.Join(t, " "),
-			Src: sv.EncodeTokens(s), Tgt: tv.EncodeTokens(t)})
+		return s, t
 	}
-	ds.Train = pairs[:opts.Train:opts.Train]
-	ds.Valid = pairs[opts.Train : opts.Train+opts.Valid : opts.Train+opts.Valid]
-	ds.Test = pairs[opts.Train+opts.Valid:]
+	if err := drawSplits(ds, opts, sentence, "widen the length range or lower the split sizes"); err != nil {
+		return nil, err
+	}
 	return ds, nil
 }
 

@@ -240,15 +240,26 @@ func Synthetic(opts space.Synthetic) (*Dataset, error) {
 		return nil, err
 	}
 	ds := &Dataset{Name: "synthetic", SrcVocab: sv, TgtVocab: tv}
+	sentence := func() ([]string, []string) { return lx.sentence(rng) }
+	if err := drawSplits(ds, opts, sentence, "raise vocab or the length range, or lower the split sizes"); err != nil {
+		return nil, err
+	}
+	return ds, nil
+}
+
+// drawSplits fills ds's Train, Valid and Test with opts' numbers of pairs drawn from sentence,
+// keeping those whose source has MinLen to MaxLen words and is new; hint ends the error when too
+// few distinct sentences come in 50 draws per wanted pair (plus 10000).
+func drawSplits(ds *Dataset, opts space.Synthetic, sentence func() (src, tgt []string), hint string) error {
 	want := opts.Train + opts.Valid + opts.Test
 	seen := make(map[string]bool, want)
 	pairs := make([]Pair, 0, want)
 	maxDraws := 50*want + 10000
 	for draws := 0; len(pairs) < want; draws++ {
 		if draws == maxDraws {
-			return nil, fmt.Errorf("data: synthetic: only %d distinct sentences of %d-%d words after %d draws, %d wanted: raise vocab or the length range, or lower the split sizes", len(pairs), opts.MinLen, opts.MaxLen, draws, want)
+			return fmt.Errorf("data: synthetic: only %d distinct sentences of %d-%d words after %d draws, %d wanted: %s", len(pairs), opts.MinLen, opts.MaxLen, draws, want, hint)
 		}
-		s, t := lx.sentence(rng)
+		s, t := sentence()
 		if len(s) < opts.MinLen || len(s) > opts.MaxLen {
 			continue
 		}
@@ -258,12 +269,12 @@ func Synthetic(opts space.Synthetic) (*Dataset, error) {
 		}
 		seen[st] = true
 		pairs = append(pairs, Pair{SrcText: st, TgtText: strings.Join(t, " "),
-			Src: sv.EncodeTokens(s), Tgt: tv.EncodeTokens(t)})
+			Src: ds.SrcVocab.EncodeTokens(s), Tgt: ds.TgtVocab.EncodeTokens(t)})
 	}
 	ds.Train = pairs[:opts.Train:opts.Train]
 	ds.Valid = pairs[opts.Train : opts.Train+opts.Valid : opts.Train+opts.Valid]
 	ds.Test = pairs[opts.Train+opts.Valid:]
-	return ds, nil
+	return nil
 }
 
 // TaskVocab returns the vocabulary sizes of task before any data is read and where they come
