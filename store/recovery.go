@@ -151,7 +151,7 @@ func (s *Store) recoverStaleTx(tx *bolt.Tx, studyID int, grace time.Duration) ([
 		r.systemAttrs[record.SysFailReason] = record.ReasonStale
 		r.state = goptuna.TrialStateFail
 		r.complete = now
-		if of, ok := retryOf(r); ok {
+		if of, ok := RetryNumber(r.systemAttrs); ok {
 			if prev := byNumber[of]; prev != nil && prev.systemAttrs[record.SysFailReason] == record.ReasonStale {
 				r.systemAttrs[record.SysNotRequeued] = record.NotRequeuedTwice
 			}
@@ -168,10 +168,11 @@ func (s *Store) recoverStaleTx(tx *bolt.Tx, studyID int, grace time.Duration) ([
 	return failed, nil
 }
 
-// retryOf returns the number of the trial r retries, if it is a retry.
-func retryOf(r *trialRec) (int, bool) {
+// RetryNumber returns the number of the trial whose point a trial with these system attributes
+// repeats (record.SysRetryOf, or the schema-1 record.SysRequeuedFrom), if it is a retry.
+func RetryNumber(system map[string]string) (int, bool) {
 	for _, k := range []string{record.SysRetryOf, record.SysRequeuedFrom} {
-		if v, ok := r.systemAttrs[k]; ok {
+		if v, ok := system[k]; ok {
 			if n, err := strconv.Atoi(v); err == nil {
 				return n, true
 			}
@@ -193,7 +194,7 @@ func (s *Store) Requeue(studyID int) (int, error) {
 		retried := map[string]bool{}
 		if err := forEachTrial(tx, studyID, func(r *trialRec) error {
 			recs = append(recs, r)
-			if of, ok := retryOf(r); ok {
+			if of, ok := RetryNumber(r.systemAttrs); ok {
 				retried[strconv.Itoa(of)] = true
 			}
 			return nil

@@ -129,14 +129,23 @@ func (s *Store) modifyTrial(trialID int, fn func(r *trialRec) error) error {
 	})
 }
 
+// GeneratedStudyName returns a new random study name with goptuna's "no-name-" prefix, for a
+// study created without one.
+func GeneratedStudyName() (string, error) {
+	var u [16]byte
+	if _, err := rand.Read(u[:]); err != nil {
+		return "", err
+	}
+	return goptuna.DefaultStudyNamePrefix + hex.EncodeToString(u[:]), nil
+}
+
 // CreateNewStudy creates a study (a generated "no-name-" name when name is empty) and returns its ID.
 func (s *Store) CreateNewStudy(name string) (int, error) {
 	if name == "" {
-		var u [16]byte
-		if _, err := rand.Read(u[:]); err != nil {
+		var err error
+		if name, err = GeneratedStudyName(); err != nil {
 			return -1, fmt.Errorf("store: create study: %w", err)
 		}
-		name = goptuna.DefaultStudyNamePrefix + hex.EncodeToString(u[:])
 	}
 	var id int
 	err := s.update(func(tx *bolt.Tx) error {

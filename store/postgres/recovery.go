@@ -166,7 +166,7 @@ func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.Frozen
 			// The trials they retry, to tell a retry that died again.
 			var of []int64
 			for _, r := range before {
-				if n, ok := retryOf(r.system); ok {
+				if n, ok := store.RetryNumber(r.system); ok {
 					of = append(of, int64(n))
 				}
 			}
@@ -188,7 +188,7 @@ func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.Frozen
 			}
 			var twice []int64
 			for _, id := range ids {
-				if n, ok := retryOf(before[int(id)].system); ok && staleBefore[n] {
+				if n, ok := store.RetryNumber(before[int(id)].system); ok && staleBefore[n] {
 					twice = append(twice, id)
 				}
 			}
@@ -215,19 +215,6 @@ func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.Frozen
 		return nil, err
 	}
 	return failed, nil
-}
-
-// retryOf returns the number of the trial whose point a trial with these system attributes
-// repeats (record.SysRetryOf, or the schema-1 record.SysRequeuedFrom).
-func retryOf(system map[string]string) (int, bool) {
-	for _, k := range []string{record.SysRetryOf, record.SysRequeuedFrom} {
-		if v, ok := system[k]; ok {
-			if n, err := strconv.Atoi(v); err == nil {
-				return n, true
-			}
-		}
-	}
-	return 0, false
 }
 
 // Requeue enqueues, in one transaction, a WAITING retry of every FAIL trial of the study that

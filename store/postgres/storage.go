@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -76,11 +74,10 @@ const touch = `WITH t AS (UPDATE attnsearch_trials SET xact = ` + xactSQL + ` WH
 // CreateNewStudy creates a study (a generated "no-name-" name when name is empty) and returns its ID.
 func (s *Store) CreateNewStudy(name string) (int, error) {
 	if name == "" {
-		var u [16]byte
-		if _, err := rand.Read(u[:]); err != nil {
+		var err error
+		if name, err = store.GeneratedStudyName(); err != nil {
 			return -1, fmt.Errorf("postgres: create study: %w", err)
 		}
-		name = goptuna.DefaultStudyNamePrefix + hex.EncodeToString(u[:])
 	}
 	tok := token()
 	id := -1
