@@ -308,18 +308,6 @@ func TestSharedStudyManyProcesses(t *testing.T) {
 	}
 }
 
-// attnEnv is attn with extra environment variables.
-func attnEnv(t *testing.T, bin, dir string, env []string, args ...string) result {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	_ = cmd.Run()
-	return result{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String()}
-}
-
 // TestSharedStudyServerRestart stops the PostgreSQL server in the middle of a shared study and
 // starts it again: the workers wait and retry, the study completes, and every trial they
 // reported finished is stored.
