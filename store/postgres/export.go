@@ -71,21 +71,8 @@ func (s *Store) exportTx(ctx context.Context, tx pgx.Tx, w io.Writer, studyID in
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	beats := map[int]*int64{}
-	rows, err = tx.Query(ctx, `SELECT id, heartbeat_ns FROM attnsearch_trials WHERE study_id = $1`, studyID)
+	beats, _, err := heartbeats(ctx, tx, `study_id = $1`, studyID)
 	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var id int
-		var hb *int64
-		if err := rows.Scan(&id, &hb); err != nil {
-			rows.Close()
-			return err
-		}
-		beats[id] = hb
-	}
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	m, err := loadTrials(ctx, tx, `t.study_id = $1`, studyID)

@@ -57,23 +57,8 @@ func (s *Store) StaleTrials(studyID int, grace time.Duration) ([]store.RunningTr
 			if err := studyExists(ctx, tx, studyID); err != nil {
 				return err
 			}
-			beats := map[int]*int64{}
-			rows, err := tx.Query(ctx, `SELECT id, heartbeat_ns FROM attnsearch_trials WHERE `+staleSQL, studyID, graceArg(grace), s.nowArg())
-			if err != nil {
-				return err
-			}
-			var ids []int64
-			for rows.Next() {
-				var id int
-				var hb *int64
-				if err := rows.Scan(&id, &hb); err != nil {
-					rows.Close()
-					return err
-				}
-				beats[id] = hb
-				ids = append(ids, int64(id))
-			}
-			if err := rows.Err(); err != nil || len(ids) == 0 {
+			beats, ids, err := heartbeats(ctx, tx, staleSQL, studyID, graceArg(grace), s.nowArg())
+			if err != nil || len(ids) == 0 {
 				return err
 			}
 			m, err := loadTrials(ctx, tx, `t.id = ANY($1)`, ids)
@@ -91,6 +76,28 @@ func (s *Store) StaleTrials(studyID int, grace time.Duration) ([]store.RunningTr
 		})
 	})
 	return out, err
+}
+
+// heartbeats reads the heartbeat_ns of the trials that the condition where selects: by trial ID,
+// and their IDs in the order read.
+func heartbeats(ctx context.Context, tx pgx.Tx, where string, args ...any) (map[int]*int64, []int64, error) {
+	rows, err := tx.Query(ctx, `SELECT id, heartbeat_ns FROM attnsearch_trials WHERE `+where, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	beats := map[int]*int64{}
+	var ids []int64
+	for rows.Next() {
+		var id int
+		var hb *int64
+		if err := rows.Scan(&id, &hb); err != nil {
+			return nil, nil, err
+		}
+		beats[id] = hb
+		ids = append(ids, int64(id))
+	}
+	return beats, ids, rows.Err()
 }
 
 // RunningTrials lists the study's RUNNING trials with their last heartbeat.
