@@ -149,14 +149,7 @@ func newRichLexicon(rng *rand.Rand, vocab int) (*richLexicon, error) {
 		for tries := 0; ; tries++ {
 			syl := minSyl + rng.IntN(maxSyl-minSyl+1) + tries/1000
 			w := pseudoWord(rng, cons, vows, syl)
-			ok := true
-			for _, s := range suffixes {
-				ok = ok && !seen[w+s]
-			}
-			if ok {
-				for _, s := range suffixes {
-					seen[w+s] = true
-				}
+			if claim(seen, w, suffixes) {
 				return w
 			}
 		}
@@ -361,15 +354,7 @@ func (lx *richLexicon) vocabs() (*Vocab, *Vocab, error) {
 		src = append(src, a.src)
 		tgt = append(tgt, a.tgt+rtAdj[0][0], a.tgt+rtAdj[1][0], a.tgt+rtAdj[2][0], a.tgt+rtAdj[0][1])
 	}
-	sv, err := NewVocab(Word, src)
-	if err != nil {
-		return nil, nil, fmt.Errorf("data: synthetic source %w", err)
-	}
-	tv, err := NewVocab(Word, tgt)
-	if err != nil {
-		return nil, nil, fmt.Errorf("data: synthetic target %w", err)
-	}
-	return sv, tv, nil
+	return wordVocabs(src, tgt)
 }
 
 // rtok is one target token while a sentence is generated; class is the class that chose the

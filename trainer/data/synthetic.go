@@ -89,14 +89,7 @@ func newSynLexicon(rng *rand.Rand, vocab int) synLexicon {
 	tgtStem := func(suffixes []string) string {
 		for {
 			w := pseudoWord(rng, "kzxqhjy", "aouäö", 2+rng.IntN(2))
-			ok := true
-			for _, s := range suffixes {
-				ok = ok && !tgtSeen[w+s]
-			}
-			if ok {
-				for _, s := range suffixes {
-					tgtSeen[w+s] = true
-				}
+			if claim(tgtSeen, w, suffixes) {
 				return w
 			}
 		}
@@ -149,12 +142,30 @@ func (lx synLexicon) vocabs() (*Vocab, *Vocab, error) {
 			tgt = append(tgt, s+suf)
 		}
 	}
-	sv, err := NewVocab(Word, src)
-	if err != nil {
+	return wordVocabs(src, tgt)
+}
+
+// claim marks every form w+s (s in suffixes) as seen and reports true when none of them was seen
+// before; otherwise it marks nothing and reports false.
+func claim(seen map[string]bool, w string, suffixes []string) bool {
+	for _, s := range suffixes {
+		if seen[w+s] {
+			return false
+		}
+	}
+	for _, s := range suffixes {
+		seen[w+s] = true
+	}
+	return true
+}
+
+// wordVocabs builds the word-level source and target vocabularies of a synthetic lexicon's
+// closed word lists.
+func wordVocabs(src, tgt []string) (sv, tv *Vocab, err error) {
+	if sv, err = NewVocab(Word, src); err != nil {
 		return nil, nil, fmt.Errorf("data: synthetic source %w", err)
 	}
-	tv, err := NewVocab(Word, tgt)
-	if err != nil {
+	if tv, err = NewVocab(Word, tgt); err != nil {
 		return nil, nil, fmt.Errorf("data: synthetic target %w", err)
 	}
 	return sv, tv, nil
