@@ -171,9 +171,9 @@ func (d *decoder) commandParam(f entry) (Param, error) {
 	}
 	switch p.Kind {
 	case KindFixed:
-		v, ok := given["value"]
-		if !ok {
-			return p, d.errAt(f.keyN, f.path+".value", "missing: a fixed parameter needs its value")
+		v, err := d.fixedValue(f, given)
+		if err != nil {
+			return p, err
 		}
 		return d.commandFixed(p, v.value, v.path)
 	case KindCategorical:

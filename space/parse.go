@@ -671,9 +671,9 @@ func (d *decoder) param(f entry) (Param, error) {
 	}
 	switch p.Kind {
 	case KindFixed:
-		v, ok := given["value"]
-		if !ok {
-			return p, d.errAt(f.keyN, f.path+".value", "missing: a fixed parameter needs its value")
+		v, err := d.fixedValue(f, given)
+		if err != nil {
+			return p, err
 		}
 		if err := d.scalar(v.value, v.path, typeName); err != nil {
 			return p, err
@@ -720,6 +720,16 @@ func (d *decoder) paramDefault(p Param, given map[string]entry, ni nameInfo, typ
 	}
 	p.Default = fmtNum(v)
 	return p, nil
+}
+
+// fixedValue returns the value entry of the fixed parameter f written as a mapping (given holds
+// its keys), or an error naming it as missing.
+func (d *decoder) fixedValue(f entry, given map[string]entry) (entry, error) {
+	v, ok := given["value"]
+	if !ok {
+		return v, d.errAt(f.keyN, f.path+".value", "missing: a fixed parameter needs its value")
+	}
+	return v, nil
 }
 
 // paramKeys reads a parameter's mapping and its kind: type when given, else categorical with
