@@ -580,12 +580,10 @@ const (
 
 // richSynthetic generates the rich task (see the grammar at the top of this file).
 func richSynthetic(opts space.Synthetic) (*Dataset, error) {
-	switch {
-	case opts.Train < 1 || opts.Valid < 1 || opts.Test < 1:
-		return nil, fmt.Errorf("data: synthetic sizes train %d, valid %d, test %d: each must be at least 1", opts.Train, opts.Valid, opts.Test)
-	case opts.MaxLen < opts.MinLen:
-		return nil, fmt.Errorf("data: synthetic min_len %d exceeds max_len %d", opts.MinLen, opts.MaxLen)
-	case opts.MaxLen < richMinWords || opts.MinLen > richMaxWords:
+	if err := checkSizes(opts); err != nil {
+		return nil, err
+	}
+	if opts.MaxLen < richMinWords || opts.MinLen > richMaxWords {
 		return nil, fmt.Errorf("data: synthetic lengths %d-%d: the rich grammar makes sentences of %d to about %d words", opts.MinLen, opts.MaxLen, richMinWords, richMaxWords)
 	}
 	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x7a11e5))

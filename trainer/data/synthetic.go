@@ -234,14 +234,13 @@ func Synthetic(opts space.Synthetic) (*Dataset, error) {
 	default:
 		return nil, fmt.Errorf("data: synthetic grammar %q: want simple or rich", opts.Grammar)
 	}
-	switch {
-	case opts.Vocab < 4:
+	if opts.Vocab < 4 {
 		return nil, fmt.Errorf("data: synthetic vocab %d: need at least 4 content words", opts.Vocab)
-	case opts.Train < 1 || opts.Valid < 1 || opts.Test < 1:
-		return nil, fmt.Errorf("data: synthetic sizes train %d, valid %d, test %d: each must be at least 1", opts.Train, opts.Valid, opts.Test)
-	case opts.MaxLen < opts.MinLen:
-		return nil, fmt.Errorf("data: synthetic min_len %d exceeds max_len %d", opts.MinLen, opts.MaxLen)
-	case opts.MaxLen < synMinWords || opts.MinLen > synMaxWords:
+	}
+	if err := checkSizes(opts); err != nil {
+		return nil, err
+	}
+	if opts.MaxLen < synMinWords || opts.MinLen > synMaxWords {
 		return nil, fmt.Errorf("data: synthetic lengths %d-%d: the grammar makes sentences of %d to %d words", opts.MinLen, opts.MaxLen, synMinWords, synMaxWords)
 	}
 	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed0f5e7))
@@ -256,6 +255,17 @@ func Synthetic(opts space.Synthetic) (*Dataset, error) {
 		return nil, err
 	}
 	return ds, nil
+}
+
+// checkSizes checks what both grammars ask of opts: three non-empty splits and a length range.
+func checkSizes(opts space.Synthetic) error {
+	switch {
+	case opts.Train < 1 || opts.Valid < 1 || opts.Test < 1:
+		return fmt.Errorf("data: synthetic sizes train %d, valid %d, test %d: each must be at least 1", opts.Train, opts.Valid, opts.Test)
+	case opts.MaxLen < opts.MinLen:
+		return fmt.Errorf("data: synthetic min_len %d exceeds max_len %d", opts.MinLen, opts.MaxLen)
+	}
+	return nil
 }
 
 // drawSplits fills ds's Train, Valid and Test with opts' numbers of pairs drawn from sentence,
