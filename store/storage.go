@@ -466,17 +466,27 @@ func recFromFrozen(base goptuna.FrozenTrial) (*trialRec, error) {
 		}
 	}
 	for name, ir := range base.InternalParams {
-		d, ok := base.Distributions[name]
-		if !ok {
-			return nil, fmt.Errorf("distribution of param %q is not found", name)
-		}
-		js, err := goptuna.DistributionToJSON(d)
+		js, err := ParamDistJSON(base, name)
 		if err != nil {
-			return nil, fmt.Errorf("param %q: %w", name, err)
+			return nil, err
 		}
-		r.setParam(param{name: name, internal: ir, dist: string(js)})
+		r.setParam(param{name: name, internal: ir, dist: js})
 	}
 	return r, nil
+}
+
+// ParamDistJSON returns the JSON of the distribution of ft's parameter name, as both back ends
+// store it.
+func ParamDistJSON(ft goptuna.FrozenTrial, name string) (string, error) {
+	d, ok := ft.Distributions[name]
+	if !ok {
+		return "", fmt.Errorf("distribution of param %q is not found", name)
+	}
+	js, err := goptuna.DistributionToJSON(d)
+	if err != nil {
+		return "", fmt.Errorf("param %q: %w", name, err)
+	}
+	return string(js), nil
 }
 
 // CloneTrial stores a new trial of studyID with baseTrial's contents and returns its ID.

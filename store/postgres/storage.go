@@ -478,15 +478,11 @@ func fromFrozen(base goptuna.FrozenTrial) (*newTrial, error) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		d, ok := base.Distributions[name]
-		if !ok {
-			return nil, fmt.Errorf("distribution of param %q is not found", name)
-		}
-		js, err := goptuna.DistributionToJSON(d)
+		js, err := store.ParamDistJSON(base, name)
 		if err != nil {
-			return nil, fmt.Errorf("param %q: %w", name, err)
+			return nil, err
 		}
-		r.params = append(r.params, param{name: name, internal: base.InternalParams[name], dist: string(js)})
+		r.params = append(r.params, param{name: name, internal: base.InternalParams[name], dist: js})
 	}
 	return r, nil
 }
