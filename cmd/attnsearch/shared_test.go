@@ -160,10 +160,7 @@ func checkSharedStudy(t *testing.T, url, study string, want int, workers []*work
 		t.Fatal(err)
 	}
 	defer st.Close()
-	id, err := st.GetStudyIDFromName(study)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := studyID(t, st, study)
 	trials, err := st.GetAllTrials(id)
 	if err != nil {
 		t.Fatal(err)
