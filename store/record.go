@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -410,11 +411,7 @@ func (s *Store) frozen(r *trialRec) (goptuna.FrozenTrial, error) {
 			return goptuna.FrozenTrial{}, err
 		}
 	}
-	for k, v := range r.userAttrs {
-		ft.UserAttrs[k] = v
-	}
-	for k, v := range r.systemAttrs {
-		ft.SystemAttrs[k] = v
-	}
+	maps.Copy(ft.UserAttrs, r.userAttrs)
+	maps.Copy(ft.SystemAttrs, r.systemAttrs)
 	return ft, nil
 }

@@ -198,12 +198,8 @@ func (s *Store) frozen(r *rawTrial) (goptuna.FrozenTrial, error) {
 			return goptuna.FrozenTrial{}, err
 		}
 	}
-	for k, v := range r.user {
-		ft.UserAttrs[k] = v
-	}
-	for k, v := range r.system {
-		ft.SystemAttrs[k] = v
-	}
+	maps.Copy(ft.UserAttrs, r.user)
+	maps.Copy(ft.SystemAttrs, r.system)
 	return ft, nil
 }
 
