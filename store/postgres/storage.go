@@ -308,25 +308,18 @@ func (s *Store) GetAllStudySummaries() ([]goptuna.StudySummary, error) {
 			if err != nil {
 				return err
 			}
-			for rows.Next() {
-				var id int
-				var system bool
-				var k, v []byte
-				if err := rows.Scan(&id, &system, &k, &v); err != nil {
-					rows.Close()
-					return err
-				}
+			err = readAttrs(rows, func(id int, system bool, k, v string) {
 				i, ok := index[id]
 				if !ok {
-					continue
+					return
 				}
 				if system {
-					out[i].SystemAttrs[string(k)] = string(v)
+					out[i].SystemAttrs[k] = v
 				} else {
-					out[i].UserAttrs[string(k)] = string(v)
+					out[i].UserAttrs[k] = v
 				}
-			}
-			if err := rows.Err(); err != nil {
+			})
+			if err != nil {
 				return err
 			}
 			if len(bestIDs) == 0 {

@@ -151,26 +151,34 @@ func readLoad(br pgx.BatchResults) (map[int]*rawTrial, error) {
 	if rows, err = br.Query(); err != nil {
 		return nil, err
 	}
+	err = readAttrs(rows, func(id int, system bool, k, v string) {
+		if r := out[id]; r != nil {
+			if system {
+				r.system[k] = v
+			} else {
+				r.user[k] = v
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// readAttrs hands each row of rows (owner ID, system, key, value) to put, and closes rows.
+func readAttrs(rows pgx.Rows, put func(id int, system bool, key, value string)) error {
+	defer rows.Close()
 	for rows.Next() {
 		var id int
 		var system bool
 		var k, v []byte
 		if err := rows.Scan(&id, &system, &k, &v); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
-		if r := out[id]; r != nil {
-			if system {
-				r.system[string(k)] = string(v)
-			} else {
-				r.user[string(k)] = string(v)
-			}
-		}
+		put(id, system, string(k), string(v))
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return rows.Err()
 }
 
 // frozen converts a read trial into a goptuna.FrozenTrial that shares no memory with r.
