@@ -787,16 +787,24 @@ func (d *decoder) fixed(p Param, n *yaml.Node, field string, ni nameInfo) (Param
 	return p, nil
 }
 
-// categorical decodes a list of choices.
-func (d *decoder) categorical(p Param, c entry, f entry, ni nameInfo, typeName string) (Param, error) {
+// choiceList checks that c, the choices of the categorical parameter f, is a non-empty list.
+func (d *decoder) choiceList(c entry, f entry) error {
 	if c.value == nil {
-		return p, d.errAt(f.keyN, f.path+".choices", "missing: a categorical parameter needs its choices")
+		return d.errAt(f.keyN, f.path+".choices", "missing: a categorical parameter needs its choices")
 	}
 	if c.value.Kind != yaml.SequenceNode {
-		return p, d.errAt(c.value, c.path, "expected a list of choices, found %s", kindName(c.value))
+		return d.errAt(c.value, c.path, "expected a list of choices, found %s", kindName(c.value))
 	}
 	if len(c.value.Content) == 0 {
-		return p, d.errAt(c.value, c.path, "empty list of choices")
+		return d.errAt(c.value, c.path, "empty list of choices")
+	}
+	return nil
+}
+
+// categorical decodes a list of choices.
+func (d *decoder) categorical(p Param, c entry, f entry, ni nameInfo, typeName string) (Param, error) {
+	if err := d.choiceList(c, f); err != nil {
+		return p, err
 	}
 	seen := map[float64]bool{}
 	for i, raw := range c.value.Content {
