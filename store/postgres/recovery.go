@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"math"
-	"sort"
 	"strconv"
 	"time"
 
@@ -260,12 +259,7 @@ func (s *Store) Requeue(studyID int) (int, error) {
 			if err != nil {
 				return err
 			}
-			recs := make([]*rawTrial, 0, len(failed))
-			for _, r := range failed {
-				recs = append(recs, r)
-			}
-			sort.Slice(recs, func(i, j int) bool { return recs[i].number < recs[j].number })
-			for _, r := range recs {
+			for _, r := range byNumber(failed) {
 				if retried[strconv.Itoa(r.number)] || !record.Retried(goptuna.FrozenTrial{State: r.state, SystemAttrs: r.system}) {
 					continue
 				}

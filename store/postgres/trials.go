@@ -211,6 +211,16 @@ func (s *Store) frozen(r *rawTrial) (goptuna.FrozenTrial, error) {
 	return ft, nil
 }
 
+// byNumber returns the trials of m ordered by number.
+func byNumber(m map[int]*rawTrial) []*rawTrial {
+	recs := make([]*rawTrial, 0, len(m))
+	for _, r := range m {
+		recs = append(recs, r)
+	}
+	sort.Slice(recs, func(i, j int) bool { return recs[i].number < recs[j].number })
+	return recs
+}
+
 // frozenSorted converts read trials into FrozenTrials ordered by number.
 func (s *Store) frozenSorted(m map[int]*rawTrial) ([]goptuna.FrozenTrial, error) {
 	out := make([]goptuna.FrozenTrial, 0, len(m))
