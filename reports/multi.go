@@ -21,14 +21,9 @@ func buildListed(study string, info record.StudyInfo, trials []goptuna.FrozenTri
 		r.Objectives = append(r.Objectives, objective.GoalKey(g.Name))
 		r.Directions = append(r.Directions, g.Direction())
 	}
-	for _, ft := range trials {
-		t, err := record.Decode(ft)
-		if err != nil {
-			return nil, err
-		}
-		r.Trials = append(r.Trials, t)
+	if err := r.decode(trials); err != nil {
+		return nil, err
 	}
-	sort.SliceStable(r.Trials, func(i, j int) bool { return r.Trials[i].Number < r.Trials[j].Number })
 
 	var cand []int
 	var vs [][]float64 // minimised

@@ -52,6 +52,19 @@ func Load(st goptuna.Storage, study string) (*Report, error) {
 	return Build(study, info, trials)
 }
 
+// decode appends trials, decoded, to r.Trials and orders them by number.
+func (r *Report) decode(trials []goptuna.FrozenTrial) error {
+	for _, ft := range trials {
+		t, err := record.Decode(ft)
+		if err != nil {
+			return err
+		}
+		r.Trials = append(r.Trials, t)
+	}
+	sort.SliceStable(r.Trials, func(i, j int) bool { return r.Trials[i].Number < r.Trials[j].Number })
+	return nil
+}
+
 // Build decodes trials and computes the front and its hypervolume.
 func Build(study string, info record.StudyInfo, trials []goptuna.FrozenTrial) (*Report, error) {
 	if info.Objective.Listed() {
@@ -66,14 +79,9 @@ func Build(study string, info record.StudyInfo, trials []goptuna.FrozenTrial) (*
 		return nil, err
 	}
 	r := &Report{Study: study, Info: info, Objectives: []string{mk, ck}, Directions: []string{"maximize", "minimize"}}
-	for _, ft := range trials {
-		t, err := record.Decode(ft)
-		if err != nil {
-			return nil, err
-		}
-		r.Trials = append(r.Trials, t)
+	if err := r.decode(trials); err != nil {
+		return nil, err
 	}
-	sort.SliceStable(r.Trials, func(i, j int) bool { return r.Trials[i].Number < r.Trials[j].Number })
 
 	var cand []int
 	var points []objective.Point

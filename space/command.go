@@ -171,9 +171,9 @@ func (d *decoder) commandParam(f entry) (Param, error) {
 	}
 	switch p.Kind {
 	case KindFixed:
-		v, ok := given["value"]
-		if !ok {
-			return p, d.errAt(f.keyN, f.path+".value", "missing: a fixed parameter needs its value")
+		v, err := d.fixedValue(f, given)
+		if err != nil {
+			return p, err
 		}
 		return d.commandFixed(p, v.value, v.path)
 	case KindCategorical:
@@ -200,14 +200,8 @@ func (d *decoder) commandFixed(p Param, n *yaml.Node, field string) (Param, erro
 
 // commandChoices decodes the choices of a categorical command parameter: scalars of any type.
 func (d *decoder) commandChoices(p Param, c entry, f entry) (Param, error) {
-	if c.value == nil {
-		return p, d.errAt(f.keyN, f.path+".choices", "missing: a categorical parameter needs its choices")
-	}
-	if c.value.Kind != yaml.SequenceNode {
-		return p, d.errAt(c.value, c.path, "expected a list of choices, found %s", kindName(c.value))
-	}
-	if len(c.value.Content) == 0 {
-		return p, d.errAt(c.value, c.path, "empty list of choices")
+	if err := d.choiceList(c, f); err != nil {
+		return p, err
 	}
 	for i, raw := range c.value.Content {
 		field := fmt.Sprintf("%s[%d]", c.path, i)

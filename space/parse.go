@@ -671,9 +671,9 @@ func (d *decoder) param(f entry) (Param, error) {
 	}
 	switch p.Kind {
 	case KindFixed:
-		v, ok := given["value"]
-		if !ok {
-			return p, d.errAt(f.keyN, f.path+".value", "missing: a fixed parameter needs its value")
+		v, err := d.fixedValue(f, given)
+		if err != nil {
+			return p, err
 		}
 		if err := d.scalar(v.value, v.path, typeName); err != nil {
 			return p, err
@@ -720,6 +720,16 @@ func (d *decoder) paramDefault(p Param, given map[string]entry, ni nameInfo, typ
 	}
 	p.Default = fmtNum(v)
 	return p, nil
+}
+
+// fixedValue returns the value entry of the fixed parameter f written as a mapping (given holds
+// its keys), or an error naming it as missing.
+func (d *decoder) fixedValue(f entry, given map[string]entry) (entry, error) {
+	v, ok := given["value"]
+	if !ok {
+		return v, d.errAt(f.keyN, f.path+".value", "missing: a fixed parameter needs its value")
+	}
+	return v, nil
 }
 
 // paramKeys reads a parameter's mapping and its kind: type when given, else categorical with
@@ -777,16 +787,24 @@ func (d *decoder) fixed(p Param, n *yaml.Node, field string, ni nameInfo) (Param
 	return p, nil
 }
 
-// categorical decodes a list of choices.
-func (d *decoder) categorical(p Param, c entry, f entry, ni nameInfo, typeName string) (Param, error) {
+// choiceList checks that c, the choices of the categorical parameter f, is a non-empty list.
+func (d *decoder) choiceList(c entry, f entry) error {
 	if c.value == nil {
-		return p, d.errAt(f.keyN, f.path+".choices", "missing: a categorical parameter needs its choices")
+		return d.errAt(f.keyN, f.path+".choices", "missing: a categorical parameter needs its choices")
 	}
 	if c.value.Kind != yaml.SequenceNode {
-		return p, d.errAt(c.value, c.path, "expected a list of choices, found %s", kindName(c.value))
+		return d.errAt(c.value, c.path, "expected a list of choices, found %s", kindName(c.value))
 	}
 	if len(c.value.Content) == 0 {
-		return p, d.errAt(c.value, c.path, "empty list of choices")
+		return d.errAt(c.value, c.path, "empty list of choices")
+	}
+	return nil
+}
+
+// categorical decodes a list of choices.
+func (d *decoder) categorical(p Param, c entry, f entry, ni nameInfo, typeName string) (Param, error) {
+	if err := d.choiceList(c, f); err != nil {
+		return p, err
 	}
 	seen := map[float64]bool{}
 	for i, raw := range c.value.Content {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -349,6 +350,23 @@ func (c *DistCache) Get(js string) (any, error) {
 	return CopyDist(d), nil
 }
 
+// AddParam decodes one stored parameter of ft (its internal value and distribution JSON) into
+// ft's InternalParams, Params and Distributions, which must be allocated.
+func (c *DistCache) AddParam(ft *goptuna.FrozenTrial, name string, internal float64, dist string) error {
+	d, err := c.Get(dist)
+	if err != nil {
+		return fmt.Errorf("trial %d param %q: %w", ft.ID, name, err)
+	}
+	x, err := ExternalOf(d, internal)
+	if err != nil {
+		return fmt.Errorf("trial %d param %q: %w", ft.ID, name, err)
+	}
+	ft.InternalParams[name] = internal
+	ft.Params[name] = x
+	ft.Distributions[name] = d
+	return nil
+}
+
 // CopyDist returns a distribution sharing no memory with d.
 func CopyDist(d any) any {
 	if c, ok := d.(goptuna.CategoricalDistribution); ok {
@@ -389,23 +407,11 @@ func (s *Store) frozen(r *trialRec) (goptuna.FrozenTrial, error) {
 		ft.IntermediateValues[st.step] = st.value
 	}
 	for _, p := range r.params {
-		d, err := s.dists.Get(p.dist)
-		if err != nil {
-			return goptuna.FrozenTrial{}, fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
+		if err := s.dists.AddParam(&ft, p.name, p.internal, p.dist); err != nil {
+			return goptuna.FrozenTrial{}, err
 		}
-		x, err := ExternalOf(d, p.internal)
-		if err != nil {
-			return goptuna.FrozenTrial{}, fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
-		}
-		ft.InternalParams[p.name] = p.internal
-		ft.Params[p.name] = x
-		ft.Distributions[p.name] = d
 	}
-	for k, v := range r.userAttrs {
-		ft.UserAttrs[k] = v
-	}
-	for k, v := range r.systemAttrs {
-		ft.SystemAttrs[k] = v
-	}
+	maps.Copy(ft.UserAttrs, r.userAttrs)
+	maps.Copy(ft.SystemAttrs, r.systemAttrs)
 	return ft, nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -150,7 +151,7 @@ func (s *Store) recoverStaleTx(tx *bolt.Tx, studyID int, grace time.Duration) ([
 		r.systemAttrs[record.SysFailReason] = record.ReasonStale
 		r.state = goptuna.TrialStateFail
 		r.complete = now
-		if of, ok := retryOf(r); ok {
+		if of, ok := RetryNumber(r.systemAttrs); ok {
 			if prev := byNumber[of]; prev != nil && prev.systemAttrs[record.SysFailReason] == record.ReasonStale {
 				r.systemAttrs[record.SysNotRequeued] = record.NotRequeuedTwice
 			}
@@ -167,10 +168,11 @@ func (s *Store) recoverStaleTx(tx *bolt.Tx, studyID int, grace time.Duration) ([
 	return failed, nil
 }
 
-// retryOf returns the number of the trial r retries, if it is a retry.
-func retryOf(r *trialRec) (int, bool) {
+// RetryNumber returns the number of the trial whose point a trial with these system attributes
+// repeats (record.SysRetryOf, or the schema-1 record.SysRequeuedFrom), if it is a retry.
+func RetryNumber(system map[string]string) (int, bool) {
 	for _, k := range []string{record.SysRetryOf, record.SysRequeuedFrom} {
-		if v, ok := r.systemAttrs[k]; ok {
+		if v, ok := system[k]; ok {
 			if n, err := strconv.Atoi(v); err == nil {
 				return n, true
 			}
@@ -192,7 +194,7 @@ func (s *Store) Requeue(studyID int) (int, error) {
 		retried := map[string]bool{}
 		if err := forEachTrial(tx, studyID, func(r *trialRec) error {
 			recs = append(recs, r)
-			if of, ok := retryOf(r); ok {
+			if of, ok := RetryNumber(r.systemAttrs); ok {
 				retried[strconv.Itoa(of)] = true
 			}
 			return nil
@@ -282,27 +284,40 @@ func (s *Store) recoverAtOpen() error {
 
 // waitingFrom builds a WAITING record that repeats r's point the way goptuna's Study.EnqueueTrial does.
 func waitingFrom(r *trialRec, now time.Time) (*trialRec, error) {
-	fixed := make(map[string]float64, len(r.params))
+	own := make(map[string]float64, len(r.params))
+	for _, p := range r.params {
+		own[p.name] = p.internal
+	}
+	sys, err := RetryAttrs(r.id, r.number, r.systemAttrs, own)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return &trialRec{state: goptuna.TrialStateWaiting, start: now, userAttrs: map[string]string{}, systemAttrs: sys}, nil
+}
+
+// RetryAttrs returns the system attributes of a WAITING trial that repeats trial id (number
+// number, system attributes system, internal parameter values own): its fixed params (those it
+// was enqueued with, overlaid by own), the trial it retries, and its seed and ordinal.
+func RetryAttrs(id, number int, system map[string]string, own map[string]float64) (map[string]string, error) {
+	fixed := make(map[string]float64, len(own))
 	// A trial started from an enqueued one that never reached its suggest calls keeps its fixed params.
-	if js, ok := r.systemAttrs[record.SysFixedParams]; ok {
+	if js, ok := system[record.SysFixedParams]; ok {
 		if err := json.Unmarshal([]byte(js), &fixed); err != nil {
-			return nil, fmt.Errorf("store: trial %d %s: %w", r.id, record.SysFixedParams, err)
+			return nil, fmt.Errorf("trial %d %s: %w", id, record.SysFixedParams, err)
 		}
 	}
-	for _, p := range r.params {
-		fixed[p.name] = p.internal
-	}
+	maps.Copy(fixed, own)
 	js, err := json.Marshal(fixed)
 	if err != nil {
-		return nil, fmt.Errorf("store: trial %d params: %w", r.id, err)
+		return nil, fmt.Errorf("trial %d params: %w", id, err)
 	}
-	sys := map[string]string{record.SysFixedParams: string(js), record.SysRetryOf: strconv.Itoa(r.number)}
+	sys := map[string]string{record.SysFixedParams: string(js), record.SysRetryOf: strconv.Itoa(number)}
 	for _, k := range []string{record.SysSeed, record.SysOrdinal} {
-		if v, ok := r.systemAttrs[k]; ok {
+		if v, ok := system[k]; ok {
 			sys[k] = v
 		}
 	}
-	return &trialRec{state: goptuna.TrialStateWaiting, start: now, userAttrs: map[string]string{}, systemAttrs: sys}, nil
+	return sys, nil
 }
 
 // PopWaitingTrial atomically claims the lowest-numbered WAITING trial of the study (WAITING→RUNNING in one transaction); ok is false when none waits.

@@ -129,14 +129,23 @@ func (s *Store) modifyTrial(trialID int, fn func(r *trialRec) error) error {
 	})
 }
 
+// GeneratedStudyName returns a new random study name with goptuna's "no-name-" prefix, for a
+// study created without one.
+func GeneratedStudyName() (string, error) {
+	var u [16]byte
+	if _, err := rand.Read(u[:]); err != nil {
+		return "", err
+	}
+	return goptuna.DefaultStudyNamePrefix + hex.EncodeToString(u[:]), nil
+}
+
 // CreateNewStudy creates a study (a generated "no-name-" name when name is empty) and returns its ID.
 func (s *Store) CreateNewStudy(name string) (int, error) {
 	if name == "" {
-		var u [16]byte
-		if _, err := rand.Read(u[:]); err != nil {
+		var err error
+		if name, err = GeneratedStudyName(); err != nil {
 			return -1, fmt.Errorf("store: create study: %w", err)
 		}
-		name = goptuna.DefaultStudyNamePrefix + hex.EncodeToString(u[:])
 	}
 	var id int
 	err := s.update(func(tx *bolt.Tx) error {
@@ -457,17 +466,27 @@ func recFromFrozen(base goptuna.FrozenTrial) (*trialRec, error) {
 		}
 	}
 	for name, ir := range base.InternalParams {
-		d, ok := base.Distributions[name]
-		if !ok {
-			return nil, fmt.Errorf("distribution of param %q is not found", name)
-		}
-		js, err := goptuna.DistributionToJSON(d)
+		js, err := ParamDistJSON(base, name)
 		if err != nil {
-			return nil, fmt.Errorf("param %q: %w", name, err)
+			return nil, err
 		}
-		r.setParam(param{name: name, internal: ir, dist: string(js)})
+		r.setParam(param{name: name, internal: ir, dist: js})
 	}
 	return r, nil
+}
+
+// ParamDistJSON returns the JSON of the distribution of ft's parameter name, as both back ends
+// store it.
+func ParamDistJSON(ft goptuna.FrozenTrial, name string) (string, error) {
+	d, ok := ft.Distributions[name]
+	if !ok {
+		return "", fmt.Errorf("distribution of param %q is not found", name)
+	}
+	js, err := goptuna.DistributionToJSON(d)
+	if err != nil {
+		return "", fmt.Errorf("param %q: %w", name, err)
+	}
+	return string(js), nil
 }
 
 // CloneTrial stores a new trial of studyID with baseTrial's contents and returns its ID.

@@ -10,6 +10,7 @@ import (
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/trainer/data"
 	"github.com/attnsearch/attnsearch/trainer/fastblas"
+	"github.com/attnsearch/attnsearch/trainer/internal/cputime"
 	"gorgonia.org/tensor"
 )
 
@@ -97,7 +98,7 @@ func BenchmarkReferenceStep(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu0, ok := processCPU()
+			cpu0, ok := cputime.Process()
 			for i := 0; i < b.N; i++ {
 				refStep(b, p, sg, opt, rng)
 			}
@@ -110,7 +111,7 @@ func BenchmarkReferenceStep(b *testing.B) {
 // reportCPU reports "cpu-ms/step": the process's CPU time (every thread, OpenBLAS's included) per
 // step since cpu0, which stays comparable on a machine shared with other work.
 func reportCPU(b *testing.B, cpu0 time.Duration, ok bool) {
-	if cpu1, _ := processCPU(); ok && cpu1 > cpu0 {
+	if cpu1, _ := cputime.Process(); ok && cpu1 > cpu0 {
 		b.ReportMetric(float64(cpu1-cpu0)/1e6/float64(b.N), "cpu-ms/step")
 	}
 }
@@ -166,7 +167,7 @@ func BenchmarkSearchStep(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu0, ok := processCPU()
+			cpu0, ok := cputime.Process()
 			for i := 0; i < b.N; i++ {
 				if _, err := r.trainStep(batches[i%len(batches)]); err != nil {
 					b.Fatal(err)

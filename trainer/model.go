@@ -108,10 +108,14 @@ func (d dims) layout() []pspec {
 	if !d.EmbScale {
 		embStd = 1
 	}
-	ps = append(ps, pspec{name: "src.emb", shape: []int{d.SrcV, d.D}, init: "normal", std: embStd})
-	if d.Learned {
-		ps = append(ps, pspec{name: "src.pos", shape: []int{d.MaxPos, d.D}, init: "normal", std: posStd(d)})
+	// embed adds side's token embedding, and its learned position embedding when there is one.
+	embed := func(side string, vocab int) {
+		ps = append(ps, pspec{name: side + ".emb", shape: []int{vocab, d.D}, init: "normal", std: embStd})
+		if d.Learned {
+			ps = append(ps, pspec{name: side + ".pos", shape: []int{d.MaxPos, d.D}, init: "normal", std: posStd(d)})
+		}
 	}
+	embed("src", d.SrcV)
 	for l := 0; l < d.Enc; l++ {
 		p := fmt.Sprintf("enc.%d", l)
 		ln(p + ".ln1")
@@ -125,10 +129,7 @@ func (d dims) layout() []pspec {
 		return ps
 	}
 	ln("enc.ln")
-	ps = append(ps, pspec{name: "tgt.emb", shape: []int{d.TgtV, d.D}, init: "normal", std: embStd})
-	if d.Learned {
-		ps = append(ps, pspec{name: "tgt.pos", shape: []int{d.MaxPos, d.D}, init: "normal", std: posStd(d)})
-	}
+	embed("tgt", d.TgtV)
 	for l := 0; l < d.Dec; l++ {
 		p := fmt.Sprintf("dec.%d", l)
 		ln(p + ".ln1")

@@ -119,10 +119,7 @@ func TestSchema1StoreReportsIdentically(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"smoke", "mixed"} {
-		id, err := st.GetStudyIDFromName(name)
-		if err != nil {
-			t.Fatal(err)
-		}
+		id := studyID(t, st, name)
 		attrs, err := st.GetStudySystemAttrs(id)
 		if err != nil {
 			t.Fatal(err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -79,10 +78,7 @@ corpus task's max_vocab (an upper bound); --src-vocab and --tgt-vocab override t
 				return err
 			}
 			if format == "json" {
-				enc := json.NewEncoder(stdout)
-				enc.SetEscapeHTML(false)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
+				if err := writeJSON(stdout, rep); err != nil {
 					return fmt.Errorf("estimate: write: %w", err)
 				}
 				return nil

@@ -14,6 +14,16 @@ import (
 	"github.com/attnsearch/attnsearch/store/record"
 )
 
+// studyID returns the ID of the named study of st, failing t when there is none.
+func studyID(t *testing.T, st goptuna.Storage, name string) int {
+	t.Helper()
+	id, err := st.GetStudyIDFromName(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 // exportOf returns the export of the named study of the bbolt store at path, trial IDs blanked.
 func exportOf(t *testing.T, path, study string) string {
 	t.Helper()
@@ -22,10 +32,7 @@ func exportOf(t *testing.T, path, study string) string {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	id, err := st.GetStudyIDFromName(study)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := studyID(t, st, study)
 	var buf bytes.Buffer
 	if err := st.Export(&buf, id); err != nil {
 		t.Fatal(err)

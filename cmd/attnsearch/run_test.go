@@ -38,8 +38,17 @@ type result struct {
 // attn runs the binary in dir and waits for it.
 func attn(t *testing.T, bin, dir string, args ...string) result {
 	t.Helper()
+	return attnEnv(t, bin, dir, nil, args...)
+}
+
+// attnEnv is attn with extra environment variables.
+func attnEnv(t *testing.T, bin, dir string, env []string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

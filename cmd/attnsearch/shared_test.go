@@ -160,10 +160,7 @@ func checkSharedStudy(t *testing.T, url, study string, want int, workers []*work
 		t.Fatal(err)
 	}
 	defer st.Close()
-	id, err := st.GetStudyIDFromName(study)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := studyID(t, st, study)
 	trials, err := st.GetAllTrials(id)
 	if err != nil {
 		t.Fatal(err)
@@ -306,18 +303,6 @@ func TestSharedStudyManyProcesses(t *testing.T) {
 	if r := attn(t, bin, dir, "studies", "--db", empty); r.code != 2 || strings.Contains(r.stderr, secret) || !strings.Contains(r.stderr, "does not exist") {
 		t.Errorf("studies on an empty database: exit %d: %s", r.code, r.stderr)
 	}
-}
-
-// attnEnv is attn with extra environment variables.
-func attnEnv(t *testing.T, bin, dir string, env []string, args ...string) result {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	_ = cmd.Run()
-	return result{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String()}
 }
 
 // TestSharedStudyServerRestart stops the PostgreSQL server in the middle of a shared study and

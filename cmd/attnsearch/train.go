@@ -39,6 +39,14 @@ type trainReport struct {
 	Beam          int      `json:"beam"`           // beam of the test decode (1 = greedy)
 }
 
+// writeJSON writes v to w as indented JSON, leaving <, > and & as they are.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
 // newTrainCmd builds `attnsearch train SPACE.yaml --set ...`.
 func newTrainCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
@@ -85,10 +93,7 @@ max_l2_norm, when set, is enforced by projection after every step.`,
 				}
 			}
 			if format == "json" {
-				enc := json.NewEncoder(stdout)
-				enc.SetEscapeHTML(false)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
+				if err := writeJSON(stdout, rep); err != nil {
 					return fmt.Errorf("train: write: %w", err)
 				}
 				return nil

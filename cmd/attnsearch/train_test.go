@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,29 +50,19 @@ func TestTrainCommand(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cmd := exec.Command(bin, c.args...)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			err := cmd.Run()
-			code := 0
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				code = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
-			if code != c.code || !strings.Contains(stderr.String(), c.stderrIn) {
-				t.Fatalf("exit %d (want %d), stderr %q (want it to contain %q)", code, c.code, stderr.String(), c.stderrIn)
+			r := attn(t, bin, "", c.args...)
+			if r.code != c.code || !strings.Contains(r.stderr, c.stderrIn) {
+				t.Fatalf("exit %d (want %d), stderr %q (want it to contain %q)", r.code, c.code, r.stderr, c.stderrIn)
 			}
 			switch c.name {
 			case "json":
 				var rep map[string]any
-				if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
-					t.Fatalf("json: %v\n%s", err, stdout.String())
+				if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+					t.Fatalf("json: %v\n%s", err, r.stdout)
 				}
 				for _, k := range []string{"bleu", "token_accuracy", "latency_ms", "params", "l2_norm", "train_seconds", "epochs"} {
 					if _, ok := rep[k]; !ok {
-						t.Errorf("json lacks %q: %s", k, stdout.String())
+						t.Errorf("json lacks %q: %s", k, r.stdout)
 					}
 				}
 				if rep["epochs"] != float64(2) || rep["params"].(float64) <= 0 || rep["token_accuracy"].(float64) <= 0 {
@@ -90,7 +77,7 @@ func TestTrainCommand(t *testing.T) {
 				}
 			case "central values", "declared default":
 				var rep struct{ Config string }
-				if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+				if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 					t.Fatal(err)
 				}
 				want := map[string]string{"central values": "kv_heads=1,enc_layers=1,dec_layers=1,d_ff=64,dropout=0,lr=0.002236",
@@ -99,8 +86,8 @@ func TestTrainCommand(t *testing.T) {
 					t.Errorf("trained %s, want it to contain %s", rep.Config, want)
 				}
 			case "table":
-				if !strings.Contains(stdout.String(), "test BLEU") || !strings.Contains(stdout.String(), "d_model=16") {
-					t.Errorf("table output:\n%s", stdout.String())
+				if !strings.Contains(r.stdout, "test BLEU") || !strings.Contains(r.stdout, "d_model=16") {
+					t.Errorf("table output:\n%s", r.stdout)
 				}
 			}
 		})

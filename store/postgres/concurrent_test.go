@@ -67,18 +67,7 @@ func TestConcurrentWorkers(t *testing.T) {
 							return err
 						}
 					}
-					if err := s.SetTrialParam(id, "x", 0.5, dist); err != nil {
-						return err
-					}
-					for step := 0; step < 3; step++ {
-						if err := s.SetTrialIntermediateValue(id, step, float64(step)); err != nil {
-							return err
-						}
-					}
-					if err := s.SetTrialValue(id, float64(id)); err != nil {
-						return err
-					}
-					if err := s.SetTrialState(id, goptuna.TrialStateComplete); err != nil {
+					if err := completeTrial(s, id, dist, float64(id)); err != nil {
 						return err
 					}
 					if _, err := s.GetAllTrials(study); err != nil {
@@ -125,6 +114,23 @@ func TestConcurrentWorkers(t *testing.T) {
 	if !reflect.DeepEqual(nanFree(all), nanFree(full)) {
 		t.Error("incremental read differs from a full read")
 	}
+}
+
+// completeTrial writes what a worker writes to trial id (x = 0.5 under dist, steps 0 to 2, value)
+// and completes it.
+func completeTrial(s *Store, id int, dist goptuna.UniformDistribution, value float64) error {
+	if err := s.SetTrialParam(id, "x", 0.5, dist); err != nil {
+		return err
+	}
+	for step := 0; step < 3; step++ {
+		if err := s.SetTrialIntermediateValue(id, step, float64(step)); err != nil {
+			return err
+		}
+	}
+	if err := s.SetTrialValue(id, value); err != nil {
+		return err
+	}
+	return s.SetTrialState(id, goptuna.TrialStateComplete)
 }
 
 // nanFree replaces NaN values, which reflect.DeepEqual never finds equal, by their bits.

@@ -51,52 +51,29 @@ func (s *Store) exportTx(ctx context.Context, tx pgx.Tx, w io.Writer, studyID in
 	head := store.ExportStudy{Kind: "study", Format: store.FormatName, Schema: store.SchemaVersion, Name: string(name),
 		Direction: goptuna.StudyDirection(dir), Created: time.Unix(0, created), Trials: trials,
 		UserAttrs: map[string]string{}, SystemAttrs: map[string]string{}}
-	rows, err := tx.Query(ctx, `SELECT system, key, value FROM attnsearch_study_attrs WHERE study_id = $1`, studyID)
+	rows, err := tx.Query(ctx, `SELECT study_id, system, key, value FROM attnsearch_study_attrs WHERE study_id = $1`, studyID)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var system bool
-		var k, v []byte
-		if err := rows.Scan(&system, &k, &v); err != nil {
-			rows.Close()
-			return err
-		}
+	err = readAttrs(rows, func(_ int, system bool, k, v string) {
 		if system {
-			head.SystemAttrs[string(k)] = string(v)
+			head.SystemAttrs[k] = v
 		} else {
-			head.UserAttrs[string(k)] = string(v)
+			head.UserAttrs[k] = v
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	beats := map[int]*int64{}
-	rows, err = tx.Query(ctx, `SELECT id, heartbeat_ns FROM attnsearch_trials WHERE study_id = $1`, studyID)
+	})
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var id int
-		var hb *int64
-		if err := rows.Scan(&id, &hb); err != nil {
-			rows.Close()
-			return err
-		}
-		beats[id] = hb
-	}
-	if err := rows.Err(); err != nil {
+	beats, _, err := heartbeats(ctx, tx, `study_id = $1`, studyID)
+	if err != nil {
 		return err
 	}
 	m, err := loadTrials(ctx, tx, `t.study_id = $1`, studyID)
 	if err != nil {
 		return err
 	}
-	recs := make([]*rawTrial, 0, len(m))
-	for _, r := range m {
-		recs = append(recs, r)
-	}
-	sort.Slice(recs, func(i, j int) bool { return recs[i].number < recs[j].number })
+	recs := byNumber(m)
 	enc := json.NewEncoder(w)
 	if err := enc.Encode(head); err != nil {
 		return err

@@ -48,18 +48,7 @@ func TestServerRestart(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				if err := s.SetTrialParam(id, "x", 0.5, dist); err != nil {
-					return err
-				}
-				for step := 0; step < 3; step++ {
-					if err := s.SetTrialIntermediateValue(id, step, float64(step)); err != nil {
-						return err
-					}
-				}
-				if err := s.SetTrialValue(id, 1); err != nil {
-					return err
-				}
-				if err := s.SetTrialState(id, goptuna.TrialStateComplete); err != nil {
+				if err := completeTrial(s, id, dist, 1); err != nil {
 					return err
 				}
 				mu.Lock()

@@ -2,10 +2,7 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"time"
 
@@ -59,23 +56,8 @@ func (s *Store) StaleTrials(studyID int, grace time.Duration) ([]store.RunningTr
 			if err := studyExists(ctx, tx, studyID); err != nil {
 				return err
 			}
-			beats := map[int]*int64{}
-			rows, err := tx.Query(ctx, `SELECT id, heartbeat_ns FROM attnsearch_trials WHERE `+staleSQL, studyID, graceArg(grace), s.nowArg())
-			if err != nil {
-				return err
-			}
-			var ids []int64
-			for rows.Next() {
-				var id int
-				var hb *int64
-				if err := rows.Scan(&id, &hb); err != nil {
-					rows.Close()
-					return err
-				}
-				beats[id] = hb
-				ids = append(ids, int64(id))
-			}
-			if err := rows.Err(); err != nil || len(ids) == 0 {
+			beats, ids, err := heartbeats(ctx, tx, staleSQL, studyID, graceArg(grace), s.nowArg())
+			if err != nil || len(ids) == 0 {
 				return err
 			}
 			m, err := loadTrials(ctx, tx, `t.id = ANY($1)`, ids)
@@ -93,6 +75,28 @@ func (s *Store) StaleTrials(studyID int, grace time.Duration) ([]store.RunningTr
 		})
 	})
 	return out, err
+}
+
+// heartbeats reads the heartbeat_ns of the trials that the condition where selects: by trial ID,
+// and their IDs in the order read.
+func heartbeats(ctx context.Context, tx pgx.Tx, where string, args ...any) (map[int]*int64, []int64, error) {
+	rows, err := tx.Query(ctx, `SELECT id, heartbeat_ns FROM attnsearch_trials WHERE `+where, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	beats := map[int]*int64{}
+	var ids []int64
+	for rows.Next() {
+		var id int
+		var hb *int64
+		if err := rows.Scan(&id, &hb); err != nil {
+			return nil, nil, err
+		}
+		beats[id] = hb
+		ids = append(ids, int64(id))
+	}
+	return beats, ids, rows.Err()
 }
 
 // RunningTrials lists the study's RUNNING trials with their last heartbeat.
@@ -168,7 +172,7 @@ func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.Frozen
 			// The trials they retry, to tell a retry that died again.
 			var of []int64
 			for _, r := range before {
-				if n, ok := retryOf(r.system); ok {
+				if n, ok := store.RetryNumber(r.system); ok {
 					of = append(of, int64(n))
 				}
 			}
@@ -190,7 +194,7 @@ func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.Frozen
 			}
 			var twice []int64
 			for _, id := range ids {
-				if n, ok := retryOf(before[int(id)].system); ok && staleBefore[n] {
+				if n, ok := store.RetryNumber(before[int(id)].system); ok && staleBefore[n] {
 					twice = append(twice, id)
 				}
 			}
@@ -217,19 +221,6 @@ func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.Frozen
 		return nil, err
 	}
 	return failed, nil
-}
-
-// retryOf returns the number of the trial whose point a trial with these system attributes
-// repeats (record.SysRetryOf, or the schema-1 record.SysRequeuedFrom).
-func retryOf(system map[string]string) (int, bool) {
-	for _, k := range []string{record.SysRetryOf, record.SysRequeuedFrom} {
-		if v, ok := system[k]; ok {
-			if n, err := strconv.Atoi(v); err == nil {
-				return n, true
-			}
-		}
-	}
-	return 0, false
 }
 
 // Requeue enqueues, in one transaction, a WAITING retry of every FAIL trial of the study that
@@ -268,12 +259,7 @@ func (s *Store) Requeue(studyID int) (int, error) {
 			if err != nil {
 				return err
 			}
-			recs := make([]*rawTrial, 0, len(failed))
-			for _, r := range failed {
-				recs = append(recs, r)
-			}
-			sort.Slice(recs, func(i, j int) bool { return recs[i].number < recs[j].number })
-			for _, r := range recs {
+			for _, r := range byNumber(failed) {
 				if retried[strconv.Itoa(r.number)] || !record.Retried(goptuna.FrozenTrial{State: r.state, SystemAttrs: r.system}) {
 					continue
 				}
@@ -297,25 +283,13 @@ func (s *Store) Requeue(studyID int) (int, error) {
 
 // waitingFrom builds a WAITING trial that repeats r's point the way goptuna's Study.EnqueueTrial does.
 func waitingFrom(r *rawTrial) (*newTrial, error) {
-	fixed := make(map[string]float64, len(r.params))
-	// A trial started from an enqueued one that never reached its suggest calls keeps its fixed params.
-	if js, ok := r.system[record.SysFixedParams]; ok {
-		if err := json.Unmarshal([]byte(js), &fixed); err != nil {
-			return nil, fmt.Errorf("trial %d %s: %w", r.id, record.SysFixedParams, err)
-		}
-	}
+	own := make(map[string]float64, len(r.params))
 	for _, p := range r.params {
-		fixed[p.name] = p.internal
+		own[p.name] = p.internal
 	}
-	js, err := json.Marshal(fixed)
+	sys, err := store.RetryAttrs(r.id, r.number, r.system, own)
 	if err != nil {
-		return nil, fmt.Errorf("trial %d params: %w", r.id, err)
-	}
-	sys := map[string]string{record.SysFixedParams: string(js), record.SysRetryOf: strconv.Itoa(r.number)}
-	for _, k := range []string{record.SysSeed, record.SysOrdinal} {
-		if v, ok := r.system[k]; ok {
-			sys[k] = v
-		}
+		return nil, err
 	}
 	return &newTrial{state: goptuna.TrialStateWaiting, user: map[string]string{}, system: sys}, nil
 }

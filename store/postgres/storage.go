@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -76,11 +74,10 @@ const touch = `WITH t AS (UPDATE attnsearch_trials SET xact = ` + xactSQL + ` WH
 // CreateNewStudy creates a study (a generated "no-name-" name when name is empty) and returns its ID.
 func (s *Store) CreateNewStudy(name string) (int, error) {
 	if name == "" {
-		var u [16]byte
-		if _, err := rand.Read(u[:]); err != nil {
+		var err error
+		if name, err = store.GeneratedStudyName(); err != nil {
 			return -1, fmt.Errorf("postgres: create study: %w", err)
 		}
-		name = goptuna.DefaultStudyNamePrefix + hex.EncodeToString(u[:])
 	}
 	tok := token()
 	id := -1
@@ -311,25 +308,18 @@ func (s *Store) GetAllStudySummaries() ([]goptuna.StudySummary, error) {
 			if err != nil {
 				return err
 			}
-			for rows.Next() {
-				var id int
-				var system bool
-				var k, v []byte
-				if err := rows.Scan(&id, &system, &k, &v); err != nil {
-					rows.Close()
-					return err
-				}
+			err = readAttrs(rows, func(id int, system bool, k, v string) {
 				i, ok := index[id]
 				if !ok {
-					continue
+					return
 				}
 				if system {
-					out[i].SystemAttrs[string(k)] = string(v)
+					out[i].SystemAttrs[k] = v
 				} else {
-					out[i].UserAttrs[string(k)] = string(v)
+					out[i].UserAttrs[k] = v
 				}
-			}
-			if err := rows.Err(); err != nil {
+			})
+			if err != nil {
 				return err
 			}
 			if len(bestIDs) == 0 {
@@ -481,15 +471,11 @@ func fromFrozen(base goptuna.FrozenTrial) (*newTrial, error) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		d, ok := base.Distributions[name]
-		if !ok {
-			return nil, fmt.Errorf("distribution of param %q is not found", name)
-		}
-		js, err := goptuna.DistributionToJSON(d)
+		js, err := store.ParamDistJSON(base, name)
 		if err != nil {
-			return nil, fmt.Errorf("param %q: %w", name, err)
+			return nil, err
 		}
-		r.params = append(r.params, param{name: name, internal: base.InternalParams[name], dist: string(js)})
+		r.params = append(r.params, param{name: name, internal: base.InternalParams[name], dist: js})
 	}
 	return r, nil
 }

@@ -151,26 +151,34 @@ func readLoad(br pgx.BatchResults) (map[int]*rawTrial, error) {
 	if rows, err = br.Query(); err != nil {
 		return nil, err
 	}
+	err = readAttrs(rows, func(id int, system bool, k, v string) {
+		if r := out[id]; r != nil {
+			if system {
+				r.system[k] = v
+			} else {
+				r.user[k] = v
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// readAttrs hands each row of rows (owner ID, system, key, value) to put, and closes rows.
+func readAttrs(rows pgx.Rows, put func(id int, system bool, key, value string)) error {
+	defer rows.Close()
 	for rows.Next() {
 		var id int
 		var system bool
 		var k, v []byte
 		if err := rows.Scan(&id, &system, &k, &v); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
-		if r := out[id]; r != nil {
-			if system {
-				r.system[string(k)] = string(v)
-			} else {
-				r.user[string(k)] = string(v)
-			}
-		}
+		put(id, system, string(k), string(v))
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return rows.Err()
 }
 
 // frozen converts a read trial into a goptuna.FrozenTrial that shares no memory with r.
@@ -194,25 +202,23 @@ func (s *Store) frozen(r *rawTrial) (goptuna.FrozenTrial, error) {
 		ft.IntermediateValues[st] = v
 	}
 	for _, p := range r.params {
-		d, err := s.dists.Get(p.dist)
-		if err != nil {
-			return goptuna.FrozenTrial{}, fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
+		if err := s.dists.AddParam(&ft, p.name, p.internal, p.dist); err != nil {
+			return goptuna.FrozenTrial{}, err
 		}
-		x, err := store.ExternalOf(d, p.internal)
-		if err != nil {
-			return goptuna.FrozenTrial{}, fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
-		}
-		ft.InternalParams[p.name] = p.internal
-		ft.Params[p.name] = x
-		ft.Distributions[p.name] = d
 	}
-	for k, v := range r.user {
-		ft.UserAttrs[k] = v
-	}
-	for k, v := range r.system {
-		ft.SystemAttrs[k] = v
-	}
+	maps.Copy(ft.UserAttrs, r.user)
+	maps.Copy(ft.SystemAttrs, r.system)
 	return ft, nil
+}
+
+// byNumber returns the trials of m ordered by number.
+func byNumber(m map[int]*rawTrial) []*rawTrial {
+	recs := make([]*rawTrial, 0, len(m))
+	for _, r := range m {
+		recs = append(recs, r)
+	}
+	sort.Slice(recs, func(i, j int) bool { return recs[i].number < recs[j].number })
+	return recs
 }
 
 // frozenSorted converts read trials into FrozenTrials ordered by number.

@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
-	"strings"
 
 	"github.com/attnsearch/attnsearch/space"
 )
@@ -150,14 +149,7 @@ func newRichLexicon(rng *rand.Rand, vocab int) (*richLexicon, error) {
 		for tries := 0; ; tries++ {
 			syl := minSyl + rng.IntN(maxSyl-minSyl+1) + tries/1000
 			w := pseudoWord(rng, cons, vows, syl)
-			ok := true
-			for _, s := range suffixes {
-				ok = ok && !seen[w+s]
-			}
-			if ok {
-				for _, s := range suffixes {
-					seen[w+s] = true
-				}
+			if claim(seen, w, suffixes) {
 				return w
 			}
 		}
@@ -362,15 +354,7 @@ func (lx *richLexicon) vocabs() (*Vocab, *Vocab, error) {
 		src = append(src, a.src)
 		tgt = append(tgt, a.tgt+rtAdj[0][0], a.tgt+rtAdj[1][0], a.tgt+rtAdj[2][0], a.tgt+rtAdj[0][1])
 	}
-	sv, err := NewVocab(Word, src)
-	if err != nil {
-		return nil, nil, fmt.Errorf("data: synthetic source %w", err)
-	}
-	tv, err := NewVocab(Word, tgt)
-	if err != nil {
-		return nil, nil, fmt.Errorf("data: synthetic target %w", err)
-	}
-	return sv, tv, nil
+	return wordVocabs(src, tgt)
 }
 
 // rtok is one target token while a sentence is generated; class is the class that chose the
@@ -596,12 +580,10 @@ const (
 
 // richSynthetic generates the rich task (see the grammar at the top of this file).
 func richSynthetic(opts space.Synthetic) (*Dataset, error) {
-	switch {
-	case opts.Train < 1 || opts.Valid < 1 || opts.Test < 1:
-		return nil, fmt.Errorf("data: synthetic sizes train %d, valid %d, test %d: each must be at least 1", opts.Train, opts.Valid, opts.Test)
-	case opts.MaxLen < opts.MinLen:
-		return nil, fmt.Errorf("data: synthetic min_len %d exceeds max_len %d", opts.MinLen, opts.MaxLen)
-	case opts.MaxLen < richMinWords || opts.MinLen > richMaxWords:
+	if err := checkSizes(opts); err != nil {
+		return nil, err
+	}
+	if opts.MaxLen < richMinWords || opts.MinLen > richMaxWords {
 		return nil, fmt.Errorf("data: synthetic lengths %d-%d: the rich grammar makes sentences of %d to about %d words", opts.MinLen, opts.MaxLen, richMinWords, richMaxWords)
 	}
 	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x7a11e5))
@@ -615,29 +597,13 @@ func richSynthetic(opts space.Synthetic) (*Dataset, error) {
 	}
 	ds := &Dataset{Name: "synthetic-rich", SrcVocab: sv, TgtVocab: tv}
 	gen := &richGen{lx: lx, rng: rng}
-	want := opts.Train + opts.Valid + opts.Test
-	seen := make(map[string]bool, want)
-	pairs := make([]Pair, 0, want)
-	maxDraws := 50*want + 10000
-	for draws := 0; len(pairs) < want; draws++ {
-		if draws == maxDraws {
-			return nil, fmt.Errorf("data: synthetic: only %d distinct sentences of %d-%d words after %d draws, %d wanted: widen the length range or lower the split sizes", len(pairs), opts.MinLen, opts.MaxLen, draws, want)
-		}
+	sentence := func() ([]string, []string) {
 		s, t, _ := gen.sentence()
-		if len(s) < opts.MinLen || len(s) > opts.MaxLen {
-			continue
-		}
-		st := strings.Join(s, " ")
-		if seen[st] {
-			continue
-		}
-		seen[st] = true
-		pairs = append(pairs, Pair{SrcText: st, TgtText: strings.Join(t, " "),
-			Src: sv.EncodeTokens(s), Tgt: tv.EncodeTokens(t)})
+		return s, t
 	}
-	ds.Train = pairs[:opts.Train:opts.Train]
-	ds.Valid = pairs[opts.Train : opts.Train+opts.Valid : opts.Train+opts.Valid]
-	ds.Test = pairs[opts.Train+opts.Valid:]
+	if err := drawSplits(ds, opts, sentence, "widen the length range or lower the split sizes"); err != nil {
+		return nil, err
+	}
 	return ds, nil
 }
 

@@ -43,30 +43,11 @@ func TestRichDeterministicAndSplits(t *testing.T) {
 	if same > 0 {
 		t.Fatalf("seed 2 repeats %d of seed 1's first 100 sentences", same)
 	}
-	src, tgt := SyntheticVocabSizes(richOpts)
-	if ds.SrcVocab.Size() != src || ds.TgtVocab.Size() != tgt {
-		t.Fatalf("vocab sizes %d/%d, SyntheticVocabSizes says %d/%d", ds.SrcVocab.Size(), ds.TgtVocab.Size(), src, tgt)
-	}
-	seen := map[string]string{}
-	for split, ps := range map[string][]Pair{"train": ds.Train, "valid": ds.Valid, "test": ds.Test} {
+	checkSplits(t, ds, richOpts)
+	for _, ps := range [][]Pair{ds.Train, ds.Valid, ds.Test} {
 		for _, p := range ps {
-			if prev, dup := seen[p.SrcText]; dup {
-				t.Fatalf("source %q in %s and %s", p.SrcText, prev, split)
-			}
-			seen[p.SrcText] = split
-			if n := len(p.Src); n < richOpts.MinLen || n > richOpts.MaxLen {
-				t.Fatalf("%q has %d words, want %d-%d", p.SrcText, n, richOpts.MinLen, richOpts.MaxLen)
-			}
 			if len(p.Tgt) > len(p.Src) {
 				t.Fatalf("target longer than its source: %q -> %q", p.SrcText, p.TgtText)
-			}
-			for _, id := range append(slices.Clone(p.Src), p.Tgt...) {
-				if id < NumSpecials {
-					t.Fatalf("special or unknown id %d inside %q", id, p.SrcText)
-				}
-			}
-			if ds.SrcVocab.Decode(p.Src) != p.SrcText || ds.TgtVocab.Decode(p.Tgt) != p.TgtText {
-				t.Fatalf("ids do not decode to the texts of %q -> %q", p.SrcText, p.TgtText)
 			}
 		}
 	}

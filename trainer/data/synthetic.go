@@ -89,14 +89,7 @@ func newSynLexicon(rng *rand.Rand, vocab int) synLexicon {
 	tgtStem := func(suffixes []string) string {
 		for {
 			w := pseudoWord(rng, "kzxqhjy", "aouäö", 2+rng.IntN(2))
-			ok := true
-			for _, s := range suffixes {
-				ok = ok && !tgtSeen[w+s]
-			}
-			if ok {
-				for _, s := range suffixes {
-					tgtSeen[w+s] = true
-				}
+			if claim(tgtSeen, w, suffixes) {
 				return w
 			}
 		}
@@ -149,12 +142,30 @@ func (lx synLexicon) vocabs() (*Vocab, *Vocab, error) {
 			tgt = append(tgt, s+suf)
 		}
 	}
-	sv, err := NewVocab(Word, src)
-	if err != nil {
+	return wordVocabs(src, tgt)
+}
+
+// claim marks every form w+s (s in suffixes) as seen and reports true when none of them was seen
+// before; otherwise it marks nothing and reports false.
+func claim(seen map[string]bool, w string, suffixes []string) bool {
+	for _, s := range suffixes {
+		if seen[w+s] {
+			return false
+		}
+	}
+	for _, s := range suffixes {
+		seen[w+s] = true
+	}
+	return true
+}
+
+// wordVocabs builds the word-level source and target vocabularies of a synthetic lexicon's
+// closed word lists.
+func wordVocabs(src, tgt []string) (sv, tv *Vocab, err error) {
+	if sv, err = NewVocab(Word, src); err != nil {
 		return nil, nil, fmt.Errorf("data: synthetic source %w", err)
 	}
-	tv, err := NewVocab(Word, tgt)
-	if err != nil {
+	if tv, err = NewVocab(Word, tgt); err != nil {
 		return nil, nil, fmt.Errorf("data: synthetic target %w", err)
 	}
 	return sv, tv, nil
@@ -223,14 +234,13 @@ func Synthetic(opts space.Synthetic) (*Dataset, error) {
 	default:
 		return nil, fmt.Errorf("data: synthetic grammar %q: want simple or rich", opts.Grammar)
 	}
-	switch {
-	case opts.Vocab < 4:
+	if opts.Vocab < 4 {
 		return nil, fmt.Errorf("data: synthetic vocab %d: need at least 4 content words", opts.Vocab)
-	case opts.Train < 1 || opts.Valid < 1 || opts.Test < 1:
-		return nil, fmt.Errorf("data: synthetic sizes train %d, valid %d, test %d: each must be at least 1", opts.Train, opts.Valid, opts.Test)
-	case opts.MaxLen < opts.MinLen:
-		return nil, fmt.Errorf("data: synthetic min_len %d exceeds max_len %d", opts.MinLen, opts.MaxLen)
-	case opts.MaxLen < synMinWords || opts.MinLen > synMaxWords:
+	}
+	if err := checkSizes(opts); err != nil {
+		return nil, err
+	}
+	if opts.MaxLen < synMinWords || opts.MinLen > synMaxWords {
 		return nil, fmt.Errorf("data: synthetic lengths %d-%d: the grammar makes sentences of %d to %d words", opts.MinLen, opts.MaxLen, synMinWords, synMaxWords)
 	}
 	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed0f5e7))
@@ -240,15 +250,37 @@ func Synthetic(opts space.Synthetic) (*Dataset, error) {
 		return nil, err
 	}
 	ds := &Dataset{Name: "synthetic", SrcVocab: sv, TgtVocab: tv}
+	sentence := func() ([]string, []string) { return lx.sentence(rng) }
+	if err := drawSplits(ds, opts, sentence, "raise vocab or the length range, or lower the split sizes"); err != nil {
+		return nil, err
+	}
+	return ds, nil
+}
+
+// checkSizes checks what both grammars ask of opts: three non-empty splits and a length range.
+func checkSizes(opts space.Synthetic) error {
+	switch {
+	case opts.Train < 1 || opts.Valid < 1 || opts.Test < 1:
+		return fmt.Errorf("data: synthetic sizes train %d, valid %d, test %d: each must be at least 1", opts.Train, opts.Valid, opts.Test)
+	case opts.MaxLen < opts.MinLen:
+		return fmt.Errorf("data: synthetic min_len %d exceeds max_len %d", opts.MinLen, opts.MaxLen)
+	}
+	return nil
+}
+
+// drawSplits fills ds's Train, Valid and Test with opts' numbers of pairs drawn from sentence,
+// keeping those whose source has MinLen to MaxLen words and is new; hint ends the error when too
+// few distinct sentences come in 50 draws per wanted pair (plus 10000).
+func drawSplits(ds *Dataset, opts space.Synthetic, sentence func() (src, tgt []string), hint string) error {
 	want := opts.Train + opts.Valid + opts.Test
 	seen := make(map[string]bool, want)
 	pairs := make([]Pair, 0, want)
 	maxDraws := 50*want + 10000
 	for draws := 0; len(pairs) < want; draws++ {
 		if draws == maxDraws {
-			return nil, fmt.Errorf("data: synthetic: only %d distinct sentences of %d-%d words after %d draws, %d wanted: raise vocab or the length range, or lower the split sizes", len(pairs), opts.MinLen, opts.MaxLen, draws, want)
+			return fmt.Errorf("data: synthetic: only %d distinct sentences of %d-%d words after %d draws, %d wanted: %s", len(pairs), opts.MinLen, opts.MaxLen, draws, want, hint)
 		}
-		s, t := lx.sentence(rng)
+		s, t := sentence()
 		if len(s) < opts.MinLen || len(s) > opts.MaxLen {
 			continue
 		}
@@ -258,12 +290,12 @@ func Synthetic(opts space.Synthetic) (*Dataset, error) {
 		}
 		seen[st] = true
 		pairs = append(pairs, Pair{SrcText: st, TgtText: strings.Join(t, " "),
-			Src: sv.EncodeTokens(s), Tgt: tv.EncodeTokens(t)})
+			Src: ds.SrcVocab.EncodeTokens(s), Tgt: ds.TgtVocab.EncodeTokens(t)})
 	}
 	ds.Train = pairs[:opts.Train:opts.Train]
 	ds.Valid = pairs[opts.Train : opts.Train+opts.Valid : opts.Train+opts.Valid]
 	ds.Test = pairs[opts.Train+opts.Valid:]
-	return ds, nil
+	return nil
 }
 
 // TaskVocab returns the vocabulary sizes of task before any data is read and where they come

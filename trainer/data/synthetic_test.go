@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,30 +41,7 @@ func TestSyntheticSplitsAndVocab(t *testing.T) {
 			if len(ds.Train) != c.opts.Train || len(ds.Valid) != c.opts.Valid || len(ds.Test) != c.opts.Test {
 				t.Fatalf("sizes %d/%d/%d", len(ds.Train), len(ds.Valid), len(ds.Test))
 			}
-			src, tgt := SyntheticVocabSizes(c.opts)
-			if ds.SrcVocab.Size() != src || ds.TgtVocab.Size() != tgt {
-				t.Fatalf("vocab sizes %d/%d, SyntheticVocabSizes says %d/%d", ds.SrcVocab.Size(), ds.TgtVocab.Size(), src, tgt)
-			}
-			seen := map[string]string{}
-			for split, ps := range map[string][]Pair{"train": ds.Train, "valid": ds.Valid, "test": ds.Test} {
-				for _, p := range ps {
-					if prev, dup := seen[p.SrcText]; dup {
-						t.Fatalf("source %q in %s and %s", p.SrcText, prev, split)
-					}
-					seen[p.SrcText] = split
-					if n := len(p.Src); n < c.opts.MinLen || n > c.opts.MaxLen {
-						t.Fatalf("%q has %d words, want %d-%d", p.SrcText, n, c.opts.MinLen, c.opts.MaxLen)
-					}
-					for _, id := range append(append([]int{}, p.Src...), p.Tgt...) {
-						if id < NumSpecials {
-							t.Fatalf("special id %d inside %q", id, p.SrcText)
-						}
-					}
-					if ds.SrcVocab.Decode(p.Src) != p.SrcText || ds.TgtVocab.Decode(p.Tgt) != p.TgtText {
-						t.Fatalf("ids do not decode to the texts of %q -> %q", p.SrcText, p.TgtText)
-					}
-				}
-			}
+			checkSplits(t, ds, c.opts)
 			other := c.opts
 			other.Seed++
 			ds2, err := Synthetic(other)
@@ -247,4 +225,35 @@ func ExampleSynthetic() {
 	// some polofiv did lebeg => kahöqur käqakit
 	// the polofiv dobowac the lulewaw polofiv => kahöq kahöq yäjayaxe xajoquyat
 	// some gefoton lebeg with some polofiv => xökäzur kahöqur ko käqakat
+}
+
+// checkSplits fails t unless ds's vocabularies have SyntheticVocabSizes(opts) entries and every
+// pair of its splits has a source no other pair has, of opts' lengths, no special or unknown id,
+// and ids that decode to its texts.
+func checkSplits(t *testing.T, ds *Dataset, opts space.Synthetic) {
+	t.Helper()
+	src, tgt := SyntheticVocabSizes(opts)
+	if ds.SrcVocab.Size() != src || ds.TgtVocab.Size() != tgt {
+		t.Fatalf("vocab sizes %d/%d, SyntheticVocabSizes says %d/%d", ds.SrcVocab.Size(), ds.TgtVocab.Size(), src, tgt)
+	}
+	seen := map[string]string{}
+	for split, ps := range map[string][]Pair{"train": ds.Train, "valid": ds.Valid, "test": ds.Test} {
+		for _, p := range ps {
+			if prev, dup := seen[p.SrcText]; dup {
+				t.Fatalf("source %q in %s and %s", p.SrcText, prev, split)
+			}
+			seen[p.SrcText] = split
+			if n := len(p.Src); n < opts.MinLen || n > opts.MaxLen {
+				t.Fatalf("%q has %d words, want %d-%d", p.SrcText, n, opts.MinLen, opts.MaxLen)
+			}
+			for _, id := range append(slices.Clone(p.Src), p.Tgt...) {
+				if id < NumSpecials {
+					t.Fatalf("special or unknown id %d inside %q", id, p.SrcText)
+				}
+			}
+			if ds.SrcVocab.Decode(p.Src) != p.SrcText || ds.TgtVocab.Decode(p.Tgt) != p.TgtText {
+				t.Fatalf("ids do not decode to the texts of %q -> %q", p.SrcText, p.TgtText)
+			}
+		}
+	}
 }

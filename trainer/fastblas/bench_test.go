@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/attnsearch/attnsearch/trainer/internal/cputime"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 	G "gorgonia.org/gorgonia"
@@ -72,9 +73,9 @@ func reportGFLOPs(b *testing.B, flopsPerOp float64) {
 // "GFLOP/cpu-s", per second of that time, which stays comparable on a machine shared with other
 // work, where wall-clock rates fall with every other process's load.
 func cpuRate(b *testing.B, flopsPerOp float64) func() {
-	start, ok := processCPU()
+	start, ok := cputime.Process()
 	return func() {
-		end, _ := processCPU()
+		end, _ := cputime.Process()
 		if ok && end > start {
 			b.ReportMetric(flopsPerOp*float64(b.N)/(end-start).Seconds()/1e9, "GFLOP/cpu-s")
 		}

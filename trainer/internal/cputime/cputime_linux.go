@@ -1,4 +1,4 @@
-package trainer
+package cputime
 
 import (
 	"syscall"
@@ -6,9 +6,9 @@ import (
 	"unsafe"
 )
 
-// processCPU is the CPU time of the whole process, every thread (OpenBLAS's included), from
+// Process is the CPU time of the whole process, every thread (OpenBLAS's included), from
 // CLOCK_PROCESS_CPUTIME_ID; ok false where it cannot be read.
-func processCPU() (d time.Duration, ok bool) {
+func Process() (d time.Duration, ok bool) {
 	var ts syscall.Timespec
 	const clockProcessCPUTimeID = 2
 	if _, _, errno := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockProcessCPUTimeID, uintptr(unsafe.Pointer(&ts)), 0); errno != 0 {
