@@ -132,26 +132,28 @@ func sgemmKernel(kn kernel, tA, tB blas.Transpose, m, n, k int, alpha float32, a
 		tiles, unit, size = (m+mr-1)/mr, mr, m
 	}
 	parts = min(parts, tiles)
-	var wg sync.WaitGroup
-	for p := range parts {
+	fanOut(parts, func(p int) {
 		lo, hi := min(size, tiles*p/parts*unit), min(size, tiles*(p+1)/parts*unit)
-		run := func() {
-			if byRows {
-				sgemmPart(kn, A, B, lo, hi, 0, n, k, alpha, beta, c, ldc)
-			} else {
-				sgemmPart(kn, A, B, 0, m, lo, hi, k, alpha, beta, c, ldc)
-			}
+		if byRows {
+			sgemmPart(kn, A, B, lo, hi, 0, n, k, alpha, beta, c, ldc)
+		} else {
+			sgemmPart(kn, A, B, 0, m, lo, hi, k, alpha, beta, c, ldc)
 		}
-		if p == parts-1 {
-			run()
-			break
-		}
+	})
+}
+
+// fanOut runs part(0) … part(parts−1) concurrently, the last one on the calling goroutine, and
+// returns when all are done.
+func fanOut(parts int, part func(p int)) {
+	var wg sync.WaitGroup
+	for p := range parts - 1 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			run()
+			part(p)
 		}()
 	}
+	part(parts - 1)
 	wg.Wait()
 }
 
@@ -376,23 +378,9 @@ func sgemmBatchedSIMD(tA, tB blas.Transpose, m, n, k int, alpha float32, a []flo
 		}
 		return
 	}
-	var wg sync.WaitGroup
-	for p := range parts {
-		lo, hi := count*p/parts, count*(p+1)/parts
-		run := func() {
-			for i := lo; i < hi; i++ {
-				one(i)
-			}
+	fanOut(parts, func(p int) {
+		for i := count * p / parts; i < count*(p+1)/parts; i++ {
+			one(i)
 		}
-		if p == parts-1 {
-			run()
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			run()
-		}()
-	}
-	wg.Wait()
+	})
 }
