@@ -37,28 +37,7 @@ func testMultiObjectiveStudy(t *testing.T, bin string) {
 			if err := os.WriteFile(sp, []byte(src), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if r := attn(t, bin, dir, "run", sp, "--db", "m.db"); r.code != 0 {
-				t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
-			}
-			r := attn(t, bin, dir, "report", "--all", "--format", "json", "--db", "m.db")
-			if r.code != 0 {
-				t.Fatalf("report: exit %d\n%s", r.code, r.stderr)
-			}
-			var rep struct {
-				Objectives  []string  `json:"objectives"`
-				Directions  []string  `json:"directions"`
-				Reference   []float64 `json:"reference"`
-				Hypervolume float64   `json:"hypervolume"`
-				Trials      []struct {
-					State    string             `json:"state"`
-					Metrics  map[string]float64 `json:"metrics"`
-					Pareto   bool               `json:"pareto"`
-					Feasible bool               `json:"feasible"`
-				} `json:"trials"`
-			}
-			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
-				t.Fatal(err)
-			}
+			rep := runAndReport(t, bin, dir, sp, "m.db")
 			if strings.Join(rep.Objectives, ",") != "token_accuracy,params,latency_ms" ||
 				strings.Join(rep.Directions, ",") != "maximize,minimize,minimize" || len(rep.Reference) != 3 ||
 				rep.Reference[0] != 0 || rep.Reference[1] != 6000 || rep.Reference[2] != 50 {
@@ -161,28 +140,7 @@ func testFunctionCommands(t *testing.T, bin string) {
 			if err := os.WriteFile(sp, []byte(src), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if r := attn(t, bin, dir, "run", sp, "--db", "fn.db"); r.code != 0 {
-				t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
-			}
-			r := attn(t, bin, dir, "report", "--all", "--format", "json", "--db", "fn.db")
-			if r.code != 0 {
-				t.Fatalf("report: exit %d\n%s", r.code, r.stderr)
-			}
-			var rep struct {
-				Objectives  []string  `json:"objectives"`
-				Directions  []string  `json:"directions"`
-				Reference   []float64 `json:"reference"`
-				Hypervolume float64   `json:"hypervolume"`
-				Trials      []struct {
-					State    string             `json:"state"`
-					Metrics  map[string]float64 `json:"metrics"`
-					Pareto   bool               `json:"pareto"`
-					Feasible bool               `json:"feasible"`
-				} `json:"trials"`
-			}
-			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
-				t.Fatal(err)
-			}
+			rep := runAndReport(t, bin, dir, sp, "fn.db")
 			if strings.Join(rep.Objectives, ",") != strings.Join(c.goals, ",") || rep.Directions[0] != "minimize" ||
 				fmt.Sprint(rep.Reference) != fmt.Sprint(c.ref) || len(rep.Trials) != 18 {
 				t.Fatalf("objectives %v directions %v reference %v, %d trials", rep.Objectives, rep.Directions, rep.Reference, len(rep.Trials))
@@ -229,4 +187,35 @@ func testFunctionCommands(t *testing.T, bin string) {
 			t.Logf("%d feasible, %d infeasible, front of %d, hypervolume %.4g", len(vs), infeasible, len(fr), rep.Hypervolume)
 		})
 	}
+}
+
+// multiReport is the part of `report --all --format json` the multi-objective tests check.
+type multiReport struct {
+	Objectives  []string  `json:"objectives"`
+	Directions  []string  `json:"directions"`
+	Reference   []float64 `json:"reference"`
+	Hypervolume float64   `json:"hypervolume"`
+	Trials      []struct {
+		State    string             `json:"state"`
+		Metrics  map[string]float64 `json:"metrics"`
+		Pareto   bool               `json:"pareto"`
+		Feasible bool               `json:"feasible"`
+	} `json:"trials"`
+}
+
+// runAndReport runs the space file sp into store db (in dir) and decodes its full JSON report.
+func runAndReport(t *testing.T, bin, dir, sp, db string) multiReport {
+	t.Helper()
+	if r := attn(t, bin, dir, "run", sp, "--db", db); r.code != 0 {
+		t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
+	}
+	r := attn(t, bin, dir, "report", "--all", "--format", "json", "--db", db)
+	if r.code != 0 {
+		t.Fatalf("report: exit %d\n%s", r.code, r.stderr)
+	}
+	var rep multiReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }
