@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/c-bata/goptuna"
+
+	"github.com/attnsearch/attnsearch/store"
 )
 
 // DefaultSharedGrace is how old a RUNNING trial's heartbeat must be, in a store that other
@@ -15,9 +17,11 @@ import (
 const DefaultSharedGrace = 2 * time.Minute
 
 // sharedStorage is implemented by storages that several processes, on several machines, write at
-// once (PostgreSQL): there a RUNNING trial may belong to a live worker elsewhere.
+// once (PostgreSQL): there a RUNNING trial may belong to a live worker elsewhere, told from a dead
+// one by its heartbeat.
 type sharedStorage interface {
 	Shared() bool
+	RunningTrials(studyID int) ([]store.RunningTrial, error)
 }
 
 // isShared reports whether st is written by other processes too.
@@ -54,7 +58,9 @@ func openShared(name string, study *goptuna.Study, err error, opts []goptuna.Stu
 // counts its own finished and running trials. In a shared study it reads the counts from the
 // store, where other processes add theirs, and recovers (at most once per half grace period)
 // the trials of workers that died anywhere; while the slots left are held by trials running
-// elsewhere it waits, because such a trial may still fail and need its point retried.
+// elsewhere it waits, because such a trial may still fail and need its point retried. A waiting
+// trial (a retry) is taken whatever the count; once the count is reached, the worker stops when
+// every trial still running is confirmed alive (confirmAlive).
 func (r *runner) takeTurn(ctx context.Context) (bool, error) {
 	if !r.shared {
 		r.mu.Lock()
@@ -66,6 +72,7 @@ func (r *runner) takeTurn(ctx context.Context) (bool, error) {
 		return true, nil
 	}
 	poll := min(max(r.grace/8, 100*time.Millisecond), 2*time.Second)
+	seen := map[int]time.Time{}
 	for {
 		if ctx.Err() != nil {
 			return false, nil
@@ -77,29 +84,19 @@ func (r *runner) takeTurn(ctx context.Context) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("search: list trials: %w", err)
 		}
-		done, running, waiting, best := 0, 0, 0, math.NaN()
-		for _, t := range trials {
-			if counts(t) {
-				done++
-			}
-			switch t.State {
-			case goptuna.TrialStateRunning:
-				running++
-			case goptuna.TrialStateWaiting:
-				waiting++
-			case goptuna.TrialStateComplete:
-				if math.IsNaN(best) || t.Value > best {
-					best = t.Value
-				}
+		done, running, waiting, best := tally(trials)
+		r.mu.Lock()
+		r.done, r.best = done, best
+		r.mu.Unlock()
+		// A waiting trial retries the point of a trial whose worker died, which does not count:
+		// take it whatever the count, so no point proposed to the study is left behind.
+		if waiting == 0 && done >= r.spec.Study.Trials {
+			alive, err := r.confirmAlive(seen)
+			if err != nil || alive {
+				return false, err
 			}
 		}
 		r.mu.Lock()
-		r.done, r.best = done, best
-		if done >= r.spec.Study.Trials {
-			r.mu.Unlock()
-			return false, nil
-		}
-		// A waiting trial retries a failed one, which does not count: take it whatever the count.
 		if waiting > 0 || done+running < r.spec.Study.Trials {
 			r.inflight++
 			r.mu.Unlock()
@@ -114,6 +111,50 @@ func (r *runner) takeTurn(ctx context.Context) (bool, error) {
 		case <-t.C:
 		}
 	}
+}
+
+// confirmAlive reports whether every trial still RUNNING, once the study has its trials, is known
+// to be alive: its heartbeat has moved since this worker first saw it (seen holds the first
+// heartbeats). A worker waits for that before it stops, so that the point of a trial whose worker
+// died meanwhile is recovered as stale and retried rather than left RUNNING; a live worker
+// heartbeats at least four times per grace, so the wait is at most about one grace period.
+func (r *runner) confirmAlive(seen map[int]time.Time) (bool, error) {
+	running, err := r.st.(sharedStorage).RunningTrials(r.study.ID)
+	if err != nil {
+		return false, fmt.Errorf("search: list running trials: %w", err)
+	}
+	for _, t := range running {
+		first, ok := seen[t.ID]
+		if !ok {
+			seen[t.ID] = t.Heartbeat
+		}
+		if !ok || !t.Heartbeat.After(first) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// tally counts a study's finished (counting towards its trials), running and waiting trials, and
+// finds the best complete value.
+func tally(trials []goptuna.FrozenTrial) (done, running, waiting int, best float64) {
+	best = math.NaN()
+	for _, t := range trials {
+		if counts(t) {
+			done++
+		}
+		switch t.State {
+		case goptuna.TrialStateRunning:
+			running++
+		case goptuna.TrialStateWaiting:
+			waiting++
+		case goptuna.TrialStateComplete:
+			if math.IsNaN(best) || t.Value > best {
+				best = t.Value
+			}
+		}
+	}
+	return done, running, waiting, best
 }
 
 // recoverShared fails the trials whose workers stopped sending heartbeats (any process, any
