@@ -4,7 +4,8 @@
 // into a good group of gamma(n) trials, taken rank by rank in non-domination order, the last rank
 // that does not fit whole thinned by greedy hypervolume subset selection; the good observations
 // are weighted by their hypervolume contributions; l(x)/g(x) is maximised over candidates drawn
-// from l as in single-objective TPE (package tpe, whose estimator and sampler it reuses).
+// from l as in single-objective TPE (package tpe, whose estimator and sampler it reuses), with
+// multivariate kernels twice as wide as tpe's (MixtureParams: the good group spans the front).
 //
 // Constraints follow Optuna's semantics: feasible trials (every constraint value ≤ 0) fill the
 // good group first; when there are fewer than gamma(n), infeasible trials follow by increasing

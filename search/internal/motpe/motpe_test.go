@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/attnsearch/attnsearch/search/internal/observe"
+	"github.com/attnsearch/attnsearch/search/internal/tpe"
 	"github.com/c-bata/goptuna"
 )
 
@@ -102,6 +103,26 @@ func TestSamplePointIsPureAndInRange(t *testing.T) {
 				a["c"] != float64(int(a["c"])) || a["c"] < 0 || a["c"] > 2 || a["l"] < 1e-4 || a["l"] > 1 {
 				t.Fatalf("point out of the space: %v", a)
 			}
+		}
+	}
+}
+
+func TestNewEstimatorSettings(t *testing.T) {
+	for _, tc := range []struct {
+		mv   bool
+		want tpe.MixtureParams
+	}{
+		// Independent: Optuna 3.1's settings, as single-objective tpe.
+		{false, tpe.DefaultMixtureParams(false)},
+		// Multivariate: tpe's, with the wider bandwidth of a good group spread along the front.
+		{true, tpe.MixtureParams{ConsiderPrior: true, PriorWeight: 1, Multivariate: true, Bandwidth: 0.1}},
+	} {
+		s := New(Options{Multivariate: tc.mv})
+		if s.Params != tc.want {
+			t.Errorf("multivariate=%v: params %+v, want %+v", tc.mv, s.Params, tc.want)
+		}
+		if s.Split == nil {
+			t.Errorf("multivariate=%v: no multi-objective split", tc.mv)
 		}
 	}
 }
