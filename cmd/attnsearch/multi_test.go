@@ -219,3 +219,62 @@ func runAndReport(t *testing.T, bin, dir, sp, db string) multiReport {
 	}
 	return rep
 }
+
+// testMainJobShrunk runs the shipped spaces/mt.yaml through the binary — its motpe sampler,
+// three goals and successive halving on vectors, the rich language pair — changed only in size
+// and time (8 trials, 300 training pairs, 3-second trials), and checks the report's goals, its
+// front against the non-domination ranks over the three goals, and its exact hypervolume.
+func testMainJobShrunk(t *testing.T, bin string) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "spaces", "mt.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shrunk := string(src)
+	for _, r := range [][2]string{
+		{"trials: 16", "trials: 8"},
+		{"train: 8000, valid: 200, test: 200", "train: 300, valid: 20, test: 20"},
+		{"max_minutes: 2", "max_minutes: 0.05"},
+		{"latency_sentences: 50", "latency_sentences: 3"},
+		{"eval_sentences: 100", "eval_sentences: 10"},
+	} {
+		if !strings.Contains(shrunk, r[0]) {
+			t.Fatalf("spaces/mt.yaml no longer has %q: update this test", r[0])
+		}
+		shrunk = strings.Replace(shrunk, r[0], r[1], 1)
+	}
+	if !strings.Contains(shrunk, "kind: motpe") {
+		t.Fatal("spaces/mt.yaml does not sample with motpe")
+	}
+	dir := t.TempDir()
+	sp := filepath.Join(dir, "mt.yaml")
+	if err := os.WriteFile(sp, []byte(shrunk), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := runAndReport(t, bin, dir, sp, "mt.db")
+	if strings.Join(rep.Objectives, ",") != "bleu,params,latency_ms" ||
+		strings.Join(rep.Directions, ",") != "maximize,minimize,minimize" ||
+		fmt.Sprint(rep.Reference) != "[0 3e+06 20]" {
+		t.Fatalf("objectives %v directions %v reference %v", rep.Objectives, rep.Directions, rep.Reference)
+	}
+	var vs [][]float64
+	var idx []int
+	for i, tr := range rep.Trials {
+		if tr.State == "COMPLETE" && tr.Feasible {
+			vs = append(vs, []float64{-tr.Metrics["bleu"], tr.Metrics["params"], tr.Metrics["latency_ms"]})
+			idx = append(idx, i)
+		}
+	}
+	if len(vs) == 0 {
+		t.Fatalf("no complete feasible trial among %d", len(rep.Trials))
+	}
+	ranks := front.Ranks(vs)
+	for k, i := range idx {
+		if rep.Trials[i].Pareto != (ranks[k] == 0) {
+			t.Errorf("trial %d: pareto %v, rank %d", i, rep.Trials[i].Pareto, ranks[k])
+		}
+	}
+	want := front.HypervolumeMin(vs, []float64{0, 3e6, 20})
+	if math.Abs(rep.Hypervolume-want) > 1e-9*math.Max(1, want) {
+		t.Errorf("hypervolume %v, brute force %v", rep.Hypervolume, want)
+	}
+}

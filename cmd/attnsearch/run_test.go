@@ -140,6 +140,7 @@ func TestE2E(t *testing.T) {
 	t.Run("kill and deterministic resume", func(t *testing.T) { testKillAndDeterministicResume(t, bin) })
 	t.Run("command trials", func(t *testing.T) { testCommandTrials(t, bin) })
 	t.Run("multi-objective study", func(t *testing.T) { testMultiObjectiveStudy(t, bin) })
+	t.Run("the main job, shrunk", func(t *testing.T) { testMainJobShrunk(t, bin) })
 	t.Run("test functions as trial commands", func(t *testing.T) { testFunctionCommands(t, bin) })
 }
 
