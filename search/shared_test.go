@@ -13,6 +13,7 @@ import (
 
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/postgres"
 	"github.com/attnsearch/attnsearch/store/record"
 )
 
@@ -22,6 +23,10 @@ type sharedBolt struct{ *store.Store }
 
 // Shared says other processes write the store too.
 func (sharedBolt) Shared() bool { return true }
+
+// The PostgreSQL store must stay a shared storage to search: were its Shared or RunningTrials to
+// change, its studies would silently run as if one process owned them.
+var _ sharedStorage = (*postgres.Store)(nil)
 
 // TestSharedStudyTwoRunners runs one study from two runners (two "processes") on a shared
 // storage. A trial of a third, dead worker appears in the middle: the runners wait for it, fail it
