@@ -38,44 +38,7 @@ func testMultiObjectiveStudy(t *testing.T, bin string) {
 				t.Fatal(err)
 			}
 			rep := runAndReport(t, bin, dir, sp, "m.db")
-			if strings.Join(rep.Objectives, ",") != "token_accuracy,params,latency_ms" ||
-				strings.Join(rep.Directions, ",") != "maximize,minimize,minimize" || len(rep.Reference) != 3 ||
-				rep.Reference[0] != 0 || rep.Reference[1] != 6000 || rep.Reference[2] != 50 {
-				t.Fatalf("objectives %v directions %v reference %v", rep.Objectives, rep.Directions, rep.Reference)
-			}
-			var vs [][]float64
-			var idx []int
-			for i, tr := range rep.Trials {
-				if tr.State == "COMPLETE" && tr.Feasible {
-					vs = append(vs, []float64{-tr.Metrics["token_accuracy"], tr.Metrics["params"], tr.Metrics["latency_ms"]})
-					idx = append(idx, i)
-				}
-			}
-			if len(vs) == 0 {
-				t.Fatal("no complete feasible trial")
-			}
-			var fr [][]float64
-			onFront := map[int]bool{}
-			for k, v := range vs {
-				dominated := false
-				for _, o := range vs {
-					if front.DominatesMin(o, v) {
-						dominated = true
-					}
-				}
-				if !dominated {
-					onFront[idx[k]] = true
-					fr = append(fr, v)
-				}
-			}
-			for i, tr := range rep.Trials {
-				if tr.Pareto != onFront[i] {
-					t.Errorf("trial %d: pareto %v, brute force %v", i, tr.Pareto, onFront[i])
-				}
-			}
-			if hv := front.HypervolumeMin(fr, []float64{0, 6000, 50}); math.Abs(hv-rep.Hypervolume) > 1e-9*math.Max(1, hv) {
-				t.Errorf("hypervolume %v, want %v", rep.Hypervolume, hv)
-			}
+			checkThreeGoalReport(t, rep, "token_accuracy", []float64{0, 6000, 50})
 			if r := attn(t, bin, dir, "report", "--db", "m.db", "--plot", "m.png"); r.code != 0 {
 				t.Fatalf("report --plot: exit %d\n%s", r.code, r.stderr)
 			}
@@ -203,6 +166,51 @@ type multiReport struct {
 	} `json:"trials"`
 }
 
+// checkThreeGoalReport checks the JSON report of a study whose goals are quality (maximised),
+// params and latency_ms (minimised) with hypervolume reference ref: its objectives, directions
+// and reference, its Pareto flags against a brute-force front over all three goals of the
+// complete feasible trials, and its hypervolume against front.HypervolumeMin of that front.
+func checkThreeGoalReport(t *testing.T, rep multiReport, quality string, ref []float64) {
+	t.Helper()
+	if strings.Join(rep.Objectives, ",") != quality+",params,latency_ms" ||
+		strings.Join(rep.Directions, ",") != "maximize,minimize,minimize" || fmt.Sprint(rep.Reference) != fmt.Sprint(ref) {
+		t.Fatalf("objectives %v directions %v reference %v", rep.Objectives, rep.Directions, rep.Reference)
+	}
+	var vs [][]float64
+	var idx []int
+	for i, tr := range rep.Trials {
+		if tr.State == "COMPLETE" && tr.Feasible {
+			vs = append(vs, []float64{-tr.Metrics[quality], tr.Metrics["params"], tr.Metrics["latency_ms"]})
+			idx = append(idx, i)
+		}
+	}
+	if len(vs) == 0 {
+		t.Fatalf("no complete feasible trial among %d", len(rep.Trials))
+	}
+	var fr [][]float64
+	onFront := map[int]bool{}
+	for k, v := range vs {
+		dominated := false
+		for _, o := range vs {
+			if front.DominatesMin(o, v) {
+				dominated = true
+			}
+		}
+		if !dominated {
+			onFront[idx[k]] = true
+			fr = append(fr, v)
+		}
+	}
+	for i, tr := range rep.Trials {
+		if tr.Pareto != onFront[i] {
+			t.Errorf("trial %d: pareto %v, brute force %v", i, tr.Pareto, onFront[i])
+		}
+	}
+	if hv := front.HypervolumeMin(fr, ref); math.Abs(hv-rep.Hypervolume) > 1e-9*math.Max(1, hv) {
+		t.Errorf("hypervolume %v, want %v", rep.Hypervolume, hv)
+	}
+}
+
 // runAndReport runs the space file sp into store db (in dir) and decodes its full JSON report.
 func runAndReport(t *testing.T, bin, dir, sp, db string) multiReport {
 	t.Helper()
@@ -222,8 +230,8 @@ func runAndReport(t *testing.T, bin, dir, sp, db string) multiReport {
 
 // testMainJobShrunk runs the shipped spaces/mt.yaml through the binary — its motpe sampler,
 // three goals and successive halving on vectors, the rich language pair — changed only in size
-// and time (8 trials, 300 training pairs, 3-second trials), and checks the report's goals, its
-// front against the non-domination ranks over the three goals, and its exact hypervolume.
+// and time (8 trials, 300 training pairs, 3-second trials), and checks its report as
+// checkThreeGoalReport does.
 func testMainJobShrunk(t *testing.T, bin string) {
 	src, err := os.ReadFile(filepath.Join("..", "..", "spaces", "mt.yaml"))
 	if err != nil {
@@ -251,30 +259,5 @@ func testMainJobShrunk(t *testing.T, bin string) {
 		t.Fatal(err)
 	}
 	rep := runAndReport(t, bin, dir, sp, "mt.db")
-	if strings.Join(rep.Objectives, ",") != "bleu,params,latency_ms" ||
-		strings.Join(rep.Directions, ",") != "maximize,minimize,minimize" ||
-		fmt.Sprint(rep.Reference) != "[0 3e+06 20]" {
-		t.Fatalf("objectives %v directions %v reference %v", rep.Objectives, rep.Directions, rep.Reference)
-	}
-	var vs [][]float64
-	var idx []int
-	for i, tr := range rep.Trials {
-		if tr.State == "COMPLETE" && tr.Feasible {
-			vs = append(vs, []float64{-tr.Metrics["bleu"], tr.Metrics["params"], tr.Metrics["latency_ms"]})
-			idx = append(idx, i)
-		}
-	}
-	if len(vs) == 0 {
-		t.Fatalf("no complete feasible trial among %d", len(rep.Trials))
-	}
-	ranks := front.Ranks(vs)
-	for k, i := range idx {
-		if rep.Trials[i].Pareto != (ranks[k] == 0) {
-			t.Errorf("trial %d: pareto %v, rank %d", i, rep.Trials[i].Pareto, ranks[k])
-		}
-	}
-	want := front.HypervolumeMin(vs, []float64{0, 3e6, 20})
-	if math.Abs(rep.Hypervolume-want) > 1e-9*math.Max(1, want) {
-		t.Errorf("hypervolume %v, brute force %v", rep.Hypervolume, want)
-	}
+	checkThreeGoalReport(t, rep, "bleu", []float64{0, 3e6, 20})
 }
