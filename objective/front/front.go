@@ -152,6 +152,27 @@ func Crowding(vs [][]float64) []float64 {
 	return d
 }
 
+// CrowdingByRank returns the crowding distance of every vector of vs within its own front:
+// ranks[i] is vs[i]'s rank (as Ranks or ConstrainedRanks give), and each rank's vectors get
+// Crowding of that rank alone.
+func CrowdingByRank(vs [][]float64, ranks []int) []float64 {
+	d := make([]float64, len(vs))
+	byRank := map[int][]int{}
+	for i, r := range ranks {
+		byRank[r] = append(byRank[r], i)
+	}
+	for _, at := range byRank {
+		fr := make([][]float64, len(at))
+		for i, k := range at {
+			fr[i] = vs[k]
+		}
+		for i, c := range Crowding(fr) {
+			d[at[i]] = c
+		}
+	}
+	return d
+}
+
 // HypervolumeMin is the exact Lebesgue measure of the region that vs dominates and ref bounds,
 // every component minimised: the union over points p strictly below ref in every component of
 // the boxes [p, ref]. Points not strictly better than ref in every component, or with a NaN,

@@ -269,6 +269,34 @@ func TestCrowdingMatchesNeighbourScan(t *testing.T) {
 	}
 }
 
+// TestCrowdingByRankIsPerFront checks CrowdingByRank against the neighbour scan of each front
+// peeled by Ranks, taken alone.
+func TestCrowdingByRankIsPerFront(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	for iter := 0; iter < 100; iter++ {
+		vs := gridSet(rng, 1+rng.Intn(25), 2+iter%2, 2+rng.Intn(4))
+		ranks := Ranks(vs)
+		got := CrowdingByRank(vs, ranks)
+		for r := 0; ; r++ {
+			var at []int
+			var fr [][]float64
+			for i, ri := range ranks {
+				if ri == r {
+					at, fr = append(at, i), append(fr, vs[i])
+				}
+			}
+			if len(at) == 0 {
+				break
+			}
+			for j, want := range bruteCrowding(fr) {
+				if g := got[at[j]]; g != want && math.Abs(g-want) > 1e-12 {
+					t.Fatalf("iter %d rank %d point %d: crowding %v, brute force within the front %v", iter, r, at[j], g, want)
+				}
+			}
+		}
+	}
+}
+
 func TestSelectByHypervolumeIsGreedy(t *testing.T) {
 	// Three front points against ref (4, 4): (0, 3) adds 4, (1, 1) adds 9, (3, 0) adds 4.
 	vs := [][]float64{{0, 3}, {1, 1}, {3, 0}, {2, 2}}

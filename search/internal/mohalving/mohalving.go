@@ -63,20 +63,7 @@ func Keep(self Entry, others []Entry, eta int) bool {
 	if ranks[0] == 0 && self.Violation == 0 {
 		return true
 	}
-	crowd := make([]float64, len(all))
-	byRank := map[int][]int{}
-	for i, r := range ranks {
-		byRank[r] = append(byRank[r], i)
-	}
-	for _, at := range byRank {
-		fr := make([][]float64, len(at))
-		for i, k := range at {
-			fr[i] = vs[k]
-		}
-		for i, c := range front.Crowding(fr) {
-			crowd[at[i]] = c
-		}
-	}
+	crowd := front.CrowdingByRank(vs, ranks)
 	order := make([]int, len(all))
 	for i := range order {
 		order[i] = i

@@ -60,26 +60,17 @@ func selectElite(pool []member, n, nobj int) []member {
 		viol[i] = m.viol
 	}
 	ranks := front.ConstrainedRanks(vs, viol)
-	for i := range pool {
-		pool[i].rank = ranks[i]
-	}
+	crowd := front.CrowdingByRank(vs, ranks)
 	byRank := map[int][]int{}
 	top := 0
 	for i, r := range ranks {
+		pool[i].rank, pool[i].crowding = r, crowd[i]
 		byRank[r] = append(byRank[r], i)
 		top = max(top, r)
 	}
 	var out []member
 	for r := 0; r <= top; r++ {
 		at := byRank[r]
-		fr := make([][]float64, len(at))
-		for i, k := range at {
-			fr[i] = vs[k]
-		}
-		cd := front.Crowding(fr)
-		for i, k := range at {
-			pool[k].crowding = cd[i]
-		}
 		if len(out)+len(at) > n {
 			sort.SliceStable(at, func(a, b int) bool {
 				ca, cb := pool[at[a]].crowding, pool[at[b]].crowding
@@ -112,19 +103,9 @@ func rerank(ms []member, nobj int) []member {
 		vs[i], viol[i] = m.t.Values[:nobj], m.viol
 	}
 	ranks := front.ConstrainedRanks(vs, viol)
-	byRank := map[int][]int{}
-	for i, r := range ranks {
-		ms[i].rank = r
-		byRank[r] = append(byRank[r], i)
-	}
-	for _, at := range byRank {
-		fr := make([][]float64, len(at))
-		for i, k := range at {
-			fr[i] = vs[k]
-		}
-		for i, c := range front.Crowding(fr) {
-			ms[at[i]].crowding = c
-		}
+	crowd := front.CrowdingByRank(vs, ranks)
+	for i := range ms {
+		ms[i].rank, ms[i].crowding = ranks[i], crowd[i]
 	}
 	return ms
 }
