@@ -3,7 +3,6 @@ package reports
 import (
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/attnsearch/attnsearch/objective"
 )
@@ -22,16 +21,6 @@ func CostKey(c string) (string, error) {
 		return d.Key, nil
 	}
 	return "", fmt.Errorf("reports: unknown objective cost %q", c)
-}
-
-// sortedKeys returns the keys of m in ascending order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // finite reports whether v is neither NaN nor infinite.

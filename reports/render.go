@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"github.com/attnsearch/attnsearch/store/record"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,7 +57,7 @@ func (r *Report) paramNames() []string {
 			seen[k] = true
 		}
 	}
-	return sortedKeys(seen)
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // metricColumns are the figures every report lists, in order, with their table headers.
@@ -189,7 +191,7 @@ func (r *Report) metricKeysOf(idx []int) []string {
 			seen[k] = true
 		}
 	}
-	return sortedKeys(seen)
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // writeCSV renders one row per listed trial: number, state, value, pareto, parameters, every

@@ -6,8 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -86,22 +87,12 @@ func (c *commandTrainer) Train(ctx context.Context, job Job) (Metrics, error) {
 
 // checkNames rejects reported values whose names the search stores itself.
 func checkNames(values map[string]float64) error {
-	for _, k := range sortedNames(values) {
+	for _, k := range slices.Sorted(maps.Keys(values)) {
 		if record.Reserved(k) {
 			return fmt.Errorf("value name %q is reserved (attnsearch stores its own %q); rename it", k, k)
 		}
 	}
 	return nil
-}
-
-// sortedNames returns m's keys in order.
-func sortedNames(m map[string]float64) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // valueNames lists the values a command's result must hold: its goals, then its constraints.

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -327,7 +329,7 @@ func (c *Command) Run(ctx context.Context, in Input) (*Result, error) {
 			return fail(FailMissingValue, "no value %q in the result line %d (it has %s)", name, resultLine, names(res.Values))
 		}
 	}
-	for _, name := range sortedKeys(res.Values) {
+	for _, name := range slices.Sorted(maps.Keys(res.Values)) {
 		if v := res.Values[name]; math.IsNaN(v) || math.IsInf(v, 0) {
 			return fail(FailNonFinite, "value %q is %v in the result line %d", name, v, resultLine)
 		}
@@ -464,20 +466,10 @@ func closeAll(fs ...*os.File) {
 	}
 }
 
-// sortedKeys returns m's keys in order.
-func sortedKeys(m map[string]float64) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}
-
 // names lists m's keys for a message.
 func names(m map[string]float64) string {
 	if len(m) == 0 {
 		return "no values"
 	}
-	return strings.Join(sortedKeys(m), ", ")
+	return strings.Join(slices.Sorted(maps.Keys(m)), ", ")
 }
