@@ -27,11 +27,12 @@ var _ goptuna.Pruner = (*successiveHalving)(nil)
 // rungKey is the trial system attribute holding its value at rung r (Optuna's name).
 func rungKey(r int) string { return fmt.Sprintf("completed_rung_%d", r) }
 
-// nextRung is the number of rungs the trial has completed: the first rung it has no value for.
-func nextRung(t goptuna.FrozenTrial) int {
+// nextRung is the number of rungs the trial has completed: the first rung r it has no
+// attribute key(r) for (rungKey for values, rungVectorKey for objective vectors).
+func nextRung(t goptuna.FrozenTrial, key func(int) string) int {
 	r := 0
 	for {
-		if _, ok := t.SystemAttrs[rungKey(r)]; !ok {
+		if _, ok := t.SystemAttrs[key(r)]; !ok {
 			return r
 		}
 		r++
@@ -52,7 +53,7 @@ func (p *successiveHalving) Prune(study *goptuna.Study, trial goptuna.FrozenTria
 	}
 	value := trial.IntermediateValues[step]
 	var others []goptuna.FrozenTrial
-	for r := nextRung(trial); step >= p.promotionStep(r); r++ {
+	for r := nextRung(trial, rungKey); step >= p.promotionStep(r); r++ {
 		if math.IsNaN(value) {
 			return true, nil
 		}

@@ -57,7 +57,7 @@ func (p *paretoHalving) Prune(study *goptuna.Study, trial goptuna.FrozenTrial) (
 	}
 	self := mohalving.Entry{Ordinal: ord, Values: p.minimised(vec)}
 	var all []goptuna.FrozenTrial
-	for r := nextVectorRung(trial); step >= p.promotionStep(r); r++ {
+	for r := nextRung(trial, rungVectorKey); step >= p.promotionStep(r); r++ {
 		if all == nil {
 			if all, err = study.GetTrials(); err != nil {
 				return false, fmt.Errorf("pareto halving: %w", err)
@@ -87,15 +87,4 @@ func (p *paretoHalving) Prune(study *goptuna.Study, trial goptuna.FrozenTrial) (
 		}
 	}
 	return false, nil
-}
-
-// nextVectorRung is the number of rungs the trial has recorded a vector at.
-func nextVectorRung(t goptuna.FrozenTrial) int {
-	r := 0
-	for {
-		if _, ok := t.SystemAttrs[rungVectorKey(r)]; !ok {
-			return r
-		}
-		r++
-	}
 }
