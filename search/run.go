@@ -342,6 +342,13 @@ func (r *runner) count() (done, rejected int, best float64, err error) {
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("search: list trials: %w", err)
 	}
+	done, rejected, best = countFinished(trials, r.spec.Study.Trials)
+	return done, rejected, best, nil
+}
+
+// countFinished returns how many of trials count towards a target of trials (rejections free up
+// to the target, freeRejections), how many were rejected before training, and the best final score.
+func countFinished(trials []goptuna.FrozenTrial, target int) (done, rejected int, best float64) {
 	best = math.NaN()
 	for _, t := range trials {
 		if counts(t) {
@@ -355,7 +362,7 @@ func (r *runner) count() (done, rejected int, best float64, err error) {
 			best = t.Value
 		}
 	}
-	return done + freeRejections(rejected, r.spec.Study.Trials), rejected, best, nil
+	return done + freeRejections(rejected, target), rejected, best
 }
 
 // freeRejections is how many of the rejected trials count towards a target of trials: trials

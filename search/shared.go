@@ -3,7 +3,6 @@ package search
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -84,7 +83,7 @@ func (r *runner) takeTurn(ctx context.Context) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("search: list trials: %w", err)
 		}
-		done, running, waiting, best := tally(trials)
+		done, running, waiting, best := tally(trials, r.spec.Study.Trials)
 		r.mu.Lock()
 		r.done, r.best = done, best
 		r.mu.Unlock()
@@ -135,23 +134,16 @@ func (r *runner) confirmAlive(seen map[int]time.Time) (bool, error) {
 	return true, nil
 }
 
-// tally counts a study's finished (counting towards its trials), running and waiting trials, and
-// finds the best complete value.
-func tally(trials []goptuna.FrozenTrial) (done, running, waiting int, best float64) {
-	best = math.NaN()
+// tally counts a study's finished trials as countFinished does for a target of trials, its running
+// and waiting ones, and finds the best complete value.
+func tally(trials []goptuna.FrozenTrial, target int) (done, running, waiting int, best float64) {
+	done, _, best = countFinished(trials, target)
 	for _, t := range trials {
-		if counts(t) {
-			done++
-		}
 		switch t.State {
 		case goptuna.TrialStateRunning:
 			running++
 		case goptuna.TrialStateWaiting:
 			waiting++
-		case goptuna.TrialStateComplete:
-			if math.IsNaN(best) || t.Value > best {
-				best = t.Value
-			}
 		}
 	}
 	return done, running, waiting, best

@@ -112,3 +112,41 @@ func TestSharedStudyTwoRunners(t *testing.T) {
 		}
 	}
 }
+
+// TestTallyCountsAsCount checks that a shared study counts its trials by the rule of a study of
+// one process (countFinished): rejections before training are free up to the target, retried
+// failures do not count, running and waiting trials are counted apart.
+func TestTallyCountsAsCount(t *testing.T) {
+	trial := func(state goptuna.TrialState, value float64, user, sys map[string]string) goptuna.FrozenTrial {
+		return goptuna.FrozenTrial{State: state, Value: value, UserAttrs: user, SystemAttrs: sys}
+	}
+	rejected := map[string]string{record.KeyRejected: "true"}
+	retried := map[string]string{record.SysFailReason: record.ReasonStale}
+	complete := trial(goptuna.TrialStateComplete, 3, nil, nil)
+	for _, tc := range []struct {
+		name                   string
+		trials                 []goptuna.FrozenTrial
+		target                 int
+		done, running, waiting int
+		best                   float64
+	}{
+		{"rejections free up to the target", []goptuna.FrozenTrial{complete, trial(goptuna.TrialStateComplete, -9, rejected, nil),
+			trial(goptuna.TrialStateComplete, -9, rejected, nil)}, 4, 1, 0, 0, 3},
+		{"rejections beyond the target count", []goptuna.FrozenTrial{complete, trial(goptuna.TrialStateComplete, -9, rejected, nil),
+			trial(goptuna.TrialStateComplete, -9, rejected, nil), trial(goptuna.TrialStateComplete, -9, rejected, nil)}, 2, 2, 0, 0, 3},
+		{"running, waiting, pruned, retried", []goptuna.FrozenTrial{complete, trial(goptuna.TrialStatePruned, 1, nil, nil),
+			trial(goptuna.TrialStateRunning, 0, nil, nil), trial(goptuna.TrialStateWaiting, 0, nil, nil),
+			trial(goptuna.TrialStateFail, 0, nil, retried)}, 5, 2, 1, 1, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			done, running, waiting, best := tally(tc.trials, tc.target)
+			if done != tc.done || running != tc.running || waiting != tc.waiting || best != tc.best {
+				t.Errorf("tally = done %d, running %d, waiting %d, best %v; want %d, %d, %d, %v",
+					done, running, waiting, best, tc.done, tc.running, tc.waiting, tc.best)
+			}
+			if d, _, b := countFinished(tc.trials, tc.target); d != done || b != best {
+				t.Errorf("countFinished = %d, %v; tally %d, %v", d, b, done, best)
+			}
+		})
+	}
+}
