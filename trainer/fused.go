@@ -119,26 +119,6 @@ func (o *colSumOp) Do(v ...G.Value) (G.Value, error) {
 
 // --- ReLU: y = max(x, 0); dx = dy where y > 0 ---
 
-type reluOp struct{ fop }
-
-func (b *builder) relu(x *G.Node) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	return b.apply(&reluOp{newFop("fusedReLU", x.Shape(), []bool{true}, x.Dims())}, "relu", x)
-}
-
-func (o *reluOp) Do(v ...G.Value) (G.Value, error) {
-	out := o.output(v[0].Dtype(), false)
-	switch x := v[0].Data().(type) {
-	case []float32:
-		relu32(out.Data().([]float32), x)
-	case []float64:
-		relu(out.Data().([]float64), x)
-	}
-	return out, nil
-}
-
 // relu32 is relu without branches: a set sign bit (negative, -0) clears the value to +0.
 func relu32(y, x []float32) {
 	y = y[:len(x)]
@@ -152,11 +132,6 @@ func relu[T floats](y, x []T) {
 	for i, v := range x {
 		y[i] = max(v, 0)
 	}
-}
-
-func (o *reluOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(&reluGradOp{newFop("fusedReLUGrad", in[0].Shape(), nil, out.Dims(), grad.Dims())}, out, grad)
-	return G.Nodes{dx}, err
 }
 
 type reluGradOp struct{ fop }
@@ -383,7 +358,9 @@ func softmax[T floats](y, x, mask []T, scale T, n int) {
 		}
 		mx := yr[0]
 		for _, v := range yr[1:] {
-			mx = max(mx, v)
+			if v > mx { // not max(): its NaN and signed-zero handling costs a branch chain per element
+				mx = v
+			}
 		}
 		iz := 1 / expShift(yr, yr, mx)
 		for j := range yr {
@@ -775,10 +752,21 @@ func crossEntropyGrad[T floats](dz, z, target, w []T, g float64, lses []float64)
 
 // --- linear layer: y = x·W + b through the installed BLAS into the op's own buffer ---
 
-type linearOp struct{ fop }
+// linearOp is x·W + b, with relu set max(x·W + b, 0) in the same pass over the output.
+type linearOp struct {
+	fop
+	relu bool
+}
 
 // fusedLinear is x (N, in) · W (in, out) + b (1, out); its backward products use matOp.
 func (b *builder) fusedLinear(x, w, bias *G.Node) *G.Node {
+	return b.fusedLinearAct(x, w, bias, false)
+}
+
+// fusedLinearAct is fusedLinear followed, when relu is set, by ReLU in the same op: the
+// product's output is rectified while it is still in cache, and the backward masks the incoming
+// gradient once (reluGradOp) before the linear backward products.
+func (b *builder) fusedLinearAct(x, w, bias *G.Node, relu bool) *G.Node {
 	if b.err != nil {
 		return nil
 	}
@@ -787,7 +775,11 @@ func (b *builder) fusedLinear(x, w, bias *G.Node) *G.Node {
 		b.err = fmt.Errorf("trainer: linear of shapes %v and %v", xs, ws)
 		return nil
 	}
-	op := &linearOp{newFop("fusedLinear", tensor.Shape{xs[0], ws[1]}, []bool{true, true, true}, 2, 2, 2)}
+	name := "fusedLinear"
+	if relu {
+		name = "fusedLinearReLU"
+	}
+	op := &linearOp{newFop(name, tensor.Shape{xs[0], ws[1]}, []bool{true, true, true}, 2, 2, 2), relu}
 	return b.apply(op, "linear", x, w, bias)
 }
 
@@ -803,17 +795,30 @@ func (o *linearOp) Do(v ...G.Value) (G.Value, error) {
 			copy(y[r:r+m], b)
 		}
 		impl.Sgemm(blas.NoTrans, blas.NoTrans, n, m, in, 1, x, in, dataOf[float32](v[1]), m, 1, y, m)
+		if o.relu {
+			relu32(y, y)
+		}
 	case []float64:
 		y, b := out.Data().([]float64), dataOf[float64](v[2])
 		for r := 0; r < n*m; r += m {
 			copy(y[r:r+m], b)
 		}
 		impl.Dgemm(blas.NoTrans, blas.NoTrans, n, m, in, 1, x, in, dataOf[float64](v[1]), m, 1, y, m)
+		if o.relu {
+			relu(y, y)
+		}
 	}
 	return out, nil
 }
 
 func (o *linearOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	if o.relu { // the gradient of the pre-activation: grad where out > 0
+		g, err := G.ApplyOp(&reluGradOp{newFop("fusedReLUGrad", out.Shape(), nil, out.Dims(), grad.Dims())}, out, grad)
+		if err != nil {
+			return nil, err
+		}
+		grad = g
+	}
 	dx, err := G.ApplyOp(newMat(grad.Shape(), in[1].Shape(), false, true), grad, in[1])
 	if err != nil {
 		return nil, err
