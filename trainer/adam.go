@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/trainer/fastmath"
 	G "gorgonia.org/gorgonia"
 )
 
@@ -287,15 +288,8 @@ func (a *adam) update(p *params, i int, g []float64, scale, lr, bc1, bc2 float64
 	ib1, ib2 := 1/bc1, 1/bc2
 	switch th := p.t[s.name].Data().(type) {
 	case []float32:
-		g, m, v := g[:len(th)], m[:len(th)], v[:len(th)]
-		for j := range th {
-			gj := g[j] * scale
-			mj := b1*m[j] + c1*gj
-			vj := b2*v[j] + c2*gj*gj
-			m[j], v[j] = mj, vj
-			t := float64(th[j])
-			th[j] = float32(t - lr*((mj*ib1)/(math.Sqrt(vj*ib2)+eps)+wd*t))
-		}
+		fastmath.AdamUpdate(th, g, m, v, &fastmath.Adam{Scale: scale, B1: b1, C1: c1, B2: b2, C2: c2, IB1: ib1, IB2: ib2,
+			Eps: eps, LR: lr, WD: wd})
 	case []float64:
 		for j := range th {
 			gj := g[j] * scale
