@@ -144,7 +144,7 @@ func TestReferenceLearns(t *testing.T) {
 // BenchmarkSearchStep times one training step of a mid-size search configuration (d_model 128,
 // 4 heads, 2+2 layers, d_ff 512, dropout 0.1, label smoothing 0.1, batch 32) on the synthetic
 // task of spaces/mt.yaml, on the unoptimised (stock ops) and the fused graph at one thread, and on
-// the fused graph at two (two data-parallel shards).
+// the fused graph at two (two data-parallel shards, each product on one BLAS thread).
 func BenchmarkSearchStep(b *testing.B) {
 	ds, err := data.Synthetic(space.Synthetic{Train: 640, Valid: 16, Test: 16, Vocab: 24, MinLen: 3, MaxLen: 10, Seed: 1})
 	if err != nil {
@@ -164,8 +164,7 @@ func BenchmarkSearchStep(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.threads))
-			fastblas.SetThreads(c.threads)
-			defer fastblas.SetThreads(1)
+			fastblas.SetThreads(1) // one BLAS thread per shard, as the attnsearch command installs it
 			d, err := newDims(cfg, ArchFor(ds, tr))
 			if err != nil {
 				b.Fatal(err)
