@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/trainer/fastmath"
 	G "gorgonia.org/gorgonia"
 )
 
@@ -19,6 +21,7 @@ type adam struct {
 	warmup, total         int
 	schedule              string
 	t                     int
+	threads               int // goroutines for the per-parameter passes (0 or 1 = the calling one)
 	m, v                  map[string][]float64
 	gbuf                  [][]float64 // per-parameter float64 gradient buffers, reused every step
 }
@@ -81,54 +84,175 @@ func decays(name string) bool {
 	return strings.HasSuffix(name, ".w") || strings.HasSuffix(name, ".emb") || strings.HasSuffix(name, ".pos")
 }
 
-// gradData returns a gradient node's values as float64 (a copy into buf, grown as needed, for float32).
-func gradData(n *G.Node, buf []float64) ([]float64, error) {
-	if n.Value() == nil {
-		return nil, fmt.Errorf("trainer: gradient %s has no value", n.Name())
-	}
-	switch d := n.Value().Data().(type) {
-	case []float32:
-		out := buf
-		if cap(out) < len(d) {
-			out = make([]float64, len(d))
+// gradSum returns the sum of a parameter's gradients over the shards as float64: the gradient's
+// own slice for one float64 shard (aliased reports that), else a copy into buf, grown as needed.
+// With sq non-nil it adds the squares of the sum to *sq, element by element in order, in the
+// same pass.
+func gradSum(shards []*G.Node, buf []float64, sq *float64) (g []float64, aliased bool, err error) {
+	last := len(shards) - 1
+	for k, n := range shards {
+		if n.Value() == nil {
+			return nil, false, fmt.Errorf("trainer: gradient %s has no value", n.Name())
 		}
-		out = out[:len(d)]
-		for i, x := range d {
-			out[i] = float64(x)
+		switch d := n.Value().Data().(type) {
+		case []float32:
+			switch {
+			case k == 0 && k == last && sq != nil:
+				g = grow(buf, len(d))
+				acc := *sq
+				for j, x := range d {
+					y := float64(x)
+					g[j] = y
+					acc += y * y
+				}
+				*sq = acc
+				return g, false, nil
+			case k == 0:
+				g = grow(buf, len(d))
+				for j, x := range d {
+					g[j] = float64(x)
+				}
+			default:
+				g = g[:len(d)]
+				for j, x := range d {
+					g[j] += float64(x)
+				}
+			}
+		case []float64:
+			if k == 0 && k == last {
+				g, aliased = d, true
+				break
+			}
+			if k == 0 {
+				g = append(grow(buf, len(d))[:0], d...)
+				continue
+			}
+			g = g[:len(d)]
+			for j, x := range d {
+				g[j] += x
+			}
+		default:
+			return nil, false, fmt.Errorf("trainer: gradient %s of type %T", n.Name(), n.Value().Data())
 		}
-		return out, nil
-	case []float64:
-		return d, nil
 	}
-	return nil, fmt.Errorf("trainer: gradient %s of type %T", n.Name(), n.Value().Data())
+	if sq != nil {
+		acc := *sq
+		for _, x := range g {
+			acc += x * x
+		}
+		*sq = acc
+	}
+	return g, aliased, nil
 }
 
-// step applies one update from the graph's gradients and returns the gradient norm before clipping.
-func (a *adam) step(p *params, grads []*G.Node) (float64, error) {
+// grow returns buf resized to n, reallocated when its capacity is short.
+func grow(buf []float64, n int) []float64 {
+	if cap(buf) < n {
+		return make([]float64, n)
+	}
+	return buf[:n]
+}
+
+// groups splits the parameters (in specs order) into at most n contiguous runs of about equal
+// element counts, for the parallel passes of step; n = 1 gives one run of all.
+func groups(specs []pspec, n int) [][2]int {
+	total := 0
+	for _, s := range specs {
+		total += s.shape[0] * s.shape[1]
+	}
+	var out [][2]int
+	lo, acc := 0, 0
+	for i, s := range specs {
+		acc += s.shape[0] * s.shape[1]
+		if len(out) < n-1 && acc*n >= total*(len(out)+1) {
+			out = append(out, [2]int{lo, i + 1})
+			lo = i + 1
+		}
+	}
+	if lo < len(specs) {
+		out = append(out, [2]int{lo, len(specs)})
+	}
+	return out
+}
+
+// forGroups runs f on each group, concurrently when there are several (the first on the calling
+// goroutine).
+func forGroups(gs [][2]int, f func(g int)) {
+	var wg sync.WaitGroup
+	for g := 1; g < len(gs); g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(g)
+		}()
+	}
+	f(0)
+	wg.Wait()
+}
+
+// step applies one update from the gradients (one list per data-parallel shard, in params.specs
+// order, summed) and returns the gradient norm before clipping. With a.threads > 1 both passes
+// run over contiguous groups of parameters concurrently; the norm adds the groups' sums in
+// order, so the result depends on the thread count only through that rounding, and not at all
+// on scheduling.
+func (a *adam) step(p *params, shards ...[]*G.Node) (float64, error) {
+	if len(shards) == 0 {
+		return 0, fmt.Errorf("trainer: optimizer step without gradients")
+	}
 	a.t++
 	if len(a.gbuf) != len(p.specs) {
 		a.gbuf = make([][]float64, len(p.specs))
 	}
+	for _, s := range p.specs { // the moments are created here, not in the concurrent passes
+		if a.m[s.name] == nil {
+			n := s.shape[0] * s.shape[1]
+			a.m[s.name], a.v[s.name] = make([]float64, n), make([]float64, n)
+		}
+	}
 	gs := a.gbuf
+	parts := groups(p.specs, max(1, a.threads))
+	sqs := make([]float64, len(parts))
+	errs := make([]error, len(parts))
+	forGroups(parts, func(k int) {
+		per := make([]*G.Node, len(shards))
+		var sq float64
+		for i := parts[k][0]; i < parts[k][1]; i++ {
+			s := p.specs[i]
+			for j := range shards {
+				per[j] = shards[j][i]
+			}
+			l2 := !a.decoupled && a.wd > 0 && decays(s.name)
+			acc := &sq
+			if l2 {
+				acc = nil // the squares are of the gradient with the decay term, added below
+			}
+			g, aliased, err := gradSum(per, gs[i], acc)
+			if err != nil {
+				errs[k] = err
+				return
+			}
+			if l2 {
+				th := f64(p.t[s.name])
+				if aliased {
+					g = append([]float64(nil), g...)
+				}
+				for j := range g {
+					g[j] += a.wd * th[j]
+				}
+				for _, x := range g {
+					sq += x * x
+				}
+			}
+			gs[i] = g
+		}
+		sqs[k] = sq
+	})
 	var sq float64
-	for i, s := range p.specs {
-		g, err := gradData(grads[i], gs[i])
-		if err != nil {
-			return 0, err
+	for k := range parts {
+		if errs[k] != nil {
+			return 0, errs[k]
 		}
-		if !a.decoupled && a.wd > 0 && decays(s.name) {
-			th := f64(p.t[s.name])
-			if _, isF64 := grads[i].Value().Data().([]float64); isF64 {
-				g = append([]float64(nil), g...)
-			}
-			for j := range g {
-				g[j] += a.wd * th[j]
-			}
-		}
-		for _, x := range g {
-			sq += x * x
-		}
-		gs[i] = g
+		sq += sqs[k]
 	}
 	norm := math.Sqrt(sq)
 	if math.IsNaN(norm) || math.IsInf(norm, 0) {
@@ -141,45 +265,38 @@ func (a *adam) step(p *params, grads []*G.Node) (float64, error) {
 	lr := a.rate(a.t)
 	bc1 := 1 - math.Pow(a.beta1, float64(a.t))
 	bc2 := 1 - math.Pow(a.beta2, float64(a.t))
-	for i, s := range p.specs {
-		g := gs[i]
-		m, v := a.m[s.name], a.v[s.name]
-		if m == nil {
-			m, v = make([]float64, len(g)), make([]float64, len(g))
-			a.m[s.name], a.v[s.name] = m, v
+	forGroups(parts, func(k int) {
+		for i := parts[k][0]; i < parts[k][1]; i++ {
+			a.update(p, i, gs[i], scale, lr, bc1, bc2)
 		}
-		wd := 0.0
-		if a.decoupled && decays(s.name) {
-			wd = a.wd
-		}
-		// Constants in locals and the bias corrections as reciprocals: one division and one
-		// square root per element (float64 results differ from dividing by bc1, bc2 in the last
-		// bit at most, far below the float32 weights' resolution).
-		b1, b2, c1, c2, eps := a.beta1, a.beta2, 1-a.beta1, 1-a.beta2, a.eps
-		ib1, ib2 := 1/bc1, 1/bc2
-		upd := func(j int, th float64) float64 {
+	})
+	return norm, nil
+}
+
+// update applies parameter i's Adam update from its (summed) gradient g.
+func (a *adam) update(p *params, i int, g []float64, scale, lr, bc1, bc2 float64) {
+	s := p.specs[i]
+	m, v := a.m[s.name], a.v[s.name]
+	wd := 0.0
+	if a.decoupled && decays(s.name) {
+		wd = a.wd
+	}
+	// Constants in locals and the bias corrections as reciprocals: one division and one
+	// square root per element (float64 results differ from dividing by bc1, bc2 in the last
+	// bit at most, far below the float32 weights' resolution).
+	b1, b2, c1, c2, eps := a.beta1, a.beta2, 1-a.beta1, 1-a.beta2, a.eps
+	ib1, ib2 := 1/bc1, 1/bc2
+	switch th := p.t[s.name].Data().(type) {
+	case []float32:
+		fastmath.AdamUpdate(th, g, m, v, &fastmath.Adam{Scale: scale, B1: b1, C1: c1, B2: b2, C2: c2, IB1: ib1, IB2: ib2,
+			Eps: eps, LR: lr, WD: wd})
+	case []float64:
+		for j := range th {
 			gj := g[j] * scale
 			mj := b1*m[j] + c1*gj
 			vj := b2*v[j] + c2*gj*gj
 			m[j], v[j] = mj, vj
-			return th - lr*((mj*ib1)/(math.Sqrt(vj*ib2)+eps)+wd*th)
-		}
-		switch th := p.t[s.name].Data().(type) {
-		case []float32:
-			g, m, v := g[:len(th)], m[:len(th)], v[:len(th)]
-			for j := range th {
-				gj := g[j] * scale
-				mj := b1*m[j] + c1*gj
-				vj := b2*v[j] + c2*gj*gj
-				m[j], v[j] = mj, vj
-				t := float64(th[j])
-				th[j] = float32(t - lr*((mj*ib1)/(math.Sqrt(vj*ib2)+eps)+wd*t))
-			}
-		case []float64:
-			for j := range th {
-				th[j] = upd(j, th[j])
-			}
+			th[j] -= lr * ((mj*ib1)/(math.Sqrt(vj*ib2)+eps) + wd*th[j])
 		}
 	}
-	return norm, nil
 }

@@ -70,10 +70,20 @@ func (s setter) set(i int, v float64) {
 	s.f64[i] = v
 }
 
+// targetTokens is the number of target tokens (each target and its EOS) of a batch.
+func targetTokens(batch []data.Pair) int {
+	n := 0
+	for _, p := range batch {
+		n += len(p.Tgt) + 1
+	}
+	return n
+}
+
 // fill loads a batch (len(batch) <= sg.B; missing rows are empty and carry no loss) into the
-// graph's inputs and returns the number of target tokens. Label smoothing eps spreads eps
-// uniformly over the vocabulary; dropout masks are drawn from rng (nil when dropout is off).
-func (sg *stepGraph) fill(d dims, batch []data.Pair, eps, dropout float64, rng *rand.Rand) int {
+// graph's inputs; every target token's loss weight is 1/ntok (ntok: the target tokens of the
+// whole step, of which batch may be one shard). Label smoothing eps spreads eps uniformly over the
+// vocabulary; dropout masks are drawn from rng (nil when dropout is off).
+func (sg *stepGraph) fill(d dims, batch []data.Pair, ntok int, eps, dropout float64, rng *rand.Rand) {
 	B, S, T := sg.B, sg.S, sg.T
 	grp := d.H / d.KVH
 	srcIDs, target, rowW := sg.srcIDs.Data().([]int), setterOf(sg.target), setterOf(sg.rowW)
@@ -87,10 +97,6 @@ func (sg *stepGraph) fill(d dims, batch []data.Pair, eps, dropout float64, rng *
 	encMask.fill(0)
 	selfMask.fill(0)
 	crossMask.fill(0)
-	ntok := 0
-	for _, p := range batch {
-		ntok += len(p.Tgt) + 1
-	}
 	V := d.TgtV
 	for bi := 0; bi < B; bi++ {
 		src, dec, out := []int{data.EOS}, []int{data.BOS}, []int(nil)
@@ -157,7 +163,6 @@ func (sg *stepGraph) fill(d dims, batch []data.Pair, eps, dropout float64, rng *
 			}
 		}
 	}
-	return ntok
 }
 
 // stepRNG is the dropout generator of one training step, derived from the trial seed.

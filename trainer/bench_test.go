@@ -22,17 +22,18 @@ const (
 	refVocab, refLen, refBatch = 64, 16, 32
 )
 
-// refSetup builds the reference model's graph, weights and optimizer.
-func refSetup(tb testing.TB, dt tensor.Dtype, seed int64) (dims, *params, *stepGraph, *adam) {
-	return refSetupPath(tb, dt, seed, false)
+// refSetup builds the reference model's graph, weights and optimizer on one shard.
+func refSetup(tb testing.TB, dt tensor.Dtype, seed int64) (dims, *params, *step, *adam) {
+	return refSetupPath(tb, dt, seed, false, 1)
 }
 
-// refSetupPath is refSetup with the graph built from stock ops only when composed is set.
-func refSetupPath(tb testing.TB, dt tensor.Dtype, seed int64, composed bool) (dims, *params, *stepGraph, *adam) {
+// refSetupPath is refSetup with the graph built from stock ops only when composed is set, as
+// shards data-parallel shards with an optimizer of as many threads.
+func refSetupPath(tb testing.TB, dt tensor.Dtype, seed int64, composed bool, shards int) (dims, *params, *step, *adam) {
 	d := dims{D: 64, H: 4, KVH: 4, HD: 16, FF: 256, Enc: 2, SrcV: refVocab, TgtV: refVocab, MaxPos: refLen,
 		Learned: true, EncoderOnly: true, Composed: composed}
 	p := newParams(d, dt, seed)
-	sg, err := buildStep(d, p, refBatch, refLen, refLen, 0)
+	st, err := buildSharded(d, p, refBatch, refLen, refLen, 0, shards)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -40,44 +41,51 @@ func refSetupPath(tb testing.TB, dt tensor.Dtype, seed int64, composed bool) (di
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return d, p, sg, opt
+	opt.threads = shards
+	return d, p, st, opt
 }
 
-// refFill loads a batch of uniform random sequences and their reversals.
-func refFill(sg *stepGraph, rng *rand.Rand) {
-	src, tgt := sg.srcIDs.Data().([]int), setterOf(sg.target)
-	tgt.fill(0)
-	setterOf(sg.rowW).fill(1 / float64(refBatch*refLen))
-	for b := 0; b < refBatch; b++ {
-		seq := make([]int, refLen)
-		for i := range seq {
-			seq[i] = rng.IntN(refVocab)
+// refFill loads a batch of uniform random sequences and their reversals into the step's shards.
+func refFill(st *step, rng *rand.Rand) {
+	seqs := make([][]int, refBatch)
+	for b := range seqs {
+		seqs[b] = make([]int, refLen)
+		for i := range seqs[b] {
+			seqs[b][i] = rng.IntN(refVocab)
 		}
-		for i := range seq {
-			row := b*refLen + i
-			src[row] = seq[i]
-			tgt.set(row*refVocab+seq[refLen-1-i], 1/float64(refBatch*refLen))
+	}
+	for k, sg := range st.parts {
+		src, tgt := sg.srcIDs.Data().([]int), setterOf(sg.target)
+		tgt.fill(0)
+		setterOf(sg.rowW).fill(1 / float64(refBatch*refLen))
+		for b := 0; b < sg.B; b++ {
+			seq := seqs[k*st.parts[0].B+b]
+			for i := range seq {
+				row := b*refLen + i
+				src[row] = seq[i]
+				tgt.set(row*refVocab+seq[refLen-1-i], 1/float64(refBatch*refLen))
+			}
 		}
 	}
 }
 
 // refStep runs one training step and returns the loss.
-func refStep(tb testing.TB, p *params, sg *stepGraph, opt *adam, rng *rand.Rand) float64 {
-	refFill(sg, rng)
-	loss, err := sg.run()
+func refStep(tb testing.TB, p *params, st *step, opt *adam, rng *rand.Rand) float64 {
+	refFill(st, rng)
+	loss, grads, err := runParts(st.parts)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := opt.step(p, sg.grads); err != nil {
+	if _, err := opt.step(p, grads...); err != nil {
 		tb.Fatal(err)
 	}
 	return loss
 }
 
 // BenchmarkReferenceStep times one training step (forward, backward, Adam) of torch_ref.py's
-// model at 1 and 2 threads (GOMAXPROCS and, with -tags openblas, OpenBLAS's thread count), and
-// at GOMAXPROCS 2 with OpenBLAS on one thread (at these small shapes a second BLAS thread costs
-// more than it gives).
+// model at 1 and 2 threads (GOMAXPROCS, the trainer's data-parallel shards and Adam's threads,
+// and, with -tags openblas, OpenBLAS's thread count), and at 2 threads with OpenBLAS on one
+// thread (at these small shapes a second BLAS thread costs more than it gives).
 func BenchmarkReferenceStep(b *testing.B) {
 	for _, c := range []struct {
 		name             string
@@ -87,8 +95,8 @@ func BenchmarkReferenceStep(b *testing.B) {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.threads))
 			fastblas.SetThreads(c.blasThr)
 			defer fastblas.SetThreads(1)
-			d, p, sg, opt := refSetup(b, tensor.Float32, 1)
-			defer sg.vm.Close()
+			d, p, sg, opt := refSetupPath(b, tensor.Float32, 1, false, shards(c.threads, refBatch))
+			defer sg.close()
 			if got := d.paramCount(); got != 109248 {
 				b.Fatalf("reference model has %d parameters, torch_ref.py 109,248", got)
 			}
@@ -120,7 +128,7 @@ func reportCPU(b *testing.B, cpu0 time.Duration, ok bool) {
 // from its initial value (above ln 64 = 4.16) below 2, as torch_ref.py's does.
 func TestReferenceLearns(t *testing.T) {
 	_, p, sg, opt := refSetup(t, tensor.Float32, 1)
-	defer sg.vm.Close()
+	defer sg.close()
 	rng := rand.New(rand.NewPCG(1, 1))
 	first := refStep(t, p, sg, opt, rng)
 	var last float64
@@ -135,7 +143,8 @@ func TestReferenceLearns(t *testing.T) {
 
 // BenchmarkSearchStep times one training step of a mid-size search configuration (d_model 128,
 // 4 heads, 2+2 layers, d_ff 512, dropout 0.1, label smoothing 0.1, batch 32) on the synthetic
-// task of spaces/mt.yaml, on the unoptimised (stock ops) and the fused graph, at one thread.
+// task of spaces/mt.yaml, on the unoptimised (stock ops) and the fused graph at one thread, and on
+// the fused graph at two (two data-parallel shards, each product on one BLAS thread).
 func BenchmarkSearchStep(b *testing.B) {
 	ds, err := data.Synthetic(space.Synthetic{Train: 640, Valid: 16, Test: 16, Vocab: 24, MinLen: 3, MaxLen: 10, Seed: 1})
 	if err != nil {
@@ -144,9 +153,18 @@ func BenchmarkSearchStep(b *testing.B) {
 	cfg := space.Config{DModel: 128, Heads: 4, KVHeads: 4, EncLayers: 2, DecLayers: 2, DFF: 512,
 		Dropout: 0.1, LabelSmoothing: 0.1, LR: 1e-3, WarmupSteps: 100}
 	tr := space.Training{Epochs: 1, BatchSize: 32, Schedule: "inverse_sqrt", ClipNorm: 1}
-	for _, composed := range []bool{true, false} {
-		b.Run(fmt.Sprintf("composed=%v", composed), func(b *testing.B) {
-			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for _, c := range []struct {
+		composed bool
+		threads  int
+	}{{true, 1}, {false, 1}, {false, 2}} {
+		composed := c.composed
+		name := fmt.Sprintf("composed=%v", composed)
+		if c.threads > 1 {
+			name += fmt.Sprintf(",threads=%d", c.threads)
+		}
+		b.Run(name, func(b *testing.B) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.threads))
+			fastblas.SetThreads(1) // one BLAS thread per shard, as the attnsearch command installs it
 			d, err := newDims(cfg, ArchFor(ds, tr))
 			if err != nil {
 				b.Fatal(err)
@@ -156,8 +174,9 @@ func BenchmarkSearchStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			opt.threads = c.threads
 			r := &run{d: d, p: newParams(d, tensor.Float32, 1), opt: opt, cfg: cfg, ds: ds,
-				graphs: map[[2]int]*stepGraph{}, used: map[[2]int]int{}, B: tr.BatchSize}
+				graphs: map[[2]int]*step{}, used: map[[2]int]int{}, B: tr.BatchSize, shards: shards(c.threads, tr.BatchSize)}
 			defer r.close()
 			batches := data.Batches(ds.Train, tr.BatchSize, 1, 1)
 			for _, batch := range batches { // warm-up: builds every graph shape once

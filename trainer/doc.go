@@ -11,6 +11,15 @@
 // Matrix products go through gorgonia's installed BLAS: the attnsearch command and this package's
 // tests install trainer/fastblas, which is OpenBLAS when built with -tags openblas.
 //
+// Threads: with Options.Threads = n > 1 each step runs data-parallel (shard.go): the batch is
+// split into n contiguous shards (at least 4 sentences each), each shard its own graph over the
+// shared weights, run concurrently; every loss weight is divided by the whole batch's token count,
+// so the summed gradients are the batch's, and Adam's passes are split over n groups of
+// parameters. Results are bit-identical from run to run at a given thread count; across thread
+// counts they differ by float rounding (the gradient sums' order) and, with dropout, by the masks
+// (shard i > 0 draws its own stream). One thread (and parallel trials, which get Threads 0) is
+// the plain step.
+//
 // The parameters are exactly those objective.Estimate counts: separate Q, K, V and output
 // projections with biases (K and V of width kv_heads·d_model/heads), ReLU feed-forward blocks with
 // biases, LayerNorm weight and bias per sub-layer plus a final LayerNorm per side, source and

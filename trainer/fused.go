@@ -119,26 +119,6 @@ func (o *colSumOp) Do(v ...G.Value) (G.Value, error) {
 
 // --- ReLU: y = max(x, 0); dx = dy where y > 0 ---
 
-type reluOp struct{ fop }
-
-func (b *builder) relu(x *G.Node) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	return b.apply(&reluOp{newFop("fusedReLU", x.Shape(), []bool{true}, x.Dims())}, "relu", x)
-}
-
-func (o *reluOp) Do(v ...G.Value) (G.Value, error) {
-	out := o.output(v[0].Dtype(), false)
-	switch x := v[0].Data().(type) {
-	case []float32:
-		relu32(out.Data().([]float32), x)
-	case []float64:
-		relu(out.Data().([]float64), x)
-	}
-	return out, nil
-}
-
 // relu32 is relu without branches: a set sign bit (negative, -0) clears the value to +0.
 func relu32(y, x []float32) {
 	y = y[:len(x)]
@@ -152,11 +132,6 @@ func relu[T floats](y, x []T) {
 	for i, v := range x {
 		y[i] = max(v, 0)
 	}
-}
-
-func (o *reluOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(&reluGradOp{newFop("fusedReLUGrad", in[0].Shape(), nil, out.Dims(), grad.Dims())}, out, grad)
-	return G.Nodes{dx}, err
 }
 
 type reluGradOp struct{ fop }
@@ -227,27 +202,41 @@ func (o *layerNormOp) Do(v ...G.Value) (G.Value, error) {
 
 // lnStats returns the mean and 1/sqrt(var+eps) of one row (accumulated in float64).
 func lnStats[T floats](x []T) (mean, inv float64) {
-	var s float64
-	for _, v := range x {
-		s += float64(v)
+	// Four float64 partial sums per pass: one running sum would wait on the adder at every element.
+	var s0, s1, s2, s3 float64
+	j := 0
+	for ; j+4 <= len(x); j += 4 {
+		s0, s1 = s0+float64(x[j]), s1+float64(x[j+1])
+		s2, s3 = s2+float64(x[j+2]), s3+float64(x[j+3])
 	}
-	mean = s / float64(len(x))
-	var q float64
-	for _, v := range x {
-		c := float64(v) - mean
-		q += c * c
+	for ; j < len(x); j++ {
+		s0 += float64(x[j])
 	}
-	return mean, 1 / math.Sqrt(q/float64(len(x))+lnEps)
+	mean = (s0 + s1 + s2 + s3) / float64(len(x))
+	var q0, q1, q2, q3 float64
+	j = 0
+	for ; j+4 <= len(x); j += 4 {
+		c0, c1, c2, c3 := float64(x[j])-mean, float64(x[j+1])-mean, float64(x[j+2])-mean, float64(x[j+3])-mean
+		q0, q1, q2, q3 = q0+c0*c0, q1+c1*c1, q2+c2*c2, q3+c3*c3
+	}
+	for ; j < len(x); j++ {
+		c := float64(x[j]) - mean
+		q0 += c * c
+	}
+	return mean, 1 / math.Sqrt((q0+q1+q2+q3)/float64(len(x))+lnEps)
 }
 
+// lnForward normalises each row of x (N, D) into y and keeps the rows' mean and 1/σ in stats;
+// the output is computed in T, against the mean rounded to T (see lnGradX).
 func lnForward[T floats](y, x, g, b []T, stats []float64) {
 	d := len(g)
-	for r := 0; r < len(x); r += d {
-		xr, yr := x[r:r+d], y[r:r+d]
+	for r := 0; r+d <= len(x); r += d {
+		xr, yr := x[r:r+d], y[r:r+d:r+d]
 		mean, inv := lnStats(xr)
 		stats[2*(r/d)], stats[2*(r/d)+1] = mean, inv
-		for j := range xr {
-			yr[j] = T((float64(xr[j])-mean)*inv)*g[j] + b[j]
+		m, iv := T(mean), T(inv)
+		for j := range yr {
+			yr[j] = (xr[j]-m)*iv*g[j] + b[j]
 		}
 	}
 }
@@ -285,20 +274,33 @@ func (o *lnGradXOp) Do(v ...G.Value) (G.Value, error) {
 func lnGradX[T floats](dx, x, g, dy []T, stats []float64) {
 	d := len(g)
 	n := float64(d)
-	for r := 0; r < len(x); r += d {
-		xr, dyr, dxr := x[r:r+d], dy[r:r+d], dx[r:r+d]
+	for r := 0; r+d <= len(x); r += d {
+		xr, dyr, dxr := x[r:r+d], dy[r:r+d:r+d], dx[r:r+d:r+d]
 		mean, inv := stats[2*(r/d)], stats[2*(r/d)+1]
-		var s1, s2 float64
-		for j := range xr {
-			gy := float64(dyr[j]) * float64(g[j])
-			s1 += gy
-			s2 += gy * (float64(xr[j]) - mean) * inv
+		// s1 = mean(dy⊙g), s2 = mean(dy⊙g⊙x̂) = inv·(Σ dy⊙g⊙x − mean·Σ dy⊙g)/d, each summed in
+		// four float64 partial sums (one running sum waits on the adder at every element).
+		var a0, a1, a2, a3, b0, b1, b2, b3 float64
+		j := 0
+		for ; j+4 <= d; j += 4 {
+			g0, g1 := float64(dyr[j])*float64(g[j]), float64(dyr[j+1])*float64(g[j+1])
+			g2, g3 := float64(dyr[j+2])*float64(g[j+2]), float64(dyr[j+3])*float64(g[j+3])
+			a0, a1, a2, a3 = a0+g0, a1+g1, a2+g2, a3+g3
+			b0, b1 = b0+g0*float64(xr[j]), b1+g1*float64(xr[j+1])
+			b2, b3 = b2+g2*float64(xr[j+2]), b3+g3*float64(xr[j+3])
 		}
-		s1 /= n
-		s2 /= n
-		for j := range xr {
-			xh := (float64(xr[j]) - mean) * inv
-			dxr[j] = T(inv * (float64(dyr[j])*float64(g[j]) - s1 - xh*s2))
+		for ; j < d; j++ {
+			gy := float64(dyr[j]) * float64(g[j])
+			a0 += gy
+			b0 += gy * float64(xr[j])
+		}
+		sum := a0 + a1 + a2 + a3
+		s1 := sum / n
+		s2 := inv * ((b0 + b1 + b2 + b3) - mean*sum) / n
+		// dx = inv·(dy⊙g − s1 − x̂·s2) = inv·dy⊙g − inv·s1 − inv²·s2·(x − mean), in T; x − mean
+		// is taken against the mean rounded to T, which keeps it exact where x is near the mean.
+		ci, c, k, m := T(inv), T(inv*s1), T(inv*inv*s2), T(mean)
+		for j := range dxr {
+			dxr[j] = ci*(dyr[j]*g[j]) - c - k*(xr[j]-m)
 		}
 	}
 }
@@ -383,7 +385,9 @@ func softmax[T floats](y, x, mask []T, scale T, n int) {
 		}
 		mx := yr[0]
 		for _, v := range yr[1:] {
-			mx = max(mx, v)
+			if v > mx { // not max(): its NaN and signed-zero handling costs a branch chain per element
+				mx = v
+			}
 		}
 		iz := 1 / expShift(yr, yr, mx)
 		for j := range yr {
@@ -775,10 +779,21 @@ func crossEntropyGrad[T floats](dz, z, target, w []T, g float64, lses []float64)
 
 // --- linear layer: y = x·W + b through the installed BLAS into the op's own buffer ---
 
-type linearOp struct{ fop }
+// linearOp is x·W + b, with relu set max(x·W + b, 0) in the same pass over the output.
+type linearOp struct {
+	fop
+	relu bool
+}
 
 // fusedLinear is x (N, in) · W (in, out) + b (1, out); its backward products use matOp.
 func (b *builder) fusedLinear(x, w, bias *G.Node) *G.Node {
+	return b.fusedLinearAct(x, w, bias, false)
+}
+
+// fusedLinearAct is fusedLinear followed, when relu is set, by ReLU in the same op: the
+// product's output is rectified while it is still in cache, and the backward masks the incoming
+// gradient once (reluGradOp) before the linear backward products.
+func (b *builder) fusedLinearAct(x, w, bias *G.Node, relu bool) *G.Node {
 	if b.err != nil {
 		return nil
 	}
@@ -787,7 +802,11 @@ func (b *builder) fusedLinear(x, w, bias *G.Node) *G.Node {
 		b.err = fmt.Errorf("trainer: linear of shapes %v and %v", xs, ws)
 		return nil
 	}
-	op := &linearOp{newFop("fusedLinear", tensor.Shape{xs[0], ws[1]}, []bool{true, true, true}, 2, 2, 2)}
+	name := "fusedLinear"
+	if relu {
+		name = "fusedLinearReLU"
+	}
+	op := &linearOp{newFop(name, tensor.Shape{xs[0], ws[1]}, []bool{true, true, true}, 2, 2, 2), relu}
 	return b.apply(op, "linear", x, w, bias)
 }
 
@@ -803,17 +822,30 @@ func (o *linearOp) Do(v ...G.Value) (G.Value, error) {
 			copy(y[r:r+m], b)
 		}
 		impl.Sgemm(blas.NoTrans, blas.NoTrans, n, m, in, 1, x, in, dataOf[float32](v[1]), m, 1, y, m)
+		if o.relu {
+			relu32(y, y)
+		}
 	case []float64:
 		y, b := out.Data().([]float64), dataOf[float64](v[2])
 		for r := 0; r < n*m; r += m {
 			copy(y[r:r+m], b)
 		}
 		impl.Dgemm(blas.NoTrans, blas.NoTrans, n, m, in, 1, x, in, dataOf[float64](v[1]), m, 1, y, m)
+		if o.relu {
+			relu(y, y)
+		}
 	}
 	return out, nil
 }
 
 func (o *linearOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	if o.relu { // the gradient of the pre-activation: grad where out > 0
+		g, err := G.ApplyOp(&reluGradOp{newFop("fusedReLUGrad", out.Shape(), nil, out.Dims(), grad.Dims())}, out, grad)
+		if err != nil {
+			return nil, err
+		}
+		grad = g
+	}
 	dx, err := G.ApplyOp(newMat(grad.Shape(), in[1].Shape(), false, true), grad, in[1])
 	if err != nil {
 		return nil, err

@@ -26,19 +26,19 @@ func learnTol(s int) float64 { return 1e-5 * float64(1+s) }
 // TestOptimisedLearningUnchanged trains the reference model for 100 steps on the unoptimised
 // path (stock gorgonia ops, gonum's pure-Go BLAS), on the fused ops with the same BLAS, and on
 // the fully optimised path (fused ops, the installed fastblas: the SIMD kernels by default,
-// OpenBLAS with -tags openblas),
+// OpenBLAS with -tags openblas), and on that path as two data-parallel shards,
 // all in this process from the same weights and batches, and requires the loss curves to agree
 // within opsTol and learnTol.
 func TestOptimisedLearningUnchanged(t *testing.T) {
 	defer fastblas.Install(1)
-	curve := func(composed, fast bool) []float64 {
+	curve := func(composed, fast bool, shards int) []float64 {
 		if fast {
 			fastblas.Install(1)
 		} else {
 			G.Use(gonum.Implementation{}) // TestNoSIMDProcess runs fastblas's own fallback
 		}
-		_, p, sg, opt := refSetupPath(t, tensor.Float32, 1, composed)
-		defer sg.vm.Close()
+		_, p, sg, opt := refSetupPath(t, tensor.Float32, 1, composed, shards)
+		defer sg.close()
 		rng := rand.New(rand.NewPCG(1, 1))
 		losses := make([]float64, 100)
 		for i := range losses {
@@ -58,14 +58,17 @@ func TestOptimisedLearningUnchanged(t *testing.T) {
 		t.Logf("%s: step 99 loss %.6f (unoptimised %.6f), worst difference %.2f of the tolerance", what, got[99], want[99], worst)
 	}
 	t.Logf("BLAS: %s; SIMD exp: %v", fastblas.Name(), fastmath.SIMD())
-	want := curve(true, false)
+	want := curve(true, false, 1)
 	if want[99] > want[0]-1 {
 		t.Fatalf("reference loss %.4f -> %.4f: not learning, the comparison means nothing", want[0], want[99])
 	}
-	compare("fused ops, gonum BLAS", want, curve(false, false), opsTol)
+	compare("fused ops, gonum BLAS", want, curve(false, false, 1), opsTol)
 	if fastblas.Available() || fastblas.SIMD() {
-		compare("fused ops, "+fastblas.Name(), want, curve(false, true), learnTol)
+		compare("fused ops, "+fastblas.Name(), want, curve(false, true, 1), learnTol)
 	}
+	// Two data-parallel shards (as at 2 threads): the same batches, gradients summed over the
+	// shards and Adam's passes split; only the summation order differs.
+	compare("fused ops, "+fastblas.Name()+", 2 shards", want, curve(false, true, 2), learnTol)
 }
 
 // TestNoSIMDProcess runs TestOptimisedLearningUnchanged again in a child process with

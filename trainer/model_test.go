@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/attnsearch/attnsearch/trainer/data"
+	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
@@ -42,13 +43,13 @@ func TestModelGradient(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sg.fill(d, tinyPairs, c.eps, 0, nil)
+			sg.fill(d, tinyPairs, targetTokens(tinyPairs), c.eps, 0, nil)
 			if _, err := sg.run(); err != nil {
 				t.Fatal(err)
 			}
 			analytic := make([][]float64, len(p.specs))
 			for i := range p.specs {
-				g, err := gradData(sg.grads[i], nil)
+				g, _, err := gradSum([]*G.Node{sg.grads[i]}, nil, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -93,7 +94,7 @@ func TestGraphMatchesInference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sg.fill(d, tinyPairs, 0, 0, nil)
+			sg.fill(d, tinyPairs, targetTokens(tinyPairs), 0, 0, nil)
 			loss1, err := sg.run()
 			if err != nil {
 				t.Fatal(err)

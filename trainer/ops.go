@@ -282,7 +282,7 @@ func (b *builder) attention(d dims, w attnW, xq, xkv, mask, drop *G.Node, B, Tq,
 func (b *builder) ffn(x, w1, b1, w2, b2 *G.Node) *G.Node {
 	var h *G.Node
 	if b.fused {
-		h = b.relu(b.linear(x, w1, b1))
+		h = b.fusedLinearAct(x, w1, b1, true)
 	} else {
 		h = b.unary(G.Rectify, b.linear(x, w1, b1), "relu")
 	}

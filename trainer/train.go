@@ -27,9 +27,10 @@ type run struct {
 	opts   Options
 	cfg    space.Config
 	ds     *data.Dataset
-	graphs map[[2]int]*stepGraph
+	graphs map[[2]int]*step
 	used   map[[2]int]int
 	B      int
+	shards int // data-parallel shards per step (shards(Threads, B))
 	step   int
 	peak   uint64
 }
@@ -79,20 +80,22 @@ func Train(ctx context.Context, cfg space.Config, ds *data.Dataset, opts Options
 	}
 	r := &run{
 		d: d, p: newParams(d, tensor.Float32, opts.Seed), opt: opt, opts: opts, cfg: cfg, ds: ds,
-		graphs: map[[2]int]*stepGraph{}, used: map[[2]int]int{}, B: min(tr.BatchSize, len(ds.Train)),
+		graphs: map[[2]int]*step{}, used: map[[2]int]int{}, B: min(tr.BatchSize, len(ds.Train)),
 	}
+	r.shards = shards(opts.Threads, r.B)
+	opt.threads = opts.Threads
 	defer r.close()
 	return r.train(ctx)
 }
 
 func (r *run) close() {
 	for _, g := range r.graphs {
-		g.vm.Close()
+		g.close()
 	}
 }
 
-// graph returns the cached graph for the batch's padded shape, building it on first use.
-func (r *run) graph(batch []data.Pair) (*stepGraph, error) {
+// graph returns the cached step for the batch's padded shape, building it on first use.
+func (r *run) graph(batch []data.Pair) (*step, error) {
 	S, T := batchShape(batch)
 	key := [2]int{S, T}
 	r.used[key] = r.step
@@ -107,10 +110,10 @@ func (r *run) graph(batch []data.Pair) (*stepGraph, error) {
 				old, oldest = k, r.used[k]
 			}
 		}
-		r.graphs[old].vm.Close()
+		r.graphs[old].close()
 		delete(r.graphs, old)
 	}
-	g, err := buildStep(r.d, r.p, r.B, S, T, r.cfg.Dropout)
+	g, err := buildSharded(r.d, r.p, r.B, S, T, r.cfg.Dropout, r.shards)
 	if err != nil {
 		return nil, err
 	}
@@ -203,15 +206,14 @@ func (r *run) trainStep(batch []data.Pair) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	g.fill(r.d, batch, r.cfg.LabelSmoothing, r.cfg.Dropout, stepRNG(r.opts.Seed, r.step))
-	loss, err := g.run()
+	loss, grads, err := g.run(r.d, batch, r.cfg.LabelSmoothing, r.cfg.Dropout, r.opts.Seed, r.step)
 	if err != nil {
 		return 0, err
 	}
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return loss, fmt.Errorf("loss %v: %w", loss, ErrDiverged)
 	}
-	if _, err := r.opt.step(r.p, g.grads); err != nil {
+	if _, err := r.opt.step(r.p, grads...); err != nil {
 		return loss, err
 	}
 	if r.opts.MaxL2Norm > 0 {

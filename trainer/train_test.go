@@ -65,15 +65,23 @@ func TestSyntheticQuality(t *testing.T) {
 }
 
 // TestDeterminism trains twice with dropout, learned positions and the L2 projection and requires
-// bit-identical figures; a different seed must give different ones.
+// bit-identical figures; a different seed must give different ones. It does so on one thread and
+// on two (two data-parallel shards and Adam's passes split: the result must not depend on how
+// the goroutines are scheduled).
 func TestDeterminism(t *testing.T) {
+	for _, threads := range []int{1, 2} {
+		t.Run(fmt.Sprintf("threads=%d", threads), func(t *testing.T) { testDeterminism(t, threads) })
+	}
+}
+
+func testDeterminism(t *testing.T, threads int) {
 	ds := synthData(t, 200)
 	cfg := synthCfg()
 	cfg.DModel, cfg.DFF, cfg.Dropout, cfg.KVHeads = 32, 64, 0.2, 1
 	tr := synthTraining(2)
 	tr.Positions, tr.TieEmbeddings, tr.Schedule, tr.WeightDecayMode, tr.EvalSentences = "learned", true, "cosine", "l2", 30
 	run := func(seed int64) *trainer.Result {
-		res, err := trainer.Train(context.Background(), cfg, ds, trainer.Options{Training: tr, Seed: seed, MaxL2Norm: 40, EvalTest: true})
+		res, err := trainer.Train(context.Background(), cfg, ds, trainer.Options{Training: tr, Seed: seed, MaxL2Norm: 40, EvalTest: true, Threads: threads})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
@@ -106,7 +107,7 @@ max_l2_norm, when set, is enforced by projection after every step.`,
 	f.StringVar(&dataPath, "data", "", "corpus replacing the task's: aligned directory or TSV file")
 	f.IntVar(&epochs, "epochs", 0, "epochs (default: the space file's training.epochs)")
 	f.Int64Var(&seed, "seed", 0, "trial seed (default: the study seed)")
-	f.IntVar(&threads, "threads", 0, "GOMAXPROCS while training (default: the space file's training.threads, 0 = all cores)")
+	f.IntVar(&threads, "threads", 0, "threads while training: GOMAXPROCS and data-parallel shards per step (default: the space file's training.threads, 0 = all cores)")
 	f.StringVar(&translations, "translations", "", "write the test set's translations here, one line each")
 	f.StringVar(&format, "format", "table", "output format: table | json")
 	return cmd
@@ -150,6 +151,9 @@ func trainOne(ctx context.Context, path, set, dataPath string, epochs, threads i
 	if threads > 0 {
 		tr.Threads = threads
 	}
+	if tr.Threads <= 0 {
+		tr.Threads = runtime.NumCPU()
+	}
 	if !seedSet {
 		seed = spec.Study.Seed
 	}
@@ -157,8 +161,8 @@ func trainOne(ctx context.Context, path, set, dataPath string, epochs, threads i
 	arch := trainer.StudyArch(spec, ds)
 	opts := trainer.Options{Training: tr, MaxL2Norm: spec.Budget.MaxL2Norm, Seed: seed, Threads: tr.Threads,
 		Progress: stderr, EvalTest: true, Arch: &arch}
-	fmt.Fprintf(stderr, "train: %s: %d/%d/%d pairs, vocab %d/%d, %s\n", ds.Name, len(ds.Train), len(ds.Valid), len(ds.Test),
-		ds.SrcVocab.Size(), ds.TgtVocab.Size(), cfg.SetString())
+	fmt.Fprintf(stderr, "train: %s: %d/%d/%d pairs, vocab %d/%d, %s, %d threads\n", ds.Name, len(ds.Train), len(ds.Valid), len(ds.Test),
+		ds.SrcVocab.Size(), ds.TgtVocab.Size(), cfg.SetString(), tr.Threads)
 	res, err := trainer.Train(ctx, cfg, ds, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("train: %w", err)

@@ -1,0 +1,103 @@
+package trainer
+
+import (
+	"math/rand/v2"
+	"sync"
+
+	"github.com/attnsearch/attnsearch/trainer/data"
+	G "gorgonia.org/gorgonia"
+)
+
+// minShardRows is the fewest sentences a data-parallel shard gets: below it the per-op overhead
+// of a second graph outweighs what the second core gives.
+const minShardRows = 4
+
+// shards is the number of data-parallel shards a step of a batch of B sentences runs as with the
+// given threads (Options.Threads): one per thread, each of at least minShardRows sentences.
+func shards(threads, B int) int {
+	return max(1, min(threads, B/minShardRows))
+}
+
+// step is the training step of one padded shape: the batch split into len(parts) contiguous
+// shards of at most parts[0].B sentences, each its own graph over the shared weights, run
+// concurrently (data parallelism). The weights are only read during a run; each graph has its
+// own activations and gradients, summed by the optimizer. With one part it is the plain graph.
+type step struct {
+	parts []*stepGraph
+}
+
+// buildSharded builds the step of model d for B sentences of shape (S, T) as n shards.
+func buildSharded(d dims, p *params, B, S, T int, dropout float64, n int) (*step, error) {
+	per := (B + n - 1) / n
+	st := &step{}
+	for rows := B; rows > 0; rows -= per {
+		g, err := buildStep(d, p, per, S, T, dropout)
+		if err != nil {
+			st.close()
+			return nil, err
+		}
+		st.parts = append(st.parts, g)
+	}
+	return st, nil
+}
+
+func (st *step) close() {
+	for _, g := range st.parts {
+		g.vm.Close()
+	}
+}
+
+// shardRNG is shard i's dropout generator at a step: shard 0 draws what the unsharded step
+// draws (stepRNG), the others independent streams of the same seed.
+func shardRNG(seed int64, stepN, i int) *rand.Rand {
+	if i == 0 {
+		return stepRNG(seed, stepN)
+	}
+	return rand.New(rand.NewPCG(uint64(seed)^0x9e3779b97f4a7c15^uint64(i)<<56, uint64(stepN)))
+}
+
+// run trains on batch (len(batch) ≤ the step's capacity): each shard is filled with its
+// contiguous slice of the batch, every loss weight divided by the whole batch's target token
+// count, and the shards run concurrently. It returns the summed loss and the gradients of the
+// shards that ran (in shard order; a shard with no sentence is skipped).
+func (st *step) run(d dims, batch []data.Pair, eps, dropout float64, seed int64, stepN int) (float64, [][]*G.Node, error) {
+	ntok := targetTokens(batch)
+	per := st.parts[0].B
+	var used []*stepGraph
+	for i, g := range st.parts {
+		lo := i * per
+		if lo >= len(batch) {
+			break
+		}
+		g.fill(d, batch[lo:min(lo+per, len(batch))], ntok, eps, dropout, shardRNG(seed, stepN, i))
+		used = append(used, g)
+	}
+	return runParts(used)
+}
+
+// runParts runs the graphs concurrently (the first on the calling goroutine) and returns their
+// summed loss, in order, and their gradients; the first error in shard order wins.
+func runParts(parts []*stepGraph) (float64, [][]*G.Node, error) {
+	losses := make([]float64, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i := 1; i < len(parts); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			losses[i], errs[i] = parts[i].run()
+		}()
+	}
+	losses[0], errs[0] = parts[0].run()
+	wg.Wait()
+	var loss float64
+	grads := make([][]*G.Node, len(parts))
+	for i, g := range parts {
+		if errs[i] != nil {
+			return 0, nil, errs[i]
+		}
+		loss += losses[i]
+		grads[i] = g.grads
+	}
+	return loss, grads, nil
+}
