@@ -72,7 +72,7 @@ func refFill(st *step, rng *rand.Rand) {
 // refStep runs one training step and returns the loss.
 func refStep(tb testing.TB, p *params, st *step, opt *adam, rng *rand.Rand) float64 {
 	refFill(st, rng)
-	loss, grads, err := runParts(st.parts)
+	loss, grads, err := runParts(st.parts, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,7 +1,9 @@
 // Package trainer trains and measures one encoder–decoder Transformer configuration for
 // translation: a pre-LayerNorm model built as gorgonia graphs (one cached graph per padded batch
 // shape, all bound to the same weight tensors), a hand-written Adam with warm-up schedules,
-// gradient clipping and an ‖θ‖₂ ball projection, seeded dropout, and a plain-Go inference path
+// gradient clipping and an ‖θ‖₂ ball projection, seeded dropout (where PyTorch's nn.Transformer
+// applies it: embeddings, attention probabilities, each residual branch and inside the
+// feed-forward block after the ReLU), and a plain-Go inference path
 // (KV cache, greedy and beam search) used for BLEU, accuracy and latency.
 //
 // Speed: the graphs use fused ops (fused.go: linear layers, LayerNorm, ReLU, scaled masked

@@ -148,7 +148,15 @@ func TestGradients(t *testing.T) {
 				return b.reshape(ce, 1)
 			}},
 		{"ffn", []*tensor.Dense{randDense(rng, 1, 5, 8), randDense(rng, 0.5, 8, 6), randDense(rng, 0.5, 1, 6), randDense(rng, 0.5, 6, 8), randDense(rng, 0.5, 1, 8)},
-			func(b *builder, in []*G.Node) *G.Node { return b.ffn(in[0], in[1], in[2], in[3], in[4]) }},
+			func(b *builder, in []*G.Node) *G.Node { return b.ffn(in[0], in[1], in[2], in[3], in[4], nil) }},
+		{"ffn with inner dropout", []*tensor.Dense{randDense(rng, 1, 5, 8), randDense(rng, 0.5, 8, 6), randDense(rng, 0.5, 1, 6), randDense(rng, 0.5, 6, 8), randDense(rng, 0.5, 1, 8)},
+			func(b *builder, in []*G.Node) *G.Node {
+				m := make([]float64, 5*6)
+				for i := range m {
+					m[i] = float64(i%3) * 0.75 // 0, keep 1/(1-p) values as dropout writes them (here 0.75, 1.5)
+				}
+				return b.ffn(in[0], in[1], in[2], in[3], in[4], b.input("mask", denseOf(tensor.Float64, []int{5, 6}, m)))
+			}},
 		{"attention gqa", attnInputs(gqa), attn(gqa)},
 		{"attention mqa", attnInputs(mqa), attn(mqa)},
 	}

@@ -125,7 +125,7 @@ func buildStep(d dims, p *params, B, S, T int, dropout float64) (*stepGraph, err
 		a := b.attention(d, att(pre+".att"), h, h, encMask, dropMask(B*d.KVH, grp*S, S), B, S, S)
 		x = b.add(x, drop(a, B*S, d.D))
 		h = b.layerNorm(x, w[pre+".ln2.g"], w[pre+".ln2.b"])
-		x = b.add(x, drop(b.ffn(h, w[pre+".ff1.w"], w[pre+".ff1.b"], w[pre+".ff2.w"], w[pre+".ff2.b"]), B*S, d.D))
+		x = b.add(x, drop(b.ffn(h, w[pre+".ff1.w"], w[pre+".ff1.b"], w[pre+".ff2.w"], w[pre+".ff2.b"], dropMask(B*S, d.FF)), B*S, d.D))
 	}
 	var logits *G.Node
 	sg.target = newInput(dt, B*T, d.TgtV)
@@ -147,7 +147,7 @@ func buildStep(d dims, p *params, B, S, T int, dropout float64) (*stepGraph, err
 			h = b.layerNorm(y, w[pre+".ln2.g"], w[pre+".ln2.b"])
 			y = b.add(y, drop(b.attention(d, att(pre+".cross"), h, mem, crossMask, attDrop(S), B, T, S), B*T, d.D))
 			h = b.layerNorm(y, w[pre+".ln3.g"], w[pre+".ln3.b"])
-			y = b.add(y, drop(b.ffn(h, w[pre+".ff1.w"], w[pre+".ff1.b"], w[pre+".ff2.w"], w[pre+".ff2.b"]), B*T, d.D))
+			y = b.add(y, drop(b.ffn(h, w[pre+".ff1.w"], w[pre+".ff1.b"], w[pre+".ff2.w"], w[pre+".ff2.b"], dropMask(B*T, d.FF)), B*T, d.D))
 		}
 		y = b.layerNorm(y, w["dec.ln.g"], w["dec.ln.b"])
 		ow := w["out.w"]

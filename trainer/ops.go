@@ -278,13 +278,17 @@ func (b *builder) attention(d dims, w attnW, xq, xkv, mask, drop *G.Node, B, Tq,
 	return b.linear(c, w.ow, w.ob)
 }
 
-// ffn is relu(x·W1+b1)·W2+b2.
-func (b *builder) ffn(x, w1, b1, w2, b2 *G.Node) *G.Node {
+// ffn is (relu(x·W1+b1) ⊙ mask)·W2+b2, the mask being the inner dropout (nil: none), as in
+// PyTorch's nn.TransformerEncoderLayer and the original Transformer.
+func (b *builder) ffn(x, w1, b1, w2, b2, mask *G.Node) *G.Node {
 	var h *G.Node
 	if b.fused {
 		h = b.fusedLinearAct(x, w1, b1, true)
 	} else {
 		h = b.unary(G.Rectify, b.linear(x, w1, b1), "relu")
+	}
+	if mask != nil {
+		h = b.hprod(h, mask)
 	}
 	return b.linear(h, w2, b2)
 }

@@ -63,21 +63,18 @@ func shardRNG(seed int64, stepN, i int) *rand.Rand {
 func (st *step) run(d dims, batch []data.Pair, eps, dropout float64, seed int64, stepN int) (float64, [][]*G.Node, error) {
 	ntok := targetTokens(batch)
 	per := st.parts[0].B
-	var used []*stepGraph
-	for i, g := range st.parts {
+	used := st.parts[:min(len(st.parts), (len(batch)+per-1)/per)]
+	return runParts(used, func(i int) {
 		lo := i * per
-		if lo >= len(batch) {
-			break
-		}
-		g.fill(d, batch[lo:min(lo+per, len(batch))], ntok, eps, dropout, shardRNG(seed, stepN, i))
-		used = append(used, g)
-	}
-	return runParts(used)
+		used[i].fill(d, batch[lo:min(lo+per, len(batch))], ntok, eps, dropout, shardRNG(seed, stepN, i))
+	})
 }
 
-// runParts runs the graphs concurrently (the first on the calling goroutine) and returns their
-// summed loss, in order, and their gradients; the first error in shard order wins.
-func runParts(parts []*stepGraph) (float64, [][]*G.Node, error) {
+// runParts runs the graphs concurrently (the first on the calling goroutine), each after
+// prepare(i) on the same goroutine when prepare is not nil (filling its inputs and drawing its
+// dropout masks), and returns their summed loss, in order, and their gradients; the first error
+// in shard order wins.
+func runParts(parts []*stepGraph, prepare func(i int)) (float64, [][]*G.Node, error) {
 	losses := make([]float64, len(parts))
 	errs := make([]error, len(parts))
 	var wg sync.WaitGroup
@@ -85,8 +82,14 @@ func runParts(parts []*stepGraph) (float64, [][]*G.Node, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if prepare != nil {
+				prepare(i)
+			}
 			losses[i], errs[i] = parts[i].run()
 		}()
+	}
+	if prepare != nil {
+		prepare(0)
 	}
 	losses[0], errs[0] = parts[0].run()
 	wg.Wait()
