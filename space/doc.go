@@ -48,6 +48,8 @@
 //	  max_len: 50                 # longest sentence kept, in tokens
 //	training:
 //	  epochs: 10
+//	  max_steps: 0                # cap on optimizer updates per trial (0 = none); the epoch it
+//	                              # ends in is validated; attnsearch train --max-steps overrides
 //	  batch_size: 32
 //	  max_minutes: 0              # wall-clock cap per trial (0 = none)
 //	  beta1: 0.9

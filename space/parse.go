@@ -495,7 +495,7 @@ func (d *decoder) synthetic(e entry, s *Synthetic) error {
 
 // training decodes the training section.
 func (d *decoder) training(e entry, t *Training) error {
-	es, err := d.mapping(e.value, e.path, []string{"epochs", "batch_size", "max_minutes", "beta1", "beta2", "eps",
+	es, err := d.mapping(e.value, e.path, []string{"epochs", "max_steps", "batch_size", "max_minutes", "beta1", "beta2", "eps",
 		"schedule", "clip_norm", "weight_decay_mode", "tie_embeddings", "positions", "beam",
 		"latency_sentences", "threads", "eval_sentences"})
 	if err != nil {
@@ -505,6 +505,8 @@ func (d *decoder) training(e entry, t *Training) error {
 		switch f.key {
 		case "epochs":
 			t.Epochs, err = d.intRange(f.value, f.path, 1, 1e6)
+		case "max_steps":
+			t.MaxSteps, err = d.intRange(f.value, f.path, 0, 1e9)
 		case "batch_size":
 			t.BatchSize, err = d.intRange(f.value, f.path, 1, 1e6)
 		case "max_minutes":

@@ -154,6 +154,31 @@ func TestParseDefaults(t *testing.T) {
 	}
 }
 
+// TestParseMaxSteps checks training.max_steps: absent is 0 (no cap), and the value is kept as written.
+func TestParseMaxSteps(t *testing.T) {
+	cases := []struct {
+		name, training string
+		want           int
+	}{
+		{"absent", "", 0},
+		{"zero", "training: {max_steps: 0}\n", 0},
+		{"one", "training: {max_steps: 1}\n", 1},
+		{"with epochs", "training: {epochs: 1000, max_steps: 2041}\n", 2041},
+		{"block style", "training:\n  max_steps: 500\n  epochs: 3\n", 500},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			spec, err := Parse("s.yaml", []byte(c.training+base))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if spec.Training.MaxSteps != c.want {
+				t.Errorf("MaxSteps = %d, want %d", spec.Training.MaxSteps, c.want)
+			}
+		})
+	}
+}
+
 // base is a valid file that the error cases below break one line at a time.
 const base = "task: {kind: synthetic}\nparams:\n  d_model: {low: 32, high: 64}\nbudget: {max_params: 100000}\n"
 
@@ -223,6 +248,9 @@ func TestParseErrors(t *testing.T) {
 		{"min_resource above epochs", "study: {pruner: {kind: successive_halving, min_resource: 5}}\ntraining: {epochs: 3}\n" + base, "e.yaml:1:58: study.pruner.min_resource: 5 exceeds training.epochs 3"},
 		{"null value", "study: {trials: ~}\n" + base, "e.yaml:1:17: study.trials: expected a number, found nothing (null)"},
 		{"list for number", "study: {trials: [1]}\n" + base, "e.yaml:1:17: study.trials: expected a number, found a list"},
+		{"negative max_steps", "training: {max_steps: -1}\n" + base, "e.yaml:1:23: training.max_steps: -1 is out of range [0, 1000000000]"},
+		{"fractional max_steps", "training: {max_steps: 2.5}\n" + base, `e.yaml:1:23: training.max_steps: expected an integer, found "2.5"`},
+		{"string max_steps", "training:\n  epochs: 3\n  max_steps: many\n" + base, `e.yaml:3:14: training.max_steps: expected an integer, found the string "many"`},
 		{"NaN", "training: {max_minutes: .nan}\n" + base, `e.yaml:1:25: training.max_minutes: expected a finite number, found ".nan"`},
 		{"alias of section", "t: &t {kind: synthetic}\ntask: *t\n" + base[len("task: {kind: synthetic}\n"):], `e.yaml:1:1: t: unknown key "t"`},
 	}

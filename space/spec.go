@@ -84,6 +84,7 @@ type Synthetic struct {
 // Training holds the training settings that are not searched.
 type Training struct {
 	Epochs           int     // maximum epochs per trial
+	MaxSteps         int     // cap on optimizer updates per trial (0 = none); the epoch it ends in is validated as usual
 	BatchSize        int     // sentence pairs per batch
 	MaxMinutes       float64 // wall-clock cap per trial (0 = none)
 	Beta1, Beta2     float64 // Adam betas

@@ -53,6 +53,9 @@ func Train(ctx context.Context, cfg space.Config, ds *data.Dataset, opts Options
 	if tr.Epochs < 1 || tr.BatchSize < 1 {
 		return nil, fmt.Errorf("trainer: epochs %d and batch size %d must be at least 1", tr.Epochs, tr.BatchSize)
 	}
+	if tr.MaxSteps < 0 {
+		return nil, fmt.Errorf("trainer: max steps %d must not be negative", tr.MaxSteps)
+	}
 	if cfg.Dropout < 0 || cfg.Dropout >= 1 || cfg.LabelSmoothing < 0 || cfg.LabelSmoothing >= 1 {
 		return nil, fmt.Errorf("trainer: dropout %g and label smoothing %g must lie in [0, 1)", cfg.Dropout, cfg.LabelSmoothing)
 	}
@@ -74,6 +77,8 @@ func Train(ctx context.Context, cfg space.Config, ds *data.Dataset, opts Options
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(opts.Threads))
 	}
 	perEpoch := (len(ds.Train) + tr.BatchSize - 1) / tr.BatchSize
+	// The schedule's horizon (cosine) stays epochs × batches with a step cap, as with a time cap:
+	// a run capped at N steps is the first N steps of the uncapped run.
 	opt, err := newAdam(cfg, tr, perEpoch*tr.Epochs)
 	if err != nil {
 		return nil, err
@@ -136,6 +141,7 @@ func (r *run) train(ctx context.Context) (*Result, error) {
 	}
 	began, limit := clock(), time.Duration(tr.MaxMinutes*float64(time.Minute))
 	timeUp := func() bool { return tr.MaxMinutes > 0 && clock()-began >= limit }
+	stepsDone := func() bool { return tr.MaxSteps > 0 && r.step >= tr.MaxSteps }
 	res := &Result{Params: r.d.paramCount()}
 	var last evalOut
 	for epoch := 1; epoch <= tr.Epochs; epoch++ {
@@ -145,7 +151,7 @@ func (r *run) train(ctx context.Context) (*Result, error) {
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("trainer: epoch %d step %d: %w", epoch, r.step, err)
 			}
-			if timeUp() {
+			if timeUp() || stepsDone() {
 				break
 			}
 			loss, err := r.trainStep(batch)
@@ -156,7 +162,7 @@ func (r *run) train(ctx context.Context) (*Result, error) {
 			n++
 		}
 		if n == 0 {
-			break // the time cap ran out before this epoch began
+			break // the time cap (or the step cap) ran out before this epoch began
 		}
 		last = r.evaluate(ctx, r.ds.Valid, tr.EvalSentences, 1)
 		if err := ctx.Err(); err != nil {
@@ -175,7 +181,7 @@ func (r *run) train(ctx context.Context) (*Result, error) {
 				return nil, fmt.Errorf("trainer: epoch %d callback: %w", epoch, err)
 			}
 		}
-		if timeUp() {
+		if timeUp() || stepsDone() {
 			break
 		}
 	}

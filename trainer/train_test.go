@@ -230,3 +230,70 @@ func TestTrainClock(t *testing.T) {
 		t.Fatalf("%d steps in %d epochs, want 12 in 3", res.Steps, res.Epochs)
 	}
 }
+
+// TestTrainMaxSteps checks training.max_steps: training stops after exactly that many optimizer
+// updates, validates the epoch it stopped in, and a capped run is the start of the uncapped one.
+func TestTrainMaxSteps(t *testing.T) {
+	ds, err := data.Synthetic(space.Synthetic{Train: 64, Valid: 8, Test: 8, Vocab: 8, MinLen: 3, MaxLen: 6, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := space.Config{DModel: 16, Heads: 2, KVHeads: 1, EncLayers: 1, DecLayers: 1, DFF: 32, LR: 1e-3, WarmupSteps: 4, Dropout: 0.1}
+	// 64 pairs in batches of 16: 4 steps per epoch, 12 in 3 epochs.
+	tr := space.Training{Epochs: 3, BatchSize: 16, Schedule: "inverse_sqrt", Positions: "sinusoidal", Beam: 1, EvalSentences: 8}
+	train := func(maxSteps int) *trainer.Result {
+		t.Helper()
+		tr := tr
+		tr.MaxSteps = maxSteps
+		res, err := trainer.Train(context.Background(), cfg, ds, trainer.Options{Training: tr, Seed: 3, EvalTest: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	full := train(0)
+	cases := []struct {
+		maxSteps, steps int
+		epochSteps      []int // Step of each history entry
+	}{
+		{0, 12, []int{4, 8, 12}},
+		{1, 1, []int{1}},
+		{3, 3, []int{3}},
+		{4, 4, []int{4}}, // ends on an epoch boundary: the next epoch does not begin
+		{6, 6, []int{4, 6}},
+		{12, 12, []int{4, 8, 12}},
+		{100, 12, []int{4, 8, 12}}, // the epochs end first
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprint(c.maxSteps), func(t *testing.T) {
+			res := train(c.maxSteps)
+			var got []int
+			for _, e := range res.History {
+				got = append(got, e.Step)
+			}
+			if res.Steps != c.steps || res.Epochs != len(c.epochSteps) || !reflect.DeepEqual(got, c.epochSteps) {
+				t.Fatalf("%d steps in %d epochs (history steps %v), want %d in %d (%v)", res.Steps, res.Epochs, got, c.steps, len(c.epochSteps), c.epochSteps)
+			}
+			if len(res.TestTranslations) != len(ds.Test) {
+				t.Errorf("%d test translations, want %d (the final evaluation runs)", len(res.TestTranslations), len(ds.Test))
+			}
+			// Every epoch finished before the cap is the uncapped run's epoch, bit for bit.
+			for i, e := range res.History {
+				if e.Step%4 != 0 {
+					continue
+				}
+				e.Seconds, full.History[i].Seconds = 0, 0
+				if e != full.History[i] {
+					t.Errorf("epoch %d: %+v, uncapped run %+v", i+1, e, full.History[i])
+				}
+			}
+			if res.Steps == 12 && res.L2Norm != full.L2Norm {
+				t.Errorf("‖θ‖₂ %v, uncapped run %v", res.L2Norm, full.L2Norm)
+			}
+		})
+	}
+	tr.MaxSteps = -1
+	if _, err := trainer.Train(context.Background(), cfg, ds, trainer.Options{Training: tr, Seed: 3}); err == nil {
+		t.Error("max steps -1 accepted")
+	}
+}

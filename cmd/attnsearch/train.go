@@ -52,7 +52,7 @@ func writeJSON(w io.Writer, v any) error {
 func newTrainCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
 		set, dataPath, translations, format string
-		epochs, threads                     int
+		epochs, maxSteps, threads           int
 		seed                                int64
 	)
 	cmd := &cobra.Command{
@@ -74,13 +74,13 @@ max_l2_norm, when set, is enforced by projection after every step.`,
 			if format != "table" && format != "json" {
 				return inputErr(fmt.Errorf("train: --format %q: want table or json", format))
 			}
-			if epochs < 0 || threads < 0 {
-				return inputErr(fmt.Errorf("train: --epochs and --threads must not be negative"))
+			if epochs < 0 || maxSteps < 0 || threads < 0 {
+				return inputErr(fmt.Errorf("train: --epochs, --max-steps and --threads must not be negative"))
 			}
 			seedSet := c.Flags().Changed("seed")
 			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt)
 			defer stop()
-			rep, res, err := trainOne(ctx, args[0], set, dataPath, epochs, threads, seed, seedSet, stderr)
+			rep, res, err := trainOne(ctx, args[0], set, dataPath, epochs, maxSteps, threads, seed, seedSet, stderr)
 			if err != nil {
 				return err
 			}
@@ -106,6 +106,7 @@ max_l2_norm, when set, is enforced by projection after every step.`,
 	f.StringVar(&set, "set", "", "point to train: name=value,... (names: "+strings.Join(space.Names, ", ")+")")
 	f.StringVar(&dataPath, "data", "", "corpus replacing the task's: aligned directory or TSV file")
 	f.IntVar(&epochs, "epochs", 0, "epochs (default: the space file's training.epochs)")
+	f.IntVar(&maxSteps, "max-steps", 0, "stop after this many optimizer updates, finishing that epoch's validation (default: the space file's training.max_steps)")
 	f.Int64Var(&seed, "seed", 0, "trial seed (default: the study seed)")
 	f.IntVar(&threads, "threads", 0, "threads while training: GOMAXPROCS and data-parallel shards per step (default: the space file's training.threads, 0 = all cores)")
 	f.StringVar(&translations, "translations", "", "write the test set's translations here, one line each")
@@ -114,7 +115,7 @@ max_l2_norm, when set, is enforced by projection after every step.`,
 }
 
 // trainOne loads the space and the data, trains, and returns the report; input problems are usage errors.
-func trainOne(ctx context.Context, path, set, dataPath string, epochs, threads int, seed int64, seedSet bool, stderr io.Writer) (*trainReport, *trainer.Result, error) {
+func trainOne(ctx context.Context, path, set, dataPath string, epochs, maxSteps, threads int, seed int64, seedSet bool, stderr io.Writer) (*trainReport, *trainer.Result, error) {
 	spec, err := space.LoadWithCorpus(path, dataPath) // --data replaces the task's corpus
 	if err != nil {
 		return nil, nil, inputErr(err)
@@ -147,6 +148,9 @@ func trainOne(ctx context.Context, path, set, dataPath string, epochs, threads i
 	tr := spec.Training
 	if epochs > 0 {
 		tr.Epochs = epochs
+	}
+	if maxSteps > 0 {
+		tr.MaxSteps = maxSteps
 	}
 	if threads > 0 {
 		tr.Threads = threads

@@ -36,6 +36,8 @@ func TestTrainCommand(t *testing.T) {
 		{"json", []string{"train", smoke, "--set", "d_model=32,heads=2,kv_heads=1,d_ff=64", "--epochs", "2", "--seed", "3",
 			"--translations", trans, "--format", "json"}, 0, "epoch 2 step"},
 		{"table", []string{"train", smoke, "--set", "d_model=16,heads=1", "--epochs", "1"}, 0, "epoch 1 step"},
+		{"max steps", []string{"train", smoke, "--set", "d_model=16,heads=1", "--epochs", "3", "--max-steps", "2", "--format", "json"}, 0, "epoch 1 step 2 "},
+		{"negative max steps", []string{"train", smoke, "--max-steps", "-1"}, 2, "--max-steps"},
 		// Unset searched parameters: central values (lr's geometric midpoint), said on stderr.
 		{"central values", []string{"train", smoke, "--set", "d_model=16,heads=1", "--epochs", "1", "--format", "json"}, 0,
 			"train: not in --set: kv_heads=1 (midpoint of [1, 2] is 2, repaired to divide heads)\ntrain: not in --set: d_ff=64 (midpoint of [32, 64] step 32)\ntrain: not in --set: lr=0.00223606797749979 (geometric midpoint of [0.001, 0.005] log)\n"},
@@ -84,6 +86,14 @@ func TestTrainCommand(t *testing.T) {
 					"declared default": "lr=0.004,"}[c.name]
 				if !strings.Contains(rep.Config, want) {
 					t.Errorf("trained %s, want it to contain %s", rep.Config, want)
+				}
+			case "max steps":
+				var rep struct{ Epochs, Steps int }
+				if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+					t.Fatal(err)
+				}
+				if rep.Epochs != 1 || rep.Steps != 2 {
+					t.Errorf("%d epochs, %d steps; want 1 and 2", rep.Epochs, rep.Steps)
 				}
 			case "table":
 				if !strings.Contains(r.stdout, "test BLEU") || !strings.Contains(r.stdout, "d_model=16") {
