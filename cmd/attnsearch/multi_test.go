@@ -240,7 +240,7 @@ func testMainJobShrunk(t *testing.T, bin string) {
 	shrunk := string(src)
 	for _, r := range [][2]string{
 		{"trials: 16", "trials: 8"},
-		{"train: 8000, valid: 200, test: 200", "train: 300, valid: 20, test: 20"},
+		{"train: 16000, valid: 200, test: 200", "train: 300, valid: 20, test: 20"},
 		{"max_minutes: 2", "max_minutes: 0.05"},
 		{"latency_sentences: 50", "latency_sentences: 3"},
 		{"eval_sentences: 100", "eval_sentences: 10"},
