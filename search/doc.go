@@ -60,6 +60,14 @@
 // finished trials (COMPLETE, PRUNED and non-retriable FAIL). The retry mechanism is the store's
 // alone (see package store).
 //
+// # The start point
+//
+// With study.enqueue_default the run that creates the study enqueues the space's start point
+// (each parameter's declared default, else its central value) as a WAITING trial with fixed
+// parameters (enqueue.go), so it is the first trial claimed; in a shared store exactly one
+// process creates the study. A study of one process also enqueues it when it has no trial yet
+// (its creator stopped in between); a resumed study never enqueues it again.
+//
 // # Trial commands
 //
 // A space of task kind command is evaluated by commandTrainer (command.go), which runs the

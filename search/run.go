@@ -213,7 +213,11 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 		}
 		sopts = append(sopts, goptuna.StudyOptionRelativeSampler(ps), goptuna.StudyOptionDefineSearchSpace(ss))
 	}
+	_, lookErr := r.st.GetStudyIDFromName(spec.Study.Name)
 	study, err := goptuna.CreateStudy(spec.Study.Name, sopts...)
+	// created: this call made the study (in a shared store exactly one process does: the other
+	// creations fail on the name and load it).
+	created := errors.Is(lookErr, store.ErrStudyNotFound) && err == nil
 	if r.shared {
 		study, err = openShared(spec.Study.Name, study, err, sopts)
 	}
@@ -234,6 +238,23 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 	}
 	if err := r.recordInfo(study.ID); err != nil {
 		return nil, err
+	}
+	if spec.Study.EnqueueDefault {
+		// The creator enqueues the start point; a study of this process alone also does when it
+		// has no trial yet (the process that created it stopped before enqueueing).
+		empty := false
+		if !created && !r.shared {
+			trials, err := r.st.GetAllTrials(study.ID)
+			if err != nil {
+				return nil, fmt.Errorf("search: study %s trials: %w", spec.Study.Name, err)
+			}
+			empty = len(trials) == 0
+		}
+		if created || empty {
+			if err := enqueueStart(study, spec); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if ct, ok := r.trainer.(*commandTrainer); ok {
 		if ct.token, err = r.commandToken(study.ID); err != nil {

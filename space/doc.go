@@ -24,6 +24,8 @@
 //	  trials: 20                  # finished trials wanted
 //	  workers: 1                  # parallel trials (0 = one per core)
 //	  seed: 1                     # root of every random choice of the study
+//	  enqueue_default: false      # true: the first trial trains the start point (each `default:`,
+//	  #   else the central value), then the sampler takes over
 //	  sampler: tpe                # tpe | cmaes | random | sobol, or a mapping:
 //	  #  {kind: tpe, startup_trials: 0, ei_candidates: 0}   (0 = library default)
 //	  #  {kind: cmaes, startup_trials: 0, sigma0: 0}

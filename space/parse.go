@@ -207,7 +207,7 @@ func (d *decoder) kindAndOptions(e entry, kinds, options []string) (string, []en
 
 // study decodes the study section.
 func (d *decoder) study(e entry, s *Study) error {
-	es, err := d.mapping(e.value, e.path, []string{"name", "sampler", "pruner", "trials", "workers", "seed"})
+	es, err := d.mapping(e.value, e.path, []string{"name", "sampler", "pruner", "trials", "workers", "seed", "enqueue_default"})
 	if err != nil {
 		return err
 	}
@@ -224,6 +224,8 @@ func (d *decoder) study(e entry, s *Study) error {
 			s.Workers, err = d.intRange(f.value, f.path, 0, 1024)
 		case "seed":
 			s.Seed, err = d.integer(f.value, f.path)
+		case "enqueue_default":
+			s.EnqueueDefault, err = d.boolean(f.value, f.path)
 		case "sampler":
 			err = d.sampler(f, &s.Sampler)
 		case "pruner":

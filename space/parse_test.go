@@ -18,6 +18,7 @@ const fullSpace = `study:
   trials: 30
   workers: 3
   seed: -5
+  enqueue_default: true
 task:
   kind: synthetic
   synthetic: {train: 500, valid: 50, test: 60, vocab: 20, min_len: 4, max_len: 9, seed: 11}
@@ -77,24 +78,24 @@ func TestParseFull(t *testing.T) {
 		File: "full.yaml",
 		Study: Study{Name: "full", Sampler: Sampler{Kind: "tpe", Options: map[string]float64{"startup_trials": 4, "ei_candidates": 12}},
 			Pruner: Pruner{Kind: "successive_halving", MinResource: 2, ReductionFactor: 4, MinEarlyStoppingRate: 1},
-			Trials: 30, Workers: 3, Seed: -5},
+			Trials: 30, Workers: 3, Seed: -5, EnqueueDefault: true},
 		Task: Task{Kind: "synthetic", Synthetic: Synthetic{Train: 500, Valid: 50, Test: 60, Vocab: 20, MinLen: 4, MaxLen: 9, Seed: 11},
 			Tokenizer: "char", MaxVocab: 100, MinFreq: 2, MaxLen: 30},
 		Training: Training{Epochs: 7, BatchSize: 16, MaxMinutes: 1.5, Beta1: 0.8, Beta2: 0.99, Eps: 1e-8, Schedule: "cosine",
 			ClipNorm: 0, WeightDecayMode: "l2", TieEmbeddings: true, Positions: "learned", Beam: 4, LatencySentences: 5,
 			Threads: 2, EvalSentences: 10},
 		Params: []Param{
-			{Name: "d_model", Kind: KindInt, Low: 32, High: 128, Step: 32, Line: 32, Column: 3},
-			{Name: "heads", Kind: KindCategorical, Choices: []string{"2", "4"}, Line: 33, Column: 3},
-			{Name: "kv_heads", Kind: KindInt, Low: 1, High: 4, Line: 34, Column: 3},
-			{Name: "enc_layers", Kind: KindInt, Low: 1, High: 16, Log: true, Line: 35, Column: 3},
-			{Name: "dec_layers", Kind: KindFixed, Value: "2", Line: 36, Column: 3},
-			{Name: "d_ff", Kind: KindFixed, Value: "256", Line: 37, Column: 3},
-			{Name: "dropout", Kind: KindFloat, Low: 0, High: 0.5, Step: 0.1, Line: 38, Column: 3},
-			{Name: "lr", Kind: KindFloat, Low: 1e-4, High: 1e-2, Log: true, Line: 39, Column: 3},
-			{Name: "weight_decay", Kind: KindFloat, Low: 0, High: 0.1, Line: 40, Column: 3},
-			{Name: "warmup_steps", Kind: KindCategorical, Choices: []string{"0", "100", "1000"}, Line: 41, Column: 3},
-			{Name: "label_smoothing", Kind: KindFixed, Value: "0.1", Line: 42, Column: 3},
+			{Name: "d_model", Kind: KindInt, Low: 32, High: 128, Step: 32, Line: 33, Column: 3},
+			{Name: "heads", Kind: KindCategorical, Choices: []string{"2", "4"}, Line: 34, Column: 3},
+			{Name: "kv_heads", Kind: KindInt, Low: 1, High: 4, Line: 35, Column: 3},
+			{Name: "enc_layers", Kind: KindInt, Low: 1, High: 16, Log: true, Line: 36, Column: 3},
+			{Name: "dec_layers", Kind: KindFixed, Value: "2", Line: 37, Column: 3},
+			{Name: "d_ff", Kind: KindFixed, Value: "256", Line: 38, Column: 3},
+			{Name: "dropout", Kind: KindFloat, Low: 0, High: 0.5, Step: 0.1, Line: 39, Column: 3},
+			{Name: "lr", Kind: KindFloat, Low: 1e-4, High: 1e-2, Log: true, Line: 40, Column: 3},
+			{Name: "weight_decay", Kind: KindFloat, Low: 0, High: 0.1, Line: 41, Column: 3},
+			{Name: "warmup_steps", Kind: KindCategorical, Choices: []string{"0", "100", "1000"}, Line: 42, Column: 3},
+			{Name: "label_smoothing", Kind: KindFixed, Value: "0.1", Line: 43, Column: 3},
 		},
 		Budget:    Budget{MaxParams: 1500000, MaxL2Norm: 300, MaxFlopsPerToken: 5e6, MaxKVCacheBytes: 4096, MaxLatencyMS: 20},
 		Objective: Objective{Metric: "accuracy", Cost: "flops", Tradeoff: 0.5, SrcLen: 12, TgtLen: 14},
@@ -104,7 +105,7 @@ func TestParseFull(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Parse =\n%+v\nwant\n%+v", got, want)
 	}
-	if w := spec.Where("budget.max_params"); w != "full.yaml:44:15" {
+	if w := spec.Where("budget.max_params"); w != "full.yaml:45:15" {
 		t.Errorf("Where(budget.max_params) = %q", w)
 	}
 	if w := spec.Where("study.pruner"); w != "full.yaml:4:3" {
@@ -194,7 +195,8 @@ func TestParseErrors(t *testing.T) {
 		{"not a mapping", "- a\n- b\n", "e.yaml:1:1: the space file must be a mapping"},
 		{"two documents", base + "---\ntask: {}\n", "e.yaml:5:1: a space file holds one YAML document"},
 		{"unknown top key", base + "extra: 1\n", `e.yaml:5:1: extra: unknown key "extra"`},
-		{"unknown nested key", "study: {name: x, trails: 3}\n" + base, `e.yaml:1:18: study.trails: unknown key "trails" (known: name, sampler, pruner, trials, workers, seed)`},
+		{"enqueue_default not a boolean", "study: {name: x, enqueue_default: maybe}\n" + base, `e.yaml:1:35: study.enqueue_default`},
+		{"unknown nested key", "study: {name: x, trails: 3}\n" + base, `e.yaml:1:18: study.trails: unknown key "trails" (known: name, sampler, pruner, trials, workers, seed, enqueue_default)`},
 		{"duplicate key", base + "budget: {max_params: 5}\n", "e.yaml:5:1: budget: duplicate key (first at line 4)"},
 		{"missing task", "params:\n  d_model: 64\nbudget: {max_params: 100000}\n", "e.yaml:1:1: task: missing section"},
 		{"missing params", "task: {kind: synthetic}\nbudget: {max_params: 100000}\n", "e.yaml:1:1: params: missing section"},

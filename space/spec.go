@@ -32,6 +32,9 @@ type Study struct {
 	Trials  int     // number of finished trials wanted
 	Workers int     // parallel trials (0 = one per core)
 	Seed    int64   // root of every random choice of the study
+	// EnqueueDefault makes the study's first trial the start point (each parameter's declared
+	// default, else its central value: Param.Start), enqueued when the study is created.
+	EnqueueDefault bool
 }
 
 // Sampler names a sampler kind of the sampler registry (search/sampler) and the options the file
