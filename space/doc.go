@@ -64,7 +64,8 @@
 //	  positions: sinusoidal       # sinusoidal | learned
 //	  beam: 1
 //	  latency_sentences: 50
-//	  threads: 0                  # per trial: GOMAXPROCS and data-parallel shards (0 = cores / workers)
+//	  threads: 0                  # with workers: 1, the trial's GOMAXPROCS and data-parallel shards
+//	  #   (0 = all cores); parallel workers train on one thread each
 //	  eval_sentences: 0           # 0 = the whole validation set
 //	params:                       # required, at least one; each name at most once
 //	  d_model: {type: int, low: 32, high: 128, step: 32}
