@@ -50,12 +50,13 @@ func (s shape) core() int64 {
 	return s.enc*encLayer + s.dec*decLayer + 2*ln
 }
 
-// embed counts source and target embeddings, learned positions (one table per side), the output
-// projection weight (shared with the target embedding when tied) and its bias.
+// embed counts source and target embeddings, learned positions (one table per side), and the
+// output projection's weight and bias unless it is tied to the target embedding (then it has
+// neither).
 func (s shape) embed(a space.Arch) int64 {
-	n := int64(a.SrcVocab)*s.d + int64(a.TgtVocab)*s.d + int64(a.TgtVocab)
+	n := int64(a.SrcVocab)*s.d + int64(a.TgtVocab)*s.d
 	if !a.TieEmbeddings {
-		n += s.d * int64(a.TgtVocab)
+		n += s.d*int64(a.TgtVocab) + int64(a.TgtVocab)
 	}
 	if a.Positions == "learned" {
 		n += 2 * int64(a.MaxPositions) * s.d

@@ -54,11 +54,11 @@ func TestEstimateHand(t *testing.T) {
 	}{
 		// src 5·4 + tgt 6·4 + output 4·6 + bias 6 = 74
 		{"untied sinusoidal", space.Arch{SrcVocab: 5, TgtVocab: 6, Positions: "sinusoidal", MaxPositions: 3}, 74},
-		// the output weight is the target embedding: 74 − 24 = 50 (bias kept)
-		{"tied", space.Arch{SrcVocab: 5, TgtVocab: 6, TieEmbeddings: true, Positions: "sinusoidal"}, 50},
+		// the output projection is the target embedding, without bias: 74 − 24 − 6 = 44
+		{"tied", space.Arch{SrcVocab: 5, TgtVocab: 6, TieEmbeddings: true, Positions: "sinusoidal"}, 44},
 		// two learned tables of 3×4: +24
 		{"learned", space.Arch{SrcVocab: 5, TgtVocab: 6, Positions: "learned", MaxPositions: 3}, 98},
-		{"tied learned", space.Arch{SrcVocab: 5, TgtVocab: 6, TieEmbeddings: true, Positions: "learned", MaxPositions: 3}, 74},
+		{"tied learned", space.Arch{SrcVocab: 5, TgtVocab: 6, TieEmbeddings: true, Positions: "learned", MaxPositions: 3}, 68},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

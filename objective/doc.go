@@ -14,10 +14,11 @@
 //   - ParamsCore = enc·(attn + ffn + 2·2d) + dec·(2·attn + ffn + 3·2d) + 2·2d. For kv = h it
 //     equals the parameter count of torch.nn.Transformer(d, h, enc, dec, d_ff) exactly
 //     (44,140,544 for 512/8/6/6/2048; pinned against PyTorch in the tests);
-//   - ParamsEmbed = src_vocab·d + tgt_vocab·d (token embeddings) + d·tgt_vocab (output
-//     projection weight, absent when tied to the target embedding) + tgt_vocab (output bias,
-//     kept when tied) + 2·MaxPositions·d when positions are learned (one table for the source
-//     side and one for the target side; sinusoidal positions have no parameters);
+//   - ParamsEmbed = src_vocab·d + tgt_vocab·d (token embeddings) + d·tgt_vocab + tgt_vocab
+//     (output projection weight and bias, both absent when tied to the target embedding: the
+//     logits are then the decoder state times the embedding, as in PyTorch's and fairseq's tied
+//     models) + 2·MaxPositions·d when positions are learned (one table for the source side and
+//     one for the target side; sinusoidal positions have no parameters);
 //   - Params = ParamsCore + ParamsEmbed (‖θ‖₀).
 //
 // FLOPs are counted in multiply-adds (one multiply-add = 1; multiply by 2 for the

@@ -107,8 +107,8 @@ func Example() {
 	fmt.Printf("score at BLEU 25: %.3f\n", objective.Score(25, float64(c.Params), float64(b.MaxParams), 2, v))
 	// Output:
 	// params_core: 44140544
-	// params: 76940544
+	// params: 76908544
 	// kv bytes/token: 24576
-	// violations: [params 76940544 > max_params 50000000 (+53.9%)]
-	// score at BLEU 25: -54.881
+	// violations: [params 76908544 > max_params 50000000 (+53.8%)]
+	// score at BLEU 25: -54.817
 }

@@ -26,5 +26,6 @@
 // projections with biases (K and V of width kv_heads·d_model/heads), ReLU feed-forward blocks with
 // biases, LayerNorm weight and bias per sub-layer plus a final LayerNorm per side, source and
 // target token embeddings, learned position tables (one per side) when positions are learned,
-// and an output projection with bias whose weight is the target embedding when tied.
+// and an output projection with bias, or, when tied, the target embedding itself without bias
+// (as PyTorch's and fairseq's tied models).
 package trainer

@@ -150,11 +150,13 @@ func buildStep(d dims, p *params, B, S, T int, dropout float64) (*stepGraph, err
 			y = b.add(y, drop(b.ffn(h, w[pre+".ff1.w"], w[pre+".ff1.b"], w[pre+".ff2.w"], w[pre+".ff2.b"], dropMask(B*T, d.FF)), B*T, d.D))
 		}
 		y = b.layerNorm(y, w["dec.ln.g"], w["dec.ln.b"])
-		ow := w["out.w"]
 		if d.Tied {
-			ow = b.transpose(w["tgt.emb"], 1, 0)
+			// The target embedding transposed, no bias (as PyTorch's and fairseq's tied models):
+			// the bias input is a constant zero row, not a parameter.
+			logits = b.linear(y, b.transpose(w["tgt.emb"], 1, 0), b.input("out.nobias", newInput(dt, 1, d.TgtV)))
+		} else {
+			logits = b.linear(y, w["out.w"], w["out.b"])
 		}
-		logits = b.linear(y, ow, w["out.b"])
 	}
 	// Loss: -Σ target ⊙ log_softmax(logits); target rows carry label smoothing and 1/ntokens.
 	sg.rowW = newInput(dt, B*T, 1)

@@ -234,13 +234,13 @@ func (in *infer) logits(y []float64) []float64 {
 	d := in.d
 	if d.Tied {
 		emb := in.w["tgt.emb"]
-		out := append([]float64(nil), in.w["out.b"]...)
+		out := make([]float64, d.TgtV) // tied: no output bias
 		for v := 0; v < d.TgtV; v++ {
 			var s float64
 			for j := 0; j < d.D; j++ {
 				s += y[j] * emb[v*d.D+j]
 			}
-			out[v] += s
+			out[v] = s
 		}
 		return out
 	}

@@ -141,10 +141,10 @@ func (d dims) layout() []pspec {
 		mat(p+".ff2", d.FF, d.D)
 	}
 	ln("dec.ln")
-	if !d.Tied {
-		ps = append(ps, pspec{name: "out.w", shape: []int{d.D, d.TgtV}, init: "xavier"})
+	if !d.Tied { // a tied output projection is the target embedding alone, without bias
+		ps = append(ps, pspec{name: "out.w", shape: []int{d.D, d.TgtV}, init: "xavier"},
+			pspec{name: "out.b", shape: []int{1, d.TgtV}, init: "zero"})
 	}
-	ps = append(ps, pspec{name: "out.b", shape: []int{1, d.TgtV}, init: "zero"})
 	return ps
 }
 
