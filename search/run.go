@@ -213,11 +213,19 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 		}
 		sopts = append(sopts, goptuna.StudyOptionRelativeSampler(ps), goptuna.StudyOptionDefineSearchSpace(ss))
 	}
-	_, lookErr := r.st.GetStudyIDFromName(spec.Study.Name)
+	// The study is created here rather than by goptuna.CreateStudy's load-or-create, so that the
+	// one caller that creates it knows (in a shared store the others' creations fail on the name);
+	// CreateStudy then loads it.
+	created := false
+	if id, err := r.st.CreateNewStudy(spec.Study.Name); err == nil {
+		created = true
+		if err := r.st.SetStudyDirection(id, goptuna.StudyDirectionMaximize); err != nil {
+			return nil, fmt.Errorf("search: study %s direction: %w", spec.Study.Name, err)
+		}
+	} else if !errors.Is(err, store.ErrStudyExists) {
+		return nil, fmt.Errorf("search: create study %s: %w", spec.Study.Name, err)
+	}
 	study, err := goptuna.CreateStudy(spec.Study.Name, sopts...)
-	// created: this call made the study (in a shared store exactly one process does: the other
-	// creations fail on the name and load it).
-	created := errors.Is(lookErr, store.ErrStudyNotFound) && err == nil
 	if r.shared {
 		study, err = openShared(spec.Study.Name, study, err, sopts)
 	}
@@ -240,17 +248,17 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 		return nil, err
 	}
 	if spec.Study.EnqueueDefault {
-		// The creator enqueues the start point; a study of this process alone also does when it
-		// has no trial yet (the process that created it stopped before enqueueing).
-		empty := false
-		if !created && !r.shared {
+		// In a shared store the creator enqueues the start point. A study of this process alone
+		// enqueues it while it has no trial (also when its creator stopped before enqueueing).
+		enqueue := created
+		if !r.shared {
 			trials, err := r.st.GetAllTrials(study.ID)
 			if err != nil {
 				return nil, fmt.Errorf("search: study %s trials: %w", spec.Study.Name, err)
 			}
-			empty = len(trials) == 0
+			enqueue = len(trials) == 0
 		}
-		if created || empty {
+		if enqueue {
 			if err := enqueueStart(study, spec); err != nil {
 				return nil, err
 			}
