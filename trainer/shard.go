@@ -1,6 +1,7 @@
 package trainer
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"sync"
 
@@ -82,6 +83,11 @@ func runParts(parts []*stepGraph, prepare func(i int)) (float64, [][]*G.Node, er
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() { // Train's recover covers only its own goroutine
+				if r := recover(); r != nil {
+					errs[i] = fmt.Errorf("trainer: shard %d panicked: %v", i, r)
+				}
+			}()
 			if prepare != nil {
 				prepare(i)
 			}
