@@ -80,10 +80,12 @@ func newDims(cfg space.Config, a space.Arch) (dims, error) {
 
 // pspec is one parameter tensor's name, shape and initialiser.
 type pspec struct {
-	name  string
-	shape []int
-	init  string  // zero | one | xavier (uniform, limit sqrt(6/(rows+cols))) | normal (std)
-	std   float64 // normal: standard deviation
+	name   string
+	shape  []int
+	init   string  // zero | one | xavier (uniform, limit sqrt(6/(rows+cols))) | uniform (±lim) | normal (std)
+	std    float64 // normal: standard deviation
+	lim    float64 // xavier: the limit when set (a fused projection's fan); uniform: the limit
+	padRow bool    // an embedding whose PAD row starts at zero
 }
 
 // layout lists every parameter of the model in a fixed order.
@@ -99,10 +101,20 @@ func (d dims) layout() []pspec {
 	}
 	att := func(name string) {
 		kv := d.KVH * d.HD
-		mat(name+".q", d.D, d.D)
-		mat(name+".k", d.D, kv)
-		mat(name+".v", d.D, kv)
+		// Q, K and V as PyTorch initialises its fused in-projection: xavier over (d, d + 2·kv).
+		fused := math.Sqrt(6 / float64(d.D+d.D+2*kv))
+		for _, m := range []struct {
+			n   string
+			out int
+		}{{".q", d.D}, {".k", kv}, {".v", kv}} {
+			ps = append(ps, pspec{name: name + m.n + ".w", shape: []int{d.D, m.out}, init: "xavier", lim: fused})
+			ps = append(ps, pspec{name: name + m.n + ".b", shape: []int{1, m.out}, init: "zero"})
+		}
 		mat(name+".o", d.D, d.D)
+	}
+	ffn := func(name string, in, out int) { // nn.Linear's bias: U(±1/√fan_in)
+		ps = append(ps, pspec{name: name + ".w", shape: []int{in, out}, init: "xavier"})
+		ps = append(ps, pspec{name: name + ".b", shape: []int{1, out}, init: "uniform", lim: 1 / math.Sqrt(float64(in))})
 	}
 	embStd := 1 / math.Sqrt(float64(d.D))
 	if !d.EmbScale {
@@ -110,7 +122,7 @@ func (d dims) layout() []pspec {
 	}
 	// embed adds side's token embedding, and its learned position embedding when there is one.
 	embed := func(side string, vocab int) {
-		ps = append(ps, pspec{name: side + ".emb", shape: []int{vocab, d.D}, init: "normal", std: embStd})
+		ps = append(ps, pspec{name: side + ".emb", shape: []int{vocab, d.D}, init: "normal", std: embStd, padRow: true})
 		if d.Learned {
 			ps = append(ps, pspec{name: side + ".pos", shape: []int{d.MaxPos, d.D}, init: "normal", std: posStd(d)})
 		}
@@ -121,8 +133,8 @@ func (d dims) layout() []pspec {
 		ln(p + ".ln1")
 		att(p + ".att")
 		ln(p + ".ln2")
-		mat(p+".ff1", d.D, d.FF)
-		mat(p+".ff2", d.FF, d.D)
+		ffn(p+".ff1", d.D, d.FF)
+		ffn(p+".ff2", d.FF, d.D)
 	}
 	if d.EncoderOnly {
 		mat("out", d.D, d.TgtV)
@@ -137,8 +149,8 @@ func (d dims) layout() []pspec {
 		ln(p + ".ln2")
 		att(p + ".cross")
 		ln(p + ".ln3")
-		mat(p+".ff1", d.D, d.FF)
-		mat(p+".ff2", d.FF, d.D)
+		ffn(p+".ff1", d.D, d.FF)
+		ffn(p+".ff2", d.FF, d.D)
 	}
 	ln("dec.ln")
 	if !d.Tied { // a tied output projection is the target embedding alone, without bias
@@ -183,14 +195,20 @@ func newParams(d dims, dt tensor.Dtype, seed int64) *params {
 			for i := range v {
 				v[i] = 1
 			}
-		case "xavier":
-			lim := math.Sqrt(6 / float64(s.shape[0]+s.shape[1]))
+		case "xavier", "uniform":
+			lim := s.lim
+			if s.init == "xavier" && lim == 0 {
+				lim = math.Sqrt(6 / float64(s.shape[0]+s.shape[1]))
+			}
 			for i := range v {
 				v[i] = (2*rng.Float64() - 1) * lim
 			}
 		case "normal":
 			for i := range v {
 				v[i] = rng.NormFloat64() * s.std
+			}
+			if s.padRow {
+				clear(v[data.PAD*s.shape[1] : (data.PAD+1)*s.shape[1]])
 			}
 		}
 		p.t[s.name] = denseOf(dt, s.shape, v)
