@@ -779,13 +779,15 @@ func crossEntropyGrad[T floats](dz, z, target, w []T, g float64, lses []float64)
 
 // --- linear layer: y = x·W + b through the installed BLAS into the op's own buffer ---
 
-// linearOp is x·W + b, with relu set max(x·W + b, 0) in the same pass over the output.
+// linearOp is x·W + b (x·W alone when the op has two inputs), with relu set max(·, 0) in the
+// same pass over the output.
 type linearOp struct {
 	fop
 	relu bool
 }
 
-// fusedLinear is x (N, in) · W (in, out) + b (1, out); its backward products use matOp.
+// fusedLinear is x (N, in) · W (in, out) + b (1, out), or x·W when bias is nil; its backward
+// products use matOp.
 func (b *builder) fusedLinear(x, w, bias *G.Node) *G.Node {
 	return b.fusedLinearAct(x, w, bias, false)
 }
@@ -806,6 +808,10 @@ func (b *builder) fusedLinearAct(x, w, bias *G.Node, relu bool) *G.Node {
 	if relu {
 		name = "fusedLinearReLU"
 	}
+	if bias == nil {
+		op := &linearOp{newFop(name+"NoBias", tensor.Shape{xs[0], ws[1]}, []bool{true, true}, 2, 2), relu}
+		return b.apply(op, "linear", x, w)
+	}
 	op := &linearOp{newFop(name, tensor.Shape{xs[0], ws[1]}, []bool{true, true, true}, 2, 2, 2), relu}
 	return b.apply(op, "linear", x, w, bias)
 }
@@ -815,22 +821,33 @@ func (o *linearOp) Do(v ...G.Value) (G.Value, error) {
 	n, in, m := o.out[0], v[0].Shape()[1], o.out[1]
 	impl := G.WhichBLAS()
 	// Each row starts as the bias; the product is added with beta 1 (x·W + b, summed once).
+	// Without a bias the product overwrites the buffer (beta 0).
+	beta := 0.0
+	if len(v) == 3 {
+		beta = 1
+	}
 	switch x := v[0].Data().(type) {
 	case []float32:
-		y, b := out.Data().([]float32), dataOf[float32](v[2])
-		for r := 0; r < n*m; r += m {
-			copy(y[r:r+m], b)
+		y := out.Data().([]float32)
+		if beta == 1 {
+			b := dataOf[float32](v[2])
+			for r := 0; r < n*m; r += m {
+				copy(y[r:r+m], b)
+			}
 		}
-		impl.Sgemm(blas.NoTrans, blas.NoTrans, n, m, in, 1, x, in, dataOf[float32](v[1]), m, 1, y, m)
+		impl.Sgemm(blas.NoTrans, blas.NoTrans, n, m, in, 1, x, in, dataOf[float32](v[1]), m, float32(beta), y, m)
 		if o.relu {
 			relu32(y, y)
 		}
 	case []float64:
-		y, b := out.Data().([]float64), dataOf[float64](v[2])
-		for r := 0; r < n*m; r += m {
-			copy(y[r:r+m], b)
+		y := out.Data().([]float64)
+		if beta == 1 {
+			b := dataOf[float64](v[2])
+			for r := 0; r < n*m; r += m {
+				copy(y[r:r+m], b)
+			}
 		}
-		impl.Dgemm(blas.NoTrans, blas.NoTrans, n, m, in, 1, x, in, dataOf[float64](v[1]), m, 1, y, m)
+		impl.Dgemm(blas.NoTrans, blas.NoTrans, n, m, in, 1, x, in, dataOf[float64](v[1]), m, beta, y, m)
 		if o.relu {
 			relu(y, y)
 		}
@@ -853,6 +870,9 @@ func (o *linearOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	dw, err := G.ApplyOp(newMat(in[0].Shape(), grad.Shape(), true, false), in[0], grad)
 	if err != nil {
 		return nil, err
+	}
+	if len(in) == 2 {
+		return G.Nodes{dx, dw}, nil
 	}
 	db, err := G.ApplyOp(&colSumOp{newFop("fusedColSum", in[2].Shape(), nil, 2)}, grad)
 	return G.Nodes{dx, dw, db}, err

@@ -216,6 +216,8 @@ func TestFusedGradients(t *testing.T) {
 			func(b *builder, in []*G.Node) *G.Node { return b.permute(in[0], []int{2, 3, 4}, []int{2, 0, 1}, 4, 6) }},
 		{"linear with fused relu", []*tensor.Dense{randDense(rng, 1, 5, 4), randDense(rng, 0.5, 4, 6), randDense(rng, 1, 1, 6)},
 			func(b *builder, in []*G.Node) *G.Node { return b.fusedLinearAct(in[0], in[1], in[2], true) }},
+		{"linear without bias", []*tensor.Dense{randDense(rng, 1, 5, 4), randDense(rng, 0.5, 4, 6)},
+			func(b *builder, in []*G.Node) *G.Node { return b.fusedLinear(in[0], in[1], nil) }},
 		{"linear of a transpose", []*tensor.Dense{randDense(rng, 1, 5, 4), randDense(rng, 0.5, 6, 4), randDense(rng, 1, 1, 6)},
 			func(b *builder, in []*G.Node) *G.Node { return b.fusedLinear(in[0], b.transpose(in[1], 1, 0), in[2]) }},
 	}

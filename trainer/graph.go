@@ -151,9 +151,8 @@ func buildStep(d dims, p *params, B, S, T int, dropout float64) (*stepGraph, err
 		}
 		y = b.layerNorm(y, w["dec.ln.g"], w["dec.ln.b"])
 		if d.Tied {
-			// The target embedding transposed, no bias (as PyTorch's and fairseq's tied models):
-			// the bias input is a constant zero row, not a parameter.
-			logits = b.linear(y, b.transpose(w["tgt.emb"], 1, 0), b.input("out.nobias", newInput(dt, 1, d.TgtV)))
+			// The target embedding transposed, no bias (as PyTorch's and fairseq's tied models).
+			logits = b.linear(y, b.transpose(w["tgt.emb"], 1, 0), nil)
 		} else {
 			logits = b.linear(y, w["out.w"], w["out.b"])
 		}

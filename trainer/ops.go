@@ -164,10 +164,13 @@ func (b *builder) bcast(op func(a, c *G.Node, l, r []byte) (*G.Node, error), x, 
 	return b.ok(n, err, what)
 }
 
-// linear is x·W + b for x (N, in), W (in, out), b (1, out).
+// linear is x·W + b for x (N, in), W (in, out), b (1, out); x·W when bias is nil.
 func (b *builder) linear(x, w, bias *G.Node) *G.Node {
 	if b.fused {
 		return b.fusedLinear(x, w, bias)
+	}
+	if bias == nil {
+		return b.mul(x, w)
 	}
 	return b.bcast(G.BroadcastAdd, b.mul(x, w), bias, 0, "bias")
 }
