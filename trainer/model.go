@@ -91,10 +91,16 @@ type pspec struct {
 // layout lists every parameter of the model in a fixed order.
 func (d dims) layout() []pspec {
 	var ps []pspec
-	mat := func(name string, in, out int) {
-		ps = append(ps, pspec{name: name + ".w", shape: []int{in, out}, init: "xavier"})
-		ps = append(ps, pspec{name: name + ".b", shape: []int{1, out}, init: "zero"})
+	// lin adds a linear layer's weight (xavier; wLim, when set, is its limit instead, a fused
+	// projection's) and bias (U(±bLim), zero when bLim is 0); mat is the plain one.
+	lin := func(name string, in, out int, wLim, bLim float64) {
+		bias := pspec{name: name + ".b", shape: []int{1, out}, init: "zero"}
+		if bLim > 0 {
+			bias.init, bias.lim = "uniform", bLim
+		}
+		ps = append(ps, pspec{name: name + ".w", shape: []int{in, out}, init: "xavier", lim: wLim}, bias)
 	}
+	mat := func(name string, in, out int) { lin(name, in, out, 0, 0) }
 	ln := func(name string) {
 		ps = append(ps, pspec{name: name + ".g", shape: []int{1, d.D}, init: "one"})
 		ps = append(ps, pspec{name: name + ".b", shape: []int{1, d.D}, init: "zero"})
@@ -103,19 +109,12 @@ func (d dims) layout() []pspec {
 		kv := d.KVH * d.HD
 		// Q, K and V as PyTorch initialises its fused in-projection: xavier over (d, d + 2·kv).
 		fused := math.Sqrt(6 / float64(d.D+d.D+2*kv))
-		for _, m := range []struct {
-			n   string
-			out int
-		}{{".q", d.D}, {".k", kv}, {".v", kv}} {
-			ps = append(ps, pspec{name: name + m.n + ".w", shape: []int{d.D, m.out}, init: "xavier", lim: fused})
-			ps = append(ps, pspec{name: name + m.n + ".b", shape: []int{1, m.out}, init: "zero"})
-		}
+		lin(name+".q", d.D, d.D, fused, 0)
+		lin(name+".k", d.D, kv, fused, 0)
+		lin(name+".v", d.D, kv, fused, 0)
 		mat(name+".o", d.D, d.D)
 	}
-	ffn := func(name string, in, out int) { // nn.Linear's bias: U(±1/√fan_in)
-		ps = append(ps, pspec{name: name + ".w", shape: []int{in, out}, init: "xavier"})
-		ps = append(ps, pspec{name: name + ".b", shape: []int{1, out}, init: "uniform", lim: 1 / math.Sqrt(float64(in))})
-	}
+	ffn := func(name string, in, out int) { lin(name, in, out, 0, 1/math.Sqrt(float64(in))) } // nn.Linear's bias: U(±1/√fan_in)
 	embStd := 1 / math.Sqrt(float64(d.D))
 	if !d.EmbScale {
 		embStd = 1
@@ -154,8 +153,7 @@ func (d dims) layout() []pspec {
 	}
 	ln("dec.ln")
 	if !d.Tied { // a tied output projection is the target embedding alone, without bias
-		ps = append(ps, pspec{name: "out.w", shape: []int{d.D, d.TgtV}, init: "xavier"},
-			pspec{name: "out.b", shape: []int{1, d.TgtV}, init: "zero"})
+		mat("out", d.D, d.TgtV)
 	}
 	return ps
 }
