@@ -202,7 +202,6 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 		goptuna.StudyOptionDirection(goptuna.StudyDirectionMaximize),
 		goptuna.StudyOptionSampler(ps),
 		goptuna.StudyOptionLogger(logger),
-		goptuna.StudyOptionLoadIfExists(true),
 	}
 	if kind.Relative {
 		// goptuna's IntersectionSearchSpace compares distributions with != and panics on
@@ -215,7 +214,7 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 	}
 	// The study is created here rather than by goptuna.CreateStudy's load-or-create, so that the
 	// one caller that creates it knows (in a shared store the others' creations fail on the name);
-	// CreateStudy then loads it.
+	// goptuna then only loads it.
 	created := false
 	if id, err := r.st.CreateNewStudy(spec.Study.Name); err == nil {
 		created = true
@@ -225,7 +224,7 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 	} else if !errors.Is(err, store.ErrStudyExists) {
 		return nil, fmt.Errorf("search: create study %s: %w", spec.Study.Name, err)
 	}
-	study, err := goptuna.CreateStudy(spec.Study.Name, sopts...)
+	study, err := goptuna.LoadStudy(spec.Study.Name, sopts...)
 	if r.shared {
 		study, err = openShared(spec.Study.Name, study, err, sopts)
 	}

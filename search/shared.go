@@ -40,10 +40,9 @@ func (r *runner) sharedSettings() {
 	r.beat = min(r.opts.HeartbeatEvery, r.grace/4)
 }
 
-// openShared returns the study another process may be creating at the same moment: goptuna's
-// CreateStudy loads the study and creates it when it is missing, so two workers starting together
-// can both try to create it (one fails), and right after creating it goptuna sets its direction
-// in a second call, which a worker loading it in between must wait for.
+// openShared returns the study another process may be creating at the same moment: the creator
+// (openStudy's CreateNewStudy) sets the study's direction in a second call, which a worker
+// loading it in between must wait for.
 func openShared(name string, study *goptuna.Study, err error, opts []goptuna.StudyOption) (*goptuna.Study, error) {
 	deadline := time.Now().Add(10 * time.Second)
 	for (err != nil || study.Direction() != goptuna.StudyDirectionMaximize) && time.Now().Before(deadline) {
