@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/space"
-	"github.com/attnsearch/attnsearch/store/record"
 )
 
 // L2Tolerance is the relative slack allowed on max_l2_norm: the trainer projects θ onto the ball,

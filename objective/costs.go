@@ -3,8 +3,8 @@ package objective
 import (
 	"math"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/space"
-	"github.com/attnsearch/attnsearch/store/record"
 )
 
 // CostDef is one cost a study can minimise (objective.cost) and bound (budget): an entry of

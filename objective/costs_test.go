@@ -3,7 +3,7 @@ package objective
 import (
 	"testing"
 
-	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/attnsearch/attnsearch/record"
 )
 
 // TestCostsFollowRecord checks that every bounded figure of record.BudgetFields has a getter here

@@ -3,8 +3,8 @@ package objective
 import (
 	"math"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/space"
-	"github.com/attnsearch/attnsearch/store/record"
 )
 
 // Minimized returns the objective vector v (ordered like goals) with every maximised component

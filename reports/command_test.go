@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/c-bata/goptuna"
 )
 

@@ -6,7 +6,7 @@
 // # Trial record
 //
 // What a trial and a study store (every attribute key, StudyInfo, the per-epoch history, Decode)
-// is owned by package store/record, which the search writes and this package reads; neither
+// is owned by package record, which the search writes and this package reads; neither
 // imports the other. Report decodes every trial with record.Decode, reads the study's settings
 // with record.ParseStudyInfo (any stored version) and takes the objective's metric and cost keys
 // from objective's table of costs.

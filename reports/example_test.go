@@ -2,7 +2,7 @@ package reports_test
 
 import (
 	"fmt"
-	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/attnsearch/attnsearch/record"
 	"os"
 
 	"github.com/attnsearch/attnsearch/reports"

@@ -6,7 +6,7 @@ import (
 
 	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/objective/front"
-	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/c-bata/goptuna"
 )
 

@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/attnsearch/attnsearch/objective/front"
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/reports"
-	"github.com/attnsearch/attnsearch/store/record"
 	"github.com/c-bata/goptuna"
 )
 

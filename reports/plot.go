@@ -3,7 +3,7 @@ package reports
 import (
 	"fmt"
 	"github.com/attnsearch/attnsearch/objective"
-	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/attnsearch/attnsearch/record"
 	"image/color"
 	"io"
 	"math"

@@ -3,7 +3,7 @@ package reports
 import (
 	"errors"
 	"fmt"
-	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/attnsearch/attnsearch/record"
 	"math"
 	"sort"
 

@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/space"
-	"github.com/attnsearch/attnsearch/store/record"
 	"github.com/attnsearch/attnsearch/trainer/command"
 	"github.com/c-bata/goptuna"
 )

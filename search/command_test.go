@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/space"
-	"github.com/attnsearch/attnsearch/store/record"
 	"github.com/c-bata/goptuna"
 )
 

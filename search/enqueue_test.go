@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/store"
-	"github.com/attnsearch/attnsearch/store/record"
 	"github.com/c-bata/goptuna"
 	"golang.org/x/sync/errgroup"
 )

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/search/internal/mohalving"
 	"github.com/attnsearch/attnsearch/space"
-	"github.com/attnsearch/attnsearch/store/record"
 	"github.com/c-bata/goptuna"
 )
 

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/attnsearch/attnsearch/objective"
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/store"
-	"github.com/attnsearch/attnsearch/store/record"
 	"github.com/attnsearch/attnsearch/trainer"
 	"github.com/c-bata/goptuna"
 	"golang.org/x/sync/errgroup"

@@ -5,8 +5,8 @@ import (
 	"hash/fnv"
 	"strconv"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/search/sampler"
-	"github.com/attnsearch/attnsearch/store/record"
 	"github.com/c-bata/goptuna"
 )
 

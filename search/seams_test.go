@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/store"
-	"github.com/attnsearch/attnsearch/store/record"
 	"github.com/c-bata/goptuna"
 )
 

@@ -11,10 +11,10 @@ import (
 	"github.com/c-bata/goptuna"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/store"
 	"github.com/attnsearch/attnsearch/store/postgres"
-	"github.com/attnsearch/attnsearch/store/record"
 )
 
 // sharedBolt is a real bbolt store that several runners of one process use at once, as several

@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/attnsearch/attnsearch/objective"
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/space"
-	"github.com/attnsearch/attnsearch/store/record"
 	"github.com/c-bata/goptuna"
 )
 

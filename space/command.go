@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/attnsearch/attnsearch/record"
 	"gopkg.in/yaml.v3"
 )
 

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/search/sampler"
-	"github.com/attnsearch/attnsearch/store/record"
 	"gopkg.in/yaml.v3"
 )
 

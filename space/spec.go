@@ -3,7 +3,7 @@ package space
 import (
 	"time"
 
-	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/attnsearch/attnsearch/record"
 )
 
 // Spec is a whole validated space file: the study, the task, the training settings, the

@@ -3,7 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
-	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/attnsearch/attnsearch/record"
 	"math"
 	"reflect"
 	"testing"

@@ -3,7 +3,7 @@ package store_test
 import (
 	"errors"
 	"fmt"
-	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/attnsearch/attnsearch/record"
 	"log"
 	"os"
 	"path/filepath"

@@ -2,7 +2,7 @@ package store
 
 import (
 	"bytes"
-	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/attnsearch/attnsearch/record"
 	"math"
 	"testing"
 	"time"

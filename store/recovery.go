@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/c-bata/goptuna"
 	bolt "go.etcd.io/bbolt"
 )

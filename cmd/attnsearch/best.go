@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/attnsearch/attnsearch/record"
 
 	"github.com/spf13/cobra"
 )

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store"
-	"github.com/attnsearch/attnsearch/store/record"
 )
 
 // TestSchema1StoreReportsIdentically opens testdata/v1store/studies.db, written by the binary of

@@ -10,8 +10,8 @@ import (
 
 	"github.com/c-bata/goptuna"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store"
-	"github.com/attnsearch/attnsearch/store/record"
 )
 
 // studyID returns the ID of the named study of st, failing t when there is none.

@@ -17,9 +17,9 @@ import (
 
 	"github.com/c-bata/goptuna"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store/postgres"
 	"github.com/attnsearch/attnsearch/store/postgres/pgtest"
-	"github.com/attnsearch/attnsearch/store/record"
 )
 
 // sharedSpace writes a space file for the multi-process tests: smoke.yaml with trials short

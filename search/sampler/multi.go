@@ -5,10 +5,10 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/search/internal/motpe"
 	"github.com/attnsearch/attnsearch/search/internal/nsga2"
 	"github.com/attnsearch/attnsearch/search/internal/observe"
-	"github.com/attnsearch/attnsearch/store/record"
 	"github.com/c-bata/goptuna"
 )
 

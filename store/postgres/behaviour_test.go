@@ -9,8 +9,8 @@ import (
 
 	"github.com/c-bata/goptuna"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store"
-	"github.com/attnsearch/attnsearch/store/record"
 )
 
 // TestRefusedWrites checks what the conformance suite leaves out: every kind of write to a

@@ -11,8 +11,8 @@ import (
 
 	"github.com/c-bata/goptuna"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store"
-	"github.com/attnsearch/attnsearch/store/record"
 )
 
 // fillRich writes a study with every kind of content into s.

@@ -9,8 +9,8 @@ import (
 	"github.com/c-bata/goptuna"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store"
-	"github.com/attnsearch/attnsearch/store/record"
 )
 
 // Heartbeat records that the worker of a RUNNING trial is alive; other states give goptuna.ErrTrialCannotBeUpdated.

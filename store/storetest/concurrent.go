@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/c-bata/goptuna"
 	"github.com/c-bata/goptuna/successivehalving"
 )

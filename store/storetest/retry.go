@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/attnsearch/attnsearch/store/record"
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/c-bata/goptuna"
 )
 
