@@ -20,6 +20,9 @@ type StudyInfo struct {
 	Budget    Budget    `json:"budget"`         // hard constraints
 	Searched  []string  `json:"searched"`       // names of the searched (not fixed) parameters, in file order
 	Task      string    `json:"task,omitempty"` // task kind (synthetic, aligned, tsv, command); "" in studies from before it was stored
+	// Params is each declared parameter's domain as text (name → "int [32, 128] step 32", "fixed 0.1", …);
+	// empty in studies from before it was stored.
+	Params map[string]string `json:"params,omitempty"`
 }
 
 // IsCommand reports whether the study's trials ran a command (task kind command).

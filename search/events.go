@@ -46,6 +46,7 @@ type Options struct {
 	Arch           *space.Arch       // the architecture the cost model counts (nil = trainer.StudyArch of the data)
 	Trainer        Trainer           // evaluates feasible points (nil = the gorgonia trainer on Dataset)
 	Samplers       *sampler.Registry // the sampler kinds (nil = sampler.Builtin())
+	Force          bool              // run a stored study from a space file whose task or parameters differ from its stored ones (else ErrSpaceChanged)
 }
 
 // Result sums up what Run did.

@@ -7,6 +7,8 @@ import (
 	"math"
 	"reflect"
 	"runtime"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -285,11 +287,21 @@ func (r *runner) recordInfo(studyID int) error {
 		if err != nil {
 			return fmt.Errorf("search: study %s: %s: %w", name, record.SysStudyInfo, err)
 		}
+		if d := SpaceDiff(stored, info); d != "" {
+			if !r.Prepared.opts.Force {
+				return fmt.Errorf("%w: study %s was started from %s, and this space file's %s (run it as a new study with --study NAME, or add --force to mix its trials into this one)",
+					ErrSpaceChanged, name, stored.SpaceFile, d)
+			}
+			r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("study %s: --force: this space file's %s; its trials join the stored ones", name, d)})
+		}
 		if d := infoDiff(stored, info); d != "" {
 			r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf(
 				"study %s was started with other settings (%s); continuing with the new ones, reports keep the original objective and budget", name, d)})
 		}
 		stored.Trials = info.Trials
+		if len(stored.Params) == 0 && SpaceDiff(stored, info) == "" {
+			stored.Params = info.Params // a study from before domains were stored learns them
+		}
 		info = stored
 	}
 	js, err := info.Encode()
@@ -302,6 +314,66 @@ func (r *runner) recordInfo(studyID int) error {
 		}
 	}
 	return nil
+}
+
+// ErrSpaceChanged means a space file's task or parameters differ from those its study was
+// started with: its trials would not be comparable with the stored ones.
+var ErrSpaceChanged = errors.New("the space file differs from the study's")
+
+// SpaceDiff says how a new StudyInfo's task and parameters differ from a stored one's (task
+// kind, searched names, declared domains where both store them), or returns "". Studies stored
+// before a field was recorded are compared on the fields they have.
+func SpaceDiff(stored, now record.StudyInfo) string {
+	var d []string
+	if stored.Task != "" && stored.Task != now.Task {
+		d = append(d, fmt.Sprintf("task kind is %s, not %s", now.Task, stored.Task))
+	}
+	if a, b := strings.Join(stored.Searched, ", "), strings.Join(now.Searched, ", "); a != b {
+		d = append(d, fmt.Sprintf("searched parameters are [%s], not [%s]", b, a))
+	}
+	if len(stored.Params) > 0 && len(now.Params) > 0 {
+		names := make([]string, 0, len(now.Params))
+		for n := range now.Params {
+			names = append(names, n)
+		}
+		for n := range stored.Params {
+			if _, ok := now.Params[n]; !ok {
+				names = append(names, n)
+			}
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			a, okA := stored.Params[n]
+			b, okB := now.Params[n]
+			switch {
+			case !okA:
+				d = append(d, fmt.Sprintf("parameter %s is new (%s)", n, b))
+			case !okB:
+				d = append(d, fmt.Sprintf("parameter %s (%s) is missing", n, a))
+			case a != b:
+				d = append(d, fmt.Sprintf("parameter %s is %s, not %s", n, b, a))
+			}
+		}
+	}
+	return strings.Join(d, "; ")
+}
+
+// paramText is a parameter's declared domain as StudyInfo.Params stores it.
+func paramText(p space.Param) string {
+	switch p.Kind {
+	case space.KindFixed:
+		return "fixed " + p.Value
+	case space.KindCategorical:
+		return "categorical [" + strings.Join(p.Choices, ", ") + "]"
+	}
+	t := fmt.Sprintf("%s [%s, %s]", p.Kind, strconv.FormatFloat(p.Low, 'g', -1, 64), strconv.FormatFloat(p.High, 'g', -1, 64))
+	if p.Step != 0 {
+		t += " step " + strconv.FormatFloat(p.Step, 'g', -1, 64)
+	}
+	if p.Log {
+		t += " log"
+	}
+	return t
 }
 
 // infoDiff names the settings that differ between a stored and a new StudyInfo (the target
@@ -355,10 +427,12 @@ func InfoOf(spec *space.Spec) record.StudyInfo {
 		Sampler: spec.Study.Sampler.Kind, Pruner: spec.Study.Pruner.Kind,
 		Objective: spec.Objective, Budget: spec.Budget, Task: spec.Task.Kind,
 	}
+	info.Params = map[string]string{}
 	for _, p := range spec.Params {
 		if p.Kind != space.KindFixed {
 			info.Searched = append(info.Searched, p.Name)
 		}
+		info.Params[p.Name] = paramText(p)
 	}
 	return info
 }

@@ -219,9 +219,9 @@ func (d *decoder) study(e entry, s *Study) error {
 				err = d.errAt(f.value, f.path, "must not be empty")
 			}
 		case "trials":
-			s.Trials, err = d.intRange(f.value, f.path, 1, 1e6)
+			s.Trials, err = d.intRange(f.value, f.path, 1, MaxTrials)
 		case "workers":
-			s.Workers, err = d.intRange(f.value, f.path, 0, 1024)
+			s.Workers, err = d.intRange(f.value, f.path, 0, MaxWorkers)
 		case "seed":
 			s.Seed, err = d.integer(f.value, f.path)
 		case "enqueue_default":
@@ -506,9 +506,9 @@ func (d *decoder) training(e entry, t *Training) error {
 	for _, f := range es {
 		switch f.key {
 		case "epochs":
-			t.Epochs, err = d.intRange(f.value, f.path, 1, 1e6)
+			t.Epochs, err = d.intRange(f.value, f.path, 1, MaxEpochs)
 		case "max_steps":
-			t.MaxSteps, err = d.intRange(f.value, f.path, 0, 1e9)
+			t.MaxSteps, err = d.intRange(f.value, f.path, 0, MaxMaxSteps)
 		case "batch_size":
 			t.BatchSize, err = d.intRange(f.value, f.path, 1, 1e6)
 		case "max_minutes":
@@ -537,7 +537,7 @@ func (d *decoder) training(e entry, t *Training) error {
 		case "latency_sentences":
 			t.LatencySentences, err = d.intRange(f.value, f.path, 0, 1e6)
 		case "threads":
-			t.Threads, err = d.intRange(f.value, f.path, 0, 1024)
+			t.Threads, err = d.intRange(f.value, f.path, 0, MaxThreads)
 		case "eval_sentences":
 			t.EvalSentences, err = d.intRange(f.value, f.path, 0, 1e8)
 		}

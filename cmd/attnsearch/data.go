@@ -39,9 +39,7 @@ the licence notice _about.txt beside it. Train or search on it with --data:
 for LANG. Default: ` + data.TatoebaURL + `.`,
 		Example: `  attnsearch data tatoeba deu --out corpora
   attnsearch train spaces/tatoeba.yaml --data corpora/deu-eng.txt --set d_model=128,heads=4`,
-		Args: func(c *cobra.Command, args []string) error {
-			return inputErr(cobra.ExactArgs(1)(c, args))
-		},
+		Args: exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if out == "" {
 				return inputErr(fmt.Errorf("data tatoeba: --out DIR is required"))

@@ -45,6 +45,12 @@ type estimateReport struct {
 	BudgetMaxKVCacheBytes  int64    `json:"budget_max_kv_cache_bytes,omitempty"`  // budget.max_kv_cache_bytes
 }
 
+// estimateBounds are the ranges of estimate's integer flags: those of task.max_vocab.
+var estimateBounds = []intBound{
+	{name: "src-vocab", lo: 0, hi: 1e8, note: "0 = from the task"},
+	{name: "tgt-vocab", lo: 0, hi: 1e8, note: "0 = from the task"},
+}
+
 // newEstimateCmd builds `attnsearch estimate SPACE.yaml --set ...`.
 func newEstimateCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
@@ -63,15 +69,13 @@ estimated and flagged. Vocabulary sizes default to the synthetic task's exact si
 corpus task's max_vocab (an upper bound); --src-vocab and --tgt-vocab override them.`,
 		Example: `  attnsearch estimate spaces/mt.yaml --set d_model=512,heads=8,kv_heads=8,enc_layers=6,dec_layers=6,d_ff=2048
   attnsearch estimate spaces/tatoeba.yaml --set d_model=64,heads=4,kv_heads=1 --format json`,
-		Args: func(c *cobra.Command, args []string) error {
-			return inputErr(cobra.ExactArgs(1)(c, args))
-		},
+		Args: exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if format != "table" && format != "json" {
 				return inputErr(fmt.Errorf("estimate: --format %q: want table or json", format))
 			}
-			if srcVocab < 0 || tgtVocab < 0 {
-				return inputErr(fmt.Errorf("estimate: --src-vocab and --tgt-vocab must be positive"))
+			if err := checkBounds(c, "estimate", estimateBounds...); err != nil {
+				return err
 			}
 			rep, err := estimate(args[0], set, srcVocab, tgtVocab)
 			if err != nil {

@@ -32,6 +32,7 @@ type runFlags struct {
 	trials, workers int
 	seed            int64
 	staleAfter      time.Duration
+	force           bool
 }
 
 // newRunCmd builds `attnsearch run SPACE.yaml`.
@@ -69,11 +70,18 @@ elapsed and remaining time); otherwise one log line per event goes to stderr.`,
 	fl.StringVar(&f.db, "db", defaultDB, dbUsage+"; created if missing")
 	fl.StringVar(&f.study, "study", "", "study name (default: the space file's study.name)")
 	fl.IntVar(&f.trials, "trials", 0, "finished trials wanted (default: the space file's study.trials)")
-	fl.IntVar(&f.workers, "workers", 0, "parallel trials (default: the space file's study.workers; 0 there = one per core)")
+	fl.IntVar(&f.workers, "workers", 0, "parallel trials, 0 = one per core (default: the space file's study.workers)")
 	fl.StringVar(&f.data, "data", "", "corpus replacing the task's: aligned directory or TSV file")
 	fl.Int64Var(&f.seed, "seed", 0, "study seed (default: the space file's study.seed)")
+	fl.BoolVar(&f.force, "force", false, "run the study although this space file's task or parameters differ from those it was started with (its trials then mix with the stored ones)")
 	fl.DurationVar(&f.staleAfter, "stale-after", 0, "shared store (postgres://) only: a RUNNING trial whose heartbeat is older than this belongs to a dead worker and is retried (default 2m)")
 	return cmd
+}
+
+// runBounds are the ranges of run's integer flags: those of study.trials and study.workers.
+var runBounds = []intBound{
+	{name: "trials", lo: 1, hi: space.MaxTrials},
+	{name: "workers", lo: 0, hi: space.MaxWorkers, note: "0 = one per core"},
 }
 
 // applyRunFlags overrides spec with the flags the user set; bad values are input errors.
@@ -85,16 +93,13 @@ func applyRunFlags(c *cobra.Command, spec *space.Spec, f runFlags) error {
 		}
 		spec.Study.Name = f.study
 	}
+	if err := checkBounds(c, "run", runBounds...); err != nil {
+		return err
+	}
 	if fl.Changed("trials") {
-		if f.trials < 1 {
-			return inputErr(fmt.Errorf("run: --trials %d: want at least 1", f.trials))
-		}
 		spec.Study.Trials = f.trials
 	}
 	if fl.Changed("workers") {
-		if f.workers < 1 {
-			return inputErr(fmt.Errorf("run: --workers %d: want at least 1", f.workers))
-		}
 		spec.Study.Workers = f.workers
 	}
 	if fl.Changed("seed") {
@@ -146,7 +151,7 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 	if c.Flags().Changed("stale-after") && (!strings.Contains(f.db, "://") || strings.HasPrefix(strings.ToLower(f.db), "file://")) {
 		return inputErr(fmt.Errorf("run: --stale-after applies to a store shared by several processes (postgres://); the bbolt file %s is held by one process, whose RUNNING trials are all dead when it starts", f.db))
 	}
-	prep, err := search.Prepare(ctx, spec, search.Options{OnEvent: prog.event, Dataset: ds, StaleGrace: f.staleAfter})
+	prep, err := search.Prepare(ctx, spec, search.Options{OnEvent: prog.event, Dataset: ds, StaleGrace: f.staleAfter, Force: f.force})
 	if err != nil {
 		// A budget that no point of the space can meet is an error of the file, found before the
 		// store is touched.
@@ -187,6 +192,9 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		spec.Study.Name, st.Location(), spec.Study.Trials, spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, what)
 	res, err := prep.Run(ctx, st)
 	prog.finish()
+	if errors.Is(err, search.ErrSpaceChanged) {
+		return inputErr(fmt.Errorf("run: %s: %w", path, err))
+	}
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}

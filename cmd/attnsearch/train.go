@@ -48,6 +48,13 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// trainBounds are the ranges of train's integer flags: those of their training keys.
+var trainBounds = []intBound{
+	{name: "epochs", lo: 1, hi: space.MaxEpochs},
+	{name: "max-steps", lo: 0, hi: space.MaxMaxSteps, note: "0 = no cap"},
+	{name: "threads", lo: 0, hi: space.MaxThreads, note: "0 = all cores"},
+}
+
 // newTrainCmd builds `attnsearch train SPACE.yaml --set ...`.
 func newTrainCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
@@ -67,15 +74,13 @@ of aligned files ({train,valid,test}.{src,tgt}) or a Tatoeba/Anki TSV file. The 
 max_l2_norm, when set, is enforced by projection after every step.`,
 		Example: `  attnsearch train spaces/smoke.yaml --set d_model=32,heads=2,kv_heads=1,d_ff=64 --epochs 3
   attnsearch train spaces/tatoeba.yaml --set d_model=128,heads=4 --translations out.txt --format json`,
-		Args: func(c *cobra.Command, args []string) error {
-			return inputErr(cobra.ExactArgs(1)(c, args))
-		},
+		Args: exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if format != "table" && format != "json" {
 				return inputErr(fmt.Errorf("train: --format %q: want table or json", format))
 			}
-			if epochs < 0 || maxSteps < 0 || threads < 0 {
-				return inputErr(fmt.Errorf("train: --epochs, --max-steps and --threads must not be negative"))
+			if err := checkBounds(c, "train", trainBounds...); err != nil {
+				return err
 			}
 			seedSet := c.Flags().Changed("seed")
 			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt)
