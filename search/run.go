@@ -166,8 +166,8 @@ func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
 	}
 	note := ""
 	if r.done > 0 || res.Requeued > 0 {
-		note = fmt.Sprintf("resuming: %d of %d trials finished, %d stale recovered, %d points to retry",
-			r.done, res.Total, res.Recovered, res.Requeued)
+		note = fmt.Sprintf("resuming: %d of %s finished, %d stale recovered, %s to retry",
+			r.done, nouns(res.Total, "trial", "trials"), res.Recovered, nouns(res.Requeued, "point", "points"))
 	}
 	r.emit(Event{Kind: EventStudy, Done: r.done, Total: res.Total, Message: note})
 
@@ -564,4 +564,12 @@ func (r *runner) heartbeat(id int, takenOver func()) (stop func()) {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
+}
+
+// nouns writes n with the singular or plural noun.
+func nouns(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

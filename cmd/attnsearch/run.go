@@ -157,7 +157,7 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		// store is touched.
 		return inputOrRuntime(fmt.Errorf("run: %w", err))
 	}
-	st, err := storages().Open(ctx, f.db, store.OpenOptions{})
+	st, err := openStore(ctx, f.db, store.OpenOptions{})
 	if err != nil {
 		return inputOrRuntime(fmt.Errorf("run: %w", err))
 	}
@@ -188,8 +188,8 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		}
 	}()
 
-	fmt.Fprintf(stderr, "run: study %s in %s: %d trials, sampler %s, pruner %s, %s\n",
-		spec.Study.Name, st.Location(), spec.Study.Trials, spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, what)
+	prog.log("run: study %s in %s: %s, sampler %s, pruner %s, %s",
+		spec.Study.Name, st.Location(), plural(spec.Study.Trials, "trial", "trials"), spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, what)
 	res, err := prep.Run(ctx, st)
 	prog.finish()
 	if errors.Is(err, search.ErrSpaceChanged) {
@@ -202,7 +202,7 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		if err := st.Close(); err != nil {
 			return fmt.Errorf("run: close store: %w", err)
 		}
-		fmt.Fprintf(stderr, "run: interrupted with %d of %d trials finished. Resume with: %s\n", res.Done, res.Total, resumeCommand(path, c, st))
+		prog.log("run: interrupted with %d of %s finished. Resume with: %s", res.Done, plural(res.Total, "trial", "trials"), resumeCommand(path, c, st))
 		return errors.New("run: interrupted")
 	}
 	rep, err := reports.Load(st, spec.Study.Name)
@@ -212,8 +212,8 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 	if err := rep.Write(stdout, "table", false); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
-	fmt.Fprintf(stderr, "run: study %s done: %d trials finished (%d this run, in %s). Details: attnsearch report%s --study %s --all\n",
-		res.Study, res.Done, res.Ran, res.Elapsed.Round(time.Second), dbArg(c, st), res.Study)
+	prog.log("run: study %s done: %s finished (%d this run, in %s). Details: attnsearch report%s --study %s --all",
+		res.Study, plural(res.Done, "trial", "trials"), res.Ran, res.Elapsed.Round(time.Second), dbArg(c, st), res.Study)
 	return nil
 }
 
@@ -351,7 +351,7 @@ func pointText(pt map[string]any) string {
 	return strings.Join(parts, ",")
 }
 
-// log prints a line when there is no bar (and warnings always).
+// log prints a timestamped line when there is no bar (and warnings always).
 func (p *progress) log(format string, args ...interface{}) {
 	if p.bar != nil && !strings.HasPrefix(format, "run:") {
 		return
@@ -359,7 +359,8 @@ func (p *progress) log(format string, args ...interface{}) {
 	if p.bar != nil {
 		_ = p.bar.Clear()
 	}
-	fmt.Fprintf(p.w, format+"\n", args...)
+	// Log lines start with the time (RFC 3339, local zone, seconds), so that a log read later says when.
+	fmt.Fprintf(p.w, "%s %s\n", time.Now().Format(time.RFC3339), fmt.Sprintf(format, args...))
 }
 
 // finish ends the bar's line.

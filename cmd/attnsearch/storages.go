@@ -1,7 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/store"
@@ -27,4 +32,28 @@ func inputOrRuntime(err error) error {
 		return inputErr(err)
 	}
 	return err
+}
+
+// openStore opens the store at location. A location that is a file path (or file:// URL) is
+// checked first, so that the message names the path: a directory, or a missing parent directory
+// of a store to create, is an input error.
+func openStore(ctx context.Context, location string, opts store.OpenOptions) (store.DB, error) {
+	path, isFile := location, !strings.Contains(location, "://")
+	if strings.HasPrefix(strings.ToLower(location), "file://") {
+		path, isFile = location[len("file://"):], true
+	}
+	if isFile {
+		if path == "" {
+			return nil, inputErr(errors.New("--db is empty: want a store file or a postgres:// URL"))
+		}
+		if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+			return nil, inputErr(fmt.Errorf("store %s is a directory; --db wants a store file, such as %s", path, filepath.Join(path, defaultDB)))
+		}
+		if dir := filepath.Dir(path); !opts.ReadOnly {
+			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+				return nil, inputErr(fmt.Errorf("store %s: directory %s does not exist (create it first: mkdir -p %s)", path, dir, dir))
+			}
+		}
+	}
+	return storages().Open(ctx, location, opts)
 }

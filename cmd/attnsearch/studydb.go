@@ -51,7 +51,7 @@ func (f *dbFlags) add(cmd *cobra.Command) {
 // openRead opens the store read-only (a live study is read through the writer's snapshot); a
 // missing store is an input error.
 func openRead(location string) (store.DB, error) {
-	st, err := storages().Open(context.Background(), location, store.OpenOptions{ReadOnly: true})
+	st, err := openStore(context.Background(), location, store.OpenOptions{ReadOnly: true})
 	if errors.Is(err, store.ErrNoStore) {
 		loc := postgres.Redact(location)
 		return nil, inputErr(fmt.Errorf("store %s does not exist (start a study with `attnsearch run SPACE.yaml --db %s`)", loc, loc))
