@@ -8,7 +8,9 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
+	"github.com/attnsearch/attnsearch/store/postgres"
 	"github.com/attnsearch/attnsearch/trainer/fastblas"
 	"github.com/spf13/cobra"
 )
@@ -123,7 +125,14 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	// Without --db, every command takes the store from ATTNSEARCH_DB (so that a URL with a
 	// password stays out of command lines); Value.Set leaves the flag marked unset.
+	var connectTimeout time.Duration
+	root.PersistentFlags().DurationVar(&connectTimeout, "connect-timeout", postgres.DefaultConnectTimeout,
+		"postgres:// stores: give up opening after this long when the server does not answer")
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		if connectTimeout <= 0 || connectTimeout > time.Hour {
+			return inputErr(fmt.Errorf("--connect-timeout %v: want a duration from 1ms to 1h", connectTimeout))
+		}
+		c.SetContext(withStoreConfig(c.Context(), storeConfig{connectTimeout: connectTimeout, log: stderr}))
 		if fl := c.Flags().Lookup("db"); fl != nil && !fl.Changed {
 			if env := os.Getenv(envDB); env != "" {
 				return fl.Value.Set(env)

@@ -60,7 +60,7 @@ func migrate(ctx context.Context, from, to string, names []string, stdout io.Wri
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	src, err := openRead(from)
+	src, err := openRead(ctx, from)
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ snapshot its writer keeps (at most a second old).`,
 			if ext := strings.ToLower(filepath.Ext(plot)); plot != "" && ext != ".svg" && ext != ".png" {
 				return inputErr(fmt.Errorf("report: --plot %s: want a .svg or .png file", plot))
 			}
-			rep, st, err := loadReport(db)
+			rep, st, err := loadReport(c.Context(), db)
 			if err != nil {
 				return err
 			}

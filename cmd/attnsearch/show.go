@@ -32,7 +32,7 @@ intermediate score the pruner saw).`,
 			if err := checkFormat("show", format, formatTable, formatJSON); err != nil {
 				return err
 			}
-			rep, st, err := loadReport(db)
+			rep, st, err := loadReport(c.Context(), db)
 			if err != nil {
 				return err
 			}

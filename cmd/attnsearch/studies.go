@@ -53,7 +53,7 @@ RUNNING trial whose heartbeat is minutes old belongs to a dead process; the next
 			if err := checkFormat("studies", format, allFormats()...); err != nil {
 				return err
 			}
-			st, err := openRead(db)
+			st, err := openRead(c.Context(), db)
 			if err != nil {
 				return err
 			}

@@ -50,8 +50,8 @@ func (f *dbFlags) add(cmd *cobra.Command) {
 
 // openRead opens the store read-only (a live study is read through the writer's snapshot); a
 // missing store is an input error.
-func openRead(location string) (store.DB, error) {
-	st, err := openStore(context.Background(), location, store.OpenOptions{ReadOnly: true})
+func openRead(ctx context.Context, location string) (store.DB, error) {
+	st, err := openStore(ctx, location, store.OpenOptions{ReadOnly: true})
 	if errors.Is(err, store.ErrNoStore) {
 		loc := postgres.Redact(location)
 		return nil, inputErr(fmt.Errorf("store %s does not exist (start a study with `attnsearch run SPACE.yaml --db %s`)", loc, loc))
@@ -109,8 +109,8 @@ func listOrNone(names []string) string {
 }
 
 // loadReport opens the store read-only and builds the report of the chosen study.
-func loadReport(f dbFlags) (*reports.Report, store.DB, error) {
-	st, err := openRead(f.db)
+func loadReport(ctx context.Context, f dbFlags) (*reports.Report, store.DB, error) {
+	st, err := openRead(ctx, f.db)
 	if err != nil {
 		return nil, nil, err
 	}

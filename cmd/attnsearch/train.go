@@ -119,7 +119,7 @@ train compares them and says so on stderr.`,
 					}
 				}
 				var err error
-				if again, path, err = storedTrial(&f, path, stderr); err != nil {
+				if again, path, err = storedTrial(c.Context(), &f, path, stderr); err != nil {
 					return err
 				}
 			} else if path == "" {
@@ -172,11 +172,11 @@ train compares them and says so on stderr.`,
 
 // storedTrial reads trial f.trial of the study: it sets f.set, f.seed and f.threads to the
 // trial's, and returns the trial with the space file to train on (path, else the study's own).
-func storedTrial(f *trainFlags, path string, stderr io.Writer) (*retrained, string, error) {
+func storedTrial(ctx context.Context, f *trainFlags, path string, stderr io.Writer) (*retrained, string, error) {
 	if f.trial < 0 {
 		return nil, "", inputErr(fmt.Errorf("train: --trial %d: want a trial number (0 or more)", f.trial))
 	}
-	rep, st, err := loadReport(f.db)
+	rep, st, err := loadReport(ctx, f.db)
 	if err != nil {
 		return nil, "", err
 	}
