@@ -173,7 +173,7 @@ func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
 
 	g, gctx := errgroup.WithContext(ctx)
 	for w := 0; w < r.workers; w++ {
-		g.Go(func() error { return r.worker(gctx) })
+		g.Go(func() error { return r.worker(gctx, w) })
 	}
 	werr := g.Wait()
 	res.Done, res.Ran = r.done, r.ran
@@ -490,8 +490,9 @@ func (r *runner) emit(e Event) {
 	r.opts.OnEvent(e)
 }
 
-// worker runs trials until the study has enough, ctx is cancelled, or the store fails.
-func (r *runner) worker(ctx context.Context) error {
+// worker runs trials until the study has enough, ctx is cancelled, or the store fails; w is its
+// index among this process's workers (Job.Worker).
+func (r *runner) worker(ctx context.Context, w int) error {
 	for {
 		if ctx.Err() != nil {
 			return nil
@@ -500,7 +501,7 @@ func (r *runner) worker(ctx context.Context) error {
 			return err
 		}
 
-		out, err := r.runTrial(ctx)
+		out, err := r.runTrial(ctx, w)
 		if err != nil && r.shared && errors.Is(err, goptuna.ErrTrialCannotBeUpdated) {
 			// Another worker failed this trial as stale (this one lost its heartbeats for longer
 			// than the grace period, say behind a network partition) and retries its point.

@@ -30,7 +30,7 @@ type outcome struct {
 
 // runTrial claims a waiting trial (a retry) or creates one, evaluates it and records its end.
 // An error is a store failure; the trial's own failures are outcomes.
-func (r *runner) runTrial(ctx context.Context) (outcome, error) {
+func (r *runner) runTrial(ctx context.Context, worker int) (outcome, error) {
 	id, ok, err := r.st.PopWaitingTrial(r.study.ID)
 	if err != nil {
 		return outcome{}, fmt.Errorf("search: claim a waiting trial: %w", err)
@@ -44,7 +44,7 @@ func (r *runner) runTrial(ctx context.Context) (outcome, error) {
 	if err != nil {
 		return outcome{}, fmt.Errorf("search: read trial %d: %w", id, err)
 	}
-	t := &trialRun{runner: r, trial: &goptuna.Trial{Study: r.study, ID: id}, ft: ft,
+	t := &trialRun{runner: r, worker: worker, trial: &goptuna.Trial{Study: r.study, ID: id}, ft: ft,
 		attrs: attrs{st: r.st, id: id}, out: outcome{number: ft.Number, value: math.NaN()}}
 
 	tctx, stopTrial := context.WithCancel(ctx)
@@ -58,6 +58,7 @@ func (r *runner) runTrial(ctx context.Context) (outcome, error) {
 // trialRun is the evaluation and recording of one trial.
 type trialRun struct {
 	*runner
+	worker int // index of the worker running it, 0 to workers−1
 	trial *goptuna.Trial
 	ft    goptuna.FrozenTrial
 	attrs attrs
@@ -178,7 +179,7 @@ func (t *trialRun) evaluate(ctx context.Context) (float64, error) {
 	t.emit(Event{Kind: EventTrialStart, Trial: t.ft.Number, Config: cfg, Point: pt, Epochs: t.spec.Training.Epochs})
 
 	t.last = math.NaN()
-	m, err := t.trainer.Train(ctx, Job{Trial: t.ft.Number, Seed: seed, Point: pt, Config: cfg, Arch: t.arch,
+	m, err := t.trainer.Train(ctx, Job{Trial: t.ft.Number, Seed: seed, Point: pt, Config: cfg, Arch: t.arch, Worker: t.worker,
 		Threads: t.trainerThreads(), Report: t.report})
 	if errors.Is(err, goptuna.ErrTrialPruned) {
 		return t.last, goptuna.ErrTrialPruned

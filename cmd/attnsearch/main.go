@@ -145,5 +145,6 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	for _, newCmd := range commands() {
 		root.AddCommand(newCmd(stdout, stderr))
 	}
+	registerCompletions(root)
 	return root
 }
