@@ -44,7 +44,7 @@ attnsearch train --trial N.`,
 		Example: `  attnsearch best
   attnsearch best --format json
   attnsearch train spaces/mt.yaml --set "$(attnsearch best --db runs/mt.db)" --translations out.txt
-  attnsearch train --trial "$(attnsearch best --format json | jq .trial)"`,
+  attnsearch train --trial 7 --db runs/mt.db`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := checkFormat("best", format, formats...); err != nil {

@@ -59,7 +59,7 @@ On a terminal, progress is a live bar (trials done, each running trial's epoch, 
 elapsed and remaining time); otherwise one log line per event goes to stderr.`,
 		Example: `  attnsearch run spaces/mt.yaml
   attnsearch run spaces/smoke.yaml --db smoke.db --trials 10 --workers 2 --seed 1
-  attnsearch run spaces/tatoeba.yaml --data ../shared/data/tatoeba-en-de --study tatoeba-1
+  attnsearch run spaces/tatoeba.yaml --data corpora/deu-eng.txt --study tatoeba-1
   ATTNSEARCH_DB=postgres://user:pass@db:5432/studies attnsearch run spaces/mt.yaml --workers 2   # the same on every machine`,
 		Args: exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
