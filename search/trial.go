@@ -59,13 +59,13 @@ func (r *runner) runTrial(ctx context.Context, worker int) (outcome, error) {
 type trialRun struct {
 	*runner
 	worker int // index of the worker running it, 0 to workers−1
-	trial *goptuna.Trial
-	ft    goptuna.FrozenTrial
-	attrs attrs
-	out   outcome
-	cost  objective.Cost
-	last  float64        // the last intermediate score
-	hist  []record.Epoch // the per-epoch curve so far
+	trial  *goptuna.Trial
+	ft     goptuna.FrozenTrial
+	attrs  attrs
+	out    outcome
+	cost   objective.Cost
+	last   float64        // the last intermediate score
+	hist   []record.Epoch // the per-epoch curve so far
 }
 
 // finish records the trial's end state: its value (COMPLETE, PRUNED) or its failure.
