@@ -498,3 +498,58 @@ func testSurface(t *testing.T, bin string) {
 		}
 	}
 }
+
+// TestReadme holds the README to its promises: at most 250 lines, the test command identical to
+// the one .ci/run runs, links that lead to files of the repository, and no path outside the
+// repository in the README or docs/.
+func TestReadme(t *testing.T) {
+	root := filepath.Join("..", "..")
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(readme), "\n"); n > 250 {
+		t.Errorf("README.md has %d lines, want at most 250", n)
+	}
+	ci, err := os.ReadFile(filepath.Join(root, ".ci", "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmd string
+	for _, line := range strings.Split(string(ci), "\n") {
+		if strings.HasPrefix(line, "go vet ./... && go test") {
+			cmd = line
+		}
+	}
+	if cmd == "" || !strings.Contains(string(readme), "\n"+cmd+"\n") {
+		t.Errorf("README.md does not show .ci/run's test command %q on a line of its own", cmd)
+	}
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Pages other helpers write; the README links them before they land.
+	pending := map[string]bool{"supernet.md": true, "latency.md": true, "serve.md": true, "samplers-benchmark.md": true}
+	outside := regexp.MustCompile(`\.\./shared|(^|[\s(="'])/(work|tmp|root|home|usr/local|opt)/`)
+	link := regexp.MustCompile(`\]\(([^)#]+)(#[^)]*)?\)`)
+	for _, page := range append([]string{filepath.Join(root, "README.md")}, docs...) {
+		b, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if m := outside.FindString(line); m != "" {
+				t.Errorf("%s:%d: a path outside the repository (%q): %s", page, i+1, m, line)
+			}
+		}
+		for _, m := range link.FindAllStringSubmatch(string(b), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || pending[filepath.Base(target)] {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(filepath.Dir(page), target)); err != nil {
+				t.Errorf("%s: link %s: %v", page, target, err)
+			}
+		}
+	}
+}
