@@ -91,7 +91,7 @@ func testEdgeValues(t *testing.T, bin string) {
 	bad(train, "trial", "-1", huge, "x", "")
 	bad([]string{"estimate", smoke}, "src-vocab", "-1", "4", "100000001", huge, "x", "")
 	bad([]string{"estimate", smoke}, "tgt-vocab", "-1", "4", "100000001", huge, "x", "")
-	for _, cmd := range [][]string{{"report"}, {"studies"}, {"best"}, {"show", "0"}, {"train", smoke}, {"estimate", smoke}} {
+	for _, cmd := range [][]string{run, {"report"}, {"studies"}, {"best"}, {"show", "0"}, {"train", smoke}, {"estimate", smoke}} {
 		bad(cmd, "format", "", "xml", "0")
 	}
 	bad([]string{"studies"}, "connect-timeout", "0", "-1s", "x", "", "1000h")

@@ -33,6 +33,7 @@ type runFlags struct {
 	seed            int64
 	staleAfter      time.Duration
 	force           bool
+	format          string
 }
 
 // newRunCmd builds `attnsearch run SPACE.yaml`.
@@ -73,6 +74,7 @@ elapsed and remaining time); otherwise one log line per event goes to stderr.`,
 	fl.IntVar(&f.workers, "workers", 0, "parallel trials, 0 = one per core (default: the space file's study.workers)")
 	fl.StringVar(&f.data, "data", "", "corpus replacing the task's: aligned directory or TSV file")
 	fl.Int64Var(&f.seed, "seed", 0, "study seed (default: the space file's study.seed)")
+	fl.StringVar(&f.format, "format", formatTable, "the final front's "+formatUsage(allFormats()...))
 	fl.BoolVar(&f.force, "force", false, "run the study although this space file's task or parameters differ from those it was started with (its trials then mix with the stored ones)")
 	fl.DurationVar(&f.staleAfter, "stale-after", 0, "shared store (postgres://) only: a RUNNING trial whose heartbeat is older than this belongs to a dead worker and is retried (default 2m)")
 	return cmd
@@ -121,6 +123,9 @@ func resumeCommand(path string, c *cobra.Command, st store.DB) string {
 
 // runStudy is the body of `attnsearch run`.
 func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Writer) error {
+	if err := checkFormat("run", f.format, allFormats()...); err != nil {
+		return err
+	}
 	spec, err := space.LoadWithCorpus(path, f.data) // --data replaces the task's corpus
 	if err != nil {
 		return inputErr(err)
@@ -209,7 +214,7 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
-	if err := rep.Write(stdout, "table", false); err != nil {
+	if err := rep.Write(stdout, f.format, false); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
 	prog.log("run: study %s done: %s finished (%d this run, in %s). Details: attnsearch report%s --study %s --all",
