@@ -129,7 +129,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().DurationVar(&connectTimeout, "connect-timeout", postgres.DefaultConnectTimeout,
 		"postgres:// stores: give up opening after this long when the server does not answer")
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
-		if connectTimeout <= 0 || connectTimeout > time.Hour {
+		if connectTimeout < time.Millisecond || connectTimeout > time.Hour {
 			return inputErr(fmt.Errorf("--connect-timeout %v: want a duration from 1ms to 1h", connectTimeout))
 		}
 		c.SetContext(withStoreConfig(c.Context(), storeConfig{connectTimeout: connectTimeout, log: stderr}))
