@@ -71,7 +71,7 @@ func TestRetries(t *testing.T) {
 	}{
 		{"interrupted", fail(map[string]string{SysRetry: "1"}), true},
 		{"stale", fail(map[string]string{SysFailReason: ReasonStale}), true},
-		{"stale twice", fail(map[string]string{SysFailReason: ReasonStale, SysNotRequeued: NotRequeuedTwice}), false},
+		{"stale twice, marked by an older build", fail(map[string]string{SysFailReason: ReasonStale, SysNotRequeued: NotRequeuedTwice}), true},
 		{"plain failure", fail(map[string]string{}), false},
 		{"complete", goptuna.FrozenTrial{State: goptuna.TrialStateComplete, SystemAttrs: map[string]string{SysRetry: "1"}}, false},
 	} {

@@ -245,10 +245,11 @@ func Decode(ft goptuna.FrozenTrial) (Trial, error) {
 }
 
 // Retried reports whether ft is a FAIL whose point is tried again by a later trial: interrupted
-// (SysRetry) or failed as stale by the store (unless SysNotRequeued says why not). Such trials do
-// not count towards a study's total.
+// (SysRetry) or failed as stale by the store, however often its point was tried before (older
+// builds' SysNotRequeued marks are ignored: those points are retried too). Such trials do not
+// count towards a study's total.
 func Retried(ft goptuna.FrozenTrial) bool {
-	if ft.State != goptuna.TrialStateFail || ft.SystemAttrs[SysNotRequeued] != "" {
+	if ft.State != goptuna.TrialStateFail {
 		return false
 	}
 	return ft.SystemAttrs[SysRetry] == "1" || strings.HasPrefix(ft.SystemAttrs[SysFailReason], "stale")
