@@ -16,7 +16,6 @@ import (
 	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/store"
-	"github.com/attnsearch/attnsearch/trainer"
 	"github.com/c-bata/goptuna"
 	"golang.org/x/sync/errgroup"
 )
@@ -35,6 +34,7 @@ type Prepared struct {
 	arch     space.Arch
 	trainer  Trainer
 	samplers *sampler.Registry
+	kind     TaskKind // the task kind that evaluates the study's points
 }
 
 // Prepare loads the data the trainer and the cost model need (unless opts carries them), computes
@@ -51,32 +51,16 @@ func Prepare(ctx context.Context, spec *space.Spec, opts Options) (*Prepared, er
 	if p.opts.HeartbeatEvery <= 0 {
 		p.opts.HeartbeatEvery = 5 * time.Second
 	}
-	if spec.IsCommand() {
-		// No data, no architecture, no cost model: the command is the trainer.
-		if err := checkCommandSpec(spec); err != nil {
-			return nil, err
-		}
-		if p.trainer == nil {
-			p.trainer = newCommandTrainer(spec)
-		}
-		return p, nil
+	kinds := opts.Kinds
+	if kinds == nil {
+		kinds = BuiltinKinds()
 	}
-	if opts.Arch != nil && opts.Trainer != nil {
-		p.arch = *opts.Arch
-	} else {
-		ds, err := loadData(ctx, spec, opts.Dataset)
-		if err != nil {
-			return nil, err
-		}
-		p.arch = trainer.StudyArch(spec, ds)
-		if opts.Arch != nil {
-			p.arch = *opts.Arch
-		}
-		if p.trainer == nil {
-			p.trainer = &gorgoniaTrainer{spec: spec, ds: ds}
-		}
+	k, err := kinds.For(spec)
+	if err != nil {
+		return nil, err
 	}
-	if err := objective.ValidateSpace(spec, p.arch); err != nil {
+	p.kind = k
+	if err := k.Prepare(ctx, p); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -155,7 +139,9 @@ func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
 		return nil, fmt.Errorf("search: recover stale trials of %s: %w", spec.Study.Name, err)
 	}
 	res.Recovered = len(stale)
-	r.sweep(stale)
+	if r.kind.Sweep != nil {
+		r.kind.Sweep(r, stale)
+	}
 	if res.Requeued, err = st.Requeue(study.ID); err != nil {
 		return nil, fmt.Errorf("search: requeue trials of %s: %w", spec.Study.Name, err)
 	}
@@ -263,8 +249,8 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 			}
 		}
 	}
-	if ct, ok := r.trainer.(*commandTrainer); ok {
-		if ct.token, err = r.commandToken(study.ID); err != nil {
+	if r.kind.Open != nil {
+		if err := r.kind.Open(r, study.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -280,6 +266,7 @@ func (r *runner) recordInfo(studyID int) error {
 		return fmt.Errorf("search: study %s attributes: %w", name, err)
 	}
 	info := InfoOf(r.spec)
+	info.Figures = r.kind.Figures
 	if js, ok := attrs[record.SysStudyInfo]; ok {
 		stored, err := record.ParseStudyInfo(js)
 		if err != nil {
@@ -338,7 +325,7 @@ func searchSpace(spec *space.Spec) (map[string]interface{}, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: probe trial: %w", err)
 	}
-	if _, _, err := samplePoint(spec, &goptuna.Trial{Study: probe, ID: id}); err != nil && !errors.Is(err, space.ErrStructural) {
+	if _, err := sampleParams(spec, &goptuna.Trial{Study: probe, ID: id}); err != nil {
 		return nil, fmt.Errorf("search: probe the space: %w", err)
 	}
 	ft, err := probe.Storage.GetTrial(id)

@@ -126,13 +126,12 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 	ctx, cancel := context.WithCancel(c.Context())
 	defer cancel()
 	var ds *data.Dataset
-	what := ""
-	if spec.IsCommand() {
-		what = "command " + strings.Join(spec.Task.Command, " ")
-		if spec.Task.Timeout > 0 {
-			what += fmt.Sprintf(" (timeout %s)", spec.Task.Timeout)
-		}
-	} else {
+	kind, err := search.KindOf(spec)
+	if err != nil {
+		return inputErr(fmt.Errorf("run: %w", err))
+	}
+	what := kind.Describe(spec)
+	if kind.Transformer {
 		if ds, err = data.Load(ctx, spec.Task, spec.Task.MaxLen); err != nil {
 			return inputErr(fmt.Errorf("run: %w", err))
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 
+	"github.com/attnsearch/attnsearch/search"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/trainer"
 	"github.com/attnsearch/attnsearch/trainer/data"
@@ -120,8 +121,8 @@ func trainOne(ctx context.Context, path, set, dataPath string, epochs, maxSteps,
 	if err != nil {
 		return nil, nil, inputErr(err)
 	}
-	if spec.IsCommand() {
-		return nil, nil, inputErr(fmt.Errorf("train: %s runs a command (task kind command): training applies to the built-in tasks only; run the command yourself", path))
+	if k, err := search.KindOf(spec); err != nil || !k.Transformer {
+		return nil, nil, inputErr(fmt.Errorf("train: %s runs a %s task (task kind %s): training applies to transformer points only; run it yourself", path, k.Name, spec.Task.Kind))
 	}
 	kv, err := space.ParseSet(set)
 	if err != nil {
