@@ -26,9 +26,13 @@
 // Samplers (search/sampler.Builtin): tpe (search/internal/tpe, Optuna 3.1's; multivariate: joint
 // estimators), cmaes (goptuna's), random, sobol (goptuna's engine, advanced to the point's
 // ordinal), motpe and nsga2 (pure functions of the stored history and the point's seed, so
-// deterministic under resume); an unknown kind is an error. Pruners: median and percentile (goptuna's medianstopping),
-// successive_halving (successiveHalving here: Optuna's algorithm; goptuna v0.9.0's version
-// re-enters its last completed rung and prunes a trial against its own earlier value), none.
+// deterministic under resume); an unknown kind is an error. Pruners (BuiltinPruners, a registry
+// of PrunerKind in the sampler registry's shape): median and percentile (goptuna's
+// medianstopping), successive_halving (successiveHalving here: Optuna's algorithm; goptuna
+// v0.9.0's version re-enters its last completed rung and prunes a trial against its own earlier
+// value), none. Both registries declare their options as space.Option, so the space parser
+// checks study.sampler and study.pruner through the interface it declares (space.Registry,
+// given by Registries) without importing this package.
 // goptuna's default logger, which prints colour debug lines on stdout, is replaced by one that
 // forwards warnings and errors as EventWarning.
 //

@@ -8,6 +8,7 @@ import (
 
 	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/c-bata/goptuna"
 )
@@ -104,3 +105,9 @@ func BuiltinKinds() *Kinds {
 
 // KindOf returns the built-in task kind that evaluates spec's task.
 func KindOf(spec *space.Spec) (TaskKind, error) { return BuiltinKinds().For(spec) }
+
+// Registries returns the sampler and pruner kinds of attnsearch as the space parser takes them,
+// so that a space file's study.sampler and study.pruner are checked where they are written.
+func Registries() space.With {
+	return space.With{Samplers: sampler.Builtin(), Pruners: BuiltinPruners()}
+}

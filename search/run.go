@@ -34,6 +34,7 @@ type Prepared struct {
 	arch     space.Arch
 	trainer  Trainer
 	samplers *sampler.Registry
+	pruners  *Pruners
 	kind     TaskKind // the task kind that evaluates the study's points
 }
 
@@ -44,6 +45,12 @@ func Prepare(ctx context.Context, spec *space.Spec, opts Options) (*Prepared, er
 	p := &Prepared{spec: spec, opts: opts, trainer: opts.Trainer, samplers: opts.Samplers}
 	if p.samplers == nil {
 		p.samplers = sampler.Builtin()
+	}
+	if p.pruners = opts.Pruners; p.pruners == nil {
+		p.pruners = BuiltinPruners()
+	}
+	if _, err := p.pruners.New(spec.Study.Pruner, spec.Objective); err != nil {
+		return nil, err
 	}
 	if _, ok := p.samplers.Lookup(spec.Study.Sampler.Kind); !ok {
 		return nil, fmt.Errorf("search: unknown sampler %q (known: %s)", spec.Study.Sampler.Kind, strings.Join(p.samplers.Names(), ", "))
@@ -178,7 +185,7 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	ps := &pointSampler{algo: algo, seed: spec.Study.Seed}
-	inner, err := newPruner(spec.Study.Pruner, spec.Objective)
+	inner, err := r.pruners.New(spec.Study.Pruner, spec.Objective)
 	if err != nil {
 		return nil, err
 	}

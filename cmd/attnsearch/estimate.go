@@ -98,7 +98,7 @@ corpus task's max_vocab (an upper bound); --src-vocab and --tgt-vocab override t
 
 // estimate loads the space, builds the point and computes its report; input problems are usage errors.
 func estimate(path, set string, srcVocab, tgtVocab int) (*estimateReport, error) {
-	spec, err := space.Load(path)
+	spec, err := space.LoadWith(path, search.Registries())
 	if err != nil {
 		return nil, inputErr(err)
 	}

@@ -116,7 +116,9 @@ func resumeCommand(path string, c *cobra.Command, st store.DB) string {
 
 // runStudy is the body of `attnsearch run`.
 func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Writer) error {
-	spec, err := space.LoadWithCorpus(path, f.data) // --data replaces the task's corpus
+	with := search.Registries()
+	with.Corpus = f.data // --data replaces the task's corpus
+	spec, err := space.LoadWith(path, with)
 	if err != nil {
 		return inputErr(err)
 	}

@@ -117,7 +117,9 @@ max_l2_norm, when set, is enforced by projection after every step.`,
 
 // trainOne loads the space and the data, trains, and returns the report; input problems are usage errors.
 func trainOne(ctx context.Context, path, set, dataPath string, epochs, maxSteps, threads int, seed int64, seedSet bool, stderr io.Writer) (*trainReport, *trainer.Result, error) {
-	spec, err := space.LoadWithCorpus(path, dataPath) // --data replaces the task's corpus
+	with := search.Registries()
+	with.Corpus = dataPath // --data replaces the task's corpus
+	spec, err := space.LoadWith(path, with)
 	if err != nil {
 		return nil, nil, inputErr(err)
 	}
