@@ -21,7 +21,21 @@ type StudyInfo struct {
 	Searched  []string  `json:"searched"`          // names of the searched (not fixed) parameters, in file order
 	Task      string    `json:"task,omitempty"`    // task kind (synthetic, aligned, tsv, command); "" in studies from before it was stored
 	Figures   Figures   `json:"figures,omitempty"` // how reports show the trials' figures (set by the study's task kind)
+	// SeedScheme is how the study's seeds descend from its seed (package search): set when the
+	// study is created, kept for its life, so that a resumed study draws the seeds it started with.
+	SeedScheme int `json:"seed_scheme,omitempty"`
 }
+
+// The seed schemes of StudyInfo.SeedScheme.
+const (
+	// SeedSchemeFirst is the first derivation, of every study stored before SeedScheme was: its
+	// first step is symmetric in the study seed and the stream number.
+	SeedSchemeFirst = 0
+	// SeedSchemeMixed derives every seed with one asymmetric mixer (search/internal/observe.Seed).
+	SeedSchemeMixed = 1
+	// SeedSchemeCurrent is the scheme of studies created now.
+	SeedSchemeCurrent = SeedSchemeMixed
+)
 
 // Figures says how reports show a study's trials: which columns, which per-step curve, whether
 // the trial's log is kept. Each task kind of package search declares its own.

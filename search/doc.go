@@ -10,7 +10,10 @@
 // other points than an uninterrupted one. Here every point gets its own generator, seeded from
 // (study seed, ordinal, parameter name), where the ordinal counts the fresh points drawn before
 // it in the study (trials that retry an interrupted trial's point are not counted, so a retry
-// does not shift later points). A trial's trainer seed is derived from (study seed, ordinal) and
+// does not shift later points). Every seed comes from one mixer (search/internal/observe.Seed);
+// a study stored before its StudyInfo recorded a seed scheme keeps the first derivation, whose
+// collision (study seed 3's trainer seeds were study seed 1's relative-sampler seeds) new studies
+// no longer have (sampling.go). A trial's trainer seed is derived from (study seed, ordinal) and
 // stored in the system attribute record.SysSeed; a retry has the ordinal and seed of the trial it
 // retries (the store copies them; search follows record.SysRetryOf otherwise). The samplers and the pruner
 // see the study without the FAIL trials, so an interrupted attempt leaves no trace in their

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/search/internal/tpe"
 	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/attnsearch/attnsearch/space"
@@ -33,8 +34,10 @@ func TestDeriveSeed(t *testing.T) {
 			seen[s] = key
 		}
 	}
-	if DeriveSeed(7, 2, 1, nameHash("lr")) == DeriveSeed(7, 2, 1, nameHash("d_model")) {
-		t.Error("parameter names do not separate seeds")
+	for _, scheme := range []int{record.SeedSchemeFirst, record.SeedSchemeMixed} {
+		if pointSeed(scheme, 7, 1, "lr") == pointSeed(scheme, 7, 1, "d_model") {
+			t.Errorf("scheme %d: parameter names do not separate seeds", scheme)
+		}
 	}
 }
 

@@ -94,6 +94,8 @@ type runner struct {
 	refCost float64
 	threads int
 	workers int
+	// seedScheme is the study's record.StudyInfo.SeedScheme: how its seeds descend from its seed.
+	seedScheme int
 
 	// A shared study (other processes run it too, see shared.go).
 	shared      bool
@@ -239,6 +241,7 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 	if err := r.recordInfo(study.ID); err != nil {
 		return nil, err
 	}
+	ps.scheme = r.seedScheme
 	if spec.Study.EnqueueDefault {
 		// In a shared store the creator enqueues the start point. A study of this process alone
 		// enqueues it while it has no trial (also when its creator stopped before enqueueing).
@@ -274,6 +277,7 @@ func (r *runner) recordInfo(studyID int) error {
 	}
 	info := InfoOf(r.spec)
 	info.Figures = r.kind.Figures
+	info.SeedScheme = record.SeedSchemeCurrent
 	if js, ok := attrs[record.SysStudyInfo]; ok {
 		stored, err := record.ParseStudyInfo(js)
 		if err != nil {
@@ -284,8 +288,9 @@ func (r *runner) recordInfo(studyID int) error {
 				"study %s was started with other settings (%s); continuing with the new ones, reports keep the original objective and budget", name, d)})
 		}
 		stored.Trials = info.Trials
-		info = stored
+		info = stored // its seed scheme too: a resumed study keeps its seeds
 	}
+	r.seedScheme = info.SeedScheme
 	js, err := info.Encode()
 	if err != nil {
 		return fmt.Errorf("search: %w", err)

@@ -107,7 +107,7 @@ func (t *trialRun) seed() (int64, string, error) {
 		if err != nil {
 			return 0, "", err
 		}
-		text = strconv.FormatInt(TrialSeed(t.spec.Study.Seed, ord), 10)
+		text = strconv.FormatInt(trialSeed(t.seedScheme, t.spec.Study.Seed, ord), 10)
 		if err := t.st.SetTrialSystemAttr(t.trial.ID, record.SysOrdinal, strconv.Itoa(ord)); err != nil {
 			return 0, "", fmt.Errorf("search: set ordinal: %w", err)
 		}
