@@ -9,12 +9,10 @@ import (
 	"strings"
 
 	"github.com/attnsearch/attnsearch/record"
-	"github.com/attnsearch/attnsearch/search/sampler"
 )
 
 // Accepted values of the enumerated fields.
 var (
-	prunerKinds   = []string{"none", "median", "percentile", "successive_halving"}
 	taskKinds     = []string{"synthetic", "aligned", "tsv"}
 	tokenizers    = []string{"word", "char", "byte", "bpe"}
 	schedules     = []string{"inverse_sqrt", "cosine", "constant"}
@@ -25,34 +23,36 @@ var (
 	paramKinds    = []string{KindInt, KindFloat, KindCategorical, KindFixed}
 )
 
-// Load reads, parses and validates the space file at path (strict YAML, defaults filled in) with
-// the built-in sampler kinds (sampler.Builtin).
-func Load(path string) (*Spec, error) { return LoadWith(path, sampler.Builtin()) }
+// Load reads, parses and validates the space file at path (strict YAML, defaults filled in). It
+// accepts any sampler and pruner kind with the options as written (see With); LoadWith checks
+// them against the registries at hand, as the search does when the study runs.
+func Load(path string) (*Spec, error) { return LoadWith(path, With{}) }
 
-// LoadWith is Load with the sampler kinds of samplers.
-func LoadWith(path string, samplers *sampler.Registry) (*Spec, error) {
+// LoadWith is Load with the sampler and pruner kinds and the corpus of w: study.sampler and
+// study.pruner must name one of their kinds and give only the options it declares, each valid.
+func LoadWith(path string, w With) (*Spec, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("space: read %s: %w", path, err)
 	}
-	return ParseWith(path, src, samplers)
+	return parse(path, src, w)
 }
 
-// Parse parses and validates a space file's bytes with the built-in sampler kinds; filename is
-// used in messages and to resolve relative corpus paths (relative to the file's directory).
+// Parse parses and validates a space file's bytes as Load does; filename is used in messages and
+// to resolve relative corpus paths (relative to the file's directory).
 func Parse(filename string, src []byte) (*Spec, error) {
-	return ParseWith(filename, src, sampler.Builtin())
+	return ParseWith(filename, src, With{})
 }
 
-// ParseWith is Parse with the sampler kinds of samplers: study.sampler must name one of them and
-// give only the options it declares, each valid.
-func ParseWith(filename string, src []byte, samplers *sampler.Registry) (*Spec, error) {
-	return parse(filename, src, "", samplers)
+// ParseWith is Parse with the sampler and pruner kinds and the corpus of w (see LoadWith).
+func ParseWith(filename string, src []byte, w With) (*Spec, error) {
+	return parse(filename, src, w)
 }
 
-// parse is ParseWith with the corpus optionally replaced (see LoadWithCorpus).
-func parse(filename string, src []byte, corpus string, samplers *sampler.Registry) (*Spec, error) {
-	d := &decoder{file: filename, pos: map[string]Pos{}, samplers: samplers}
+// parse is ParseWith (the corpus optionally replaced, see LoadWithCorpus).
+func parse(filename string, src []byte, w With) (*Spec, error) {
+	corpus := w.Corpus
+	d := &decoder{file: filename, pos: map[string]Pos{}, samplers: w.Samplers, pruners: w.Pruners}
 	root, err := d.parseDocument(src)
 	if err != nil {
 		return nil, err
@@ -210,9 +210,10 @@ func (d *decoder) crossCheck(s *Spec) error {
 	if err := d.crossCheckStudy(s); err != nil {
 		return err
 	}
-	if s.Study.Pruner.Kind == "successive_halving" && s.Study.Pruner.MinResource > s.Training.Epochs {
-		return d.errField("study.pruner.min_resource", "%d exceeds training.epochs %d (no trial would reach the first rung)",
-			s.Study.Pruner.MinResource, s.Training.Epochs)
+	// Any pruner's min_resource counts epochs.
+	if r, ok := s.Study.Pruner.Options["min_resource"]; ok && r > float64(s.Training.Epochs) {
+		return d.errField("study.pruner.min_resource", "%s exceeds training.epochs %d (no trial would reach the first rung)",
+			fmtNum(r), s.Training.Epochs)
 	}
 	if err := s.structurallySatisfiable(); err != nil {
 		field := "params.d_model"

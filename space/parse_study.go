@@ -3,17 +3,20 @@ package space
 import (
 	"strings"
 
-	"github.com/attnsearch/attnsearch/search/sampler"
 	"gopkg.in/yaml.v3"
 )
 
 // kindAndOptions reads a sampler/pruner given either as a bare kind or as a mapping with "kind".
 func (d *decoder) kindAndOptions(e entry, kinds, options []string) (string, []entry, error) {
 	if e.value.Kind == yaml.ScalarNode && e.value.Tag != "!!null" {
-		k, err := d.oneOf(e.value, e.path, kinds)
+		k, err := d.kindName(e.value, e.path, kinds)
 		return k, nil, err
 	}
-	es, err := d.mapping(e.value, e.path, append([]string{"kind"}, options...))
+	var known []string // nil: any key (no registry)
+	if kinds != nil {
+		known = append([]string{"kind"}, options...)
+	}
+	es, err := d.mapping(e.value, e.path, known)
 	if err != nil {
 		return "", nil, err
 	}
@@ -21,7 +24,7 @@ func (d *decoder) kindAndOptions(e entry, kinds, options []string) (string, []en
 	var rest []entry
 	for _, o := range es {
 		if o.key == "kind" {
-			if kind, err = d.oneOf(o.value, o.path, kinds); err != nil {
+			if kind, err = d.kindName(o.value, o.path, kinds); err != nil {
 				return "", nil, err
 			}
 			continue
@@ -32,6 +35,18 @@ func (d *decoder) kindAndOptions(e entry, kinds, options []string) (string, []en
 		return "", nil, d.errAt(e.keyN, e.path+".kind", "missing (choose one of: %s)", strings.Join(kinds, ", "))
 	}
 	return kind, rest, nil
+}
+
+// kindName reads a kind: one of kinds, or any non-empty name when kinds is nil (no registry).
+func (d *decoder) kindName(n *yaml.Node, field string, kinds []string) (string, error) {
+	if kinds != nil {
+		return d.oneOf(n, field, kinds)
+	}
+	s, err := d.str(n, field)
+	if err == nil && s == "" {
+		err = d.errAt(n, field, "empty kind")
+	}
+	return s, err
 }
 
 // study decodes the study section.
@@ -67,110 +82,107 @@ func (d *decoder) study(e entry, s *Study) error {
 	return nil
 }
 
-// sampler decodes study.sampler against the sampler registry.
+// sampler decodes study.sampler against the sampler kinds (any kind when none are given).
 func (d *decoder) sampler(e entry, s *Sampler) error {
-	names := d.samplers.Names()
-	var all []string
-	for _, n := range names {
-		k, _ := d.samplers.Lookup(n)
-		for _, o := range k.Options {
-			if !contains(all, o.Name) {
-				all = append(all, o.Name)
+	kind, opts, err := d.kindSection(e, d.samplers, "sampler")
+	*s = Sampler{Kind: kind, Options: opts}
+	return err
+}
+
+// pruner decodes study.pruner against the pruner kinds (any kind when none are given) and fills
+// the kind's defaults.
+func (d *decoder) pruner(e entry, p *Pruner) error {
+	kind, opts, err := d.kindSection(e, d.pruners, "pruner")
+	*p = Pruner{Kind: kind, Options: opts}
+	return err
+}
+
+// kindSection decodes a sampler or pruner section (what names it in messages): a kind of reg and
+// the options the file gives it, each valid for that kind, with the kind's defaults filled in.
+// With reg nil, any kind is accepted and its options are taken as written (numbers, or
+// true/false held as 1/0): the registries check them when the study runs.
+func (d *decoder) kindSection(e entry, reg Registry, what string) (string, map[string]float64, error) {
+	var names, all []string
+	if reg != nil {
+		names = reg.Names()
+		for _, n := range names {
+			options, _ := reg.KindOptions(n)
+			for _, o := range options {
+				if !contains(all, o.Name) {
+					all = append(all, o.Name)
+				}
 			}
 		}
 	}
-	kind, opts, err := d.kindAndOptions(e, names, all)
+	kind, given, err := d.kindAndOptions(e, names, all)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	k, _ := d.samplers.Lookup(kind)
-	*s = Sampler{Kind: kind}
-	for _, o := range opts {
-		opt, ok := k.Option(o.key)
+	var opts map[string]float64
+	set := func(name string, v float64) {
+		if opts == nil {
+			opts = map[string]float64{}
+		}
+		opts[name] = v
+	}
+	if reg == nil {
+		for _, o := range given {
+			v, err := d.number(o.value, o.path)
+			if o.value.Tag == "!!bool" {
+				var b bool
+				b, err = d.boolean(o.value, o.path)
+				v = map[bool]float64{false: 0, true: 1}[b]
+			}
+			if err != nil {
+				return "", nil, err
+			}
+			set(o.key, v)
+		}
+		return kind, opts, nil
+	}
+	options, _ := reg.KindOptions(kind)
+	for _, o := range given {
+		opt, ok := findOption(options, o.key)
 		if !ok {
 			var takers []string
 			for _, n := range names {
-				if other, _ := d.samplers.Lookup(n); contains(optionNames(other), o.key) {
+				if other, _ := reg.KindOptions(n); contains(optionNames(other), o.key) {
 					takers = append(takers, n)
 				}
 			}
-			return d.errAt(o.keyN, o.path, "does not apply to sampler %s (only %s)", kind, strings.Join(takers, ", "))
+			return "", nil, d.errAt(o.keyN, o.path, "does not apply to %s %s (only %s)", what, kind, strings.Join(takers, ", "))
 		}
 		var v float64
 		if opt.Bool {
 			b, err := d.boolean(o.value, o.path)
 			if err != nil {
-				return err
+				return "", nil, err
 			}
 			if b {
 				v = 1
 			}
 		} else if v, err = d.number(o.value, o.path); err != nil {
-			return err
+			return "", nil, err
 		}
 		if err := opt.Check(v); err != nil {
-			return d.errAt(o.value, o.path, "%v", err)
+			return "", nil, d.errAt(o.value, o.path, "%v", err)
 		}
-		if s.Options == nil {
-			s.Options = map[string]float64{}
-		}
-		s.Options[o.key] = v
+		set(o.key, v)
 	}
-	return nil
+	for _, o := range options {
+		if _, ok := opts[o.Name]; !ok && o.Default != 0 {
+			set(o.Name, o.Default)
+		}
+	}
+	return kind, opts, nil
 }
 
-// optionNames lists the option names of a sampler kind.
-func optionNames(k sampler.Kind) []string {
-	out := make([]string, len(k.Options))
-	for i, o := range k.Options {
-		out[i] = o.Name
-	}
-	return out
-}
-
-// pruner decodes study.pruner and fills the kind's defaults.
-func (d *decoder) pruner(e entry, p *Pruner) error {
-	kind, opts, err := d.kindAndOptions(e, prunerKinds,
-		[]string{"startup_trials", "warmup_steps", "percentile", "min_resource", "reduction_factor", "min_early_stopping_rate"})
-	if err != nil {
-		return err
-	}
-	*p = Pruner{Kind: kind}
-	switch kind {
-	case "median", "percentile":
-		p.StartupTrials, p.Percentile = 5, 50
-	case "successive_halving":
-		p.MinResource, p.ReductionFactor = 1, 3
-	}
-	applies := map[string][]string{
-		"startup_trials": {"median", "percentile"}, "warmup_steps": {"median", "percentile"},
-		"percentile": {"percentile"}, "min_resource": {"successive_halving"},
-		"reduction_factor": {"successive_halving"}, "min_early_stopping_rate": {"successive_halving"},
-	}
-	for _, o := range opts {
-		if !contains(applies[o.key], kind) {
-			return d.errAt(o.keyN, o.path, "does not apply to pruner %s (only %s)", kind, strings.Join(applies[o.key], ", "))
-		}
-		switch o.key {
-		case "startup_trials":
-			p.StartupTrials, err = d.intRange(o.value, o.path, 0, 1e6)
-		case "warmup_steps":
-			p.WarmupSteps, err = d.intRange(o.value, o.path, 0, 1e6)
-		case "percentile":
-			p.Percentile, err = d.number(o.value, o.path)
-			if err == nil && (p.Percentile <= 0 || p.Percentile >= 100) {
-				err = d.errAt(o.value, o.path, "%s is outside (0, 100)", fmtNum(p.Percentile))
-			}
-		case "min_resource":
-			p.MinResource, err = d.intRange(o.value, o.path, 1, 1e6)
-		case "reduction_factor":
-			p.ReductionFactor, err = d.intRange(o.value, o.path, 2, 1e6)
-		case "min_early_stopping_rate":
-			p.MinEarlyStoppingRate, err = d.intRange(o.value, o.path, 0, 1e6)
-		}
-		if err != nil {
-			return err
+// findOption returns the option called name.
+func findOption(options []Option, name string) (Option, bool) {
+	for _, o := range options {
+		if o.Name == name {
+			return o, true
 		}
 	}
-	return nil
+	return Option{}, false
 }
