@@ -93,4 +93,3 @@ func Estimate(cfg space.Config, a space.Arch, srcLen, tgtLen int) Cost {
 	c.CrossKVCacheBytesPerSrcTok = 2 * s.dec * s.kvDim * BytesPerFloat
 	return c
 }
-
