@@ -277,9 +277,10 @@ func (t *trialRun) vectors(c *objective.Cost, m *objective.Measured, values map[
 	}
 }
 
-// trainerThreads is the Threads of a Job: the gorgonia trainer sets GOMAXPROCS, which is
-// process-wide, so it is set only when one worker runs; parallel workers share the process's
-// GOMAXPROCS (one worker per core by default).
+// trainerThreads is the Threads of a Job (the data-parallel shards of the gorgonia trainer): the
+// study's threads when one worker runs; parallel workers share the process's GOMAXPROCS (one
+// worker per core by default), which only the program sets (attnsearch run sets it to
+// training.threads with one worker).
 func (r *runner) trainerThreads() int {
 	if r.workers > 1 {
 		return 0

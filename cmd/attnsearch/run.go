@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -124,6 +125,9 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 	}
 	if err := applyRunFlags(c, spec, f); err != nil {
 		return err
+	}
+	if spec.Training.Threads > 0 && spec.Study.Workers == 1 {
+		runtime.GOMAXPROCS(spec.Training.Threads) // the program's setting: the libraries leave it alone
 	}
 	ctx, cancel := context.WithCancel(c.Context())
 	defer cancel()

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/search/internal/motpe"
 	"github.com/attnsearch/attnsearch/search/internal/nsga2"
@@ -121,11 +122,7 @@ func History(view *goptuna.Study, multi bool) ([]observe.Trial, error) {
 				if t.Values, err = vectorAttr(ft, record.KeyObjectives); err != nil {
 					return nil, err
 				}
-				for i := range t.Values {
-					if i < len(goals) && goals[i].Maximize {
-						t.Values[i] = -t.Values[i]
-					}
-				}
+				t.Values = objective.Minimized(goals, t.Values)
 				if t.Constraints, err = vectorAttr(ft, record.KeyConstraints); err != nil {
 					return nil, err
 				}
