@@ -22,7 +22,7 @@ var TPE = Kind{
 		{Name: "multivariate", Bool: true, Min: 0, Max: 1, Doc: "sample all parameters jointly (Optuna's multivariate TPE)"}},
 	New: func(_ int64, opts map[string]float64) (Algorithm, error) {
 		return tpeAlgo{s: &tpe.PointSampler{Startup: int(opts["startup_trials"]), Candidates: int(opts["ei_candidates"]),
-			Params: tpe.DefaultMixtureParams(opts["multivariate"] == 1)}}, nil
+			Params: tpe.DefaultMixtureParams(opts["multivariate"] == 1), Index: &tpe.Index{}}}, nil
 	},
 }
 

@@ -26,6 +26,7 @@ func New(o Options) *tpe.PointSampler {
 		Candidates: o.Candidates,
 		Params:     MixtureParams(o.Multivariate),
 		Split:      Split,
+		Index:      &tpe.Index{},
 	}
 }
 

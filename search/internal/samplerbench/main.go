@@ -44,7 +44,7 @@ func samplers(multiObjective bool) []entry {
 		}
 	}
 	return []entry{
-		{"tpe", &tpe.PointSampler{Params: tpe.DefaultMixtureParams(false)}},
+		{"tpe", &tpe.PointSampler{Params: tpe.DefaultMixtureParams(false), Index: &tpe.Index{}}},
 		{"tpe multivariate", &tpe.PointSampler{Params: tpe.DefaultMixtureParams(true)}},
 		{"random", tpe.Random{}},
 	}
