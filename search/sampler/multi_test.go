@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -104,5 +105,42 @@ func TestHistoryNeedsGoals(t *testing.T) {
 	}
 	if _, err := History(s, true); err == nil {
 		t.Fatal("History of a study without StudyInfo succeeded")
+	}
+}
+
+// TestHistoryCacheEqualsHistory checks that the cached read equals History's, also after a
+// running trial finished between two reads.
+func TestHistoryCacheEqualsHistory(t *testing.T) {
+	s := study(t)
+	c := &historyCache{}
+	for round := 0; round < 2; round++ {
+		for _, multi := range []bool{true, false} {
+			got, err := c.history(s, multi)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := History(s, multi)
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("round %d multi %v: cached %v, History %v", round, multi, got, want)
+			}
+		}
+		// The running trial gets its ordinal and finishes.
+		trials, _ := s.GetTrials()
+		for _, ft := range trials {
+			if ft.State == goptuna.TrialStateRunning {
+				must := func(err error) {
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				must(s.Storage.SetTrialSystemAttr(ft.ID, record.SysOrdinal, "2"))
+				must(s.Storage.SetTrialUserAttr(ft.ID, record.KeyObjectives, "30,500"))
+				must(s.Storage.SetTrialValue(ft.ID, 25))
+				must(s.Storage.SetTrialState(ft.ID, goptuna.TrialStateComplete))
+			}
+		}
+	}
+	if len(c.done) != 3 {
+		t.Errorf("%d finished trials cached, want 3", len(c.done))
 	}
 }

@@ -84,17 +84,17 @@ func printTables(w io.Writer, problems []Problem, ours, theirs []Result) {
 				verdict := "–"
 				if okd && okb {
 					total++
-					gap := relGap(d.Median, best, multi)
+					adv := advantage(d.Median, best, multi)
 					switch {
-					case !better(best, d.Median, multi):
+					case adv >= 0:
 						wins++
 						within++
-						verdict = fmt.Sprintf("≥ (%+.1f%%)", -100*gap)
-					case gap <= 0.02:
+						verdict = fmt.Sprintf("≥ (%+.1f%%)", 100*adv)
+					case adv >= -0.02:
 						within++
-						verdict = fmt.Sprintf("within 2%% (%+.1f%%)", -100*gap)
+						verdict = fmt.Sprintf("within 2%% (%+.1f%%)", 100*adv)
 					default:
-						verdict = fmt.Sprintf("behind (%+.1f%%)", -100*gap)
+						verdict = fmt.Sprintf("behind (%+.1f%%)", 100*adv)
 					}
 				}
 				fmt.Fprintf(w, " %s |\n", verdict)
@@ -114,16 +114,16 @@ func better(a, b float64, multi bool) bool {
 	return a < b
 }
 
-// relGap is how far a falls behind b, relative to |b| (0 when a is as good or better).
-func relGap(a, b float64, multi bool) float64 {
-	if !better(b, a, multi) {
-		return 0
-	}
+// advantage is how much better a is than b, relative to |b| (negative when worse).
+func advantage(a, b float64, multi bool) float64 {
 	den := math.Abs(b)
 	if den == 0 {
 		den = 1
 	}
-	return math.Abs(a-b) / den
+	if multi {
+		return (a - b) / den
+	}
+	return (b - a) / den
 }
 
 // num formats a table figure with 4 significant digits.
