@@ -13,6 +13,7 @@ import (
 	"github.com/attnsearch/attnsearch/search/internal/nsga2"
 	"github.com/attnsearch/attnsearch/search/internal/observe"
 	"github.com/attnsearch/attnsearch/search/internal/tpe"
+	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/c-bata/goptuna"
 )
 
@@ -136,6 +137,7 @@ func run(seeds, firstSeed int, set, only, onlySamplers, optunaFile, oursFile str
 			}
 		}
 	}
+	results = withAuto(results)
 	var theirs []Result
 	if optunaFile != "" {
 		if theirs, err = scoreOptuna(optunaFile); err != nil {
@@ -307,4 +309,49 @@ func scoreOptuna(file string) ([]Result, error) {
 		out = append(out, newResult(k.p, k.s, k.n, scores[k]))
 	}
 	return out, nil
+}
+
+// autoColumn names the configuration sampler.Choose picks for p among the columns of ours.
+func autoColumn(p Problem) string {
+	c := sampler.Choose(sampler.Features{Objectives: p.Objectives(), Constrained: p.Cons != nil, Params: p.Dim(),
+		Categorical: categorical(p), Trials: budgets(p)[len(budgets(p))-1]})
+	name := map[bool]string{true: "motpe", false: "tpe"}[p.Multi()]
+	if c.Kind == "nsga2" || c.Kind == "random" {
+		return c.Kind
+	}
+	if c.Options["multivariate"] == 1 {
+		name += " multivariate"
+	}
+	return name
+}
+
+// categorical counts p's categorical parameters.
+func categorical(p Problem) int {
+	n := 0
+	for _, d := range p.Space {
+		if _, ok := d.(goptuna.CategoricalDistribution); ok {
+			n++
+		}
+	}
+	return n
+}
+
+// withAuto adds the column "auto": for each problem the results of the configuration auto
+// chooses there (the same algorithm on the same seeds draws the same points).
+func withAuto(rs []Result) []Result {
+	out := rs
+	for _, r := range rs {
+		if r.Sampler == "auto" {
+			return rs
+		}
+	}
+	for _, r := range rs {
+		p, ok := Lookup(r.Problem)
+		if ok && r.Sampler == autoColumn(p) {
+			a := r
+			a.Sampler = "auto"
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -7,12 +7,9 @@ import (
 	"strings"
 )
 
-// DefaultMO and DefaultSO name the columns holding the default configurations the verdict
-// compares with Optuna's best.
-const (
-	DefaultMO = "motpe"
-	DefaultSO = "tpe"
-)
+// verdictColumns name the columns compared with Optuna's best: each kind's default
+// configuration (motpe, tpe) and auto, the default of new space files.
+var verdictColumns = map[bool][]string{true: {"motpe", "auto"}, false: {"tpe", "auto"}}
 
 // printTables prints, for each set (dev, eval) and kind (several objectives, one), a Markdown
 // table: rows (problem, trials), columns our samplers then Optuna's, each cell the median and
@@ -54,16 +51,20 @@ func printTables(w io.Writer, problems []Problem, ours, theirs []Result) {
 			if len(rows) == 0 || len(cols) == 0 {
 				continue
 			}
-			def := DefaultSO
+			defs := verdictColumns[multi]
 			what := "best value (median [quartiles] of seeds; smaller is better)"
 			if multi {
-				def = DefaultMO
 				what = "hypervolume (median [quartiles] of seeds; larger is better)"
 			}
 			fmt.Fprintf(w, "\n%s problems, %s\n\n", map[string]string{"dev": "Development", "eval": "Evaluation"}[set], what)
-			fmt.Fprintf(w, "| problem@trials | %s | %s vs optuna best |\n", strings.Join(cols, " | "), def)
-			fmt.Fprintf(w, "|---|%s---|\n", strings.Repeat("---|", len(cols)))
-			wins, within, total := 0, 0, 0
+			fmt.Fprintf(w, "| problem@trials | %s |", strings.Join(cols, " | "))
+			for _, d := range defs {
+				fmt.Fprintf(w, " %s vs optuna best |", d)
+			}
+			fmt.Fprintf(w, "\n|---|%s\n", strings.Repeat("---|", len(cols)+len(defs)))
+			wins := make([]int, len(defs))
+			within := make([]int, len(defs))
+			total := make([]int, len(defs))
 			for _, row := range rows {
 				fmt.Fprintf(w, "| %s |", row)
 				for _, c := range cols {
@@ -74,34 +75,40 @@ func printTables(w io.Writer, problems []Problem, ours, theirs []Result) {
 					}
 					fmt.Fprintf(w, " %s [%s, %s] |", num(r.Median), num(r.Q1), num(r.Q3))
 				}
-				d, okd := cell[row+"|"+def]
 				best, okb := 0.0, false
 				for _, c := range theirCols {
 					if r, ok := cell[row+"|"+c]; ok && (!okb || better(r.Median, best, multi)) {
 						best, okb = r.Median, true
 					}
 				}
-				verdict := "–"
-				if okd && okb {
-					total++
-					adv := advantage(d.Median, best, multi)
-					switch {
-					case adv >= 0:
-						wins++
-						within++
-						verdict = fmt.Sprintf("≥ (%+.1f%%)", 100*adv)
-					case adv >= -0.02:
-						within++
-						verdict = fmt.Sprintf("within 2%% (%+.1f%%)", 100*adv)
-					default:
-						verdict = fmt.Sprintf("behind (%+.1f%%)", 100*adv)
+				for k, def := range defs {
+					d, okd := cell[row+"|"+def]
+					verdict := "–"
+					if okd && okb {
+						total[k]++
+						adv := advantage(d.Median, best, multi)
+						switch {
+						case adv >= 0:
+							wins[k]++
+							within[k]++
+							verdict = fmt.Sprintf("≥ (%+.1f%%)", 100*adv)
+						case adv >= -0.02:
+							within[k]++
+							verdict = fmt.Sprintf("within 2%% (%+.1f%%)", 100*adv)
+						default:
+							verdict = fmt.Sprintf("behind (%+.1f%%)", 100*adv)
+						}
 					}
+					fmt.Fprintf(w, " %s |", verdict)
 				}
-				fmt.Fprintf(w, " %s |\n", verdict)
+				fmt.Fprintln(w)
 			}
-			if total > 0 {
-				fmt.Fprintf(w, "\n%s ≥ optuna's best on %d of %d cells, within 2%% on %d of %d.\n", def, wins, total, within, total)
+			for k, def := range defs {
+				if total[k] > 0 {
+					fmt.Fprintf(w, "\n%s ≥ optuna's best on %d of %d cells, within 2%% on %d of %d.", def, wins[k], total[k], within[k], total[k])
+				}
 			}
+			fmt.Fprintln(w)
 		}
 	}
 }
