@@ -278,6 +278,8 @@ type JSONBudget struct {
 	MaxFlopsPerToken float64 `json:"MaxFlopsPerToken"` // forward multiply-adds per target token
 	MaxKVCacheBytes  int64   `json:"MaxKVCacheBytes"`  // decoder KV-cache bytes per generated token
 	MaxLatencyMS     float64 `json:"MaxLatencyMS"`     // median latency per sentence
+	// Predicted bounds the predicted costs by name (the space file's budget.max_NAME).
+	Predicted map[string]float64 `json:"predicted,omitempty"`
 }
 
 // WriteJSON writes the report as one JSON object (the front, or every trial when all).

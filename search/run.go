@@ -320,7 +320,7 @@ func infoDiff(a, b record.StudyInfo) string {
 	if !reflect.DeepEqual(a.Objective, b.Objective) {
 		d = append(d, "objective")
 	}
-	if a.Budget != b.Budget {
+	if !a.Budget.Equal(b.Budget) {
 		d = append(d, "budget")
 	}
 	if strings.Join(a.Searched, ",") != strings.Join(b.Searched, ",") {

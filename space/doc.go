@@ -83,12 +83,15 @@
 //	  max_flops_per_token: 5e5    # forward multiply-adds per target token
 //	  max_kv_cache_bytes: 2048    # decoder self-attention K/V bytes per generated token
 //	  max_latency_ms: 20          # measured after training
+//	  # max_pi_ms: 15             # a predicted cost's limit: max_ + its name (see costs)
 //	objective:
 //	  metric: bleu                # bleu | accuracy (P, maximised)
 //	  cost: params                # params | flops | kv_bytes | latency (E, minimised; needs its budget)
 //	  tradeoff: 2                 # λ: halving E is worth λ points of P
 //	  # src_len: <task.max_len>   # lengths the FLOPs figure assumes
 //	  # tgt_len: <task.max_len>
+//	costs:                        # predicted costs, checked before training (built-in tasks)
+//	  # pi_ms: {predictor: pi.json}  # from attnsearch latency fit, relative to the space file
 //
 // # Several objectives
 //
@@ -109,6 +112,16 @@
 // constraints are the budget's limits; tasks whose trials report their own figures (trial
 // commands) may list reported names under constraints: [c1, …] (a value ≤ 0 is feasible) and use
 // any names as goals. metric/cost cannot be mixed with maximize/minimize.
+//
+// # Predicted costs
+//
+// A cost can come from a fitted predictor (attnsearch latency fit, package objective/predict):
+// costs: {pi_ms: {predictor: pi.json}} names the cost pi_ms, computed for every point from the
+// architecture before training. It can be a goal (objective.minimize: [pi_ms], not in the
+// metric/cost form) and bounded by budget.max_pi_ms: a point over it is rejected before
+// training, as over max_params. The predictor file lists its features; a feature the space's
+// architecture does not provide (objective/predict.ArchFeatures) is an error at load naming the
+// file's costs.NAME.predictor. A name may not be a built-in figure's (params, latency, …).
 //
 // # Parameters
 //

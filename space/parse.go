@@ -58,7 +58,7 @@ func parse(filename string, src []byte, w With) (*Spec, error) {
 		return nil, err
 	}
 	spec := defaultSpec(filename)
-	top, err := d.mapping(root, "", []string{"study", "task", "training", "params", "budget", "objective"})
+	top, err := d.mapping(root, "", []string{"study", "task", "training", "params", "budget", "objective", "costs"})
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +72,9 @@ func parse(filename string, src []byte, w With) (*Spec, error) {
 			}
 			d.command = spec.Task.Kind == TaskCommand
 		}
+	}
+	if err := d.costs(top, spec); err != nil { // costs section (costs.go), before the budget it bounds
+		return nil, err
 	}
 	for _, e := range top {
 		switch e.key {
