@@ -1,11 +1,18 @@
 package trainer
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
+	"io"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"time"
@@ -444,4 +451,151 @@ func (a *adam) stepFlat(p *params, g []float64, off []int) (float64, error) {
 		}
 	})
 	return norm, nil
+}
+
+// checkpointMagic opens every SuperTransformer checkpoint file (format version 1).
+const checkpointMagic = "attnsearch-supernet-1\n"
+
+// checkpointHeader is the JSON header of a checkpoint: the update count, the optimizer's step,
+// the caller's metadata and every weight's name and shape (checked against the loader's).
+type checkpointHeader struct {
+	Steps  int               `json:"steps"`
+	AdamT  int               `json:"adam_t"`
+	Meta   map[string]string `json:"meta,omitempty"`
+	Names  []string          `json:"names"`
+	Shapes [][2]int          `json:"shapes"`
+}
+
+// Save writes the SuperTransformer's state (weights, Adam moments, update count) and meta to
+// path atomically: a temporary file beside it, synced, renamed over path, the directory synced.
+// The file ends with a CRC-32C of everything before it.
+func (s *SuperNet) Save(path string, meta map[string]string) error {
+	h := checkpointHeader{Steps: s.steps, AdamT: s.opt.t, Meta: meta}
+	for _, sp := range s.p.specs {
+		h.Names = append(h.Names, sp.name)
+		h.Shapes = append(h.Shapes, [2]int{sp.shape[0], sp.shape[1]})
+	}
+	js, err := json.Marshal(h)
+	if err != nil {
+		return fmt.Errorf("trainer: supernet checkpoint: %w", err)
+	}
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("trainer: supernet checkpoint: %w", err)
+	}
+	defer os.Remove(tmp) // gone after the rename; removes a partial file on error
+	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	w := bufio.NewWriterSize(io.MultiWriter(f, crc), 1<<20)
+	var b8 [8]byte
+	put64 := func(x uint64) { binary.LittleEndian.PutUint64(b8[:], x); w.Write(b8[:]) }
+	put32 := func(x uint32) { binary.LittleEndian.PutUint32(b8[:4], x); w.Write(b8[:4]) }
+	w.WriteString(checkpointMagic)
+	put64(uint64(len(js)))
+	w.Write(js)
+	for _, sp := range s.p.specs {
+		for _, x := range s.p.t[sp.name].Data().([]float32) {
+			put32(math.Float32bits(x))
+		}
+		n := sp.shape[0] * sp.shape[1]
+		m, v := s.opt.m[sp.name], s.opt.v[sp.name]
+		for _, mv := range [][]float64{m, v} {
+			for i := 0; i < n; i++ {
+				x := 0.0
+				if mv != nil {
+					x = mv[i]
+				}
+				put64(math.Float64bits(x))
+			}
+		}
+	}
+	err = w.Flush()
+	if err == nil {
+		binary.LittleEndian.PutUint32(b8[:4], crc.Sum32())
+		_, err = f.Write(b8[:4])
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err == nil {
+		if d, derr := os.Open(filepath.Dir(path)); derr == nil {
+			err = d.Sync()
+			d.Close()
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("trainer: supernet checkpoint %s: %w", path, err)
+	}
+	return nil
+}
+
+// ErrBadCheckpoint marks a checkpoint file that is damaged or belongs to another shape.
+var ErrBadCheckpoint = errors.New("damaged or mismatched supernet checkpoint")
+
+// Load restores the state Save wrote to path into s (built with the same settings) and returns
+// its metadata. A missing file wraps fs.ErrNotExist; a damaged one, or one of another shape,
+// wraps ErrBadCheckpoint and leaves s unchanged.
+func (s *SuperNet) Load(path string) (map[string]string, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("trainer: supernet checkpoint: %w", err)
+	}
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("trainer: supernet checkpoint %s: %s: %w", path, fmt.Sprintf(format, args...), ErrBadCheckpoint)
+	}
+	if len(raw) < len(checkpointMagic)+12 || string(raw[:len(checkpointMagic)]) != checkpointMagic {
+		return nil, bad("not a checkpoint")
+	}
+	body, sum := raw[:len(raw)-4], binary.LittleEndian.Uint32(raw[len(raw)-4:])
+	if crc32.Checksum(body, crc32.MakeTable(crc32.Castagnoli)) != sum {
+		return nil, bad("checksum mismatch")
+	}
+	r := body[len(checkpointMagic):]
+	hl := binary.LittleEndian.Uint64(r)
+	r = r[8:]
+	if hl > uint64(len(r)) {
+		return nil, bad("header length %d", hl)
+	}
+	var h checkpointHeader
+	if err := json.Unmarshal(r[:hl], &h); err != nil {
+		return nil, bad("header: %v", err)
+	}
+	r = r[hl:]
+	if len(h.Names) != len(s.p.specs) || len(h.Shapes) != len(h.Names) {
+		return nil, bad("%d weights, want %d", len(h.Names), len(s.p.specs))
+	}
+	need := 0
+	for i, sp := range s.p.specs {
+		if h.Names[i] != sp.name || h.Shapes[i] != [2]int{sp.shape[0], sp.shape[1]} {
+			return nil, bad("weight %s %v, want %s %v", h.Names[i], h.Shapes[i], sp.name, sp.shape)
+		}
+		need += sp.shape[0] * sp.shape[1] * 20
+	}
+	if len(r) != need {
+		return nil, bad("%d bytes of weights, want %d", len(r), need)
+	}
+	for _, sp := range s.p.specs {
+		n := sp.shape[0] * sp.shape[1]
+		w := s.p.t[sp.name].Data().([]float32)
+		for i := range w {
+			w[i] = math.Float32frombits(binary.LittleEndian.Uint32(r[4*i:]))
+		}
+		r = r[4*n:]
+		m, v := make([]float64, n), make([]float64, n)
+		for _, mv := range [][]float64{m, v} {
+			for i := range mv {
+				mv[i] = math.Float64frombits(binary.LittleEndian.Uint64(r[8*i:]))
+			}
+			r = r[8*n:]
+		}
+		s.opt.m[sp.name], s.opt.v[sp.name] = m, v
+	}
+	s.steps, s.opt.t = h.Steps, h.AdamT
+	return h.Meta, nil
 }

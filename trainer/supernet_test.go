@@ -1,7 +1,11 @@
 package trainer
 
 import (
+	"context"
+	"errors"
 	"math"
+	"os"
+	"reflect"
 	"testing"
 
 	"github.com/attnsearch/attnsearch/space"
@@ -149,5 +153,133 @@ func TestSuperNetRejectsLargerSubNetwork(t *testing.T) {
 		if _, err := sn.Step([]space.Config{c}); err == nil {
 			t.Errorf("%+v: no error", c)
 		}
+	}
+}
+
+// TestSuperNetResume checks that with one thread a SuperTransformer restored from a checkpoint
+// after k updates reaches, after the remaining updates, exactly the weights of the uninterrupted
+// run, for uniform and sandwich steps; and that a damaged checkpoint is refused.
+func TestSuperNetResume(t *testing.T) {
+	ds := superData(t)
+	largest := space.Config{DModel: 16, Heads: 4, KVHeads: 4, EncLayers: 2, DecLayers: 2, DFF: 24}
+	ch := ArchChoices{DModel: []int{4, 8, 12, 16}, Heads: []int{1, 2, 4}, KVHeads: []int{1, 2, 4}, EncLayers: []int{1, 2},
+		DecLayers: []int{1, 2}, DFF: []int{8, 16, 24}}
+	smallest := space.Config{DModel: 4, Heads: 1, KVHeads: 1, EncLayers: 1, DecLayers: 1, DFF: 8}
+	archs := func(n int, sandwich bool) []space.Config {
+		if sandwich {
+			return []space.Config{largest, smallest, SampleArch(3, n, 0, ch)}
+		}
+		return []space.Config{SampleArch(3, n, 0, ch)}
+	}
+	base := superBase
+	base.Dropout = 0.1
+	opts := Options{Training: superTraining(), Seed: 4, Threads: 1}
+	const total, cut = 12, 5 // 8 updates per epoch: the cut and the end lie in different epochs
+	for _, sandwich := range []bool{false, true} {
+		train := func(sn *SuperNet, to int) {
+			for sn.Steps() < to {
+				if _, err := sn.Step(archs(sn.Steps(), sandwich)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		a, err := NewSuperNet(largest, base, ds, opts, total)
+		if err != nil {
+			t.Fatal(err)
+		}
+		train(a, total)
+		b, err := NewSuperNet(largest, base, ds, opts, total)
+		if err != nil {
+			t.Fatal(err)
+		}
+		train(b, cut)
+		path := t.TempDir() + "/ck"
+		if err := b.Save(path, map[string]string{"seconds": "1.5"}); err != nil {
+			t.Fatal(err)
+		}
+		b.Close()
+		c, err := NewSuperNet(largest, base, ds, opts, total)
+		if err != nil {
+			t.Fatal(err)
+		}
+		meta, err := c.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Steps() != cut || meta["seconds"] != "1.5" {
+			t.Fatalf("restored %d steps, meta %v", c.Steps(), meta)
+		}
+		train(c, total)
+		for _, sp := range a.p.specs {
+			wa, wc := a.p.t[sp.name].Data().([]float32), c.p.t[sp.name].Data().([]float32)
+			for i := range wa {
+				if wa[i] != wc[i] {
+					t.Fatalf("sandwich %v: %s[%d] resumed %g, uninterrupted %g", sandwich, sp.name, i, wc[i], wa[i])
+				}
+			}
+		}
+		if reflect.DeepEqual(a.p.t["src.emb"].Data(), newParams(a.d, tensor.Float32, opts.Seed).t["src.emb"].Data()) {
+			t.Fatal("training changed nothing")
+		}
+		// A damaged checkpoint is refused and leaves the SuperTransformer alone.
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw[len(raw)/2] ^= 1
+		if err := os.WriteFile(path, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Load(path); !errors.Is(err, ErrBadCheckpoint) {
+			t.Fatalf("damaged checkpoint: %v", err)
+		}
+		if c.Steps() != total {
+			t.Fatalf("a refused checkpoint changed the state: %d steps", c.Steps())
+		}
+		a.Close()
+		c.Close()
+	}
+}
+
+// TestTrainFromInheritedWeights checks that Train started from a sub-network's inherited
+// weights begins where the SuperTransformer left it: with no update its validation figures
+// equal the sub-network's inherited evaluation; a wrong-sized weight is an error.
+func TestTrainFromInheritedWeights(t *testing.T) {
+	ds := superData(t)
+	largest := space.Config{DModel: 16, Heads: 4, KVHeads: 4, EncLayers: 2, DecLayers: 2, DFF: 24}
+	tr := superTraining()
+	sn, err := NewSuperNet(largest, superBase, ds, Options{Training: tr, Seed: 2, Threads: 1}, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sn.Close()
+	sub := space.Config{DModel: 8, Heads: 2, KVHeads: 1, EncLayers: 1, DecLayers: 2, DFF: 16, LR: 1e-9, WarmupSteps: 1}
+	for range 300 {
+		if _, err := sn.Step([]space.Config{largest, sub}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inh, err := sn.Evaluate(context.Background(), sub, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := sn.SubWeights(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.MaxSteps = 1
+	res, err := Train(context.Background(), sub, ds, Options{Training: tr, Seed: 9, Init: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(res.ValidBLEU-inh.BLEU) > 1e-9 || res.Params != inh.Params {
+		t.Fatalf("trained from inherited weights (lr 1e-9, 1 update): BLEU %g, %d params; inherited %g, %d", res.ValidBLEU, res.Params, inh.BLEU, inh.Params)
+	}
+	if inh.BLEU == 0 {
+		t.Fatal("inherited BLEU 0: the check below would not tell inherited weights from fresh ones")
+	}
+	w["enc.0.ff1.w"] = w["enc.0.ff1.w"][:3]
+	if _, err := Train(context.Background(), sub, ds, Options{Training: tr, Seed: 9, Init: w}); err == nil {
+		t.Fatal("wrong-sized initial weight: no error")
 	}
 }
