@@ -16,6 +16,7 @@ type Spec struct {
 	Params    []Param        // searched or fixed parameters, in file order
 	Budget    Budget         // hard constraints on every candidate
 	Objective Objective      // what the sampler optimises
+	Supernet  Supernet       // the supernet section (study.strategy supernet only)
 	Pos       map[string]Pos // position of every key given in the file, by dotted path ("budget.max_params", "params.d_model")
 }
 
@@ -35,6 +36,7 @@ type Study struct {
 	// EnqueueDefault makes the study's first trial the start point (each parameter's declared
 	// default, else its central value: Param.Start), enqueued when the study is created.
 	EnqueueDefault bool
+	Strategy       string // "" (per_trial: every trial trains its point) | supernet (weight sharing, see Supernet)
 }
 
 // Sampler names a sampler kind of the sampler registry (search/sampler) and the options the file

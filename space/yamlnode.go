@@ -21,6 +21,7 @@ type decoder struct {
 	samplers *sampler.Registry // the sampler kinds study.sampler may name
 	obj      map[string]entry  // the objective section's entries, finished once the task kind is known
 	command  bool              // the task is a command: params and objective follow its rules
+	super    *supernetDecl     // study.strategy and the supernet section (supernet.go)
 }
 
 // errAt builds an Error located at node n.

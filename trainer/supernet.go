@@ -10,7 +10,6 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -371,40 +370,6 @@ func (s *SuperNet) Evaluate(ctx context.Context, cfg space.Config, n int) (SubRe
 		lat = (ms[n/2-1] + ms[n/2]) / 2
 	}
 	return SubResult{BLEU: bleu.Corpus(hyps, refs).BLEU, Exact: bleu.ExactMatch(hyps, refs), LatencyMS: lat, Params: d.paramCount()}, nil
-}
-
-// SampleArch draws a sub-network for update n (stream k) from the given choices of each
-// elastic dimension, uniformly and independently, from the seed; heads is drawn among the
-// choices that divide d_model and kv_heads among those that divide heads (a dimension without
-// a compatible choice keeps its first one).
-func SampleArch(seed int64, n, k int, ch ArchChoices) space.Config {
-	rng := rand.New(rand.NewPCG(uint64(seed)^0x5a9e_4ee7, uint64(n)*4+uint64(k)))
-	pick := func(vs []int) int { return vs[rng.IntN(len(vs))] }
-	var c space.Config
-	c.DModel = pick(ch.DModel)
-	c.Heads = pick(divisorsOf(c.DModel, ch.Heads))
-	c.KVHeads = pick(divisorsOf(c.Heads, ch.KVHeads))
-	c.EncLayers, c.DecLayers, c.DFF = pick(ch.EncLayers), pick(ch.DecLayers), pick(ch.DFF)
-	return c
-}
-
-// divisorsOf returns the values of vs that divide n (all of vs when none does).
-func divisorsOf(n int, vs []int) []int {
-	var out []int
-	for _, v := range vs {
-		if v > 0 && n%v == 0 {
-			out = append(out, v)
-		}
-	}
-	if len(out) == 0 {
-		return vs
-	}
-	return out
-}
-
-// ArchChoices lists the values each elastic dimension takes (ascending).
-type ArchChoices struct {
-	DModel, Heads, KVHeads, EncLayers, DecLayers, DFF []int
 }
 
 // stepFlat applies one update from full-shape gradients g (flat, parameter i at off[i]) and

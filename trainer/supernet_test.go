@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"reflect"
 	"testing"
@@ -162,14 +163,14 @@ func TestSuperNetRejectsLargerSubNetwork(t *testing.T) {
 func TestSuperNetResume(t *testing.T) {
 	ds := superData(t)
 	largest := space.Config{DModel: 16, Heads: 4, KVHeads: 4, EncLayers: 2, DecLayers: 2, DFF: 24}
-	ch := ArchChoices{DModel: []int{4, 8, 12, 16}, Heads: []int{1, 2, 4}, KVHeads: []int{1, 2, 4}, EncLayers: []int{1, 2},
+	ch := archChoices{DModel: []int{4, 8, 12, 16}, Heads: []int{1, 2, 4}, KVHeads: []int{1, 2, 4}, EncLayers: []int{1, 2},
 		DecLayers: []int{1, 2}, DFF: []int{8, 16, 24}}
 	smallest := space.Config{DModel: 4, Heads: 1, KVHeads: 1, EncLayers: 1, DecLayers: 1, DFF: 8}
 	archs := func(n int, sandwich bool) []space.Config {
 		if sandwich {
-			return []space.Config{largest, smallest, SampleArch(3, n, 0, ch)}
+			return []space.Config{largest, smallest, sampleArch(3, n, 0, ch)}
 		}
-		return []space.Config{SampleArch(3, n, 0, ch)}
+		return []space.Config{sampleArch(3, n, 0, ch)}
 	}
 	base := superBase
 	base.Dropout = 0.1
@@ -282,4 +283,31 @@ func TestTrainFromInheritedWeights(t *testing.T) {
 	if _, err := Train(context.Background(), sub, ds, Options{Training: tr, Seed: 9, Init: w}); err == nil {
 		t.Fatal("wrong-sized initial weight: no error")
 	}
+}
+
+// archChoices lists the values each elastic dimension takes.
+type archChoices struct {
+	DModel, Heads, KVHeads, EncLayers, DecLayers, DFF []int
+}
+
+// sampleArch draws a sub-network for update n (stream k) uniformly from the choices; heads among
+// those dividing d_model, kv_heads among those dividing heads.
+func sampleArch(seed int64, n, k int, ch archChoices) space.Config {
+	rng := rand.New(rand.NewPCG(uint64(seed), uint64(n)*4+uint64(k)))
+	pick := func(vs []int) int { return vs[rng.IntN(len(vs))] }
+	divisors := func(n int, vs []int) []int {
+		var out []int
+		for _, v := range vs {
+			if n%v == 0 {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	var c space.Config
+	c.DModel = pick(ch.DModel)
+	c.Heads = pick(divisors(c.DModel, ch.Heads))
+	c.KVHeads = pick(divisors(c.Heads, ch.KVHeads))
+	c.EncLayers, c.DecLayers, c.DFF = pick(ch.EncLayers), pick(ch.DecLayers), pick(ch.DFF)
+	return c
 }
