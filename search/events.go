@@ -46,6 +46,10 @@ type Options struct {
 	Arch           *space.Arch       // the architecture the cost model counts (nil = trainer.StudyArch of the data)
 	Trainer        Trainer           // evaluates feasible points (nil = the gorgonia trainer on Dataset)
 	Samplers       *sampler.Registry // the sampler kinds (nil = sampler.Builtin())
+	// SupernetCheckpoint is the file the supernet strategy checkpoints its SuperTransformer to
+	// (required by study.strategy supernet; the command puts it beside a bbolt store).
+	SupernetCheckpoint string
+	CheckpointEvery    time.Duration // period of the SuperTransformer's checkpoints (0 = DefaultCheckpointEvery)
 }
 
 // Result sums up what Run did.
