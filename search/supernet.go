@@ -235,7 +235,7 @@ func (sr *superRun) train(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("search: supernet: the smallest sub-network: %w", err)
 	}
-	big := largest // the container: every dimension at its largest value
+	big := largest  // the container: every dimension at its largest value
 	base := largest // lr, warmup, dropout, weight decay, label smoothing: the start values
 	horizon := sn.TrainSteps
 	if horizon == 0 {
@@ -346,7 +346,9 @@ func limitText(sn space.Supernet) string {
 }
 
 // isInherited reports whether a stored trial is one of the search phase's.
-func isInherited(t goptuna.FrozenTrial) bool { return t.UserAttrs[record.KeyFidelity] == record.FidelityInherited }
+func isInherited(t goptuna.FrozenTrial) bool {
+	return t.UserAttrs[record.KeyFidelity] == record.FidelityInherited
+}
 
 // search runs (or resumes) the search phase until the study holds spec.Supernet.Trials
 // inherited trials, and returns them in number order.
