@@ -189,8 +189,14 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		}
 	}()
 
-	fmt.Fprintf(stderr, "run: study %s in %s: %d trials, sampler %s, pruner %s, %s\n",
-		spec.Study.Name, st.Location(), spec.Study.Trials, spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, what)
+	if spec.IsSupernet() {
+		sn := spec.Supernet
+		fmt.Fprintf(stderr, "run: study %s in %s: supernet strategy (SuperTransformer, then %d sub-networks scored with inherited weights, then the best %d retrained), sampler %s, %s\n",
+			spec.Study.Name, st.Location(), sn.Trials, sn.TopK, spec.Study.Sampler.Kind, what)
+	} else {
+		fmt.Fprintf(stderr, "run: study %s in %s: %d trials, sampler %s, pruner %s, %s\n",
+			spec.Study.Name, st.Location(), spec.Study.Trials, spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, what)
+	}
 	res, err := prep.Run(ctx, st)
 	prog.finish()
 	if err != nil {
