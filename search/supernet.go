@@ -198,7 +198,7 @@ func (sr *superRun) corner(hi bool) (space.Config, error) {
 // dimension independently over its values, then repaired; drawn again when the repair fails),
 // after the largest and the smallest with sandwich sampling.
 func (sr *superRun) sampleArchs(n int, largest, smallest space.Config) []space.Config {
-	rng := rand.New(rand.NewPCG(uint64(DeriveSeed(sr.spec.Study.Seed, 5, uint64(n))), 0))
+	rng := rand.New(rand.NewPCG(uint64(deriveSeed(sr.seedScheme, sr.spec.Study.Seed, 5, uint64(n))), 0))
 	var cfg space.Config
 	for try := 0; ; try++ {
 		vals := map[string]int{}
@@ -243,7 +243,7 @@ func (sr *superRun) train(ctx context.Context) error {
 	}
 	arch := sr.arch2()
 	s, err := trainer.NewSuperNet(big, base, sr.ds, trainer.Options{Training: spec.Training, MaxL2Norm: spec.Budget.MaxL2Norm,
-		Seed: DeriveSeed(spec.Study.Seed, 4), Threads: sr.threads, Arch: &arch}, horizon)
+		Seed: deriveSeed(sr.seedScheme, spec.Study.Seed, 4), Threads: sr.threads, Arch: &arch}, horizon)
 	if err != nil {
 		return fmt.Errorf("search: supernet: %w", err)
 	}
@@ -376,7 +376,7 @@ func (sr *superRun) search(ctx context.Context, res *Result) ([]goptuna.FrozenTr
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	ps := &pointSampler{algo: algo, seed: spec.Study.Seed}
+	ps := &pointSampler{algo: algo, seed: spec.Study.Seed, scheme: sr.seedScheme}
 	mem := goptuna.NewInMemoryStorage()
 	sopts := []goptuna.StudyOption{goptuna.StudyOptionStorage(mem), goptuna.StudyOptionDirection(goptuna.StudyDirectionMaximize),
 		goptuna.StudyOptionSampler(ps), goptuna.StudyOptionLogger(nil)}
@@ -428,8 +428,21 @@ func (sr *superRun) search(ctx context.Context, res *Result) ([]goptuna.FrozenTr
 		werr <- first
 	}()
 	var evalErr error
+	// Throughput: wall time per window of 500 trials, and the part of it outside the
+	// sub-networks' evaluation (sampler, bookkeeping, handing the trial to the writer).
+	winStart, winEval, winN := time.Now(), time.Duration(0), 0
+	report := func() {
+		if winN == 0 {
+			return
+		}
+		wall := time.Since(winStart)
+		sr.emit(Event{Kind: EventStudy, Done: res.Done, Total: want + spec.Supernet.TopK, Message: fmt.Sprintf(
+			"supernet: trials %d-%d: %.1f evaluated per second, %.1f ms per trial outside evaluation",
+			res.Done-winN, res.Done-1, float64(winN)/wall.Seconds(), float64((wall-winEval).Microseconds())/1e3/float64(winN))})
+		winStart, winEval, winN = time.Now(), 0, 0
+	}
 	for n := len(inherited); n < want && ctx.Err() == nil; n++ {
-		ft, err := sr.scoreOne(ctx, ms, n)
+		ft, err := sr.scoreOne(ctx, ms, n, &winEval)
 		if err != nil {
 			evalErr = err
 			break
@@ -457,7 +470,11 @@ func (sr *superRun) search(ctx context.Context, res *Result) ([]goptuna.FrozenTr
 		}
 		sr.emit(Event{Kind: EventTrialEnd, Trial: ft.Number, State: ft.State, Value: ft.Value, Best: sr.best,
 			Done: res.Done, Total: want + spec.Supernet.TopK, Message: "inherited " + ft.UserAttrs[record.KeyConfig]})
+		if winN++; winN == 500 {
+			report()
+		}
 	}
+	report()
 	close(writes)
 	if err := <-werr; err != nil && evalErr == nil {
 		evalErr = err
@@ -470,7 +487,7 @@ func (sr *superRun) search(ctx context.Context, res *Result) ([]goptuna.FrozenTr
 
 // scoreOne draws and scores the search phase's trial with ordinal n on the in-memory study and
 // returns it finished.
-func (sr *superRun) scoreOne(ctx context.Context, ms *goptuna.Study, n int) (goptuna.FrozenTrial, error) {
+func (sr *superRun) scoreOne(ctx context.Context, ms *goptuna.Study, n int, evalTime *time.Duration) (goptuna.FrozenTrial, error) {
 	mem := ms.Storage
 	id, ok, err := popWaiting(ms)
 	if err != nil {
@@ -516,7 +533,9 @@ func (sr *superRun) scoreOne(ctx context.Context, ms *goptuna.Study, n int) (gop
 			kv[record.KeyConstraints] = record.FormatVector(objective.ConstraintValues(o, b, &cost, nil, nil))
 			break
 		}
+		t0 := time.Now()
 		sub, err := sr.sn.Evaluate(ctx, cfg, sr.spec.Supernet.EvalSentences)
+		*evalTime += time.Since(t0)
 		if err != nil {
 			return goptuna.FrozenTrial{}, err
 		}
@@ -680,7 +699,7 @@ func (sr *superRun) retrain(ctx context.Context, inherited []goptuna.FrozenTrial
 	prep := *sr.Prepared
 	prep.trainer = &retrainer{spec: spec, ds: sr.ds, sn: sr.sn}
 	rr := runner{Prepared: &prep, st: sr.st, study: rs, refCost: sr.refCost, threads: sr.threads, workers: 1,
-		grace: sr.grace, beat: sr.beat, best: math.NaN()}
+		grace: sr.grace, beat: sr.beat, best: math.NaN(), seedScheme: sr.seedScheme}
 	for i, src := range top {
 		if ctx.Err() != nil {
 			return nil
@@ -695,7 +714,7 @@ func (sr *superRun) retrain(ctx context.Context, inherited []goptuna.FrozenTrial
 		ord := spec.Supernet.Trials + i
 		ft := goptuna.FrozenTrial{State: goptuna.TrialStateRunning, DatetimeStart: time.Now(), Value: math.NaN(),
 			SystemAttrs: map[string]string{record.SysFixedParams: string(fixed), record.SysOrdinal: strconv.Itoa(ord),
-				record.SysSeed: strconv.FormatInt(TrialSeed(spec.Study.Seed, ord), 10), record.SysSupernetSource: strconv.Itoa(src.Number)},
+				record.SysSeed: strconv.FormatInt(trialSeed(sr.seedScheme, spec.Study.Seed, ord), 10), record.SysSupernetSource: strconv.Itoa(src.Number)},
 			UserAttrs: map[string]string{record.KeyFidelity: record.FidelityRetrained, record.KeyInheritedTrial: strconv.Itoa(src.Number)},
 		}
 		id, err := sr.st.CloneTrial(rs.ID, ft)

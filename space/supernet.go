@@ -184,7 +184,7 @@ func (d *decoder) finishSupernet(s *Spec) error {
 		return nil // per_trial: Strategy stays "", the Spec is what it was before strategies existed
 	}
 	s.Study.Strategy, s.Supernet = StrategySupernet, d.super.spec
-	if s.IsCommand() {
+	if s.Task.Kind == TaskCommand {
 		return d.errField("study.strategy", "supernet needs a built-in task (a command trains its own model)")
 	}
 	if s.Study.Pruner.Kind != "none" {
