@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"sort"
 	"strconv"
@@ -399,11 +400,26 @@ func (sr *superRun) search(ctx context.Context, res *Result) ([]goptuna.FrozenTr
 	if err := mem.SetStudySystemAttr(ms.ID, record.SysStudyInfo, sys[record.SysStudyInfo]); err != nil {
 		return nil, fmt.Errorf("search: in-memory study: %w", err)
 	}
+	hist := &history{}
 	for _, t := range inherited {
-		if _, err := mem.CloneTrial(ms.ID, t); err != nil {
+		id, err := mem.CloneTrial(ms.ID, t)
+		if err != nil {
 			return nil, fmt.Errorf("search: in-memory study: %w", err)
 		}
+		ft, err := mem.GetTrial(id)
+		if err != nil {
+			return nil, fmt.Errorf("search: in-memory study: %w", err)
+		}
+		hist.add(spec, ft)
 	}
+	// The sampler reads a bounded history (the feasible front and the latest trials), so that
+	// its cost per trial stays flat however many sub-networks the study scores.
+	view, err := goptuna.LoadStudy(spec.Study.Name, goptuna.StudyOptionStorage(historyView{Storage: mem, hist: hist}),
+		goptuna.StudyOptionLogger(nil))
+	if err != nil {
+		return nil, fmt.Errorf("search: in-memory study view: %w", err)
+	}
+	ps.view = view
 	if spec.Study.EnqueueDefault && len(inherited) == 0 {
 		if err := enqueueStart(ms, sr.arch); err != nil {
 			return nil, err
@@ -462,6 +478,7 @@ func (sr *superRun) search(ctx context.Context, res *Result) ([]goptuna.FrozenTr
 			break
 		}
 		writes <- ft
+		hist.add(spec, ft)
 		inherited = append(inherited, ft)
 		res.Done++
 		res.Ran++
@@ -769,3 +786,75 @@ func (fixedSampler) Sample(_ *goptuna.Study, trial goptuna.FrozenTrial, name str
 	}
 	return v, nil
 }
+
+// historyWindow is how many of the latest trials the search phase's sampler sees besides the front.
+const historyWindow = 400
+
+// history is the search phase's bounded view of its trials: the latest historyWindow ones and
+// the non-dominated feasible ones (kept incrementally: O(front) per trial).
+type history struct {
+	recent []goptuna.FrozenTrial // the latest, oldest first
+	front  []goptuna.FrozenTrial
+	vecs   [][]float64 // the front's minimised objective vectors
+}
+
+// add records a finished trial.
+func (h *history) add(spec *space.Spec, t goptuna.FrozenTrial) {
+	h.recent = append(h.recent, t)
+	if len(h.recent) > 2*historyWindow {
+		h.recent = append([]goptuna.FrozenTrial(nil), h.recent[len(h.recent)-historyWindow:]...)
+	}
+	if t.UserAttrs[record.KeyFeasible] != "true" {
+		return
+	}
+	v, err := record.ParseVector(t.UserAttrs[record.KeyObjectives])
+	goals := spec.Objective.Goals()
+	if err != nil || len(v) != len(goals) {
+		return
+	}
+	for _, x := range v {
+		if math.IsNaN(x) {
+			return
+		}
+	}
+	m := objective.Minimized(goals, v)
+	keepF, keepV := h.front[:0:0], h.vecs[:0:0]
+	for i, f := range h.vecs {
+		if front.DominatesMin(f, m) || reflect.DeepEqual(f, m) {
+			return // dominated (or equalled) by a front member: the front is unchanged
+		}
+		if !front.DominatesMin(m, f) {
+			keepF, keepV = append(keepF, h.front[i]), append(keepV, f)
+		}
+	}
+	h.front, h.vecs = append(keepF, t), append(keepV, m)
+}
+
+// trials is the view: the front and the latest historyWindow trials, by number, each once.
+func (h *history) trials() []goptuna.FrozenTrial {
+	recent := h.recent
+	if len(recent) > historyWindow {
+		recent = recent[len(recent)-historyWindow:]
+	}
+	seen := map[int]bool{}
+	out := make([]goptuna.FrozenTrial, 0, len(recent)+len(h.front))
+	for _, list := range [][]goptuna.FrozenTrial{h.front, recent} {
+		for _, t := range list {
+			if !seen[t.Number] {
+				seen[t.Number] = true
+				out = append(out, t)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Number < out[j].Number })
+	return out
+}
+
+// historyView is the in-memory storage with GetAllTrials answering the bounded history.
+type historyView struct {
+	goptuna.Storage
+	hist *history
+}
+
+// GetAllTrials returns the bounded history of the search phase.
+func (v historyView) GetAllTrials(int) ([]goptuna.FrozenTrial, error) { return v.hist.trials(), nil }

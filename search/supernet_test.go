@@ -226,3 +226,35 @@ func TestSelectTop(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryView checks the search phase's bounded history: the latest historyWindow trials and
+// every feasible non-dominated one, each once, by number.
+func TestHistoryView(t *testing.T) {
+	spec := &space.Spec{Objective: space.Objective{Maximize: []string{"bleu"}, Minimize: []string{"params"}}}
+	mk := func(n int, feasible bool, bleu, params float64) goptuna.FrozenTrial {
+		return goptuna.FrozenTrial{Number: n, UserAttrs: map[string]string{record.KeyFeasible: strconv.FormatBool(feasible),
+			record.KeyObjectives: record.FormatVector([]float64{bleu, params})}}
+	}
+	h := &history{}
+	h.add(spec, mk(0, true, 50, 10))           // front
+	h.add(spec, mk(1, true, 10, 5))            // front
+	h.add(spec, mk(2, false, 99, 1))           // infeasible: never on the front
+	h.add(spec, mk(3, true, 40, 20))           // dominated by 0
+	h.add(spec, mk(4, true, 60, 10))           // dominates 0
+	h.add(spec, mk(5, true, 60, 10))           // equals 4: not added
+	for n := 6; n < 6+2*historyWindow+7; n++ { // dominated filler
+		h.add(spec, mk(n, true, 1, 1000))
+	}
+	got := h.trials()
+	if len(got) != historyWindow+2 {
+		t.Fatalf("%d trials in the view, want %d", len(got), historyWindow+2)
+	}
+	if got[0].Number != 1 || got[1].Number != 4 || got[2].Number != 6+2*historyWindow+7-historyWindow {
+		t.Fatalf("view starts %d %d %d", got[0].Number, got[1].Number, got[2].Number)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].Number <= got[i-1].Number {
+			t.Fatalf("view not in number order at %d", i)
+		}
+	}
+}
