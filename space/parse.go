@@ -57,6 +57,9 @@ func parse(filename string, src []byte, w With) (*Spec, error) {
 	if err != nil {
 		return nil, err
 	}
+	if root, err = d.supernet(root); err != nil { // study.strategy and the supernet section: supernet.go
+		return nil, err
+	}
 	spec := defaultSpec(filename)
 	top, err := d.mapping(root, "", []string{"study", "task", "training", "params", "budget", "objective", "costs"})
 	if err != nil {
@@ -225,7 +228,7 @@ func (d *decoder) crossCheck(s *Spec) error {
 		}
 		return d.errField(field, "%v", err)
 	}
-	return nil
+	return d.finishSupernet(s)
 }
 
 // crossCheckStudy validates the study settings against each other.

@@ -22,6 +22,7 @@ type decoder struct {
 	obj       map[string]entry // the objective section's entries, finished once the task kind is known
 	command   bool             // the task is a command: params and objective follow its rules
 	predicted []string         // names of the costs section's predicted costs
+	super     *supernetDecl    // study.strategy and the supernet section (supernet.go)
 }
 
 // errAt builds an Error located at node n.

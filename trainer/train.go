@@ -84,6 +84,9 @@ func Train(ctx context.Context, cfg space.Config, ds *data.Dataset, opts Options
 		d: d, p: newParams(d, tensor.Float32, opts.Seed), opt: opt, opts: opts, cfg: cfg, ds: ds,
 		graphs: map[[2]int]*step{}, used: map[[2]int]int{}, B: min(tr.BatchSize, len(ds.Train)),
 	}
+	if err := r.p.init(opts.Init); err != nil {
+		return nil, err
+	}
 	r.shards = shards(opts.Threads, r.B)
 	opt.threads = opts.Threads
 	defer r.close()
