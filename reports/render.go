@@ -119,7 +119,7 @@ func (r *Report) writeTable(w io.Writer, md, all bool) error {
 		head = append(head, n)
 	}
 	cols := metricColumns
-	if r.Info.IsCommand() {
+	if r.Info.Shown() == record.FiguresReported {
 		cols = nil
 		for _, k := range r.commandColumns() {
 			cols = append(cols, struct{ key, head string }{k, k})
@@ -255,7 +255,9 @@ type JSONTrial struct {
 	Config    string                 `json:"config,omitempty"`     // effective config as --set text
 	Reason    string                 `json:"reason,omitempty"`     // why pruned, infeasible or failed
 	Seed      int64                  `json:"seed,omitempty"`       // trainer seed
+	Attempt   int                    `json:"attempt,omitempty"`    // k-th attempt at its point (omitted for the first)
 	History   []record.Epoch         `json:"history,omitempty"`    // per-epoch curve
+	Fidelity  string                 `json:"fidelity,omitempty"`   // supernet studies: inherited | retrained
 	Started   *time.Time             `json:"started,omitempty"`    // when the trial started (UTC)
 	Finished  *time.Time             `json:"finished,omitempty"`   // when it finished (UTC; none while running)
 	DurationS *float64               `json:"duration_s,omitempty"` // finished − started, seconds
@@ -315,6 +317,8 @@ type JSONBudget struct {
 	MaxFlopsPerToken float64 `json:"MaxFlopsPerToken"` // forward multiply-adds per target token
 	MaxKVCacheBytes  int64   `json:"MaxKVCacheBytes"`  // decoder KV-cache bytes per generated token
 	MaxLatencyMS     float64 `json:"MaxLatencyMS"`     // median latency per sentence
+	// Predicted bounds the predicted costs by name (the space file's budget.max_NAME).
+	Predicted map[string]float64 `json:"predicted,omitempty"`
 }
 
 // WriteJSON writes the report as one JSON object (the front, or every trial when all).
@@ -324,7 +328,10 @@ func (r *Report) WriteJSON(w io.Writer, all bool) error {
 	for _, i := range r.rows(all) {
 		t := r.Trials[i]
 		jt := JSONTrial{Number: t.Number, State: record.StateName(t.State), Params: t.Params, Metrics: map[string]float64{},
-			Pareto: t.Pareto, Feasible: t.Feasible, Config: t.Config, Reason: t.Reason(), Seed: t.Seed, History: t.History}
+			Pareto: t.Pareto, Feasible: t.Feasible, Config: t.Config, Reason: t.Reason(), Seed: t.Seed, History: t.History, Fidelity: t.Fidelity}
+		if t.Attempt > 1 {
+			jt.Attempt = t.Attempt
+		}
 		jt.Started, jt.Finished, jt.DurationS = times(t)
 		if jt.Params == nil {
 			jt.Params = map[string]interface{}{}

@@ -44,8 +44,11 @@ func (rep *Report) writeTrialJSON(w io.Writer, t record.Trial) error {
 		"infeasible": t.Infeasible, "error": t.Error,
 	}
 	out["started"], out["finished"], out["duration_s"] = times(t)
-	if rep.Info.IsCommand() {
+	if rep.Info.Shown() == record.FiguresReported {
 		out["log"], out["stderr"] = nonNil(t.Log), nonNil(t.Stderr)
+	}
+	if t.Attempt > 1 {
+		out["attempt"] = t.Attempt
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -116,7 +119,7 @@ func (rep *Report) writeTrialTable(w io.Writer, t record.Trial) error {
 		}
 		return nil
 	}
-	if rep.Info.IsCommand() {
+	if rep.Info.Shown() == record.FiguresReported {
 		return writeSteps(w, t)
 	}
 	fmt.Fprintln(w, "per-epoch curve:")

@@ -46,7 +46,13 @@ type Options struct {
 	Arch           *space.Arch       // the architecture the cost model counts (nil = trainer.StudyArch of the data)
 	Trainer        Trainer           // evaluates feasible points (nil = the gorgonia trainer on Dataset)
 	Samplers       *sampler.Registry // the sampler kinds (nil = sampler.Builtin())
-	Force          bool              // run a stored study from a space file whose task or parameters differ from its stored ones (else ErrSpaceChanged)
+	Pruners        *Pruners          // the pruner kinds (nil = BuiltinPruners())
+	Kinds          *Kinds            // the task kinds (nil = BuiltinKinds())
+	// SupernetCheckpoint is the file the supernet strategy checkpoints its SuperTransformer to
+	// (required by study.strategy supernet; the command puts it beside a bbolt store).
+	SupernetCheckpoint string
+	CheckpointEvery    time.Duration // period of the SuperTransformer's checkpoints (0 = DefaultCheckpointEvery)
+	Force              bool          // run a stored study from a space file whose task or parameters differ from its stored ones (else ErrSpaceChanged)
 }
 
 // Result sums up what Run did.
@@ -56,7 +62,7 @@ type Result struct {
 	Done        int           // finished trials counted towards Total
 	Total       int           // finished trials wanted
 	Ran         int           // trials this call finished (any state)
-	Requeued    int           // interrupted or stale trials whose points were enqueued again
+	Requeued    int           // points waiting to be retried when the run started (interrupted or stale trials')
 	Recovered   int           // RUNNING trials of a dead process failed as stale at start
 	Interrupted bool          // the context was cancelled before the study was done
 	Elapsed     time.Duration // wall time of this call

@@ -9,14 +9,16 @@ import (
 // Spec is a whole validated space file: the study, the task, the training settings, the
 // searched parameters, the budget and the objective.
 type Spec struct {
-	File      string         // path the spec was loaded from ("" when built in code)
-	Study     Study          // study settings: name, sampler, pruner, counts, seed
-	Task      Task           // the data the trials train on
-	Training  Training       // training settings that are not searched
-	Params    []Param        // searched or fixed parameters, in file order
-	Budget    Budget         // hard constraints on every candidate
-	Objective Objective      // what the sampler optimises
-	Pos       map[string]Pos // position of every key given in the file, by dotted path ("budget.max_params", "params.d_model")
+	File      string          // path the spec was loaded from ("" when built in code)
+	Study     Study           // study settings: name, sampler, pruner, counts, seed
+	Task      Task            // the data the trials train on
+	Training  Training        // training settings that are not searched
+	Params    []Param         // searched or fixed parameters, in file order
+	Budget    Budget          // hard constraints on every candidate
+	Objective Objective       // what the sampler optimises
+	Costs     []PredictedCost // predicted costs (costs section), in file order
+	Pos       map[string]Pos  // position of every key given in the file, by dotted path ("budget.max_params", "params.d_model")
+	Supernet  Supernet        // the supernet section (study.strategy supernet only)
 }
 
 // Pos is a 1-based line and column in a space file.
@@ -35,6 +37,7 @@ type Study struct {
 	// EnqueueDefault makes the study's first trial the start point (each parameter's declared
 	// default, else its central value: Param.Start), enqueued when the study is created.
 	EnqueueDefault bool
+	Strategy       string // "" (per_trial: every trial trains its point) | supernet (weight sharing, see Supernet)
 }
 
 // Sampler names a sampler kind of the sampler registry (search/sampler) and the options the file
@@ -44,15 +47,12 @@ type Sampler struct {
 	Options map[string]float64 // option name → value (startup_trials, ei_candidates, sigma0, …)
 }
 
-// Pruner names a goptuna pruner and its options.
+// Pruner names a pruner kind of the pruner registry (search.BuiltinPruners) and the options the
+// file gives it, with the kind's defaults filled in (validated against the kind's declared
+// options when parsed with the registry; absent options are absent here).
 type Pruner struct {
-	Kind                 string  // none | median | percentile | successive_halving
-	StartupTrials        int     // median, percentile: trials before pruning starts
-	WarmupSteps          int     // median, percentile: epochs before a trial can be pruned
-	Percentile           float64 // percentile: 0..100
-	MinResource          int     // successive_halving: epochs before the first rung
-	ReductionFactor      int     // successive_halving: eta (>= 2)
-	MinEarlyStoppingRate int     // successive_halving: s
+	Kind    string             // none | median | percentile | successive_halving | any registered kind
+	Options map[string]float64 // option name → value (startup_trials, min_resource, …)
 }
 
 // Task describes the data set (the built-in synthetic task or a real corpus), or the user's

@@ -61,7 +61,7 @@ attnsearch train --trial N.`,
 			}
 			t := rep.Trials[i]
 			config := t.Config
-			if rep.Info.IsCommand() {
+			if rep.Info.Shown() == record.FiguresReported {
 				config = t.Point
 				goals := make([]string, len(rep.Objectives))
 				for i, g := range rep.Objectives {

@@ -3,11 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/attnsearch/attnsearch/objective"
+	"github.com/attnsearch/attnsearch/search"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/trainer/data"
 )
@@ -42,6 +45,9 @@ type estimateReport struct {
 	BudgetMaxParams        int64    `json:"budget_max_params,omitempty"`          // budget.max_params
 	BudgetMaxFlops         float64  `json:"budget_max_flops_per_token,omitempty"` // budget.max_flops_per_token
 	BudgetMaxKVCacheBytes  int64    `json:"budget_max_kv_cache_bytes,omitempty"`  // budget.max_kv_cache_bytes
+	// Predicted holds the predicted costs (costs section) by name, BudgetPredicted their limits.
+	Predicted       map[string]float64 `json:"predicted,omitempty"`
+	BudgetPredicted map[string]float64 `json:"budget_predicted,omitempty"`
 }
 
 // estimateBounds are the ranges of estimate's integer flags: those of task.max_vocab.
@@ -100,12 +106,12 @@ corpus task's max_vocab (an upper bound); --src-vocab and --tgt-vocab override t
 
 // estimate loads the space, builds the point and computes its report; input problems are usage errors.
 func estimate(path, set string, srcVocab, tgtVocab int) (*estimateReport, error) {
-	spec, err := space.Load(path)
+	spec, err := space.LoadWith(path, search.Registries())
 	if err != nil {
 		return nil, inputErr(err)
 	}
-	if spec.IsCommand() {
-		return nil, inputErr(fmt.Errorf("estimate: %s runs a command (task kind command): the cost model applies to the built-in tasks only; run the command yourself", path))
+	if k, err := search.KindOf(spec); err != nil || !k.Transformer {
+		return nil, inputErr(fmt.Errorf("estimate: %s runs a %s task (task kind %s): the cost model applies to transformer points only; run it yourself", path, k.Name, spec.Task.Kind))
 	}
 	kv, err := space.ParseSet(set)
 	if err != nil {
@@ -152,6 +158,7 @@ func estimate(path, set string, srcVocab, tgtVocab int) (*estimateReport, error)
 		Feasible:               as.Feasible(), Violations: nonNil(objective.Strings(as.Violations)),
 		CheckedAfterTraining: as.AfterTraining, Objective: as.Objective, ObjectiveRefCost: as.RefCost,
 		BudgetMaxParams: b.MaxParams, BudgetMaxFlops: b.MaxFlopsPerToken, BudgetMaxKVCacheBytes: b.MaxKVCacheBytes,
+		Predicted: c.Predicted, BudgetPredicted: b.Predicted,
 	}
 	if as.Analytic {
 		rep.ObjectiveCost = as.ObjectiveCost
@@ -183,8 +190,13 @@ func writeEstimateTable(w io.Writer, format string, r *estimateReport) error {
 			limit(strconv.FormatFloat(r.FlopsPerToken, 'f', 0, 64), r.BudgetMaxFlops > 0, strconv.FormatFloat(r.BudgetMaxFlops, 'g', -1, 64))},
 		{"kv_cache_bytes_per_token", limit(i(r.KVCacheBytesPerToken), r.BudgetMaxKVCacheBytes > 0, i(r.BudgetMaxKVCacheBytes))},
 		{"cross_kv_cache_bytes_per_src_token", i(r.CrossKVCacheBytesPerSr)},
-		{"objective", r.Objective},
 	}
+	for _, name := range slices.Sorted(maps.Keys(r.Predicted)) {
+		lim, set := r.BudgetPredicted[name]
+		rows = append(rows, []string{name + " (predicted)",
+			limit(strconv.FormatFloat(r.Predicted[name], 'g', 4, 64), set, strconv.FormatFloat(lim, 'g', -1, 64))})
+	}
+	rows = append(rows, []string{"objective", r.Objective})
 	if r.ScoreAtZeroQuality != nil {
 		name := "score at P=0 (feasible: score = P + this)"
 		if !r.Feasible {

@@ -78,6 +78,7 @@ func commands() []func(stdout, stderr io.Writer) *cobra.Command {
 		newBestCmd,
 		newMigrateCmd,
 		newDataCmd,
+		newLatencyCmd,
 	}
 }
 

@@ -181,8 +181,8 @@ func storedTrial(ctx context.Context, f *trainFlags, path string, stderr io.Writ
 		return nil, "", err
 	}
 	defer st.Close()
-	if rep.Info.IsCommand() {
-		return nil, "", inputErr(fmt.Errorf("train: study %s runs a command (task kind command): retrain trial %d by running the command with its parameters (attnsearch show %d)", rep.Study, f.trial, f.trial))
+	if rep.Info.Shown() == record.FiguresReported {
+		return nil, "", inputErr(fmt.Errorf("train: study %s runs its own program (task kind %s): retrain trial %d by running it with the trial's parameters (attnsearch show %d)", rep.Study, rep.Info.Task, f.trial, f.trial))
 	}
 	i := rep.Find(f.trial)
 	if i < 0 {
@@ -198,7 +198,9 @@ func storedTrial(ctx context.Context, f *trainFlags, path string, stderr io.Writ
 			return nil, "", inputErr(fmt.Errorf("train: --trial %d: the study's space file %s: %w (give the space file: attnsearch train SPACE.yaml --trial %d)", f.trial, path, err, f.trial))
 		}
 	}
-	spec, err := space.LoadWithCorpus(path, f.dataPath)
+	with := search.Registries()
+	with.Corpus = f.dataPath
+	spec, err := space.LoadWith(path, with)
 	if err != nil {
 		return nil, "", inputErr(err)
 	}
@@ -244,12 +246,14 @@ func compareStored(t *retrained, rep *trainReport, stderr io.Writer) bool {
 
 // trainOne loads the space and the data, trains, and returns the report; input problems are usage errors.
 func trainOne(ctx context.Context, path string, f trainFlags, seedSet bool, stderr io.Writer) (*trainReport, *trainer.Result, error) {
-	spec, err := space.LoadWithCorpus(path, f.dataPath) // --data replaces the task's corpus
+	with := search.Registries()
+	with.Corpus = f.dataPath // --data replaces the task's corpus
+	spec, err := space.LoadWith(path, with)
 	if err != nil {
 		return nil, nil, inputErr(err)
 	}
-	if spec.IsCommand() {
-		return nil, nil, inputErr(fmt.Errorf("train: %s runs a command (task kind command): training applies to the built-in tasks only; run the command yourself", path))
+	if k, err := search.KindOf(spec); err != nil || !k.Transformer {
+		return nil, nil, inputErr(fmt.Errorf("train: %s runs a %s task (task kind %s): training applies to transformer points only; run it yourself", path, k.Name, spec.Task.Kind))
 	}
 	kv, err := space.ParseSet(f.set)
 	if err != nil {
@@ -286,6 +290,7 @@ func trainOne(ctx context.Context, path string, f trainFlags, seedSet bool, stde
 	if tr.Threads <= 0 {
 		tr.Threads = runtime.NumCPU()
 	}
+	runtime.GOMAXPROCS(tr.Threads) // the program's setting: package trainer leaves it alone
 	seed := f.seed
 	if !seedSet {
 		seed = spec.Study.Seed
