@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,18 +11,20 @@ import (
 
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 )
 
-// WriteTrial prints Trials[i] in format "table" (a field/value table, then its per-epoch curve)
-// or "json" (one object).
+// WriteTrial prints Trials[i] in format "table" (a name/value table, then its per-epoch curve),
+// "md" (the same as Markdown tables), "csv" (the name/value rows; the curve is in the JSON) or
+// "json" (one object).
 func (rep *Report) WriteTrial(w io.Writer, i int, format string) error {
 	t := rep.Trials[i]
 	switch format {
 	case "json":
 		return rep.writeTrialJSON(w, t)
-	case "table":
-		return rep.writeTrialTable(w, t)
+	case "table", "md", "csv":
+		return rep.writeTrialTable(w, t, format)
 	}
 	return fmt.Errorf("reports: unknown format %q", format)
 }
@@ -56,8 +59,14 @@ func (rep *Report) writeTrialJSON(w io.Writer, t record.Trial) error {
 }
 
 // writeTrialTable prints the trial as a key/value table followed by its epoch curve.
-func (rep *Report) writeTrialTable(w io.Writer, t record.Trial) error {
-	kv := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
+func (rep *Report) writeTrialTable(w io.Writer, t record.Trial, format string) error {
+	newTable := func() *tablewriter.Table {
+		if format == "md" {
+			return tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithRenderer(renderer.NewMarkdown()))
+		}
+		return tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
+	}
+	kv := newTable()
 	kv.Header("name", "value")
 	val := "-"
 	if t.HasValue {
@@ -98,6 +107,13 @@ func (rep *Report) writeTrialTable(w io.Writer, t record.Trial) error {
 	if n := len(t.Log); n > 0 {
 		rows = append(rows, []string{"log (last lines)", strings.Join(t.Log[max(0, n-10):], "\n")})
 	}
+	if format == "csv" {
+		cw := csv.NewWriter(w)
+		if err := cw.WriteAll(append([][]string{{"name", "value"}}, rows...)); err != nil {
+			return fmt.Errorf("reports: trial csv: %w", err)
+		}
+		return nil
+	}
 	if err := kv.Bulk(rows); err != nil {
 		return fmt.Errorf("reports: trial table: %w", err)
 	}
@@ -120,10 +136,10 @@ func (rep *Report) writeTrialTable(w io.Writer, t record.Trial) error {
 		return nil
 	}
 	if rep.Info.Shown() == record.FiguresReported {
-		return writeSteps(w, t)
+		return writeSteps(w, t, newTable())
 	}
 	fmt.Fprintln(w, "per-epoch curve:")
-	ht := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
+	ht := newTable()
 	ht.Header("epoch", "train loss", "valid loss", "valid bleu", "valid acc", "score", "seconds")
 	for _, e := range t.History {
 		if err := ht.Append(strconv.Itoa(e.Epoch), fmt.Sprintf("%.4f", e.TrainLoss), fmt.Sprintf("%.4f", e.ValidLoss),
@@ -148,7 +164,7 @@ func nonNil(s []string) []string {
 
 // writeSteps prints a command trial's progress steps: the score the pruner saw and every value
 // the command reported.
-func writeSteps(w io.Writer, t record.Trial) error {
+func writeSteps(w io.Writer, t record.Trial, ht *tablewriter.Table) error {
 	fieldsOf := func(e record.Epoch) map[string]float64 {
 		return map[string]float64{record.StepTrainLoss: e.TrainLoss, record.StepValidLoss: e.ValidLoss,
 			record.KeyBLEU: e.ValidBLEU, record.KeyAccuracy: e.ValidAccuracy, record.StepSeconds: e.Seconds}
@@ -170,7 +186,6 @@ func writeSteps(w io.Writer, t record.Trial) error {
 	}
 	sort.Strings(names)
 	fmt.Fprintln(w, "progress steps:")
-	ht := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
 	head := []any{"step", "score"}
 	for _, n := range names {
 		head = append(head, n)

@@ -468,7 +468,7 @@ func testSurface(t *testing.T, bin string) {
 	// The same format names everywhere data are printed; two-column outputs head name, value.
 	for _, args := range [][]string{
 		{"studies", "--db", "s.db"}, {"best", "--db", "s.db"}, {"report", "--db", "s.db"},
-		{"estimate", "smoke.yaml"},
+		{"estimate", "smoke.yaml"}, {"show", "0", "--db", "s.db"},
 	} {
 		for _, f := range []string{"table", "json", "csv", "md"} {
 			r := attn(t, bin, dir, append(args, "--format", f)...)

@@ -29,7 +29,7 @@ intermediate score the pruner saw).`,
 			if err != nil || n < 0 {
 				return inputErr(fmt.Errorf("show: TRIAL %q: want a trial number", args[0]))
 			}
-			if err := checkFormat("show", format, formatTable, formatJSON); err != nil {
+			if err := checkFormat("show", format, allFormats()...); err != nil {
 				return err
 			}
 			rep, st, err := loadReport(c.Context(), db)
@@ -45,7 +45,7 @@ intermediate score the pruner saw).`,
 		},
 	}
 	db.add(cmd)
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table | json")
+	cmd.Flags().StringVar(&format, "format", formatTable, formatUsage(allFormats()...)+" (csv: the name/value rows; the curve is in the JSON)")
 	_ = stderr
 	return cmd
 }
