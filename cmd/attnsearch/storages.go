@@ -5,14 +5,17 @@ import (
 
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/store/postgres"
 )
 
-// storages returns the store schemes --db accepts: a path or file:// (bbolt), plus one
-// registration line per further storage: postgres:// and postgresql:// (PostgreSQL, for studies
-// shared by workers on many machines).
+// storages returns the store schemes --db accepts, one registration line per scheme: a path or
+// file:// (bbolt), postgres:// and postgresql:// (PostgreSQL, for studies shared by workers on
+// many machines).
 func storages() *store.Schemes {
 	s := store.NewSchemes()
+	s.Register("", bolt.OpenURL)
+	s.Register("file", bolt.OpenURL)
 	s.Register("postgres", postgres.Open)
 	s.Register("postgresql", postgres.Open)
 	return s

@@ -48,7 +48,7 @@ func (s *Store) exportTx(ctx context.Context, tx pgx.Tx, w io.Writer, studyID in
 	if err != nil {
 		return err
 	}
-	head := store.ExportStudy{Kind: "study", Format: store.FormatName, Schema: store.SchemaVersion, Name: string(name),
+	head := store.ExportStudy{Kind: "study", Format: store.FormatName, Schema: store.ExportVersion, Name: string(name),
 		Direction: goptuna.StudyDirection(dir), Created: time.Unix(0, created), Trials: trials,
 		UserAttrs: map[string]string{}, SystemAttrs: map[string]string{}}
 	rows, err := tx.Query(ctx, `SELECT study_id, system, key, value FROM attnsearch_study_attrs WHERE study_id = $1`, studyID)

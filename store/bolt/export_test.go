@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attnsearch/attnsearch/store"
 	"github.com/c-bata/goptuna"
 )
 
@@ -119,7 +120,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if strip := func(s string) string { return trialIDs.ReplaceAllString(s, "") }; strip(again.String()) != strip(buf.String()) {
 		t.Fatalf("re-export differs:\n%s\nvs\n%s", again.String(), buf.String())
 	}
-	if _, err := dst.Import(bytes.NewReader(buf.Bytes()), ""); !errors.Is(err, ErrStudyExists) {
+	if _, err := dst.Import(bytes.NewReader(buf.Bytes()), ""); !errors.Is(err, store.ErrStudyExists) {
 		t.Fatalf("importing over an existing name: %v", err)
 	}
 	if _, err := dst.Import(bytes.NewReader(buf.Bytes()), "copy"); err != nil {
@@ -173,15 +174,15 @@ func TestImportErrors(t *testing.T) {
 // TestFloatJSON checks the exact JSON form of floats on its own.
 func TestFloatJSON(t *testing.T) {
 	for _, v := range []float64{0, math.Copysign(0, -1), 1e-310, math.MaxFloat64, math.NaN(), math.Inf(1), math.Inf(-1), math.Float64frombits(0xfff0000000000001), 0.1} {
-		b, err := Float(v).MarshalJSON()
+		b, err := store.Float(v).MarshalJSON()
 		must(t, err)
-		var f Float
+		var f store.Float
 		must(t, f.UnmarshalJSON(b))
 		if math.Float64bits(float64(f)) != math.Float64bits(v) {
 			t.Errorf("%v -> %s -> %v", v, b, float64(f))
 		}
 	}
-	var f Float
+	var f store.Float
 	for _, bad := range []string{`"NaN:0x0000000000000001"`, `"nan"`, `true`} {
 		if f.UnmarshalJSON([]byte(bad)) == nil {
 			t.Errorf("%s accepted", bad)

@@ -1,12 +1,12 @@
-package store
+package bolt
 
 import (
 	"bytes"
-	"github.com/attnsearch/attnsearch/record"
 	"math"
 	"testing"
 	"time"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/c-bata/goptuna"
 )
 

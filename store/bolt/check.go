@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"encoding/binary"
@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+
+	"github.com/attnsearch/attnsearch/store"
 )
 
 // bbolt's on-disk constants (go.etcd.io/bbolt/internal/common): the magic and format version of
@@ -91,9 +93,9 @@ func checkBoltFile(path string) error {
 	}
 	if err0 != nil && err1 != nil {
 		if size < boltPageHeader+boltMetaSize {
-			return fmt.Errorf("%w: not a bbolt file: %d bytes, shorter than a bbolt header", ErrNotStore, size)
+			return fmt.Errorf("%w: not a bbolt file: %d bytes, shorter than a bbolt header", store.ErrNotStore, size)
 		}
-		return fmt.Errorf("%w: not a bbolt file, or one damaged beyond use: first meta page: %v; second: %v", ErrNotStore, err0, err1)
+		return fmt.Errorf("%w: not a bbolt file, or one damaged beyond use: first meta page: %v; second: %v", store.ErrNotStore, err0, err1)
 	}
 	// bbolt uses the valid meta of the latest transaction.
 	m := m0
@@ -102,13 +104,13 @@ func checkBoltFile(path string) error {
 	}
 	ps := uint64(m.pageSize)
 	if ps < 1024 || ps > 1<<20 || ps&(ps-1) != 0 {
-		return fmt.Errorf("%w: damaged bbolt file: page size %d", ErrNotStore, ps)
+		return fmt.Errorf("%w: damaged bbolt file: page size %d", store.ErrNotStore, ps)
 	}
 	if m.highWater < 2 || m.root >= m.highWater || (m.freelist != boltFreelistNil && m.freelist >= m.highWater) {
-		return fmt.Errorf("%w: damaged bbolt file: meta page points outside the file's %d pages (root %d, freelist %d)", ErrNotStore, m.highWater, m.root, m.freelist)
+		return fmt.Errorf("%w: damaged bbolt file: meta page points outside the file's %d pages (root %d, freelist %d)", store.ErrNotStore, m.highWater, m.root, m.freelist)
 	}
 	if need := m.highWater * ps; uint64(size) < need {
-		return fmt.Errorf("%w: truncated bbolt file: %d bytes, its meta page says %d pages of %d bytes (%d bytes)", ErrNotStore, size, m.highWater, ps, need)
+		return fmt.Errorf("%w: truncated bbolt file: %d bytes, its meta page says %d pages of %d bytes (%d bytes)", store.ErrNotStore, size, m.highWater, ps, need)
 	}
 	return nil
 }
@@ -120,7 +122,7 @@ func guard(fn func() error) (err error) {
 	defer func() {
 		debug.SetPanicOnFault(old)
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: damaged bbolt file: %v", ErrNotStore, r)
+			err = fmt.Errorf("%w: damaged bbolt file: %v", store.ErrNotStore, r)
 		}
 	}()
 	return fn()

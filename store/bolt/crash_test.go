@@ -1,10 +1,9 @@
-package store
+package bolt
 
 import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"github.com/attnsearch/attnsearch/record"
 	"math"
 	"math/rand"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/c-bata/goptuna"
 )
 

@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attnsearch/attnsearch/store"
 	"github.com/c-bata/goptuna"
 )
 
@@ -86,8 +87,8 @@ func TestDamagedFile(t *testing.T) {
 				must(t, os.WriteFile(path, bad, 0o644))
 				s, err := Open(path, Options{ReadOnly: ro, LockTimeout: time.Second, NoSnapshot: true})
 				if err != nil {
-					if !errors.Is(err, ErrNotStore) || !strings.Contains(err.Error(), path) {
-						t.Fatalf("err = %v, want ErrNotStore naming the path", err)
+					if !errors.Is(err, store.ErrNotStore) || !strings.Contains(err.Error(), path) {
+						t.Fatalf("err = %v, want store.ErrNotStore naming the path", err)
 					}
 					after, rerr := os.ReadFile(path)
 					must(t, rerr)

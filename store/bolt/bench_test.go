@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attnsearch/attnsearch/store"
 	"github.com/attnsearch/attnsearch/store/internal/benchtrial"
 	"github.com/c-bata/goptuna"
 )
@@ -37,21 +38,21 @@ func BenchmarkTrialWrite(b *testing.B) {
 func bigStudyExport(n int) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	_ = enc.Encode(ExportStudy{Kind: "study", Format: FormatName, Schema: SchemaVersion, Name: "big", Direction: goptuna.StudyDirectionMaximize, Trials: n})
+	_ = enc.Encode(store.ExportStudy{Kind: "study", Format: store.FormatName, Schema: SchemaVersion, Name: "big", Direction: goptuna.StudyDirectionMaximize, Trials: n})
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < n; i++ {
 		start, end := t0.Add(time.Duration(i)*time.Minute), t0.Add(time.Duration(i)*time.Minute+50*time.Second)
-		et := ExportTrial{Kind: "trial", Number: i, State: "Complete", Value: Float(i % 977),
+		et := store.ExportTrial{Kind: "trial", Number: i, State: "Complete", Value: store.Float(i % 977),
 			DatetimeStart: &start, DatetimeComplete: &end, Heartbeat: &end,
-			Params:      map[string]ExportParam{},
+			Params:      map[string]store.ExportParam{},
 			UserAttrs:   map[string]string{"bleu": fmt.Sprint(i % 100), "params": "1234567"},
 			SystemAttrs: map[string]string{"seed": fmt.Sprint(i)}}
 		for step := 0; step < 10; step++ {
-			et.IntermediateValues = append(et.IntermediateValues, [2]Float{Float(step), Float(i) / Float(step+1)})
+			et.IntermediateValues = append(et.IntermediateValues, [2]store.Float{store.Float(step), store.Float(i) / store.Float(step+1)})
 		}
 		for _, p := range benchtrial.Params() {
 			js, _ := goptuna.DistributionToJSON(p.Dist)
-			et.Params[p.Name] = ExportParam{Internal: Float(p.Internal), Distribution: js}
+			et.Params[p.Name] = store.ExportParam{Internal: store.Float(p.Internal), Distribution: js}
 		}
 		_ = enc.Encode(et)
 	}

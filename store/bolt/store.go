@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"errors"
@@ -13,16 +13,17 @@ import (
 	"time"
 
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/store"
 	"github.com/c-bata/goptuna"
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
 
+// ErrLocked means another process holds the store file.
+var ErrLocked = errors.New("another process holds the store")
+
 // Compile-time check that *Store is a complete goptuna.Storage.
 var _ goptuna.Storage = (*Store)(nil)
-
-// FormatName is the value of the format key that marks an attnsearch store.
-const FormatName = "attnsearch-store"
 
 // SchemaVersion is the file layout version this build writes. Version 1 (StudyInfo with Go field
 // names, see record.ParseStudyInfo) is read as is and upgraded when opened for writing.
@@ -43,27 +44,6 @@ const batchDelay = 500 * time.Microsecond
 // readProbe makes a read-only Open try the main file's lock once, without waiting, before it looks for a snapshot.
 const readProbe = time.Millisecond
 
-var (
-	// ErrLocked means another process holds the store file.
-	ErrLocked = errors.New("another process holds the store")
-	// ErrNotStore means the file is not an attnsearch store.
-	ErrNotStore = errors.New("not an attnsearch store")
-	// ErrSchema means the file is an attnsearch store of another schema version.
-	ErrSchema = errors.New("unsupported store schema version")
-	// ErrReadOnly means a write was attempted on a store opened read-only.
-	ErrReadOnly = errors.New("store is open read-only")
-	// ErrStudyNotFound means no study has the given name.
-	ErrStudyNotFound = errors.New("study not found")
-	// ErrStudyExists means a study with the given name already exists.
-	ErrStudyExists = errors.New("study already exists")
-	// ErrDuplicateStep means the trial already has an intermediate value for the step.
-	ErrDuplicateStep = errors.New("intermediate value for this step already exists")
-	// ErrParamNotFound means the trial has no parameter of the given name.
-	ErrParamNotFound = errors.New("param does not exist")
-	// ErrClosed means the store was used after Close.
-	ErrClosed = errors.New("store is closed")
-)
-
 // Options tunes Open.
 type Options struct {
 	// ReadOnly opens for reading; on a file held by a writer it reads the writer's snapshot.
@@ -80,13 +60,13 @@ type Options struct {
 	RecoverOnOpen bool
 	// Clock returns the current time for heartbeats and timestamps (nil means time.Now).
 	Clock func() time.Time
-	// Hooks inject failures for crash-safety tests; leave them zero.
-	Hooks Hooks
+	// store.Hooks inject failures for crash-safety tests; leave them zero.
+	Hooks store.Hooks
 }
 
 // Store is a goptuna.Storage backed by one bbolt file; it is safe for concurrent use.
 type Store struct {
-	db       *bolt.DB
+	db       *bbolt.DB
 	path     string
 	readOnly bool
 	now      func() time.Time
@@ -103,11 +83,11 @@ type Store struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	dists    DistCache
+	dists    store.DistCache
 	inflight atomic.Int32 // write calls in progress, to decide between a lone commit and a batch
 	// recovered is what the automatic recovery at Open did.
 	recovered []Recovery
-	hooks     Hooks
+	hooks     store.Hooks
 }
 
 // LockInfoPath returns the path of the sidecar file naming the writer process of the store at path.
@@ -237,30 +217,30 @@ func (s *Store) openReadOnly(timeout time.Duration) error {
 // (bbolt would silently initialise an empty file, and we never write to a file we did not create).
 func checkFileInfo(fi os.FileInfo) error {
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%w: not a regular file (%v)", ErrNotStore, fi.Mode().Type())
+		return fmt.Errorf("%w: not a regular file (%v)", store.ErrNotStore, fi.Mode().Type())
 	}
 	if fi.Size() == 0 {
-		return fmt.Errorf("%w: empty file", ErrNotStore)
+		return fmt.Errorf("%w: empty file", store.ErrNotStore)
 	}
 	return nil
 }
 
 // openBolt opens path with bbolt, turning a lock timeout into ErrLocked with the recorded holder.
-// A file that bbolt would crash on (truncated, overwritten) is refused with ErrNotStore first.
-func openBolt(path string, readOnly bool, timeout time.Duration, noSync bool) (*bolt.DB, error) {
+// A file that bbolt would crash on (truncated, overwritten) is refused with store.ErrNotStore first.
+func openBolt(path string, readOnly bool, timeout time.Duration, noSync bool) (*bbolt.DB, error) {
 	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() > 0 {
 		if err := checkBoltFile(path); err != nil {
 			return nil, err
 		}
 	}
-	var db *bolt.DB
+	var db *bbolt.DB
 	err := guard(func() (err error) {
-		db, err = bolt.Open(path, 0o644, &bolt.Options{
+		db, err = bbolt.Open(path, 0o644, &bbolt.Options{
 			Timeout:        timeout,
 			ReadOnly:       readOnly,
 			NoSync:         noSync,
 			NoFreelistSync: false,
-			FreelistType:   bolt.FreelistMapType,
+			FreelistType:   bbolt.FreelistMapType,
 		})
 		return err
 	})
@@ -271,7 +251,7 @@ func openBolt(path string, readOnly bool, timeout time.Duration, noSync bool) (*
 		return nil, fmt.Errorf("%w (%s); waited %v", ErrLocked, holderInfo(path), timeout)
 	}
 	if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrVersionMismatch) || errors.Is(err, berrors.ErrChecksum) {
-		return nil, fmt.Errorf("%w: not a bbolt file: %w", ErrNotStore, err)
+		return nil, fmt.Errorf("%w: not a bbolt file: %w", store.ErrNotStore, err)
 	}
 	return nil, err
 }
@@ -323,30 +303,30 @@ func writeLockInfo(path string, now time.Time) error {
 }
 
 // checkSchema verifies that db carries our format name and schema version.
-func checkSchema(db *bolt.DB) error {
+func checkSchema(db *bbolt.DB) error {
 	return guard(func() error { return checkSchemaTx(db) })
 }
 
 // checkSchemaTx is checkSchema's read transaction.
-func checkSchemaTx(db *bolt.DB) error {
-	return db.View(func(tx *bolt.Tx) error {
+func checkSchemaTx(db *bbolt.DB) error {
+	return db.View(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bMeta)
 		if meta == nil {
-			return fmt.Errorf("%w: bbolt file without the %q bucket", ErrNotStore, bMeta)
+			return fmt.Errorf("%w: bbolt file without the %q bucket", store.ErrNotStore, bMeta)
 		}
-		if f := string(meta.Get(kFormat)); f != FormatName {
-			return fmt.Errorf("%w: format %q", ErrNotStore, f)
+		if f := string(meta.Get(kFormat)); f != store.FormatName {
+			return fmt.Errorf("%w: format %q", store.ErrNotStore, f)
 		}
 		v, err := strconv.Atoi(string(meta.Get(kSchema)))
 		if err != nil {
-			return fmt.Errorf("%w: schema version %q is not a number", ErrNotStore, meta.Get(kSchema))
+			return fmt.Errorf("%w: schema version %q is not a number", store.ErrNotStore, meta.Get(kSchema))
 		}
 		if v < oldestSchema || v > SchemaVersion {
-			return fmt.Errorf("%w: file has schema %d, this build reads %d to %d", ErrSchema, v, oldestSchema, SchemaVersion)
+			return fmt.Errorf("%w: file has schema %d, this build reads %d to %d", store.ErrSchema, v, oldestSchema, SchemaVersion)
 		}
 		for _, b := range [][]byte{bStudies, bStudyNames, bTrialIndex} {
 			if tx.Bucket(b) == nil {
-				return fmt.Errorf("%w: missing bucket %q", ErrNotStore, b)
+				return fmt.Errorf("%w: missing bucket %q", store.ErrNotStore, b)
 			}
 		}
 		return nil
@@ -356,7 +336,7 @@ func checkSchemaTx(db *bolt.DB) error {
 // upgrade brings a file of an older schema to SchemaVersion in one transaction: every study's
 // record.SysStudyInfo is rewritten by record.Upgrade, then the schema key is bumped.
 func (s *Store) upgrade() error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bMeta)
 		v, err := strconv.Atoi(string(meta.Get(kSchema)))
 		if err != nil || v >= SchemaVersion {
@@ -401,16 +381,16 @@ func create(path string) error {
 	tmp := fmt.Sprintf("%s.init-%d", path, os.Getpid())
 	_ = os.Remove(tmp)
 	defer os.Remove(tmp)
-	db, err := bolt.Open(tmp, 0o644, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType})
+	db, err := bbolt.Open(tmp, 0o644, &bbolt.Options{Timeout: time.Second, FreelistType: bbolt.FreelistMapType})
 	if err != nil {
 		return err
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = db.Update(func(tx *bbolt.Tx) error {
 		meta, err := tx.CreateBucket(bMeta)
 		if err != nil {
 			return err
 		}
-		if err := meta.Put(kFormat, []byte(FormatName)); err != nil {
+		if err := meta.Put(kFormat, []byte(store.FormatName)); err != nil {
 			return err
 		}
 		if err := meta.Put(kSchema, []byte(strconv.Itoa(SchemaVersion))); err != nil {
@@ -534,13 +514,13 @@ func (s *Store) snapshotLoop() {
 // WriteSnapshot writes a consistent copy of the store to SnapshotPath now, for readers of a live study.
 func (s *Store) WriteSnapshot() error {
 	if s.readOnly {
-		return fmt.Errorf("store: snapshot %s: %w", s.path, ErrReadOnly)
+		return fmt.Errorf("store: snapshot %s: %w", s.path, store.ErrReadOnly)
 	}
 	s.snapMu.Lock()
 	defer s.snapMu.Unlock()
 	dst := SnapshotPath(s.path)
 	tmp := dst + ".tmp"
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *bbolt.Tx) error {
 		f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 		if err != nil {
 			return err
@@ -565,9 +545,9 @@ func (s *Store) WriteSnapshot() error {
 // at once; while other writes are in flight, fn joins bbolt's Batch so that concurrent workers share
 // one commit (and its fsyncs). fn must only read and write through tx and may be run more than once
 // (bbolt reruns a batch without the call that failed, and reruns that call alone).
-func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+func (s *Store) update(fn func(tx *bbolt.Tx) error) error {
 	if s.readOnly {
-		return fmt.Errorf("store: %s: %w", s.path, ErrReadOnly)
+		return fmt.Errorf("store: %s: %w", s.path, store.ErrReadOnly)
 	}
 	var err error
 	if s.inflight.Add(1) > 1 {
@@ -583,7 +563,7 @@ func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 }
 
 // view runs fn in one read-only transaction.
-func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+func (s *Store) view(fn func(tx *bbolt.Tx) error) error {
 	return s.wrap(guard(func() error { return s.db.View(fn) }))
 }
 
@@ -593,7 +573,7 @@ func (s *Store) wrap(err error) error {
 	case err == nil || err == goptuna.ErrTrialCannotBeUpdated:
 		return err
 	case errors.Is(err, berrors.ErrDatabaseNotOpen):
-		return fmt.Errorf("store: %s: %w", s.path, ErrClosed)
+		return fmt.Errorf("store: %s: %w", s.path, store.ErrClosed)
 	case strings.HasPrefix(err.Error(), "store: "):
 		return err
 	}
@@ -603,7 +583,7 @@ func (s *Store) wrap(err error) error {
 // Schema returns the layout version of the open file (SchemaVersion once a writer has opened it).
 func (s *Store) Schema() string {
 	var v string
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx *bbolt.Tx) error {
 		v = string(tx.Bucket(bMeta).Get(kSchema))
 		return nil
 	})

@@ -1,14 +1,15 @@
-package store
+package bolt
 
 import (
 	"encoding/json"
 	"errors"
-	"github.com/attnsearch/attnsearch/record"
 	"math"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/store"
 	"github.com/c-bata/goptuna"
 )
 
@@ -59,8 +60,8 @@ func TestExactRoundTripAcrossReopen(t *testing.T) {
 			t.Errorf("param %d: %v", i, ft.Params["u"])
 		}
 	}
-	if _, err := r.CreateNewTrial(study); !errors.Is(err, ErrReadOnly) {
-		t.Fatalf("write on a read-only store: err = %v, want ErrReadOnly", err)
+	if _, err := r.CreateNewTrial(study); !errors.Is(err, store.ErrReadOnly) {
+		t.Fatalf("write on a read-only store: err = %v, want store.ErrReadOnly", err)
 	}
 }
 
@@ -157,17 +158,17 @@ func TestHeartbeatAndRecovery(t *testing.T) {
 	}
 }
 
-// TestUseAfterClose checks that calls on a closed store fail with ErrClosed instead of panicking.
+// TestUseAfterClose checks that calls on a closed store fail with store.ErrClosed instead of panicking.
 func TestUseAfterClose(t *testing.T) {
 	s, err := Open(t.TempDir()+"/c.db", Options{NoSync: true})
 	must(t, err)
 	study, _ := s.CreateNewStudy("c")
 	must(t, s.Close())
 	must(t, s.Close()) // idempotent
-	if _, err := s.CreateNewTrial(study); !errors.Is(err, ErrClosed) {
+	if _, err := s.CreateNewTrial(study); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("write after Close: %v", err)
 	}
-	if _, err := s.GetAllTrials(study); !errors.Is(err, ErrClosed) {
+	if _, err := s.GetAllTrials(study); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("read after Close: %v", err)
 	}
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/c-bata/goptuna"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Float is a float64 whose JSON form round-trips every bit pattern: a number when finite, else "NaN", "+Inf", "-Inf" or "NaN:0x<bits>" for a non-canonical NaN.
@@ -120,74 +119,6 @@ func parseState(name string) (goptuna.TrialState, bool) {
 	return 0, false
 }
 
-// timePtr returns nil for the zero time.
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
-// timeVal returns the zero time for nil.
-func timeVal(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return *t
-}
-
-// Export writes the study as JSON Lines: an ExportStudy line, then one ExportTrial line per trial in number order.
-func (s *Store) Export(w io.Writer, studyID int) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	err := s.view(func(tx *bolt.Tx) error {
-		sb, info, err := studyBucketInfo(tx, studyID)
-		if err != nil {
-			return err
-		}
-		head := ExportStudy{
-			Kind: "study", Format: FormatName, Schema: SchemaVersion,
-			Name: info.Name, Direction: info.Direction, Created: info.Created,
-			UserAttrs: readAttrs(sb.Bucket(bUserAttrs)), SystemAttrs: readAttrs(sb.Bucket(bSystemAttrs)),
-			Trials: int(sb.Bucket(bTrials).Sequence()),
-		}
-		if err := enc.Encode(head); err != nil {
-			return err
-		}
-		return forEachTrial(tx, studyID, func(r *trialRec) error {
-			et := ExportTrial{
-				Kind: "trial", Number: r.number, TrialID: r.id, State: r.state.String(), Value: Float(r.value),
-				DatetimeStart: timePtr(r.start), DatetimeComplete: timePtr(r.complete), Heartbeat: timePtr(r.heartbeat),
-				IntermediateValues: make([][2]Float, len(r.steps)),
-				Params:             make(map[string]ExportParam, len(r.params)),
-				UserAttrs:          r.userAttrs, SystemAttrs: r.systemAttrs,
-			}
-			for i, st := range r.steps {
-				et.IntermediateValues[i] = [2]Float{Float(st.step), Float(st.value)}
-			}
-			for _, p := range r.params {
-				d, err := s.dists.Get(p.dist)
-				if err != nil {
-					return fmt.Errorf("trial %d: %w", r.id, err)
-				}
-				x, err := ExternalOf(d, p.internal)
-				if err != nil {
-					return fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
-				}
-				et.Params[p.name] = ExportParam{Internal: Float(p.internal), External: x, Distribution: json.RawMessage(p.dist)}
-			}
-			return enc.Encode(et)
-		})
-	})
-	if err != nil {
-		return fmt.Errorf("store: export study %d: %w", studyID, err)
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("store: export study %d: %w", studyID, err)
-	}
-	return nil
-}
-
 // lineErr is an import error at one line and field.
 func lineErr(line int, field string, err error) error {
 	return fmt.Errorf("line %d: %s: %w", line, field, err)
@@ -266,8 +197,8 @@ func parseHead(text []byte, head *ExportStudy) error {
 	if head.Kind != "study" || head.Format != FormatName {
 		return lineErr(line, "kind", fmt.Errorf("%w: want a %q study header, got kind %q format %q", ErrNotStore, FormatName, head.Kind, head.Format))
 	}
-	if head.Schema < oldestSchema || head.Schema > SchemaVersion {
-		return lineErr(line, "schema", fmt.Errorf("%w: export has schema %d, this build reads %d to %d", ErrSchema, head.Schema, oldestSchema, SchemaVersion))
+	if head.Schema < oldestExportVersion || head.Schema > ExportVersion {
+		return lineErr(line, "schema", fmt.Errorf("%w: export has schema %d, this build reads %d to %d", ErrSchema, head.Schema, oldestExportVersion, ExportVersion))
 	}
 	if js, ok := head.SystemAttrs[record.SysStudyInfo]; ok {
 		up, _, err := record.Upgrade(js)
@@ -352,59 +283,13 @@ func parseTrial(dists *DistCache, text []byte, line, want int) (ImportTrial, err
 	return t, nil
 }
 
-// Import reads a study written by Export into a new study named name (the exported name when empty) in one transaction, keeping trial numbers, states, values, times and attributes; it returns the new study's ID.
-func (s *Store) Import(r io.Reader, name string) (int, error) {
-	head, trials, err := ParseExport(r)
-	if err != nil {
-		return -1, fmt.Errorf("store: import: %w", err)
+// oldestExportVersion is the oldest export format version ParseExport reads (1: StudyInfo with Go field names).
+const oldestExportVersion = 1
+
+// timeVal returns the zero time for nil.
+func timeVal(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
 	}
-	recs := make([]*trialRec, len(trials))
-	for i, t := range trials {
-		rec := &trialRec{state: t.State, value: t.Value, start: t.Start, complete: t.Complete, heartbeat: t.Heartbeat,
-			userAttrs: t.UserAttrs, systemAttrs: t.SystemAttrs}
-		for st, v := range t.Steps {
-			if err := rec.addStep(step{step: st, value: v}); err != nil {
-				return -1, fmt.Errorf("store: import: trial %d: %w", i, err)
-			}
-		}
-		for _, p := range t.Params {
-			rec.setParam(param{name: p.Name, internal: p.Internal, dist: p.Distribution})
-		}
-		recs[i] = rec
-	}
-	if name == "" {
-		name = head.Name
-	}
-	var studyID int
-	created := head.Created
-	if created.IsZero() {
-		created = s.now()
-	}
-	err = s.update(func(tx *bolt.Tx) error {
-		id, sb, err := createStudyTx(tx, studyInfo{Name: name, Direction: head.Direction, Created: created})
-		if err != nil {
-			return err
-		}
-		studyID = id
-		for k, v := range head.UserAttrs {
-			if err := sb.Bucket(bUserAttrs).Put([]byte(k), []byte(v)); err != nil {
-				return err
-			}
-		}
-		for k, v := range head.SystemAttrs {
-			if err := sb.Bucket(bSystemAttrs).Put([]byte(k), []byte(v)); err != nil {
-				return err
-			}
-		}
-		for _, rec := range recs {
-			if err := newTrial(tx, studyID, rec); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return -1, fmt.Errorf("store: import: %w", err)
-	}
-	return studyID, nil
+	return *t
 }

@@ -1,15 +1,15 @@
-package store_test
+package bolt_test
 
 import (
 	"errors"
 	"fmt"
-	"github.com/attnsearch/attnsearch/record"
 	"log"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/c-bata/goptuna"
 )
 
@@ -22,7 +22,7 @@ func Example() {
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "study.db")
 
-	st, err := store.Open(path, store.Options{LockTimeout: time.Second})
+	st, err := bolt.Open(path, bolt.Options{LockTimeout: time.Second})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -68,9 +68,9 @@ func Example() {
 	}
 
 	// A second writer fails cleanly while the file is held.
-	held, _ := store.Open(path, store.Options{})
-	_, err = store.Open(path, store.Options{LockTimeout: 100 * time.Millisecond})
-	fmt.Println("second open locked:", errors.Is(err, store.ErrLocked))
+	held, _ := bolt.Open(path, bolt.Options{})
+	_, err = bolt.Open(path, bolt.Options{LockTimeout: 100 * time.Millisecond})
+	fmt.Println("second open locked:", errors.Is(err, bolt.ErrLocked))
 	_ = held.Close()
 	// Output:
 	// best trial: 0 x = 2
@@ -88,7 +88,7 @@ func ExampleOpen_readOnly() {
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "study.db")
 
-	w, err := store.Open(path, store.Options{})
+	w, err := bolt.Open(path, bolt.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func ExampleOpen_readOnly() {
 		log.Fatal(err)
 	}
 
-	r, err := store.Open(path, store.Options{ReadOnly: true})
+	r, err := bolt.Open(path, bolt.Options{ReadOnly: true})
 	if err != nil {
 		log.Fatal(err)
 	}

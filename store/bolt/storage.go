@@ -1,16 +1,15 @@
-package store
+package bolt
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"time"
 
+	"github.com/attnsearch/attnsearch/store"
 	"github.com/c-bata/goptuna"
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
 )
 
 // studyInfo is the stored form of a study's own fields.
@@ -21,7 +20,7 @@ type studyInfo struct {
 }
 
 // studyBucket returns the nested bucket of studyID.
-func studyBucket(tx *bolt.Tx, studyID int) (*bolt.Bucket, error) {
+func studyBucket(tx *bbolt.Tx, studyID int) (*bbolt.Bucket, error) {
 	b := tx.Bucket(bStudies).Bucket(itob(studyID))
 	if b == nil {
 		return nil, fmt.Errorf("store: study %d: %w", studyID, goptuna.ErrInvalidStudyID)
@@ -30,7 +29,7 @@ func studyBucket(tx *bolt.Tx, studyID int) (*bolt.Bucket, error) {
 }
 
 // studyBucketInfo returns the bucket of a study and its info record.
-func studyBucketInfo(tx *bolt.Tx, studyID int) (*bolt.Bucket, studyInfo, error) {
+func studyBucketInfo(tx *bbolt.Tx, studyID int) (*bbolt.Bucket, studyInfo, error) {
 	sb, err := studyBucket(tx, studyID)
 	if err != nil {
 		return nil, studyInfo{}, err
@@ -40,7 +39,7 @@ func studyBucketInfo(tx *bolt.Tx, studyID int) (*bolt.Bucket, studyInfo, error) 
 }
 
 // readInfo decodes the info record of a study bucket.
-func readInfo(sb *bolt.Bucket, studyID int) (studyInfo, error) {
+func readInfo(sb *bbolt.Bucket, studyID int) (studyInfo, error) {
 	var info studyInfo
 	if err := json.Unmarshal(sb.Get(kInfo), &info); err != nil {
 		return info, fmt.Errorf("store: study %d info: %w", studyID, err)
@@ -49,7 +48,7 @@ func readInfo(sb *bolt.Bucket, studyID int) (studyInfo, error) {
 }
 
 // writeInfo stores the info record of a study bucket.
-func writeInfo(sb *bolt.Bucket, info studyInfo) error {
+func writeInfo(sb *bbolt.Bucket, info studyInfo) error {
 	b, err := json.Marshal(info)
 	if err != nil {
 		return err
@@ -58,7 +57,7 @@ func writeInfo(sb *bolt.Bucket, info studyInfo) error {
 }
 
 // trialLoc finds the study and number of trialID.
-func trialLoc(tx *bolt.Tx, trialID int) (studyID, number int, err error) {
+func trialLoc(tx *bbolt.Tx, trialID int) (studyID, number int, err error) {
 	v := tx.Bucket(bTrialIndex).Get(itob(trialID))
 	if len(v) != 16 {
 		return 0, 0, fmt.Errorf("store: trial %d: %w", trialID, goptuna.ErrInvalidTrialID)
@@ -67,7 +66,7 @@ func trialLoc(tx *bolt.Tx, trialID int) (studyID, number int, err error) {
 }
 
 // getTrial loads trialID's record and the bucket it lives in.
-func getTrial(tx *bolt.Tx, trialID int) (*trialRec, *bolt.Bucket, error) {
+func getTrial(tx *bbolt.Tx, trialID int) (*trialRec, *bbolt.Bucket, error) {
 	studyID, number, err := trialLoc(tx, trialID)
 	if err != nil {
 		return nil, nil, err
@@ -85,12 +84,12 @@ func getTrial(tx *bolt.Tx, trialID int) (*trialRec, *bolt.Bucket, error) {
 }
 
 // putTrial writes a record to its study's trial bucket.
-func putTrial(tb *bolt.Bucket, r *trialRec) error {
+func putTrial(tb *bbolt.Bucket, r *trialRec) error {
 	return tb.Put(itob(r.number), encodeTrial(r))
 }
 
 // newTrial allocates an ID and number for a trial of studyID and stores r under them.
-func newTrial(tx *bolt.Tx, studyID int, r *trialRec) error {
+func newTrial(tx *bbolt.Tx, studyID int, r *trialRec) error {
 	sb, err := studyBucket(tx, studyID)
 	if err != nil {
 		return err
@@ -114,7 +113,7 @@ func newTrial(tx *bolt.Tx, studyID int, r *trialRec) error {
 
 // modifyTrial loads trialID, refuses finished trials, applies fn and writes the result, in one transaction.
 func (s *Store) modifyTrial(trialID int, fn func(r *trialRec) error) error {
-	return s.update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bbolt.Tx) error {
 		r, tb, err := getTrial(tx, trialID)
 		if err != nil {
 			return err
@@ -129,29 +128,19 @@ func (s *Store) modifyTrial(trialID int, fn func(r *trialRec) error) error {
 	})
 }
 
-// GeneratedStudyName returns a new random study name with goptuna's "no-name-" prefix, for a
-// study created without one.
-func GeneratedStudyName() (string, error) {
-	var u [16]byte
-	if _, err := rand.Read(u[:]); err != nil {
-		return "", err
-	}
-	return goptuna.DefaultStudyNamePrefix + hex.EncodeToString(u[:]), nil
-}
-
 // CreateNewStudy creates a study (a generated "no-name-" name when name is empty) and returns its ID.
 func (s *Store) CreateNewStudy(name string) (int, error) {
 	if name == "" {
 		var err error
-		if name, err = GeneratedStudyName(); err != nil {
+		if name, err = store.GeneratedStudyName(); err != nil {
 			return -1, fmt.Errorf("store: create study: %w", err)
 		}
 	}
 	var id int
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		var err error
 		id, _, err = createStudyTx(tx, studyInfo{Name: name, Direction: goptuna.StudyDirectionMinimize, Created: s.now()})
-		if errors.Is(err, ErrStudyExists) {
+		if errors.Is(err, store.ErrStudyExists) {
 			return fmt.Errorf("store: create study: %w", err)
 		}
 		return err
@@ -163,11 +152,11 @@ func (s *Store) CreateNewStudy(name string) (int, error) {
 }
 
 // createStudyTx creates the buckets and the name index entry of a new study described by info
-// inside tx, and returns its id and bucket; a taken name wraps ErrStudyExists.
-func createStudyTx(tx *bolt.Tx, info studyInfo) (int, *bolt.Bucket, error) {
+// inside tx, and returns its id and bucket; a taken name wraps store.ErrStudyExists.
+func createStudyTx(tx *bbolt.Tx, info studyInfo) (int, *bbolt.Bucket, error) {
 	names := tx.Bucket(bStudyNames)
 	if names.Get([]byte(info.Name)) != nil {
-		return 0, nil, fmt.Errorf("study %q: %w", info.Name, ErrStudyExists)
+		return 0, nil, fmt.Errorf("study %q: %w", info.Name, store.ErrStudyExists)
 	}
 	studies := tx.Bucket(bStudies)
 	seq, err := studies.NextSequence()
@@ -195,7 +184,7 @@ func createStudyTx(tx *bolt.Tx, info studyInfo) (int, *bolt.Bucket, error) {
 
 // DeleteStudy deletes a study and all its trials.
 func (s *Store) DeleteStudy(studyID int) error {
-	return s.update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bbolt.Tx) error {
 		sb, info, err := studyBucketInfo(tx, studyID)
 		if err != nil {
 			return err
@@ -230,7 +219,7 @@ func (s *Store) SetStudyDirection(studyID int, direction goptuna.StudyDirection)
 	if direction != goptuna.StudyDirectionMinimize && direction != goptuna.StudyDirectionMaximize {
 		return fmt.Errorf("store: study %d: unknown direction %q", studyID, direction)
 	}
-	return s.update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bbolt.Tx) error {
 		sb, info, err := studyBucketInfo(tx, studyID)
 		if err != nil {
 			return err
@@ -242,7 +231,7 @@ func (s *Store) SetStudyDirection(studyID int, direction goptuna.StudyDirection)
 
 // setStudyAttr stores one study attribute in the named sub-bucket.
 func (s *Store) setStudyAttr(studyID int, bucket []byte, key, value string) error {
-	return s.update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bbolt.Tx) error {
 		sb, err := studyBucket(tx, studyID)
 		if err != nil {
 			return err
@@ -261,13 +250,13 @@ func (s *Store) SetStudySystemAttr(studyID int, key string, value string) error 
 	return s.setStudyAttr(studyID, bSystemAttrs, key, value)
 }
 
-// GetStudyIDFromName returns the ID of the named study (ErrStudyNotFound if none).
+// GetStudyIDFromName returns the ID of the named study (store.ErrStudyNotFound if none).
 func (s *Store) GetStudyIDFromName(name string) (int, error) {
 	id := -1
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		v := tx.Bucket(bStudyNames).Get([]byte(name))
 		if v == nil {
-			return fmt.Errorf("store: study %q: %w", name, ErrStudyNotFound)
+			return fmt.Errorf("store: study %q: %w", name, store.ErrStudyNotFound)
 		}
 		id = btoi(v)
 		return nil
@@ -278,7 +267,7 @@ func (s *Store) GetStudyIDFromName(name string) (int, error) {
 // GetStudyIDFromTrialID returns the ID of the study the trial belongs to.
 func (s *Store) GetStudyIDFromTrialID(trialID int) (int, error) {
 	id := -1
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		studyID, _, err := trialLoc(tx, trialID)
 		id = studyID
 		return err
@@ -292,7 +281,7 @@ func (s *Store) GetStudyIDFromTrialID(trialID int) (int, error) {
 // studyInfoOf reads a study's info in its own transaction.
 func (s *Store) studyInfoOf(studyID int) (studyInfo, error) {
 	var info studyInfo
-	err := s.view(func(tx *bolt.Tx) (err error) {
+	err := s.view(func(tx *bbolt.Tx) (err error) {
 		_, info, err = studyBucketInfo(tx, studyID)
 		return err
 	})
@@ -318,7 +307,7 @@ func (s *Store) GetStudyDirection(studyID int) (goptuna.StudyDirection, error) {
 }
 
 // readAttrs copies a study attribute bucket into a map.
-func readAttrs(b *bolt.Bucket) map[string]string {
+func readAttrs(b *bbolt.Bucket) map[string]string {
 	m := make(map[string]string)
 	_ = b.ForEach(func(k, v []byte) error {
 		m[string(k)] = string(v)
@@ -330,7 +319,7 @@ func readAttrs(b *bolt.Bucket) map[string]string {
 // getStudyAttrs returns a copy of one study attribute bucket.
 func (s *Store) getStudyAttrs(studyID int, bucket []byte) (map[string]string, error) {
 	var m map[string]string
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		sb, err := studyBucket(tx, studyID)
 		if err != nil {
 			return err
@@ -366,7 +355,7 @@ func better(direction goptuna.StudyDirection, v, best float64) bool {
 }
 
 // bestAndStart scans a study's trials for the best complete trial (lowest number on ties, NaN ignored) and the earliest start; best is nil when none is complete.
-func bestAndStart(tb *bolt.Bucket, direction goptuna.StudyDirection) (best *trialRec, start time.Time, err error) {
+func bestAndStart(tb *bbolt.Bucket, direction goptuna.StudyDirection) (best *trialRec, start time.Time, err error) {
 	var top *trialHead
 	err = tb.ForEach(func(_, v []byte) error {
 		h, err := decodeHead(v)
@@ -391,7 +380,7 @@ func bestAndStart(tb *bolt.Bucket, direction goptuna.StudyDirection) (best *tria
 // GetAllStudySummaries returns a summary of every study in the file, ordered by ID.
 func (s *Store) GetAllStudySummaries() ([]goptuna.StudySummary, error) {
 	var out []goptuna.StudySummary
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		c := tx.Bucket(bStudies).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if v != nil {
@@ -437,7 +426,7 @@ func (s *Store) CreateNewTrial(studyID int) (int, error) {
 		userAttrs:   map[string]string{},
 		systemAttrs: map[string]string{},
 	}
-	err := s.update(func(tx *bolt.Tx) error { return newTrial(tx, studyID, r) })
+	err := s.update(func(tx *bbolt.Tx) error { return newTrial(tx, studyID, r) })
 	if err != nil {
 		return -1, err
 	}
@@ -466,27 +455,13 @@ func recFromFrozen(base goptuna.FrozenTrial) (*trialRec, error) {
 		}
 	}
 	for name, ir := range base.InternalParams {
-		js, err := ParamDistJSON(base, name)
+		js, err := store.ParamDistJSON(base, name)
 		if err != nil {
 			return nil, err
 		}
 		r.setParam(param{name: name, internal: ir, dist: js})
 	}
 	return r, nil
-}
-
-// ParamDistJSON returns the JSON of the distribution of ft's parameter name, as both back ends
-// store it.
-func ParamDistJSON(ft goptuna.FrozenTrial, name string) (string, error) {
-	d, ok := ft.Distributions[name]
-	if !ok {
-		return "", fmt.Errorf("distribution of param %q is not found", name)
-	}
-	js, err := goptuna.DistributionToJSON(d)
-	if err != nil {
-		return "", fmt.Errorf("param %q: %w", name, err)
-	}
-	return string(js), nil
 }
 
 // CloneTrial stores a new trial of studyID with baseTrial's contents and returns its ID.
@@ -498,7 +473,7 @@ func (s *Store) CloneTrial(studyID int, baseTrial goptuna.FrozenTrial) (int, err
 	if r.state == goptuna.TrialStateRunning {
 		r.heartbeat = s.now()
 	}
-	if err := s.update(func(tx *bolt.Tx) error { return newTrial(tx, studyID, r) }); err != nil {
+	if err := s.update(func(tx *bbolt.Tx) error { return newTrial(tx, studyID, r) }); err != nil {
 		return -1, err
 	}
 	return r.id, nil
@@ -512,7 +487,7 @@ func (s *Store) SetTrialValue(trialID int, value float64) error {
 	})
 }
 
-// SetTrialIntermediateValue records the value at step of an unfinished trial; a step already present gives ErrDuplicateStep.
+// SetTrialIntermediateValue records the value at step of an unfinished trial; a step already present gives store.ErrDuplicateStep.
 func (s *Store) SetTrialIntermediateValue(trialID int, step int, value float64) error {
 	return s.modifyTrial(trialID, func(r *trialRec) error {
 		if err := r.addStep(stepValue(step, value)); err != nil {
@@ -527,7 +502,7 @@ func stepValue(st int, v float64) step { return step{step: st, value: v} }
 
 // SetTrialParam stores (or replaces) a sampled parameter of an unfinished trial.
 func (s *Store) SetTrialParam(trialID int, paramName string, paramValueInternal float64, distribution interface{}) error {
-	if _, err := ExternalOf(distribution, paramValueInternal); err != nil {
+	if _, err := store.ExternalOf(distribution, paramValueInternal); err != nil {
 		return fmt.Errorf("store: trial %d param %q: %w", trialID, paramName, err)
 	}
 	js, err := goptuna.DistributionToJSON(distribution)
@@ -586,7 +561,7 @@ func (s *Store) SetTrialSystemAttr(trialID int, key string, value string) error 
 // readTrial loads one record in its own read transaction.
 func (s *Store) readTrial(trialID int) (*trialRec, error) {
 	var r *trialRec
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		var err error
 		r, _, err = getTrial(tx, trialID)
 		return err
@@ -597,7 +572,7 @@ func (s *Store) readTrial(trialID int) (*trialRec, error) {
 // GetTrialNumberFromID returns the trial's number within its study.
 func (s *Store) GetTrialNumberFromID(trialID int) (int, error) {
 	number := -1
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		var err error
 		_, number, err = trialLoc(tx, trialID)
 		return err
@@ -619,7 +594,7 @@ func (s *Store) GetTrialParam(trialID int, paramName string) (float64, error) {
 			return p.internal, nil
 		}
 	}
-	return -1, fmt.Errorf("store: trial %d param %q: %w", trialID, paramName, ErrParamNotFound)
+	return -1, fmt.Errorf("store: trial %d param %q: %w", trialID, paramName, store.ErrParamNotFound)
 }
 
 // GetTrial returns a deep copy of the trial.
@@ -634,7 +609,7 @@ func (s *Store) GetTrial(trialID int) (goptuna.FrozenTrial, error) {
 // GetAllTrials returns deep copies of the study's trials, ordered by number.
 func (s *Store) GetAllTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 	var out []goptuna.FrozenTrial
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		sb, err := studyBucket(tx, studyID)
 		if err != nil {
 			return err
@@ -663,7 +638,7 @@ func (s *Store) GetAllTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 // GetBestTrial returns the complete trial with the best value for the study's direction (lowest number on ties, NaN values ignored), or goptuna.ErrNoCompletedTrials.
 func (s *Store) GetBestTrial(studyID int) (goptuna.FrozenTrial, error) {
 	var best *trialRec
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		sb, info, err := studyBucketInfo(tx, studyID)
 		if err != nil {
 			return err

@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"bufio"
@@ -15,8 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attnsearch/attnsearch/store"
 	"github.com/c-bata/goptuna"
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
 )
 
 // envLockChild names the store file a re-executed test binary holds until its stdin closes.
@@ -168,16 +169,16 @@ func TestReadOnlyWithoutWriter(t *testing.T) {
 
 // TestCorruptOrForeignFile checks that files that are not our store give clear errors and are left untouched.
 func TestCorruptOrForeignFile(t *testing.T) {
-	boltFile := func(fill func(tx *bolt.Tx) error) func(t *testing.T, path string) {
+	boltFile := func(fill func(tx *bbolt.Tx) error) func(t *testing.T, path string) {
 		return func(t *testing.T, path string) {
-			db, err := bolt.Open(path, 0o644, nil)
+			db, err := bbolt.Open(path, 0o644, nil)
 			must(t, err)
 			must(t, db.Update(fill))
 			must(t, db.Close())
 		}
 	}
-	meta := func(format, schema string) func(tx *bolt.Tx) error {
-		return func(tx *bolt.Tx) error {
+	meta := func(format, schema string) func(tx *bbolt.Tx) error {
+		return func(tx *bbolt.Tx) error {
 			b, err := tx.CreateBucket(bMeta)
 			if err != nil {
 				return err
@@ -198,23 +199,23 @@ func TestCorruptOrForeignFile(t *testing.T) {
 			b := make([]byte, 64<<10)
 			rand.New(rand.NewSource(1)).Read(b)
 			must(t, os.WriteFile(path, b, 0o644))
-		}, ErrNotStore, "not a bbolt file"},
+		}, store.ErrNotStore, "not a bbolt file"},
 		{"text file", func(t *testing.T, path string) {
 			must(t, os.WriteFile(path, bytes.Repeat([]byte("name: study\n"), 2000), 0o644))
-		}, ErrNotStore, "not a bbolt file"},
-		{"empty file", func(t *testing.T, path string) { must(t, os.WriteFile(path, nil, 0o644)) }, ErrNotStore, "empty file"},
-		{"directory", func(t *testing.T, path string) { must(t, os.Mkdir(path, 0o755)) }, ErrNotStore, "not a regular file"},
-		{"bbolt without buckets", boltFile(func(*bolt.Tx) error { return nil }), ErrNotStore, `without the "meta" bucket`},
-		{"bbolt of another program", boltFile(func(tx *bolt.Tx) error {
+		}, store.ErrNotStore, "not a bbolt file"},
+		{"empty file", func(t *testing.T, path string) { must(t, os.WriteFile(path, nil, 0o644)) }, store.ErrNotStore, "empty file"},
+		{"directory", func(t *testing.T, path string) { must(t, os.Mkdir(path, 0o755)) }, store.ErrNotStore, "not a regular file"},
+		{"bbolt without buckets", boltFile(func(*bbolt.Tx) error { return nil }), store.ErrNotStore, `without the "meta" bucket`},
+		{"bbolt of another program", boltFile(func(tx *bbolt.Tx) error {
 			b, err := tx.CreateBucket([]byte("widgets"))
 			if err != nil {
 				return err
 			}
 			return b.Put([]byte("k"), []byte("v"))
-		}), ErrNotStore, `without the "meta" bucket`},
-		{"other format name", boltFile(meta("someone-else", "1")), ErrNotStore, `format "someone-else"`},
-		{"newer schema", boltFile(meta(FormatName, "3")), ErrSchema, "file has schema 3, this build reads 1 to 2"},
-		{"garbled schema", boltFile(meta(FormatName, "one")), ErrNotStore, "is not a number"},
+		}), store.ErrNotStore, `without the "meta" bucket`},
+		{"other format name", boltFile(meta("someone-else", "1")), store.ErrNotStore, `format "someone-else"`},
+		{"newer schema", boltFile(meta(store.FormatName, "3")), store.ErrSchema, "file has schema 3, this build reads 1 to 2"},
+		{"garbled schema", boltFile(meta(store.FormatName, "one")), store.ErrNotStore, "is not a number"},
 	}
 	for _, tc := range cases {
 		for _, ro := range []bool{false, true} {

@@ -1,25 +1,17 @@
-package store
+package bolt
 
 import (
-	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/store"
 	"github.com/c-bata/goptuna"
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
 )
-
-// RunningTrial is a RUNNING trial with the time of its worker's last heartbeat.
-type RunningTrial struct {
-	goptuna.FrozenTrial
-	// Heartbeat is when the worker last called Heartbeat (or started the trial).
-	Heartbeat time.Time
-}
 
 // Heartbeat records that the worker of a RUNNING trial is alive; finished trials give goptuna.ErrTrialCannotBeUpdated.
 func (s *Store) Heartbeat(trialID int) error {
@@ -42,7 +34,7 @@ func (s *Store) TrialHeartbeat(trialID int) (time.Time, error) {
 }
 
 // forEachTrial calls fn for every record of a study in number order.
-func forEachTrial(tx *bolt.Tx, studyID int, fn func(r *trialRec) error) error {
+func forEachTrial(tx *bbolt.Tx, studyID int, fn func(r *trialRec) error) error {
 	sb, err := studyBucket(tx, studyID)
 	if err != nil {
 		return err
@@ -62,10 +54,10 @@ func isStale(r *trialRec, now time.Time, grace time.Duration) bool {
 }
 
 // StaleTrials lists, without changing anything, the study's RUNNING trials whose heartbeat is older than grace.
-func (s *Store) StaleTrials(studyID int, grace time.Duration) ([]RunningTrial, error) {
+func (s *Store) StaleTrials(studyID int, grace time.Duration) ([]store.RunningTrial, error) {
 	now := s.now()
-	var out []RunningTrial
-	err := s.view(func(tx *bolt.Tx) error {
+	var out []store.RunningTrial
+	err := s.view(func(tx *bbolt.Tx) error {
 		return forEachTrial(tx, studyID, func(r *trialRec) error {
 			if !isStale(r, now, grace) {
 				return nil
@@ -74,7 +66,7 @@ func (s *Store) StaleTrials(studyID int, grace time.Duration) ([]RunningTrial, e
 			if err != nil {
 				return err
 			}
-			out = append(out, RunningTrial{FrozenTrial: ft, Heartbeat: r.heartbeat})
+			out = append(out, store.RunningTrial{FrozenTrial: ft, Heartbeat: r.heartbeat})
 			return nil
 		})
 	})
@@ -82,14 +74,14 @@ func (s *Store) StaleTrials(studyID int, grace time.Duration) ([]RunningTrial, e
 }
 
 // RunningTrials lists the study's RUNNING trials with their last heartbeat.
-func (s *Store) RunningTrials(studyID int) ([]RunningTrial, error) {
+func (s *Store) RunningTrials(studyID int) ([]store.RunningTrial, error) {
 	return s.StaleTrials(studyID, math.MinInt64)
 }
 
 // RecoveredTrials lists the study's trials that the store failed because their worker died.
 func (s *Store) RecoveredTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 	var out []goptuna.FrozenTrial
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		return forEachTrial(tx, studyID, func(r *trialRec) error {
 			if r.state != goptuna.TrialStateFail || r.systemAttrs[record.SysFailReason] != record.ReasonStale {
 				return nil
@@ -112,7 +104,7 @@ func (s *Store) RecoveredTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 // half or both; a retry that dies is retried again like any trial, however many times.
 func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.FrozenTrial, error) {
 	var failed []goptuna.FrozenTrial
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		failed = nil // fn may run more than once (see update)
 		var err error
 		failed, err = s.recoverStaleTx(tx, studyID, grace)
@@ -125,7 +117,7 @@ func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.Frozen
 }
 
 // recoverStaleTx implements RecoverStale inside tx.
-func (s *Store) recoverStaleTx(tx *bolt.Tx, studyID int, grace time.Duration) ([]goptuna.FrozenTrial, error) {
+func (s *Store) recoverStaleTx(tx *bbolt.Tx, studyID int, grace time.Duration) ([]goptuna.FrozenTrial, error) {
 	if grace <= 0 {
 		grace = math.MinInt64
 	}
@@ -133,7 +125,7 @@ func (s *Store) recoverStaleTx(tx *bolt.Tx, studyID int, grace time.Duration) ([
 	var stale []*trialRec
 	retried := map[int]bool{}
 	if err := forEachTrial(tx, studyID, func(r *trialRec) error {
-		if of, ok := RetryNumber(r.systemAttrs); ok {
+		if of, ok := store.RetryNumber(r.systemAttrs); ok {
 			retried[of] = true
 		}
 		if isStale(r, now, grace) {
@@ -187,19 +179,6 @@ func (s *Store) recoverStaleTx(tx *bolt.Tx, studyID int, grace time.Duration) ([
 	return failed, nil
 }
 
-// RetryNumber returns the number of the trial whose point a trial with these system attributes
-// repeats (record.SysRetryOf, or the schema-1 record.SysRequeuedFrom), if it is a retry.
-func RetryNumber(system map[string]string) (int, bool) {
-	for _, k := range []string{record.SysRetryOf, record.SysRequeuedFrom} {
-		if v, ok := system[k]; ok {
-			if n, err := strconv.Atoi(v); err == nil {
-				return n, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // Requeue enqueues, in one transaction, a WAITING retry of every FAIL trial of the study that
 // record.Retried says is to be tried again and that no trial retries yet; it returns how many it
 // enqueued. RecoverStale enqueues its own retries; Requeue finds what is left: interrupted trials,
@@ -208,13 +187,13 @@ func RetryNumber(system map[string]string) (int, bool) {
 // record.SysOrdinal when it has them. Calling it again enqueues nothing new.
 func (s *Store) Requeue(studyID int) (int, error) {
 	n := 0
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		n = 0 // fn may run more than once (see update)
 		var recs []*trialRec
 		retried := map[string]bool{}
 		if err := forEachTrial(tx, studyID, func(r *trialRec) error {
 			recs = append(recs, r)
-			if of, ok := RetryNumber(r.systemAttrs); ok {
+			if of, ok := store.RetryNumber(r.systemAttrs); ok {
 				retried[strconv.Itoa(of)] = true
 			}
 			return nil
@@ -259,7 +238,7 @@ func (s *Store) RecoveredAtOpen() []Recovery { return slices.Clone(s.recovered) 
 // running those trials is alive.
 func (s *Store) recoverAtOpen() error {
 	var studies []int
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bStudies).ForEach(func(k, v []byte) error {
 			if v == nil {
 				studies = append(studies, btoi(k))
@@ -308,41 +287,16 @@ func waitingFrom(r *trialRec, now time.Time) (*trialRec, error) {
 	for _, p := range r.params {
 		own[p.name] = p.internal
 	}
-	sys, err := RetryAttrs(r.id, r.number, r.systemAttrs, own)
+	sys, err := store.RetryAttrs(r.id, r.number, r.systemAttrs, own)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	return &trialRec{state: goptuna.TrialStateWaiting, start: now, userAttrs: map[string]string{}, systemAttrs: sys}, nil
 }
 
-// RetryAttrs returns the system attributes of a WAITING trial that repeats trial id (number
-// number, system attributes system, internal parameter values own): its fixed params (those it
-// was enqueued with, overlaid by own), the trial it retries, and its seed and ordinal.
-func RetryAttrs(id, number int, system map[string]string, own map[string]float64) (map[string]string, error) {
-	fixed := make(map[string]float64, len(own))
-	// A trial started from an enqueued one that never reached its suggest calls keeps its fixed params.
-	if js, ok := system[record.SysFixedParams]; ok {
-		if err := json.Unmarshal([]byte(js), &fixed); err != nil {
-			return nil, fmt.Errorf("trial %d %s: %w", id, record.SysFixedParams, err)
-		}
-	}
-	maps.Copy(fixed, own)
-	js, err := json.Marshal(fixed)
-	if err != nil {
-		return nil, fmt.Errorf("trial %d params: %w", id, err)
-	}
-	sys := map[string]string{record.SysFixedParams: string(js), record.SysRetryOf: strconv.Itoa(number)}
-	for _, k := range []string{record.SysSeed, record.SysOrdinal} {
-		if v, ok := system[k]; ok {
-			sys[k] = v
-		}
-	}
-	return sys, nil
-}
-
 // PopWaitingTrial atomically claims the lowest-numbered WAITING trial of the study (WAITING→RUNNING in one transaction); ok is false when none waits.
 func (s *Store) PopWaitingTrial(studyID int) (trialID int, ok bool, err error) {
-	err = s.update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bbolt.Tx) error {
 		trialID, ok = -1, false // fn may run more than once (see update)
 		sb, err := studyBucket(tx, studyID)
 		if err != nil {

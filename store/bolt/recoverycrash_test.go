@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"os"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/store"
 	"github.com/c-bata/goptuna"
 )
 
@@ -20,7 +21,7 @@ const envRecoveryCrashChild = "ATTNSEARCH_STORE_RECOVERY_CRASH_CHILD"
 // enqueueing their retries.
 func TestRecoveryCrashChild(t *testing.T) {
 	childSide(t, envRecoveryCrashChild, "TestCrashBetweenRecoveryHalves", func(path string) error {
-		_, err := Open(path, Options{RecoverOnOpen: true, Hooks: Hooks{InRecovery: func([]int) error {
+		_, err := Open(path, Options{RecoverOnOpen: true, Hooks: store.Hooks{InRecovery: func([]int) error {
 			return syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		}}})
 		return err
