@@ -118,7 +118,7 @@ func (r *Report) writeTable(w io.Writer, md, all bool) error {
 		head = append(head, n)
 	}
 	cols := metricColumns
-	if r.Info.IsCommand() {
+	if r.Info.Shown() == record.FiguresReported {
 		cols = nil
 		for _, k := range r.commandColumns() {
 			cols = append(cols, struct{ key, head string }{k, k})

@@ -46,6 +46,8 @@ type Options struct {
 	Arch           *space.Arch       // the architecture the cost model counts (nil = trainer.StudyArch of the data)
 	Trainer        Trainer           // evaluates feasible points (nil = the gorgonia trainer on Dataset)
 	Samplers       *sampler.Registry // the sampler kinds (nil = sampler.Builtin())
+	Pruners        *Pruners          // the pruner kinds (nil = BuiltinPruners())
+	Kinds          *Kinds            // the task kinds (nil = BuiltinKinds())
 }
 
 // Result sums up what Run did.

@@ -16,7 +16,6 @@ import (
 	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/store"
-	"github.com/attnsearch/attnsearch/trainer"
 	"github.com/c-bata/goptuna"
 	"golang.org/x/sync/errgroup"
 )
@@ -35,6 +34,8 @@ type Prepared struct {
 	arch     space.Arch
 	trainer  Trainer
 	samplers *sampler.Registry
+	pruners  *Pruners
+	kind     TaskKind // the task kind that evaluates the study's points
 }
 
 // Prepare loads the data the trainer and the cost model need (unless opts carries them), computes
@@ -45,38 +46,28 @@ func Prepare(ctx context.Context, spec *space.Spec, opts Options) (*Prepared, er
 	if p.samplers == nil {
 		p.samplers = sampler.Builtin()
 	}
+	if p.pruners = opts.Pruners; p.pruners == nil {
+		p.pruners = BuiltinPruners()
+	}
+	if _, err := p.pruners.New(spec.Study.Pruner, spec.Objective); err != nil {
+		return nil, err
+	}
 	if _, ok := p.samplers.Lookup(spec.Study.Sampler.Kind); !ok {
 		return nil, fmt.Errorf("search: unknown sampler %q (known: %s)", spec.Study.Sampler.Kind, strings.Join(p.samplers.Names(), ", "))
 	}
 	if p.opts.HeartbeatEvery <= 0 {
 		p.opts.HeartbeatEvery = 5 * time.Second
 	}
-	if spec.IsCommand() {
-		// No data, no architecture, no cost model: the command is the trainer.
-		if err := checkCommandSpec(spec); err != nil {
-			return nil, err
-		}
-		if p.trainer == nil {
-			p.trainer = newCommandTrainer(spec)
-		}
-		return p, nil
+	kinds := opts.Kinds
+	if kinds == nil {
+		kinds = BuiltinKinds()
 	}
-	if opts.Arch != nil && opts.Trainer != nil {
-		p.arch = *opts.Arch
-	} else {
-		ds, err := loadData(ctx, spec, opts.Dataset)
-		if err != nil {
-			return nil, err
-		}
-		p.arch = trainer.StudyArch(spec, ds)
-		if opts.Arch != nil {
-			p.arch = *opts.Arch
-		}
-		if p.trainer == nil {
-			p.trainer = &gorgoniaTrainer{spec: spec, ds: ds}
-		}
+	k, err := kinds.For(spec)
+	if err != nil {
+		return nil, err
 	}
-	if err := objective.ValidateSpace(spec, p.arch); err != nil {
+	p.kind = k
+	if err := k.Prepare(ctx, p); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -103,6 +94,8 @@ type runner struct {
 	refCost float64
 	threads int
 	workers int
+	// seedScheme is the study's record.StudyInfo.SeedScheme: how its seeds descend from its seed.
+	seedScheme int
 
 	// A shared study (other processes run it too, see shared.go).
 	shared      bool
@@ -159,7 +152,9 @@ func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
 		return nil, fmt.Errorf("search: recover stale trials of %s: %w", spec.Study.Name, err)
 	}
 	res.Recovered = len(stale)
-	r.sweep(stale)
+	if r.kind.Sweep != nil {
+		r.kind.Sweep(r, stale)
+	}
 	if _, err = st.Requeue(study.ID); err != nil {
 		return nil, fmt.Errorf("search: requeue trials of %s: %w", spec.Study.Name, err)
 	}
@@ -196,7 +191,7 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	ps := &pointSampler{algo: algo, seed: spec.Study.Seed}
-	inner, err := newPruner(spec.Study.Pruner, spec.Objective)
+	inner, err := r.pruners.New(spec.Study.Pruner, spec.Objective)
 	if err != nil {
 		return nil, err
 	}
@@ -250,6 +245,7 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 	if err := r.recordInfo(study.ID); err != nil {
 		return nil, err
 	}
+	ps.scheme = r.seedScheme
 	if spec.Study.EnqueueDefault {
 		// In a shared store the creator enqueues the start point. A study of this process alone
 		// enqueues it while it has no trial (also when its creator stopped before enqueueing).
@@ -267,8 +263,8 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 			}
 		}
 	}
-	if ct, ok := r.trainer.(*commandTrainer); ok {
-		if ct.token, err = r.commandToken(study.ID); err != nil {
+	if r.kind.Open != nil {
+		if err := r.kind.Open(r, study.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -284,6 +280,8 @@ func (r *runner) recordInfo(studyID int) error {
 		return fmt.Errorf("search: study %s attributes: %w", name, err)
 	}
 	info := InfoOf(r.spec)
+	info.Figures = r.kind.Figures
+	info.SeedScheme = record.SeedSchemeCurrent
 	if js, ok := attrs[record.SysStudyInfo]; ok {
 		stored, err := record.ParseStudyInfo(js)
 		if err != nil {
@@ -294,8 +292,9 @@ func (r *runner) recordInfo(studyID int) error {
 				"study %s was started with other settings (%s); continuing with the new ones, reports keep the original objective and budget", name, d)})
 		}
 		stored.Trials = info.Trials
-		info = stored
+		info = stored // its seed scheme too: a resumed study keeps its seeds
 	}
+	r.seedScheme = info.SeedScheme
 	js, err := info.Encode()
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
@@ -342,7 +341,7 @@ func searchSpace(spec *space.Spec) (map[string]interface{}, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: probe trial: %w", err)
 	}
-	if _, _, err := samplePoint(spec, &goptuna.Trial{Study: probe, ID: id}); err != nil && !errors.Is(err, space.ErrStructural) {
+	if _, err := sampleParams(spec, &goptuna.Trial{Study: probe, ID: id}); err != nil {
 		return nil, fmt.Errorf("search: probe the space: %w", err)
 	}
 	ft, err := probe.Storage.GetTrial(id)

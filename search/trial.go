@@ -111,7 +111,7 @@ func (t *trialRun) seed() (int64, string, error) {
 		if err != nil {
 			return 0, "", err
 		}
-		text = strconv.FormatInt(TrialSeed(t.spec.Study.Seed, ord), 10)
+		text = strconv.FormatInt(trialSeed(t.seedScheme, t.spec.Study.Seed, ord), 10)
 		if err := t.st.SetTrialSystemAttr(t.trial.ID, record.SysOrdinal, strconv.Itoa(ord)); err != nil {
 			return 0, "", fmt.Errorf("search: set ordinal: %w", err)
 		}
@@ -137,9 +137,13 @@ func (t *trialRun) evaluate(ctx context.Context) (float64, error) {
 	if err := t.trial.CallRelativeSampler(); err != nil {
 		return 0, fmt.Errorf("search: relative sampler: %w", err)
 	}
-	if t.spec.IsCommand() {
-		return t.evaluateCommand(ctx, seed, seedText)
-	}
+	return t.kind.Evaluate(ctx, t, seed, seedText)
+}
+
+// evaluateBuiltin evaluates one trial of a transformer point (builtinKind): sample and resolve
+// the Config, the cost model's check (an infeasible point is finished at once), training with
+// pruning, the final score.
+func (t *trialRun) evaluateBuiltin(ctx context.Context, seed int64, seedText string) (float64, error) {
 	o, b := t.spec.Objective, t.spec.Budget
 
 	pt, cfg, err := samplePoint(t.spec, t.trial)
@@ -198,25 +202,7 @@ func (t *trialRun) evaluate(ctx context.Context) (float64, error) {
 
 // report records one step's figures, its intermediate score and the pruner's verdict.
 func (t *trialRun) report(ctx context.Context, step int, values map[string]float64) error {
-	o, b := t.spec.Objective, t.spec.Budget
-	var s float64
-	prune := true // whether the pruner sees this step
-	if t.spec.IsCommand() {
-		// A command's step: its finite values; the score follows the first goal when present.
-		finite := make(map[string]float64, len(values))
-		for k, v := range values {
-			if !math.IsNaN(v) && !math.IsInf(v, 0) {
-				finite[k] = v
-			}
-		}
-		values = finite
-		s, prune = firstGoal(o, values)
-		if !prune {
-			s = 0 // stored in the history only
-		}
-	} else {
-		s, _ = objective.ScoreTrial(objective.Quality(o.Metric, values), t.cost, nil, o, b)
-	}
+	s, prune, values, cost := t.kind.Step(t, values)
 	if prune {
 		t.last = s
 	}
@@ -226,10 +212,6 @@ func (t *trialRun) report(ctx context.Context, step int, values map[string]float
 		return fmt.Errorf("search: encode history: %w", err)
 	}
 	// The latest figures, so that a pruned trial shows where it stopped.
-	cost := &t.cost
-	if t.spec.IsCommand() {
-		cost = nil // no cost model: every goal is a reported value
-	}
 	kv := t.vectors(cost, nil, values)
 	kv[record.KeyHistory], kv[record.KeyEpochs] = string(hb), strconv.Itoa(step)
 	for k, v := range values {
@@ -240,11 +222,7 @@ func (t *trialRun) report(ctx context.Context, step int, values map[string]float
 	if err := t.attrs.setAll(kv); err != nil {
 		return err
 	}
-	epochs := t.spec.Training.Epochs
-	if t.spec.IsCommand() {
-		epochs = 0 // unknown
-	}
-	t.emit(Event{Kind: EventEpoch, Trial: t.ft.Number, Epoch: step, Epochs: epochs, Value: s})
+	t.emit(Event{Kind: EventEpoch, Trial: t.ft.Number, Epoch: step, Epochs: t.kind.Epochs(t.spec), Value: s})
 	if !prune {
 		return nil
 	}
@@ -256,11 +234,7 @@ func (t *trialRun) report(ctx context.Context, step int, values map[string]float
 			if err := t.attrs.set(record.KeyPrunedEpoch, strconv.Itoa(step)); err != nil {
 				return err
 			}
-			unit := "epoch"
-			if t.spec.IsCommand() {
-				unit = "step"
-			}
-			t.out.reason = fmt.Sprintf("pruned at %s %d", unit, step)
+			t.out.reason = fmt.Sprintf("pruned at %s %d", t.kind.Unit, step)
 		}
 		return err
 	}
@@ -303,9 +277,10 @@ func (t *trialRun) vectors(c *objective.Cost, m *objective.Measured, values map[
 	}
 }
 
-// trainerThreads is the Threads of a Job: the gorgonia trainer sets GOMAXPROCS, which is
-// process-wide, so it is set only when one worker runs; parallel workers share the process's
-// GOMAXPROCS (one worker per core by default).
+// trainerThreads is the Threads of a Job (the data-parallel shards of the gorgonia trainer): the
+// study's threads when one worker runs; parallel workers share the process's GOMAXPROCS (one
+// worker per core by default), which only the program sets (attnsearch run sets it to
+// training.threads with one worker).
 func (r *runner) trainerThreads() int {
 	if r.workers > 1 {
 		return 0

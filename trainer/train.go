@@ -73,9 +73,6 @@ func Train(ctx context.Context, cfg space.Config, ds *data.Dataset, opts Options
 	if err != nil {
 		return nil, err
 	}
-	if opts.Threads > 0 {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(opts.Threads))
-	}
 	perEpoch := (len(ds.Train) + tr.BatchSize - 1) / tr.BatchSize
 	// The schedule's horizon (cosine) stays epochs × batches with a step cap, as with a time cap:
 	// a run capped at N steps is the first N steps of the uncapped run.

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -116,23 +117,27 @@ func resumeCommand(path string, c *cobra.Command, st store.DB) string {
 
 // runStudy is the body of `attnsearch run`.
 func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Writer) error {
-	spec, err := space.LoadWithCorpus(path, f.data) // --data replaces the task's corpus
+	with := search.Registries()
+	with.Corpus = f.data // --data replaces the task's corpus
+	spec, err := space.LoadWith(path, with)
 	if err != nil {
 		return inputErr(err)
 	}
 	if err := applyRunFlags(c, spec, f); err != nil {
 		return err
 	}
+	if spec.Training.Threads > 0 && spec.Study.Workers == 1 {
+		runtime.GOMAXPROCS(spec.Training.Threads) // the program's setting: the libraries leave it alone
+	}
 	ctx, cancel := context.WithCancel(c.Context())
 	defer cancel()
 	var ds *data.Dataset
-	what := ""
-	if spec.IsCommand() {
-		what = "command " + strings.Join(spec.Task.Command, " ")
-		if spec.Task.Timeout > 0 {
-			what += fmt.Sprintf(" (timeout %s)", spec.Task.Timeout)
-		}
-	} else {
+	kind, err := search.KindOf(spec)
+	if err != nil {
+		return inputErr(fmt.Errorf("run: %w", err))
+	}
+	what := kind.Describe(spec)
+	if kind.Transformer {
 		if ds, err = data.Load(ctx, spec.Task, spec.Task.MaxLen); err != nil {
 			return inputErr(fmt.Errorf("run: %w", err))
 		}
