@@ -10,11 +10,11 @@ import (
 
 // System attributes that keep what goptuna cannot hold of an Optuna study (see the package doc).
 const (
-	SysDirections    = "attnsearch:optuna_directions"   // study: JSON list of Optuna directions ("MAXIMIZE", "MINIMIZE")
-	SysValues        = "attnsearch:optuna_values"       // trial: JSON list of the trial's values ("inf", "-inf" for infinities)
+	SysDirections    = "attnsearch:optuna_directions"    // study: JSON list of Optuna directions ("MAXIMIZE", "MINIMIZE")
+	SysValues        = "attnsearch:optuna_values"        // trial: JSON list of the trial's values ("inf", "-inf" for infinities)
 	SysDistributions = "attnsearch:optuna_distributions" // trial: JSON object of Optuna distribution JSON by parameter name
-	SysJSONKeys      = "attnsearch:optuna_json_keys"    // study or trial: JSON object {"user": [...], "system": [...]} of keys whose value is JSON text
-	SysState         = "attnsearch:state"               // trial written as FAIL: its attnsearch state
+	SysJSONKeys      = "attnsearch:optuna_json_keys"     // study or trial: JSON object {"user": [...], "system": [...]} of keys whose value is JSON text
+	SysState         = "attnsearch:state"                // trial written as FAIL: its attnsearch state
 )
 
 // exportFormat and exportSchema name attnsearch's export format, the header every Import checks.

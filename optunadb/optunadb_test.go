@@ -84,8 +84,8 @@ func TestWriteAttnsearchStudy(t *testing.T) {
 		return map[string]any{"kind": "trial", "number": n, "trial_id": n + 1, "state": state, "value": value,
 			"datetime_start": "2026-01-02T03:04:05Z", "datetime_complete": "2026-01-02T03:05:05Z", "heartbeat": nil,
 			"intermediate_values": [][2]any{{1, 0.5}, {2, "NaN"}},
-			"params": map[string]any{"d": map[string]any{"internal": n + 1, "external": n + 1, "distribution": json.RawMessage(dist)}},
-			"user_attrs": map[string]string{"objectives": objectives, "bleu": "12.5", "history": `[{"epoch":1}]`}, "system_attrs": map[string]string{}}
+			"params":              map[string]any{"d": map[string]any{"internal": n + 1, "external": n + 1, "distribution": json.RawMessage(dist)}},
+			"user_attrs":          map[string]string{"objectives": objectives, "bleu": "12.5", "history": `[{"epoch":1}]`}, "system_attrs": map[string]string{}}
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
