@@ -15,18 +15,30 @@ type optunaDist struct {
 	Attributes map[string]any `json:"attributes"`
 }
 
-// toOptunaDist converts goptuna's distribution JSON to Optuna's.
-func toOptunaDist(js []byte) ([]byte, error) {
+// halfInt reports whether x is an integer plus one half.
+func halfInt(x float64) bool { return x-math.Floor(x) == 0.5 }
+
+// toOptunaDist converts goptuna's distribution JSON and a parameter's internal value to Optuna's.
+// attnsearch draws an integer with log: true as a log-uniform float on [low−0.5, high+0.5] and
+// rounds it (goptuna has no log-scaled integers); such a parameter becomes Optuna's
+// IntDistribution(log=True) on [low, high] holding the rounded value, as Optuna stores it.
+func toOptunaDist(js []byte, internal float64) ([]byte, float64, error) {
 	d, err := goptuna.JSONToDistribution(js)
 	if err != nil {
-		return nil, fmt.Errorf("distribution %s: %w", js, err)
+		return nil, 0, fmt.Errorf("distribution %s: %w", js, err)
 	}
 	var o optunaDist
 	switch d := d.(type) {
+	case goptuna.LogUniformDistribution:
+		if halfInt(d.Low) && halfInt(d.High) && d.Low > 0 {
+			lo, hi := d.Low+0.5, d.High-0.5
+			internal = math.Min(hi, math.Max(lo, math.Round(internal)))
+			o = optunaDist{"IntDistribution", map[string]any{"low": int(lo), "high": int(hi), "log": true, "step": 1}}
+		} else {
+			o = optunaDist{"FloatDistribution", map[string]any{"low": d.Low, "high": d.High, "log": true, "step": nil}}
+		}
 	case goptuna.UniformDistribution:
 		o = optunaDist{"FloatDistribution", map[string]any{"low": d.Low, "high": d.High, "log": false, "step": nil}}
-	case goptuna.LogUniformDistribution:
-		o = optunaDist{"FloatDistribution", map[string]any{"low": d.Low, "high": d.High, "log": true, "step": nil}}
 	case goptuna.DiscreteUniformDistribution:
 		o = optunaDist{"FloatDistribution", map[string]any{"low": d.Low, "high": d.High, "log": false, "step": d.Q}}
 	case goptuna.IntUniformDistribution:
@@ -36,9 +48,10 @@ func toOptunaDist(js []byte) ([]byte, error) {
 	case goptuna.CategoricalDistribution:
 		o = optunaDist{"CategoricalDistribution", map[string]any{"choices": d.Choices}}
 	default:
-		return nil, fmt.Errorf("distribution %s: no Optuna equivalent", js)
+		return nil, 0, fmt.Errorf("distribution %s: no Optuna equivalent", js)
 	}
-	return json.Marshal(o)
+	b, err := json.Marshal(o)
+	return b, internal, err
 }
 
 // num reads a JSON number attribute.

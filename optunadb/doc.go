@@ -20,8 +20,9 @@
 // trial (say, a COMPLETE trial of an older store without an objective vector) is written as FAIL
 // with the system attribute "attnsearch:state" = "COMPLETE". Parameters keep their internal
 // values; goptuna's distributions become Optuna's FloatDistribution, IntDistribution and
-// CategoricalDistribution. User attributes that are JSON numbers are written as numbers, others as
-// JSON strings; intermediate values keep NaN and infinities (Optuna's value types).
+// CategoricalDistribution; an integer attnsearch draws on a log scale (a log-uniform float on
+// [low−0.5, high+0.5], rounded) becomes IntDistribution(log=True) with the rounded value. User
+// attributes that are JSON numbers are written as numbers, others as JSON strings; intermediate values keep NaN and infinities (Optuna's value types).
 //
 // Read does the reverse. What goptuna cannot hold is kept in system attributes, so that a study
 // read from Optuna and written back is the same study: the directions (SysDirections, the first

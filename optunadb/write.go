@@ -360,13 +360,13 @@ func (in *inserter) write(ctx context.Context, studyID int, t trialLine, goals b
 		}
 	}
 	for name, p := range t.Params {
-		dist := []byte(origDists[name])
+		dist, internal := []byte(origDists[name]), float64(p.Internal)
 		if len(dist) == 0 {
-			if dist, err = toOptunaDist(p.Distribution); err != nil {
+			if dist, internal, err = toOptunaDist(p.Distribution, internal); err != nil {
 				return false, fmt.Errorf("param %q: %w", name, err)
 			}
 		}
-		if _, err := in.param.ExecContext(ctx, id, name, float64(p.Internal), string(dist)); err != nil {
+		if _, err := in.param.ExecContext(ctx, id, name, internal, string(dist)); err != nil {
 			return false, fmt.Errorf("param %q: %w", name, err)
 		}
 	}
