@@ -11,6 +11,7 @@ import (
 
 	"github.com/attnsearch/attnsearch/objective/front"
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/reports"
 )
 
 // drawing is what a study's page draws that does not depend on the request, computed once per version.
@@ -56,8 +57,12 @@ func (s *study) draw() *drawing {
 // href is the link prefix of a trial of the study.
 func (s *study) href() string { return "/study/" + pathEscape(s.Name) + "/trial/" }
 
+// hvPoints is the number of checkpoints of the hypervolume-over-trials line.
+const hvPoints = 200
+
 // drawHypervolume plots the hypervolume of the front of the trials completed so far, by trial
-// number, at up to maxPoints checkpoints (it changes only when a trial joins the front).
+// number, at up to hvPoints evenly spaced checkpoints (the front is kept up to date trial by
+// trial; its hypervolume is computed at a checkpoint when it changed).
 func (s *study) drawHypervolume(d *drawing) {
 	c := &chart{ID: "hypervolume", Title: "Hypervolume over trials", XLabel: "trial", YLabel: "hypervolume"}
 	if s.Reference == nil {
@@ -68,11 +73,11 @@ func (s *study) drawHypervolume(d *drawing) {
 	ref := s.minimised(s.Reference)
 	var cur [][]float64 // current front, minimised
 	hv := 0.0
+	dirty := false
 	p := path{Class: "hv", N: -1}
-	stride := max(1, len(s.Trials)/maxPoints)
+	stride := max(1, len(s.Trials)/hvPoints)
 	vi := 0
 	for i, t := range s.Trials {
-		changed := false
 		if vi < len(d.vectors) && d.vectors[vi] == i {
 			vi++
 			v, _ := s.vector(t)
@@ -91,17 +96,18 @@ func (s *study) drawHypervolume(d *drawing) {
 						next = append(next, f)
 					}
 				}
-				cur = next
-				hv = front.HypervolumeMin(cur, ref)
-				changed = true
+				cur, dirty = next, true
 			}
 		}
-		if changed || i%stride == 0 || i == len(s.Trials)-1 {
+		if i%stride == 0 || i == len(s.Trials)-1 {
+			if dirty {
+				hv, dirty = front.HypervolumeMin(cur, ref), false
+			}
 			p.Pts = append(p.Pts, [2]float64{float64(t.Number), hv})
 		}
 	}
 	c.Paths = []path{p}
-	d.HVNote = fmt.Sprintf("reference %v; %d trials on the front now", s.Reference, len(s.Front))
+	d.HVNote = fmt.Sprintf("reference %v; %d trials on the front now; %d checkpoints", s.Reference, len(s.Front), len(p.Pts))
 	d.Hypervolume = c.SVG()
 }
 
@@ -463,16 +469,29 @@ func (s *study) frontChart(x, y int) template.HTML {
 		vs = append(vs, []float64{v[x], v[y]})
 	}
 	if len(s.Goals) == 2 {
-		for k, rank := range front.Ranks(vs) {
-			if rank == 0 {
-				v, _ := s.vector(s.Trials[d.vectors[k]])
-				pts = append(pts, [2]float64{v[x], v[y]})
-			}
+		for _, k := range reports.FrontOf(s.minimisedAll(vs, x, y)) {
+			v, _ := s.vector(s.Trials[d.vectors[k]])
+			pts = append(pts, [2]float64{v[x], v[y]})
 		}
 		sort.Slice(pts, func(a, b int) bool { return pts[a][0] < pts[b][0] })
 		c.Paths = []path{{Pts: pts, Class: "frontline", N: -1}}
 	}
 	return c.SVG()
+}
+
+// minimisedAll returns the pairs of goals x and y of vs with the maximised ones negated.
+func (s *study) minimisedAll(vs [][]float64, x, y int) [][]float64 {
+	sign := func(j int) float64 {
+		if s.Directions[j] == "maximize" {
+			return -1
+		}
+		return 1
+	}
+	out := make([][]float64, len(vs))
+	for i, v := range vs {
+		out[i] = []float64{sign(x) * v[0], sign(y) * v[1]}
+	}
+	return out
 }
 
 // trialCurve plots one trial's curve.

@@ -398,3 +398,6 @@ func TestImportances(t *testing.T) {
 		t.Fatalf("importances sum to %v", sum)
 	}
 }
+
+// newTestServer serves h on a loopback port.
+func newTestServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }

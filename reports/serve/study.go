@@ -13,7 +13,6 @@ import (
 
 	"github.com/c-bata/goptuna"
 
-	"github.com/attnsearch/attnsearch/objective/front"
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/reports"
 )
@@ -150,11 +149,9 @@ func (s *study) decodeForeign(src Source, id int, sys map[string]string, fts []g
 		t.Feasible = true
 		s.Trials = append(s.Trials, t)
 	}
-	for k, rank := range front.Ranks(vs) {
-		if rank == 0 {
-			s.Front = append(s.Front, cand[k])
-			s.Trials[cand[k]].Pareto = true
-		}
+	for _, k := range reports.FrontOf(vs) {
+		s.Front = append(s.Front, cand[k])
+		s.Trials[cand[k]].Pareto = true
 	}
 	return nil
 }
