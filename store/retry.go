@@ -33,7 +33,8 @@ func RetryNumber(system map[string]string) (int, bool) {
 
 // RetryAttrs returns the system attributes of a WAITING trial that repeats trial id (number
 // number, system attributes system, internal parameter values own): its fixed params (those it
-// was enqueued with, overlaid by own), the trial it retries, and its seed and ordinal.
+// was enqueued with, overlaid by own), the trial it retries, its seed and ordinal, and (a
+// supernet's retrained trial) the inherited trial it retrains.
 func RetryAttrs(id, number int, system map[string]string, own map[string]float64) (map[string]string, error) {
 	fixed := make(map[string]float64, len(own))
 	// A trial started from an enqueued one that never reached its suggest calls keeps its fixed params.
@@ -48,7 +49,7 @@ func RetryAttrs(id, number int, system map[string]string, own map[string]float64
 		return nil, fmt.Errorf("trial %d params: %w", id, err)
 	}
 	sys := map[string]string{record.SysFixedParams: string(js), record.SysRetryOf: strconv.Itoa(number)}
-	for _, k := range []string{record.SysSeed, record.SysOrdinal} {
+	for _, k := range []string{record.SysSeed, record.SysOrdinal, record.SysSupernetSource} {
 		if v, ok := system[k]; ok {
 			sys[k] = v
 		}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 )
 
 // benchSizes are the study sizes the benchmarks generate (trials); -short keeps the small one.
@@ -101,7 +101,7 @@ func BenchmarkLiveUpdate(b *testing.B) {
 	for _, n := range benchSizes() {
 		path := stores[n]
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			w, err := store.Open(path, store.Options{NoSync: true})
+			w, err := bolt.Open(path, bolt.Options{NoSync: true})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -118,7 +118,7 @@ func BenchmarkLiveUpdate(b *testing.B) {
 			srv := newTestServer(h)
 			defer srv.Close()
 			defer srv.CloseClientConnections()
-			for _, err := os.Stat(store.SnapshotPath(path)); err != nil; _, err = os.Stat(store.SnapshotPath(path)) {
+			for _, err := os.Stat(bolt.SnapshotPath(path)); err != nil; _, err = os.Stat(bolt.SnapshotPath(path)) {
 				time.Sleep(10 * time.Millisecond) // the writer's first snapshot
 			}
 			ch := events(b, srv.URL+"/events?study=s")
