@@ -46,6 +46,9 @@ func (rep *Report) writeTrialJSON(w io.Writer, t record.Trial) error {
 	if rep.Info.Shown() == record.FiguresReported {
 		out["log"], out["stderr"] = nonNil(t.Log), nonNil(t.Stderr)
 	}
+	if t.Attempt > 1 {
+		out["attempt"] = t.Attempt
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)

@@ -115,6 +115,10 @@ type runner struct {
 // errInterrupted marks a trial stopped because the study was interrupted.
 var errInterrupted = errors.New("interrupted")
 
+// errNoTurn means a turn granted for a waiting trial found none left to claim: it starts no new
+// point, since the study's count may already be reached.
+var errNoTurn = errors.New("no waiting trial left for this turn")
+
 // Run runs (or resumes) the prepared study on st until it has the requested number of finished
 // trials, or ctx is cancelled. Sampler, pruner, workers and seed come from the space file.
 func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
@@ -151,10 +155,10 @@ func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
 	if r.kind.Sweep != nil {
 		r.kind.Sweep(r, stale)
 	}
-	if res.Requeued, err = st.Requeue(study.ID); err != nil {
+	if _, err = st.Requeue(study.ID); err != nil {
 		return nil, fmt.Errorf("search: requeue trials of %s: %w", spec.Study.Name, err)
 	}
-	if r.done, r.rejected, r.best, err = r.count(); err != nil {
+	if r.done, r.rejected, r.best, res.Requeued, err = r.count(); err != nil {
 		return nil, err
 	}
 	note := ""
@@ -363,14 +367,20 @@ func InfoOf(spec *space.Spec) record.StudyInfo {
 }
 
 // count returns the finished trials that count towards the target, those rejected before
-// training, and the best final score.
-func (r *runner) count() (done, rejected int, best float64, err error) {
+// training, the best final score, and the waiting retries (points to retry: RecoverStale and
+// Requeue enqueue them).
+func (r *runner) count() (done, rejected int, best float64, waiting int, err error) {
 	trials, err := r.st.GetAllTrials(r.study.ID)
 	if err != nil {
-		return 0, 0, 0, fmt.Errorf("search: list trials: %w", err)
+		return 0, 0, 0, 0, fmt.Errorf("search: list trials: %w", err)
 	}
 	done, rejected, best = countFinished(trials, r.spec.Study.Trials)
-	return done, rejected, best, nil
+	for _, t := range trials {
+		if _, retry, _ := record.RetryOf(t); retry && t.State == goptuna.TrialStateWaiting {
+			waiting++
+		}
+	}
+	return done, rejected, best, waiting, nil
 }
 
 // countFinished returns how many of trials count towards a target of trials (rejections free up
@@ -421,11 +431,19 @@ func (r *runner) worker(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if more, err := r.takeTurn(ctx); err != nil || !more {
+		more, fresh, err := r.takeTurn(ctx)
+		if err != nil || !more {
 			return err
 		}
 
-		out, err := r.runTrial(ctx)
+		out, err := r.runTrial(ctx, fresh)
+		if errors.Is(err, errNoTurn) {
+			// The waiting trial this turn was for was claimed by another worker first.
+			r.mu.Lock()
+			r.inflight--
+			r.mu.Unlock()
+			continue
+		}
 		if err != nil && r.shared && errors.Is(err, goptuna.ErrTrialCannotBeUpdated) {
 			// Another worker failed this trial as stale (this one lost its heartbeats for longer
 			// than the grace period, say behind a network partition) and retries its point.

@@ -28,12 +28,16 @@ type outcome struct {
 	reason   string // why it is not a plain COMPLETE
 }
 
-// runTrial claims a waiting trial (a retry) or creates one, evaluates it and records its end.
+// runTrial claims a waiting trial (a retry) or, when fresh, creates one (errNoTurn when neither),
+// evaluates it and records its end.
 // An error is a store failure; the trial's own failures are outcomes.
-func (r *runner) runTrial(ctx context.Context) (outcome, error) {
+func (r *runner) runTrial(ctx context.Context, fresh bool) (outcome, error) {
 	id, ok, err := r.st.PopWaitingTrial(r.study.ID)
 	if err != nil {
 		return outcome{}, fmt.Errorf("search: claim a waiting trial: %w", err)
+	}
+	if !ok && !fresh {
+		return outcome{}, errNoTurn
 	}
 	if !ok {
 		if id, err = r.st.CreateNewTrial(r.study.ID); err != nil {
