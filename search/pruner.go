@@ -54,36 +54,22 @@ type PrunerKind struct {
 	New func(opts map[string]float64, goals []record.Goal) (goptuna.Pruner, error)
 }
 
-// Pruners holds pruner kinds by name.
+// Pruners holds pruner kinds by name (Register, Lookup, Names and KindOptions come from
+// kindset.Set: registering a name twice, or a kind without New, panics).
 type Pruners struct {
-	set *kindset.Set[PrunerKind]
+	*kindset.Set[PrunerKind]
 }
 
 var _ space.Registry = (*Pruners)(nil)
 
 // NewPruners returns an empty registry.
-func NewPruners() *Pruners { return &Pruners{set: kindset.New[PrunerKind]("search: pruner")} }
-
-// Register adds k; registering a name twice, or a kind without New, is a programming error and
-// panics.
-func (r *Pruners) Register(k PrunerKind) {
-	if k.New == nil {
-		panic(fmt.Sprintf("search: pruner kind %q has no constructor", k.Name))
-	}
-	r.set.Add(k.Name, k)
+func NewPruners() *Pruners {
+	return &Pruners{kindset.New("search: pruner", kindset.About[PrunerKind]{
+		Name:    func(k PrunerKind) string { return k.Name },
+		Options: func(k PrunerKind) []space.Option { return k.Options },
+		Built:   func(k PrunerKind) bool { return k.New != nil },
+	})}
 }
-
-// Lookup returns the kind called name.
-func (r *Pruners) Lookup(name string) (PrunerKind, bool) { return r.set.Lookup(name) }
-
-// KindOptions returns the options of the kind called name (space.Registry).
-func (r *Pruners) KindOptions(name string) ([]space.Option, bool) {
-	k, ok := r.set.Lookup(name)
-	return k.Options, ok
-}
-
-// Names lists the registered kinds in registration order.
-func (r *Pruners) Names() []string { return r.set.Names() }
 
 // New builds the pruner the space file names ("" is none), the kind's defaults filled in for
 // absent options (as the parser does); an unknown kind or an invalid option is an error.
@@ -92,7 +78,7 @@ func (r *Pruners) New(p space.Pruner, obj space.Objective) (goptuna.Pruner, erro
 	if name == "" {
 		name = "none"
 	}
-	k, ok := r.set.Lookup(name)
+	k, ok := r.Lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("search: unknown pruner %q (known: %s)", name, strings.Join(r.Names(), ", "))
 	}

@@ -42,40 +42,26 @@ func (k Kind) Option(name string) (Option, bool) {
 	return Option{}, false
 }
 
-// Registry holds sampler kinds by name.
+// Registry holds sampler kinds by name (Register, Lookup, Names and KindOptions come from
+// kindset.Set: registering a name twice, or a kind without New, panics).
 type Registry struct {
-	set *kindset.Set[Kind]
-}
-
-// NewRegistry returns an empty registry.
-func NewRegistry() *Registry { return &Registry{set: kindset.New[Kind]("sampler")} }
-
-// Register adds k; registering a name twice, or a kind without New, is a programming error and
-// panics.
-func (r *Registry) Register(k Kind) {
-	if k.New == nil {
-		panic(fmt.Sprintf("sampler: kind %q has no constructor", k.Name))
-	}
-	r.set.Add(k.Name, k)
-}
-
-// Lookup returns the kind called name.
-func (r *Registry) Lookup(name string) (Kind, bool) { return r.set.Lookup(name) }
-
-// KindOptions returns the options of the kind called name (space.Registry).
-func (r *Registry) KindOptions(name string) ([]Option, bool) {
-	k, ok := r.set.Lookup(name)
-	return k.Options, ok
+	*kindset.Set[Kind]
 }
 
 var _ space.Registry = (*Registry)(nil)
 
-// Names lists the registered kinds in registration order.
-func (r *Registry) Names() []string { return r.set.Names() }
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{kindset.New("sampler", kindset.About[Kind]{
+		Name:    func(k Kind) string { return k.Name },
+		Options: func(k Kind) []Option { return k.Options },
+		Built:   func(k Kind) bool { return k.New != nil },
+	})}
+}
 
 // New builds the algorithm of kind name; an unknown kind or an invalid option is an error.
 func (r *Registry) New(name string, studySeed int64, opts map[string]float64) (Algorithm, Kind, error) {
-	k, ok := r.set.Lookup(name)
+	k, ok := r.Lookup(name)
 	if !ok {
 		return nil, Kind{}, fmt.Errorf("sampler: unknown kind %q (known: %v)", name, r.Names())
 	}

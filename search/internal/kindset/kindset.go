@@ -11,17 +11,32 @@ import (
 // Set holds the kinds of one registry by name, in registration order.
 type Set[K any] struct {
 	what  string // what the kinds are, for messages ("sampler", "pruner")
+	about About[K]
 	kinds map[string]K
 	order []string
 }
 
-// New returns an empty set of kinds of what.
-func New[K any](what string) *Set[K] { return &Set[K]{what: what, kinds: map[string]K{}} }
+// About is what a Set needs to know of its kinds.
+type About[K any] struct {
+	Name    func(K) string         // the kind's name
+	Options func(K) []space.Option // the options it declares
+	Built   func(K) bool           // whether it has its constructor
+}
 
-// Add adds k under name; adding a name twice is a programming error and panics.
-func (s *Set[K]) Add(name string, k K) {
+// New returns an empty set of kinds of what.
+func New[K any](what string, about About[K]) *Set[K] {
+	return &Set[K]{what: what, about: about, kinds: map[string]K{}}
+}
+
+// Register adds k; registering a name twice, or a kind without its constructor, is a
+// programming error and panics.
+func (s *Set[K]) Register(k K) {
+	name := s.about.Name(k)
 	if _, dup := s.kinds[name]; dup {
 		panic(fmt.Sprintf("%s: kind %q registered twice", s.what, name))
+	}
+	if !s.about.Built(k) {
+		panic(fmt.Sprintf("%s: kind %q has no constructor", s.what, name))
 	}
 	s.kinds[name] = k
 	s.order = append(s.order, name)
@@ -31,6 +46,15 @@ func (s *Set[K]) Add(name string, k K) {
 func (s *Set[K]) Lookup(name string) (K, bool) {
 	k, ok := s.kinds[name]
 	return k, ok
+}
+
+// KindOptions returns the options of the kind called name (space.Registry).
+func (s *Set[K]) KindOptions(name string) ([]space.Option, bool) {
+	k, ok := s.kinds[name]
+	if !ok {
+		return nil, false
+	}
+	return s.about.Options(k), true
 }
 
 // Names lists the kinds in registration order.
