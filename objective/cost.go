@@ -12,6 +12,9 @@ type Cost struct {
 	FlopsPerToken              float64 // forward multiply-adds per target token at the given lengths
 	KVCacheBytesPerToken       int64   // float32 decoder self-attention K and V bytes added per generated token
 	CrossKVCacheBytesPerSrcTok int64   // float32 cross-attention K and V bytes held per source token (not in KVCacheBytesPerToken)
+	// Predicted holds the predicted costs' figures by name (the space file's costs section;
+	// EstimateSpec fills it, Estimate leaves it nil).
+	Predicted map[string]float64
 }
 
 // BytesPerFloat is the size of one stored activation (float32).

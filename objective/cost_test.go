@@ -1,6 +1,7 @@
 package objective
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/attnsearch/attnsearch/space"
@@ -71,7 +72,7 @@ func TestEstimateHand(t *testing.T) {
 				FlopsPerToken: 436,
 				// 2 (K and V) · 1 layer · width 2 · 4 bytes
 				KVCacheBytesPerToken: 16, CrossKVCacheBytesPerSrcTok: 16}
-			if got != want {
+			if !reflect.DeepEqual(got, want) {
 				t.Errorf("Estimate = %+v\nwant       %+v", got, want)
 			}
 		})

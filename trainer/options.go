@@ -28,6 +28,9 @@ type Options struct {
 	// of Train (nil = wall-clock time). The calibration passes process CPU time, so that every
 	// model gets the same compute on a shared machine; reported seconds stay wall-clock.
 	Clock func() time.Duration
+	// Init, when set, replaces the initial weights it names (row-major, in the model's shapes):
+	// a sub-network retrained from the weights it inherited from a SuperTransformer (SubWeights).
+	Init map[string][]float32
 }
 
 // Epoch holds the figures of one finished epoch.

@@ -84,5 +84,6 @@ func Builtin() *Registry {
 	r.Register(Sobol)
 	r.Register(MOTPE)
 	r.Register(NSGA2)
+	r.Register(Auto)
 	return r
 }
