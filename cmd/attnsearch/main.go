@@ -83,6 +83,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newMigrateCmd(stdout, stderr),
 		newDataCmd(stdout, stderr),
 		newLatencyCmd(stdout, stderr),
+		newExportCmd(stdout, stderr), newImportCmd(stdout, stderr), newServeCmd(stdout, stderr),
 	)
 	return root
 }
