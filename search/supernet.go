@@ -103,46 +103,10 @@ func (p *Prepared) checkSupernet() error {
 // runSupernet runs (or resumes) the three phases of a supernet study.
 func (p *Prepared) runSupernet(ctx context.Context, st Storage) (*Result, error) {
 	start := time.Now()
-	if err := p.checkSupernet(); err != nil {
-		return nil, err
-	}
-	spec := p.spec
-	elastic, err := spec.Elastic()
+	sr, res, err := p.newSuperRun(st)
 	if err != nil {
 		return nil, err
 	}
-	sr := &superRun{arch: archSpec(spec), elastic: map[string][]int{}, ds: p.trainer.(*gorgoniaTrainer).ds}
-	for _, name := range space.ElasticNames {
-		if q, ok := spec.Param(name); ok && q.Kind != space.KindFixed {
-			sr.elastic[name] = elastic[name]
-		}
-	}
-	prep := *p
-	prep.spec = sr.arch
-	r := &runner{Prepared: &prep, st: st, best: math.NaN(), workers: 1}
-	r.threads = spec.Training.Threads
-	if r.threads <= 0 {
-		r.threads = runtime.NumCPU()
-	}
-	r.refCost = objective.RefCost(spec.Objective, spec.Budget)
-	r.grace, r.beat = p.opts.StaleGrace, p.opts.HeartbeatEvery
-	if isShared(st) {
-		return nil, errors.New("search: study.strategy supernet runs in one process (a bbolt store)")
-	}
-	sr.runner = r
-	study, err := r.openStudy()
-	if err != nil {
-		return nil, err
-	}
-	r.study = study
-	total := spec.Supernet.Trials + spec.Supernet.TopK
-	res := &Result{Study: spec.Study.Name, StudyID: study.ID, Total: total}
-	stale, err := st.RecoverStale(study.ID, r.grace)
-	if err != nil {
-		return nil, fmt.Errorf("search: recover stale trials of %s: %w", spec.Study.Name, err)
-	}
-	res.Recovered = len(stale)
-
 	finish := func(err error) (*Result, error) {
 		res.Elapsed = time.Since(start)
 		res.Interrupted = ctx.Err() != nil && res.Done < res.Total
@@ -160,6 +124,50 @@ func (p *Prepared) runSupernet(ctx context.Context, st Storage) (*Result, error)
 		return finish(err)
 	}
 	return finish(sr.retrain(ctx, inherited, res))
+}
+
+// newSuperRun opens (or creates) the study of a supernet run on st and recovers its stale trials.
+func (p *Prepared) newSuperRun(st Storage) (*superRun, *Result, error) {
+	if err := p.checkSupernet(); err != nil {
+		return nil, nil, err
+	}
+	spec := p.spec
+	elastic, err := spec.Elastic()
+	if err != nil {
+		return nil, nil, err
+	}
+	sr := &superRun{arch: archSpec(spec), elastic: map[string][]int{}, ds: p.trainer.(*gorgoniaTrainer).ds}
+	for _, name := range space.ElasticNames {
+		if q, ok := spec.Param(name); ok && q.Kind != space.KindFixed {
+			sr.elastic[name] = elastic[name]
+		}
+	}
+	prep := *p
+	prep.spec = sr.arch
+	r := &runner{Prepared: &prep, st: st, best: math.NaN(), workers: 1}
+	r.threads = spec.Training.Threads
+	if r.threads <= 0 {
+		r.threads = runtime.NumCPU()
+	}
+	r.refCost = objective.RefCost(spec.Objective, spec.Budget)
+	r.grace, r.beat = p.opts.StaleGrace, p.opts.HeartbeatEvery
+	if isShared(st) {
+		return nil, nil, errors.New("search: study.strategy supernet runs in one process (a bbolt store)")
+	}
+	sr.runner = r
+	study, err := r.openStudy()
+	if err != nil {
+		return nil, nil, err
+	}
+	r.study = study
+	total := spec.Supernet.Trials + spec.Supernet.TopK
+	res := &Result{Study: spec.Study.Name, StudyID: study.ID, Total: total}
+	stale, err := st.RecoverStale(study.ID, r.grace)
+	if err != nil {
+		return nil, nil, fmt.Errorf("search: recover stale trials of %s: %w", spec.Study.Name, err)
+	}
+	res.Recovered = len(stale)
+	return sr, res, nil
 }
 
 // archPoint resolves the elastic values vals (name → value; absent: the start value) into a

@@ -258,3 +258,21 @@ func TestHistoryView(t *testing.T) {
 		}
 	}
 }
+
+// TestKendallTau checks the ranking benchmark's statistic on known samples.
+func TestKendallTau(t *testing.T) {
+	cases := []struct {
+		x, y []float64
+		want float64
+	}{
+		{[]float64{1, 2, 3, 4}, []float64{10, 20, 30, 40}, 1},
+		{[]float64{1, 2, 3, 4}, []float64{4, 3, 2, 1}, -1},
+		{[]float64{1, 2, 3}, []float64{1, 3, 2}, 1.0 / 3},
+		{[]float64{1, 1, 2}, []float64{1, 2, 3}, 2 / math.Sqrt(6)},
+	}
+	for _, c := range cases {
+		if got := kendallTau(c.x, c.y); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("tau(%v, %v) = %g, want %g", c.x, c.y, got, c.want)
+		}
+	}
+}
