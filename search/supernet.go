@@ -54,6 +54,7 @@ type superRun struct {
 	elastic map[string][]int // values of each searched elastic dimension
 	ds      *data.Dataset
 	sn      *trainer.SuperNet
+	enqueue bool // study.enqueue_default: the search phase scores the start point first
 }
 
 // archSpec returns spec with every searched parameter that is not an elastic dimension fixed at
@@ -61,6 +62,7 @@ type superRun struct {
 func archSpec(spec *space.Spec) *space.Spec {
 	a := *spec
 	a.Study.EnqueueDefault = false
+	a.Study.Trials = spec.Supernet.Trials + spec.Supernet.TopK // what the study info records as wanted
 	a.Params = make([]space.Param, len(spec.Params))
 	for i, p := range spec.Params {
 		if p.Kind != space.KindFixed && !contains(space.ElasticNames, p.Name) {
@@ -136,7 +138,7 @@ func (p *Prepared) newSuperRun(st Storage) (*superRun, *Result, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	sr := &superRun{arch: archSpec(spec), elastic: map[string][]int{}, ds: p.trainer.(*gorgoniaTrainer).ds}
+	sr := &superRun{arch: archSpec(spec), elastic: map[string][]int{}, ds: p.trainer.(*gorgoniaTrainer).ds, enqueue: spec.Study.EnqueueDefault}
 	for _, name := range space.ElasticNames {
 		if q, ok := spec.Param(name); ok && q.Kind != space.KindFixed {
 			sr.elastic[name] = elastic[name]
@@ -428,7 +430,7 @@ func (sr *superRun) search(ctx context.Context, res *Result) ([]goptuna.FrozenTr
 		return nil, fmt.Errorf("search: in-memory study view: %w", err)
 	}
 	ps.view = view
-	if spec.Study.EnqueueDefault && len(inherited) == 0 {
+	if sr.enqueue && len(inherited) == 0 {
 		if err := enqueueStart(ms, sr.arch); err != nil {
 			return nil, err
 		}
@@ -723,6 +725,10 @@ func (sr *superRun) retrain(ctx context.Context, inherited []goptuna.FrozenTrial
 	}
 	prep := *sr.Prepared
 	prep.trainer = &retrainer{spec: spec, ds: sr.ds, sn: sr.sn}
+	rspec := *spec // the retrained trials' epochs, as the retrainer runs them (progress events)
+	per := (len(sr.ds.Train) + spec.Training.BatchSize - 1) / spec.Training.BatchSize
+	rspec.Training.Epochs = max(1, (spec.Supernet.RetrainSteps+per-1)/per)
+	prep.spec = &rspec
 	rr := runner{Prepared: &prep, st: sr.st, study: rs, refCost: sr.refCost, threads: sr.threads, workers: 1,
 		grace: sr.grace, beat: sr.beat, best: math.NaN(), seedScheme: sr.seedScheme}
 	for i, src := range top {

@@ -24,6 +24,7 @@ study:
   name: super
   strategy: supernet
   seed: 5
+  enqueue_default: true
   sampler: tpe
 task:
   kind: synthetic
@@ -129,6 +130,10 @@ func TestSupernetStudy(t *testing.T) {
 			}
 			if inherited != 24 || retrained != 2 || rejected == 0 || rejected == inherited {
 				t.Fatalf("%d inherited (%d rejected), %d retrained: %+v", inherited, rejected, retrained, a)
+			}
+			// enqueue_default: the search phase scores the start point first (central values, repaired).
+			if want := "d_model=8,heads=1,kv_heads=1,enc_layers=2,dec_layers=2,d_ff=32,"; !strings.HasPrefix(a[0].Config, want) {
+				t.Errorf("first inherited trial %s, want the start point %s…", a[0].Config, want)
 			}
 			// The retrained points are the top 2 of the inherited front.
 			id, _ := stA.GetStudyIDFromName("super")
