@@ -55,6 +55,8 @@ type superRun struct {
 	ds      *data.Dataset
 	sn      *trainer.SuperNet
 	enqueue bool // study.enqueue_default: the search phase scores the start point first
+
+	startPending bool // the start point waits in the in-memory study
 }
 
 // archSpec returns spec with every searched parameter that is not an elastic dimension fixed at
@@ -434,6 +436,7 @@ func (sr *superRun) search(ctx context.Context, res *Result) ([]goptuna.FrozenTr
 		if err := enqueueStart(ms, sr.arch); err != nil {
 			return nil, err
 		}
+		sr.startPending = true
 	}
 	res.Done = len(inherited)
 	sr.emit(Event{Kind: EventStudy, Done: res.Done, Total: want + spec.Supernet.TopK, Message: fmt.Sprintf(
@@ -516,10 +519,16 @@ func (sr *superRun) search(ctx context.Context, res *Result) ([]goptuna.FrozenTr
 // returns it finished.
 func (sr *superRun) scoreOne(ctx context.Context, ms *goptuna.Study, n int, evalTime *time.Duration) (goptuna.FrozenTrial, error) {
 	mem := ms.Storage
-	id, ok, err := popWaiting(ms)
-	if err != nil {
-		return goptuna.FrozenTrial{}, err
+	var id int
+	ok := false
+	if sr.startPending { // the enqueued start point (listing the trials costs O(n): only then)
+		var err error
+		if id, ok, err = popWaiting(ms); err != nil {
+			return goptuna.FrozenTrial{}, err
+		}
+		sr.startPending = false
 	}
+	var err error
 	if !ok {
 		if id, err = mem.CreateNewTrial(ms.ID); err != nil {
 			return goptuna.FrozenTrial{}, fmt.Errorf("search: in-memory trial: %w", err)
