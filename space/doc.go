@@ -26,7 +26,8 @@
 //	  seed: 1                     # root of every random choice of the study
 //	  enqueue_default: false      # true: the first trial trains the start point (each `default:`,
 //	  #   else the central value), then the sampler takes over
-//	  sampler: tpe                # tpe | cmaes | random | sobol, or a mapping:
+//	  sampler: auto               # auto (chosen by the study: docs/samplers-benchmark.md) | tpe |
+//	  #   cmaes | random | sobol | motpe | nsga2, or a mapping:
 //	  #  {kind: tpe, startup_trials: 0, ei_candidates: 0}   (0 = library default)
 //	  #  {kind: cmaes, startup_trials: 0, sigma0: 0}
 //	  pruner: none                # none | median | percentile | successive_halving, or a mapping:
