@@ -46,7 +46,7 @@ func samplers(multiObjective bool) []entry {
 	}
 	return []entry{
 		{"tpe", &tpe.PointSampler{Params: tpe.DefaultMixtureParams(false), Index: &tpe.Index{}}},
-		{"tpe multivariate", &tpe.PointSampler{Params: tpe.DefaultMixtureParams(true)}},
+		{"tpe multivariate", &tpe.PointSampler{Params: tpe.DefaultMixtureParams(true), Index: &tpe.Index{}}},
 		{"random", tpe.Random{}},
 	}
 }
