@@ -132,6 +132,9 @@ type Budget struct {
 	MaxFlopsPerToken float64 // forward multiply-adds per target token
 	MaxKVCacheBytes  int64   // decoder KV-cache bytes per generated token
 	MaxLatencyMS     float64 // measured median latency per sentence
+	// Predicted bounds the predicted costs (a space file's costs section) by cost name; its
+	// space-file and JSON keys are "max_" + the name.
+	Predicted map[string]float64
 }
 
 // studyInfoV1 is the schema-1 layout: no version, objective and budget with Go field names.

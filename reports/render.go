@@ -243,18 +243,19 @@ func (r *Report) writeCSV(w io.Writer, all bool) error {
 
 // JSONTrial is one trial of the JSON report.
 type JSONTrial struct {
-	Number   int                    `json:"number"`            // trial number
-	State    string                 `json:"state"`             // COMPLETE, PRUNED, FAIL, RUNNING or WAITING
-	Params   map[string]interface{} `json:"params"`            // sampled parameters
-	Metrics  map[string]float64     `json:"metrics"`           // every stored figure (finite ones)
-	Value    *float64               `json:"value"`             // score, null when none
-	Pareto   bool                   `json:"pareto"`            // on the front
-	Feasible bool                   `json:"feasible"`          // passed every budget check (false also when never checked)
-	Config   string                 `json:"config,omitempty"`  // effective config as --set text
-	Reason   string                 `json:"reason,omitempty"`  // why pruned, infeasible or failed
-	Seed     int64                  `json:"seed,omitempty"`    // trainer seed
-	Attempt  int                    `json:"attempt,omitempty"` // k-th attempt at its point (omitted for the first)
-	History  []record.Epoch         `json:"history,omitempty"` // per-epoch curve
+	Number   int                    `json:"number"`             // trial number
+	State    string                 `json:"state"`              // COMPLETE, PRUNED, FAIL, RUNNING or WAITING
+	Params   map[string]interface{} `json:"params"`             // sampled parameters
+	Metrics  map[string]float64     `json:"metrics"`            // every stored figure (finite ones)
+	Value    *float64               `json:"value"`              // score, null when none
+	Pareto   bool                   `json:"pareto"`             // on the front
+	Feasible bool                   `json:"feasible"`           // passed every budget check (false also when never checked)
+	Config   string                 `json:"config,omitempty"`   // effective config as --set text
+	Reason   string                 `json:"reason,omitempty"`   // why pruned, infeasible or failed
+	Seed     int64                  `json:"seed,omitempty"`     // trainer seed
+	Attempt  int                    `json:"attempt,omitempty"`  // k-th attempt at its point (omitted for the first)
+	History  []record.Epoch         `json:"history,omitempty"`  // per-epoch curve
+	Fidelity string                 `json:"fidelity,omitempty"` // supernet studies: inherited | retrained
 }
 
 // JSONReport is the JSON report's top-level object.
@@ -278,6 +279,8 @@ type JSONBudget struct {
 	MaxFlopsPerToken float64 `json:"MaxFlopsPerToken"` // forward multiply-adds per target token
 	MaxKVCacheBytes  int64   `json:"MaxKVCacheBytes"`  // decoder KV-cache bytes per generated token
 	MaxLatencyMS     float64 `json:"MaxLatencyMS"`     // median latency per sentence
+	// Predicted bounds the predicted costs by name (the space file's budget.max_NAME).
+	Predicted map[string]float64 `json:"predicted,omitempty"`
 }
 
 // WriteJSON writes the report as one JSON object (the front, or every trial when all).
@@ -287,7 +290,7 @@ func (r *Report) WriteJSON(w io.Writer, all bool) error {
 	for _, i := range r.rows(all) {
 		t := r.Trials[i]
 		jt := JSONTrial{Number: t.Number, State: record.StateName(t.State), Params: t.Params, Metrics: map[string]float64{},
-			Pareto: t.Pareto, Feasible: t.Feasible, Config: t.Config, Reason: t.Reason(), Seed: t.Seed, History: t.History}
+			Pareto: t.Pareto, Feasible: t.Feasible, Config: t.Config, Reason: t.Reason(), Seed: t.Seed, History: t.History, Fidelity: t.Fidelity}
 		if t.Attempt > 1 {
 			jt.Attempt = t.Attempt
 		}

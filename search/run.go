@@ -122,6 +122,9 @@ var errNoTurn = errors.New("no waiting trial left for this turn")
 // Run runs (or resumes) the prepared study on st until it has the requested number of finished
 // trials, or ctx is cancelled. Sampler, pruner, workers and seed come from the space file.
 func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
+	if p.spec.IsSupernet() {
+		return p.runSupernet(ctx, st) // the weight-sharing strategy's three phases: supernet.go
+	}
 	start := time.Now()
 	spec := p.spec
 	r := &runner{Prepared: p, st: st, best: math.NaN()}
@@ -320,7 +323,7 @@ func infoDiff(a, b record.StudyInfo) string {
 	if !reflect.DeepEqual(a.Objective, b.Objective) {
 		d = append(d, "objective")
 	}
-	if a.Budget != b.Budget {
+	if !a.Budget.Equal(b.Budget) {
 		d = append(d, "budget")
 	}
 	if strings.Join(a.Searched, ",") != strings.Join(b.Searched, ",") {

@@ -43,6 +43,7 @@ type Metrics struct {
 type gorgoniaTrainer struct {
 	spec *space.Spec
 	ds   *data.Dataset
+	init map[string][]float32 // initial weights by name (nil = the trainer's initialisation)
 }
 
 var _ Trainer = (*gorgoniaTrainer)(nil)
@@ -58,7 +59,7 @@ func (g *gorgoniaTrainer) Train(ctx context.Context, job Job) (Metrics, error) {
 	}
 	res, err := trainer.Train(ctx, job.Config, g.ds, trainer.Options{
 		Training: g.spec.Training, MaxL2Norm: g.spec.Budget.MaxL2Norm, Seed: job.Seed, Threads: job.Threads,
-		OnEpoch: onEpoch, EvalTest: true, Arch: &arch,
+		OnEpoch: onEpoch, EvalTest: true, Arch: &arch, Init: g.init,
 	})
 	if err != nil {
 		return Metrics{}, err

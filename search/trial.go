@@ -161,7 +161,7 @@ func (t *trialRun) evaluateBuiltin(ctx context.Context, seed int64, seedText str
 		return 0, fmt.Errorf("sample: %w", err)
 	}
 	t.out.cfg, t.out.point = cfg, pt
-	t.cost = objective.Estimate(cfg, t.arch, o.SrcLen, o.TgtLen)
+	t.cost = objective.EstimateSpec(t.spec, cfg, t.arch)
 	kv := costAttrs(t.cost)
 	kv[record.KeyConfig] = cfg.SetString()
 	kv[record.KeySeed] = seedText
@@ -277,9 +277,10 @@ func (t *trialRun) vectors(c *objective.Cost, m *objective.Measured, values map[
 	}
 }
 
-// trainerThreads is the Threads of a Job: the gorgonia trainer sets GOMAXPROCS, which is
-// process-wide, so it is set only when one worker runs; parallel workers share the process's
-// GOMAXPROCS (one worker per core by default).
+// trainerThreads is the Threads of a Job (the data-parallel shards of the gorgonia trainer): the
+// study's threads when one worker runs; parallel workers share the process's GOMAXPROCS (one
+// worker per core by default), which only the program sets (attnsearch run sets it to
+// training.threads with one worker).
 func (r *runner) trainerThreads() int {
 	if r.workers > 1 {
 		return 0
@@ -318,11 +319,15 @@ func (a attrs) setAll(kv map[string]string) error {
 
 // costAttrs renders the cost figures of c.
 func costAttrs(c objective.Cost) map[string]string {
-	return map[string]string{
+	kv := map[string]string{
 		record.KeyParams:      strconv.FormatInt(c.Params, 10),
 		record.KeyParamsCore:  strconv.FormatInt(c.ParamsCore, 10),
 		record.KeyParamsEmbed: strconv.FormatInt(c.ParamsEmbed, 10),
 		record.KeyFlops:       record.FormatFloat(c.FlopsPerToken),
 		record.KeyKVBytes:     strconv.FormatInt(c.KVCacheBytesPerToken, 10),
 	}
+	for name, v := range c.Predicted { // predicted costs: stored under their names, like a reported figure
+		kv[name] = record.FormatFloat(v)
+	}
+	return kv
 }

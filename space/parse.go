@@ -57,8 +57,11 @@ func parse(filename string, src []byte, w With) (*Spec, error) {
 	if err != nil {
 		return nil, err
 	}
+	if root, err = d.supernet(root); err != nil { // study.strategy and the supernet section: supernet.go
+		return nil, err
+	}
 	spec := defaultSpec(filename)
-	top, err := d.mapping(root, "", []string{"study", "task", "training", "params", "budget", "objective"})
+	top, err := d.mapping(root, "", []string{"study", "task", "training", "params", "budget", "objective", "costs"})
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +75,9 @@ func parse(filename string, src []byte, w With) (*Spec, error) {
 			}
 			d.command = spec.Task.Kind == TaskCommand
 		}
+	}
+	if err := d.costs(top, spec); err != nil { // costs section (costs.go), before the budget it bounds
+		return nil, err
 	}
 	for _, e := range top {
 		switch e.key {
@@ -222,7 +228,7 @@ func (d *decoder) crossCheck(s *Spec) error {
 		}
 		return d.errField(field, "%v", err)
 	}
-	return nil
+	return d.finishSupernet(s)
 }
 
 // crossCheckStudy validates the study settings against each other.

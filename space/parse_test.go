@@ -2,6 +2,7 @@ package space
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -105,13 +106,13 @@ func TestParseFull(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Parse =\n%+v\nwant\n%+v", got, want)
 	}
-	if w := spec.Where("budget.max_params"); w != "full.yaml:45:15" {
+	if w := spec.where("budget.max_params"); w != "full.yaml:45:15" {
 		t.Errorf("Where(budget.max_params) = %q", w)
 	}
-	if w := spec.Where("study.pruner"); w != "full.yaml:4:3" {
+	if w := spec.where("study.pruner"); w != "full.yaml:4:3" {
 		t.Errorf("Where(study.pruner) = %q", w)
 	}
-	if w := spec.Where("nothing.here"); w != "full.yaml" {
+	if w := spec.where("nothing.here"); w != "full.yaml" {
 		t.Errorf("Where(unknown) = %q", w)
 	}
 }
@@ -414,4 +415,17 @@ func TestLoadWithCorpus(t *testing.T) {
 	if _, err := LoadWithCorpus(spaceFile, aligned); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("incomplete aligned --data: %v", err)
 	}
+}
+
+// where returns (for the tests) "file:line:col" of a dotted field path ("budget.max_params"), or the file name
+// alone when the field was not written in the file.
+func (s *Spec) where(field string) string {
+	file := s.File
+	if file == "" {
+		file = "<space>"
+	}
+	if p, ok := s.Pos[field]; ok && p.Line > 0 {
+		return fmt.Sprintf("%s:%d:%d", file, p.Line, p.Column)
+	}
+	return file
 }

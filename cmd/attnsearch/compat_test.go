@@ -1,12 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -16,12 +12,10 @@ import (
 
 // TestSchema1StoreReportsIdentically opens testdata/v1store/studies.db, written by the binary of
 // commit 169d71d (store schema 1: StudyInfo with Go field names), and requires every read command
-// to print exactly what that binary printed (testdata/v1store/*.txt, *.json; the one addition
-// since is the attempts per point of #19: trial 9, the retry of trial 8, is "attempt 2", and
-// `studies` counts points): first read-only (the
-// file stays at schema 1), then after a writer's Open has upgraded it to schema 2. JSON outputs
-// are compared field for field, tables byte for byte. Times print in local time, so TZ is UTC, as
-// when the expected files were made.
+// to print exactly what that binary printed (testdata/v1store/*.txt, *.json; see sameOutputs; the
+// one addition since is the attempts per point of #19: trial 9, the retry of trial 8, is
+// "attempt 2", and `studies` counts points): first read-only (the file stays at schema 1), then
+// after a writer's Open has upgraded it to schema 2.
 func TestSchema1StoreReportsIdentically(t *testing.T) {
 	bin := buildBinary(t)
 	src := filepath.Join("testdata", "v1store")
@@ -34,82 +28,8 @@ func TestSchema1StoreReportsIdentically(t *testing.T) {
 	if err := os.WriteFile(db, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cases := []struct {
-		file string
-		args []string
-	}{
-		{"studies.txt", []string{"studies"}},
-		{"studies.json", []string{"studies", "--format", "json"}},
-	}
-	for _, s := range []string{"smoke", "mixed"} {
-		cases = append(cases,
-			struct {
-				file string
-				args []string
-			}{"report-" + s + ".txt", []string{"report", "--study", s}},
-			struct {
-				file string
-				args []string
-			}{"report-all-" + s + ".txt", []string{"report", "--study", s, "--all"}},
-			struct {
-				file string
-				args []string
-			}{"report-" + s + ".json", []string{"report", "--study", s, "--format", "json"}},
-			struct {
-				file string
-				args []string
-			}{"report-all-" + s + ".json", []string{"report", "--study", s, "--all", "--format", "json"}},
-			struct {
-				file string
-				args []string
-			}{"best-" + s + ".txt", []string{"best", "--study", s}})
-	}
 	shows := map[string][]string{"smoke": {"3"}, "mixed": {"1", "4", "5", "8", "9"}}
-	for s, nums := range shows {
-		for _, n := range nums {
-			for _, ext := range []string{"txt", "json"} {
-				args := []string{"show", n, "--study", s}
-				if ext == "json" {
-					args = append(args, "--format", "json")
-				}
-				cases = append(cases, struct {
-					file string
-					args []string
-				}{"show-" + s + "-" + n + "." + ext, args})
-			}
-		}
-	}
-	check := func(t *testing.T) {
-		for _, c := range cases {
-			want, err := os.ReadFile(filepath.Join(src, c.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(bin, append(c.args, "--db", db)...)
-			cmd.Env = append(os.Environ(), "TZ=UTC")
-			var out, errb bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &errb
-			if err := cmd.Run(); err != nil {
-				t.Fatalf("%v: %v\n%s", c.args, err, errb.String())
-			}
-			if strings.HasSuffix(c.file, ".json") {
-				var a, b any
-				if err := json.Unmarshal(want, &a); err != nil {
-					t.Fatalf("%s: %v", c.file, err)
-				}
-				if err := json.Unmarshal(out.Bytes(), &b); err != nil {
-					t.Fatalf("%v: output is not JSON: %v", c.args, err)
-				}
-				if !reflect.DeepEqual(a, b) {
-					t.Errorf("%v differs from %s:\n got  %s\n want %s", c.args, c.file, out.Bytes(), want)
-				}
-				continue
-			}
-			if !bytes.Equal(out.Bytes(), want) {
-				t.Errorf("%v differs from %s:\n got\n%s\n want\n%s", c.args, c.file, out.Bytes(), want)
-			}
-		}
-	}
+	check := func(t *testing.T) { sameOutputs(t, bin, db, src, readCases(shows)) }
 	t.Run("schema 1 read as is", check)
 	if v := schemaOf(t, db); v != "1" {
 		t.Fatalf("a read-only open changed the schema to %s", v)

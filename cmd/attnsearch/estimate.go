@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/olekukonko/tablewriter"
@@ -44,6 +46,9 @@ type estimateReport struct {
 	BudgetMaxParams        int64    `json:"budget_max_params,omitempty"`          // budget.max_params
 	BudgetMaxFlops         float64  `json:"budget_max_flops_per_token,omitempty"` // budget.max_flops_per_token
 	BudgetMaxKVCacheBytes  int64    `json:"budget_max_kv_cache_bytes,omitempty"`  // budget.max_kv_cache_bytes
+	// Predicted holds the predicted costs (costs section) by name, BudgetPredicted their limits.
+	Predicted       map[string]float64 `json:"predicted,omitempty"`
+	BudgetPredicted map[string]float64 `json:"budget_predicted,omitempty"`
 }
 
 // newEstimateCmd builds `attnsearch estimate SPACE.yaml --set ...`.
@@ -150,6 +155,7 @@ func estimate(path, set string, srcVocab, tgtVocab int) (*estimateReport, error)
 		Feasible:               as.Feasible(), Violations: nonNil(objective.Strings(as.Violations)),
 		CheckedAfterTraining: as.AfterTraining, Objective: as.Objective, ObjectiveRefCost: as.RefCost,
 		BudgetMaxParams: b.MaxParams, BudgetMaxFlops: b.MaxFlopsPerToken, BudgetMaxKVCacheBytes: b.MaxKVCacheBytes,
+		Predicted: c.Predicted, BudgetPredicted: b.Predicted,
 	}
 	if as.Analytic {
 		rep.ObjectiveCost = as.ObjectiveCost
@@ -183,8 +189,13 @@ func writeEstimateTable(w io.Writer, r *estimateReport) error {
 			limit(strconv.FormatFloat(r.FlopsPerToken, 'f', 0, 64), r.BudgetMaxFlops > 0, strconv.FormatFloat(r.BudgetMaxFlops, 'g', -1, 64))},
 		{"kv_cache_bytes_per_token", limit(i(r.KVCacheBytesPerToken), r.BudgetMaxKVCacheBytes > 0, i(r.BudgetMaxKVCacheBytes))},
 		{"cross_kv_cache_bytes_per_src_token", i(r.CrossKVCacheBytesPerSr)},
-		{"objective", r.Objective},
 	}
+	for _, name := range slices.Sorted(maps.Keys(r.Predicted)) {
+		lim, set := r.BudgetPredicted[name]
+		rows = append(rows, []string{name + " (predicted)",
+			limit(strconv.FormatFloat(r.Predicted[name], 'g', 4, 64), set, strconv.FormatFloat(lim, 'g', -1, 64))})
+	}
+	rows = append(rows, []string{"objective", r.Objective})
 	if r.ScoreAtZeroQuality != nil {
 		name := "score at P=0 (feasible: score = P + this)"
 		if !r.Feasible {

@@ -82,6 +82,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newRunCmd(stdout, stderr), newReportCmd(stdout, stderr), newStudiesCmd(stdout, stderr), newShowCmd(stdout, stderr), newBestCmd(stdout, stderr),
 		newMigrateCmd(stdout, stderr),
 		newDataCmd(stdout, stderr),
+		newLatencyCmd(stdout, stderr),
+		newExportCmd(stdout, stderr), newImportCmd(stdout, stderr), newServeCmd(stdout, stderr),
 	)
 	return root
 }

@@ -45,6 +45,9 @@ file paths or postgres:// URLs, as for --db.`,
 			if from == "" || to == "" {
 				return inputErr(errors.New("migrate: --from and --to are both required"))
 			}
+			if err := checkNotSQLite(from, to); err != nil {
+				return err
+			}
 			return migrate(c.Context(), from, to, studies, stdout)
 		},
 	}

@@ -7,8 +7,10 @@ import (
 	"github.com/attnsearch/attnsearch/record"
 	"io"
 	"math"
+	"net/url"
 	"os"
 	"os/signal"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -125,6 +127,9 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 	if err := applyRunFlags(c, spec, f); err != nil {
 		return err
 	}
+	if spec.Training.Threads > 0 && spec.Study.Workers == 1 {
+		runtime.GOMAXPROCS(spec.Training.Threads) // the program's setting: the libraries leave it alone
+	}
 	ctx, cancel := context.WithCancel(c.Context())
 	defer cancel()
 	var ds *data.Dataset
@@ -140,14 +145,19 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		what = fmt.Sprintf("data %s (%d/%d/%d pairs, vocab %d/%d)", ds.Name,
 			len(ds.Train), len(ds.Valid), len(ds.Test), ds.SrcVocab.Size(), ds.TgtVocab.Size())
 	}
-	prog := newProgress(stderr, spec.Study.Trials)
+	total := spec.Study.Trials
+	if spec.IsSupernet() {
+		total = spec.Supernet.Trials + spec.Supernet.TopK
+	}
+	prog := newProgress(stderr, total)
 	if f.staleAfter < 0 || (c.Flags().Changed("stale-after") && f.staleAfter == 0) {
 		return inputErr(fmt.Errorf("run: --stale-after %v: want a positive duration", f.staleAfter))
 	}
 	if c.Flags().Changed("stale-after") && (!strings.Contains(f.db, "://") || strings.HasPrefix(strings.ToLower(f.db), "file://")) {
 		return inputErr(fmt.Errorf("run: --stale-after applies to a store shared by several processes (postgres://); the bbolt file %s is held by one process, whose RUNNING trials are all dead when it starts", f.db))
 	}
-	prep, err := search.Prepare(ctx, spec, search.Options{OnEvent: prog.event, Dataset: ds, StaleGrace: f.staleAfter})
+	prep, err := search.Prepare(ctx, spec, search.Options{OnEvent: prog.event, Dataset: ds, StaleGrace: f.staleAfter,
+		SupernetCheckpoint: supernetCheckpoint(spec, f.db)})
 	if err != nil {
 		// A budget that no point of the space can meet is an error of the file, found before the
 		// store is touched.
@@ -184,8 +194,14 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		}
 	}()
 
-	fmt.Fprintf(stderr, "run: study %s in %s: %d trials, sampler %s, pruner %s, %s\n",
-		spec.Study.Name, st.Location(), spec.Study.Trials, spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, what)
+	if spec.IsSupernet() {
+		sn := spec.Supernet
+		fmt.Fprintf(stderr, "run: study %s in %s: supernet strategy (SuperTransformer, then %d sub-networks scored with inherited weights, then the best %d retrained), sampler %s, %s\n",
+			spec.Study.Name, st.Location(), sn.Trials, sn.TopK, spec.Study.Sampler.Kind, what)
+	} else {
+		fmt.Fprintf(stderr, "run: study %s in %s: %d trials, sampler %s, pruner %s, %s\n",
+			spec.Study.Name, st.Location(), spec.Study.Trials, spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, what)
+	}
 	res, err := prep.Run(ctx, st)
 	prog.finish()
 	if err != nil {
@@ -198,7 +214,7 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		fmt.Fprintf(stderr, "run: interrupted with %d of %d trials finished. Resume with: %s\n", res.Done, res.Total, resumeCommand(path, c, st))
 		return errors.New("run: interrupted")
 	}
-	rep, err := reports.Load(st, spec.Study.Name)
+	rep, err := reports.LoadFidelity(st, spec.Study.Name, "")
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
@@ -361,4 +377,30 @@ func (p *progress) finish() {
 		_ = p.bar.Finish()
 		fmt.Fprintln(p.w)
 	}
+}
+
+// supernetCheckpoint is the file a supernet study of a bbolt store at db checkpoints its
+// SuperTransformer to: beside the store, named after the study ("" for other studies and for
+// stores that are not files: the search then says that it needs one).
+func supernetCheckpoint(spec *space.Spec, db string) string {
+	if !spec.IsSupernet() {
+		return ""
+	}
+	path := db
+	if strings.HasPrefix(strings.ToLower(db), "file://") {
+		u, err := url.Parse(db)
+		if err != nil {
+			return ""
+		}
+		path = u.Path
+	} else if strings.Contains(db, "://") {
+		return ""
+	}
+	name := strings.Map(func(r rune) rune {
+		if r == '/' || r == os.PathSeparator || r < ' ' {
+			return '_'
+		}
+		return r
+	}, spec.Study.Name)
+	return path + ".supernet-" + name + ".ckpt"
 }

@@ -161,6 +161,7 @@ func trainOne(ctx context.Context, path, set, dataPath string, epochs, maxSteps,
 	if tr.Threads <= 0 {
 		tr.Threads = runtime.NumCPU()
 	}
+	runtime.GOMAXPROCS(tr.Threads) // the program's setting: package trainer leaves it alone
 	if !seedSet {
 		seed = spec.Study.Seed
 	}

@@ -123,7 +123,7 @@ func StudyFeatures(view *goptuna.Study, space map[string]interface{}) (Features,
 	if info.Objective.Listed() { // else the metric/cost form: the scalar score is the objective
 		f.Objectives = max(1, len(info.Objective.Goals()))
 	}
-	f.Constrained = info.Budget != (record.Budget{}) || len(info.Objective.Constraints) > 0
+	f.Constrained = !info.Budget.Equal(record.Budget{}) || len(info.Objective.Constraints) > 0
 	f.Trials = info.Trials
 	return f, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/search/internal/motpe"
 	"github.com/attnsearch/attnsearch/search/internal/nsga2"
@@ -154,11 +155,7 @@ func readHistory(view *goptuna.Study, multi bool, done map[int]observe.Trial) ([
 				if t.Values, err = vectorAttr(ft, record.KeyObjectives); err != nil {
 					return nil, err
 				}
-				for i := range t.Values {
-					if i < len(goals) && goals[i].Maximize {
-						t.Values[i] = -t.Values[i]
-					}
-				}
+				t.Values = objective.Minimized(goals, t.Values)
 				if t.Constraints, err = vectorAttr(ft, record.KeyConstraints); err != nil {
 					return nil, err
 				}
