@@ -10,20 +10,59 @@ const StudyInfoVersion = 2
 
 // StudyInfo is what a study stores about itself so that reports need nothing but the store.
 type StudyInfo struct {
-	Version   int       `json:"version"`        // layout version (StudyInfoVersion)
-	SpaceFile string    `json:"space_file"`     // the space file the study was started from
-	Trials    int       `json:"trials"`         // number of finished trials wanted
-	Seed      int64     `json:"seed"`           // study seed
-	Sampler   string    `json:"sampler"`        // sampler kind
-	Pruner    string    `json:"pruner"`         // pruner kind
-	Objective Objective `json:"objective"`      // quality metric, cost and trade-off
-	Budget    Budget    `json:"budget"`         // hard constraints
-	Searched  []string  `json:"searched"`       // names of the searched (not fixed) parameters, in file order
-	Task      string    `json:"task,omitempty"` // task kind (synthetic, aligned, tsv, command); "" in studies from before it was stored
+	Version   int       `json:"version"`           // layout version (StudyInfoVersion)
+	SpaceFile string    `json:"space_file"`        // the space file the study was started from
+	Trials    int       `json:"trials"`            // number of finished trials wanted
+	Seed      int64     `json:"seed"`              // study seed
+	Sampler   string    `json:"sampler"`           // sampler kind
+	Pruner    string    `json:"pruner"`            // pruner kind
+	Objective Objective `json:"objective"`         // quality metric, cost and trade-off
+	Budget    Budget    `json:"budget"`            // hard constraints
+	Searched  []string  `json:"searched"`          // names of the searched (not fixed) parameters, in file order
+	Task      string    `json:"task,omitempty"`    // task kind (synthetic, aligned, tsv, command); "" in studies from before it was stored
+	Figures   Figures   `json:"figures,omitempty"` // how reports show the trials' figures (set by the study's task kind)
+	// SeedScheme is how the study's seeds descend from its seed (package search): set when the
+	// study is created, kept for its life, so that a resumed study draws the seeds it started with.
+	SeedScheme int `json:"seed_scheme,omitempty"`
 }
 
-// IsCommand reports whether the study's trials ran a command (task kind command).
-func (i StudyInfo) IsCommand() bool { return i.Task == "command" }
+// The seed schemes of StudyInfo.SeedScheme.
+const (
+	// SeedSchemeFirst is the first derivation, of every study stored before SeedScheme was: its
+	// first step is symmetric in the study seed and the stream number.
+	SeedSchemeFirst = 0
+	// SeedSchemeMixed derives every seed with one asymmetric mixer (search/internal/observe.Seed).
+	SeedSchemeMixed = 1
+	// SeedSchemeCurrent is the scheme of studies created now.
+	SeedSchemeCurrent = SeedSchemeMixed
+)
+
+// Figures says how reports show a study's trials: which columns, which per-step curve, whether
+// the trial's log is kept. Each task kind of package search declares its own.
+type Figures string
+
+// The ways of showing figures.
+const (
+	// FiguresTrained: a trained model's figures (the quality metrics, the per-epoch loss and
+	// quality curve, the typed configuration).
+	FiguresTrained Figures = "trained"
+	// FiguresReported: values a trial reported by name (its goals and constraints as columns,
+	// the per-step values, the point as declared, the log and stderr tail).
+	FiguresReported Figures = "reported"
+)
+
+// Shown returns how reports show the study's figures: Figures, or for a study stored before its
+// task kind said it, what that task kind showed (a trial command its reported values, every
+// other task a trained model's figures).
+func (i StudyInfo) Shown() Figures {
+	switch {
+	case i.Figures != "":
+		return i.Figures
+	case i.Task == "command":
+		return FiguresReported
+	}
+	return FiguresTrained
+}
 
 // Objective is the stored objective: a vector of named goals (Goals), and the scalar score's
 // quality P against one cost E. Written in a space file either as metric/cost/tradeoff (the goals

@@ -68,7 +68,7 @@ const (
 
 	SysFailReason  = "fail_reason"  // trial: why the store failed it (ReasonStale)
 	SysFixedParams = "fixed_params" // trial: goptuna's internal parameter values of an enqueued trial (JSON object)
-	SysNotRequeued = "not_requeued" // trial: why a stale trial's point is not tried again
+	SysNotRequeued = "not_requeued" // trial: older builds' mark of a stale retry they did not retry (ignored now: it is retried)
 	// SysRequeuedFrom is the retry mark of schema-1 stores' recovery at open; read like SysRetryOf.
 	SysRequeuedFrom = "requeued_from"
 )
@@ -76,5 +76,5 @@ const (
 // Values of SysFailReason and SysNotRequeued.
 const (
 	ReasonStale      = "stale: worker died"                                               // a RUNNING trial whose worker stopped sending heartbeats
-	NotRequeuedTwice = "its worker died on a requeued run of the same parameters already" // a retry that went stale again
+	NotRequeuedTwice = "its worker died on a requeued run of the same parameters already" // older builds' SysNotRequeued value
 )

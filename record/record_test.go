@@ -71,7 +71,7 @@ func TestRetries(t *testing.T) {
 	}{
 		{"interrupted", fail(map[string]string{SysRetry: "1"}), true},
 		{"stale", fail(map[string]string{SysFailReason: ReasonStale}), true},
-		{"stale twice", fail(map[string]string{SysFailReason: ReasonStale, SysNotRequeued: NotRequeuedTwice}), false},
+		{"stale twice, marked by an older build", fail(map[string]string{SysFailReason: ReasonStale, SysNotRequeued: NotRequeuedTwice}), true},
 		{"plain failure", fail(map[string]string{}), false},
 		{"complete", goptuna.FrozenTrial{State: goptuna.TrialStateComplete, SystemAttrs: map[string]string{SysRetry: "1"}}, false},
 	} {
@@ -87,5 +87,44 @@ func TestRetries(t *testing.T) {
 	}
 	if _, _, err := RetryOf(fail(map[string]string{SysRetryOf: "x"})); err == nil {
 		t.Error("a malformed retry_of was accepted")
+	}
+}
+
+func TestSetAttempts(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		retries map[int]int // trial number → the number it retries
+		want    []int       // attempts in number order
+		points  int
+		most    int
+	}{
+		{"no retries", nil, []int{1, 1, 1}, 3, 1},
+		{"chain of three", map[int]int{1: 0, 2: 1}, []int{1, 2, 3}, 1, 3},
+		{"two points, one retried", map[int]int{2: 0}, []int{1, 1, 2}, 2, 2},
+		{"predecessor not listed", map[int]int{1: 7}, []int{1, 2, 1}, 2, 2},
+	} {
+		trials := make([]Trial, len(tc.want))
+		for i := range trials {
+			trials[i] = Trial{Number: i, RetryOf: -1}
+			if of, ok := tc.retries[i]; ok {
+				trials[i].RetryOf = of
+			}
+		}
+		SetAttempts(trials)
+		for i, w := range tc.want {
+			if trials[i].Attempt != w {
+				t.Errorf("%s: trial %d attempt %d, want %d", tc.name, i, trials[i].Attempt, w)
+			}
+		}
+		if p, m := Points(trials); p != tc.points || m != tc.most {
+			t.Errorf("%s: Points = %d, %d; want %d, %d", tc.name, p, m, tc.points, tc.most)
+		}
+	}
+	retry := Trial{Number: 3, State: goptuna.TrialStatePruned, PrunedEpoch: 2, RetryOf: 2, Attempt: 3}
+	if got := retry.Reason(); got != "pruned at epoch 2 (attempt 3)" {
+		t.Errorf("Reason = %q", got)
+	}
+	if got := (Trial{Number: 3, State: goptuna.TrialStateWaiting, RetryOf: 2, Attempt: 2}).Reason(); got != "retry of trial 2 (attempt 2)" {
+		t.Errorf("Reason of a waiting retry = %q", got)
 	}
 }

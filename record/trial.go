@@ -89,6 +89,7 @@ type Trial struct {
 	History      []Epoch                // per-epoch curve
 	Retry        bool                   // an interrupted or stale FAIL whose point was tried again
 	RetryOf      int                    // number of the trial this one retries (-1 = none)
+	Attempt      int                    // which attempt at its point this trial is: 1, or k for the (k-1)th retry (set by SetAttempts; 0 = unknown)
 	Seed         int64                  // trainer seed
 	Start, End   time.Time              // start and completion time
 	Pareto       bool                   // on the Pareto front of its study (set by the reports)
@@ -245,10 +246,11 @@ func Decode(ft goptuna.FrozenTrial) (Trial, error) {
 }
 
 // Retried reports whether ft is a FAIL whose point is tried again by a later trial: interrupted
-// (SysRetry) or failed as stale by the store (unless SysNotRequeued says why not). Such trials do
-// not count towards a study's total.
+// (SysRetry) or failed as stale by the store, however often its point was tried before (older
+// builds' SysNotRequeued marks are ignored: those points are retried too). Such trials do not
+// count towards a study's total.
 func Retried(ft goptuna.FrozenTrial) bool {
-	if ft.State != goptuna.TrialStateFail || ft.SystemAttrs[SysNotRequeued] != "" {
+	if ft.State != goptuna.TrialStateFail {
 		return false
 	}
 	return ft.SystemAttrs[SysRetry] == "1" || strings.HasPrefix(ft.SystemAttrs[SysFailReason], "stale")
@@ -271,9 +273,60 @@ func RetryOf(ft goptuna.FrozenTrial) (n int, ok bool, err error) {
 	return 0, false, nil
 }
 
+// SetAttempts sets each trial's Attempt from the retry chains among trials (a retry is attempt
+// k+1 of the trial it retries); a trial whose predecessor is not among trials counts from 2.
+func SetAttempts(trials []Trial) {
+	idx := make(map[int]int, len(trials))
+	for i := range trials {
+		idx[trials[i].Number] = i
+	}
+	var attempt func(i int, depth int) int
+	attempt = func(i, depth int) int {
+		t := &trials[i]
+		if t.Attempt > 0 {
+			return t.Attempt
+		}
+		t.Attempt = 1
+		if t.RetryOf >= 0 {
+			t.Attempt = 2
+			if j, ok := idx[t.RetryOf]; ok && depth < len(trials) {
+				t.Attempt = attempt(j, depth+1) + 1
+			}
+		}
+		return t.Attempt
+	}
+	for i := range trials {
+		attempt(i, 0)
+	}
+}
+
+// Points counts the points among trials whose Attempt is set (first attempts) and the largest number of attempts any point took.
+func Points(trials []Trial) (points, maxAttempts int) {
+	for _, t := range trials {
+		if t.Attempt == 1 {
+			points++
+		}
+		maxAttempts = max(maxAttempts, t.Attempt)
+	}
+	return points, maxAttempts
+}
+
 // Reason is a one-line account of why a trial is in its state: "pruned at epoch k" ("step k"
-// for a command's trial), "infeasible: …", "failed: …", "interrupted, retried" or "".
+// for a command's trial), "infeasible: …", "failed: …", "interrupted, retried" or "", followed by
+// " (attempt k)" on the k-th attempt at a point (k > 1; a retry with no other reason: "attempt k").
 func (t Trial) Reason() string {
+	r := t.reason()
+	switch {
+	case t.Attempt <= 1:
+		return r
+	case r == "":
+		return fmt.Sprintf("attempt %d", t.Attempt)
+	}
+	return fmt.Sprintf("%s (attempt %d)", r, t.Attempt)
+}
+
+// reason is Reason without the attempt.
+func (t Trial) reason() string {
 	switch {
 	case t.State == goptuna.TrialStatePruned:
 		if t.PrunedEpoch > 0 && t.Point != "" {

@@ -118,7 +118,7 @@ func (r *Report) writeTable(w io.Writer, md, all bool) error {
 		head = append(head, n)
 	}
 	cols := metricColumns
-	if r.Info.IsCommand() {
+	if r.Info.Shown() == record.FiguresReported {
 		cols = nil
 		for _, k := range r.commandColumns() {
 			cols = append(cols, struct{ key, head string }{k, k})
@@ -253,6 +253,7 @@ type JSONTrial struct {
 	Config   string                 `json:"config,omitempty"`  // effective config as --set text
 	Reason   string                 `json:"reason,omitempty"`  // why pruned, infeasible or failed
 	Seed     int64                  `json:"seed,omitempty"`    // trainer seed
+	Attempt  int                    `json:"attempt,omitempty"` // k-th attempt at its point (omitted for the first)
 	History  []record.Epoch         `json:"history,omitempty"` // per-epoch curve
 }
 
@@ -289,6 +290,9 @@ func (r *Report) WriteJSON(w io.Writer, all bool) error {
 		t := r.Trials[i]
 		jt := JSONTrial{Number: t.Number, State: record.StateName(t.State), Params: t.Params, Metrics: map[string]float64{},
 			Pareto: t.Pareto, Feasible: t.Feasible, Config: t.Config, Reason: t.Reason(), Seed: t.Seed, History: t.History}
+		if t.Attempt > 1 {
+			jt.Attempt = t.Attempt
+		}
 		if jt.Params == nil {
 			jt.Params = map[string]interface{}{}
 		}

@@ -62,6 +62,7 @@ func (r *Report) decode(trials []goptuna.FrozenTrial) error {
 		r.Trials = append(r.Trials, t)
 	}
 	sort.SliceStable(r.Trials, func(i, j int) bool { return r.Trials[i].Number < r.Trials[j].Number })
+	record.SetAttempts(r.Trials)
 	return nil
 }
 

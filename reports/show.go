@@ -43,8 +43,11 @@ func (rep *Report) writeTrialJSON(w io.Writer, t record.Trial) error {
 		"pareto": t.Pareto, "history": t.History, "intermediate_values": inter,
 		"infeasible": t.Infeasible, "error": t.Error, "start": t.Start, "end": t.End,
 	}
-	if rep.Info.IsCommand() {
+	if rep.Info.Shown() == record.FiguresReported {
 		out["log"], out["stderr"] = nonNil(t.Log), nonNil(t.Stderr)
+	}
+	if t.Attempt > 1 {
+		out["attempt"] = t.Attempt
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -112,7 +115,7 @@ func (rep *Report) writeTrialTable(w io.Writer, t record.Trial) error {
 		}
 		return nil
 	}
-	if rep.Info.IsCommand() {
+	if rep.Info.Shown() == record.FiguresReported {
 		return writeSteps(w, t)
 	}
 	fmt.Fprintln(w, "per-epoch curve:")

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/trainer/command"
@@ -22,6 +23,65 @@ import (
 // number, marks the processes of the study's trial commands (command.Command.Mark), so that a
 // resumed run can find what a killed run's trials left behind.
 const SysCommandToken = "attnsearch:command_token"
+
+// commandKind runs the user's command on each point (task kind command): no data, no
+// architecture and no cost model; the command's progress lines are the steps and its result
+// line the figures, which reports show as reported values; the study keeps a token that marks
+// its commands' processes, so that a resumed run kills what a dead run's commands left behind.
+var commandKind = TaskKind{
+	Name:    "command",
+	Tasks:   []string{space.TaskCommand},
+	Figures: record.FiguresReported,
+	Unit:    "step",
+	Describe: func(spec *space.Spec) string {
+		what := "command " + strings.Join(spec.Task.Command, " ")
+		if spec.Task.Timeout > 0 {
+			what += fmt.Sprintf(" (timeout %s)", spec.Task.Timeout)
+		}
+		return what
+	},
+	Prepare: func(_ context.Context, p *Prepared) error {
+		if err := checkCommandSpec(p.spec); err != nil {
+			return err
+		}
+		if p.trainer == nil {
+			p.trainer = newCommandTrainer(p.spec)
+		}
+		return nil
+	},
+	Evaluate: func(ctx context.Context, t *trialRun, seed int64, seedText string) (float64, error) {
+		return t.evaluateCommand(ctx, seed, seedText)
+	},
+	Step:   commandStep,
+	Epochs: func(*space.Spec) int { return 0 }, // unknown
+	Open: func(r *runner, studyID int) error {
+		ct, ok := r.trainer.(*commandTrainer)
+		if !ok {
+			return nil // another trainer (Options.Trainer) marks nothing
+		}
+		var err error
+		ct.token, err = r.commandToken(studyID)
+		return err
+	},
+	Sweep: func(r *runner, stale []goptuna.FrozenTrial) { r.sweep(stale) },
+}
+
+// commandStep scores a command's step: its finite values are kept; the score follows the first
+// goal when present (and the pruner sees it), else it is 0 and stored in the history only. No
+// cost model: every goal is a reported value.
+func commandStep(t *trialRun, values map[string]float64) (float64, bool, map[string]float64, *objective.Cost) {
+	finite := make(map[string]float64, len(values))
+	for k, v := range values {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			finite[k] = v
+		}
+	}
+	s, prune := firstGoal(t.spec.Objective, finite)
+	if !prune {
+		s = 0
+	}
+	return s, prune, finite, nil
+}
 
 // commandTrainer evaluates a point by running the space file's command (task kind command) with
 // the trial-command protocol of package trainer/command.
@@ -170,7 +230,7 @@ func firstGoal(o record.Objective, values map[string]float64) (float64, bool) {
 // evaluateCommand runs one trial of a command task: sample, store the point, run the command
 // with pruning, store every reported value, score.
 func (t *trialRun) evaluateCommand(ctx context.Context, seed int64, seedText string) (float64, error) {
-	pt, _, err := samplePoint(t.spec, t.trial)
+	pt, err := sampleParams(t.spec, t.trial)
 	if err != nil {
 		return 0, fmt.Errorf("sample: %w", err)
 	}

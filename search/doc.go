@@ -10,7 +10,10 @@
 // other points than an uninterrupted one. Here every point gets its own generator, seeded from
 // (study seed, ordinal, parameter name), where the ordinal counts the fresh points drawn before
 // it in the study (trials that retry an interrupted trial's point are not counted, so a retry
-// does not shift later points). A trial's trainer seed is derived from (study seed, ordinal) and
+// does not shift later points). Every seed comes from one mixer (search/internal/observe.Seed);
+// a study stored before its StudyInfo recorded a seed scheme keeps the first derivation, whose
+// collision (study seed 3's trainer seeds were study seed 1's relative-sampler seeds) new studies
+// no longer have (sampling.go). A trial's trainer seed is derived from (study seed, ordinal) and
 // stored in the system attribute record.SysSeed; a retry has the ordinal and seed of the trial it
 // retries (the store copies them; search follows record.SysRetryOf otherwise). The samplers and the pruner
 // see the study without the FAIL trials, so an interrupted attempt leaves no trace in their
@@ -26,9 +29,13 @@
 // Samplers (search/sampler.Builtin): tpe (search/internal/tpe, Optuna 3.1's; multivariate: joint
 // estimators), cmaes (goptuna's), random, sobol (goptuna's engine, advanced to the point's
 // ordinal), motpe and nsga2 (pure functions of the stored history and the point's seed, so
-// deterministic under resume); an unknown kind is an error. Pruners: median and percentile (goptuna's medianstopping),
-// successive_halving (successiveHalving here: Optuna's algorithm; goptuna v0.9.0's version
-// re-enters its last completed rung and prunes a trial against its own earlier value), none.
+// deterministic under resume); an unknown kind is an error. Pruners (BuiltinPruners, a registry
+// of PrunerKind in the sampler registry's shape): median and percentile (goptuna's
+// medianstopping), successive_halving (successiveHalving here: Optuna's algorithm; goptuna
+// v0.9.0's version re-enters its last completed rung and prunes a trial against its own earlier
+// value), none. Both registries declare their options as space.Option, so the space parser
+// checks study.sampler and study.pruner through the interface it declares (space.Registry,
+// given by Registries) without importing this package.
 // goptuna's default logger, which prints colour debug lines on stdout, is replaced by one that
 // forwards warnings and errors as EventWarning.
 //
@@ -67,6 +74,17 @@
 // parameters (enqueue.go), so it is the first trial claimed; in a shared store exactly one
 // process creates the study. A study of one process also enqueues it when it has no trial yet
 // (its creator stopped in between); a resumed study never enqueues it again.
+//
+// # Task kinds
+//
+// How a study's points are evaluated is its task kind (kind.go), looked up in a Kinds registry
+// (BuiltinKinds, or Options.Kinds) by the space file's task.kind: builtinKind (kind_builtin.go)
+// trains transformer points with package trainer, commandKind (command.go) runs the user's
+// command. A kind checks its section of the space and builds its trainer (Prepare), evaluates
+// one trial (Evaluate) and scores its steps (Step), says how reports show its figures
+// (record.Figures, stored in the study's record.StudyInfo) and what else it needs (Open and
+// Sweep: the command kind's process-marking token and orphan cleanup). A new kind is one file
+// declaring a TaskKind and one registration line.
 //
 // # Trial commands
 //

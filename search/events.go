@@ -46,6 +46,8 @@ type Options struct {
 	Arch           *space.Arch       // the architecture the cost model counts (nil = trainer.StudyArch of the data)
 	Trainer        Trainer           // evaluates feasible points (nil = the gorgonia trainer on Dataset)
 	Samplers       *sampler.Registry // the sampler kinds (nil = sampler.Builtin())
+	Pruners        *Pruners          // the pruner kinds (nil = BuiltinPruners())
+	Kinds          *Kinds            // the task kinds (nil = BuiltinKinds())
 }
 
 // Result sums up what Run did.
@@ -55,7 +57,7 @@ type Result struct {
 	Done        int           // finished trials counted towards Total
 	Total       int           // finished trials wanted
 	Ran         int           // trials this call finished (any state)
-	Requeued    int           // interrupted or stale trials whose points were enqueued again
+	Requeued    int           // points waiting to be retried when the run started (interrupted or stale trials')
 	Recovered   int           // RUNNING trials of a dead process failed as stale at start
 	Interrupted bool          // the context was cancelled before the study was done
 	Elapsed     time.Duration // wall time of this call

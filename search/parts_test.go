@@ -1,11 +1,14 @@
 package search
 
 import (
+	"errors"
 	"math/rand"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/search/internal/tpe"
 	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/attnsearch/attnsearch/space"
@@ -31,8 +34,48 @@ func TestDeriveSeed(t *testing.T) {
 			seen[s] = key
 		}
 	}
-	if DeriveSeed(7, 2, 1, nameHash("lr")) == DeriveSeed(7, 2, 1, nameHash("d_model")) {
-		t.Error("parameter names do not separate seeds")
+	for _, scheme := range []int{record.SeedSchemeFirst, record.SeedSchemeMixed} {
+		if pointSeed(scheme, 7, 1, "lr") == pointSeed(scheme, 7, 1, "d_model") {
+			t.Errorf("scheme %d: parameter names do not separate seeds", scheme)
+		}
+	}
+}
+
+// spaceBase is the rest of a minimal space file.
+const spaceBase = "task: {kind: synthetic}\nparams:\n  d_model: {low: 32, high: 64}\nbudget: {max_params: 100000}\n"
+
+// TestSpaceKinds checks that the space parser, given the built-in sampler and pruner kinds
+// (Registries), fills each pruner's defaults and reports a bad kind or option with
+// file:line:col and field.
+func TestSpaceKinds(t *testing.T) {
+	for kind, want := range map[string]space.Pruner{
+		"none":               {Kind: "none"},
+		"median":             {Kind: "median", Options: map[string]float64{"startup_trials": 5}},
+		"percentile":         {Kind: "percentile", Options: map[string]float64{"startup_trials": 5, "percentile": 50}},
+		"successive_halving": {Kind: "successive_halving", Options: map[string]float64{"min_resource": 1, "reduction_factor": 3}},
+	} {
+		spec, err := space.ParseWith("p.yaml", []byte("study: {pruner: "+kind+"}\n"+spaceBase), Registries())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(spec.Study.Pruner, want) {
+			t.Errorf("pruner %s defaults = %+v, want %+v", kind, spec.Study.Pruner, want)
+		}
+	}
+	base := spaceBase
+	for _, c := range []struct{ name, src, want string }{
+		{"unknown sampler", "study: {sampler: bayes}\n" + base, `e.yaml:1:18: study.sampler: unknown value "bayes" (choose one of: tpe, cmaes, random, sobol, motpe, nsga2)`},
+		{"unknown pruner", "study: {pruner: {kind: hyperband}}\n" + base, `e.yaml:1:24: study.pruner.kind: unknown value "hyperband"`},
+		{"option of other sampler", "study: {sampler: {kind: random, startup_trials: 3}}\n" + base, "e.yaml:1:33: study.sampler.startup_trials: does not apply to sampler random"},
+		{"option of other pruner", "study: {pruner: {kind: median, reduction_factor: 3}}\n" + base, "e.yaml:1:32: study.pruner.reduction_factor: does not apply to pruner median"},
+		{"reduction factor", "study: {pruner: {kind: successive_halving, reduction_factor: 1}}\n" + base, "e.yaml:1:62: study.pruner.reduction_factor: must be >= 2"},
+		{"percentile range", "study: {pruner: {kind: percentile, percentile: 100}}\n" + base, "e.yaml:1:48: study.pruner.percentile: must be < 100"},
+	} {
+		_, err := space.ParseWith("e.yaml", []byte(c.src), Registries())
+		var se *space.Error
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) || !errors.As(err, &se) {
+			t.Errorf("%s: error %v, want a *space.Error starting %q", c.name, err, c.want)
+		}
 	}
 }
 
@@ -43,15 +86,15 @@ func TestNewPruner(t *testing.T) {
 		wantErr bool
 	}{
 		{space.Pruner{Kind: "none"}, nil, false},
-		{space.Pruner{Kind: "median", StartupTrials: 2, WarmupSteps: 1},
+		{space.Pruner{Kind: "median", Options: map[string]float64{"startup_trials": 2, "warmup_steps": 1}},
 			&medianstopping.PercentilePruner{Percentile: 50, NStartUpTrials: 2, NWarmUpSteps: 1}, false},
-		{space.Pruner{Kind: "percentile", Percentile: 25, StartupTrials: 3},
+		{space.Pruner{Kind: "percentile", Options: map[string]float64{"percentile": 25, "startup_trials": 3}},
 			&medianstopping.PercentilePruner{Percentile: 25, NStartUpTrials: 3}, false},
-		{space.Pruner{Kind: "percentile", Percentile: 100}, nil, true},
-		{space.Pruner{Kind: "successive_halving", MinResource: 2, ReductionFactor: 3, MinEarlyStoppingRate: 1},
+		{space.Pruner{Kind: "percentile", Options: map[string]float64{"percentile": 100}}, nil, true},
+		{space.Pruner{Kind: "successive_halving", Options: map[string]float64{"min_resource": 2, "reduction_factor": 3, "min_early_stopping_rate": 1}},
 			&successiveHalving{minResource: 2, reductionFactor: 3, minEarlyStoppingRate: 1}, false},
-		{space.Pruner{Kind: "successive_halving"}, &successiveHalving{minResource: 1, reductionFactor: 4}, false},
-		{space.Pruner{Kind: "successive_halving", ReductionFactor: 1}, nil, true},
+		{space.Pruner{Kind: "successive_halving"}, &successiveHalving{minResource: 1, reductionFactor: 3}, false}, // the kind's defaults, as a space file has them
+		{space.Pruner{Kind: "successive_halving", Options: map[string]float64{"reduction_factor": 1}}, nil, true},
 		{space.Pruner{Kind: "hyperband"}, nil, true},
 	} {
 		got, err := newPruner(tc.opts, space.Objective{})

@@ -2,7 +2,11 @@ package search
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/c-bata/goptuna"
 	"github.com/c-bata/goptuna/medianstopping"
@@ -40,41 +44,168 @@ func (p *viewPruner) Prune(_ *goptuna.Study, trial goptuna.FrozenTrial) (bool, e
 	return p.inner.Prune(p.view, trial)
 }
 
-// newPruner builds the pruner the space file names; nil for "none". With several goals declared
-// (objective.maximize/minimize), successive_halving compares objective vectors (paretoHalving).
-func newPruner(opts space.Pruner, obj space.Objective) (goptuna.Pruner, error) {
-	switch opts.Kind {
-	case "", "none":
-		return nil, nil
-	case "median", "percentile":
-		q := 50.0
-		if opts.Kind == "percentile" {
-			q = opts.Percentile
-		}
-		p, err := medianstopping.NewPercentilePruner(q)
-		if err != nil {
-			return nil, fmt.Errorf("search: %s pruner: %w", opts.Kind, err)
-		}
-		p.NStartUpTrials = opts.StartupTrials
-		p.NWarmUpSteps = opts.WarmupSteps
-		return p, nil
-	case "successive_halving":
-		// goptuna's successivehalving defaults: min_resource 1, η = 4, s = 0.
-		p := &successiveHalving{minResource: 1, reductionFactor: 4, minEarlyStoppingRate: opts.MinEarlyStoppingRate}
-		if opts.MinResource > 0 {
-			p.minResource = opts.MinResource
-		}
-		if opts.ReductionFactor > 0 {
-			p.reductionFactor = opts.ReductionFactor
-		}
-		if p.reductionFactor < 2 || p.minEarlyStoppingRate < 0 {
-			return nil, fmt.Errorf("search: successive_halving pruner: reduction_factor %d must be >= 2 and min_early_stopping_rate %d >= 0",
-				p.reductionFactor, p.minEarlyStoppingRate)
-		}
-		if obj.Listed() && len(obj.Goals()) > 1 {
-			return &paretoHalving{successiveHalving: *p, goals: obj.Goals()}, nil
-		}
-		return p, nil
+// PrunerKind is one registered pruner kind, in the shape of a sampler kind (sampler.Kind).
+type PrunerKind struct {
+	Name    string         // kind as written in a space file (study.pruner.kind)
+	Options []space.Option // options the kind accepts (with the defaults the parser fills in)
+	// New builds the pruner of one study from the options the file gives (validated against
+	// Options, defaults filled in; other absent options are absent from the map) and the study's
+	// goals when several are listed; nil = no pruning.
+	New func(opts map[string]float64, goals []record.Goal) (goptuna.Pruner, error)
+}
+
+// Pruners holds pruner kinds by name.
+type Pruners struct {
+	kinds map[string]PrunerKind
+	order []string // names in registration order
+}
+
+var _ space.Registry = (*Pruners)(nil)
+
+// NewPruners returns an empty registry.
+func NewPruners() *Pruners { return &Pruners{kinds: map[string]PrunerKind{}} }
+
+// Register adds k; registering a name twice is a programming error and panics.
+func (r *Pruners) Register(k PrunerKind) {
+	if _, dup := r.kinds[k.Name]; dup {
+		panic(fmt.Sprintf("search: pruner kind %q registered twice", k.Name))
 	}
-	return nil, fmt.Errorf("search: unknown pruner %q", opts.Kind)
+	if k.New == nil {
+		panic(fmt.Sprintf("search: pruner kind %q has no constructor", k.Name))
+	}
+	r.kinds[k.Name] = k
+	r.order = append(r.order, k.Name)
+}
+
+// Lookup returns the kind called name.
+func (r *Pruners) Lookup(name string) (PrunerKind, bool) {
+	k, ok := r.kinds[name]
+	return k, ok
+}
+
+// KindOptions returns the options of the kind called name (space.Registry).
+func (r *Pruners) KindOptions(name string) ([]space.Option, bool) {
+	k, ok := r.kinds[name]
+	return k.Options, ok
+}
+
+// Names lists the registered kinds in registration order.
+func (r *Pruners) Names() []string { return append([]string(nil), r.order...) }
+
+// New builds the pruner the space file names ("" is none), the kind's defaults filled in for
+// absent options (as the parser does); an unknown kind or an invalid option is an error.
+func (r *Pruners) New(p space.Pruner, obj space.Objective) (goptuna.Pruner, error) {
+	name := p.Kind
+	if name == "" {
+		name = "none"
+	}
+	k, ok := r.kinds[name]
+	if !ok {
+		return nil, fmt.Errorf("search: unknown pruner %q (known: %s)", name, strings.Join(r.Names(), ", "))
+	}
+	for _, key := range slices.Sorted(maps.Keys(p.Options)) {
+		i := slices.IndexFunc(k.Options, func(o space.Option) bool { return o.Name == key })
+		if i < 0 {
+			return nil, fmt.Errorf("search: %s pruner: unknown option %q", name, key)
+		}
+		if err := k.Options[i].Check(p.Options[key]); err != nil {
+			return nil, fmt.Errorf("search: %s pruner: %s: %w", name, key, err)
+		}
+	}
+	opts := maps.Clone(p.Options)
+	for _, o := range k.Options {
+		if _, ok := opts[o.Name]; !ok && o.Default != 0 {
+			if opts == nil {
+				opts = map[string]float64{}
+			}
+			opts[o.Name] = o.Default
+		}
+	}
+	var goals []record.Goal
+	if obj.Listed() {
+		goals = obj.Goals()
+	}
+	pr, err := k.New(opts, goals)
+	if err != nil {
+		return nil, fmt.Errorf("search: %s pruner: %w", name, err)
+	}
+	return pr, nil
+}
+
+// BuiltinPruners returns a registry holding the pruner kinds of attnsearch, one registration
+// line each.
+func BuiltinPruners() *Pruners {
+	r := NewPruners()
+	r.Register(pruneNone)
+	r.Register(pruneMedian)
+	r.Register(prunePercentile)
+	r.Register(pruneHalving)
+	return r
+}
+
+// newPruner builds the pruner the space file names with the built-in kinds.
+func newPruner(p space.Pruner, obj space.Objective) (goptuna.Pruner, error) {
+	return BuiltinPruners().New(p, obj)
+}
+
+// The options of the built-in pruners: counts of trials and epochs.
+var (
+	optStartupTrials = space.Option{Name: "startup_trials", Int: true, Max: 1e6, Default: 5} // trials before pruning starts
+	optWarmupSteps   = space.Option{Name: "warmup_steps", Int: true, Max: 1e6}               // epochs before a trial can be pruned
+)
+
+// pruneNone never prunes.
+var pruneNone = PrunerKind{
+	Name: "none",
+	New:  func(map[string]float64, []record.Goal) (goptuna.Pruner, error) { return nil, nil },
+}
+
+// pruneMedian is goptuna's median stopping rule.
+var pruneMedian = PrunerKind{
+	Name:    "median",
+	Options: []space.Option{optStartupTrials, optWarmupSteps},
+	New: func(opts map[string]float64, _ []record.Goal) (goptuna.Pruner, error) {
+		return percentilePruner(50, opts)
+	},
+}
+
+// prunePercentile is goptuna's percentile rule: a trial below the given percentile of the
+// others at the same step is pruned.
+var prunePercentile = PrunerKind{
+	Name: "percentile",
+	Options: []space.Option{optStartupTrials, optWarmupSteps,
+		{Name: "percentile", Min: 0, MinOpen: true, Max: 100, MaxOpen: true, Default: 50}},
+	New: func(opts map[string]float64, _ []record.Goal) (goptuna.Pruner, error) {
+		return percentilePruner(opts["percentile"], opts)
+	},
+}
+
+// percentilePruner builds goptuna's medianstopping pruner at percentile q.
+func percentilePruner(q float64, opts map[string]float64) (goptuna.Pruner, error) {
+	p, err := medianstopping.NewPercentilePruner(q)
+	if err != nil {
+		return nil, err
+	}
+	p.NStartUpTrials = int(opts["startup_trials"])
+	p.NWarmUpSteps = int(opts["warmup_steps"])
+	return p, nil
+}
+
+// pruneHalving is successive halving (successiveHalving: Optuna's algorithm); with several goals
+// it compares objective vectors (paretoHalving).
+var pruneHalving = PrunerKind{
+	Name: "successive_halving",
+	Options: []space.Option{
+		{Name: "min_resource", Int: true, Min: 1, Max: 1e6, Default: 1},     // epochs before the first rung
+		{Name: "reduction_factor", Int: true, Min: 2, Max: 1e6, Default: 3}, // η
+		{Name: "min_early_stopping_rate", Int: true, Max: 1e6},              // s
+	},
+	New: func(opts map[string]float64, goals []record.Goal) (goptuna.Pruner, error) {
+		p := &successiveHalving{minResource: int(opts["min_resource"]), reductionFactor: int(opts["reduction_factor"]),
+			minEarlyStoppingRate: int(opts["min_early_stopping_rate"])}
+		if len(goals) > 1 {
+			return &paretoHalving{successiveHalving: *p, goals: goals}, nil
+		}
+		return p, nil
+	},
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/store"
-	"github.com/attnsearch/attnsearch/trainer"
 	"github.com/c-bata/goptuna"
 	"golang.org/x/sync/errgroup"
 )
@@ -35,6 +34,8 @@ type Prepared struct {
 	arch     space.Arch
 	trainer  Trainer
 	samplers *sampler.Registry
+	pruners  *Pruners
+	kind     TaskKind // the task kind that evaluates the study's points
 }
 
 // Prepare loads the data the trainer and the cost model need (unless opts carries them), computes
@@ -45,38 +46,28 @@ func Prepare(ctx context.Context, spec *space.Spec, opts Options) (*Prepared, er
 	if p.samplers == nil {
 		p.samplers = sampler.Builtin()
 	}
+	if p.pruners = opts.Pruners; p.pruners == nil {
+		p.pruners = BuiltinPruners()
+	}
+	if _, err := p.pruners.New(spec.Study.Pruner, spec.Objective); err != nil {
+		return nil, err
+	}
 	if _, ok := p.samplers.Lookup(spec.Study.Sampler.Kind); !ok {
 		return nil, fmt.Errorf("search: unknown sampler %q (known: %s)", spec.Study.Sampler.Kind, strings.Join(p.samplers.Names(), ", "))
 	}
 	if p.opts.HeartbeatEvery <= 0 {
 		p.opts.HeartbeatEvery = 5 * time.Second
 	}
-	if spec.IsCommand() {
-		// No data, no architecture, no cost model: the command is the trainer.
-		if err := checkCommandSpec(spec); err != nil {
-			return nil, err
-		}
-		if p.trainer == nil {
-			p.trainer = newCommandTrainer(spec)
-		}
-		return p, nil
+	kinds := opts.Kinds
+	if kinds == nil {
+		kinds = BuiltinKinds()
 	}
-	if opts.Arch != nil && opts.Trainer != nil {
-		p.arch = *opts.Arch
-	} else {
-		ds, err := loadData(ctx, spec, opts.Dataset)
-		if err != nil {
-			return nil, err
-		}
-		p.arch = trainer.StudyArch(spec, ds)
-		if opts.Arch != nil {
-			p.arch = *opts.Arch
-		}
-		if p.trainer == nil {
-			p.trainer = &gorgoniaTrainer{spec: spec, ds: ds}
-		}
+	k, err := kinds.For(spec)
+	if err != nil {
+		return nil, err
 	}
-	if err := objective.ValidateSpace(spec, p.arch); err != nil {
+	p.kind = k
+	if err := k.Prepare(ctx, p); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -103,6 +94,8 @@ type runner struct {
 	refCost float64
 	threads int
 	workers int
+	// seedScheme is the study's record.StudyInfo.SeedScheme: how its seeds descend from its seed.
+	seedScheme int
 
 	// A shared study (other processes run it too, see shared.go).
 	shared      bool
@@ -121,6 +114,10 @@ type runner struct {
 
 // errInterrupted marks a trial stopped because the study was interrupted.
 var errInterrupted = errors.New("interrupted")
+
+// errNoTurn means a turn granted for a waiting trial found none left to claim: it starts no new
+// point, since the study's count may already be reached.
+var errNoTurn = errors.New("no waiting trial left for this turn")
 
 // Run runs (or resumes) the prepared study on st until it has the requested number of finished
 // trials, or ctx is cancelled. Sampler, pruner, workers and seed come from the space file.
@@ -155,11 +152,13 @@ func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
 		return nil, fmt.Errorf("search: recover stale trials of %s: %w", spec.Study.Name, err)
 	}
 	res.Recovered = len(stale)
-	r.sweep(stale)
-	if res.Requeued, err = st.Requeue(study.ID); err != nil {
+	if r.kind.Sweep != nil {
+		r.kind.Sweep(r, stale)
+	}
+	if _, err = st.Requeue(study.ID); err != nil {
 		return nil, fmt.Errorf("search: requeue trials of %s: %w", spec.Study.Name, err)
 	}
-	if r.done, r.rejected, r.best, err = r.count(); err != nil {
+	if r.done, r.rejected, r.best, res.Requeued, err = r.count(); err != nil {
 		return nil, err
 	}
 	note := ""
@@ -192,7 +191,7 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	ps := &pointSampler{algo: algo, seed: spec.Study.Seed}
-	inner, err := newPruner(spec.Study.Pruner, spec.Objective)
+	inner, err := r.pruners.New(spec.Study.Pruner, spec.Objective)
 	if err != nil {
 		return nil, err
 	}
@@ -246,6 +245,7 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 	if err := r.recordInfo(study.ID); err != nil {
 		return nil, err
 	}
+	ps.scheme = r.seedScheme
 	if spec.Study.EnqueueDefault {
 		// In a shared store the creator enqueues the start point. A study of this process alone
 		// enqueues it while it has no trial (also when its creator stopped before enqueueing).
@@ -263,8 +263,8 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 			}
 		}
 	}
-	if ct, ok := r.trainer.(*commandTrainer); ok {
-		if ct.token, err = r.commandToken(study.ID); err != nil {
+	if r.kind.Open != nil {
+		if err := r.kind.Open(r, study.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -280,6 +280,8 @@ func (r *runner) recordInfo(studyID int) error {
 		return fmt.Errorf("search: study %s attributes: %w", name, err)
 	}
 	info := InfoOf(r.spec)
+	info.Figures = r.kind.Figures
+	info.SeedScheme = record.SeedSchemeCurrent
 	if js, ok := attrs[record.SysStudyInfo]; ok {
 		stored, err := record.ParseStudyInfo(js)
 		if err != nil {
@@ -290,8 +292,9 @@ func (r *runner) recordInfo(studyID int) error {
 				"study %s was started with other settings (%s); continuing with the new ones, reports keep the original objective and budget", name, d)})
 		}
 		stored.Trials = info.Trials
-		info = stored
+		info = stored // its seed scheme too: a resumed study keeps its seeds
 	}
+	r.seedScheme = info.SeedScheme
 	js, err := info.Encode()
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
@@ -338,7 +341,7 @@ func searchSpace(spec *space.Spec) (map[string]interface{}, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: probe trial: %w", err)
 	}
-	if _, _, err := samplePoint(spec, &goptuna.Trial{Study: probe, ID: id}); err != nil && !errors.Is(err, space.ErrStructural) {
+	if _, err := sampleParams(spec, &goptuna.Trial{Study: probe, ID: id}); err != nil {
 		return nil, fmt.Errorf("search: probe the space: %w", err)
 	}
 	ft, err := probe.Storage.GetTrial(id)
@@ -364,14 +367,20 @@ func InfoOf(spec *space.Spec) record.StudyInfo {
 }
 
 // count returns the finished trials that count towards the target, those rejected before
-// training, and the best final score.
-func (r *runner) count() (done, rejected int, best float64, err error) {
+// training, the best final score, and the waiting retries (points to retry: RecoverStale and
+// Requeue enqueue them).
+func (r *runner) count() (done, rejected int, best float64, waiting int, err error) {
 	trials, err := r.st.GetAllTrials(r.study.ID)
 	if err != nil {
-		return 0, 0, 0, fmt.Errorf("search: list trials: %w", err)
+		return 0, 0, 0, 0, fmt.Errorf("search: list trials: %w", err)
 	}
 	done, rejected, best = countFinished(trials, r.spec.Study.Trials)
-	return done, rejected, best, nil
+	for _, t := range trials {
+		if _, retry, _ := record.RetryOf(t); retry && t.State == goptuna.TrialStateWaiting {
+			waiting++
+		}
+	}
+	return done, rejected, best, waiting, nil
 }
 
 // countFinished returns how many of trials count towards a target of trials (rejections free up
@@ -422,11 +431,19 @@ func (r *runner) worker(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if more, err := r.takeTurn(ctx); err != nil || !more {
+		more, fresh, err := r.takeTurn(ctx)
+		if err != nil || !more {
 			return err
 		}
 
-		out, err := r.runTrial(ctx)
+		out, err := r.runTrial(ctx, fresh)
+		if errors.Is(err, errNoTurn) {
+			// The waiting trial this turn was for was claimed by another worker first.
+			r.mu.Lock()
+			r.inflight--
+			r.mu.Unlock()
+			continue
+		}
 		if err != nil && r.shared && errors.Is(err, goptuna.ErrTrialCannotBeUpdated) {
 			// Another worker failed this trial as stale (this one lost its heartbeats for longer
 			// than the grace period, say behind a network partition) and retries its point.

@@ -30,11 +30,11 @@ func TestSeams(t *testing.T) {
 	tr := &fakeTrainer{}
 
 	src := []byte(fmt.Sprintf(tinySpace, 4, "lowest, spread: 2", "none", 100000))
-	spec, err := space.ParseWith("seams.yaml", src, reg)
+	spec, err := space.ParseWith("seams.yaml", src, space.With{Samplers: reg, Pruners: BuiltinPruners()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := space.Parse("seams.yaml", src); err == nil {
+	if _, err := space.ParseWith("seams.yaml", src, Registries()); err == nil {
 		t.Fatal("the built-in registry accepts sampler kind lowest")
 	}
 	db, err := schemes.Open(context.Background(), "mem://seams", store.OpenOptions{})
@@ -98,7 +98,7 @@ func TestSeams(t *testing.T) {
 // lowestKind is a fake sampler: the low end of every range, categorical choices by the point's seed.
 var lowestKind = sampler.Kind{
 	Name:    "lowest",
-	Options: []sampler.Option{{Name: "spread", Int: true, Min: 1, Max: 10, Doc: "choices the seed picks among"}},
+	Options: []sampler.Option{{Name: "spread", Int: true, Min: 1, Max: 10}}, // choices the seed picks among
 	New: func(_ int64, opts map[string]float64) (sampler.Algorithm, error) {
 		return lowest{spread: int64(opts["spread"])}, nil
 	},

@@ -420,7 +420,7 @@ func TestEverySamplerRuns(t *testing.T) {
 				t.Skip("short: sobol, random and tpe also run in TestDeterministicResume")
 			}
 			spec := tinySpec(t, 4, kind, "percentile", 4000)
-			spec.Study.Pruner.Percentile = 25
+			spec.Study.Pruner.Options = map[string]float64{"percentile": 25}
 			st := openStore(t, filepath.Join(t.TempDir(), "s.db"))
 			res, err := Run(context.Background(), spec, st, Options{})
 			if err != nil {

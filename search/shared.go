@@ -57,30 +57,31 @@ func openShared(name string, study *goptuna.Study, err error, opts []goptuna.Stu
 // store, where other processes add theirs, and recovers (at most once per half grace period)
 // the trials of workers that died anywhere; while the slots left are held by trials running
 // elsewhere it waits, because such a trial may still fail and need its point retried. A waiting
-// trial (a retry) is taken whatever the count; once the count is reached, the worker stops when
+// trial (a retry) is taken whatever the count, but such a turn may only claim a waiting trial
+// (fresh is false), never start a new point; once the count is reached, the worker stops when
 // every trial still running is confirmed alive (confirmAlive).
-func (r *runner) takeTurn(ctx context.Context) (bool, error) {
+func (r *runner) takeTurn(ctx context.Context) (more, fresh bool, err error) {
 	if !r.shared {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if r.done+r.inflight >= r.spec.Study.Trials {
-			return false, nil
+			return false, false, nil
 		}
 		r.inflight++
-		return true, nil
+		return true, true, nil
 	}
 	poll := min(max(r.grace/8, 100*time.Millisecond), 2*time.Second)
 	seen := map[int]time.Time{}
 	for {
 		if ctx.Err() != nil {
-			return false, nil
+			return false, false, nil
 		}
 		if err := r.recoverShared(); err != nil {
-			return false, err
+			return false, false, err
 		}
 		trials, err := r.st.GetAllTrials(r.study.ID)
 		if err != nil {
-			return false, fmt.Errorf("search: list trials: %w", err)
+			return false, false, fmt.Errorf("search: list trials: %w", err)
 		}
 		done, running, waiting, best := tally(trials, r.spec.Study.Trials)
 		r.mu.Lock()
@@ -91,21 +92,21 @@ func (r *runner) takeTurn(ctx context.Context) (bool, error) {
 		if waiting == 0 && done >= r.spec.Study.Trials {
 			alive, err := r.confirmAlive(seen)
 			if err != nil || alive {
-				return false, err
+				return false, false, err
 			}
 		}
 		r.mu.Lock()
-		if waiting > 0 || done+running < r.spec.Study.Trials {
+		if fresh := done+running < r.spec.Study.Trials; waiting > 0 || fresh {
 			r.inflight++
 			r.mu.Unlock()
-			return true, nil
+			return true, fresh, nil
 		}
 		r.mu.Unlock()
 		t := time.NewTimer(poll)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return false, nil
+			return false, false, nil
 		case <-t.C:
 		}
 	}

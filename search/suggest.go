@@ -46,19 +46,25 @@ func suggest(t *goptuna.Trial, p space.Param) (any, error) {
 	return nil, fmt.Errorf("unknown kind %q", p.Kind)
 }
 
-// samplePoint draws one point through the trial (declared parameters in file order) and resolves
-// its typed Config (structural repair; an unrepairable point wraps space.ErrStructural).
-func samplePoint(spec *space.Spec, t *goptuna.Trial) (space.Point, space.Config, error) {
+// sampleParams draws one point through the trial: the declared parameters in file order.
+func sampleParams(spec *space.Spec, t *goptuna.Trial) (space.Point, error) {
 	pt := make(space.Point, len(spec.Params))
 	for _, p := range spec.Params {
 		v, err := suggest(t, p)
 		if err != nil {
-			return nil, space.Config{}, fmt.Errorf("space: sample %s: %w", p.Name, err)
+			return nil, fmt.Errorf("space: sample %s: %w", p.Name, err)
 		}
 		pt[p.Name] = v
 	}
-	if spec.IsCommand() {
-		return pt, space.Config{}, nil // a command's parameters are its own: no Config
+	return pt, nil
+}
+
+// samplePoint draws one point through the trial (sampleParams) and resolves its typed Config
+// (structural repair; an unrepairable point wraps space.ErrStructural).
+func samplePoint(spec *space.Spec, t *goptuna.Trial) (space.Point, space.Config, error) {
+	pt, err := sampleParams(spec, t)
+	if err != nil {
+		return nil, space.Config{}, err
 	}
 	cfg, err := spec.Resolve(pt)
 	if err != nil {

@@ -28,12 +28,16 @@ type outcome struct {
 	reason   string // why it is not a plain COMPLETE
 }
 
-// runTrial claims a waiting trial (a retry) or creates one, evaluates it and records its end.
+// runTrial claims a waiting trial (a retry) or, when fresh, creates one (errNoTurn when neither),
+// evaluates it and records its end.
 // An error is a store failure; the trial's own failures are outcomes.
-func (r *runner) runTrial(ctx context.Context) (outcome, error) {
+func (r *runner) runTrial(ctx context.Context, fresh bool) (outcome, error) {
 	id, ok, err := r.st.PopWaitingTrial(r.study.ID)
 	if err != nil {
 		return outcome{}, fmt.Errorf("search: claim a waiting trial: %w", err)
+	}
+	if !ok && !fresh {
+		return outcome{}, errNoTurn
 	}
 	if !ok {
 		if id, err = r.st.CreateNewTrial(r.study.ID); err != nil {
@@ -107,7 +111,7 @@ func (t *trialRun) seed() (int64, string, error) {
 		if err != nil {
 			return 0, "", err
 		}
-		text = strconv.FormatInt(TrialSeed(t.spec.Study.Seed, ord), 10)
+		text = strconv.FormatInt(trialSeed(t.seedScheme, t.spec.Study.Seed, ord), 10)
 		if err := t.st.SetTrialSystemAttr(t.trial.ID, record.SysOrdinal, strconv.Itoa(ord)); err != nil {
 			return 0, "", fmt.Errorf("search: set ordinal: %w", err)
 		}
@@ -133,9 +137,13 @@ func (t *trialRun) evaluate(ctx context.Context) (float64, error) {
 	if err := t.trial.CallRelativeSampler(); err != nil {
 		return 0, fmt.Errorf("search: relative sampler: %w", err)
 	}
-	if t.spec.IsCommand() {
-		return t.evaluateCommand(ctx, seed, seedText)
-	}
+	return t.kind.Evaluate(ctx, t, seed, seedText)
+}
+
+// evaluateBuiltin evaluates one trial of a transformer point (builtinKind): sample and resolve
+// the Config, the cost model's check (an infeasible point is finished at once), training with
+// pruning, the final score.
+func (t *trialRun) evaluateBuiltin(ctx context.Context, seed int64, seedText string) (float64, error) {
 	o, b := t.spec.Objective, t.spec.Budget
 
 	pt, cfg, err := samplePoint(t.spec, t.trial)
@@ -194,25 +202,7 @@ func (t *trialRun) evaluate(ctx context.Context) (float64, error) {
 
 // report records one step's figures, its intermediate score and the pruner's verdict.
 func (t *trialRun) report(ctx context.Context, step int, values map[string]float64) error {
-	o, b := t.spec.Objective, t.spec.Budget
-	var s float64
-	prune := true // whether the pruner sees this step
-	if t.spec.IsCommand() {
-		// A command's step: its finite values; the score follows the first goal when present.
-		finite := make(map[string]float64, len(values))
-		for k, v := range values {
-			if !math.IsNaN(v) && !math.IsInf(v, 0) {
-				finite[k] = v
-			}
-		}
-		values = finite
-		s, prune = firstGoal(o, values)
-		if !prune {
-			s = 0 // stored in the history only
-		}
-	} else {
-		s, _ = objective.ScoreTrial(objective.Quality(o.Metric, values), t.cost, nil, o, b)
-	}
+	s, prune, values, cost := t.kind.Step(t, values)
 	if prune {
 		t.last = s
 	}
@@ -222,10 +212,6 @@ func (t *trialRun) report(ctx context.Context, step int, values map[string]float
 		return fmt.Errorf("search: encode history: %w", err)
 	}
 	// The latest figures, so that a pruned trial shows where it stopped.
-	cost := &t.cost
-	if t.spec.IsCommand() {
-		cost = nil // no cost model: every goal is a reported value
-	}
 	kv := t.vectors(cost, nil, values)
 	kv[record.KeyHistory], kv[record.KeyEpochs] = string(hb), strconv.Itoa(step)
 	for k, v := range values {
@@ -236,11 +222,7 @@ func (t *trialRun) report(ctx context.Context, step int, values map[string]float
 	if err := t.attrs.setAll(kv); err != nil {
 		return err
 	}
-	epochs := t.spec.Training.Epochs
-	if t.spec.IsCommand() {
-		epochs = 0 // unknown
-	}
-	t.emit(Event{Kind: EventEpoch, Trial: t.ft.Number, Epoch: step, Epochs: epochs, Value: s})
+	t.emit(Event{Kind: EventEpoch, Trial: t.ft.Number, Epoch: step, Epochs: t.kind.Epochs(t.spec), Value: s})
 	if !prune {
 		return nil
 	}
@@ -252,11 +234,7 @@ func (t *trialRun) report(ctx context.Context, step int, values map[string]float
 			if err := t.attrs.set(record.KeyPrunedEpoch, strconv.Itoa(step)); err != nil {
 				return err
 			}
-			unit := "epoch"
-			if t.spec.IsCommand() {
-				unit = "step"
-			}
-			t.out.reason = fmt.Sprintf("pruned at %s %d", unit, step)
+			t.out.reason = fmt.Sprintf("pruned at %s %d", t.kind.Unit, step)
 		}
 		return err
 	}

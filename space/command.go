@@ -23,10 +23,6 @@ const TaskCommand = "command"
 // allTaskKinds are the accepted task kinds: the built-in ones and command.
 var allTaskKinds = append(append([]string(nil), taskKinds...), TaskCommand)
 
-// IsCommand reports whether the space's trials run a command (task kind command) rather than the
-// built-in trainer: its parameters are the command's own, and no cost model applies.
-func (s *Spec) IsCommand() bool { return s.Task.Kind == TaskCommand }
-
 // Declared returns a sampled value of p as the space file declares it, for a command's input: an
 // int parameter as int64, a float as float64, a categorical choice or a fixed value typed as
 // written (int64, float64, string or bool). Values it cannot place are returned unchanged.

@@ -42,8 +42,8 @@ func TestParseCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !spec.IsCommand() {
-		t.Fatal("IsCommand = false")
+	if spec.Task.Kind != TaskCommand {
+		t.Fatalf("task kind %q, want %q", spec.Task.Kind, TaskCommand)
 	}
 	wantTask := Task{Kind: "command", Command: []string{"python3", "train.py", "--fast", "3"}, Dir: dir,
 		Timeout: 90 * time.Second, Env: map[string]string{"CUDA_VISIBLE_DEVICES": "0", "DEPTH": "4"}}

@@ -3,7 +3,6 @@ package space
 import (
 	"fmt"
 
-	"github.com/attnsearch/attnsearch/search/sampler"
 	"os"
 	"path/filepath"
 )
@@ -16,14 +15,7 @@ import (
 // (attnsearch data tatoeba) and still run on another one. corpus "" is Load. A missing corpus
 // is an error wrapping fs.ErrNotExist.
 func LoadWithCorpus(path, corpus string) (*Spec, error) {
-	if corpus == "" {
-		return Load(path)
-	}
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("space: read %s: %w", path, err)
-	}
-	return parse(path, src, corpus, sampler.Builtin())
+	return LoadWith(path, With{Corpus: corpus})
 }
 
 // replaceCorpus points spec's task at corpus (see LoadWithCorpus).

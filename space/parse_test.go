@@ -77,7 +77,7 @@ func TestParseFull(t *testing.T) {
 	want := Spec{
 		File: "full.yaml",
 		Study: Study{Name: "full", Sampler: Sampler{Kind: "tpe", Options: map[string]float64{"startup_trials": 4, "ei_candidates": 12}},
-			Pruner: Pruner{Kind: "successive_halving", MinResource: 2, ReductionFactor: 4, MinEarlyStoppingRate: 1},
+			Pruner: Pruner{Kind: "successive_halving", Options: map[string]float64{"min_resource": 2, "reduction_factor": 4, "min_early_stopping_rate": 1}},
 			Trials: 30, Workers: 3, Seed: -5, EnqueueDefault: true},
 		Task: Task{Kind: "synthetic", Synthetic: Synthetic{Train: 500, Valid: 50, Test: 60, Vocab: 20, MinLen: 4, MaxLen: 9, Seed: 11},
 			Tokenizer: "char", MaxVocab: 100, MinFreq: 2, MaxLen: 30},
@@ -139,20 +139,7 @@ func TestParseDefaults(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Parse =\n%+v\nwant\n%+v", got, want)
 	}
-	// Pruner defaults per kind.
-	for kind, want := range map[string]Pruner{
-		"median":             {Kind: "median", StartupTrials: 5, Percentile: 50},
-		"percentile":         {Kind: "percentile", StartupTrials: 5, Percentile: 50},
-		"successive_halving": {Kind: "successive_halving", MinResource: 1, ReductionFactor: 3},
-	} {
-		spec, err := Parse("p.yaml", []byte("study: {pruner: "+kind+"}\n"+src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if spec.Study.Pruner != want {
-			t.Errorf("pruner %s defaults = %+v, want %+v", kind, spec.Study.Pruner, want)
-		}
-	}
+	// The built-in pruners' defaults: search's TestSpaceKinds.
 }
 
 // TestParseMaxSteps checks training.max_steps: absent is 0 (no cap), and the value is kept as written.
@@ -204,12 +191,6 @@ func TestParseErrors(t *testing.T) {
 		{"fractional int", "study: {trials: 2.5}\n" + base, `e.yaml:1:17: study.trials: expected an integer, found "2.5"`},
 		{"wrong type bool", "training: {tie_embeddings: 1}\n" + base, "e.yaml:1:28: training.tie_embeddings: expected true or false, found an integer"},
 		{"wrong type section", "training: 3\n" + base, "e.yaml:1:11: training: expected a mapping, found an integer"},
-		{"unknown sampler", "study: {sampler: bayes}\n" + base, `e.yaml:1:18: study.sampler: unknown value "bayes" (choose one of: tpe, cmaes, random, sobol, motpe, nsga2)`},
-		{"unknown pruner", "study: {pruner: {kind: hyperband}}\n" + base, `e.yaml:1:24: study.pruner.kind: unknown value "hyperband"`},
-		{"option of other sampler", "study: {sampler: {kind: random, startup_trials: 3}}\n" + base, "e.yaml:1:33: study.sampler.startup_trials: does not apply to sampler random"},
-		{"option of other pruner", "study: {pruner: {kind: median, reduction_factor: 3}}\n" + base, "e.yaml:1:32: study.pruner.reduction_factor: does not apply to pruner median"},
-		{"reduction factor", "study: {pruner: {kind: successive_halving, reduction_factor: 1}}\n" + base, "e.yaml:1:62: study.pruner.reduction_factor: 1 is out of range [2, 1000000]"},
-		{"percentile range", "study: {pruner: {kind: percentile, percentile: 100}}\n" + base, "e.yaml:1:48: study.pruner.percentile: 100 is outside (0, 100)"},
 		{"bpe without vocabulary", "task: {kind: aligned, path: x, tokenizer: bpe, max_vocab: 0}\nparams:\n  d_model: 64\nbudget: {max_params: 100000}\n", "e.yaml:1:59: task.max_vocab: tokenizer bpe needs the subword vocabulary size (>= 5), not 0"},
 		{"rich grammar too short", "task: {kind: synthetic, synthetic: {grammar: rich, vocab: 19}}\nparams:\n  d_model: 64\nbudget: {max_params: 100000}\n", "e.yaml:1:59: task.synthetic.vocab: 19 is out of range [20, 1000000]"},
 		{"unknown grammar", "task: {kind: synthetic, synthetic: {grammar: fancy}}\nparams:\n  d_model: 64\nbudget: {max_params: 100000}\n", `e.yaml:1:46: task.synthetic.grammar: unknown value "fancy" (choose one of: simple, rich)`},

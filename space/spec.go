@@ -45,15 +45,12 @@ type Sampler struct {
 	Options map[string]float64 // option name → value (startup_trials, ei_candidates, sigma0, …)
 }
 
-// Pruner names a goptuna pruner and its options.
+// Pruner names a pruner kind of the pruner registry (search.BuiltinPruners) and the options the
+// file gives it, with the kind's defaults filled in (validated against the kind's declared
+// options when parsed with the registry; absent options are absent here).
 type Pruner struct {
-	Kind                 string  // none | median | percentile | successive_halving
-	StartupTrials        int     // median, percentile: trials before pruning starts
-	WarmupSteps          int     // median, percentile: epochs before a trial can be pruned
-	Percentile           float64 // percentile: 0..100
-	MinResource          int     // successive_halving: epochs before the first rung
-	ReductionFactor      int     // successive_halving: eta (>= 2)
-	MinEarlyStoppingRate int     // successive_halving: s
+	Kind    string             // none | median | percentile | successive_halving | any registered kind
+	Options map[string]float64 // option name → value (startup_trials, min_resource, …)
 }
 
 // Task describes the data set (the built-in synthetic task or a real corpus), or the user's

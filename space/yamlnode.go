@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/attnsearch/attnsearch/search/sampler"
 	"io"
 	"math"
 	"regexp"
@@ -18,10 +17,11 @@ import (
 type decoder struct {
 	file      string
 	pos       map[string]Pos
-	samplers  *sampler.Registry // the sampler kinds study.sampler may name
-	obj       map[string]entry  // the objective section's entries, finished once the task kind is known
-	command   bool              // the task is a command: params and objective follow its rules
-	predicted []string          // names of the costs section's predicted costs
+	samplers  Registry         // the sampler kinds study.sampler may name (nil = any)
+	pruners   Registry         // the pruner kinds study.pruner may name (nil = any)
+	obj       map[string]entry // the objective section's entries, finished once the task kind is known
+	command   bool             // the task is a command: params and objective follow its rules
+	predicted []string         // names of the costs section's predicted costs
 }
 
 // errAt builds an Error located at node n.

@@ -95,16 +95,14 @@ func TestHeartbeatAndRecovery(t *testing.T) {
 
 	failed, err := s.RecoverStale(study, time.Minute)
 	must(t, err)
-	n, err := s.Requeue(study)
-	must(t, err)
+	all, _ := s.GetAllTrials(study)
 	if len(failed) != 1 || failed[0].ID != dead || failed[0].State != goptuna.TrialStateFail ||
-		failed[0].SystemAttrs[record.SysFailReason] != record.ReasonStale || n != 1 {
-		t.Fatalf("recovered %+v, requeued %d", failed, n)
+		failed[0].SystemAttrs[record.SysFailReason] != record.ReasonStale || all[len(all)-1].State != goptuna.TrialStateWaiting {
+		t.Fatalf("recovered %+v, last trial %+v (want its waiting retry)", failed, all[len(all)-1])
 	}
 	if n, err := s.Requeue(study); err != nil || n != 0 {
-		t.Fatalf("second Requeue: %d, %v", n, err)
+		t.Fatalf("Requeue after recovery: %d, %v", n, err)
 	}
-	all, _ := s.GetAllTrials(study)
 	requeued := []int{all[len(all)-1].ID}
 	if again, _ := s.RecoverStale(study, time.Minute); len(again) != 0 {
 		t.Fatalf("second recovery found %d trials", len(again))
@@ -175,7 +173,7 @@ func TestUseAfterClose(t *testing.T) {
 }
 
 // TestRecoveryAtOpen checks the automatic recovery of a writer's Open: every RUNNING trial is failed as
-// stale and requeued once; a requeued trial whose worker died again is not requeued; without RecoverOnOpen nothing changes.
+// stale and requeued once, a requeued trial whose worker died again too; without RecoverOnOpen nothing changes.
 func TestRecoveryAtOpen(t *testing.T) {
 	path := t.TempDir() + "/r.db"
 	s, err := Open(path, Options{NoSync: true})
@@ -203,14 +201,15 @@ func TestRecoveryAtOpen(t *testing.T) {
 	must(t, err)
 	defer s.Close()
 	rec := s.RecoveredAtOpen()
-	if len(rec) != 2 || rec[0].Trial.ID != first || rec[0].RequeuedAs < 0 || rec[1].Trial.ID != again || rec[1].RequeuedAs != -1 ||
-		rec[1].Trial.SystemAttrs[record.SysNotRequeued] != record.NotRequeuedTwice || rec[0].Trial.SystemAttrs[record.SysNotRequeued] != "" {
+	if len(rec) != 2 || rec[0].Trial.ID != first || rec[0].RequeuedAs < 0 || rec[1].Trial.ID != again || rec[1].RequeuedAs < 0 {
 		t.Fatalf("RecoveredAtOpen = %+v", rec)
 	}
-	w, err := s.GetTrial(rec[0].RequeuedAs)
-	must(t, err)
-	if w.State != goptuna.TrialStateWaiting || w.SystemAttrs[record.SysFixedParams] != `{"x":0.5}` {
-		t.Fatalf("requeued trial %+v", w)
+	for i, fixed := range []string{`{"x":0.5}`, `{"x":0.25}`} {
+		w, err := s.GetTrial(rec[i].RequeuedAs)
+		must(t, err)
+		if w.State != goptuna.TrialStateWaiting || w.SystemAttrs[record.SysFixedParams] != fixed {
+			t.Fatalf("retry of trial %d: %+v", rec[i].Trial.Number, w)
+		}
 	}
 	if running, _ := s.RunningTrials(study); len(running) != 0 {
 		t.Fatalf("%d trials still RUNNING", len(running))

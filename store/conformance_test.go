@@ -10,8 +10,8 @@ import (
 
 // TestConformance runs the storage conformance suite against bbolt stores.
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.DB {
-		s, err := store.Open(filepath.Join(t.TempDir(), "study.db"), store.Options{NoSync: true, NoSnapshot: true})
+	storetest.Run(t, func(t *testing.T, hooks store.Hooks) store.DB {
+		s, err := store.Open(filepath.Join(t.TempDir(), "study.db"), store.Options{NoSync: true, NoSnapshot: true, Hooks: hooks})
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}

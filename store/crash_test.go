@@ -163,7 +163,7 @@ func TestCrashRecovery(t *testing.T) {
 }
 
 // verifyAfterCrash reopens the store after a kill, checks every reported trial, recovers stale trials
-// and checks that none stays RUNNING and that each stale failure was requeued exactly once.
+// and checks that none stays RUNNING and that each stale failure, a retry or not, was retried exactly once.
 func verifyAfterCrash(t *testing.T, k int, path string, reported map[int]uint64) int {
 	t.Helper()
 	if _, err := os.Stat(path); os.IsNotExist(err) && len(reported) == 0 {
@@ -204,7 +204,7 @@ func verifyAfterCrash(t *testing.T, k int, path string, reported map[int]uint64)
 	}
 	trials, err := s.GetAllTrials(study)
 	must(t, err)
-	stale, firstGen, requeues := 0, map[string]bool{}, map[string]int{}
+	stale, dead, retries := 0, map[string]bool{}, map[string]int{}
 	for i, ft := range trials {
 		if ft.Number != i {
 			t.Fatalf("kill %d: trial %d has number %d", k, ft.ID, ft.Number)
@@ -212,30 +212,24 @@ func verifyAfterCrash(t *testing.T, k int, path string, reported map[int]uint64)
 		if ft.State == goptuna.TrialStateRunning {
 			t.Fatalf("kill %d: trial %d still RUNNING after recovery", k, ft.Number)
 		}
-		_, isRequeue := ft.SystemAttrs[record.SysRetryOf]
 		if ft.SystemAttrs[record.SysFailReason] == record.ReasonStale {
 			stale++
 			if ft.State != goptuna.TrialStateFail {
 				t.Fatalf("kill %d: stale trial %d in state %v", k, ft.Number, ft.State)
 			}
-			if isRequeue != (ft.SystemAttrs[record.SysNotRequeued] != "") {
-				t.Fatalf("kill %d: stale trial %d: requeue %v but not_requeued %q", k, ft.Number, isRequeue, ft.SystemAttrs[record.SysNotRequeued])
-			}
-			if !isRequeue {
-				firstGen[strconv.Itoa(ft.Number)] = true
-			}
+			dead[strconv.Itoa(ft.Number)] = true
 		}
-		if isRequeue {
-			requeues[ft.SystemAttrs[record.SysRetryOf]]++
+		if of, ok := ft.SystemAttrs[record.SysRetryOf]; ok {
+			retries[of]++
 		}
 	}
-	// Each first-time stale trial is requeued exactly once; a requeue whose worker died again is not.
-	if len(requeues) != len(firstGen) {
-		t.Fatalf("kill %d: %d first-time stale trials but %d requeued", k, len(firstGen), len(requeues))
+	// Each stale trial, a retry or not, is retried exactly once, and nothing else is.
+	if len(retries) != len(dead) {
+		t.Fatalf("kill %d: %d stale trials but %d retried", k, len(dead), len(retries))
 	}
-	for from, n := range requeues {
-		if n != 1 || !firstGen[from] {
-			t.Fatalf("kill %d: trial %s requeued %d times (stale: %v)", k, from, n, firstGen[from])
+	for of, n := range retries {
+		if n != 1 || !dead[of] {
+			t.Fatalf("kill %d: trial %s retried %d times (stale: %v)", k, of, n, dead[of])
 		}
 	}
 	return stale

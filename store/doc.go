@@ -53,12 +53,13 @@
 //   - RecoverStale fails (record.SysFailReason = record.ReasonStale) each RUNNING trial whose
 //     heartbeat is older than a grace period (0: every RUNNING trial, right when the caller holds
 //     the store exclusively, as a bbolt writer does: every RUNNING trial then belongs to a dead
-//     process). A stale trial that was itself the retry of a stale trial gets
-//     record.SysNotRequeued = record.NotRequeuedTwice, so a point that kills the process (say,
-//     out of memory) cannot make every restart die.
-//   - Requeue enqueues a WAITING retry of every FAIL trial record.Retried says is to be tried
-//     again (interrupted: record.SysRetry; stale) that no trial retries yet, carrying goptuna's
-//     "fixed_params" (its point), record.SysRetryOf = its number, and its seed and ordinal.
+//     process) and, in the same transaction, enqueues a WAITING retry of each, carrying goptuna's
+//     "fixed_params" (its point), record.SysRetryOf = its number, and its seed and ordinal. A
+//     crash at any instant stores both halves or neither; a retry that dies is retried again,
+//     however many times, so a point is tried until it finishes.
+//   - Requeue enqueues such a retry of every other FAIL trial record.Retried says is to be tried
+//     again (interrupted: record.SysRetry; stale trials of files written by older builds, whose
+//     recovery was two transactions) that no trial retries yet.
 //   - PopWaitingTrial claims the lowest-numbered WAITING trial (WAITING→RUNNING).
 //
 // search.Run calls RecoverStale and Requeue when it starts and PopWaitingTrial before every new

@@ -49,18 +49,20 @@ func Example() {
 	}
 	fmt.Println("best trial:", best.Number, "x =", best.Params["x"])
 
-	// A worker that dies leaves a RUNNING trial; recovery fails it and enqueues its params again.
+	// A worker that dies leaves a RUNNING trial; recovery fails it and, in the same transaction,
+	// enqueues its params again, which the next worker claims.
 	id, _ := st.CreateNewTrial(study.ID)
 	_ = st.SetTrialParam(id, "x", 1.5, goptuna.UniformDistribution{Low: -10, High: 10})
 	failed, err := st.RecoverStale(study.ID, 0)
 	if err != nil {
 		log.Fatal(err)
 	}
-	requeued, err := st.Requeue(study.ID)
-	if err != nil {
-		log.Fatal(err)
+	retry, ok, err := st.PopWaitingTrial(study.ID)
+	if err != nil || !ok {
+		log.Fatal(ok, err)
 	}
-	fmt.Println("recovered:", len(failed), failed[0].SystemAttrs[record.SysFailReason], "requeued:", requeued)
+	claimed, _ := st.GetTrial(retry)
+	fmt.Println("recovered:", len(failed), failed[0].SystemAttrs[record.SysFailReason], "retried as trial", claimed.Number, claimed.SystemAttrs[record.SysFixedParams])
 	if err := st.Close(); err != nil {
 		log.Fatal(err)
 	}
@@ -72,7 +74,7 @@ func Example() {
 	_ = held.Close()
 	// Output:
 	// best trial: 0 x = 2
-	// recovered: 1 stale: worker died requeued: 1
+	// recovered: 1 stale: worker died retried as trial 4 {"x":1.5}
 	// second open locked: true
 }
 

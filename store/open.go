@@ -19,9 +19,11 @@ type TrialStorage interface {
 	goptuna.Storage
 	// Heartbeat refreshes the heartbeat of a RUNNING trial; a finished trial gives goptuna.ErrTrialCannotBeUpdated.
 	Heartbeat(trialID int) error
-	// RecoverStale fails the study's RUNNING trials whose heartbeat is older than grace (grace <= 0: all), each exactly once across callers.
+	// RecoverStale fails the study's RUNNING trials whose heartbeat is older than grace (grace <= 0:
+	// all), each exactly once across callers, and enqueues a WAITING retry of each in the same transaction.
 	RecoverStale(studyID int, grace time.Duration) ([]goptuna.FrozenTrial, error)
-	// Requeue enqueues, once across callers, a WAITING retry of every FAIL trial record.Retried says to try again; it returns how many.
+	// Requeue enqueues, once across callers, a WAITING retry of every FAIL trial record.Retried says
+	// to try again that no trial retries yet (interrupted ones, older stores' stale ones); it returns how many.
 	Requeue(studyID int) (int, error)
 	// PopWaitingTrial claims the lowest-numbered WAITING trial (WAITING→RUNNING), each exactly once across callers; ok is false when none waits.
 	PopWaitingTrial(studyID int) (trialID int, ok bool, err error)
@@ -46,6 +48,15 @@ type DB interface {
 
 // Compile-time check that *Store is a DB.
 var _ DB = (*Store)(nil)
+
+// Hooks are failure-injection points for tests of a storage's crash safety; production code
+// leaves them nil. Every storage takes them in its own options and storetest uses them.
+type Hooks struct {
+	// InRecovery is called inside RecoverStale's transaction after the stale trials (their IDs)
+	// are marked FAIL and before their retries are enqueued. An error from it, or the process
+	// dying in it, must leave neither half stored.
+	InRecovery func(stale []int) error
+}
 
 // OpenOptions are the settings every storage understands.
 type OpenOptions struct {

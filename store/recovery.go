@@ -106,10 +106,10 @@ func (s *Store) RecoveredTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 }
 
 // RecoverStale marks FAIL, with record.SysFailReason = record.ReasonStale, every RUNNING trial of
-// the study whose heartbeat is older than grace (grace <= 0: every RUNNING trial), in one
-// transaction, and returns them as they are now stored. A stale trial that was itself the retry of
-// a trial whose worker died gets record.SysNotRequeued = record.NotRequeuedTwice: its point is not
-// tried again, so parameters that kill the process (say, out of memory) cannot make every restart die.
+// the study whose heartbeat is older than grace (grace <= 0: every RUNNING trial) and enqueues a
+// WAITING retry of each (waitingFrom: its point, seed and ordinal), all in one transaction, and
+// returns the failed trials as they are now stored. A crash at any instant leaves either neither
+// half or both; a retry that dies is retried again like any trial, however many times.
 func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.FrozenTrial, error) {
 	var failed []goptuna.FrozenTrial
 	err := s.update(func(tx *bolt.Tx) error {
@@ -131,9 +131,11 @@ func (s *Store) recoverStaleTx(tx *bolt.Tx, studyID int, grace time.Duration) ([
 	}
 	now := s.now()
 	var stale []*trialRec
-	byNumber := map[int]*trialRec{}
+	retried := map[int]bool{}
 	if err := forEachTrial(tx, studyID, func(r *trialRec) error {
-		byNumber[r.number] = r
+		if of, ok := RetryNumber(r.systemAttrs); ok {
+			retried[of] = true
+		}
 		if isStale(r, now, grace) {
 			stale = append(stale, r)
 		}
@@ -141,21 +143,20 @@ func (s *Store) recoverStaleTx(tx *bolt.Tx, studyID int, grace time.Duration) ([
 	}); err != nil {
 		return nil, err
 	}
+	if len(stale) == 0 {
+		return nil, nil
+	}
 	sb, err := studyBucket(tx, studyID)
 	if err != nil {
 		return nil, err
 	}
 	tb := sb.Bucket(bTrials)
 	var failed []goptuna.FrozenTrial
-	for _, r := range stale {
+	ids := make([]int, len(stale))
+	for i, r := range stale {
 		r.systemAttrs[record.SysFailReason] = record.ReasonStale
 		r.state = goptuna.TrialStateFail
 		r.complete = now
-		if of, ok := RetryNumber(r.systemAttrs); ok {
-			if prev := byNumber[of]; prev != nil && prev.systemAttrs[record.SysFailReason] == record.ReasonStale {
-				r.systemAttrs[record.SysNotRequeued] = record.NotRequeuedTwice
-			}
-		}
 		if err := putTrial(tb, r); err != nil {
 			return nil, err
 		}
@@ -164,6 +165,24 @@ func (s *Store) recoverStaleTx(tx *bolt.Tx, studyID int, grace time.Duration) ([
 			return nil, err
 		}
 		failed = append(failed, ft)
+		ids[i] = r.id
+	}
+	if s.hooks.InRecovery != nil {
+		if err := s.hooks.InRecovery(ids); err != nil {
+			return nil, fmt.Errorf("store: recovery hook: %w", err)
+		}
+	}
+	for _, r := range stale {
+		if retried[r.number] {
+			continue
+		}
+		w, err := waitingFrom(r, now)
+		if err != nil {
+			return nil, err
+		}
+		if err := newTrial(tx, studyID, w); err != nil {
+			return nil, err
+		}
 	}
 	return failed, nil
 }
@@ -183,7 +202,8 @@ func RetryNumber(system map[string]string) (int, bool) {
 
 // Requeue enqueues, in one transaction, a WAITING retry of every FAIL trial of the study that
 // record.Retried says is to be tried again and that no trial retries yet; it returns how many it
-// enqueued. The retry carries the failed trial's point as goptuna's record.SysFixedParams (as
+// enqueued. RecoverStale enqueues its own retries; Requeue finds what is left: interrupted trials,
+// and stale trials of stores written by older builds, whose recovery was two transactions. The retry carries the failed trial's point as goptuna's record.SysFixedParams (as
 // Study.EnqueueTrial does), record.SysRetryOf = its number, and its record.SysSeed and
 // record.SysOrdinal when it has them. Calling it again enqueues nothing new.
 func (s *Store) Requeue(studyID int) (int, error) {
@@ -235,7 +255,7 @@ type Recovery struct {
 func (s *Store) RecoveredAtOpen() []Recovery { return slices.Clone(s.recovered) }
 
 // recoverAtOpen does RecoverStale (every RUNNING trial) and Requeue for every study, one
-// transaction per study: the writer holds the exclusive lock, so no process that could still be
+// transaction each: the writer holds the exclusive lock, so no process that could still be
 // running those trials is alive.
 func (s *Store) recoverAtOpen() error {
 	var studies []int
@@ -255,11 +275,11 @@ func (s *Store) recoverAtOpen() error {
 		if err != nil {
 			return err
 		}
-		if len(failed) == 0 {
-			continue
-		}
 		if _, err := s.Requeue(study); err != nil {
 			return err
+		}
+		if len(failed) == 0 {
+			continue
 		}
 		all, err := s.GetAllTrials(study)
 		if err != nil {

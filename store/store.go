@@ -80,6 +80,8 @@ type Options struct {
 	RecoverOnOpen bool
 	// Clock returns the current time for heartbeats and timestamps (nil means time.Now).
 	Clock func() time.Time
+	// Hooks inject failures for crash-safety tests; leave them zero.
+	Hooks Hooks
 }
 
 // Store is a goptuna.Storage backed by one bbolt file; it is safe for concurrent use.
@@ -105,6 +107,7 @@ type Store struct {
 	inflight atomic.Int32 // write calls in progress, to decide between a lone commit and a batch
 	// recovered is what the automatic recovery at Open did.
 	recovered []Recovery
+	hooks     Hooks
 }
 
 // LockInfoPath returns the path of the sidecar file naming the writer process of the store at path.
@@ -123,7 +126,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Store{path: path, readOnly: opts.ReadOnly, now: now, interval: opts.SnapshotInterval, noSnap: opts.NoSnapshot}
+	s := &Store{path: path, readOnly: opts.ReadOnly, now: now, interval: opts.SnapshotInterval, noSnap: opts.NoSnapshot, hooks: opts.Hooks}
 	if s.interval <= 0 {
 		s.interval = DefaultSnapshotInterval
 	}

@@ -34,7 +34,7 @@ JSON object. Its number, score and space file go to stderr.`,
 				return fmt.Errorf("best: study %s has no feasible completed trial yet", rep.Study)
 			}
 			t := rep.Trials[i]
-			if rep.Info.IsCommand() {
+			if rep.Info.Shown() == record.FiguresReported {
 				goals := make([]string, len(rep.Objectives))
 				for i, g := range rep.Objectives {
 					goals[i] = fmt.Sprintf("%s %s", g, record.Display(t.Metrics[g]))

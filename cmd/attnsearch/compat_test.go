@@ -16,7 +16,9 @@ import (
 
 // TestSchema1StoreReportsIdentically opens testdata/v1store/studies.db, written by the binary of
 // commit 169d71d (store schema 1: StudyInfo with Go field names), and requires every read command
-// to print exactly what that binary printed (testdata/v1store/*.txt, *.json): first read-only (the
+// to print exactly what that binary printed (testdata/v1store/*.txt, *.json; the one addition
+// since is the attempts per point of #19: trial 9, the retry of trial 8, is "attempt 2", and
+// `studies` counts points): first read-only (the
 // file stays at schema 1), then after a writer's Open has upgraded it to schema 2. JSON outputs
 // are compared field for field, tables byte for byte. Times print in local time, so TZ is UTC, as
 // when the expected files were made.

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/attnsearch/attnsearch/objective"
+	"github.com/attnsearch/attnsearch/search"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/trainer/data"
 )
@@ -102,12 +103,12 @@ corpus task's max_vocab (an upper bound); --src-vocab and --tgt-vocab override t
 
 // estimate loads the space, builds the point and computes its report; input problems are usage errors.
 func estimate(path, set string, srcVocab, tgtVocab int) (*estimateReport, error) {
-	spec, err := space.Load(path)
+	spec, err := space.LoadWith(path, search.Registries())
 	if err != nil {
 		return nil, inputErr(err)
 	}
-	if spec.IsCommand() {
-		return nil, inputErr(fmt.Errorf("estimate: %s runs a command (task kind command): the cost model applies to the built-in tasks only; run the command yourself", path))
+	if k, err := search.KindOf(spec); err != nil || !k.Transformer {
+		return nil, inputErr(fmt.Errorf("estimate: %s runs a %s task (task kind %s): the cost model applies to transformer points only; run it yourself", path, k.Name, spec.Task.Kind))
 	}
 	kv, err := space.ParseSet(set)
 	if err != nil {

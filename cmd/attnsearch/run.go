@@ -116,7 +116,9 @@ func resumeCommand(path string, c *cobra.Command, st store.DB) string {
 
 // runStudy is the body of `attnsearch run`.
 func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Writer) error {
-	spec, err := space.LoadWithCorpus(path, f.data) // --data replaces the task's corpus
+	with := search.Registries()
+	with.Corpus = f.data // --data replaces the task's corpus
+	spec, err := space.LoadWith(path, with)
 	if err != nil {
 		return inputErr(err)
 	}
@@ -126,13 +128,12 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 	ctx, cancel := context.WithCancel(c.Context())
 	defer cancel()
 	var ds *data.Dataset
-	what := ""
-	if spec.IsCommand() {
-		what = "command " + strings.Join(spec.Task.Command, " ")
-		if spec.Task.Timeout > 0 {
-			what += fmt.Sprintf(" (timeout %s)", spec.Task.Timeout)
-		}
-	} else {
+	kind, err := search.KindOf(spec)
+	if err != nil {
+		return inputErr(fmt.Errorf("run: %w", err))
+	}
+	what := kind.Describe(spec)
+	if kind.Transformer {
 		if ds, err = data.Load(ctx, spec.Task, spec.Task.MaxLen); err != nil {
 			return inputErr(fmt.Errorf("run: %w", err))
 		}

@@ -6,10 +6,12 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/store"
 )
@@ -24,7 +26,15 @@ type studyRow struct {
 	BestTrial *int           `json:"best_trial"`        // its number
 	Started   time.Time      `json:"started"`           // first trial's start
 	Recovered []int          `json:"recovered"`         // trials failed as stale (worker died), retried
+	Points    int            `json:"points"`            // distinct points tried (a trial and its retries are one point)
+	Retried   []pointRow     `json:"retried_points"`    // points that took more than one attempt
 	Running   []runningRow   `json:"running,omitempty"` // RUNNING trials with their heartbeat age
+}
+
+// pointRow is a point that took more than one attempt: its latest trial and the attempts so far.
+type pointRow struct {
+	Trial    int `json:"trial"`    // number of its latest attempt
+	Attempts int `json:"attempts"` // attempts at the point, the latest included
 }
 
 // runningRow is one RUNNING trial and the age of its heartbeat.
@@ -86,7 +96,7 @@ func studyRows(st store.DB) ([]studyRow, error) {
 	rows := []studyRow{}
 	now := time.Now()
 	for _, name := range names {
-		row := studyRow{Name: name, States: map[string]int{}, Recovered: []int{}}
+		row := studyRow{Name: name, States: map[string]int{}, Recovered: []int{}, Retried: []pointRow{}}
 		if rep, err := reports.Load(st, name); err == nil {
 			row.Space, row.Target = rep.Info.SpaceFile, rep.Info.Trials
 			row.States = rep.Counts()
@@ -94,9 +104,19 @@ func studyRows(st store.DB) ([]studyRow, error) {
 				v, n := rep.Trials[b].Value, rep.Trials[b].Number
 				row.Best, row.BestTrial = &v, &n
 			}
+			latest := map[int]int{} // trial number → the attempt that retries it
 			for _, t := range rep.Trials {
 				if row.Started.IsZero() || (!t.Start.IsZero() && t.Start.Before(row.Started)) {
 					row.Started = t.Start
+				}
+				if t.RetryOf >= 0 {
+					latest[t.RetryOf] = t.Number
+				}
+			}
+			row.Points, _ = record.Points(rep.Trials)
+			for _, t := range rep.Trials {
+				if _, retried := latest[t.Number]; !retried && t.Attempt > 1 {
+					row.Retried = append(row.Retried, pointRow{Trial: t.Number, Attempts: t.Attempt})
 				}
 			}
 		}
@@ -127,7 +147,7 @@ func studyRows(st store.DB) ([]studyRow, error) {
 // writeStudies renders the rows as a table.
 func writeStudies(w io.Writer, rows []studyRow) error {
 	t := newTable(w)
-	t.Header("study", "space", "target", "complete", "pruned", "failed", "running", "waiting", "best (trial)", "stale, retried", "started")
+	t.Header("study", "space", "target", "complete", "pruned", "failed", "running", "waiting", "best (trial)", "stale, retried", "points (attempts)", "started")
 	for _, r := range rows {
 		best := "-"
 		if r.Best != nil {
@@ -141,12 +161,24 @@ func writeStudies(w io.Writer, rows []studyRow) error {
 		if len(r.Recovered) > 0 {
 			stale = fmt.Sprint(r.Recovered)
 		}
+		points := strconv.Itoa(r.Points)
+		var retried []string
+		for i, p := range r.Retried {
+			if i == 3 {
+				retried = append(retried, fmt.Sprintf("+%d more", len(r.Retried)-i))
+				break
+			}
+			retried = append(retried, fmt.Sprintf("#%d: %d", p.Trial, p.Attempts))
+		}
+		if len(retried) > 0 {
+			points += " (" + strings.Join(retried, ", ") + ")"
+		}
 		started := "-"
 		if !r.Started.IsZero() {
 			started = r.Started.Local().Format("2006-01-02 15:04")
 		}
 		if err := t.Append(r.Name, r.Space, strconv.Itoa(r.Target), strconv.Itoa(r.States["COMPLETE"]), strconv.Itoa(r.States["PRUNED"]),
-			strconv.Itoa(r.States["FAIL"]), running, strconv.Itoa(r.States["WAITING"]), best, stale, started); err != nil {
+			strconv.Itoa(r.States["FAIL"]), running, strconv.Itoa(r.States["WAITING"]), best, stale, points, started); err != nil {
 			return fmt.Errorf("studies: table: %w", err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 
+	"github.com/attnsearch/attnsearch/search"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/trainer"
 	"github.com/attnsearch/attnsearch/trainer/data"
@@ -116,12 +117,14 @@ max_l2_norm, when set, is enforced by projection after every step.`,
 
 // trainOne loads the space and the data, trains, and returns the report; input problems are usage errors.
 func trainOne(ctx context.Context, path, set, dataPath string, epochs, maxSteps, threads int, seed int64, seedSet bool, stderr io.Writer) (*trainReport, *trainer.Result, error) {
-	spec, err := space.LoadWithCorpus(path, dataPath) // --data replaces the task's corpus
+	with := search.Registries()
+	with.Corpus = dataPath // --data replaces the task's corpus
+	spec, err := space.LoadWith(path, with)
 	if err != nil {
 		return nil, nil, inputErr(err)
 	}
-	if spec.IsCommand() {
-		return nil, nil, inputErr(fmt.Errorf("train: %s runs a command (task kind command): training applies to the built-in tasks only; run the command yourself", path))
+	if k, err := search.KindOf(spec); err != nil || !k.Transformer {
+		return nil, nil, inputErr(fmt.Errorf("train: %s runs a %s task (task kind %s): training applies to transformer points only; run it yourself", path, k.Name, spec.Task.Kind))
 	}
 	kv, err := space.ParseSet(set)
 	if err != nil {

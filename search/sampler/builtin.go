@@ -10,7 +10,7 @@ import (
 )
 
 // optStartup is the startup_trials option of tpe and cmaes.
-var optStartup = Option{Name: "startup_trials", Int: true, Min: 0, Max: 1e6, Doc: "random trials before the model is used (0 = library default)"}
+var optStartup = Option{Name: "startup_trials", Int: true, Min: 0, Max: 1e6} // random trials before the model is used (0 = library default)
 
 // TPE is Optuna 3.1's tree-structured Parzen estimator (tpe.PointSampler): independent by
 // default (one estimator and one stream per parameter, from the point's seed), or with
@@ -19,7 +19,7 @@ var TPE = Kind{
 	Name:     "tpe",
 	Relative: true,
 	Options: []Option{optStartup, optCandidates,
-		{Name: "multivariate", Bool: true, Min: 0, Max: 1, Doc: "sample all parameters jointly (Optuna's multivariate TPE)"}},
+		{Name: "multivariate", Bool: true, Min: 0, Max: 1}}, // sample all parameters jointly (Optuna's multivariate TPE)
 	New: func(_ int64, opts map[string]float64) (Algorithm, error) {
 		return tpeAlgo{s: &tpe.PointSampler{Startup: int(opts["startup_trials"]), Candidates: int(opts["ei_candidates"]),
 			Params: tpe.DefaultMixtureParams(opts["multivariate"] == 1)}}, nil
@@ -27,7 +27,7 @@ var TPE = Kind{
 }
 
 // optCandidates is the ei_candidates option of the TPE kinds.
-var optCandidates = Option{Name: "ei_candidates", Int: true, Min: 1, Max: 1e6, Doc: "candidates drawn per suggestion (0 = library default)"}
+var optCandidates = Option{Name: "ei_candidates", Int: true, Min: 1, Max: 1e6} // candidates drawn per suggestion (absent = library default)
 
 // tpeAlgo draws the whole point with TPE from the stored history; a parameter outside the joint
 // space is drawn uniformly.
@@ -90,7 +90,7 @@ var CMAES = Kind{
 	Name:     "cmaes",
 	Relative: true,
 	Options: []Option{optStartup,
-		{Name: "sigma0", Min: 0, MinOpen: true, Doc: "initial step size (0 = library default)"}},
+		{Name: "sigma0", Min: 0, MinOpen: true}}, // initial step size (absent = library default)
 	New: func(seed int64, opts map[string]float64) (Algorithm, error) {
 		copts := []cmaes.SamplerOption{cmaes.SamplerOptionSeed(seed)}
 		if n := int(opts["startup_trials"]); n > 0 {

@@ -19,7 +19,7 @@ var MOTPE = Kind{
 	Name:     "motpe",
 	Relative: true,
 	Options: []Option{optStartup, optCandidates,
-		{Name: "multivariate", Bool: true, Min: 0, Max: 1, Doc: "joint product kernels instead of one estimator per parameter"}},
+		{Name: "multivariate", Bool: true, Min: 0, Max: 1}}, // joint product kernels instead of one estimator per parameter
 	New: func(_ int64, opts map[string]float64) (Algorithm, error) {
 		return observeAlgo{s: motpe.New(motpe.Options{Startup: int(opts["startup_trials"]),
 			Candidates: int(opts["ei_candidates"]), Multivariate: opts["multivariate"] == 1}), multi: true}, nil
@@ -32,11 +32,11 @@ var NSGA2 = Kind{
 	Name:     "nsga2",
 	Relative: true,
 	Options: []Option{
-		{Name: "population", Int: true, Min: 2, Max: 1e6, Doc: "points per generation (default 50)"},
-		{Name: "crossover_prob", Min: 0, Max: 1, Doc: "probability that a child crosses its parents (default 0.9)"},
-		{Name: "mutation_prob", Min: 0, Max: 1, Doc: "per-parameter mutation probability (default 1/parameters)"},
-		{Name: "eta_c", Min: 0, MinOpen: true, Doc: "SBX distribution index (default 20)"},
-		{Name: "eta_m", Min: 0, MinOpen: true, Doc: "polynomial mutation distribution index (default 20)"},
+		{Name: "population", Int: true, Min: 2, Max: 1e6}, // points per generation (default 50)
+		{Name: "crossover_prob", Min: 0, Max: 1},          // probability that a child crosses its parents (default 0.9)
+		{Name: "mutation_prob", Min: 0, Max: 1},           // per-parameter mutation probability (default 1/parameters)
+		{Name: "eta_c", Min: 0, MinOpen: true},            // SBX distribution index (default 20)
+		{Name: "eta_m", Min: 0, MinOpen: true},            // polynomial mutation distribution index (default 20)
 	},
 	New: func(_ int64, opts map[string]float64) (Algorithm, error) {
 		return observeAlgo{s: nsga2.New(nsga2.Options{Population: int(opts["population"]), CrossoverProb: opts["crossover_prob"],

@@ -2,38 +2,14 @@ package sampler
 
 import (
 	"fmt"
-	"math"
 
+	"github.com/attnsearch/attnsearch/space"
 	"github.com/c-bata/goptuna"
 )
 
-// Option describes one numeric option of a sampler kind as a space file gives it.
-type Option struct {
-	Name    string  // key under study.sampler
-	Int     bool    // integer-valued
-	Min     float64 // smallest legal value (inclusive unless MinOpen)
-	Max     float64 // largest legal value (inclusive; 0 = no limit)
-	MinOpen bool    // Min itself is not legal
-	Bool    bool    // written true/false in a space file, held as 1/0
-	Doc     string  // one line for messages and documentation
-}
-
-// Check validates v against the option's type and bounds; the message omits the option's name.
-func (o Option) Check(v float64) error {
-	switch {
-	case math.IsNaN(v) || math.IsInf(v, 0):
-		return fmt.Errorf("must be a finite number")
-	case o.Int && v != math.Trunc(v):
-		return fmt.Errorf("must be an integer")
-	case o.MinOpen && v <= o.Min:
-		return fmt.Errorf("must be > %g", o.Min)
-	case v < o.Min:
-		return fmt.Errorf("must be >= %g", o.Min)
-	case o.Max != 0 && v > o.Max:
-		return fmt.Errorf("must be <= %g", o.Max)
-	}
-	return nil
-}
+// Option describes one numeric option of a sampler kind as a space file gives it; it is the
+// parser's space.Option, so that space validates options without importing this package.
+type Option = space.Option
 
 // Algorithm draws the points of one study.
 type Algorithm interface {
@@ -91,6 +67,14 @@ func (r *Registry) Lookup(name string) (Kind, bool) {
 	k, ok := r.kinds[name]
 	return k, ok
 }
+
+// KindOptions returns the options of the kind called name (space.Registry).
+func (r *Registry) KindOptions(name string) ([]Option, bool) {
+	k, ok := r.kinds[name]
+	return k.Options, ok
+}
+
+var _ space.Registry = (*Registry)(nil)
 
 // Names lists the registered kinds in registration order.
 func (r *Registry) Names() []string { return append([]string(nil), r.order...) }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -183,13 +184,8 @@ func TestHeartbeatAndRecovery(t *testing.T) {
 	if err := s.SetTrialValue(a, 1); err != goptuna.ErrTrialCannotBeUpdated {
 		t.Errorf("the dead worker's late write: %v", err)
 	}
-	n, err := s.Requeue(study)
-	must(t, err)
-	if n != 1 {
-		t.Fatalf("Requeue enqueued %d, want 1", n)
-	}
 	if n, _ := s.Requeue(study); n != 0 {
-		t.Errorf("second Requeue enqueued %d", n)
+		t.Errorf("Requeue after recovery enqueued %d; recovery enqueues the retry itself", n)
 	}
 	id, ok, err := s.PopWaitingTrial(study)
 	must(t, err)
@@ -204,16 +200,18 @@ func TestHeartbeatAndRecovery(t *testing.T) {
 	if _, ok, err := s.PopWaitingTrial(study); ok || err != nil {
 		t.Errorf("second pop: %v %v", ok, err)
 	}
-	// The retry's worker dies too: failed, and marked not to be retried again.
+	// The retry's worker dies too: failed, and retried again with the same point and seed.
 	clock = clock.Add(time.Hour)
 	must(t, s.Heartbeat(b))
 	failed, err = s.RecoverStale(study, 30*time.Second)
 	must(t, err)
-	if len(failed) != 1 || failed[0].ID != id || failed[0].SystemAttrs[record.SysNotRequeued] != record.NotRequeuedTwice {
+	if len(failed) != 1 || failed[0].ID != id || !record.Retried(failed[0]) {
 		t.Errorf("second recovery %+v", failed)
 	}
-	if n, _ := s.Requeue(study); n != 0 {
-		t.Errorf("a retry that died again was requeued")
+	again, ok, err := s.PopWaitingTrial(study)
+	must(t, err)
+	if w, _ := s.GetTrial(again); !ok || w.SystemAttrs[record.SysFixedParams] != `{"x":0.25}` || w.SystemAttrs[record.SysRetryOf] != strconv.Itoa(failed[0].Number) || w.SystemAttrs[record.SysSeed] != "7" {
+		t.Errorf("retry of the retry %+v", w)
 	}
 	rec, err := s.RecoveredTrials(study)
 	must(t, err)
@@ -223,7 +221,7 @@ func TestHeartbeatAndRecovery(t *testing.T) {
 	// grace <= 0 takes every RUNNING trial.
 	failed, err = s.RecoverStale(study, 0)
 	must(t, err)
-	if len(failed) != 1 || failed[0].ID != b {
+	if len(failed) != 2 || failed[0].ID != b || failed[1].ID != again {
 		t.Errorf("recover all: %+v", failed)
 	}
 }

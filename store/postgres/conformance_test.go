@@ -10,8 +10,8 @@ import (
 // TestConformance runs the storage conformance suite (the one bbolt passes) against PostgreSQL,
 // each case on a fresh database.
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.DB {
-		s, _ := openTest(t, Options{})
+	storetest.Run(t, func(t *testing.T, hooks store.Hooks) store.DB {
+		s, _ := openTest(t, Options{Hooks: hooks})
 		return s
 	})
 }

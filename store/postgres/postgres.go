@@ -62,6 +62,8 @@ type Options struct {
 	Clock func() time.Time
 	// OnRetry, when set, is told about each retry (for logs).
 	OnRetry func(op string, attempt int, err error)
+	// Hooks inject failures for crash-safety tests; leave them zero.
+	Hooks store.Hooks
 }
 
 // Store is a goptuna.Storage on a PostgreSQL database; it is safe for concurrent use by many

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -138,13 +139,14 @@ func (s *Store) RecoveredTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 }
 
 // RecoverStale marks FAIL, with record.SysFailReason = record.ReasonStale, every RUNNING trial of
-// the study whose heartbeat is older than grace (grace <= 0: every RUNNING trial), and returns
-// them as they are now stored. A stale trial that was itself the retry of a trial whose worker
-// died gets record.SysNotRequeued = record.NotRequeuedTwice: its point is not tried again.
+// the study whose heartbeat is older than grace (grace <= 0: every RUNNING trial) and enqueues a
+// WAITING retry of each (its point, seed and ordinal), in one transaction, and returns the failed
+// trials as they are now stored. A crash at any instant leaves neither half or both; a retry that
+// dies is retried again like any trial.
 //
 // Other workers may be alive: recovery locks each stale trial's row and skips rows another
-// transaction holds, so each stale trial is recovered by exactly one caller, and a worker whose
-// trial was recovered gets goptuna.ErrTrialCannotBeUpdated on its next write.
+// transaction holds, so each stale trial is recovered (and retried) by exactly one caller, and a
+// worker whose trial was recovered gets goptuna.ErrTrialCannotBeUpdated on its next write.
 func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.FrozenTrial, error) {
 	if grace <= 0 {
 		grace = math.MinInt64
@@ -165,53 +167,57 @@ func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.Frozen
 			if err != nil || len(ids) == 0 {
 				return err
 			}
-			before, err := loadTrials(ctx, tx, `t.id = ANY($1)`, ids)
-			if err != nil {
-				return err
-			}
-			// The trials they retry, to tell a retry that died again.
-			var of []int64
-			for _, r := range before {
-				if n, ok := store.RetryNumber(r.system); ok {
-					of = append(of, int64(n))
-				}
-			}
-			staleBefore := map[int]bool{}
-			if len(of) > 0 {
-				rows, err := tx.Query(ctx, `SELECT t.number FROM attnsearch_trials t JOIN attnsearch_trial_attrs a ON a.trial_id = t.id
-					WHERE t.study_id = $1 AND t.number = ANY($2) AND a.system AND a.key = $3 AND a.value = $4`,
-					studyID, of, []byte(record.SysFailReason), []byte(record.ReasonStale))
-				if err != nil {
-					return err
-				}
-				nums, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-				if err != nil {
-					return err
-				}
-				for _, n := range nums {
-					staleBefore[int(n)] = true
-				}
-			}
-			var twice []int64
-			for _, id := range ids {
-				if n, ok := store.RetryNumber(before[int(id)].system); ok && staleBefore[n] {
-					twice = append(twice, id)
-				}
-			}
 			b := &pgx.Batch{}
 			b.Queue(`UPDATE attnsearch_trials SET state = 3, complete_ns = `+nowSQL(2)+`, xact = `+xactSQL+` WHERE id = ANY($1)`, ids, s.nowArg())
 			b.Queue(`INSERT INTO attnsearch_trial_attrs (trial_id, system, key, value) SELECT unnest($1::bigint[]), true, $2, $3
 				ON CONFLICT (trial_id, system, key) DO UPDATE SET value = EXCLUDED.value`, ids, []byte(record.SysFailReason), []byte(record.ReasonStale))
-			if len(twice) > 0 {
-				b.Queue(`INSERT INTO attnsearch_trial_attrs (trial_id, system, key, value) SELECT unnest($1::bigint[]), true, $2, $3
-					ON CONFLICT (trial_id, system, key) DO UPDATE SET value = EXCLUDED.value`, twice, []byte(record.SysNotRequeued), []byte(record.NotRequeuedTwice))
-			}
 			if err := tx.SendBatch(ctx, b).Close(); err != nil {
 				return err
 			}
 			after, err := loadTrials(ctx, tx, `t.id = ANY($1)`, ids)
 			if err != nil {
 				return err
+			}
+			if s.opts.Hooks.InRecovery != nil {
+				stale := make([]int, len(ids))
+				for i, id := range ids {
+					stale[i] = int(id)
+				}
+				if err := s.opts.Hooks.InRecovery(stale); err != nil {
+					return fmt.Errorf("recovery hook: %w", err)
+				}
+			}
+			// A trial that was RUNNING until now has no retry, unless a store written by an
+			// older build retried it already: enqueue one for each that has none.
+			numbers := make([]int64, 0, len(after))
+			for _, r := range after {
+				numbers = append(numbers, int64(r.number))
+			}
+			rows, err = tx.Query(ctx, `SELECT a.value FROM attnsearch_trial_attrs a JOIN attnsearch_trials t ON t.id = a.trial_id
+				WHERE t.study_id = $1 AND a.system AND a.key IN ($2, $3) AND a.value = ANY($4)`,
+				studyID, []byte(record.SysRetryOf), []byte(record.SysRequeuedFrom), numberTexts(numbers))
+			if err != nil {
+				return err
+			}
+			marks, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+			if err != nil {
+				return err
+			}
+			retried := map[string]bool{}
+			for _, m := range marks {
+				retried[string(m)] = true
+			}
+			for _, r := range byNumber(after) {
+				if retried[strconv.Itoa(r.number)] {
+					continue
+				}
+				w, err := waitingFrom(r)
+				if err != nil {
+					return err
+				}
+				if _, _, err := s.insertTrial(ctx, tx, studyID, w, nil); err != nil {
+					return err
+				}
 			}
 			failed, err = s.frozenSorted(after)
 			return err
@@ -223,9 +229,19 @@ func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.Frozen
 	return failed, nil
 }
 
+// numberTexts returns trial numbers as the bytes a retry mark stores.
+func numberTexts(numbers []int64) [][]byte {
+	out := make([][]byte, len(numbers))
+	for i, n := range numbers {
+		out[i] = []byte(strconv.FormatInt(n, 10))
+	}
+	return out
+}
+
 // Requeue enqueues, in one transaction, a WAITING retry of every FAIL trial of the study that
 // record.Retried says is to be tried again and that no trial retries yet; it returns how many it
-// enqueued. The retry carries the failed trial's point as goptuna's record.SysFixedParams (as
+// enqueued. RecoverStale enqueues its own retries; Requeue finds what is left: interrupted trials,
+// and stale trials of databases written by older builds, whose recovery was two transactions. The retry carries the failed trial's point as goptuna's record.SysFixedParams (as
 // Study.EnqueueTrial does), record.SysRetryOf = its number, and its record.SysSeed and
 // record.SysOrdinal when it has them. Concurrent callers (on any machine) are serialised by a lock
 // on the study's row, so each retry is enqueued once.

@@ -29,7 +29,7 @@ func setTrialStateCompareAndSet(t *testing.T, open Opener) {
 		{W, W, false}, {W, R, true}, {W, C, true}, {W, F, true},
 		{C, R, false}, {C, F, false}, {C, C, false}, {P, R, false}, {F, W, false}, {F, C, false},
 	}
-	s := open(t)
+	s := open(t, store.Hooks{})
 	study, err := s.CreateNewStudy("cas")
 	must(t, err)
 	for _, tc := range cases {
@@ -73,7 +73,7 @@ func completeIf(st goptuna.TrialState) time.Time {
 
 // ReturnedValuesAreDeepCopies mutates everything a read returns and checks the store is unchanged.
 func returnedValuesAreDeepCopies(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, store.Hooks{})
 	study, err := s.CreateNewStudy("copies")
 	must(t, err)
 	id, err := s.CreateNewTrial(study)
@@ -119,7 +119,7 @@ func returnedValuesAreDeepCopies(t *testing.T, open Opener) {
 
 // Studies checks several studies in one file: names, isolation of numbers, lookups and deletion.
 func studies(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, store.Hooks{})
 	a, err := s.CreateNewStudy("a")
 	must(t, err)
 	b, err := s.CreateNewStudy("b")
@@ -176,7 +176,7 @@ func studies(t *testing.T, open Opener) {
 func bestTrialIgnoresNaN(t *testing.T, open Opener) {
 	for _, dir := range []goptuna.StudyDirection{goptuna.StudyDirectionMinimize, goptuna.StudyDirectionMaximize} {
 		t.Run(string(dir), func(t *testing.T) {
-			s := open(t)
+			s := open(t, store.Hooks{})
 			study, _ := s.CreateNewStudy("nan")
 			must(t, s.SetStudyDirection(study, dir))
 			for _, v := range []float64{math.NaN(), 2, math.NaN(), 1, 3} {
@@ -196,7 +196,7 @@ func bestTrialIgnoresNaN(t *testing.T, open Opener) {
 
 // SetTrialParamRejects checks parameters goptuna itself would panic on or cannot store.
 func setTrialParamRejects(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, store.Hooks{})
 	study, _ := s.CreateNewStudy("p")
 	id, _ := s.CreateNewTrial(study)
 	cat := goptuna.CategoricalDistribution{Choices: []string{"a", "b"}}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/store"
 	"github.com/c-bata/goptuna"
 	"github.com/c-bata/goptuna/successivehalving"
 )
@@ -16,7 +17,7 @@ import (
 // once, every enqueued trial taken by exactly one worker. Run it with -race.
 func concurrentOptimize(t *testing.T, open Opener) {
 	const workers, perWorker, enqueued, steps = 8, 6, 16, 4
-	s := open(t)
+	s := open(t, store.Hooks{})
 	study, err := goptuna.CreateStudy("race", goptuna.StudyOptionStorage(s), goptuna.StudyOptionLogger(nil))
 	must(t, err)
 	for i := 0; i < enqueued; i++ {

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/attnsearch/attnsearch/store"
 	"github.com/c-bata/goptuna"
 )
 
@@ -264,7 +265,7 @@ func parityWithInMemory(t *testing.T, open Opener) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			mem := &penv{s: goptuna.NewInMemoryStorage()}
-			ours := &penv{s: open(t)}
+			ours := &penv{s: open(t, store.Hooks{})}
 			for _, e := range []*penv{mem, ours} {
 				id, err := e.s.CreateNewStudy("parity")
 				must(t, err)

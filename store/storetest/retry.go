@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/store"
 	"github.com/c-bata/goptuna"
 )
 
 // heartbeats checks Heartbeat, RunningTrials and RecoverStale's grace: a trial whose heartbeat is
 // recent survives, one whose heartbeat is old is failed as stale, finished trials refuse heartbeats.
 func heartbeats(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, store.Hooks{})
 	study, err := s.CreateNewStudy("hb")
 	must(t, err)
 	alive, _ := s.CreateNewTrial(study)
@@ -107,7 +108,7 @@ func onceEach(t *testing.T, what string, want map[int]bool, got map[int]int, err
 
 // recoverStaleOnce checks that concurrent RecoverStale calls fail each stale trial exactly once.
 func recoverStaleOnce(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, store.Hooks{})
 	study, err := s.CreateNewStudy("stale")
 	must(t, err)
 	want := created(t, 6, func(int) (int, error) { return s.CreateNewTrial(study) })
@@ -119,12 +120,39 @@ func recoverStaleOnce(t *testing.T, open Opener) {
 		}
 	}
 	onceEach(t, "recovered", want, got, errs)
+	retries := waitingRetries(t, s, study)
+	for id := range want {
+		ft, err := s.GetTrial(id)
+		must(t, err)
+		if len(retries[ft.Number]) != 1 {
+			t.Fatalf("trial %d recovered by concurrent callers has %d waiting retries, want 1", ft.Number, len(retries[ft.Number]))
+		}
+	}
+	if n, err := s.Requeue(study); err != nil || n != 0 {
+		t.Fatalf("Requeue after recovery enqueued %d, %v; recovery enqueues its own retries", n, err)
+	}
+}
+
+// waitingRetries maps each trial number to the WAITING trials that retry it.
+func waitingRetries(t *testing.T, s store.DB, study int) map[int][]goptuna.FrozenTrial {
+	t.Helper()
+	all, err := s.GetAllTrials(study)
+	must(t, err)
+	out := map[int][]goptuna.FrozenTrial{}
+	for _, ft := range all {
+		if of, ok, err := record.RetryOf(ft); err != nil {
+			t.Fatal(err)
+		} else if ok && ft.State == goptuna.TrialStateWaiting {
+			out[of] = append(out[of], ft)
+		}
+	}
+	return out
 }
 
 // requeueOnce checks Requeue: each interrupted or stale FAIL gets exactly one WAITING retry under
 // concurrent callers, carrying its point, seed and ordinal; other FAIL trials get none.
 func requeueOnce(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, store.Hooks{})
 	study, err := s.CreateNewStudy("requeue")
 	must(t, err)
 	dist := goptuna.UniformDistribution{Low: 0, High: 1}
@@ -143,10 +171,9 @@ func requeueOnce(t *testing.T, open Opener) {
 			retriable[strconv.Itoa(i)] = x
 		case 3: // a plain failure is not retried
 			must(t, s.SetTrialState(id, goptuna.TrialStateFail))
-		case 4: // stale
-			if _, err := s.RecoverStale(study, 0); err != nil {
-				t.Fatal(err)
-			}
+		case 4: // stale, left without a retry as older builds' two-step recovery could leave it
+			must(t, s.SetTrialSystemAttr(id, record.SysFailReason, record.ReasonStale))
+			must(t, s.SetTrialState(id, goptuna.TrialStateFail))
 			retriable[strconv.Itoa(i)] = x
 		}
 	}
@@ -188,7 +215,7 @@ func requeueOnce(t *testing.T, open Opener) {
 // popWaitingTrialOnce checks that concurrent PopWaitingTrial calls claim each WAITING trial exactly
 // once, lowest number first, and make it RUNNING.
 func popWaitingTrialOnce(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, store.Hooks{})
 	study, err := s.CreateNewStudy("pop")
 	must(t, err)
 	want := created(t, 12, func(i int) (int, error) {
@@ -225,34 +252,158 @@ func popWaitingTrialOnce(t *testing.T, open Opener) {
 	}
 }
 
-// staleRetryNotRequeuedTwice checks that a retry of a stale trial that goes stale too is marked
-// record.SysNotRequeued and not retried again, while a retry of an interrupted trial is.
-func staleRetryNotRequeuedTwice(t *testing.T, open Opener) {
-	s := open(t)
-	study, err := s.CreateNewStudy("twice")
-	must(t, err)
-	first, _ := s.CreateNewTrial(study)
-	_, err = s.RecoverStale(study, 0)
-	must(t, err)
-	n, err := s.Requeue(study)
-	must(t, err)
-	if n != 1 {
-		t.Fatalf("first requeue: %d", n)
+// pointOf is what a retry must keep of the trial it repeats: its fixed parameters, trainer seed
+// and sampling ordinal.
+type pointOf struct {
+	fixed         string
+	seed, ordinal string
+}
+
+// keptPoint returns what ft carries of its point (a WAITING retry's fixed params; a trial that has
+// run, its own parameters).
+func keptPoint(t *testing.T, ft goptuna.FrozenTrial) pointOf {
+	t.Helper()
+	fixed := map[string]float64{}
+	if js, ok := ft.SystemAttrs[record.SysFixedParams]; ok {
+		must(t, json.Unmarshal([]byte(js), &fixed))
 	}
-	retry, ok, err := s.PopWaitingTrial(study)
+	for k, v := range ft.InternalParams {
+		fixed[k] = v
+	}
+	js, err := json.Marshal(fixed)
 	must(t, err)
-	if !ok {
-		t.Fatal("no waiting retry")
+	return pointOf{fixed: string(js), seed: ft.SystemAttrs[record.SysSeed], ordinal: ft.SystemAttrs[record.SysOrdinal]}
+}
+
+// retryChain kills one point's attempt after attempt (a worker claims the retry, sets nothing or
+// everything, and dies) and checks that RecoverStale alone retries it every time with the same
+// point, seed and ordinal, that each retry names the attempt it repeats, and that once an attempt
+// completes nothing is retried any more.
+func retryChain(t *testing.T, open Opener) {
+	s := open(t, store.Hooks{})
+	study, err := s.CreateNewStudy("chain")
+	must(t, err)
+	dist := goptuna.UniformDistribution{Low: 0, High: 1}
+	id, err := s.CreateNewTrial(study)
+	must(t, err)
+	must(t, s.SetTrialParam(id, "x", 0.25, dist))
+	must(t, s.SetTrialSystemAttr(id, record.SysSeed, "77"))
+	must(t, s.SetTrialSystemAttr(id, record.SysOrdinal, "0"))
+	first, err := s.GetTrial(id)
+	must(t, err)
+	want := keptPoint(t, first)
+	prev := first.Number
+	const deaths = 5
+	for k := 0; k < deaths; k++ {
+		failed, err := s.RecoverStale(study, 0)
+		must(t, err)
+		if len(failed) != 1 || failed[0].ID != id || !record.Retried(failed[0]) {
+			t.Fatalf("death %d: RecoverStale = %+v, want trial %d failed and retried", k, failed, id)
+		}
+		retries := waitingRetries(t, s, study)
+		if len(retries) != 1 || len(retries[prev]) != 1 {
+			t.Fatalf("death %d: waiting retries %v, want one of trial %d", k, retries, prev)
+		}
+		if got := keptPoint(t, retries[prev][0]); got != want {
+			t.Fatalf("death %d: retry carries %+v, want %+v", k, got, want)
+		}
+		if n, err := s.Requeue(study); err != nil || n != 0 {
+			t.Fatalf("death %d: Requeue enqueued %d more, %v", k, n, err)
+		}
+		claimed, ok, err := s.PopWaitingTrial(study)
+		must(t, err)
+		if !ok || claimed != retries[prev][0].ID {
+			t.Fatalf("death %d: claimed %d, %v; want the retry %d", k, claimed, ok, retries[prev][0].ID)
+		}
+		id = claimed
+		ft, err := s.GetTrial(id)
+		must(t, err)
+		prev = ft.Number
+		if k%2 == 1 { // this attempt reaches its suggest calls before it dies
+			must(t, s.SetTrialParam(id, "x", 0.25, dist))
+		}
+	}
+	must(t, s.SetTrialValue(id, 1))
+	must(t, s.SetTrialState(id, goptuna.TrialStateComplete))
+	if failed, err := s.RecoverStale(study, 0); err != nil || len(failed) != 0 {
+		t.Fatalf("recovery after the point completed: %d, %v", len(failed), err)
+	}
+	if n, err := s.Requeue(study); err != nil || n != 0 {
+		t.Fatalf("requeue after the point completed: %d, %v", n, err)
+	}
+	all, err := s.GetAllTrials(study)
+	must(t, err)
+	if len(all) != deaths+1 {
+		t.Fatalf("%d trials, want %d attempts", len(all), deaths+1)
+	}
+	for i, ft := range all {
+		if i > 0 {
+			if of, ok, _ := record.RetryOf(ft); !ok || of != i-1 {
+				t.Fatalf("attempt %d retries %d (%v), want %d", i, of, ok, i-1)
+			}
+		}
+		if i < deaths && (ft.State != goptuna.TrialStateFail || !record.Retried(ft)) {
+			t.Fatalf("attempt %d: %v, retried %v", i, ft.State, record.Retried(ft))
+		}
+		if ft.SystemAttrs[record.SysSeed] != "77" || ft.SystemAttrs[record.SysOrdinal] != "0" {
+			t.Fatalf("attempt %d lost its seed or ordinal: %v", i, ft.SystemAttrs)
+		}
+	}
+}
+
+// errCrash is what the recovery hook of crashInRecovery returns: a crash between marking the stale
+// trials and enqueueing their retries.
+var errCrash = errors.New("crash injected between the two halves of recovery")
+
+// crashInRecovery injects a crash inside RecoverStale, after the stale trials are marked and
+// before their retries are enqueued: nothing of it may be stored (the trials stay RUNNING, no
+// retry waits), and the next recovery fails and retries each of them exactly once.
+func crashInRecovery(t *testing.T, open Opener) {
+	var calls int
+	var mu sync.Mutex
+	s := open(t, store.Hooks{InRecovery: func([]int) error {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		if calls == 1 {
+			return errCrash
+		}
+		return nil
+	}})
+	study, err := s.CreateNewStudy("crash")
+	must(t, err)
+	want := created(t, 3, func(i int) (int, error) {
+		id, err := s.CreateNewTrial(study)
+		if err == nil {
+			err = s.SetTrialParam(id, "x", float64(i), goptuna.UniformDistribution{Low: 0, High: 10})
+		}
+		return id, err
+	})
+	if _, err := s.RecoverStale(study, 0); !errors.Is(err, errCrash) {
+		t.Fatalf("RecoverStale with a crash inside: %v", err)
+	}
+	all, err := s.GetAllTrials(study)
+	must(t, err)
+	if len(all) != len(want) {
+		t.Fatalf("after the crash %d trials, want the %d RUNNING ones", len(all), len(want))
+	}
+	for _, ft := range all {
+		if ft.State != goptuna.TrialStateRunning || ft.SystemAttrs[record.SysFailReason] != "" {
+			t.Fatalf("after the crash trial %d is %v %v: half a recovery was stored", ft.Number, ft.State, ft.SystemAttrs)
+		}
 	}
 	failed, err := s.RecoverStale(study, 0)
 	must(t, err)
-	if len(failed) != 1 || failed[0].ID != retry || failed[0].SystemAttrs[record.SysNotRequeued] != record.NotRequeuedTwice {
-		t.Fatalf("second death of trial %d's point: %+v", first, failed)
+	if len(failed) != len(want) {
+		t.Fatalf("recovery after the crash failed %d trials, want %d", len(failed), len(want))
+	}
+	retries := waitingRetries(t, s, study)
+	for _, ft := range failed {
+		if len(retries[ft.Number]) != 1 || keptPoint(t, retries[ft.Number][0]) != keptPoint(t, ft) {
+			t.Fatalf("trial %d: retries %+v", ft.Number, retries[ft.Number])
+		}
 	}
 	if n, err := s.Requeue(study); err != nil || n != 0 {
-		t.Fatalf("requeue after a second death: %d, %v", n, err)
-	}
-	if record.Retried(failed[0]) {
-		t.Fatal("record.Retried says the twice-dead point is retried")
+		t.Fatalf("Requeue after recovery: %d, %v", n, err)
 	}
 }

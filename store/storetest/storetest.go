@@ -9,8 +9,9 @@ import (
 	"github.com/c-bata/goptuna"
 )
 
-// Opener returns a fresh, empty, writable storage for one test; it closes it when the test ends (t.Cleanup).
-type Opener func(t *testing.T) store.DB
+// Opener returns a fresh, empty, writable storage for one test, with the failure-injection hooks
+// it is given; it closes it when the test ends (t.Cleanup).
+type Opener func(t *testing.T, hooks store.Hooks) store.DB
 
 // Run runs the whole conformance suite against the storages open makes, one subtest each.
 func Run(t *testing.T, open Opener) {
@@ -28,7 +29,8 @@ func Run(t *testing.T, open Opener) {
 		{"RecoverStaleOnce", recoverStaleOnce},
 		{"RequeueOnce", requeueOnce},
 		{"PopWaitingTrialOnce", popWaitingTrialOnce},
-		{"StaleRetryNotRequeuedTwice", staleRetryNotRequeuedTwice},
+		{"RetryChain", retryChain},
+		{"CrashInRecovery", crashInRecovery},
 		{"ConcurrentOptimize", concurrentOptimize},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, open) })

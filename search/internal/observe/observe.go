@@ -57,9 +57,11 @@ func splitmix64(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
-// Seed derives the seed of the stream parts… under seed. The running hash is mixed once more than
-// each part before they are combined, so that swapping seed and a part, or two parts, gives a
-// different stream (a plain h ^ mix(p) chain is symmetric in its first two inputs).
+// Seed derives the seed of the stream parts… under seed: the project's one seed mixer (package
+// search derives trainer, draw and relative-draw seeds with it, the samplers their streams). The
+// running hash is mixed once more than each part before they are combined, so that swapping seed
+// and a part, or two parts, gives a different stream (a plain h ^ mix(p) chain is symmetric in
+// its first two inputs). The result is non-negative.
 func Seed(seed int64, parts ...uint64) int64 {
 	h := splitmix64(uint64(seed))
 	for _, p := range parts {

@@ -2,25 +2,32 @@ package search
 
 import (
 	"fmt"
-	"hash/fnv"
 	"strconv"
 
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/search/internal/observe"
 	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/c-bata/goptuna"
 )
 
-// splitmix64 is one step of the SplitMix64 mixer: a bijective, well-spread hash of x.
-func splitmix64(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
-	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	return x ^ (x >> 31)
+// A study's seeds descend from its seed through one mixer, observe.Seed (documented there): the
+// trainer seed of a point is stream 1 (ordinal), a parameter's draw stream 2 (ordinal, name),
+// a relative draw stream 3 (ordinal). Studies stored before record.StudyInfo.SeedScheme keep the
+// first derivation (legacySeed), whose first step is symmetric in the study seed and the stream
+// number (study seed 3's trainer seeds were study seed 1's relative-sampler seeds), so that they
+// resume with the seeds they started with.
+
+// deriveSeed returns the seed of stream parts… under the study seed in the given scheme.
+func deriveSeed(scheme int, studySeed int64, parts ...uint64) int64 {
+	if scheme == record.SeedSchemeFirst {
+		return legacySeed(studySeed, parts...)
+	}
+	return observe.Seed(studySeed, parts...)
 }
 
-// DeriveSeed returns the seed of stream parts… under the study seed: a pure function, so a
-// resumed study derives the same seeds as an uninterrupted one.
-func DeriveSeed(seed int64, parts ...uint64) int64 {
+// legacySeed is the derivation of record.SeedSchemeFirst, frozen: a SplitMix64 chain
+// h ← mix(h ^ mix(part)) from h = mix(seed).
+func legacySeed(seed int64, parts ...uint64) int64 {
 	h := splitmix64(uint64(seed))
 	for _, p := range parts {
 		h = splitmix64(h ^ splitmix64(p))
@@ -28,21 +35,28 @@ func DeriveSeed(seed int64, parts ...uint64) int64 {
 	return int64(h >> 1) // non-negative
 }
 
-// TrialSeed is the trainer seed of the point with the given ordinal.
+// splitmix64 is one step of the SplitMix64 mixer (legacySeed's).
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+// TrialSeed is the trainer seed of the point with the given ordinal in a study created now
+// (record.SeedSchemeCurrent).
 func TrialSeed(studySeed int64, ordinal int) int64 {
-	return DeriveSeed(studySeed, 1, uint64(ordinal))
+	return trialSeed(record.SeedSchemeCurrent, studySeed, ordinal)
+}
+
+// trialSeed is the trainer seed of the point with the given ordinal in the given scheme.
+func trialSeed(scheme int, studySeed int64, ordinal int) int64 {
+	return deriveSeed(scheme, studySeed, 1, uint64(ordinal))
 }
 
 // pointSeed is the seed of one parameter's draw for the point with the given ordinal.
-func pointSeed(studySeed int64, ordinal int, name string) int64 {
-	return DeriveSeed(studySeed, 2, uint64(ordinal), nameHash(name))
-}
-
-// nameHash hashes a parameter name into a seed part.
-func nameHash(name string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(name))
-	return h.Sum64()
+func pointSeed(scheme int, studySeed int64, ordinal int, name string) int64 {
+	return deriveSeed(scheme, studySeed, 2, uint64(ordinal), observe.NameHash(name))
 }
 
 // ordinalOf returns the ordinal of trial: the stored one if the trial carries it; for a retry the
@@ -84,9 +98,10 @@ func ordinalOf(study *goptuna.Study, trial goptuna.FrozenTrial) (int, error) {
 // algorithm with the seed of the point (study seed, ordinal, parameter name) and the view of the
 // study without FAIL trials, so that draws depend only on the study's stored history.
 type pointSampler struct {
-	algo sampler.Algorithm
-	seed int64          // study seed
-	view *goptuna.Study // the study without FAIL trials (set once the study exists)
+	algo   sampler.Algorithm
+	seed   int64          // study seed
+	scheme int            // the study's record.StudyInfo.SeedScheme (set once the study exists)
+	view   *goptuna.Study // the study without FAIL trials (set once the study exists)
 }
 
 var (
@@ -100,7 +115,7 @@ func (p *pointSampler) Sample(study *goptuna.Study, trial goptuna.FrozenTrial, n
 	if err != nil {
 		return 0, err
 	}
-	return p.algo.Sample(p.viewOf(study), trial, name, dist, pointSeed(p.seed, ord, name))
+	return p.algo.Sample(p.viewOf(study), trial, name, dist, pointSeed(p.scheme, p.seed, ord, name))
 }
 
 // SampleRelative draws several parameters jointly (relative kinds); others return nil.
@@ -109,7 +124,7 @@ func (p *pointSampler) SampleRelative(study *goptuna.Study, trial goptuna.Frozen
 	if err != nil {
 		return nil, err
 	}
-	return p.algo.SampleRelative(p.viewOf(study), trial, searchSpace, ord, DeriveSeed(p.seed, 3, uint64(ord)))
+	return p.algo.SampleRelative(p.viewOf(study), trial, searchSpace, ord, deriveSeed(p.scheme, p.seed, 3, uint64(ord)))
 }
 
 // viewOf returns the filtered view of study the samplers and pruners read (FAIL trials hidden).

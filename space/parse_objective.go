@@ -1,0 +1,29 @@
+package space
+
+// objective decodes the objective section.
+func (d *decoder) objective(e entry, o *Objective) error {
+	es, err := d.mapping(e.value, e.path, objectiveKeys)
+	if err != nil {
+		return err
+	}
+	d.obj = map[string]entry{}
+	for _, f := range es {
+		d.obj[f.key] = f
+		switch f.key {
+		case "metric":
+			o.Metric, err = d.oneOf(f.value, f.path, metrics)
+		case "cost":
+			o.Cost, err = d.oneOf(f.value, f.path, costs)
+		case "tradeoff":
+			o.Tradeoff, err = d.numberIn(f, 0, 1000, false)
+		case "src_len":
+			o.SrcLen, err = d.intRange(f.value, f.path, 1, 10000)
+		case "tgt_len":
+			o.TgtLen, err = d.intRange(f.value, f.path, 1, 10000)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
