@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/attnsearch/attnsearch/space"
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/trainer"
 )
 
@@ -73,7 +73,7 @@ func BenchmarkSupernetRanking(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				st, err := store.Open(filepath.Join(b.TempDir(), "r.db"), store.Options{NoSnapshot: true})
+				st, err := bolt.Open(filepath.Join(b.TempDir(), "r.db"), bolt.Options{NoSnapshot: true})
 				if err != nil {
 					b.Fatal(err)
 				}
