@@ -17,7 +17,7 @@ import (
 
 // Export writes the study as JSON Lines in the bbolt store's export format (store.ExportStudy,
 // then one store.ExportTrial per trial in number order), read in one consistent snapshot, so
-// that store.Store.Import and Import read it back exactly.
+// that store/bolt's Import and this package's read it back exactly.
 func (s *Store) Export(w io.Writer, studyID int) error {
 	var buf bytes.Buffer
 	err := s.run("export study", func(ctx context.Context, _ bool) error {
