@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/attnsearch/attnsearch/measure"
+	"github.com/attnsearch/attnsearch/search"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/trainer/data"
 )
@@ -63,8 +64,8 @@ is appended to; indices already in it are skipped, so an interrupted run resumes
 			if err != nil {
 				return inputErr(err)
 			}
-			if spec.Task.Kind == space.TaskCommand {
-				return inputErr(fmt.Errorf("latency measure: %s runs a command (task kind command): there is no built-in model to measure", args[0]))
+			if k, err := search.KindOf(spec); err != nil || !k.Transformer {
+				return inputErr(fmt.Errorf("latency measure: %s runs a %s task (task kind %s): there is no built-in model to measure", args[0], k.Name, spec.Task.Kind))
 			}
 			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt)
 			defer stop()
