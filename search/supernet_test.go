@@ -103,6 +103,9 @@ func superTrialsOf(t *testing.T, st Storage, name string) []superTrial {
 // trials; the inherited ones say fidelity inherited, the retrained ones fidelity retrained and
 // retrain the top of the inherited front.
 func TestSupernetStudy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs a supernet study five times")
+	}
 	for _, from := range []string{"scratch", "inherited"} {
 		t.Run(from, func(t *testing.T) {
 			spec := superSpec(t, from)
