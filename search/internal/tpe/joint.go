@@ -91,24 +91,23 @@ func (ix *Index) newJointBad(bw badWeights, p MixtureParams, above []*rec) *join
 			}
 			continue
 		}
+		s := g.sigma[j]
+		base := math.Log(s) + logSqrt2Pi
 		for c := 0; c < g.m; c++ {
-			s := g.sigma[j]
+			mu := g.mu[c*d+j]
 			if g.prior && c == g.m-1 {
-				s = dm.high - dm.low
+				g.konst[c] -= lnorm(mu, dm.high-dm.low, dm.low, dm.high)
+				continue
 			}
-			g.konst[c] -= lnormFast(g.mu[c*d+j], s, dm.low, dm.high)
+			// The truncation mass is 1 to within 1e-19 when both bounds are over 9σ away.
+			if (dm.high-mu)/s > 9 && (mu-dm.low)/s > 9 {
+				g.konst[c] -= base
+			} else {
+				g.konst[c] -= lnorm(mu, s, dm.low, dm.high)
+			}
 		}
 	}
 	return g
-}
-
-// lnormFast is lnorm, taking the truncation mass as 1 when both bounds are over 9σ away (it then
-// differs from 1 by under 1e-19).
-func lnormFast(mu, s, low, high float64) float64 {
-	if (high-mu)/s > 9 && (mu-low)/s > 9 {
-		return math.Log(s) + logSqrt2Pi
-	}
-	return lnorm(mu, s, low, high)
 }
 
 // tabulate fills the cell log-probabilities of grid dimension j for every distinct mean.
@@ -155,6 +154,23 @@ func (g *jointBad) logPDF(xs [][]float64) []float64 {
 			inv[j] = 1 / math.Max(g.sigma[j], 1e-12)
 		}
 	}
+	// Continuous dimensions first, then grids, then categorical: with kernels a few hundredths of
+	// the range wide, one continuous dimension drops most components.
+	order := make([]int, 0, d)
+	for class := 0; class < 3; class++ {
+		for j, dm := range g.dims {
+			c := 0
+			switch {
+			case dm.choices > 0:
+				c = 2
+			case dm.q > 0:
+				c = 1
+			}
+			if c == class {
+				order = append(order, j)
+			}
+		}
+	}
 	for i, x := range xs {
 		for j, dm := range g.dims {
 			switch {
@@ -176,7 +192,7 @@ func (g *jointBad) logPDF(xs [][]float64) []float64 {
 			isPrior := g.prior && c == g.m-1
 			// Every dimension's term is ≤ 0 (the normalisers are in konst): once t is cutoff
 			// below the largest term so far, the component cannot count.
-			for j := range g.dims {
+			for _, j := range order {
 				if t-top <= cutoff {
 					break
 				}
