@@ -76,13 +76,14 @@ func BenchmarkStudyPage(b *testing.B) {
 			b.ReportMetric(float64(size)/1024, "KiB/page")
 		})
 		b.Run(fmt.Sprintf("warm/%d", n), func(b *testing.B) {
-			h, err := New(Options{Open: readOnly(path), Location: path})
+			h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, store.SnapshotPath(path))})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer h.Close()
 			srv := newTestServer(h)
 			defer srv.Close()
+			time.Sleep(Settle)
 			fetch(b, srv.URL+"/study/s")
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -165,7 +166,7 @@ func BenchmarkBrowserFirstPaint(b *testing.B) {
 			b.Run(name, func(b *testing.B) {
 				var fcp, total float64
 				for i := 0; i < b.N; i++ {
-					h, err := New(Options{Open: readOnly(path), Location: path})
+					h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, store.SnapshotPath(path))})
 					if err != nil {
 						b.Fatal(err)
 					}

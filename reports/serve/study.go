@@ -34,9 +34,28 @@ type study struct {
 	snap   time.Time // the snapshot read (when snapOK)
 	snapOK bool
 	readAt time.Time // when it was read
+	stamp  string    // the store's stamp when it was read (Options.Stamp)
 
 	drawOnce sync.Once
 	drawn    *drawing
+
+	orderMu sync.Mutex
+	orders  map[string][]int // trials table orders by filter and sort, computed once per version
+}
+
+// order returns the table order of key, computing it with build the first time.
+func (s *study) order(key string, build func() []int) []int {
+	s.orderMu.Lock()
+	defer s.orderMu.Unlock()
+	if idx, ok := s.orders[key]; ok {
+		return idx
+	}
+	if s.orders == nil {
+		s.orders = map[string][]int{}
+	}
+	idx := build()
+	s.orders[key] = idx
+	return idx
 }
 
 // sysDirections is where a study imported from Optuna keeps its directions (optunadb.SysDirections).
