@@ -131,6 +131,7 @@ func serveStore(ctx context.Context, db, addr, token string, poll time.Duration,
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go h.Warm(ctx) // read and draw every study now, so that its first page is served from memory
 	select {
 	case <-ctx.Done():
 	case err := <-errc:

@@ -197,6 +197,26 @@ func (h *Handler) studyNamed(ctx context.Context, name string) (*study, error) {
 	return out, err
 }
 
+// Warm reads and draws every study once, so that the first page of each is served from memory;
+// `attnsearch serve` calls it when it starts. An error is left for the pages to show.
+func (h *Handler) Warm(ctx context.Context) {
+	list, err := h.studyList(ctx)
+	if err != nil {
+		return
+	}
+	for _, e := range list {
+		h.mu.Lock()
+		s := h.studies[e.Name]
+		h.mu.Unlock()
+		if s != nil && s.Err == "" {
+			s.draw()
+			if len(s.Goals) > 1 {
+				s.frontChart(0, 1)
+			}
+		}
+	}
+}
+
 // stamp returns the store's stamp, or "" without Options.Stamp.
 func (h *Handler) stamp() string {
 	if h.opts.Stamp == nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"math"
 	"sort"
 	"strconv"
@@ -40,7 +41,8 @@ type study struct {
 	drawn    *drawing
 
 	orderMu sync.Mutex
-	orders  map[string][]int // trials table orders by filter and sort, computed once per version
+	orders  map[string][]int         // trials table orders by filter and sort, computed once per version
+	fronts  map[[2]int]template.HTML // front plots by axes, drawn once per version
 }
 
 // order returns the table order of key, computing it with build the first time.
