@@ -285,8 +285,7 @@ func (r *runner) recordInfo(studyID int) error {
 		return fmt.Errorf("search: study %s attributes: %w", name, err)
 	}
 	info := InfoOf(r.spec)
-	info.Figures = r.kind.Figures
-	info.SeedScheme = record.SeedSchemeCurrent
+	info.Figures = r.kind.Figures // this run's kind (Options.Kinds may hold others than the built-in)
 	if js, ok := attrs[record.SysStudyInfo]; ok {
 		stored, err := record.ParseStudyInfo(js)
 		if err != nil {
@@ -426,12 +425,17 @@ func searchSpace(spec *space.Spec) (map[string]interface{}, error) {
 	return ft.Distributions, nil
 }
 
-// InfoOf is the StudyInfo a study of spec stores.
+// InfoOf is the StudyInfo a study of spec created now stores (the figures of its built-in task
+// kind, the current seed scheme).
 func InfoOf(spec *space.Spec) record.StudyInfo {
 	info := record.StudyInfo{
 		Version: record.StudyInfoVersion, SpaceFile: spec.File, Trials: spec.Study.Trials, Seed: spec.Study.Seed,
 		Sampler: spec.Study.Sampler.Kind, Pruner: spec.Study.Pruner.Kind,
 		Objective: spec.Objective, Budget: spec.Budget, Task: spec.Task.Kind,
+		SeedScheme: record.SeedSchemeCurrent,
+	}
+	if k, err := KindOf(spec); err == nil {
+		info.Figures = k.Figures
 	}
 	info.Params = map[string]string{}
 	for _, p := range spec.Params {

@@ -27,7 +27,8 @@
 //	  enqueue_default: false      # true: the first trial trains the start point (each `default:`,
 //	  #   else the central value), then the sampler takes over
 //	  strategy: per_trial         # per_trial | supernet (weight sharing, section supernet below)
-//	  sampler: tpe                # tpe | cmaes | random | sobol, or a mapping:
+//	  sampler: auto               # auto (chosen by the study: docs/samplers-benchmark.md) | tpe |
+//	  #   cmaes | random | sobol | motpe | nsga2, or a mapping:
 //	  #  {kind: tpe, startup_trials: 0, ei_candidates: 0}   (0 = library default)
 //	  #  {kind: cmaes, startup_trials: 0, sigma0: 0}
 //	  pruner: none                # none | median | percentile | successive_halving, or a mapping:

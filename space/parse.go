@@ -153,7 +153,7 @@ func defaultSpec(filename string) *Spec {
 		File: filename,
 		Study: Study{
 			Name:    name,
-			Sampler: Sampler{Kind: "tpe"},
+			Sampler: Sampler{Kind: "auto"},
 			Pruner:  Pruner{Kind: "none"},
 			Trials:  20,
 			Workers: 1,

@@ -126,7 +126,7 @@ func TestParseDefaults(t *testing.T) {
 	}
 	want := Spec{
 		File:  "dir/minimal.yml",
-		Study: Study{Name: "minimal", Sampler: Sampler{Kind: "tpe"}, Pruner: Pruner{Kind: "none"}, Trials: 20, Workers: 1, Seed: 1},
+		Study: Study{Name: "minimal", Sampler: Sampler{Kind: "auto"}, Pruner: Pruner{Kind: "none"}, Trials: 20, Workers: 1, Seed: 1},
 		Task: Task{Kind: "synthetic", Synthetic: Synthetic{Train: 2000, Valid: 200, Test: 200, Vocab: 32, MinLen: 3, MaxLen: 10, Seed: 1},
 			Tokenizer: "word", MinFreq: 1, MaxLen: 50},
 		Training: Training{Epochs: 10, BatchSize: 32, Beta1: 0.9, Beta2: 0.98, Eps: 1e-9, Schedule: "inverse_sqrt", ClipNorm: 1,

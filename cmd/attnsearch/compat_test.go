@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/attnsearch/attnsearch/record"
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 )
 
 // TestSchema1StoreReportsIdentically opens testdata/v1store/studies.db, written by the binary of
@@ -37,7 +37,7 @@ func TestSchema1StoreReportsIdentically(t *testing.T) {
 	}
 
 	// A writer's Open upgrades the file: schema 2, every StudyInfo rewritten at version 2.
-	st, err := store.Open(db, store.Options{})
+	st, err := bolt.Open(db, bolt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestSchema1StoreReportsIdentically(t *testing.T) {
 // schemaOf reads the schema version of the store at path with the export header.
 func schemaOf(t *testing.T, path string) string {
 	t.Helper()
-	st, err := store.Open(path, store.Options{ReadOnly: true})
+	st, err := bolt.Open(path, bolt.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

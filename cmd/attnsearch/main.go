@@ -79,6 +79,9 @@ func commands() []func(stdout, stderr io.Writer) *cobra.Command {
 		newMigrateCmd,
 		newDataCmd,
 		newLatencyCmd,
+		newExportCmd,
+		newImportCmd,
+		newServeCmd,
 	}
 }
 

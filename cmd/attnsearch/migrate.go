@@ -14,16 +14,6 @@ import (
 	"github.com/attnsearch/attnsearch/store"
 )
 
-// exporter is a store that writes a study in the export format (bbolt and PostgreSQL both do).
-type exporter interface {
-	Export(w io.Writer, studyID int) error
-}
-
-// importer is a store that reads a study in the export format into a new study, in one transaction.
-type importer interface {
-	Import(r io.Reader, name string) (int, error)
-}
-
 // newMigrateCmd builds `attnsearch migrate --from STORE --to STORE`.
 func newMigrateCmd(stdout, stderr io.Writer) *cobra.Command {
 	var from, to string
@@ -45,6 +35,9 @@ file paths or postgres:// URLs, as for --db.`,
 			if from == "" || to == "" {
 				return inputErr(errors.New("migrate: --from and --to are both required"))
 			}
+			if err := checkNotSQLite(from, to); err != nil {
+				return err
+			}
 			return migrate(c.Context(), from, to, studies, stdout)
 		},
 	}
@@ -65,7 +58,7 @@ func migrate(ctx context.Context, from, to string, names []string, stdout io.Wri
 		return err
 	}
 	defer src.Close()
-	exp, ok := src.(exporter)
+	exp, ok := src.(store.Exporter)
 	if !ok {
 		return inputErr(fmt.Errorf("migrate: %s cannot export studies", src.Location()))
 	}
@@ -93,11 +86,11 @@ func migrate(ctx context.Context, from, to string, names []string, stdout io.Wri
 		return inputOrRuntime(fmt.Errorf("migrate: %w", err))
 	}
 	defer dst.Close()
-	imp, ok := dst.(importer)
+	imp, ok := dst.(store.Importer)
 	if !ok {
 		return inputErr(fmt.Errorf("migrate: %s cannot import studies", dst.Location()))
 	}
-	dexp, _ := dst.(exporter)
+	dexp, _ := dst.(store.Exporter)
 	for _, n := range names {
 		var buf bytes.Buffer
 		if err := exp.Export(&buf, ids[n]); err != nil {

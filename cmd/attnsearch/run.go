@@ -178,7 +178,7 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		return inputOrRuntime(fmt.Errorf("run: %w", err))
 	}
 	defer st.Close()
-	if sh, ok := st.(interface{ Shared() bool }); c.Flags().Changed("stale-after") && (!ok || !sh.Shared()) {
+	if c.Flags().Changed("stale-after") && !store.IsShared(st) {
 		return inputErr(fmt.Errorf("run: --stale-after applies to a store shared by several processes (postgres://); %s is held by this process alone, so its RUNNING trials are all dead", st.Location()))
 	}
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/store/postgres"
 )
 
@@ -52,6 +53,8 @@ func storages(cfg storeConfig) *store.Schemes {
 		return st, nil
 	}
 	s := store.NewSchemes()
+	s.Register("", bolt.OpenURL)
+	s.Register("file", bolt.OpenURL)
 	s.Register("postgres", pg)
 	s.Register("postgresql", pg)
 	return s

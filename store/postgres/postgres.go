@@ -48,6 +48,13 @@ var (
 // Compile-time check that *Store is a store.DB.
 var _ store.DB = (*Store)(nil)
 
+// Compile-time checks of the capabilities *Store declares.
+var (
+	_ store.Shared   = (*Store)(nil)
+	_ store.Exporter = (*Store)(nil)
+	_ store.Importer = (*Store)(nil)
+)
+
 // Compile-time check that Open is a store.Opener.
 var _ store.Opener = Open
 
