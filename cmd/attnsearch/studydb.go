@@ -26,7 +26,7 @@ const defaultDB = "attnsearch.db"
 const envDB = "ATTNSEARCH_DB"
 
 // dbUsage is the help text of every --db flag.
-const dbUsage = "store: a bbolt file, or a postgres://user:password@host:port/db URL shared by workers on many machines (default $" + envDB + ", else " + defaultDB + ")"
+const dbUsage = "store: a bbolt file, or a postgres://user:password@host:port/db URL shared by workers on many machines; $" + envDB + " when set, else the default"
 
 // dbArg is the --db part of a command line that reopens st: empty when the store came from
 // ATTNSEARCH_DB, else the store's location without its password.
