@@ -80,7 +80,8 @@
 // How a study's points are evaluated is its task kind (kind.go), looked up in a Kinds registry
 // (BuiltinKinds, or Options.Kinds) by the space file's task.kind: builtinKind (kind_builtin.go)
 // trains transformer points with package trainer, commandKind (command.go) runs the user's
-// command. A kind checks its section of the space and builds its trainer (Prepare), evaluates
+// command, supernetKind (kind_supernet.go) takes the studies of the weight-sharing strategy and
+// drives their phases (Run). A kind checks its section of the space and builds its trainer (Prepare), evaluates
 // one trial (Evaluate) and scores its steps (Step), says how reports show its figures
 // (record.Figures, stored in the study's record.StudyInfo) and what else it needs (Open and
 // Sweep: the command kind's process-marking token and orphan cleanup). A new kind is one file
