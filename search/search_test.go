@@ -14,7 +14,7 @@ import (
 
 	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/space"
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/trainer/data"
 	"github.com/c-bata/goptuna"
 )
@@ -45,9 +45,9 @@ func tinySpec(t *testing.T, trials int, sampler, pruner string, maxParams int) *
 }
 
 // openStore opens a fresh store file in a temporary directory.
-func openStore(t *testing.T, path string) *store.Store {
+func openStore(t *testing.T, path string) *bolt.Store {
 	t.Helper()
-	st, err := store.Open(path, store.Options{NoSnapshot: true})
+	st, err := bolt.Open(path, bolt.Options{NoSnapshot: true})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

@@ -10,9 +10,9 @@ func (d *decoder) training(e entry, t *Training) error {
 	if err != nil {
 		return err
 	}
-	ints := map[string]intKey{"epochs": {&t.Epochs, 1, 1e6}, "max_steps": {&t.MaxSteps, 0, 1e9},
+	ints := map[string]intKey{"epochs": {&t.Epochs, 1, MaxEpochs}, "max_steps": {&t.MaxSteps, 0, MaxMaxSteps},
 		"batch_size": {&t.BatchSize, 1, 1e6}, "beam": {&t.Beam, 1, 1000}, "latency_sentences": {&t.LatencySentences, 0, 1e6},
-		"threads": {&t.Threads, 0, 1024}, "eval_sentences": {&t.EvalSentences, 0, 1e8}}
+		"threads": {&t.Threads, 0, MaxThreads}, "eval_sentences": {&t.EvalSentences, 0, 1e8}}
 	for _, f := range es {
 		switch f.key {
 		case "max_minutes":

@@ -90,6 +90,9 @@ func (d *decoder) syntaxErr(err error) error {
 			e.Msg = "YAML syntax: " + strings.TrimSpace(strings.Replace(msg, "line "+m[1]+": ", "", 1))
 		}
 	}
+	if strings.Contains(msg, "found character that cannot start any token") {
+		e.Msg += " (a tab? YAML indents with spaces only)"
+	}
 	return e
 }
 

@@ -60,7 +60,9 @@ is appended to; indices already in it are skipped, so an interrupted run resumes
 			if samples < 1 || threads < 0 || reps < 1 {
 				return inputErr(fmt.Errorf("latency measure: --samples and --reps must be >= 1, --threads >= 0"))
 			}
-			spec, err := space.LoadWithCorpus(args[0], dataPath)
+			with := search.Registries()
+			with.Corpus = dataPath // --data replaces the task's corpus
+			spec, err := space.LoadWith(args[0], with)
 			if err != nil {
 				return inputErr(err)
 			}

@@ -244,7 +244,7 @@ func testUsageErrors(t *testing.T, bin string) {
 	}{
 		{[]string{"run", bad}, "bad.yaml:5"},
 		{[]string{"run", tight}, "tight.yaml:33"},
-		{[]string{"run"}, "arg"},
+		{[]string{"run"}, "missing SPACE.yaml"},
 		{[]string{"run", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
 		{[]string{"run", bad, "--trials", "x"}, "trials"},
 		{[]string{"report", "--db", filepath.Join(dir, "none.db")}, "does not exist"},
