@@ -7,14 +7,15 @@ import (
 	"testing"
 
 	"github.com/attnsearch/attnsearch/record"
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 )
 
 // TestSchema1StoreReportsIdentically opens testdata/v1store/studies.db, written by the binary of
 // commit 169d71d (store schema 1: StudyInfo with Go field names), and requires every read command
 // to print exactly what that binary printed (testdata/v1store/*.txt, *.json; see sameOutputs; the
-// one addition since is the attempts per point of #19: trial 9, the retry of trial 8, is
-// "attempt 2", and `studies` counts points): first read-only (the file stays at schema 1), then
+// additions since are the attempts per point of #19: trial 9, the retry of trial 8, is
+// "attempt 2", and `studies` counts points; and the output changes of #22: name/value headers,
+// started/finished/duration_s, "1 trial"): first read-only (the file stays at schema 1), then
 // after a writer's Open has upgraded it to schema 2.
 func TestSchema1StoreReportsIdentically(t *testing.T) {
 	bin := buildBinary(t)
@@ -36,7 +37,7 @@ func TestSchema1StoreReportsIdentically(t *testing.T) {
 	}
 
 	// A writer's Open upgrades the file: schema 2, every StudyInfo rewritten at version 2.
-	st, err := store.Open(db, store.Options{})
+	st, err := bolt.Open(db, bolt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestSchema1StoreReportsIdentically(t *testing.T) {
 // schemaOf reads the schema version of the store at path with the export header.
 func schemaOf(t *testing.T, path string) string {
 	t.Helper()
-	st, err := store.Open(path, store.Options{ReadOnly: true})
+	st, err := bolt.Open(path, bolt.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
