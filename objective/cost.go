@@ -96,9 +96,3 @@ func Estimate(cfg space.Config, a space.Arch, srcLen, tgtLen int) Cost {
 	c.CrossKVCacheBytesPerSrcTok = 2 * s.dec * s.kvDim * BytesPerFloat
 	return c
 }
-
-// TrainFlops is the multiply-adds of a whole training run: 3 × forward per target token × target
-// tokens seen (the backward pass costs about twice the forward pass).
-func TrainFlops(c Cost, targetTokens int64) float64 {
-	return 3 * c.FlopsPerToken * float64(targetTokens)
-}

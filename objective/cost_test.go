@@ -99,14 +99,6 @@ func TestKVCacheGQA(t *testing.T) {
 	}
 }
 
-// TestTrainFlops checks the 3 × forward × tokens rule.
-func TestTrainFlops(t *testing.T) {
-	c := Estimate(cfg(4, 2, 1, 1, 1, 8), space.Arch{SrcVocab: 5, TgtVocab: 6}, 3, 2)
-	if got := TrainFlops(c, 1000); got != 3*436*1000 {
-		t.Errorf("TrainFlops = %g, want %d", got, 3*436*1000)
-	}
-}
-
 // TestEstimateMonotone checks that every cost grows with each size and shrinks with fewer KV heads.
 func TestEstimateMonotone(t *testing.T) {
 	a := space.Arch{SrcVocab: 50, TgtVocab: 60, Positions: "learned", MaxPositions: 20}

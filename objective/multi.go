@@ -53,23 +53,9 @@ func GoalValues(goals []space.Goal, c *Cost, values map[string]float64) []float6
 	return out
 }
 
-// ConstraintNames names a study's constraint values in stored order: every budget limit that is
+// ConstraintValues are a trial's constraint values in stored order (every budget limit that is
 // set, in record.BudgetFields order, then the predicted costs' limits in name order, then the
-// objective's reported constraints.
-func ConstraintNames(o space.Objective, b space.Budget) []string {
-	var out []string
-	for _, f := range record.BudgetFields {
-		if f.Limit(b) > 0 {
-			out = append(out, f.Name)
-		}
-	}
-	for _, n := range b.PredictedNames() {
-		out = append(out, record.PredictedPrefix+n)
-	}
-	return append(out, o.Constraints...)
-}
-
-// ConstraintValues are a trial's constraint values in ConstraintNames order, ≤ 0 feasible: a
+// objective's reported constraints), ≤ 0 feasible: a
 // budget limit gives figure/limit − 1 (the figure from the cost model c, or from the measured m
 // for a figure known only after training; NaN while unknown), within L2Tolerance for ‖θ‖₂; a
 // predicted cost's limit its predicted figure/limit − 1 (from c); a

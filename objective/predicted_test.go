@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/attnsearch/attnsearch/objective/predict"
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/space"
 )
 
@@ -70,7 +71,7 @@ func TestPredictedCostEndToEnd(t *testing.T) {
 		if got := GoalValues(spec.Objective.Goals(), &c, nil); got[2] != want || got[1] != float64(c.Params) {
 			t.Errorf("goal values %v", got)
 		}
-		names := ConstraintNames(spec.Objective, spec.Budget)
+		names := constraintNames(spec.Objective, spec.Budget)
 		cv := ConstraintValues(spec.Objective, spec.Budget, &c, nil, nil)
 		if !reflect.DeepEqual(names, []string{"max_params", "max_pi_ms"}) || math.Abs(cv[1]-(want/30-1)) > 1e-12 {
 			t.Errorf("constraints %v = %v", names, cv)
@@ -103,4 +104,20 @@ func TestFeaturesCoverArchFeatures(t *testing.T) {
 	if _, err := FeatureVector([]string{"cpu_mhz"}, cfg, c); err == nil {
 		t.Error("unknown feature accepted")
 	}
+}
+
+// constraintNames names a study's constraint values in ConstraintValues' order: every budget limit
+// that is set, in record.BudgetFields order, then the predicted costs' limits in name order, then
+// the objective's reported constraints.
+func constraintNames(o space.Objective, b space.Budget) []string {
+	var out []string
+	for _, f := range record.BudgetFields {
+		if f.Limit(b) > 0 {
+			out = append(out, f.Name)
+		}
+	}
+	for _, n := range b.PredictedNames() {
+		out = append(out, record.PredictedPrefix+n)
+	}
+	return append(out, o.Constraints...)
 }

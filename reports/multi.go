@@ -35,11 +35,9 @@ func buildListed(study string, info record.StudyInfo, trials []goptuna.FrozenTri
 		cand = append(cand, i)
 		vs = append(vs, r.minimised(v))
 	}
-	for k, rank := range front.Ranks(vs) {
-		if rank == 0 {
-			r.Front = append(r.Front, cand[k])
-			r.Trials[cand[k]].Pareto = true
-		}
+	for _, k := range FrontOf(vs) {
+		r.Front = append(r.Front, cand[k])
+		r.Trials[cand[k]].Pareto = true
 	}
 	// The front ordered by its first cost goal (else its first goal).
 	key := 0

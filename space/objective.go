@@ -172,13 +172,7 @@ func (d *decoder) objectiveForms(given map[string]entry, o *Objective, taskKind 
 }
 
 // goalNames lists the goals' names.
-func goalNames(gs []Goal) []string {
-	out := make([]string, len(gs))
-	for i, g := range gs {
-		out[i] = g.Name
-	}
-	return out
-}
+func goalNames(gs []Goal) []string { return namesOf(gs, func(g Goal) string { return g.Name }) }
 
 // resolveGoals finishes the list form once the budget is known: the scalar score's cost is the
 // first cost goal with a budget.

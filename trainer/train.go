@@ -73,9 +73,6 @@ func Train(ctx context.Context, cfg space.Config, ds *data.Dataset, opts Options
 	if err != nil {
 		return nil, err
 	}
-	if opts.Threads > 0 {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(opts.Threads))
-	}
 	perEpoch := (len(ds.Train) + tr.BatchSize - 1) / tr.BatchSize
 	// The schedule's horizon (cosine) stays epochs × batches with a step cap, as with a time cap:
 	// a run capped at N steps is the first N steps of the uncapped run.
@@ -86,6 +83,9 @@ func Train(ctx context.Context, cfg space.Config, ds *data.Dataset, opts Options
 	r := &run{
 		d: d, p: newParams(d, tensor.Float32, opts.Seed), opt: opt, opts: opts, cfg: cfg, ds: ds,
 		graphs: map[[2]int]*step{}, used: map[[2]int]int{}, B: min(tr.BatchSize, len(ds.Train)),
+	}
+	if err := r.p.init(opts.Init); err != nil {
+		return nil, err
 	}
 	r.shards = shards(opts.Threads, r.B)
 	opt.threads = opts.Threads
