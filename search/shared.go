@@ -173,8 +173,8 @@ func (r *runner) recoverShared() error {
 		for i, t := range stale {
 			nums[i] = fmt.Sprint(t.Number)
 		}
-		r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("trials %s: no heartbeat for %v, their workers died; failed as stale, %d points enqueued again",
-			strings.Join(nums, ", "), r.grace, n)})
+		r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("trials %s: no heartbeat for %v, their workers died; failed as stale, %s enqueued again",
+			strings.Join(nums, ", "), r.grace, nouns(n, "point", "points"))})
 	}
 	return nil
 }

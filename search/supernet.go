@@ -54,6 +54,9 @@ type superRun struct {
 	elastic map[string][]int // values of each searched elastic dimension
 	ds      *data.Dataset
 	sn      *trainer.SuperNet
+	enqueue bool // study.enqueue_default: the search phase scores the start point first
+
+	startPending bool // the start point waits in the in-memory study
 }
 
 // archSpec returns spec with every searched parameter that is not an elastic dimension fixed at
@@ -61,6 +64,7 @@ type superRun struct {
 func archSpec(spec *space.Spec) *space.Spec {
 	a := *spec
 	a.Study.EnqueueDefault = false
+	a.Study.Trials = spec.Supernet.Trials + spec.Supernet.TopK // what the study info records as wanted
 	a.Params = make([]space.Param, len(spec.Params))
 	for i, p := range spec.Params {
 		if p.Kind != space.KindFixed && !contains(space.ElasticNames, p.Name) {
@@ -103,46 +107,10 @@ func (p *Prepared) checkSupernet() error {
 // runSupernet runs (or resumes) the three phases of a supernet study.
 func (p *Prepared) runSupernet(ctx context.Context, st Storage) (*Result, error) {
 	start := time.Now()
-	if err := p.checkSupernet(); err != nil {
-		return nil, err
-	}
-	spec := p.spec
-	elastic, err := spec.Elastic()
+	sr, res, err := p.newSuperRun(st)
 	if err != nil {
 		return nil, err
 	}
-	sr := &superRun{arch: archSpec(spec), elastic: map[string][]int{}, ds: p.trainer.(*gorgoniaTrainer).ds}
-	for _, name := range space.ElasticNames {
-		if q, ok := spec.Param(name); ok && q.Kind != space.KindFixed {
-			sr.elastic[name] = elastic[name]
-		}
-	}
-	prep := *p
-	prep.spec = sr.arch
-	r := &runner{Prepared: &prep, st: st, best: math.NaN(), workers: 1}
-	r.threads = spec.Training.Threads
-	if r.threads <= 0 {
-		r.threads = runtime.NumCPU()
-	}
-	r.refCost = objective.RefCost(spec.Objective, spec.Budget)
-	r.grace, r.beat = p.opts.StaleGrace, p.opts.HeartbeatEvery
-	if isShared(st) {
-		return nil, errors.New("search: study.strategy supernet runs in one process (a bbolt store)")
-	}
-	sr.runner = r
-	study, err := r.openStudy()
-	if err != nil {
-		return nil, err
-	}
-	r.study = study
-	total := spec.Supernet.Trials + spec.Supernet.TopK
-	res := &Result{Study: spec.Study.Name, StudyID: study.ID, Total: total}
-	stale, err := st.RecoverStale(study.ID, r.grace)
-	if err != nil {
-		return nil, fmt.Errorf("search: recover stale trials of %s: %w", spec.Study.Name, err)
-	}
-	res.Recovered = len(stale)
-
 	finish := func(err error) (*Result, error) {
 		res.Elapsed = time.Since(start)
 		res.Interrupted = ctx.Err() != nil && res.Done < res.Total
@@ -160,6 +128,50 @@ func (p *Prepared) runSupernet(ctx context.Context, st Storage) (*Result, error)
 		return finish(err)
 	}
 	return finish(sr.retrain(ctx, inherited, res))
+}
+
+// newSuperRun opens (or creates) the study of a supernet run on st and recovers its stale trials.
+func (p *Prepared) newSuperRun(st Storage) (*superRun, *Result, error) {
+	if err := p.checkSupernet(); err != nil {
+		return nil, nil, err
+	}
+	spec := p.spec
+	elastic, err := spec.Elastic()
+	if err != nil {
+		return nil, nil, err
+	}
+	sr := &superRun{arch: archSpec(spec), elastic: map[string][]int{}, ds: p.trainer.(*gorgoniaTrainer).ds, enqueue: spec.Study.EnqueueDefault}
+	for _, name := range space.ElasticNames {
+		if q, ok := spec.Param(name); ok && q.Kind != space.KindFixed {
+			sr.elastic[name] = elastic[name]
+		}
+	}
+	prep := *p
+	prep.spec = sr.arch
+	r := &runner{Prepared: &prep, st: st, best: math.NaN(), workers: 1}
+	r.threads = spec.Training.Threads
+	if r.threads <= 0 {
+		r.threads = runtime.NumCPU()
+	}
+	r.refCost = objective.RefCost(spec.Objective, spec.Budget)
+	r.grace, r.beat = p.opts.StaleGrace, p.opts.HeartbeatEvery
+	if isShared(st) {
+		return nil, nil, errors.New("search: study.strategy supernet runs in one process (a bbolt store)")
+	}
+	sr.runner = r
+	study, err := r.openStudy()
+	if err != nil {
+		return nil, nil, err
+	}
+	r.study = study
+	total := spec.Supernet.Trials + spec.Supernet.TopK
+	res := &Result{Study: spec.Study.Name, StudyID: study.ID, Total: total}
+	stale, err := st.RecoverStale(study.ID, r.grace)
+	if err != nil {
+		return nil, nil, fmt.Errorf("search: recover stale trials of %s: %w", spec.Study.Name, err)
+	}
+	res.Recovered = len(stale)
+	return sr, res, nil
 }
 
 // archPoint resolves the elastic values vals (name → value; absent: the start value) into a
@@ -420,10 +432,11 @@ func (sr *superRun) search(ctx context.Context, res *Result) ([]goptuna.FrozenTr
 		return nil, fmt.Errorf("search: in-memory study view: %w", err)
 	}
 	ps.view = view
-	if spec.Study.EnqueueDefault && len(inherited) == 0 {
+	if sr.enqueue && len(inherited) == 0 {
 		if err := enqueueStart(ms, sr.arch); err != nil {
 			return nil, err
 		}
+		sr.startPending = true
 	}
 	res.Done = len(inherited)
 	sr.emit(Event{Kind: EventStudy, Done: res.Done, Total: want + spec.Supernet.TopK, Message: fmt.Sprintf(
@@ -506,10 +519,16 @@ func (sr *superRun) search(ctx context.Context, res *Result) ([]goptuna.FrozenTr
 // returns it finished.
 func (sr *superRun) scoreOne(ctx context.Context, ms *goptuna.Study, n int, evalTime *time.Duration) (goptuna.FrozenTrial, error) {
 	mem := ms.Storage
-	id, ok, err := popWaiting(ms)
-	if err != nil {
-		return goptuna.FrozenTrial{}, err
+	var id int
+	ok := false
+	if sr.startPending { // the enqueued start point (listing the trials costs O(n): only then)
+		var err error
+		if id, ok, err = popWaiting(ms); err != nil {
+			return goptuna.FrozenTrial{}, err
+		}
+		sr.startPending = false
 	}
+	var err error
 	if !ok {
 		if id, err = mem.CreateNewTrial(ms.ID); err != nil {
 			return goptuna.FrozenTrial{}, fmt.Errorf("search: in-memory trial: %w", err)
@@ -720,6 +739,10 @@ func (sr *superRun) retrain(ctx context.Context, inherited []goptuna.FrozenTrial
 	}
 	prep := *sr.Prepared
 	prep.trainer = &retrainer{spec: spec, ds: sr.ds, sn: sr.sn}
+	rspec := *spec // the retrained trials' epochs, as the retrainer runs them (progress events)
+	per := (len(sr.ds.Train) + spec.Training.BatchSize - 1) / spec.Training.BatchSize
+	rspec.Training.Epochs = max(1, (spec.Supernet.RetrainSteps+per-1)/per)
+	prep.spec = &rspec
 	rr := runner{Prepared: &prep, st: sr.st, study: rs, refCost: sr.refCost, threads: sr.threads, workers: 1,
 		grace: sr.grace, beat: sr.beat, best: math.NaN(), seedScheme: sr.seedScheme}
 	for i, src := range top {

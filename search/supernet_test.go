@@ -24,6 +24,7 @@ study:
   name: super
   strategy: supernet
   seed: 5
+  enqueue_default: true
   sampler: tpe
 task:
   kind: synthetic
@@ -102,6 +103,9 @@ func superTrialsOf(t *testing.T, st Storage, name string) []superTrial {
 // trials; the inherited ones say fidelity inherited, the retrained ones fidelity retrained and
 // retrain the top of the inherited front.
 func TestSupernetStudy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs a supernet study five times")
+	}
 	for _, from := range []string{"scratch", "inherited"} {
 		t.Run(from, func(t *testing.T) {
 			spec := superSpec(t, from)
@@ -129,6 +133,10 @@ func TestSupernetStudy(t *testing.T) {
 			}
 			if inherited != 24 || retrained != 2 || rejected == 0 || rejected == inherited {
 				t.Fatalf("%d inherited (%d rejected), %d retrained: %+v", inherited, rejected, retrained, a)
+			}
+			// enqueue_default: the search phase scores the start point first (central values, repaired).
+			if want := "d_model=8,heads=1,kv_heads=1,enc_layers=2,dec_layers=2,d_ff=32,"; !strings.HasPrefix(a[0].Config, want) {
+				t.Errorf("first inherited trial %s, want the start point %s…", a[0].Config, want)
 			}
 			// The retrained points are the top 2 of the inherited front.
 			id, _ := stA.GetStudyIDFromName("super")
@@ -255,6 +263,24 @@ func TestHistoryView(t *testing.T) {
 	for i := 1; i < len(got); i++ {
 		if got[i].Number <= got[i-1].Number {
 			t.Fatalf("view not in number order at %d", i)
+		}
+	}
+}
+
+// TestKendallTau checks the ranking benchmark's statistic on known samples.
+func TestKendallTau(t *testing.T) {
+	cases := []struct {
+		x, y []float64
+		want float64
+	}{
+		{[]float64{1, 2, 3, 4}, []float64{10, 20, 30, 40}, 1},
+		{[]float64{1, 2, 3, 4}, []float64{4, 3, 2, 1}, -1},
+		{[]float64{1, 2, 3}, []float64{1, 3, 2}, 1.0 / 3},
+		{[]float64{1, 1, 2}, []float64{1, 2, 3}, 2 / math.Sqrt(6)},
+	}
+	for _, c := range cases {
+		if got := kendallTau(c.x, c.y); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("tau(%v, %v) = %g, want %g", c.x, c.y, got, c.want)
 		}
 	}
 }

@@ -31,7 +31,7 @@ type outcome struct {
 // runTrial claims a waiting trial (a retry) or, when fresh, creates one (errNoTurn when neither),
 // evaluates it and records its end.
 // An error is a store failure; the trial's own failures are outcomes.
-func (r *runner) runTrial(ctx context.Context, fresh bool) (outcome, error) {
+func (r *runner) runTrial(ctx context.Context, fresh bool, worker int) (outcome, error) {
 	id, ok, err := r.st.PopWaitingTrial(r.study.ID)
 	if err != nil {
 		return outcome{}, fmt.Errorf("search: claim a waiting trial: %w", err)
@@ -48,7 +48,7 @@ func (r *runner) runTrial(ctx context.Context, fresh bool) (outcome, error) {
 	if err != nil {
 		return outcome{}, fmt.Errorf("search: read trial %d: %w", id, err)
 	}
-	t := &trialRun{runner: r, trial: &goptuna.Trial{Study: r.study, ID: id}, ft: ft,
+	t := &trialRun{runner: r, worker: worker, trial: &goptuna.Trial{Study: r.study, ID: id}, ft: ft,
 		attrs: attrs{st: r.st, id: id}, out: outcome{number: ft.Number, value: math.NaN()}}
 
 	tctx, stopTrial := context.WithCancel(ctx)
@@ -62,13 +62,14 @@ func (r *runner) runTrial(ctx context.Context, fresh bool) (outcome, error) {
 // trialRun is the evaluation and recording of one trial.
 type trialRun struct {
 	*runner
-	trial *goptuna.Trial
-	ft    goptuna.FrozenTrial
-	attrs attrs
-	out   outcome
-	cost  objective.Cost
-	last  float64        // the last intermediate score
-	hist  []record.Epoch // the per-epoch curve so far
+	worker int // index of the worker running it, 0 to workers−1
+	trial  *goptuna.Trial
+	ft     goptuna.FrozenTrial
+	attrs  attrs
+	out    outcome
+	cost   objective.Cost
+	last   float64        // the last intermediate score
+	hist   []record.Epoch // the per-epoch curve so far
 }
 
 // finish records the trial's end state: its value (COMPLETE, PRUNED) or its failure.
@@ -186,7 +187,7 @@ func (t *trialRun) evaluateBuiltin(ctx context.Context, seed int64, seedText str
 	t.emit(Event{Kind: EventTrialStart, Trial: t.ft.Number, Config: cfg, Point: pt, Epochs: t.spec.Training.Epochs})
 
 	t.last = math.NaN()
-	m, err := t.trainer.Train(ctx, Job{Trial: t.ft.Number, Seed: seed, Point: pt, Config: cfg, Arch: t.arch,
+	m, err := t.trainer.Train(ctx, Job{Trial: t.ft.Number, Seed: seed, Point: pt, Config: cfg, Arch: t.arch, Worker: t.worker,
 		Threads: t.trainerThreads(), Report: t.report})
 	if errors.Is(err, goptuna.ErrTrialPruned) {
 		return t.last, goptuna.ErrTrialPruned

@@ -27,7 +27,8 @@
 //	  enqueue_default: false      # true: the first trial trains the start point (each `default:`,
 //	  #   else the central value), then the sampler takes over
 //	  strategy: per_trial         # per_trial | supernet (weight sharing, section supernet below)
-//	  sampler: tpe                # tpe | cmaes | random | sobol, or a mapping:
+//	  sampler: auto               # auto (chosen by the study: docs/samplers-benchmark.md) | tpe |
+//	  #   cmaes | random | sobol | motpe | nsga2, or a mapping:
 //	  #  {kind: tpe, startup_trials: 0, ei_candidates: 0}   (0 = library default)
 //	  #  {kind: cmaes, startup_trials: 0, sigma0: 0}
 //	  pruner: none                # none | median | percentile | successive_halving, or a mapping:
@@ -162,7 +163,7 @@
 //	  command: [python3, train.py, --fast]  # argv, run in the space file's directory; a relative
 //	                                        # program path starts there, a bare name is on PATH
 //	  timeout: 30m                          # per trial, a Go duration (optional: none)
-//	  env: {CUDA_VISIBLE_DEVICES: "0"}      # extra environment (optional)
+//	  env: {CUDA_VISIBLE_DEVICES: "{worker}"}  # extra environment (optional)
 //	params:                                 # any names (a letter or _, then letters, digits, _ . -)
 //	  x0: {type: float, low: 0, high: 1}    # type is required for ranges
 //	  layers: {type: int, low: 1, high: 6}
@@ -177,6 +178,11 @@
 // corpus keys of task do not apply (no cost model exists for a command); at least one value must
 // be maximised or minimised, and a name may appear in one list only. Parse checks that the
 // program exists. Param.Declared types a sampled value as the command receives it.
+//
+// In the command's arguments and in env values, {worker} stands for the index of the worker
+// that runs the trial (0 to workers−1, counted in each process: with workers: 2, one trial runs
+// with CUDA_VISIBLE_DEVICES=0 and the other with 1) and {trial} for the trial number; search
+// substitutes both when it starts each trial (search/command.go). Other text is passed as written.
 //
 // # Weight-sharing search
 //

@@ -126,7 +126,7 @@ func TestParseDefaults(t *testing.T) {
 	}
 	want := Spec{
 		File:  "dir/minimal.yml",
-		Study: Study{Name: "minimal", Sampler: Sampler{Kind: "tpe"}, Pruner: Pruner{Kind: "none"}, Trials: 20, Workers: 1, Seed: 1},
+		Study: Study{Name: "minimal", Sampler: Sampler{Kind: "auto"}, Pruner: Pruner{Kind: "none"}, Trials: 20, Workers: 1, Seed: 1},
 		Task: Task{Kind: "synthetic", Synthetic: Synthetic{Train: 2000, Valid: 200, Test: 200, Vocab: 32, MinLen: 3, MaxLen: 10, Seed: 1},
 			Tokenizer: "word", MinFreq: 1, MaxLen: 50},
 		Training: Training{Epochs: 10, BatchSize: 32, Beta1: 0.9, Beta2: 0.98, Eps: 1e-9, Schedule: "inverse_sqrt", ClipNorm: 1,
@@ -341,13 +341,13 @@ func TestDocReference(t *testing.T) {
 	if len(yml) < 40 {
 		t.Fatalf("reference block not found (%d lines)", len(yml))
 	}
-	// The README's "Space files" section shows the same block, character for character.
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	// docs/space.md shows the same block, character for character.
+	page, err := os.ReadFile(filepath.Join("..", "docs", "space.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "```yaml\n" + strings.Join(yml, "\n") + "\n```"; !strings.Contains(string(readme), want) {
-		t.Errorf("README.md's space file reference differs from space/doc.go's; paste doc.go's block:\n%s", want)
+	if want := "```yaml\n" + strings.Join(yml, "\n") + "\n```"; !strings.Contains(string(page), want) {
+		t.Errorf("docs/space.md's space file reference differs from space/doc.go's; paste doc.go's block:\n%s", want)
 	}
 	spec, err := Parse("reference.yaml", []byte(strings.Join(yml, "\n")))
 	if err != nil {

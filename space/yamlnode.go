@@ -90,6 +90,9 @@ func (d *decoder) syntaxErr(err error) error {
 			e.Msg = "YAML syntax: " + strings.TrimSpace(strings.Replace(msg, "line "+m[1]+": ", "", 1))
 		}
 	}
+	if strings.Contains(msg, "found character that cannot start any token") {
+		e.Msg += " (a tab? YAML indents with spaces only)"
+	}
 	return e
 }
 
@@ -162,6 +165,23 @@ func (d *decoder) mapping(n *yaml.Node, field string, known []string) ([]entry, 
 		out = append(out, entry{key: key, keyN: kn, value: vn, path: path})
 	}
 	return out, nil
+}
+
+// intKey is an integer key of a section: the field it fills and its range.
+type intKey struct {
+	dst    *int
+	lo, hi int64
+}
+
+// intKeys decodes f into its field when f's key is one of keys (other keys are left alone).
+func (d *decoder) intKeys(f entry, keys map[string]intKey) error {
+	k, ok := keys[f.key]
+	if !ok {
+		return nil
+	}
+	v, err := d.intRange(f.value, f.path, k.lo, k.hi)
+	*k.dst = v
+	return err
 }
 
 // kindName describes a node for messages.

@@ -78,7 +78,8 @@ func readCases(shows map[string][]string) []outputCase {
 // TestMainStoreReportsIdentically opens testdata/v2store/studies.db, written by the binary of
 // commit 599bffc (before task kinds, pruner registry and seed schemes: its StudyInfo has neither
 // figures nor seed_scheme) with trained.yaml and command.yaml, and requires every read command to
-// print what that binary printed (testdata/v2store/*.txt, *.json). Then both studies resume one
+// print what that binary printed (testdata/v2store/*.txt, *.json; the one addition since is the
+// points per study of #19 in studies.txt and studies.json). Then both studies resume one
 // trial further, and the new trials get the seed and the point that binary gave them
 // (resumed-*.json, made by that binary resuming a copy of the store): an old study keeps its seeds.
 func TestMainStoreReportsIdentically(t *testing.T) {

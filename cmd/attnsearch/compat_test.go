@@ -13,8 +13,9 @@ import (
 // TestSchema1StoreReportsIdentically opens testdata/v1store/studies.db, written by the binary of
 // commit 169d71d (store schema 1: StudyInfo with Go field names), and requires every read command
 // to print exactly what that binary printed (testdata/v1store/*.txt, *.json; see sameOutputs; the
-// one addition since is the attempts per point of #19: trial 9, the retry of trial 8, is
-// "attempt 2", and `studies` counts points): first read-only (the file stays at schema 1), then
+// additions since are the attempts per point of #19: trial 9, the retry of trial 8, is
+// "attempt 2", and `studies` counts points; and the output changes of #22: name/value headers,
+// started/finished/duration_s, "1 trial"): first read-only (the file stays at schema 1), then
 // after a writer's Open has upgraded it to schema 2.
 func TestSchema1StoreReportsIdentically(t *testing.T) {
 	bin := buildBinary(t)

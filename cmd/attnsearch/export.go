@@ -81,7 +81,7 @@ func exportOptuna(ctx context.Context, db, study, out string, stdout io.Writer) 
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	st, err := openRead(db)
+	st, err := openRead(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func importOptuna(ctx context.Context, db, in, study, as string, stdout io.Write
 	if as == "" {
 		as = study
 	}
-	st, err := storages().Open(ctx, db, store.OpenOptions{})
+	st, err := openStore(ctx, db, store.OpenOptions{})
 	if err != nil {
 		return inputOrRuntime(fmt.Errorf("import: %w", err))
 	}

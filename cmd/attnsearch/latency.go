@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/attnsearch/attnsearch/measure"
+	"github.com/attnsearch/attnsearch/search"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/trainer/data"
 )
@@ -59,12 +60,14 @@ is appended to; indices already in it are skipped, so an interrupted run resumes
 			if samples < 1 || threads < 0 || reps < 1 {
 				return inputErr(fmt.Errorf("latency measure: --samples and --reps must be >= 1, --threads >= 0"))
 			}
-			spec, err := space.LoadWithCorpus(args[0], dataPath)
+			with := search.Registries()
+			with.Corpus = dataPath // --data replaces the task's corpus
+			spec, err := space.LoadWith(args[0], with)
 			if err != nil {
 				return inputErr(err)
 			}
-			if spec.Task.Kind == space.TaskCommand {
-				return inputErr(fmt.Errorf("latency measure: %s runs a command (task kind command): there is no built-in model to measure", args[0]))
+			if k, err := search.KindOf(spec); err != nil || !k.Transformer {
+				return inputErr(fmt.Errorf("latency measure: %s runs a %s task (task kind %s): there is no built-in model to measure", args[0], k.Name, spec.Task.Kind))
 			}
 			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt)
 			defer stop()

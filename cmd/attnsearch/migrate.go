@@ -53,7 +53,7 @@ func migrate(ctx context.Context, from, to string, names []string, stdout io.Wri
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	src, err := openRead(from)
+	src, err := openRead(ctx, from)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func migrate(ctx context.Context, from, to string, names []string, stdout io.Wri
 			return inputErr(fmt.Errorf("migrate: no study %q in %s", n, src.Location()))
 		}
 	}
-	dst, err := storages().Open(ctx, to, store.OpenOptions{})
+	dst, err := openStore(ctx, to, store.OpenOptions{})
 	if err != nil {
 		return inputOrRuntime(fmt.Errorf("migrate: %w", err))
 	}
@@ -114,7 +114,7 @@ func migrate(ctx context.Context, from, to string, names []string, stdout io.Wri
 				return fmt.Errorf("migrate: study %s: %d trials copied, %d read back", n, want, got)
 			}
 		}
-		fmt.Fprintf(stdout, "%s: %d trials copied from %s to %s\n", n, want, src.Location(), dst.Location())
+		fmt.Fprintf(stdout, "%s: %s copied from %s to %s\n", n, plural(want, "trial", "trials"), src.Location(), dst.Location())
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/attnsearch/attnsearch/reports/serve"
 	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 )
 
 // Compile-time check that every store opened by URL is something the page can read.
@@ -77,6 +79,16 @@ func loopback(addr string) (bool, error) {
 	return true, nil
 }
 
+// boltStamp returns the serve.Options.Stamp of a bbolt store at location (nil for other
+// storages): the file and its writer's snapshot (serve.FileStamp).
+func boltStamp(location string) func() string {
+	if strings.Contains(location, "://") && !strings.HasPrefix(strings.ToLower(location), "file://") {
+		return nil
+	}
+	path := strings.TrimPrefix(location, "file://")
+	return serve.FileStamp(path, bolt.SnapshotPath(path))
+}
+
 // serveStore serves the page of the store at db on addr until interrupted.
 func serveStore(ctx context.Context, db, addr, token string, poll time.Duration, stdout, stderr io.Writer) error {
 	if ctx == nil {
@@ -89,7 +101,7 @@ func serveStore(ctx context.Context, db, addr, token string, poll time.Duration,
 	if !lo && token == "" {
 		return inputErr(fmt.Errorf("serve: --addr %s is not loopback: give --token so that only those who have it can read the studies", addr))
 	}
-	st, err := openRead(db) // check the store once, so that a wrong --db fails now
+	st, err := openRead(ctx, db) // check the store once, so that a wrong --db fails now
 	if err != nil {
 		return err
 	}
@@ -98,9 +110,9 @@ func serveStore(ctx context.Context, db, addr, token string, poll time.Duration,
 		return fmt.Errorf("serve: %w", err)
 	}
 	open := func(ctx context.Context) (serve.Source, error) {
-		return storages().Open(ctx, db, store.OpenOptions{ReadOnly: true, LockTimeout: time.Second})
+		return openStore(ctx, db, store.OpenOptions{ReadOnly: true, LockTimeout: time.Second})
 	}
-	h, err := serve.New(serve.Options{Open: open, Location: location, Token: token, Poll: poll})
+	h, err := serve.New(serve.Options{Open: open, Location: location, Token: token, Poll: poll, Stamp: boltStamp(db)})
 	if err != nil {
 		return err
 	}
@@ -120,6 +132,7 @@ func serveStore(ctx context.Context, db, addr, token string, poll time.Duration,
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go h.Warm(ctx) // read and draw every study now, so that its first page is served from memory
 	select {
 	case <-ctx.Done():
 	case err := <-errc:

@@ -56,7 +56,9 @@ func fetch(b *testing.B, url string) int {
 
 // BenchmarkStudyPage times the study page's HTML (the table page and every plot inline, what the
 // browser needs for its first paint) on generated studies: "cold" is the first request of a new
-// server (reading and decoding the whole study), "warm" a later one.
+// server that has read nothing (reading, decoding and drawing the whole study), "started" the
+// first request of a new server after Warm (what `attnsearch serve` does when it starts), "warm"
+// a later request for another page and order of the table.
 func BenchmarkStudyPage(b *testing.B) {
 	stores := genStores(b)
 	for _, n := range benchSizes() {
@@ -75,14 +77,32 @@ func BenchmarkStudyPage(b *testing.B) {
 			}
 			b.ReportMetric(float64(size)/1024, "KiB/page")
 		})
+		b.Run(fmt.Sprintf("started/%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, bolt.SnapshotPath(path))})
+				if err != nil {
+					b.Fatal(err)
+				}
+				srv := newTestServer(h)
+				h.Warm(context.Background())
+				b.StartTimer()
+				fetch(b, srv.URL+"/study/s")
+				b.StopTimer()
+				srv.Close()
+				h.Close()
+				b.StartTimer()
+			}
+		})
 		b.Run(fmt.Sprintf("warm/%d", n), func(b *testing.B) {
-			h, err := New(Options{Open: readOnly(path), Location: path})
+			h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, bolt.SnapshotPath(path))})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer h.Close()
 			srv := newTestServer(h)
 			defer srv.Close()
+			time.Sleep(Settle)
 			fetch(b, srv.URL+"/study/s")
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -165,7 +185,7 @@ func BenchmarkBrowserFirstPaint(b *testing.B) {
 			b.Run(name, func(b *testing.B) {
 				var fcp, total float64
 				for i := 0; i < b.N; i++ {
-					h, err := New(Options{Open: readOnly(path), Location: path})
+					h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, bolt.SnapshotPath(path))})
 					if err != nil {
 						b.Fatal(err)
 					}

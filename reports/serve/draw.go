@@ -451,6 +451,22 @@ func (s *study) importances() []importance {
 // frontChart plots goal x against goal y for every COMPLETE feasible trial with a goal vector
 // (evenly thinned beyond maxPoints, the front always kept), the front as a line.
 func (s *study) frontChart(x, y int) template.HTML {
+	s.orderMu.Lock()
+	defer s.orderMu.Unlock()
+	key := [2]int{x, y}
+	if svg, ok := s.fronts[key]; ok {
+		return svg
+	}
+	if s.fronts == nil {
+		s.fronts = map[[2]int]template.HTML{}
+	}
+	svg := s.drawFront(x, y)
+	s.fronts[key] = svg
+	return svg
+}
+
+// drawFront draws frontChart's plot.
+func (s *study) drawFront(x, y int) template.HTML {
 	d := s.draw()
 	c := &chart{ID: "front", Title: fmt.Sprintf("Front: %s against %s", s.Goals[y], s.Goals[x]), XLabel: s.Goals[x] + " (" + s.Directions[x] + ")",
 		YLabel: s.Goals[y] + " (" + s.Directions[y] + ")", Href: s.href()}

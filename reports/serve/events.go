@@ -111,6 +111,18 @@ func (h *Handler) pollOnce(ctx context.Context) {
 		}
 	}
 	h.mu.Unlock()
+	stamp := h.stamp()
+	if stamp != "" {
+		same := true
+		h.mu.Lock()
+		for n := range names {
+			same = same && h.studies[n] != nil && h.studies[n].stamp == stamp
+		}
+		h.mu.Unlock()
+		if same && !all {
+			return // nothing changed since every watched study was read
+		}
+	}
 	_ = h.withSource(ctx, func(src Source) error {
 		if all {
 			sums, err := src.GetAllStudySummaries()
@@ -130,7 +142,7 @@ func (h *Handler) pollOnce(ctx context.Context) {
 			h.mu.Lock()
 			old := h.studies[n]
 			h.mu.Unlock()
-			s, err := h.refresh(src, n, old)
+			s, err := h.refresh(src, n, old, stamp)
 			if err != nil || (old != nil && old.Version == s.Version) {
 				continue
 			}

@@ -204,13 +204,6 @@ func (h *Handler) studyData(s *study, q url.Values) studyPage {
 			p.States = append(p.States, stateLink{State: st, Count: s.Counts[st], Href: link(map[string]string{"state": st, "page": ""}), Selected: st == state})
 		}
 	}
-	var idx []int
-	for i, t := range s.Trials {
-		if state == "" || record.StateName(t.State) == state {
-			idx = append(idx, i)
-		}
-	}
-	p.Shown = len(idx)
 	// Columns and sort.
 	params := s.paramNames()
 	keys := []string{"number", "state"}
@@ -241,41 +234,51 @@ func (h *Handler) studyData(s *study, q url.Values) studyPage {
 		}
 		p.Columns = append(p.Columns, column{Key: k, Label: labels[i], Sorted: k == sortKey, Desc: desc, Href: link(map[string]string{"sort": k, "desc": d, "page": ""})})
 	}
-	cats := s.categories(params)
-	val := func(t record.Trial) (float64, string) {
-		switch {
-		case sortKey == "number":
-			return float64(t.Number), ""
-		case sortKey == "state":
-			return 0, record.StateName(t.State)
-		case sortKey == "seconds":
-			return seconds(t), ""
-		case strings.HasPrefix(sortKey, "goal:"):
-			if v, ok := t.Metrics[strings.TrimPrefix(sortKey, "goal:")]; ok && finite(v) {
-				return v, ""
-			}
-		case strings.HasPrefix(sortKey, "param:"):
-			n := strings.TrimPrefix(sortKey, "param:")
-			if x, ok := numeric(t.Params[n], cats[n]); ok {
-				return x, ""
+	idx := s.order(state+"|"+sortKey+"|"+strconv.FormatBool(desc), func() []int {
+		var idx []int
+		for i, t := range s.Trials {
+			if state == "" || record.StateName(t.State) == state {
+				idx = append(idx, i)
 			}
 		}
-		return math.NaN(), ""
-	}
-	sort.SliceStable(idx, func(a, b int) bool {
-		xa, sa := val(s.Trials[idx[a]])
-		xb, sb := val(s.Trials[idx[b]])
-		if sa != sb {
-			return (sa < sb) != desc
+		cats := s.categories(params)
+		val := func(t record.Trial) (float64, string) {
+			switch {
+			case sortKey == "number":
+				return float64(t.Number), ""
+			case sortKey == "state":
+				return 0, record.StateName(t.State)
+			case sortKey == "seconds":
+				return seconds(t), ""
+			case strings.HasPrefix(sortKey, "goal:"):
+				if v, ok := t.Metrics[strings.TrimPrefix(sortKey, "goal:")]; ok && finite(v) {
+					return v, ""
+				}
+			case strings.HasPrefix(sortKey, "param:"):
+				n := strings.TrimPrefix(sortKey, "param:")
+				if x, ok := numeric(t.Params[n], cats[n]); ok {
+					return x, ""
+				}
+			}
+			return math.NaN(), ""
 		}
-		switch {
-		case math.IsNaN(xa) || math.IsNaN(xb): // missing values last either way
-			return !math.IsNaN(xa) && math.IsNaN(xb)
-		case xa == xb:
-			return s.Trials[idx[a]].Number < s.Trials[idx[b]].Number
-		}
-		return (xa < xb) != desc
+		sort.SliceStable(idx, func(a, b int) bool {
+			xa, sa := val(s.Trials[idx[a]])
+			xb, sb := val(s.Trials[idx[b]])
+			if sa != sb {
+				return (sa < sb) != desc
+			}
+			switch {
+			case math.IsNaN(xa) || math.IsNaN(xb): // missing values last either way
+				return !math.IsNaN(xa) && math.IsNaN(xb)
+			case xa == xb:
+				return s.Trials[idx[a]].Number < s.Trials[idx[b]].Number
+			}
+			return (xa < xb) != desc
+		})
+		return idx
 	})
+	p.Shown = len(idx)
 	// Page.
 	size := h.opts.PageSize
 	p.Pages = max(1, (len(idx)+size-1)/size)

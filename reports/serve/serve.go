@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -45,6 +46,10 @@ type Options struct {
 	Token    string        // bearer token every request must carry ("" = none)
 	Poll     time.Duration // least time between two reads while a page listens (0 = 200 ms)
 	PageSize int           // rows of the trials table per page (0 = 50)
+	// Stamp, when set, returns a cheap fingerprint of the whole store (a bbolt file's and its
+	// snapshot's modification times and sizes) that changes whenever a trial may have changed, or
+	// "" when it cannot tell; a study read under the same stamp is not read again.
+	Stamp func() string
 }
 
 // DefaultPoll is the least time between two reads of the store while a page listens.
@@ -175,9 +180,10 @@ const cacheFor = time.Second
 
 // studyNamed returns the decoded study, read again when it may be stale.
 func (h *Handler) studyNamed(ctx context.Context, name string) (*study, error) {
+	stamp := h.stamp()
 	h.mu.Lock()
 	s := h.studies[name]
-	fresh := s != nil && (h.polling && h.watched(name) || time.Since(s.readAt) < cacheFor)
+	fresh := s != nil && s.Err == "" && (h.polling && h.watched(name) || time.Since(s.readAt) < cacheFor || stamp != "" && s.stamp == stamp)
 	h.mu.Unlock()
 	if fresh {
 		return s, nil
@@ -185,10 +191,38 @@ func (h *Handler) studyNamed(ctx context.Context, name string) (*study, error) {
 	var out *study
 	err := h.withSource(ctx, func(src Source) error {
 		var err error
-		out, err = h.refresh(src, name, s)
+		out, err = h.refresh(src, name, s, stamp)
 		return err
 	})
 	return out, err
+}
+
+// Warm reads and draws every study once, so that the first page of each is served from memory;
+// `attnsearch serve` calls it when it starts. An error is left for the pages to show.
+func (h *Handler) Warm(ctx context.Context) {
+	list, err := h.studyList(ctx)
+	if err != nil {
+		return
+	}
+	for _, e := range list {
+		h.mu.Lock()
+		s := h.studies[e.Name]
+		h.mu.Unlock()
+		if s != nil && s.Err == "" {
+			s.draw()
+			if len(s.Goals) > 1 {
+				s.frontChart(0, 1)
+			}
+		}
+	}
+}
+
+// stamp returns the store's stamp, or "" without Options.Stamp.
+func (h *Handler) stamp() string {
+	if h.opts.Stamp == nil {
+		return ""
+	}
+	return h.opts.Stamp()
 }
 
 // watched reports whether an event stream listens to the study (h.mu held).
@@ -201,10 +235,11 @@ func (h *Handler) watched(name string) bool {
 	return false
 }
 
-// refresh reads the study from src unless src is the same snapshot as old's; it stores and returns the result.
-func (h *Handler) refresh(src Source, name string, old *study) (*study, error) {
+// refresh reads the study from src unless src is the same snapshot as old's or the store has
+// old's stamp (taken before src was opened); it stores and returns the result.
+func (h *Handler) refresh(src Source, name string, old *study, stamp string) (*study, error) {
 	snap, snapOK := src.SnapshotTime()
-	if old != nil && snapOK && old.snapOK && snap.Equal(old.snap) {
+	if old != nil && old.Err == "" && (snapOK && old.snapOK && snap.Equal(old.snap) || stamp != "" && stamp == old.stamp) {
 		h.mu.Lock()
 		old.readAt = time.Now()
 		h.mu.Unlock()
@@ -219,7 +254,7 @@ func (h *Handler) refresh(src Source, name string, old *study) (*study, error) {
 		s = old // keep the drawn plots
 		s.snap, s.snapOK = snap, snapOK
 	}
-	s.readAt = time.Now()
+	s.readAt, s.stamp = time.Now(), stamp
 	h.mu.Lock()
 	h.studies[name] = s
 	h.mu.Unlock()
@@ -236,6 +271,7 @@ func (h *Handler) studyList(ctx context.Context) ([]listEntry, error) {
 	}
 	h.mu.Unlock()
 	var names []string
+	stamp := h.stamp()
 	err := h.withSource(ctx, func(src Source) error {
 		sums, err := src.GetAllStudySummaries()
 		if err != nil {
@@ -249,7 +285,7 @@ func (h *Handler) studyList(ctx context.Context) ([]listEntry, error) {
 			h.mu.Lock()
 			old := h.studies[n]
 			h.mu.Unlock()
-			if _, err := h.refresh(src, n, old); err != nil {
+			if _, err := h.refresh(src, n, old, stamp); err != nil {
 				h.mu.Lock()
 				h.studies[n] = &study{Name: n, Err: err.Error(), readAt: time.Now()}
 				h.mu.Unlock()
@@ -268,4 +304,28 @@ func (h *Handler) studyList(ctx context.Context) ([]listEntry, error) {
 	h.list, h.listAt = out, time.Now()
 	h.mu.Unlock()
 	return out, nil
+}
+
+// Settle is how old a file's modification time must be before FileStamp trusts it to tell a
+// change: file systems keep coarse clocks, so two commits in one tick may leave the same time.
+const Settle = time.Second
+
+// FileStamp returns an Options.Stamp made of the modification times and sizes of the files at
+// paths (a missing file counts as such), or "" while one of them changed less than Settle ago.
+func FileStamp(paths ...string) func() string {
+	return func() string {
+		parts := make([]string, 0, len(paths))
+		for _, p := range paths {
+			fi, err := os.Stat(p)
+			if errors.Is(err, os.ErrNotExist) {
+				parts = append(parts, "-")
+				continue
+			}
+			if err != nil || time.Since(fi.ModTime()) < Settle {
+				return ""
+			}
+			parts = append(parts, fmt.Sprintf("%d:%d", fi.ModTime().UnixNano(), fi.Size()))
+		}
+		return strings.Join(parts, "/")
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -402,3 +403,37 @@ func TestImportances(t *testing.T) {
 
 // newTestServer serves h on a loopback port.
 func newTestServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }
+
+// TestFileStamp checks the stamp: missing files count, fresh changes give "", settled files a
+// stamp that changes with them.
+func TestFileStamp(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	old := time.Now().Add(-2 * Settle)
+	write := func(p, s string, mod time.Time) {
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, mod, mod); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stamp := FileStamp(a, b)
+	write(a, "x", old)
+	first := stamp()
+	if first == "" || !strings.HasSuffix(first, "/-") {
+		t.Fatalf("stamp %q: want a settled file and a missing one", first)
+	}
+	if again := stamp(); again != first {
+		t.Fatalf("stamp changed without a change: %q, %q", first, again)
+	}
+	write(b, "y", time.Now())
+	if got := stamp(); got != "" {
+		t.Fatalf("stamp %q of a file changed just now, want \"\"", got)
+	}
+	write(b, "y", old)
+	write(a, "xx", old.Add(time.Millisecond))
+	if got := stamp(); got == "" || got == first {
+		t.Fatalf("stamp %q after a change, first %q", got, first)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"math"
 	"sort"
 	"strconv"
@@ -34,9 +35,29 @@ type study struct {
 	snap   time.Time // the snapshot read (when snapOK)
 	snapOK bool
 	readAt time.Time // when it was read
+	stamp  string    // the store's stamp when it was read (Options.Stamp)
 
 	drawOnce sync.Once
 	drawn    *drawing
+
+	orderMu sync.Mutex
+	orders  map[string][]int         // trials table orders by filter and sort, computed once per version
+	fronts  map[[2]int]template.HTML // front plots by axes, drawn once per version
+}
+
+// order returns the table order of key, computing it with build the first time.
+func (s *study) order(key string, build func() []int) []int {
+	s.orderMu.Lock()
+	defer s.orderMu.Unlock()
+	if idx, ok := s.orders[key]; ok {
+		return idx
+	}
+	if s.orders == nil {
+		s.orders = map[string][]int{}
+	}
+	idx := build()
+	s.orders[key] = idx
+	return idx
 }
 
 // sysDirections is where a study imported from Optuna keeps its directions (optunadb.SysDirections).

@@ -24,7 +24,7 @@ func BenchmarkSampleRelative(b *testing.B) {
 		"d_model": goptuna.StepIntUniformDistribution{Low: 64, High: 1024, Step: 64},
 		"heads":   goptuna.CategoricalDistribution{Choices: []string{"1", "2", "4", "8"}},
 	}
-	for _, kind := range []string{"tpe", "motpe", "nsga2"} {
+	for _, kind := range []string{"tpe", "motpe", "nsga2", "auto"} {
 		for _, n := range []int{1000, 10000} {
 			b.Run(fmt.Sprintf("%s/N=%d", kind, n), func(b *testing.B) {
 				s, add := benchStudy(b, space, n)

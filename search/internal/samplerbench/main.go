@@ -46,7 +46,7 @@ func samplers(multiObjective bool) []entry {
 	}
 	return []entry{
 		{"tpe", &tpe.PointSampler{Params: tpe.DefaultMixtureParams(false), Index: &tpe.Index{}}},
-		{"tpe multivariate", &tpe.PointSampler{Params: tpe.DefaultMixtureParams(true)}},
+		{"tpe multivariate", &tpe.PointSampler{Params: tpe.DefaultMixtureParams(true), Index: &tpe.Index{}}},
 		{"random", tpe.Random{}},
 	}
 }
@@ -70,9 +70,12 @@ func main() {
 	asJSON := flag.Bool("json", false, "print our results as JSON instead of tables")
 	describe := flag.Bool("describe", false, "print the problems' spaces as JSON (for optuna_side.py) and exit")
 	serve := flag.Bool("serve", false, "evaluate points read from stdin, one JSON request a line (for optuna_side.py)")
+	list := flag.Bool("list", false, "print the problems as a Markdown table and exit")
 	flag.Parse()
 	var err error
 	switch {
+	case *list:
+		listProblems(os.Stdout)
 	case *describe:
 		err = describeProblems(os.Stdout)
 	case *serve:
@@ -354,4 +357,21 @@ func withAuto(rs []Result) []Result {
 		}
 	}
 	return out
+}
+
+// listProblems prints the problems as a Markdown table.
+func listProblems(w io.Writer) {
+	fmt.Fprintln(w, "| problem | set | objectives | parameters | constraints | reference point | what it tests |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+	for _, p := range AllProblems() {
+		cons := 0
+		if p.Cons != nil {
+			cons = len(p.Cons(make([]float64, p.Dim())))
+		}
+		ref := "–"
+		if p.Multi() {
+			ref = fmt.Sprint(p.Ref)
+		}
+		fmt.Fprintf(w, "| %s | %s | %d | %d | %d | %s | %s |\n", p.Name, p.Set, p.Objectives(), p.Dim(), cons, ref, p.About)
+	}
 }

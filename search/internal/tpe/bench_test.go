@@ -55,11 +55,16 @@ func history(space map[string]interface{}, n int, multi, constrained bool, seed 
 // BenchmarkSamplePoint is the sampler's cost of one point after a history of N trials: the
 // index carried from the previous point (the running study) takes one new trial per point.
 func BenchmarkSamplePoint(b *testing.B) {
-	for _, n := range []int{1000, 10000, 50000} {
+	for _, tc := range []struct {
+		name string
+		n    int
+		mv   bool
+	}{{"tpe", 1000, false}, {"tpe", 10000, false}, {"tpe", 50000, false}, {"tpe-multivariate", 1000, true}, {"tpe-multivariate", 10000, true}, {"tpe-multivariate", 50000, true}} {
+		n := tc.n
 		space := archSpace()
-		b.Run(fmt.Sprintf("tpe/N=%d", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("%s/N=%d", tc.name, n), func(b *testing.B) {
 			past := history(space, n+b.N+1, false, false, 1)
-			s := &PointSampler{Params: DefaultMixtureParams(false), Index: &Index{}}
+			s := &PointSampler{Params: DefaultMixtureParams(tc.mv), Index: &Index{}}
 			if _, err := s.SamplePoint(space, past[:n], n, 1); err != nil {
 				b.Fatal(err)
 			}

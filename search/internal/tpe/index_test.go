@@ -50,18 +50,24 @@ func TestIncrementalEqualsRebuilt(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		space map[string]interface{}
+		mv    bool
 	}{
-		{"mixed", archSpace()},
-		{"continuous", map[string]interface{}{"a": goptuna.UniformDistribution{Low: -3, High: 2}, "b": goptuna.LogUniformDistribution{Low: 1e-3, High: 10}}},
-		{"grid", map[string]interface{}{"k": goptuna.DiscreteUniformDistribution{Low: 0, High: 1, Q: 0.1}, "c": goptuna.CategoricalDistribution{Choices: []string{"x"}}}},
+		{"mixed", archSpace(), false},
+		{"continuous", map[string]interface{}{"a": goptuna.UniformDistribution{Low: -3, High: 2}, "b": goptuna.LogUniformDistribution{Low: 1e-3, High: 10}}, false},
+		{"grid", map[string]interface{}{"k": goptuna.DiscreteUniformDistribution{Low: 0, High: 1, Q: 0.1}, "c": goptuna.CategoricalDistribution{Choices: []string{"x"}}}, false},
+		{"mixed multivariate", archSpace(), true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			incremental := &PointSampler{Params: DefaultMixtureParams(false), Index: &Index{}}
-			rebuilt := &PointSampler{Params: DefaultMixtureParams(false)}
-			resumed := &PointSampler{Params: DefaultMixtureParams(false), Index: &Index{}}
+			incremental := &PointSampler{Params: DefaultMixtureParams(tc.mv), Index: &Index{}}
+			rebuilt := &PointSampler{Params: DefaultMixtureParams(tc.mv)}
+			resumed := &PointSampler{Params: DefaultMixtureParams(tc.mv), Index: &Index{}}
 			names := observe.Names(tc.space)
 			differ := 0
-			study(t, incremental, tc.space, 160, func(i int, past []observe.Trial, pt map[string]float64) {
+			n := 160
+			if testing.Short() {
+				n = 70
+			}
+			study(t, incremental, tc.space, n, func(i int, past []observe.Trial, pt map[string]float64) {
 				b, err := rebuilt.SamplePoint(tc.space, past, i, observe.Seed(3, uint64(i)))
 				if err != nil {
 					t.Fatal(err)
@@ -71,16 +77,35 @@ func TestIncrementalEqualsRebuilt(t *testing.T) {
 						t.Fatalf("point %d: incremental %v, rebuilt %v", i, pt, b)
 					}
 				}
-				if i >= 80 {
+				if i >= n/2 {
 					r, _ := resumed.SamplePoint(tc.space, past, i, observe.Seed(3, uint64(i)))
 					for _, n := range names {
 						if r[n] != pt[n] {
-							t.Fatalf("point %d: incremental %v, resumed at 80 %v", i, pt, r)
+							t.Fatalf("point %d: incremental %v, resumed halfway %v", i, pt, r)
 						}
 					}
 				}
-				// The estimators fitted from scratch (NewMixture per parameter) agree up to
-				// rounding: their points may differ only where two candidates tie to 1e-9.
+				// The estimators fitted from scratch (NewMixture) agree up to rounding: their
+				// points may differ only where two candidates tie to 1e-9.
+				if tc.mv {
+					trials := observe.Finished(past, names, 1)
+					if len(trials) < 10 {
+						return
+					}
+					rng := rand.New(rand.NewSource(observe.Seed(observe.Seed(3, uint64(i)), observe.NameHash("tpe/joint"))))
+					x, err := rebuilt.sampleGroup(tc.space, names, trials, rng)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for j, n := range names {
+						if x[j] != pt[n] {
+							differ++
+							t.Logf("point %d: refitted %v, indexed %v", i, x, pt)
+							break
+						}
+					}
+					return
+				}
 				e, err := rebuilt.sampleEach(tc.space, names, past, observe.Seed(3, uint64(i)))
 				if err != nil {
 					t.Fatal(err)
@@ -188,5 +213,38 @@ func TestIndexRebuildsWhenHistoryChanges(t *testing.T) {
 	ix.update(short, names, space, 1)
 	if ix.recs[5].t.State != observe.Pruned {
 		t.Fatal("a trial's new state was not seen")
+	}
+}
+
+// TestJointBadMatchesMixture compares the multivariate g with NewMixture's over the same trials.
+func TestJointBadMatchesMixture(t *testing.T) {
+	space := archSpace()
+	space["k"] = goptuna.DiscreteUniformDistribution{Low: 0, High: 1, Q: 0.1}
+	names := observe.Names(space)
+	past := history(space, 300, false, false, 6)
+	ix := &Index{}
+	ix.update(past, names, space, 1)
+	var above []*rec
+	for _, r := range ix.recs {
+		ix.apos[r.id] = int32(len(above))
+		above = append(above, r)
+	}
+	for _, p := range []MixtureParams{DefaultMixtureParams(true), {ConsiderPrior: true, PriorWeight: 1, ConsiderMagicClip: true, Multivariate: true}} {
+		w := DefaultWeights(len(above))
+		obs := make([][]float64, len(above))
+		for i, r := range above {
+			obs[i] = make([]float64, len(names))
+			for j, n := range names {
+				obs[i][j] = r.t.Params[n]
+			}
+		}
+		ref := NewMixture(space, names, obs, w, p)
+		pts := ref.Sample(rand.New(rand.NewSource(2)), 100)
+		want, got := ref.LogPDF(pts), ix.newJointBad(newBadWeights(w, p), p, above).logPDF(pts)
+		for i := range pts {
+			if math.Abs(want[i]-got[i]) > 1e-9 {
+				t.Fatalf("%+v at %v: log g = %v, NewMixture says %v", p, pts[i], got[i], want[i])
+			}
+		}
 	}
 }

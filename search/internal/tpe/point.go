@@ -95,22 +95,21 @@ func (s *PointSampler) candidates() int {
 // SamplePoint draws one point of space.
 func (s *PointSampler) SamplePoint(space map[string]interface{}, past []observe.Trial, ordinal int, seed int64) (map[string]float64, error) {
 	names := observe.Names(space)
-	out := make(map[string]float64, len(names))
+	if out, ok, err := s.sampleIndexed(space, names, past, seed); ok || err != nil {
+		return out, err
+	}
 	if s.Params.Multivariate {
-		trials := observe.Finished(past, names, 1)
-		if len(trials) >= s.startup() {
+		if trials := observe.Finished(past, names, 1); len(trials) >= s.startup() {
 			x, err := s.sampleGroup(space, names, trials, rand.New(rand.NewSource(observe.Seed(seed, observe.NameHash("tpe/joint")))))
 			if err != nil {
 				return nil, err
 			}
+			out := make(map[string]float64, len(names))
 			for j, n := range names {
 				out[n] = x[j]
 			}
 			return out, nil
 		}
-	}
-	if out, ok, err := s.sampleIndexed(space, names, past, seed); ok || err != nil {
-		return out, err
 	}
 	return s.sampleEach(space, names, past, seed)
 }
@@ -260,19 +259,22 @@ func (s *PointSampler) sampleIndexed(space map[string]interface{}, names []strin
 			ix.recs[i].below = true
 		}
 	}
-	var below []*rec
-	nAbove := 0
+	var below, above []*rec
 	for _, r := range ix.recs {
 		if r.below {
 			below = append(below, r)
 			ix.apos[r.id] = -1
 		} else {
-			ix.apos[r.id] = int32(nAbove)
-			nAbove++
+			ix.apos[r.id] = int32(len(above))
+			above = append(above, r)
 		}
 	}
+	nAbove := len(above)
 	if wBelow == nil {
 		wBelow = weights(len(below))
+	}
+	if s.Params.Multivariate {
+		return s.sampleJoint(ix, space, names, seed, below, wBelow, newBadWeights(weights(nAbove), s.Params), above), true, nil
 	}
 	p := s.Params
 	p.Multivariate = false
