@@ -148,9 +148,6 @@ func ParseVector(s string) ([]float64, error) {
 	return out, nil
 }
 
-// IsText reports whether the user attribute key holds text rather than a number.
-func IsText(key string) bool { return textKeys[key] }
-
 // Decode turns a stored trial into a Trial; a malformed attribute is an error naming the key.
 func Decode(ft goptuna.FrozenTrial) (Trial, error) {
 	t := Trial{

@@ -52,6 +52,7 @@ type Options struct {
 	// (required by study.strategy supernet; the command puts it beside a bbolt store).
 	SupernetCheckpoint string
 	CheckpointEvery    time.Duration // period of the SuperTransformer's checkpoints (0 = DefaultCheckpointEvery)
+	Force              bool          // run a stored study from a space file whose task or parameters differ from its stored ones (else ErrSpaceChanged)
 }
 
 // Result sums up what Run did.

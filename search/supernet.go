@@ -713,9 +713,14 @@ func (sr *superRun) retrain(ctx context.Context, inherited []goptuna.FrozenTrial
 		return fmt.Errorf("search: list trials: %w", err)
 	}
 	finished := map[string]bool{}
+	waiting := map[string]int{} // source → a WAITING retry of a retrained trial whose worker died
 	for _, t := range all {
-		if src, ok := t.SystemAttrs[record.SysSupernetSource]; ok && (t.State == goptuna.TrialStateComplete || t.State == goptuna.TrialStatePruned) {
+		src, ok := t.SystemAttrs[record.SysSupernetSource]
+		switch {
+		case ok && (t.State == goptuna.TrialStateComplete || t.State == goptuna.TrialStatePruned):
 			finished[src] = true
+		case ok && t.State == goptuna.TrialStateWaiting:
+			waiting[src] = t.ID
 		}
 	}
 	for _, t := range top {
@@ -757,9 +762,14 @@ func (sr *superRun) retrain(ctx context.Context, inherited []goptuna.FrozenTrial
 				record.SysSeed: strconv.FormatInt(trialSeed(sr.seedScheme, spec.Study.Seed, ord), 10), record.SysSupernetSource: strconv.Itoa(src.Number)},
 			UserAttrs: map[string]string{record.KeyFidelity: record.FidelityRetrained, record.KeyInheritedTrial: strconv.Itoa(src.Number)},
 		}
-		id, err := sr.st.CloneTrial(rs.ID, ft)
+		id, err := sr.claimRetry(waiting[strconv.Itoa(src.Number)], ft.UserAttrs)
 		if err != nil {
 			return fmt.Errorf("search: retrain trial of %d: %w", src.Number, err)
+		}
+		if id < 0 {
+			if id, err = sr.st.CloneTrial(rs.ID, ft); err != nil {
+				return fmt.Errorf("search: retrain trial of %d: %w", src.Number, err)
+			}
 		}
 		stored, err := sr.st.GetTrial(id)
 		if err != nil {
@@ -787,6 +797,26 @@ func (sr *superRun) retrain(ctx context.Context, inherited []goptuna.FrozenTrial
 			Value: out.value, Best: sr.best, Done: res.Done, Total: res.Total, Message: fmt.Sprintf("retrained from inherited trial %d", src.Number)})
 	}
 	return nil
+}
+
+// claimRetry claims trial id, the WAITING retry the store enqueued when a retrained trial's
+// process died (it carries the point, seed, ordinal and source), and gives it the user
+// attributes of a retrained trial; it returns -1 when id is 0 or another claim won.
+func (sr *superRun) claimRetry(id int, user map[string]string) (int, error) {
+	if id == 0 {
+		return -1, nil
+	}
+	if err := sr.st.SetTrialState(id, goptuna.TrialStateRunning); errors.Is(err, goptuna.ErrTrialCannotBeUpdated) {
+		return -1, nil
+	} else if err != nil {
+		return -1, err
+	}
+	for k, v := range user {
+		if err := sr.st.SetTrialUserAttr(id, k, v); err != nil {
+			return -1, err
+		}
+	}
+	return id, nil
 }
 
 // fixedSampler draws every parameter from the trial's fixed parameters (record.SysFixedParams).

@@ -15,7 +15,7 @@ import (
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/attnsearch/attnsearch/space"
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/trainer"
 	"github.com/c-bata/goptuna"
 )
@@ -81,7 +81,7 @@ func BenchmarkSupernetRanking(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				st, err := store.Open(filepath.Join(b.TempDir(), "r.db"), store.Options{NoSnapshot: true})
+				st, err := bolt.Open(filepath.Join(b.TempDir(), "r.db"), bolt.Options{NoSnapshot: true})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -26,6 +26,7 @@ type Job struct {
 	Config  space.Config // typed view of Point for the built-in tasks (structural repair applied)
 	Arch    space.Arch   // the study's architecture facts (vocabularies, positions)
 	Threads int          // threads this trial may use (0 = leave the process's setting)
+	Worker  int          // index of the worker of this process that runs it, 0 to workers−1
 	// Report hands the figures of one finished step (epoch) to the search, which stores them and
 	// asks the pruner; it returns goptuna.ErrTrialPruned when the trial must stop (return it, or
 	// an error wrapping it). Built-in names: record.KeyBLEU, record.KeyAccuracy,

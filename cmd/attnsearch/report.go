@@ -51,7 +51,7 @@ inherited weights, --fidelity all every trial (each JSON trial then says its "fi
 			if fidel != "" && !slices.Contains(reports.Fidelities(), fidel) {
 				return inputErr(fmt.Errorf("report: --fidelity %q: want %s", fidel, strings.Join(reports.Fidelities(), ", ")))
 			}
-			rep, st, err := loadReport(db)
+			rep, st, err := loadReport(c.Context(), db)
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,211 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/attnsearch/attnsearch/store/bolt"
+)
+
+// benchSizes are the study sizes the benchmarks generate (trials); -short keeps the small one.
+func benchSizes() []int {
+	if testing.Short() {
+		return []int{1000}
+	}
+	return []int{1000, 100000}
+}
+
+// genStores generates one store per size (outside the timings) and returns their paths.
+func genStores(b *testing.B) map[int]string {
+	b.Helper()
+	dir := b.TempDir()
+	out := map[int]string{}
+	for _, n := range benchSizes() {
+		path := filepath.Join(dir, fmt.Sprintf("s%d.db", n))
+		start := time.Now()
+		genStudy(b, path, n, 5)
+		fi, _ := os.Stat(path)
+		b.Logf("generated %d trials in %v (%d MB)", n, time.Since(start).Round(time.Millisecond), fi.Size()>>20)
+		out[n] = path
+	}
+	return out
+}
+
+// fetch reads a page whole and fails on a status other than 200.
+func fetch(b *testing.B, url string) int {
+	resp, err := http.Get(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	n, err := io.Copy(io.Discard, resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		msg, _ := io.ReadAll(resp.Body)
+		b.Fatalf("GET %s: %d %v %s", url, resp.StatusCode, err, msg)
+	}
+	return int(n)
+}
+
+// BenchmarkStudyPage times the study page's HTML (the table page and every plot inline, what the
+// browser needs for its first paint) on generated studies: "cold" is the first request of a new
+// server that has read nothing (reading, decoding and drawing the whole study), "started" the
+// first request of a new server after Warm (what `attnsearch serve` does when it starts), "warm"
+// a later request for another page and order of the table.
+func BenchmarkStudyPage(b *testing.B) {
+	stores := genStores(b)
+	for _, n := range benchSizes() {
+		path := stores[n]
+		b.Run(fmt.Sprintf("cold/%d", n), func(b *testing.B) {
+			size := 0
+			for i := 0; i < b.N; i++ {
+				h, err := New(Options{Open: readOnly(path), Location: path})
+				if err != nil {
+					b.Fatal(err)
+				}
+				srv := newTestServer(h)
+				size = fetch(b, srv.URL+"/study/s")
+				srv.Close()
+				h.Close()
+			}
+			b.ReportMetric(float64(size)/1024, "KiB/page")
+		})
+		b.Run(fmt.Sprintf("started/%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, bolt.SnapshotPath(path))})
+				if err != nil {
+					b.Fatal(err)
+				}
+				srv := newTestServer(h)
+				h.Warm(context.Background())
+				b.StartTimer()
+				fetch(b, srv.URL+"/study/s")
+				b.StopTimer()
+				srv.Close()
+				h.Close()
+				b.StartTimer()
+			}
+		})
+		b.Run(fmt.Sprintf("warm/%d", n), func(b *testing.B) {
+			h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, bolt.SnapshotPath(path))})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer h.Close()
+			srv := newTestServer(h)
+			defer srv.Close()
+			time.Sleep(Settle)
+			fetch(b, srv.URL+"/study/s")
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				fetch(b, srv.URL+"/study/s?page=2&sort=goal:acc")
+			}
+		})
+	}
+}
+
+// BenchmarkLiveUpdate times a committed trial's way to the page while a writer holds the bbolt
+// store (with the writer's default snapshot interval, as `attnsearch run` keeps it): from the
+// writer's commit to the event that names the trial (ms-to-event) and to the page part the
+// script swaps in (ms-to-page).
+func BenchmarkLiveUpdate(b *testing.B) {
+	stores := genStores(b)
+	for _, n := range benchSizes() {
+		path := stores[n]
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			w, err := bolt.Open(path, bolt.Options{NoSync: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer w.Close()
+			sid, err := w.GetStudyIDFromName("s")
+			if err != nil {
+				b.Fatal(err)
+			}
+			h, err := New(Options{Open: readOnly(path), Location: path})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer h.Close()
+			srv := newTestServer(h)
+			defer srv.Close()
+			defer srv.CloseClientConnections()
+			for _, err := os.Stat(bolt.SnapshotPath(path)); err != nil; _, err = os.Stat(bolt.SnapshotPath(path)) {
+				time.Sleep(10 * time.Millisecond) // the writer's first snapshot
+			}
+			ch := events(b, srv.URL+"/events?study=s")
+			fetch(b, srv.URL+"/study/s")
+			time.Sleep(1500 * time.Millisecond) // the first read settles
+			var toEvent, toPage time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				num := addTrial(b, w, sid, 0.9)
+				committed := time.Now()
+				waitFor(b, ch, num, 60*time.Second)
+				toEvent += time.Since(committed)
+				fetch(b, srv.URL+"/study/s/live")
+				toPage += time.Since(committed)
+			}
+			b.ReportMetric(float64(toEvent.Milliseconds())/float64(b.N), "ms-to-event")
+			b.ReportMetric(float64(toPage.Milliseconds())/float64(b.N), "ms-to-page")
+		})
+	}
+}
+
+// BenchmarkBrowserFirstPaint loads the study page in headless chromium and reports the browser's
+// first contentful paint (performance paint timing) on a new server (cold) and a warm one.
+func BenchmarkBrowserFirstPaint(b *testing.B) {
+	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
+		b.Skip("no /usr/bin/chromium")
+	}
+	stores := genStores(b)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath("/usr/bin/chromium"), chromedp.NoSandbox, chromedp.WindowSize(1400, 1000))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel2 := chromedp.NewContext(actx)
+	defer cancel2()
+	if err := chromedp.Run(ctx); err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range benchSizes() {
+		path := stores[n]
+		for _, warm := range []bool{false, true} {
+			name := fmt.Sprintf("cold/%d", n)
+			if warm {
+				name = fmt.Sprintf("warm/%d", n)
+			}
+			b.Run(name, func(b *testing.B) {
+				var fcp, total float64
+				for i := 0; i < b.N; i++ {
+					h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, bolt.SnapshotPath(path))})
+					if err != nil {
+						b.Fatal(err)
+					}
+					srv := newTestServer(h)
+					if warm {
+						fetch(b, srv.URL+"/study/s")
+					}
+					var paint float64
+					err = chromedp.Run(ctx, chromedp.Navigate(srv.URL+"/study/s"), chromedp.Poll(
+						`(performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime`, &paint))
+					srv.Close()
+					h.Close()
+					if err != nil {
+						b.Fatal(err)
+					}
+					fcp += paint
+					total++
+				}
+				b.ReportMetric(fcp/total, "ms-fcp")
+			})
+		}
+	}
+}
