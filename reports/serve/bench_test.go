@@ -149,7 +149,7 @@ func BenchmarkLiveUpdate(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				num := addTrial(b, w, sid, 0.9)
 				committed := time.Now()
-				waitFor(b, ch, num, 60*time.Second)
+				waitFor(b, ch, num, 5*time.Minute)
 				toEvent += time.Since(committed)
 				fetch(b, srv.URL+"/study/s/live")
 				toPage += time.Since(committed)
