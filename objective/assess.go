@@ -27,7 +27,7 @@ func (a Assessment) Feasible() bool { return len(a.Violations) == 0 }
 // Assess estimates cfg with architecture a against spec's budget and objective.
 func Assess(spec *space.Spec, cfg space.Config, a space.Arch) Assessment {
 	o, b := spec.Objective, spec.Budget
-	c := Estimate(cfg, a, o.SrcLen, o.TgtLen)
+	c := EstimateSpec(spec, cfg, a)
 	as := Assessment{Cost: c, Violations: Check(c, b), AfterTraining: []string{},
 		Objective: fmt.Sprintf("%s vs %s (tradeoff %s)", o.Metric, o.Cost, strconv.FormatFloat(o.Tradeoff, 'g', -1, 64)),
 		RefCost:   RefCost(o, b)}
@@ -52,6 +52,10 @@ func Assess(spec *space.Spec, cfg space.Config, a space.Arch) Assessment {
 		as.Analytic = true
 		as.ObjectiveCost = d.Value(c, Measured{})
 		as.ScoreAtZero = Score(0, as.ObjectiveCost, as.RefCost, o.Tradeoff, as.Violations)
+	} else if v, ok := c.Predicted[o.Cost]; ok {
+		as.Analytic = true // known before training: predicted
+		as.ObjectiveCost = v
+		as.ScoreAtZero = Score(0, v, as.RefCost, o.Tradeoff, as.Violations)
 	}
 	return as
 }

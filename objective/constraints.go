@@ -3,6 +3,7 @@ package objective
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/space"
@@ -22,8 +23,11 @@ type Violation struct {
 
 // String renders "params 1234 > max_params 1000 (+23.4%)".
 func (v Violation) String() string {
-	f, _ := record.BudgetFieldNamed(v.Field)
-	return fmt.Sprintf("%s %s > %s %s (+%.1f%%)", f.Key, num(v.Value), v.Field, num(v.Limit), 100*v.Relative)
+	key := strings.TrimPrefix(v.Field, record.PredictedPrefix) // a predicted cost's figure: its name
+	if f, ok := record.BudgetFieldNamed(v.Field); ok {
+		key = f.Key
+	}
+	return fmt.Sprintf("%s %s > %s %s (+%.1f%%)", key, num(v.Value), v.Field, num(v.Limit), 100*v.Relative)
 }
 
 // num renders a figure compactly: integers in full, other values with 6 significant digits.
@@ -49,13 +53,19 @@ func violation(field string, value, limit, tol float64) []Violation {
 	return []Violation{{Field: field, Value: value, Limit: limit, Relative: (value - limit) / limit}}
 }
 
-// Check returns the analytic constraints of b that c breaks (params, FLOPs, KV cache), nil if
-// feasible; these are known before training.
+// Check returns the constraints of b known before training that c breaks (params, FLOPs, KV
+// cache, then the predicted costs' limits in name order), nil if feasible. A predicted limit
+// whose figure c lacks (a Cost from Estimate, not EstimateSpec) is not checked.
 func Check(c Cost, b space.Budget) []Violation {
 	var v []Violation
 	for _, d := range Costs {
 		if !d.Measured {
 			v = append(v, violation(d.BudgetField, d.Value(c, Measured{}), d.Limit(b), 0)...)
+		}
+	}
+	for _, name := range b.PredictedNames() {
+		if x, ok := c.Predicted[name]; ok {
+			v = append(v, violation(record.PredictedPrefix+name, x, b.Predicted[name], 0)...)
 		}
 	}
 	return v

@@ -12,6 +12,9 @@ type Cost struct {
 	FlopsPerToken              float64 // forward multiply-adds per target token at the given lengths
 	KVCacheBytesPerToken       int64   // float32 decoder self-attention K and V bytes added per generated token
 	CrossKVCacheBytesPerSrcTok int64   // float32 cross-attention K and V bytes held per source token (not in KVCacheBytesPerToken)
+	// Predicted holds the predicted costs' figures by name (the space file's costs section;
+	// EstimateSpec fills it, Estimate leaves it nil).
+	Predicted map[string]float64
 }
 
 // BytesPerFloat is the size of one stored activation (float32).
@@ -92,10 +95,4 @@ func Estimate(cfg space.Config, a space.Arch, srcLen, tgtLen int) Cost {
 	c.KVCacheBytesPerToken = 2 * s.dec * s.kvDim * BytesPerFloat
 	c.CrossKVCacheBytesPerSrcTok = 2 * s.dec * s.kvDim * BytesPerFloat
 	return c
-}
-
-// TrainFlops is the multiply-adds of a whole training run: 3 × forward per target token × target
-// tokens seen (the backward pass costs about twice the forward pass).
-func TrainFlops(c Cost, targetTokens int64) float64 {
-	return 3 * c.FlopsPerToken * float64(targetTokens)
 }

@@ -34,7 +34,8 @@
 //	output:        m·d·tgt_vocab
 //
 // Biases, LayerNorm, softmax, ReLU and embedding lookups are not matrix products and are not
-// counted. TrainFlops = 3 × FlopsPerToken × target tokens seen (backward ≈ 2 × forward).
+// counted. A training run costs about 3 × FlopsPerToken × target tokens seen (backward ≈ 2 ×
+// forward).
 //
 // KVCacheBytesPerToken is what decoding adds per generated token: float32 K and V of width w in
 // every decoder layer's self-attention, 2·dec·w·4 bytes. This is where multi-query (kv = 1) and

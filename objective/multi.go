@@ -42,6 +42,10 @@ func GoalValues(goals []space.Goal, c *Cost, values map[string]float64) []float6
 			out[i] = d.Value(*c, Measured{})
 			continue
 		}
+		if v, ok := c.predicted(g.Name); ok {
+			out[i] = v
+			continue
+		}
 		if v, ok := values[GoalKey(g.Name)]; ok {
 			out[i] = v
 		}
@@ -49,21 +53,12 @@ func GoalValues(goals []space.Goal, c *Cost, values map[string]float64) []float6
 	return out
 }
 
-// ConstraintNames names a study's constraint values in stored order: every budget limit that is
-// set, in record.BudgetFields order, then the objective's reported constraints.
-func ConstraintNames(o space.Objective, b space.Budget) []string {
-	var out []string
-	for _, f := range record.BudgetFields {
-		if f.Limit(b) > 0 {
-			out = append(out, f.Name)
-		}
-	}
-	return append(out, o.Constraints...)
-}
-
-// ConstraintValues are a trial's constraint values in ConstraintNames order, ≤ 0 feasible: a
+// ConstraintValues are a trial's constraint values in stored order (every budget limit that is
+// set, in record.BudgetFields order, then the predicted costs' limits in name order, then the
+// objective's reported constraints), ≤ 0 feasible: a
 // budget limit gives figure/limit − 1 (the figure from the cost model c, or from the measured m
 // for a figure known only after training; NaN while unknown), within L2Tolerance for ‖θ‖₂; a
+// predicted cost's limit its predicted figure/limit − 1 (from c); a
 // reported constraint is values[name] (NaN when not reported).
 func ConstraintValues(o space.Objective, b space.Budget, c *Cost, m *Measured, values map[string]float64) []float64 {
 	var out []float64
@@ -84,6 +79,13 @@ func ConstraintValues(o space.Objective, b space.Budget, c *Cost, m *Measured, v
 			r = 0
 		}
 		out = append(out, r)
+	}
+	for _, n := range b.PredictedNames() {
+		v, ok := c.predicted(n)
+		if !ok {
+			v = math.NaN()
+		}
+		out = append(out, v/b.Predicted[n]-1)
 	}
 	for _, n := range o.Constraints {
 		v, ok := values[n]

@@ -15,6 +15,9 @@ func CostOf(o space.Objective, c Cost, m Measured) float64 {
 	if d, ok := CostDefOf(o.Cost); ok {
 		return d.Value(c, m)
 	}
+	if v, ok := c.Predicted[o.Cost]; ok {
+		return v
+	}
 	return math.NaN()
 }
 
@@ -23,6 +26,9 @@ func CostOf(o space.Objective, c Cost, m Measured) float64 {
 func RefCost(o space.Objective, b space.Budget) float64 {
 	if d, ok := CostDefOf(o.Cost); ok {
 		return d.Limit(b)
+	}
+	if v, ok := b.Predicted[o.Cost]; ok {
+		return v
 	}
 	return math.NaN()
 }

@@ -3,7 +3,10 @@ package record
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"sort"
 	"strconv"
+	"strings"
 )
 
 // Names of the costs a study can minimise (objective.cost) and bound (BudgetFields' Cost).
@@ -123,6 +126,14 @@ func (b Budget) MarshalJSON() ([]byte, error) {
 		out = append(strconv.AppendQuote(out, f.Name), ':')
 		out = append(out, v...)
 	}
+	for _, name := range b.PredictedNames() {
+		v, err := json.Marshal(b.Predicted[name])
+		if err != nil {
+			return nil, fmt.Errorf("record: budget %s%s: %w", PredictedPrefix, name, err)
+		}
+		out = append(strconv.AppendQuote(append(out, ','), PredictedPrefix+name), ':')
+		out = append(out, v...)
+	}
 	return append(out, '}'), nil
 }
 
@@ -140,5 +151,42 @@ func (b *Budget) UnmarshalJSON(data []byte) error {
 			}
 		}
 	}
+	for k, raw := range m {
+		name, ok := strings.CutPrefix(k, PredictedPrefix)
+		if _, builtin := BudgetFieldNamed(k); !ok || builtin || name == "" {
+			continue
+		}
+		var v float64
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("record: budget %s: %w", k, err)
+		}
+		if b.Predicted == nil {
+			b.Predicted = map[string]float64{}
+		}
+		b.Predicted[name] = v
+	}
 	return nil
+}
+
+// PredictedPrefix starts the budget key of a predicted cost: max_ + the cost's name.
+const PredictedPrefix = "max_"
+
+// PredictedNames returns the names of the predicted costs b bounds, sorted.
+func (b Budget) PredictedNames() []string {
+	names := make([]string, 0, len(b.Predicted))
+	for n := range b.Predicted {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Equal reports whether b and o set the same limits.
+func (b Budget) Equal(o Budget) bool {
+	for _, f := range BudgetFields {
+		if f.Limit(b) != f.Limit(o) {
+			return false
+		}
+	}
+	return maps.Equal(b.Predicted, o.Predicted)
 }

@@ -7,11 +7,12 @@ import (
 )
 
 // TestBudgetFieldsCoverBudget checks that the table names every Budget field exactly once, with a
-// distinct key, and that Set and Limit reach that field.
+// distinct key, and that Set and Limit reach that field (Predicted, the last field, holds the
+// limits of predicted costs, whose keys are not in the table).
 func TestBudgetFieldsCoverBudget(t *testing.T) {
 	typ := reflect.TypeFor[Budget]()
-	if len(BudgetFields) != typ.NumField() {
-		t.Fatalf("%d budget fields in the table, %d in Budget", len(BudgetFields), typ.NumField())
+	if len(BudgetFields) != typ.NumField()-1 || typ.Field(typ.NumField()-1).Name != "Predicted" {
+		t.Fatalf("%d budget fields in the table, %d in Budget besides Predicted", len(BudgetFields), typ.NumField()-1)
 	}
 	names, costs := map[string]bool{}, map[string]bool{}
 	for i, f := range BudgetFields {
@@ -66,13 +67,27 @@ func TestBudgetJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"max_params":3,"other":1}`), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got != (Budget{MaxParams: 3, MaxL2Norm: 9}) {
+	if !got.Equal(Budget{MaxParams: 3, MaxL2Norm: 9}) {
 		t.Errorf("Unmarshal of a partial object = %+v", got)
 	}
-	if err := json.Unmarshal(js, &got); err != nil || got != b {
+	if err := json.Unmarshal(js, &got); err != nil || !got.Equal(b) {
 		t.Errorf("round trip = %+v, %v; want %+v", got, err, b)
 	}
-	for _, bad := range []string{`{"max_params":1.5}`, `{"max_latency_ms":"1"}`, `[1]`} {
+	// A predicted cost's limit (space file costs section) round-trips under max_ + its name.
+	pb := b
+	pb.Predicted = map[string]float64{"pi_ms": 12.5, "arm_ms": 40}
+	pjs, err := json.Marshal(pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := want[:len(want)-1] + `,"max_arm_ms":40,"max_pi_ms":12.5}`; string(pjs) != want {
+		t.Errorf("Marshal with predicted limits = %s\nwant      %s", pjs, want)
+	}
+	var back Budget
+	if err := json.Unmarshal(pjs, &back); err != nil || !back.Equal(pb) || back.Equal(b) {
+		t.Errorf("round trip with predicted limits = %+v, %v; want %+v", back, err, pb)
+	}
+	for _, bad := range []string{`{"max_params":1.5}`, `{"max_latency_ms":"1"}`, `[1]`, `{"max_pi_ms":"x"}`} {
 		if err := json.Unmarshal([]byte(bad), &got); err == nil {
 			t.Errorf("Unmarshal(%s) succeeded", bad)
 		}

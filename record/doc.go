@@ -19,5 +19,9 @@
 // # Versions
 //
 // StudyInfo version 1 (schema-1 stores) had no version field and spelt the objective and budget
-// with Go field names ("MaxParams"); ParseStudyInfo reads both, Encode writes version 2.
+// with Go field names ("MaxParams"); ParseStudyInfo reads both, Encode writes version 2. Two
+// fields came later without a new version, both absent in older studies: Figures (how reports show
+// the trials, said by the study's task kind; StudyInfo.Shown gives an older study's) and
+// SeedScheme (how the study's seeds descend from its seed; an older study keeps
+// SeedSchemeFirst, so it resumes with its seeds).
 package record

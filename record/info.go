@@ -24,6 +24,9 @@ type StudyInfo struct {
 	// SeedScheme is how the study's seeds descend from its seed (package search): set when the
 	// study is created, kept for its life, so that a resumed study draws the seeds it started with.
 	SeedScheme int `json:"seed_scheme,omitempty"`
+	// Params is each declared parameter's domain as text (name → "int [32, 128] step 32", "fixed 0.1", …);
+	// empty in studies from before it was stored.
+	Params map[string]string `json:"params,omitempty"`
 }
 
 // The seed schemes of StudyInfo.SeedScheme.
@@ -132,6 +135,9 @@ type Budget struct {
 	MaxFlopsPerToken float64 // forward multiply-adds per target token
 	MaxKVCacheBytes  int64   // decoder KV-cache bytes per generated token
 	MaxLatencyMS     float64 // measured median latency per sentence
+	// Predicted bounds the predicted costs (a space file's costs section) by cost name; its
+	// space-file and JSON keys are "max_" + the name.
+	Predicted map[string]float64
 }
 
 // studyInfoV1 is the schema-1 layout: no version, objective and budget with Go field names.

@@ -31,7 +31,7 @@ const (
 	KeyLog           = "log"                      // command tasks: the last stdout lines that were not protocol lines
 	KeyStderr        = "stderr"                   // command tasks: the last lines of stderr
 	KeyObjectives    = "objectives"               // the objective vector in goal order (Objective.Goals), FormatVector; intermediate when pruned
-	KeyConstraints   = "constraints"              // constraint values (≤ 0 feasible) in ConstraintNames order, FormatVector; NaN = not known yet
+	KeyConstraints   = "constraints"              // constraint values (≤ 0 feasible) in objective.ConstraintValues order, FormatVector; NaN = not known yet
 	KeyRejected      = "rejected"                 // "true": rejected before training (infeasible by the cost model or the structural rules)
 )
 

@@ -29,7 +29,7 @@ func TestParseStudyInfoVersions(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if got.Version != want.Version || !reflect.DeepEqual(got.Objective, want.Objective) || got.Budget != want.Budget ||
+		if got.Version != want.Version || !reflect.DeepEqual(got.Objective, want.Objective) || !got.Budget.Equal(want.Budget) ||
 			got.SpaceFile != want.SpaceFile || got.Seed != want.Seed || strings.Join(got.Searched, ",") != "d_model" {
 			t.Errorf("%s: got %+v, want %+v", tc.name, got, want)
 		}

@@ -97,6 +97,7 @@ type Trial struct {
 	Objectives   []float64              // objective vector in goal order (KeyObjectives; nil when not stored)
 	Constraints  []float64              // constraint values (KeyConstraints; nil when not stored)
 	Rejected     bool                   // rejected before training (KeyRejected)
+	Fidelity     string                 // KeyFidelity: inherited | retrained (supernet studies); "" = trained from scratch
 }
 
 // StateName names a goptuna trial state as the JSON report does.
@@ -118,7 +119,7 @@ func StateName(s goptuna.TrialState) string {
 
 // textKeys are user attributes that are not numbers.
 var textKeys = map[string]bool{KeyFeasible: true, KeyInfeasible: true, KeyError: true, KeyConfig: true, KeyHistory: true,
-	KeyPoint: true, KeyLog: true, KeyStderr: true, KeyObjectives: true, KeyConstraints: true, KeyRejected: true}
+	KeyPoint: true, KeyLog: true, KeyStderr: true, KeyObjectives: true, KeyConstraints: true, KeyRejected: true, KeyFidelity: true}
 
 // FormatVector renders a vector of figures as comma-separated FormatFloat values (NaN and ±Inf
 // survive).
@@ -147,9 +148,6 @@ func ParseVector(s string) ([]float64, error) {
 	return out, nil
 }
 
-// IsText reports whether the user attribute key holds text rather than a number.
-func IsText(key string) bool { return textKeys[key] }
-
 // Decode turns a stored trial into a Trial; a malformed attribute is an error naming the key.
 func Decode(ft goptuna.FrozenTrial) (Trial, error) {
 	t := Trial{
@@ -170,6 +168,7 @@ func Decode(ft goptuna.FrozenTrial) (Trial, error) {
 		t.Metrics[k] = f
 	}
 	t.Config = ft.UserAttrs[KeyConfig]
+	t.Fidelity = ft.UserAttrs[KeyFidelity]
 	if t.Config != "" {
 		// The effective point (after the space's structural repair), not the raw suggestions.
 		eff, err := ParseConfig(t.Config)

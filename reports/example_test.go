@@ -38,7 +38,7 @@ func ExampleBuild() {
 	// trial 0: d_model 32, bleu 30, params 400
 	// trial 1: d_model 64, bleu 45, params 900
 	// hypervolume 19500
-	// number,state,value,pareto,d_model,bleu,params,config,reason
-	// 0,COMPLETE,1,true,32,30,400,d_model=32,
-	// 1,COMPLETE,1,true,64,45,900,d_model=64,
+	// number,state,value,pareto,d_model,bleu,params,config,reason,started,finished,duration_s
+	// 0,COMPLETE,1,true,32,30,400,d_model=32,,,,
+	// 1,COMPLETE,1,true,64,45,900,d_model=64,,,,
 }

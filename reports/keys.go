@@ -15,10 +15,14 @@ func MetricKey(m string) (string, error) {
 	return "", fmt.Errorf("reports: unknown objective metric %q", m)
 }
 
-// CostKey returns the trial attribute key holding objective cost c (objective.Costs).
+// CostKey returns the trial attribute key holding objective cost c: a built-in cost's record key
+// (objective.Costs), or for a predicted cost (a space file's costs section) its name.
 func CostKey(c string) (string, error) {
 	if d, ok := objective.CostDefOf(c); ok {
 		return d.Key, nil
+	}
+	if c != "" {
+		return c, nil
 	}
 	return "", fmt.Errorf("reports: unknown objective cost %q", c)
 }

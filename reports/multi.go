@@ -87,13 +87,16 @@ func buildListed(study string, info record.StudyInfo, trials []goptuna.FrozenTri
 }
 
 // defaultReference is a goal's reference when the space file gives none: 0 for a quality, the
-// budget limit for a cost that has one.
+// budget limit for a cost (built-in or predicted) that has one.
 func defaultReference(g record.Goal, b record.Budget) (float64, bool) {
 	if _, ok := objective.Metrics[g.Name]; ok && g.Maximize {
 		return 0, true
 	}
 	if d, ok := objective.CostDefOf(g.Name); ok && d.Limit(b) > 0 {
 		return d.Limit(b), true
+	}
+	if v, ok := b.Predicted[g.Name]; ok && !g.Maximize { // a predicted cost's budget
+		return v, true
 	}
 	return 0, false
 }

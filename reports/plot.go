@@ -36,15 +36,23 @@ func (r *Report) SavePlot(path string) error {
 	if ext != ".svg" && ext != ".png" {
 		return fmt.Errorf("reports: plot %s: want a .svg or .png file", path)
 	}
-	f, err := os.Create(path)
+	// Drawn into a temporary file beside path and renamed, so that a failure leaves no partial image.
+	f, err := os.CreateTemp(filepath.Dir(path), ".plot-*"+ext)
 	if err != nil {
 		return fmt.Errorf("reports: plot: %w", err)
 	}
+	defer os.Remove(f.Name())
 	if err := r.WritePlot(f, ext[1:]); err != nil {
 		f.Close()
 		return fmt.Errorf("reports: plot %s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
+		return fmt.Errorf("reports: plot %s: %w", path, err)
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return fmt.Errorf("reports: plot %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
 		return fmt.Errorf("reports: plot %s: %w", path, err)
 	}
 	return nil
@@ -82,7 +90,7 @@ func (r *Report) WritePlot(w io.Writer, format string) error {
 	for k, p := range all {
 		plots[k/2] = append(plots[k/2], p)
 	}
-	if len(plots[rows-1]) == 1 && rows > 1 {
+	if len(plots[rows-1]) == 1 { // plot.Align wants every row as wide as the tiles
 		plots[rows-1] = append(plots[rows-1], nil)
 	}
 	width, height := 28*vg.Centimeter, 12*vg.Centimeter*vg.Length(rows)

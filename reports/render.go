@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -176,9 +177,9 @@ func (r *Report) writeTable(w io.Writer, md, all bool) error {
 		}
 		ref = strings.Join(parts, ", ")
 	}
-	_, err := fmt.Fprintf(w, "%sstudy %s: %d trials (%d complete, %d pruned, %d failed, %d running, %d waiting); front of %s: %d trials; hypervolume %.6g (reference %s)%s\n",
-		sep, r.Study, len(r.Trials), c["COMPLETE"], c["PRUNED"], c["FAIL"], c["RUNNING"], c["WAITING"],
-		strings.Join(r.Objectives, " vs "), len(r.Front), r.Hypervolume, ref,
+	_, err := fmt.Fprintf(w, "%sstudy %s: %s (%d complete, %d pruned, %d failed, %d running, %d waiting); front of %s: %s; hypervolume %.6g (reference %s)%s\n",
+		sep, r.Study, trials(len(r.Trials)), c["COMPLETE"], c["PRUNED"], c["FAIL"], c["RUNNING"], c["WAITING"],
+		strings.Join(r.Objectives, " vs "), trials(len(r.Front)), r.Hypervolume, ref,
 		map[bool]string{true: "; * marks the front", false: ""}[all])
 	return err
 }
@@ -204,7 +205,7 @@ func (r *Report) writeCSV(w io.Writer, all bool) error {
 	head := []string{"number", "state", "value", "pareto"}
 	head = append(head, names...)
 	head = append(head, metrics...)
-	head = append(head, "config", "reason")
+	head = append(head, "config", "reason", "started", "finished", "duration_s")
 	if err := cw.Write(head); err != nil {
 		return fmt.Errorf("reports: csv: %w", err)
 	}
@@ -230,6 +231,7 @@ func (r *Report) writeCSV(w io.Writer, all bool) error {
 			}
 		}
 		row = append(row, t.Config, t.Reason())
+		row = append(row, timeCells(t)...)
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("reports: csv: %w", err)
 		}
@@ -243,18 +245,55 @@ func (r *Report) writeCSV(w io.Writer, all bool) error {
 
 // JSONTrial is one trial of the JSON report.
 type JSONTrial struct {
-	Number   int                    `json:"number"`            // trial number
-	State    string                 `json:"state"`             // COMPLETE, PRUNED, FAIL, RUNNING or WAITING
-	Params   map[string]interface{} `json:"params"`            // sampled parameters
-	Metrics  map[string]float64     `json:"metrics"`           // every stored figure (finite ones)
-	Value    *float64               `json:"value"`             // score, null when none
-	Pareto   bool                   `json:"pareto"`            // on the front
-	Feasible bool                   `json:"feasible"`          // passed every budget check (false also when never checked)
-	Config   string                 `json:"config,omitempty"`  // effective config as --set text
-	Reason   string                 `json:"reason,omitempty"`  // why pruned, infeasible or failed
-	Seed     int64                  `json:"seed,omitempty"`    // trainer seed
-	Attempt  int                    `json:"attempt,omitempty"` // k-th attempt at its point (omitted for the first)
-	History  []record.Epoch         `json:"history,omitempty"` // per-epoch curve
+	Number    int                    `json:"number"`               // trial number
+	State     string                 `json:"state"`                // COMPLETE, PRUNED, FAIL, RUNNING or WAITING
+	Params    map[string]interface{} `json:"params"`               // sampled parameters
+	Metrics   map[string]float64     `json:"metrics"`              // every stored figure (finite ones)
+	Value     *float64               `json:"value"`                // score, null when none
+	Pareto    bool                   `json:"pareto"`               // on the front
+	Feasible  bool                   `json:"feasible"`             // passed every budget check (false also when never checked)
+	Config    string                 `json:"config,omitempty"`     // effective config as --set text
+	Reason    string                 `json:"reason,omitempty"`     // why pruned, infeasible or failed
+	Seed      int64                  `json:"seed,omitempty"`       // trainer seed
+	Attempt   int                    `json:"attempt,omitempty"`    // k-th attempt at its point (omitted for the first)
+	History   []record.Epoch         `json:"history,omitempty"`    // per-epoch curve
+	Fidelity  string                 `json:"fidelity,omitempty"`   // supernet studies: inherited | retrained
+	Started   *time.Time             `json:"started,omitempty"`    // when the trial started (UTC)
+	Finished  *time.Time             `json:"finished,omitempty"`   // when it finished (UTC; none while running)
+	DurationS *float64               `json:"duration_s,omitempty"` // finished − started, seconds
+}
+
+// times returns a trial's start, finish and duration in seconds, nil where unknown.
+func times(t record.Trial) (start, end *time.Time, dur *float64) {
+	if !t.Start.IsZero() {
+		s := t.Start.UTC()
+		start = &s
+	}
+	if !t.End.IsZero() {
+		e := t.End.UTC()
+		end = &e
+	}
+	if start != nil && end != nil {
+		d := end.Sub(*start).Seconds()
+		dur = &d
+	}
+	return start, end, dur
+}
+
+// timeCells are the started, finished and duration_s cells of a CSV row ("" where unknown).
+func timeCells(t record.Trial) []string {
+	start, end, dur := times(t)
+	cells := []string{"", "", ""}
+	if start != nil {
+		cells[0] = start.Format(time.RFC3339Nano)
+	}
+	if end != nil {
+		cells[1] = end.Format(time.RFC3339Nano)
+	}
+	if dur != nil {
+		cells[2] = strconv.FormatFloat(*dur, 'f', 3, 64)
+	}
+	return cells
 }
 
 // JSONReport is the JSON report's top-level object.
@@ -278,6 +317,8 @@ type JSONBudget struct {
 	MaxFlopsPerToken float64 `json:"MaxFlopsPerToken"` // forward multiply-adds per target token
 	MaxKVCacheBytes  int64   `json:"MaxKVCacheBytes"`  // decoder KV-cache bytes per generated token
 	MaxLatencyMS     float64 `json:"MaxLatencyMS"`     // median latency per sentence
+	// Predicted bounds the predicted costs by name (the space file's budget.max_NAME).
+	Predicted map[string]float64 `json:"predicted,omitempty"`
 }
 
 // WriteJSON writes the report as one JSON object (the front, or every trial when all).
@@ -287,10 +328,11 @@ func (r *Report) WriteJSON(w io.Writer, all bool) error {
 	for _, i := range r.rows(all) {
 		t := r.Trials[i]
 		jt := JSONTrial{Number: t.Number, State: record.StateName(t.State), Params: t.Params, Metrics: map[string]float64{},
-			Pareto: t.Pareto, Feasible: t.Feasible, Config: t.Config, Reason: t.Reason(), Seed: t.Seed, History: t.History}
+			Pareto: t.Pareto, Feasible: t.Feasible, Config: t.Config, Reason: t.Reason(), Seed: t.Seed, History: t.History, Fidelity: t.Fidelity}
 		if t.Attempt > 1 {
 			jt.Attempt = t.Attempt
 		}
+		jt.Started, jt.Finished, jt.DurationS = times(t)
 		if jt.Params == nil {
 			jt.Params = map[string]interface{}{}
 		}
@@ -312,4 +354,12 @@ func (r *Report) WriteJSON(w io.Writer, all bool) error {
 		return fmt.Errorf("reports: json: %w", err)
 	}
 	return nil
+}
+
+// trials is "1 trial" or "n trials".
+func trials(n int) string {
+	if n == 1 {
+		return "1 trial"
+	}
+	return strconv.Itoa(n) + " trials"
 }

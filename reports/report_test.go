@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/attnsearch/attnsearch/reports"
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/c-bata/goptuna"
 )
 
@@ -28,9 +28,9 @@ type fake struct {
 }
 
 // seedStudy writes trials into a real store file and returns the store.
-func seedStudy(t *testing.T, trials []fake) *store.Store {
+func seedStudy(t *testing.T, trials []fake) *bolt.Store {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "r.db"), store.Options{NoSnapshot: true, NoSync: true})
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "r.db"), bolt.Options{NoSnapshot: true, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}

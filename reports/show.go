@@ -41,8 +41,9 @@ func (rep *Report) writeTrialJSON(w io.Writer, t record.Trial) error {
 		"study": rep.Study, "number": t.Number, "state": record.StateName(t.State), "reason": t.Reason(),
 		"value": v, "seed": t.Seed, "config": t.Config, "params": t.Params, "metrics": t.Metrics,
 		"pareto": t.Pareto, "history": t.History, "intermediate_values": inter,
-		"infeasible": t.Infeasible, "error": t.Error, "start": t.Start, "end": t.End,
+		"infeasible": t.Infeasible, "error": t.Error,
 	}
+	out["started"], out["finished"], out["duration_s"] = times(t)
 	if rep.Info.Shown() == record.FiguresReported {
 		out["log"], out["stderr"] = nonNil(t.Log), nonNil(t.Stderr)
 	}
@@ -57,7 +58,7 @@ func (rep *Report) writeTrialJSON(w io.Writer, t record.Trial) error {
 // writeTrialTable prints the trial as a key/value table followed by its epoch curve.
 func (rep *Report) writeTrialTable(w io.Writer, t record.Trial) error {
 	kv := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
-	kv.Header("field", "value")
+	kv.Header("name", "value")
 	val := "-"
 	if t.HasValue {
 		val = record.FormatFloat(t.Value)
@@ -79,6 +80,9 @@ func (rep *Report) writeTrialTable(w io.Writer, t record.Trial) error {
 	}
 	if !t.End.IsZero() {
 		rows = append(rows, []string{"finished", t.End.Local().Format("2006-01-02 15:04:05")})
+	}
+	if _, _, d := times(t); d != nil {
+		rows = append(rows, []string{"duration_s", strconv.FormatFloat(*d, 'f', 3, 64)})
 	}
 	keys := make([]string, 0, len(t.Metrics))
 	for k := range t.Metrics {

@@ -114,8 +114,19 @@ func (c *commandTrainer) Train(ctx context.Context, job Job) (Metrics, error) {
 	for _, p := range c.spec.Params {
 		in.Params[p.Name] = p.Declared(job.Point[p.Name])
 	}
+	// {worker} and {trial} in the argv and the env values become this worker's index and the
+	// trial number (CUDA_VISIBLE_DEVICES: "{worker}" gives each worker its own device).
+	subst := strings.NewReplacer("{worker}", strconv.Itoa(job.Worker), "{trial}", strconv.Itoa(job.Trial))
+	argv := make([]string, len(t.Command))
+	for i, a := range t.Command {
+		argv[i] = subst.Replace(a)
+	}
+	env := make(map[string]string, len(t.Env))
+	for k, v := range t.Env {
+		env[k] = subst.Replace(v)
+	}
 	cmd := &command.Command{
-		Argv: t.Command, Dir: t.Dir, Env: t.Env, Timeout: t.Timeout, Mark: c.mark(job.Trial),
+		Argv: argv, Dir: t.Dir, Env: env, Timeout: t.Timeout, Mark: c.mark(job.Trial),
 		Required: valueNames(o),
 		OnProgress: func(ctx context.Context, p command.Progress) error {
 			if err := checkNames(p.Values); err != nil {
@@ -251,7 +262,7 @@ func (t *trialRun) evaluateCommand(ctx context.Context, seed int64, seedText str
 	t.emit(Event{Kind: EventTrialStart, Trial: t.ft.Number, Point: pt})
 
 	t.last = math.NaN()
-	m, err := t.trainer.Train(ctx, Job{Trial: t.ft.Number, Seed: seed, Point: pt, Report: t.report})
+	m, err := t.trainer.Train(ctx, Job{Trial: t.ft.Number, Seed: seed, Point: pt, Report: t.report, Worker: t.worker})
 	if len(m.Attrs) > 0 {
 		// The command's log and stderr tail, of a failed trial too.
 		if err := t.attrs.setAll(m.Attrs); err != nil {

@@ -2,7 +2,7 @@
 // it samples a point of the space (space), checks it against the analytic budget (objective) and
 // finishes an infeasible one at once with the penalised score and its reasons, trains a feasible
 // one (trainer) while reporting the per-epoch score as goptuna intermediate values so the pruner
-// can stop it, and stores every figure as trial attributes under the keys of package reports.
+// can stop it, and stores every figure as trial attributes under the keys of package record.
 //
 // # Deterministic resume
 //

@@ -11,7 +11,7 @@ import (
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/space"
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/c-bata/goptuna"
 	"golang.org/x/sync/errgroup"
 )
@@ -95,7 +95,7 @@ func TestEnqueueDefault(t *testing.T) {
 		})
 	}
 	t.Run("shared", func(t *testing.T) {
-		db, err := store.Open(filepath.Join(t.TempDir(), "shared.db"), store.Options{NoSnapshot: true})
+		db, err := bolt.Open(filepath.Join(t.TempDir(), "shared.db"), bolt.Options{NoSnapshot: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,6 +21,10 @@ import (
 type TaskKind struct {
 	Name  string   // the kind's name (builtin, command, …)
 	Tasks []string // the space file's task kinds (task.kind) it evaluates
+	// Claims, when set, takes the studies it returns true for whatever their task kind (a kind
+	// that is a way of searching rather than a task, such as weight sharing); the kinds with
+	// Claims are asked first, in registration order.
+	Claims func(spec *space.Spec) bool
 	// Figures says how reports show its trials (stored in the study's record.StudyInfo).
 	Figures record.Figures
 	// Transformer: its points are transformer configurations (space.Config): the task's data is
@@ -85,8 +89,14 @@ func (r *Kinds) Names() []string {
 	return out
 }
 
-// For returns the kind that evaluates spec's task.
+// For returns the kind that evaluates spec: the first kind whose Claims takes it, else the kind
+// of its task.
 func (r *Kinds) For(spec *space.Spec) (TaskKind, error) {
+	for _, k := range r.kinds {
+		if k.Claims != nil && k.Claims(spec) {
+			return k, nil
+		}
+	}
 	for _, k := range r.kinds {
 		if slices.Contains(k.Tasks, spec.Task.Kind) {
 			return k, nil

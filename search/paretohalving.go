@@ -3,6 +3,7 @@ package search
 import (
 	"fmt"
 
+	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/search/internal/mohalving"
 	"github.com/attnsearch/attnsearch/space"
@@ -25,16 +26,7 @@ var _ goptuna.Pruner = (*paretoHalving)(nil)
 func rungVectorKey(r int) string { return fmt.Sprintf("%s%d", record.SysRungPrefix, r) }
 
 // minimised returns v with the maximised goals negated.
-func (p *paretoHalving) minimised(v []float64) []float64 {
-	out := make([]float64, len(v))
-	for i, x := range v {
-		if i < len(p.goals) && p.goals[i].Maximize {
-			x = -x
-		}
-		out[i] = x
-	}
-	return out
-}
+func (p *paretoHalving) minimised(v []float64) []float64 { return objective.Minimized(p.goals, v) }
 
 // Prune records the trial's vector at every rung its latest step reaches and says whether the
 // rule prunes it there.

@@ -64,7 +64,7 @@ func TestSpaceKinds(t *testing.T) {
 	}
 	base := spaceBase
 	for _, c := range []struct{ name, src, want string }{
-		{"unknown sampler", "study: {sampler: bayes}\n" + base, `e.yaml:1:18: study.sampler: unknown value "bayes" (choose one of: tpe, cmaes, random, sobol, motpe, nsga2)`},
+		{"unknown sampler", "study: {sampler: bayes}\n" + base, `e.yaml:1:18: study.sampler: unknown value "bayes" (choose one of: tpe, cmaes, random, sobol, motpe, nsga2, auto)`},
 		{"unknown pruner", "study: {pruner: {kind: hyperband}}\n" + base, `e.yaml:1:24: study.pruner.kind: unknown value "hyperband"`},
 		{"option of other sampler", "study: {sampler: {kind: random, startup_trials: 3}}\n" + base, "e.yaml:1:33: study.sampler.startup_trials: does not apply to sampler random"},
 		{"option of other pruner", "study: {pruner: {kind: median, reduction_factor: 3}}\n" + base, "e.yaml:1:32: study.pruner.reduction_factor: does not apply to pruner median"},

@@ -3,10 +3,10 @@ package search
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"strings"
 
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/search/internal/kindset"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/c-bata/goptuna"
 	"github.com/c-bata/goptuna/medianstopping"
@@ -54,43 +54,22 @@ type PrunerKind struct {
 	New func(opts map[string]float64, goals []record.Goal) (goptuna.Pruner, error)
 }
 
-// Pruners holds pruner kinds by name.
+// Pruners holds pruner kinds by name (Register, Lookup, Names and KindOptions come from
+// kindset.Set: registering a name twice, or a kind without New, panics).
 type Pruners struct {
-	kinds map[string]PrunerKind
-	order []string // names in registration order
+	*kindset.Set[PrunerKind]
 }
 
 var _ space.Registry = (*Pruners)(nil)
 
 // NewPruners returns an empty registry.
-func NewPruners() *Pruners { return &Pruners{kinds: map[string]PrunerKind{}} }
-
-// Register adds k; registering a name twice is a programming error and panics.
-func (r *Pruners) Register(k PrunerKind) {
-	if _, dup := r.kinds[k.Name]; dup {
-		panic(fmt.Sprintf("search: pruner kind %q registered twice", k.Name))
-	}
-	if k.New == nil {
-		panic(fmt.Sprintf("search: pruner kind %q has no constructor", k.Name))
-	}
-	r.kinds[k.Name] = k
-	r.order = append(r.order, k.Name)
+func NewPruners() *Pruners {
+	return &Pruners{kindset.New("search: pruner", kindset.About[PrunerKind]{
+		Name:    func(k PrunerKind) string { return k.Name },
+		Options: func(k PrunerKind) []space.Option { return k.Options },
+		Built:   func(k PrunerKind) bool { return k.New != nil },
+	})}
 }
-
-// Lookup returns the kind called name.
-func (r *Pruners) Lookup(name string) (PrunerKind, bool) {
-	k, ok := r.kinds[name]
-	return k, ok
-}
-
-// KindOptions returns the options of the kind called name (space.Registry).
-func (r *Pruners) KindOptions(name string) ([]space.Option, bool) {
-	k, ok := r.kinds[name]
-	return k.Options, ok
-}
-
-// Names lists the registered kinds in registration order.
-func (r *Pruners) Names() []string { return append([]string(nil), r.order...) }
 
 // New builds the pruner the space file names ("" is none), the kind's defaults filled in for
 // absent options (as the parser does); an unknown kind or an invalid option is an error.
@@ -99,18 +78,12 @@ func (r *Pruners) New(p space.Pruner, obj space.Objective) (goptuna.Pruner, erro
 	if name == "" {
 		name = "none"
 	}
-	k, ok := r.kinds[name]
+	k, ok := r.Lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("search: unknown pruner %q (known: %s)", name, strings.Join(r.Names(), ", "))
 	}
-	for _, key := range slices.Sorted(maps.Keys(p.Options)) {
-		i := slices.IndexFunc(k.Options, func(o space.Option) bool { return o.Name == key })
-		if i < 0 {
-			return nil, fmt.Errorf("search: %s pruner: unknown option %q", name, key)
-		}
-		if err := k.Options[i].Check(p.Options[key]); err != nil {
-			return nil, fmt.Errorf("search: %s pruner: %s: %w", name, key, err)
-		}
+	if err := kindset.Check("search: pruner", name, k.Options, p.Options); err != nil {
+		return nil, err
 	}
 	opts := maps.Clone(p.Options)
 	for _, o := range k.Options {

@@ -7,6 +7,8 @@ import (
 	"math"
 	"reflect"
 	"runtime"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -122,6 +124,9 @@ var errNoTurn = errors.New("no waiting trial left for this turn")
 // Run runs (or resumes) the prepared study on st until it has the requested number of finished
 // trials, or ctx is cancelled. Sampler, pruner, workers and seed come from the space file.
 func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
+	if p.spec.IsSupernet() {
+		return p.runSupernet(ctx, st) // the weight-sharing strategy's three phases: supernet.go
+	}
 	start := time.Now()
 	spec := p.spec
 	r := &runner{Prepared: p, st: st, best: math.NaN()}
@@ -163,14 +168,14 @@ func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
 	}
 	note := ""
 	if r.done > 0 || res.Requeued > 0 {
-		note = fmt.Sprintf("resuming: %d of %d trials finished, %d stale recovered, %d points to retry",
-			r.done, res.Total, res.Recovered, res.Requeued)
+		note = fmt.Sprintf("resuming: %d of %s finished, %d stale recovered, %s to retry",
+			r.done, nouns(res.Total, "trial", "trials"), res.Recovered, nouns(res.Requeued, "point", "points"))
 	}
 	r.emit(Event{Kind: EventStudy, Done: r.done, Total: res.Total, Message: note})
 
 	g, gctx := errgroup.WithContext(ctx)
 	for w := 0; w < r.workers; w++ {
-		g.Go(func() error { return r.worker(gctx) })
+		g.Go(func() error { return r.worker(gctx, w) })
 	}
 	werr := g.Wait()
 	res.Done, res.Ran = r.done, r.ran
@@ -280,18 +285,27 @@ func (r *runner) recordInfo(studyID int) error {
 		return fmt.Errorf("search: study %s attributes: %w", name, err)
 	}
 	info := InfoOf(r.spec)
-	info.Figures = r.kind.Figures
-	info.SeedScheme = record.SeedSchemeCurrent
+	info.Figures = r.kind.Figures // this run's kind (Options.Kinds may hold others than the built-in)
 	if js, ok := attrs[record.SysStudyInfo]; ok {
 		stored, err := record.ParseStudyInfo(js)
 		if err != nil {
 			return fmt.Errorf("search: study %s: %s: %w", name, record.SysStudyInfo, err)
+		}
+		if d := SpaceDiff(stored, info); d != "" {
+			if !r.Prepared.opts.Force {
+				return fmt.Errorf("%w: study %s was started from %s, and this space file's %s (run it as a new study with --study NAME, or add --force to mix its trials into this one)",
+					ErrSpaceChanged, name, stored.SpaceFile, d)
+			}
+			r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("study %s: --force: this space file's %s; its trials join the stored ones", name, d)})
 		}
 		if d := infoDiff(stored, info); d != "" {
 			r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf(
 				"study %s was started with other settings (%s); continuing with the new ones, reports keep the original objective and budget", name, d)})
 		}
 		stored.Trials = info.Trials
+		if len(stored.Params) == 0 && SpaceDiff(stored, info) == "" {
+			stored.Params = info.Params // a study from before domains were stored learns them
+		}
 		info = stored // its seed scheme too: a resumed study keeps its seeds
 	}
 	r.seedScheme = info.SeedScheme
@@ -307,6 +321,66 @@ func (r *runner) recordInfo(studyID int) error {
 	return nil
 }
 
+// ErrSpaceChanged means a space file's task or parameters differ from those its study was
+// started with: its trials would not be comparable with the stored ones.
+var ErrSpaceChanged = errors.New("the space file differs from the study's")
+
+// SpaceDiff says how a new StudyInfo's task and parameters differ from a stored one's (task
+// kind, searched names, declared domains where both store them), or returns "". Studies stored
+// before a field was recorded are compared on the fields they have.
+func SpaceDiff(stored, now record.StudyInfo) string {
+	var d []string
+	if stored.Task != "" && stored.Task != now.Task {
+		d = append(d, fmt.Sprintf("task kind is %s, not %s", now.Task, stored.Task))
+	}
+	if a, b := strings.Join(stored.Searched, ", "), strings.Join(now.Searched, ", "); a != b {
+		d = append(d, fmt.Sprintf("searched parameters are [%s], not [%s]", b, a))
+	}
+	if len(stored.Params) > 0 && len(now.Params) > 0 {
+		names := make([]string, 0, len(now.Params))
+		for n := range now.Params {
+			names = append(names, n)
+		}
+		for n := range stored.Params {
+			if _, ok := now.Params[n]; !ok {
+				names = append(names, n)
+			}
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			a, okA := stored.Params[n]
+			b, okB := now.Params[n]
+			switch {
+			case !okA:
+				d = append(d, fmt.Sprintf("parameter %s is new (%s)", n, b))
+			case !okB:
+				d = append(d, fmt.Sprintf("parameter %s (%s) is missing", n, a))
+			case a != b:
+				d = append(d, fmt.Sprintf("parameter %s is %s, not %s", n, b, a))
+			}
+		}
+	}
+	return strings.Join(d, "; ")
+}
+
+// paramText is a parameter's declared domain as StudyInfo.Params stores it.
+func paramText(p space.Param) string {
+	switch p.Kind {
+	case space.KindFixed:
+		return "fixed " + p.Value
+	case space.KindCategorical:
+		return "categorical [" + strings.Join(p.Choices, ", ") + "]"
+	}
+	t := fmt.Sprintf("%s [%s, %s]", p.Kind, strconv.FormatFloat(p.Low, 'g', -1, 64), strconv.FormatFloat(p.High, 'g', -1, 64))
+	if p.Step != 0 {
+		t += " step " + strconv.FormatFloat(p.Step, 'g', -1, 64)
+	}
+	if p.Log {
+		t += " log"
+	}
+	return t
+}
+
 // infoDiff names the settings that differ between a stored and a new StudyInfo (the target
 // count and the space file's path aside), or returns "".
 func infoDiff(a, b record.StudyInfo) string {
@@ -320,7 +394,7 @@ func infoDiff(a, b record.StudyInfo) string {
 	if !reflect.DeepEqual(a.Objective, b.Objective) {
 		d = append(d, "objective")
 	}
-	if a.Budget != b.Budget {
+	if !a.Budget.Equal(b.Budget) {
 		d = append(d, "budget")
 	}
 	if strings.Join(a.Searched, ",") != strings.Join(b.Searched, ",") {
@@ -351,17 +425,24 @@ func searchSpace(spec *space.Spec) (map[string]interface{}, error) {
 	return ft.Distributions, nil
 }
 
-// InfoOf is the StudyInfo a study of spec stores.
+// InfoOf is the StudyInfo a study of spec created now stores (the figures of its built-in task
+// kind, the current seed scheme).
 func InfoOf(spec *space.Spec) record.StudyInfo {
 	info := record.StudyInfo{
 		Version: record.StudyInfoVersion, SpaceFile: spec.File, Trials: spec.Study.Trials, Seed: spec.Study.Seed,
 		Sampler: spec.Study.Sampler.Kind, Pruner: spec.Study.Pruner.Kind,
 		Objective: spec.Objective, Budget: spec.Budget, Task: spec.Task.Kind,
+		SeedScheme: record.SeedSchemeCurrent,
 	}
+	if k, err := KindOf(spec); err == nil {
+		info.Figures = k.Figures
+	}
+	info.Params = map[string]string{}
 	for _, p := range spec.Params {
 		if p.Kind != space.KindFixed {
 			info.Searched = append(info.Searched, p.Name)
 		}
+		info.Params[p.Name] = paramText(p)
 	}
 	return info
 }
@@ -425,8 +506,9 @@ func (r *runner) emit(e Event) {
 	r.opts.OnEvent(e)
 }
 
-// worker runs trials until the study has enough, ctx is cancelled, or the store fails.
-func (r *runner) worker(ctx context.Context) error {
+// worker runs trials until the study has enough, ctx is cancelled, or the store fails; w is its
+// index among this process's workers (Job.Worker).
+func (r *runner) worker(ctx context.Context, w int) error {
 	for {
 		if ctx.Err() != nil {
 			return nil
@@ -436,7 +518,7 @@ func (r *runner) worker(ctx context.Context) error {
 			return err
 		}
 
-		out, err := r.runTrial(ctx, fresh)
+		out, err := r.runTrial(ctx, fresh, w)
 		if errors.Is(err, errNoTurn) {
 			// The waiting trial this turn was for was claimed by another worker first.
 			r.mu.Lock()
@@ -507,4 +589,12 @@ func (r *runner) heartbeat(id int, takenOver func()) (stop func()) {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
+}
+
+// nouns writes n with the singular or plural noun.
+func nouns(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

@@ -95,6 +95,64 @@ func TestSeams(t *testing.T) {
 	}
 }
 
+// TestSeamsKindAndPruner adds a task kind and a pruner the way new ones are added (one file
+// declaring each: seams_kind_test.go, seams_pruner_test.go; one registration line each) and runs
+// a smoke study through them, with neither search nor space changed: the kind takes the study,
+// builds its trainer, and the pruner stops every trial at the step its option gives.
+func TestSeamsKindAndPruner(t *testing.T) {
+	kinds := BuiltinKinds()
+	kinds.Register(replayKind) // the task kind's registration line
+	pruners := BuiltinPruners()
+	pruners.Register(stopAtKind) // the pruner's registration line
+
+	src := strings.Replace(fmt.Sprintf(tinySpace, 3, "random", "{kind: stop_at, step: 2}", 100000), "name: tiny", "name: replay-tiny", 1)
+	spec, err := space.ParseWith("seams.yaml", []byte(src), space.With{Samplers: sampler.Builtin(), Pruners: pruners})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := space.ParseWith("seams.yaml", []byte(src), Registries()); err == nil {
+		t.Fatal("the built-in registry accepts pruner kind stop_at")
+	}
+	if k, err := kinds.For(spec); err != nil || k.Name != "replay" {
+		t.Fatalf("kind %q (%v), want replay", k.Name, err)
+	}
+	db, err := openMem(context.Background(), "mem://seams", store.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Prepare(context.Background(), spec, Options{Kinds: kinds, Pruners: pruners})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, ok := p.trainer.(*fakeTrainer)
+	if !ok || p.Arch() != spec.Arch(12, 12) {
+		t.Fatalf("the kind's Prepare did not set its trainer and architecture: %T, %+v", p.trainer, p.Arch())
+	}
+	res, err := p.Run(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trials, err := db.GetAllTrials(res.StudyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Done != 3 || len(trials) != 3 || len(tr.jobs) != 3 {
+		t.Fatalf("done %d, %d trials, %d jobs; want 3 each", res.Done, len(trials), len(tr.jobs))
+	}
+	for _, ft := range trials {
+		if ft.State != goptuna.TrialStatePruned || ft.UserAttrs[record.KeyPrunedEpoch] != "2" {
+			t.Errorf("trial %d: %v, pruned at %q; want PRUNED at 2 (%s)", ft.Number, ft.State, ft.UserAttrs[record.KeyPrunedEpoch], ft.UserAttrs[record.KeyError])
+		}
+	}
+	rep, err := reports.Load(db, "replay-tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Info.Pruner != "stop_at" || rep.Info.Shown() != record.FiguresTrained {
+		t.Errorf("report: pruner %q, figures %q", rep.Info.Pruner, rep.Info.Shown())
+	}
+}
+
 // lowestKind is a fake sampler: the low end of every range, categorical choices by the point's seed.
 var lowestKind = sampler.Kind{
 	Name:    "lowest",

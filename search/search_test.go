@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/attnsearch/attnsearch/record"
 	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,49 +14,24 @@ import (
 
 	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/space"
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/trainer/data"
 	"github.com/c-bata/goptuna"
 )
 
 // tinySpace is a space whose trials train in well under a second; max_params excludes part of it.
-const tinySpace = `
-study:
-  name: tiny
-  trials: %d
-  workers: 1
-  seed: 11
-  sampler: {kind: %s}
-  pruner: %s
-task:
-  kind: synthetic
-  synthetic: {train: 64, valid: 16, test: 16, vocab: 8, min_len: 2, max_len: 5, seed: 3}
-  max_len: 8
-training:
-  epochs: 3
-  batch_size: 32
-  latency_sentences: 4
-  eval_sentences: 8
-params:
-  d_model: {type: categorical, choices: [8, 16]}
-  heads: {type: categorical, choices: [1, 2]}
-  kv_heads: 1
-  enc_layers: 1
-  dec_layers: 1
-  d_ff: {type: int, low: 16, high: 48, step: 16}
-  dropout: 0.0
-  lr: {type: float, low: 1.0e-3, high: 1.0e-2, log: true}
-  warmup_steps: 2
-  label_smoothing: 0.0
-budget:
-  max_params: %d
-objective:
-  metric: accuracy
-  cost: params
-  tradeoff: 2
-  src_len: 6
-  tgt_len: 6
-`
+// It is testdata/tiny.yaml (shared with cmd/attnsearch's tests) with four verbs left: trials,
+// sampler kind, pruner, max_params.
+var tinySpace = "\n" + fixtureSpace("../testdata/tiny.yaml", "tiny", "%d", "11", "{kind: %s}", "%s", "64", "%d")
+
+// fixtureSpace returns the shared test space at path, its comments dropped and its verbs filled in.
+func fixtureSpace(path string, args ...any) string {
+	b, err := os.ReadFile(path)
+	if _, body, ok := strings.Cut(string(b), "\nstudy:"); err == nil && ok {
+		return fmt.Sprintf("study:"+body, args...)
+	}
+	panic(fmt.Sprintf("test space %s: %v", path, err))
+}
 
 // tinySpec parses tinySpace with the given trial count, sampler, pruner and parameter budget.
 func tinySpec(t *testing.T, trials int, sampler, pruner string, maxParams int) *space.Spec {
@@ -69,9 +45,9 @@ func tinySpec(t *testing.T, trials int, sampler, pruner string, maxParams int) *
 }
 
 // openStore opens a fresh store file in a temporary directory.
-func openStore(t *testing.T, path string) *store.Store {
+func openStore(t *testing.T, path string) *bolt.Store {
 	t.Helper()
-	st, err := store.Open(path, store.Options{NoSnapshot: true})
+	st, err := bolt.Open(path, bolt.Options{NoSnapshot: true})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

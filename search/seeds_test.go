@@ -49,7 +49,9 @@ func TestSeedSchemes(t *testing.T) {
 				if err := db.SetStudyDirection(id, goptuna.StudyDirectionMaximize); err != nil {
 					t.Fatal(err)
 				}
-				js, err := InfoOf(spec).Encode()
+				old := InfoOf(spec)
+				old.Figures, old.SeedScheme = "", record.SeedSchemeFirst
+				js, err := old.Encode()
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -15,11 +15,11 @@ import (
 // processes use at once, before the trial counts as dead (when Options.StaleGrace is zero).
 const DefaultSharedGrace = 2 * time.Minute
 
-// sharedStorage is implemented by storages that several processes, on several machines, write at
-// once (PostgreSQL): there a RUNNING trial may belong to a live worker elsewhere, told from a dead
-// one by its heartbeat.
+// sharedStorage is a storage with the store.Shared capability (several processes, on several
+// machines, write it at once: PostgreSQL) that lists its RUNNING trials with their heartbeats:
+// there a RUNNING trial may belong to a live worker elsewhere, told from a dead one by its heartbeat.
 type sharedStorage interface {
-	Shared() bool
+	store.Shared
 	RunningTrials(studyID int) ([]store.RunningTrial, error)
 }
 
@@ -96,7 +96,9 @@ func (r *runner) takeTurn(ctx context.Context) (more, fresh bool, err error) {
 			}
 		}
 		r.mu.Lock()
-		if fresh := done+running < r.spec.Study.Trials; waiting > 0 || fresh {
+		// Waiting retries hold slots of the count as running trials do: a fresh point is
+		// started only where neither fills the slot.
+		if fresh := done+running+waiting < r.spec.Study.Trials; waiting > 0 || fresh {
 			r.inflight++
 			r.mu.Unlock()
 			return true, fresh, nil
@@ -171,8 +173,8 @@ func (r *runner) recoverShared() error {
 		for i, t := range stale {
 			nums[i] = fmt.Sprint(t.Number)
 		}
-		r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("trials %s: no heartbeat for %v, their workers died; failed as stale, %d points enqueued again",
-			strings.Join(nums, ", "), r.grace, n)})
+		r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("trials %s: no heartbeat for %v, their workers died; failed as stale, %s enqueued again",
+			strings.Join(nums, ", "), r.grace, nouns(n, "point", "points"))})
 	}
 	return nil
 }

@@ -13,13 +13,13 @@ import (
 
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/space"
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/store/postgres"
 )
 
 // sharedBolt is a real bbolt store that several runners of one process use at once, as several
 // processes use PostgreSQL: it says it is shared, so the runners take the shared path.
-type sharedBolt struct{ *store.Store }
+type sharedBolt struct{ *bolt.Store }
 
 // Shared says other processes write the store too.
 func (sharedBolt) Shared() bool { return true }
@@ -38,7 +38,7 @@ func TestSharedStudyTwoRunners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(filepath.Join(t.TempDir(), "shared.db"), store.Options{NoSnapshot: true})
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "shared.db"), bolt.Options{NoSnapshot: true})
 	if err != nil {
 		t.Fatal(err)
 	}

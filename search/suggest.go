@@ -52,7 +52,7 @@ func sampleParams(spec *space.Spec, t *goptuna.Trial) (space.Point, error) {
 	for _, p := range spec.Params {
 		v, err := suggest(t, p)
 		if err != nil {
-			return nil, fmt.Errorf("space: sample %s: %w", p.Name, err)
+			return nil, fmt.Errorf("search: sample %s: %w", p.Name, err)
 		}
 		pt[p.Name] = v
 	}

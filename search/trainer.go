@@ -26,6 +26,7 @@ type Job struct {
 	Config  space.Config // typed view of Point for the built-in tasks (structural repair applied)
 	Arch    space.Arch   // the study's architecture facts (vocabularies, positions)
 	Threads int          // threads this trial may use (0 = leave the process's setting)
+	Worker  int          // index of the worker of this process that runs it, 0 to workers−1
 	// Report hands the figures of one finished step (epoch) to the search, which stores them and
 	// asks the pruner; it returns goptuna.ErrTrialPruned when the trial must stop (return it, or
 	// an error wrapping it). Built-in names: record.KeyBLEU, record.KeyAccuracy,
@@ -43,6 +44,7 @@ type Metrics struct {
 type gorgoniaTrainer struct {
 	spec *space.Spec
 	ds   *data.Dataset
+	init map[string][]float32 // initial weights by name (nil = the trainer's initialisation)
 }
 
 var _ Trainer = (*gorgoniaTrainer)(nil)
@@ -58,7 +60,7 @@ func (g *gorgoniaTrainer) Train(ctx context.Context, job Job) (Metrics, error) {
 	}
 	res, err := trainer.Train(ctx, job.Config, g.ds, trainer.Options{
 		Training: g.spec.Training, MaxL2Norm: g.spec.Budget.MaxL2Norm, Seed: job.Seed, Threads: job.Threads,
-		OnEpoch: onEpoch, EvalTest: true, Arch: &arch,
+		OnEpoch: onEpoch, EvalTest: true, Arch: &arch, Init: g.init,
 	})
 	if err != nil {
 		return Metrics{}, err

@@ -31,7 +31,7 @@ type outcome struct {
 // runTrial claims a waiting trial (a retry) or, when fresh, creates one (errNoTurn when neither),
 // evaluates it and records its end.
 // An error is a store failure; the trial's own failures are outcomes.
-func (r *runner) runTrial(ctx context.Context, fresh bool) (outcome, error) {
+func (r *runner) runTrial(ctx context.Context, fresh bool, worker int) (outcome, error) {
 	id, ok, err := r.st.PopWaitingTrial(r.study.ID)
 	if err != nil {
 		return outcome{}, fmt.Errorf("search: claim a waiting trial: %w", err)
@@ -48,7 +48,7 @@ func (r *runner) runTrial(ctx context.Context, fresh bool) (outcome, error) {
 	if err != nil {
 		return outcome{}, fmt.Errorf("search: read trial %d: %w", id, err)
 	}
-	t := &trialRun{runner: r, trial: &goptuna.Trial{Study: r.study, ID: id}, ft: ft,
+	t := &trialRun{runner: r, worker: worker, trial: &goptuna.Trial{Study: r.study, ID: id}, ft: ft,
 		attrs: attrs{st: r.st, id: id}, out: outcome{number: ft.Number, value: math.NaN()}}
 
 	tctx, stopTrial := context.WithCancel(ctx)
@@ -62,13 +62,14 @@ func (r *runner) runTrial(ctx context.Context, fresh bool) (outcome, error) {
 // trialRun is the evaluation and recording of one trial.
 type trialRun struct {
 	*runner
-	trial *goptuna.Trial
-	ft    goptuna.FrozenTrial
-	attrs attrs
-	out   outcome
-	cost  objective.Cost
-	last  float64        // the last intermediate score
-	hist  []record.Epoch // the per-epoch curve so far
+	worker int // index of the worker running it, 0 to workers−1
+	trial  *goptuna.Trial
+	ft     goptuna.FrozenTrial
+	attrs  attrs
+	out    outcome
+	cost   objective.Cost
+	last   float64        // the last intermediate score
+	hist   []record.Epoch // the per-epoch curve so far
 }
 
 // finish records the trial's end state: its value (COMPLETE, PRUNED) or its failure.
@@ -161,7 +162,7 @@ func (t *trialRun) evaluateBuiltin(ctx context.Context, seed int64, seedText str
 		return 0, fmt.Errorf("sample: %w", err)
 	}
 	t.out.cfg, t.out.point = cfg, pt
-	t.cost = objective.Estimate(cfg, t.arch, o.SrcLen, o.TgtLen)
+	t.cost = objective.EstimateSpec(t.spec, cfg, t.arch)
 	kv := costAttrs(t.cost)
 	kv[record.KeyConfig] = cfg.SetString()
 	kv[record.KeySeed] = seedText
@@ -186,7 +187,7 @@ func (t *trialRun) evaluateBuiltin(ctx context.Context, seed int64, seedText str
 	t.emit(Event{Kind: EventTrialStart, Trial: t.ft.Number, Config: cfg, Point: pt, Epochs: t.spec.Training.Epochs})
 
 	t.last = math.NaN()
-	m, err := t.trainer.Train(ctx, Job{Trial: t.ft.Number, Seed: seed, Point: pt, Config: cfg, Arch: t.arch,
+	m, err := t.trainer.Train(ctx, Job{Trial: t.ft.Number, Seed: seed, Point: pt, Config: cfg, Arch: t.arch, Worker: t.worker,
 		Threads: t.trainerThreads(), Report: t.report})
 	if errors.Is(err, goptuna.ErrTrialPruned) {
 		return t.last, goptuna.ErrTrialPruned
@@ -277,9 +278,10 @@ func (t *trialRun) vectors(c *objective.Cost, m *objective.Measured, values map[
 	}
 }
 
-// trainerThreads is the Threads of a Job: the gorgonia trainer sets GOMAXPROCS, which is
-// process-wide, so it is set only when one worker runs; parallel workers share the process's
-// GOMAXPROCS (one worker per core by default).
+// trainerThreads is the Threads of a Job (the data-parallel shards of the gorgonia trainer): the
+// study's threads when one worker runs; parallel workers share the process's GOMAXPROCS (one
+// worker per core by default), which only the program sets (attnsearch run sets it to
+// training.threads with one worker).
 func (r *runner) trainerThreads() int {
 	if r.workers > 1 {
 		return 0
@@ -318,11 +320,15 @@ func (a attrs) setAll(kv map[string]string) error {
 
 // costAttrs renders the cost figures of c.
 func costAttrs(c objective.Cost) map[string]string {
-	return map[string]string{
+	kv := map[string]string{
 		record.KeyParams:      strconv.FormatInt(c.Params, 10),
 		record.KeyParamsCore:  strconv.FormatInt(c.ParamsCore, 10),
 		record.KeyParamsEmbed: strconv.FormatInt(c.ParamsEmbed, 10),
 		record.KeyFlops:       record.FormatFloat(c.FlopsPerToken),
 		record.KeyKVBytes:     strconv.FormatInt(c.KVCacheBytesPerToken, 10),
 	}
+	for name, v := range c.Predicted { // predicted costs: stored under their names, like a reported figure
+		kv[name] = record.FormatFloat(v)
+	}
+	return kv
 }

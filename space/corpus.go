@@ -38,3 +38,13 @@ func replaceCorpus(spec *Spec, corpus string) error {
 	spec.Task.Synthetic = Synthetic{}
 	return nil
 }
+
+// dataError is a problem of the corpus given by --data (LoadWithCorpus): it names the flag, not
+// the space file's task.path.
+type dataError struct {
+	corpus, msg string
+	err         error
+}
+
+func (e *dataError) Error() string { return "space: --data " + e.corpus + ": " + e.msg }
+func (e *dataError) Unwrap() error { return e.err }

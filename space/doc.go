@@ -26,7 +26,9 @@
 //	  seed: 1                     # root of every random choice of the study
 //	  enqueue_default: false      # true: the first trial trains the start point (each `default:`,
 //	  #   else the central value), then the sampler takes over
-//	  sampler: tpe                # tpe | cmaes | random | sobol, or a mapping:
+//	  strategy: per_trial         # per_trial | supernet (weight sharing, section supernet below)
+//	  sampler: auto               # auto (chosen by the study: docs/samplers-benchmark.md) | tpe |
+//	  #   cmaes | random | sobol | motpe | nsga2, or a mapping:
 //	  #  {kind: tpe, startup_trials: 0, ei_candidates: 0}   (0 = library default)
 //	  #  {kind: cmaes, startup_trials: 0, sigma0: 0}
 //	  pruner: none                # none | median | percentile | successive_halving, or a mapping:
@@ -83,12 +85,22 @@
 //	  max_flops_per_token: 5e5    # forward multiply-adds per target token
 //	  max_kv_cache_bytes: 2048    # decoder self-attention K/V bytes per generated token
 //	  max_latency_ms: 20          # measured after training
+//	  # max_pi_ms: 15             # a predicted cost's limit: max_ + its name (see costs)
 //	objective:
 //	  metric: bleu                # bleu | accuracy (P, maximised)
 //	  cost: params                # params | flops | kv_bytes | latency (E, minimised; needs its budget)
 //	  tradeoff: 2                 # λ: halving E is worth λ points of P
 //	  # src_len: <task.max_len>   # lengths the FLOPs figure assumes
 //	  # tgt_len: <task.max_len>
+//	costs:                        # predicted costs, checked before training (built-in tasks)
+//	  # pi_ms: {predictor: pi.json}  # from attnsearch latency fit, relative to the space file
+//	# supernet:                   # only with study.strategy: supernet; the defaults:
+//	#   train: {minutes: 0, steps: 2000, sampling: sandwich}  # limits (0 = none; minutes alone drops
+//	#                             # the step default); uniform | sandwich (largest, smallest, 1 random)
+//	#   evaluate: {sentences: 50} # validation sentences that score a sub-network (inherited weights)
+//	#   trials: 1000              # sub-networks the search phase evaluates
+//	#   retrain: {top_k: 8, steps: 1000, from: scratch}  # the inherited front's best, trained as
+//	#                             # ordinary trials for steps updates; from: scratch | inherited
 //
 // # Several objectives
 //
@@ -109,6 +121,16 @@
 // constraints are the budget's limits; tasks whose trials report their own figures (trial
 // commands) may list reported names under constraints: [c1, …] (a value ≤ 0 is feasible) and use
 // any names as goals. metric/cost cannot be mixed with maximize/minimize.
+//
+// # Predicted costs
+//
+// A cost can come from a fitted predictor (attnsearch latency fit, package objective/predict):
+// costs: {pi_ms: {predictor: pi.json}} names the cost pi_ms, computed for every point from the
+// architecture before training. It can be a goal (objective.minimize: [pi_ms], not in the
+// metric/cost form) and bounded by budget.max_pi_ms: a point over it is rejected before
+// training, as over max_params. The predictor file lists its features; a feature the space's
+// architecture does not provide (objective/predict.ArchFeatures) is an error at load naming the
+// file's costs.NAME.predictor. A name may not be a built-in figure's (params, latency, …).
 //
 // # Parameters
 //
@@ -141,7 +163,7 @@
 //	  command: [python3, train.py, --fast]  # argv, run in the space file's directory; a relative
 //	                                        # program path starts there, a bare name is on PATH
 //	  timeout: 30m                          # per trial, a Go duration (optional: none)
-//	  env: {CUDA_VISIBLE_DEVICES: "0"}      # extra environment (optional)
+//	  env: {CUDA_VISIBLE_DEVICES: "{worker}"}  # extra environment (optional)
 //	params:                                 # any names (a letter or _, then letters, digits, _ . -)
 //	  x0: {type: float, low: 0, high: 1}    # type is required for ranges
 //	  layers: {type: int, low: 1, high: 6}
@@ -156,6 +178,28 @@
 // corpus keys of task do not apply (no cost model exists for a command); at least one value must
 // be maximised or minimised, and a name may appear in one list only. Parse checks that the
 // program exists. Param.Declared types a sampled value as the command receives it.
+//
+// In the command's arguments and in env values, {worker} stands for the index of the worker
+// that runs the trial (0 to workers−1, counted in each process: with workers: 2, one trial runs
+// with CUDA_VISIBLE_DEVICES=0 and the other with 1) and {trial} for the trial number; search
+// substitutes both when it starts each trial (search/command.go). Other text is passed as written.
+//
+// # Weight-sharing search
+//
+// With study.strategy: supernet a study runs three phases, in one store, each resuming where it
+// stopped. Train: one SuperTransformer holds the weights of the space's largest architecture;
+// every update trains one sub-network drawn uniformly from the elastic dimensions (sandwich: the
+// largest, the smallest and one drawn), which uses the leading slices of the weights (the first
+// d_model columns, the leading heads and key/value heads, the leading d_ff units, the first
+// layers). The elastic dimensions are the architecture parameters d_model, heads, kv_heads,
+// enc_layers, dec_layers and d_ff, each over its declared values (Spec.Elastic); the other
+// parameters take their start values (declared default, else central value) in every phase.
+// Search: the sampler proposes architectures, each scored with its inherited weights (BLEU on
+// evaluate.sentences validation sentences, the cost model's figures, the measured latency of
+// those translations) and stored as a trial with fidelity inherited; points over the budget are
+// rejected before evaluation. Retrain: the top_k feasible points of the inherited front (by
+// non-domination rank, then crowding distance) are trained as ordinary trials (fidelity
+// retrained) for retrain.steps updates. study.pruner must be none; the task must be built in.
 //
 // # Structural rules
 //

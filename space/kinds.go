@@ -54,9 +54,14 @@ type With struct {
 
 // optionNames lists the names of options.
 func optionNames(options []Option) []string {
-	out := make([]string, len(options))
-	for i, o := range options {
-		out[i] = o.Name
+	return namesOf(options, func(o Option) string { return o.Name })
+}
+
+// namesOf lists name(x) for each x of xs, in order.
+func namesOf[T any](xs []T, name func(T) string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = name(x)
 	}
 	return out
 }

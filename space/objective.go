@@ -80,10 +80,14 @@ func (d *decoder) objectiveForms(given map[string]entry, o *Objective, taskKind 
 			return err
 		}
 		for i, n := range ns {
-			if builtinTask(taskKind) {
+			if builtinTask(taskKind) && contains(d.predicted, n) {
+				if maximize {
+					return d.errAt(nodes[i], f.path, "%s is a predicted cost (costs section): it must be under objective.minimize", n)
+				}
+			} else if builtinTask(taskKind) {
 				b, ok := builtinGoals[n]
 				if !ok {
-					return d.errAt(nodes[i], f.path, "unknown figure %q for task kind %s (known: bleu, accuracy, params, flops, kv_bytes, latency)", n, taskKind)
+					return d.errAt(nodes[i], f.path, "unknown figure %q for task kind %s (known: bleu, accuracy, params, flops, kv_bytes, latency%s)", n, taskKind, predictedList(d.predicted))
 				}
 				if b.quality != maximize {
 					want := "minimize"
@@ -168,13 +172,7 @@ func (d *decoder) objectiveForms(given map[string]entry, o *Objective, taskKind 
 }
 
 // goalNames lists the goals' names.
-func goalNames(gs []Goal) []string {
-	out := make([]string, len(gs))
-	for i, g := range gs {
-		out[i] = g.Name
-	}
-	return out
-}
+func goalNames(gs []Goal) []string { return namesOf(gs, func(g Goal) string { return g.Name }) }
 
 // resolveGoals finishes the list form once the budget is known: the scalar score's cost is the
 // first cost goal with a budget.
@@ -210,8 +208,19 @@ func (s *Spec) GoalReference(name string) (float64, bool) {
 	return 0, false
 }
 
-// budgetOf is the budget limit of a built-in cost goal (0 when none is set).
+// budgetOf is the budget limit of a built-in or predicted cost goal (0 when none is set).
 func budgetOf(goal string, b Budget) float64 {
+	if v, ok := b.Predicted[goal]; ok {
+		return v
+	}
 	f, _ := record.CostField(goal)
 	return f.Limit(b)
+}
+
+// predictedList renders the predicted costs' names for the list of known figures.
+func predictedList(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	return ", and the predicted " + strings.Join(names, ", ")
 }

@@ -57,8 +57,11 @@ func parse(filename string, src []byte, w With) (*Spec, error) {
 	if err != nil {
 		return nil, err
 	}
+	if root, err = d.supernet(root); err != nil { // study.strategy and the supernet section: supernet.go
+		return nil, err
+	}
 	spec := defaultSpec(filename)
-	top, err := d.mapping(root, "", []string{"study", "task", "training", "params", "budget", "objective"})
+	top, err := d.mapping(root, "", []string{"study", "task", "training", "params", "budget", "objective", "costs"})
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +75,9 @@ func parse(filename string, src []byte, w With) (*Spec, error) {
 			}
 			d.command = spec.Task.Kind == TaskCommand
 		}
+	}
+	if err := d.costs(top, spec); err != nil { // costs section (costs.go), before the budget it bounds
+		return nil, err
 	}
 	for _, e := range top {
 		switch e.key {
@@ -127,6 +133,11 @@ func parse(filename string, src []byte, w With) (*Spec, error) {
 		}
 	}
 	if err := d.checkPath(spec); err != nil {
+		// A corpus given by --data is the flag's fault, not the file's task.path.
+		var e *Error
+		if corpus != "" && errors.As(err, &e) && e.Field == "task.path" {
+			return nil, &dataError{corpus: corpus, msg: e.Msg, err: e.Err}
+		}
 		return nil, err
 	}
 	return spec, nil
@@ -142,7 +153,7 @@ func defaultSpec(filename string) *Spec {
 		File: filename,
 		Study: Study{
 			Name:    name,
-			Sampler: Sampler{Kind: "tpe"},
+			Sampler: Sampler{Kind: "auto"},
 			Pruner:  Pruner{Kind: "none"},
 			Trials:  20,
 			Workers: 1,
@@ -222,7 +233,7 @@ func (d *decoder) crossCheck(s *Spec) error {
 		}
 		return d.errField(field, "%v", err)
 	}
-	return nil
+	return d.finishSupernet(s)
 }
 
 // crossCheckStudy validates the study settings against each other.

@@ -16,10 +16,8 @@ func (d *decoder) objective(e entry, o *Objective) error {
 			o.Cost, err = d.oneOf(f.value, f.path, costs)
 		case "tradeoff":
 			o.Tradeoff, err = d.numberIn(f, 0, 1000, false)
-		case "src_len":
-			o.SrcLen, err = d.intRange(f.value, f.path, 1, 10000)
-		case "tgt_len":
-			o.TgtLen, err = d.intRange(f.value, f.path, 1, 10000)
+		default:
+			err = d.intKeys(f, map[string]intKey{"src_len": {&o.SrcLen, 1, 10000}, "tgt_len": {&o.TgtLen, 1, 10000}})
 		}
 		if err != nil {
 			return err

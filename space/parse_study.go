@@ -63,9 +63,9 @@ func (d *decoder) study(e entry, s *Study) error {
 				err = d.errAt(f.value, f.path, "must not be empty")
 			}
 		case "trials":
-			s.Trials, err = d.intRange(f.value, f.path, 1, 1e6)
+			s.Trials, err = d.intRange(f.value, f.path, 1, MaxTrials)
 		case "workers":
-			s.Workers, err = d.intRange(f.value, f.path, 0, 1024)
+			s.Workers, err = d.intRange(f.value, f.path, 0, MaxWorkers)
 		case "seed":
 			s.Seed, err = d.integer(f.value, f.path)
 		case "enqueue_default":

@@ -39,6 +39,8 @@ func (d *decoder) task(e entry, t *Task) error {
 	}
 	var synth *entry
 	given := map[string]entry{}
+	ints := map[string]intKey{"min_freq": {&t.MinFreq, 1, 1e9}, "max_lines": {&t.MaxLines, 0, 1e9},
+		"valid_size": {&t.ValidSize, 1, 1e9}, "test_size": {&t.TestSize, 1, 1e9}, "max_len": {&t.MaxLen, 1, 10000}}
 	for i, f := range es {
 		given[f.key] = f
 		switch f.key {
@@ -58,16 +60,8 @@ func (d *decoder) task(e entry, t *Task) error {
 			if err == nil && t.MaxVocab > 0 && t.MaxVocab < 5 {
 				err = d.errAt(f.value, f.path, "%d leaves no room for words (4 specials); use 0 for no cap or >= 5", t.MaxVocab)
 			}
-		case "min_freq":
-			t.MinFreq, err = d.intRange(f.value, f.path, 1, 1e9)
-		case "max_lines":
-			t.MaxLines, err = d.intRange(f.value, f.path, 0, 1e9)
-		case "valid_size":
-			t.ValidSize, err = d.intRange(f.value, f.path, 1, 1e9)
-		case "test_size":
-			t.TestSize, err = d.intRange(f.value, f.path, 1, 1e9)
-		case "max_len":
-			t.MaxLen, err = d.intRange(f.value, f.path, 1, 10000)
+		default:
+			err = d.intKeys(f, ints)
 		}
 		if err != nil {
 			return err
@@ -137,22 +131,14 @@ func (d *decoder) synthetic(e entry, s *Synthetic) error {
 			}
 		}
 	}
+	ints := map[string]intKey{"train": {&s.Train, 1, 1e8}, "valid": {&s.Valid, 1, 1e8}, "test": {&s.Test, 1, 1e8},
+		"vocab": {&s.Vocab, vocabMin, 1e6}, "min_len": {&s.MinLen, 1, hi}, "max_len": {&s.MaxLen, lo, 10000}}
 	for _, f := range es {
 		switch f.key {
-		case "train":
-			s.Train, err = d.intRange(f.value, f.path, 1, 1e8)
-		case "valid":
-			s.Valid, err = d.intRange(f.value, f.path, 1, 1e8)
-		case "test":
-			s.Test, err = d.intRange(f.value, f.path, 1, 1e8)
-		case "vocab":
-			s.Vocab, err = d.intRange(f.value, f.path, vocabMin, 1e6)
-		case "min_len":
-			s.MinLen, err = d.intRange(f.value, f.path, 1, hi)
-		case "max_len":
-			s.MaxLen, err = d.intRange(f.value, f.path, lo, 10000)
 		case "seed":
 			s.Seed, err = d.integer(f.value, f.path)
+		default:
+			err = d.intKeys(f, ints)
 		}
 		if err != nil {
 			return err

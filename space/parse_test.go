@@ -2,6 +2,7 @@ package space
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -105,13 +106,13 @@ func TestParseFull(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Parse =\n%+v\nwant\n%+v", got, want)
 	}
-	if w := spec.Where("budget.max_params"); w != "full.yaml:45:15" {
+	if w := spec.where("budget.max_params"); w != "full.yaml:45:15" {
 		t.Errorf("Where(budget.max_params) = %q", w)
 	}
-	if w := spec.Where("study.pruner"); w != "full.yaml:4:3" {
+	if w := spec.where("study.pruner"); w != "full.yaml:4:3" {
 		t.Errorf("Where(study.pruner) = %q", w)
 	}
-	if w := spec.Where("nothing.here"); w != "full.yaml" {
+	if w := spec.where("nothing.here"); w != "full.yaml" {
 		t.Errorf("Where(unknown) = %q", w)
 	}
 }
@@ -125,7 +126,7 @@ func TestParseDefaults(t *testing.T) {
 	}
 	want := Spec{
 		File:  "dir/minimal.yml",
-		Study: Study{Name: "minimal", Sampler: Sampler{Kind: "tpe"}, Pruner: Pruner{Kind: "none"}, Trials: 20, Workers: 1, Seed: 1},
+		Study: Study{Name: "minimal", Sampler: Sampler{Kind: "auto"}, Pruner: Pruner{Kind: "none"}, Trials: 20, Workers: 1, Seed: 1},
 		Task: Task{Kind: "synthetic", Synthetic: Synthetic{Train: 2000, Valid: 200, Test: 200, Vocab: 32, MinLen: 3, MaxLen: 10, Seed: 1},
 			Tokenizer: "word", MinFreq: 1, MaxLen: 50},
 		Training: Training{Epochs: 10, BatchSize: 32, Beta1: 0.9, Beta2: 0.98, Eps: 1e-9, Schedule: "inverse_sqrt", ClipNorm: 1,
@@ -340,13 +341,13 @@ func TestDocReference(t *testing.T) {
 	if len(yml) < 40 {
 		t.Fatalf("reference block not found (%d lines)", len(yml))
 	}
-	// The README's "Space files" section shows the same block, character for character.
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	// docs/space.md shows the same block, character for character.
+	page, err := os.ReadFile(filepath.Join("..", "docs", "space.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "```yaml\n" + strings.Join(yml, "\n") + "\n```"; !strings.Contains(string(readme), want) {
-		t.Errorf("README.md's space file reference differs from space/doc.go's; paste doc.go's block:\n%s", want)
+	if want := "```yaml\n" + strings.Join(yml, "\n") + "\n```"; !strings.Contains(string(page), want) {
+		t.Errorf("docs/space.md's space file reference differs from space/doc.go's; paste doc.go's block:\n%s", want)
 	}
 	spec, err := Parse("reference.yaml", []byte(strings.Join(yml, "\n")))
 	if err != nil {
@@ -414,4 +415,17 @@ func TestLoadWithCorpus(t *testing.T) {
 	if _, err := LoadWithCorpus(spaceFile, aligned); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("incomplete aligned --data: %v", err)
 	}
+}
+
+// where returns (for the tests) "file:line:col" of a dotted field path ("budget.max_params"), or the file name
+// alone when the field was not written in the file.
+func (s *Spec) where(field string) string {
+	file := s.File
+	if file == "" {
+		file = "<space>"
+	}
+	if p, ok := s.Pos[field]; ok && p.Line > 0 {
+		return fmt.Sprintf("%s:%d:%d", file, p.Line, p.Column)
+	}
+	return file
 }

@@ -10,14 +10,11 @@ func (d *decoder) training(e entry, t *Training) error {
 	if err != nil {
 		return err
 	}
+	ints := map[string]intKey{"epochs": {&t.Epochs, 1, MaxEpochs}, "max_steps": {&t.MaxSteps, 0, MaxMaxSteps},
+		"batch_size": {&t.BatchSize, 1, 1e6}, "beam": {&t.Beam, 1, 1000}, "latency_sentences": {&t.LatencySentences, 0, 1e6},
+		"threads": {&t.Threads, 0, MaxThreads}, "eval_sentences": {&t.EvalSentences, 0, 1e8}}
 	for _, f := range es {
 		switch f.key {
-		case "epochs":
-			t.Epochs, err = d.intRange(f.value, f.path, 1, 1e6)
-		case "max_steps":
-			t.MaxSteps, err = d.intRange(f.value, f.path, 0, 1e9)
-		case "batch_size":
-			t.BatchSize, err = d.intRange(f.value, f.path, 1, 1e6)
 		case "max_minutes":
 			t.MaxMinutes, err = d.numberIn(f, 0, math.MaxFloat64, false)
 		case "beta1":
@@ -39,14 +36,8 @@ func (d *decoder) training(e entry, t *Training) error {
 			t.TieEmbeddings, err = d.boolean(f.value, f.path)
 		case "positions":
 			t.Positions, err = d.oneOf(f.value, f.path, positionKinds)
-		case "beam":
-			t.Beam, err = d.intRange(f.value, f.path, 1, 1000)
-		case "latency_sentences":
-			t.LatencySentences, err = d.intRange(f.value, f.path, 0, 1e6)
-		case "threads":
-			t.Threads, err = d.intRange(f.value, f.path, 0, 1024)
-		case "eval_sentences":
-			t.EvalSentences, err = d.intRange(f.value, f.path, 0, 1e8)
+		default:
+			err = d.intKeys(f, ints)
 		}
 		if err != nil {
 			return err

@@ -19,19 +19,6 @@ func (s *Spec) Param(name string) (Param, bool) {
 	return Param{}, false
 }
 
-// Where returns "file:line:col" of a dotted field path ("budget.max_params"), or the file name
-// alone when the field was not written in the file.
-func (s *Spec) Where(field string) string {
-	file := s.File
-	if file == "" {
-		file = "<space>"
-	}
-	if p, ok := s.Pos[field]; ok && p.Line > 0 {
-		return fmt.Sprintf("%s:%d:%d", file, p.Line, p.Column)
-	}
-	return file
-}
-
 // Range returns the smallest and largest value name can take in this space. An undeclared name
 // gives its default twice, except kv_heads (the range of heads) and d_ff (4 × the range of d_model).
 func (s *Spec) Range(name string) (lo, hi float64) {

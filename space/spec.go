@@ -9,14 +9,16 @@ import (
 // Spec is a whole validated space file: the study, the task, the training settings, the
 // searched parameters, the budget and the objective.
 type Spec struct {
-	File      string         // path the spec was loaded from ("" when built in code)
-	Study     Study          // study settings: name, sampler, pruner, counts, seed
-	Task      Task           // the data the trials train on
-	Training  Training       // training settings that are not searched
-	Params    []Param        // searched or fixed parameters, in file order
-	Budget    Budget         // hard constraints on every candidate
-	Objective Objective      // what the sampler optimises
-	Pos       map[string]Pos // position of every key given in the file, by dotted path ("budget.max_params", "params.d_model")
+	File      string          // path the spec was loaded from ("" when built in code)
+	Study     Study           // study settings: name, sampler, pruner, counts, seed
+	Task      Task            // the data the trials train on
+	Training  Training        // training settings that are not searched
+	Params    []Param         // searched or fixed parameters, in file order
+	Budget    Budget          // hard constraints on every candidate
+	Objective Objective       // what the sampler optimises
+	Costs     []PredictedCost // predicted costs (costs section), in file order
+	Pos       map[string]Pos  // position of every key given in the file, by dotted path ("budget.max_params", "params.d_model")
+	Supernet  Supernet        // the supernet section (study.strategy supernet only)
 }
 
 // Pos is a 1-based line and column in a space file.
@@ -35,6 +37,7 @@ type Study struct {
 	// EnqueueDefault makes the study's first trial the start point (each parameter's declared
 	// default, else its central value: Param.Start), enqueued when the study is created.
 	EnqueueDefault bool
+	Strategy       string // "" (per_trial: every trial trains its point) | supernet (weight sharing, see Supernet)
 }
 
 // Sampler names a sampler kind of the sampler registry (search/sampler) and the options the file

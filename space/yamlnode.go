@@ -15,12 +15,14 @@ import (
 
 // decoder walks a yaml.Node tree, records positions and builds located errors.
 type decoder struct {
-	file     string
-	pos      map[string]Pos
-	samplers Registry         // the sampler kinds study.sampler may name (nil = any)
-	pruners  Registry         // the pruner kinds study.pruner may name (nil = any)
-	obj      map[string]entry // the objective section's entries, finished once the task kind is known
-	command  bool             // the task is a command: params and objective follow its rules
+	file      string
+	pos       map[string]Pos
+	samplers  Registry         // the sampler kinds study.sampler may name (nil = any)
+	pruners   Registry         // the pruner kinds study.pruner may name (nil = any)
+	obj       map[string]entry // the objective section's entries, finished once the task kind is known
+	command   bool             // the task is a command: params and objective follow its rules
+	predicted []string         // names of the costs section's predicted costs
+	super     *supernetDecl    // study.strategy and the supernet section (supernet.go)
 }
 
 // errAt builds an Error located at node n.
@@ -87,6 +89,9 @@ func (d *decoder) syntaxErr(err error) error {
 			e.Line = l
 			e.Msg = "YAML syntax: " + strings.TrimSpace(strings.Replace(msg, "line "+m[1]+": ", "", 1))
 		}
+	}
+	if strings.Contains(msg, "found character that cannot start any token") {
+		e.Msg += " (a tab? YAML indents with spaces only)"
 	}
 	return e
 }
@@ -160,6 +165,23 @@ func (d *decoder) mapping(n *yaml.Node, field string, known []string) ([]entry, 
 		out = append(out, entry{key: key, keyN: kn, value: vn, path: path})
 	}
 	return out, nil
+}
+
+// intKey is an integer key of a section: the field it fills and its range.
+type intKey struct {
+	dst    *int
+	lo, hi int64
+}
+
+// intKeys decodes f into its field when f's key is one of keys (other keys are left alone).
+func (d *decoder) intKeys(f entry, keys map[string]intKey) error {
+	k, ok := keys[f.key]
+	if !ok {
+		return nil
+	}
+	v, err := d.intRange(f.value, f.path, k.lo, k.hi)
+	*k.dst = v
+	return err
 }
 
 // kindName describes a node for messages.

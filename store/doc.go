@@ -1,103 +1,38 @@
-// Package store is a crash-safe goptuna.Storage on a single bbolt file.
+// Package store is the storage contract of attnsearch: what a trial storage must do, what a
+// consumer may ask of one, and the helpers every back end shares. Back ends are packages below
+// it: store/bolt (one bbolt file, one process at a time) and store/postgres (one database, many
+// processes on many machines); store/storetest is the conformance suite each passes.
 //
-// # Durability and state rules
+// # The contract
 //
-// Every write method is one bbolt read-write transaction, fsynced before it
-// returns (unless Options.NoSync is set, which is meant for tests and
-// benchmarks only). A lone writer commits at once; writes that arrive while
-// another is in flight join bbolt's Batch, so concurrent workers share commits
-// (group commit) without any call returning before its own change is durable. Trial state changes are compare-and-set inside that
-// transaction:
+//   - TrialStorage: goptuna.Storage plus heartbeats and the one retry mechanism, each call
+//     atomic across processes: RecoverStale fails the dead trials and, in the same transaction,
+//     enqueues a WAITING retry of each (its point, seed and ordinal: RetryAttrs), so a crash at
+//     any instant stores both halves or neither, and a retry that dies is retried again; Requeue
+//     enqueues what is left (interrupted trials, older stores' stale ones); PopWaitingTrial
+//     claims a waiting trial exactly once. search.Run needs nothing more.
+//   - DB: a TrialStorage with RunningTrials, RecoveredTrials, Location, SnapshotTime and Close:
+//     what an Opener returns and what the commands use.
+//   - Errors every back end returns for the same conditions (ErrStudyExists, ErrNotStore, …).
 //
-//   - a finished trial (COMPLETE, PRUNED, FAIL) cannot be changed: every write
-//     to it returns goptuna.ErrTrialCannotBeUpdated, unwrapped, because goptuna
-//     compares that error with ==;
-//   - setting a trial to the state it already has returns
-//     goptuna.ErrTrialCannotBeUpdated, so WAITING→RUNNING succeeds for exactly
-//     one caller. goptuna v0.9.0's Study.runTrial pops enqueued trials with
-//     GetAllTrials followed by SetTrialState(id, RUNNING) and skips the trial
-//     on ErrTrialCannotBeUpdated, so with this store each enqueued trial is
-//     taken by exactly one worker (with InMemoryStorage two workers can take
-//     the same one). PopWaitingTrial does the same claim in one transaction;
-//   - RUNNING→WAITING is refused (ErrTrialCannotBeUpdated);
-//   - a duplicate intermediate step is rejected with ErrDuplicateStep;
-//   - everything returned is a deep copy.
+// # Capabilities
 //
-// Trial IDs are unique in the file (several studies per file) and start at 1;
-// trial numbers count from 0 within a study, in creation order.
+// A consumer asks for more through these interfaces, by type assertion, never through a back
+// end's concrete type; storetest checks each one a back end declares:
 //
-// # Files next to the store
+//   - Shared (IsShared): several processes write the store at once, so a RUNNING trial may
+//     belong to a live worker and recovery needs a grace period. storetest fails a back end that
+//     admits a second writer without declaring it.
+//   - Exporter and Importer: a study as JSON Lines in the export format (ExportStudy,
+//     ExportTrial, ParseExport), the same for every back end (attnsearch migrate).
 //
-// bbolt locks the file with flock(2): a read-write open takes LOCK_EX, a
-// read-only open LOCK_SH, both retried every 50 ms until Options.Timeout (bbolt
-// waits forever when it is 0). flock belongs to the open file description, so
-// a second Open of the same file blocks even inside one process.
+// # Opening by URL
 //
-// A writer holds bbolt's exclusive flock on PATH for as long as it is open and
-// records its pid, host and start time in PATH.lock-info. A second writer
-// waits up to Options.LockTimeout and then fails with ErrLocked, naming the
-// recorded pid. bbolt's read-only open takes a shared flock, which blocks
-// against the writer's exclusive one, so a report cannot open a live study's
-// file directly. Instead the writer keeps PATH.snapshot, a consistent copy
-// written with bbolt's Tx.WriteTo (to a temporary file, then renamed) at most
-// once per Options.SnapshotInterval after a write, and removes it on Close. A
-// read-only Open tries PATH for a short while and, if a writer holds it,
-// opens the snapshot; SnapshotTime then says how old the view is.
+// Schemes maps URL schemes to Openers. It starts empty; the program registers one line per
+// scheme (for attnsearch, cmd/attnsearch/storages.go), and a scheme registered twice panics.
 //
-// # Retries: one mechanism, owned by the store
+// # Tests of crash safety
 //
-// What is tried again, and when, is decided here and nowhere else; every call below is one
-// transaction, so concurrent callers (workers of one process, or with a shared storage processes
-// on several machines) never recover, requeue or claim a trial twice:
-//
-//   - RecoverStale fails (record.SysFailReason = record.ReasonStale) each RUNNING trial whose
-//     heartbeat is older than a grace period (0: every RUNNING trial, right when the caller holds
-//     the store exclusively, as a bbolt writer does: every RUNNING trial then belongs to a dead
-//     process) and, in the same transaction, enqueues a WAITING retry of each, carrying goptuna's
-//     "fixed_params" (its point), record.SysRetryOf = its number, and its seed and ordinal. A
-//     crash at any instant stores both halves or neither; a retry that dies is retried again,
-//     however many times, so a point is tried until it finishes.
-//   - Requeue enqueues such a retry of every other FAIL trial record.Retried says is to be tried
-//     again (interrupted: record.SysRetry; stale trials of files written by older builds, whose
-//     recovery was two transactions) that no trial retries yet.
-//   - PopWaitingTrial claims the lowest-numbered WAITING trial (WAITING→RUNNING).
-//
-// search.Run calls RecoverStale and Requeue when it starts and PopWaitingTrial before every new
-// trial. Options.RecoverOnOpen makes a writer's Open do RecoverStale and Requeue for every study
-// (RecoveredAtOpen tells what it did), for goptuna callers without their own start-up step.
-// Heartbeat refreshes a RUNNING trial's heartbeat (a worker that wakes up after being failed as
-// stale gets ErrTrialCannotBeUpdated); StaleTrials and RunningTrials list RUNNING trials with
-// their heartbeats without changing anything; RecoveredTrials lists the trials failed as stale.
-//
-// # Opening by URL, and other storages
-//
-// Schemes maps URL schemes to Openers (NewSchemes: a plain path and file:// open bbolt; a storage
-// package adds one Register line where the program builds its Schemes, for attnsearch in
-// cmd/attnsearch/storages.go). Every Opener returns a DB and every storage passes the conformance
-// suite of store/storetest, which store's own tests run against bbolt.
-//
-// # Schema versions
-//
-// Schema 2 (this build) stores StudyInfo with snake_case JSON names and a version
-// (record.StudyInfo); schema 1 spelt the objective and budget with Go field names. A read-only
-// Open reads schema 1 as is; a writer's Open upgrades it in one transaction before anything
-// else; Import accepts schema-1 exports.
-//
-// # Damaged files
-//
-// bbolt trusts its meta pages and maps the file: on a truncated file it dies of SIGBUS, on
-// overwritten pages it panics. Before bbolt sees a file, Open reads both meta pages itself
-// (magic, version, checksum, page size) and checks that every page the valid meta page of the
-// latest transaction counts lies inside the file; bbolt's open, the schema check and every
-// transaction also run with panics and memory faults turned into errors. A damaged or foreign
-// file gives ErrNotStore (the CLI exits with code 2) and is never written to.
-//
-// # File format
-//
-// Bucket "meta" holds the format name and the schema version; "studies" holds
-// one nested bucket per study (info, user and system attributes, trials by
-// number); "study_names" maps names to IDs and "trial_index" maps trial IDs
-// to (study ID, number). A trial is one binary record (floats as their IEEE
-// bits, so NaN and ±Inf round-trip exactly); distributions are goptuna's own
-// JSON. Export writes a study as JSON Lines, Import reads it back.
+// Hooks are failure-injection points every back end takes in its options; storetest uses
+// Hooks.InRecovery to crash recovery between its two halves.
 package store

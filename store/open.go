@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -46,9 +44,6 @@ type DB interface {
 	Close() error
 }
 
-// Compile-time check that *Store is a DB.
-var _ DB = (*Store)(nil)
-
 // Hooks are failure-injection points for tests of a storage's crash safety; production code
 // leaves them nil. Every storage takes them in its own options and storetest uses them.
 type Hooks struct {
@@ -76,17 +71,25 @@ type Schemes struct {
 	openers map[string]Opener
 }
 
-// NewSchemes returns the schemes of this package: a plain path and file:// open a bbolt store.
+// NewSchemes returns an empty set of schemes; each storage package adds its own with one
+// Register line where the program builds its Schemes (for attnsearch, cmd/attnsearch/storages.go):
+// "" (a plain path) and "file" for store/bolt, "postgres" and "postgresql" for store/postgres.
 func NewSchemes() *Schemes {
-	s := &Schemes{openers: map[string]Opener{}}
-	s.Register("", OpenBolt)
-	s.Register("file", OpenBolt)
-	return s
+	return &Schemes{openers: map[string]Opener{}}
 }
 
-// Register makes scheme (lower case, without "://") open with open; a second registration of the same scheme replaces the first.
+// Register makes scheme (without "://"; "" is a plain path) open with open. A scheme registered
+// twice is a programming error: Register panics rather than replace the first silently (as the
+// sampler registry does).
 func (s *Schemes) Register(scheme string, open Opener) {
-	s.openers[strings.ToLower(scheme)] = open
+	key := strings.ToLower(scheme)
+	if _, dup := s.openers[key]; dup {
+		panic(fmt.Sprintf("store: scheme %q registered twice", scheme))
+	}
+	if open == nil {
+		panic(fmt.Sprintf("store: scheme %q registered without an Opener", scheme))
+	}
+	s.openers[key] = open
 }
 
 // Names lists the registered schemes, sorted ("" is the plain path).
@@ -111,28 +114,3 @@ func (s *Schemes) Open(ctx context.Context, location string, opts OpenOptions) (
 	}
 	return open(ctx, location, opts)
 }
-
-// OpenBolt is the Opener of bbolt stores: location is a path or a file:// URL.
-func OpenBolt(_ context.Context, location string, opts OpenOptions) (DB, error) {
-	path := location
-	if strings.HasPrefix(strings.ToLower(location), "file://") {
-		u, err := url.Parse(location)
-		if err != nil {
-			return nil, fmt.Errorf("store: %s: %w", location, err)
-		}
-		path = u.Path
-	}
-	if opts.ReadOnly {
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("store %s: %w", path, ErrNoStore)
-		}
-	}
-	st, err := Open(path, Options{ReadOnly: opts.ReadOnly, LockTimeout: opts.LockTimeout})
-	if err != nil {
-		return nil, err
-	}
-	return st, nil
-}
-
-// Location returns the store's file path.
-func (s *Store) Location() string { return s.path }

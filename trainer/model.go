@@ -280,3 +280,25 @@ func (p *params) project(r float64) float64 {
 	}
 	return p.l2()
 }
+
+// init replaces the weights w names with its values (each of its weight's size).
+func (p *params) init(w map[string][]float32) error {
+	for name, v := range w {
+		t, ok := p.t[name]
+		if !ok {
+			return fmt.Errorf("trainer: initial weight %s: the model has none of that name", name)
+		}
+		if t.Shape().TotalSize() != len(v) {
+			return fmt.Errorf("trainer: initial weight %s: %d values for shape %v", name, len(v), t.Shape())
+		}
+		switch d := t.Data().(type) {
+		case []float32:
+			copy(d, v)
+		case []float64:
+			for i, x := range v {
+				d[i] = float64(x)
+			}
+		}
+	}
+	return nil
+}

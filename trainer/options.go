@@ -17,7 +17,7 @@ type Options struct {
 	Training  space.Training                           // the space file's training settings
 	MaxL2Norm float64                                  // R_max: project θ onto the ‖θ‖₂ ≤ R_max ball after every step (0 = off)
 	Seed      int64                                    // root of weight init, batch order and dropout
-	Threads   int                                      // GOMAXPROCS (process-wide) while training and the data-parallel shards per step (0 = leave GOMAXPROCS, one shard)
+	Threads   int                                      // data-parallel shards per step (0 = one shard); GOMAXPROCS, process-wide, is the program's to set
 	OnEpoch   func(ctx context.Context, e Epoch) error // after each epoch's validation; non-nil stops training
 	Progress  io.Writer                                // per-epoch lines (nil = silent)
 	EvalTest  bool                                     // decode the test set at the end
@@ -28,6 +28,9 @@ type Options struct {
 	// of Train (nil = wall-clock time). The calibration passes process CPU time, so that every
 	// model gets the same compute on a shared machine; reported seconds stay wall-clock.
 	Clock func() time.Duration
+	// Init, when set, replaces the initial weights it names (row-major, in the model's shapes):
+	// a sub-network retrained from the weights it inherited from a SuperTransformer (SubWeights).
+	Init map[string][]float32
 }
 
 // Epoch holds the figures of one finished epoch.

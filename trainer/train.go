@@ -73,9 +73,6 @@ func Train(ctx context.Context, cfg space.Config, ds *data.Dataset, opts Options
 	if err != nil {
 		return nil, err
 	}
-	if opts.Threads > 0 {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(opts.Threads))
-	}
 	perEpoch := (len(ds.Train) + tr.BatchSize - 1) / tr.BatchSize
 	// The schedule's horizon (cosine) stays epochs × batches with a step cap, as with a time cap:
 	// a run capped at N steps is the first N steps of the uncapped run.
@@ -86,6 +83,9 @@ func Train(ctx context.Context, cfg space.Config, ds *data.Dataset, opts Options
 	r := &run{
 		d: d, p: newParams(d, tensor.Float32, opts.Seed), opt: opt, opts: opts, cfg: cfg, ds: ds,
 		graphs: map[[2]int]*step{}, used: map[[2]int]int{}, B: min(tr.BatchSize, len(ds.Train)),
+	}
+	if err := r.p.init(opts.Init); err != nil {
+		return nil, err
 	}
 	r.shards = shards(opts.Threads, r.B)
 	opt.threads = opts.Threads
@@ -306,12 +306,18 @@ func (r *run) evaluate(ctx context.Context, pairs []data.Pair, n, beam int) eval
 // latency is the median wall time in milliseconds of greedy-translating each of the first n
 // validation sentences alone (batch 1, one goroutine), after translating three of them to warm up.
 func latency(ctx context.Context, in *infer, pairs []data.Pair, n int) float64 {
+	return timeDecodes(ctx, pairs, n, func(p data.Pair) { in.greedy(p.Src) })
+}
+
+// timeDecodes is latency's timing with the decode of one pair given: three warm-up decodes, then
+// the median wall time in milliseconds of decoding each of the first n pairs (0 = 50) alone.
+func timeDecodes(ctx context.Context, pairs []data.Pair, n int, decode func(data.Pair)) float64 {
 	if n <= 0 {
 		n = 50
 	}
 	n = min(n, len(pairs))
 	for i := 0; i < min(3, n); i++ {
-		in.greedy(pairs[i].Src)
+		decode(pairs[i])
 	}
 	ms := make([]float64, 0, n)
 	for _, p := range pairs[:n] {
@@ -319,7 +325,7 @@ func latency(ctx context.Context, in *infer, pairs []data.Pair, n int) float64 {
 			break
 		}
 		t0 := time.Now()
-		in.greedy(p.Src)
+		decode(p)
 		ms = append(ms, float64(time.Since(t0).Nanoseconds())/1e6)
 	}
 	if len(ms) == 0 {

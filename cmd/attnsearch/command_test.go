@@ -393,14 +393,14 @@ func testCommandKillResume(t *testing.T, bin string) {
 	}
 }
 
-// testCommandExample checks that the README shows spaces/command as it is, and runs it for a
+// testCommandExample checks that docs/commands.md shows spaces/command as it is, and runs it for a
 // few trials.
 func testCommandExample(t *testing.T, bin string) {
 	space, err := filepath.Abs(filepath.Join("..", "..", "spaces", "command", "toy.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	readme, err := os.ReadFile(filepath.Join("..", "..", "docs", "commands.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,7 +410,7 @@ func testCommandExample(t *testing.T, bin string) {
 			t.Fatal(err)
 		}
 		if !strings.Contains(string(readme), "\n"+string(b)+"```") {
-			t.Errorf("README.md does not show spaces/command/%s as it is; paste it", f)
+			t.Errorf("docs/commands.md does not show spaces/command/%s as it is; paste it", f)
 		}
 	}
 	if _, err := exec.LookPath("python3"); err != nil {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/c-bata/goptuna"
 
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 )
 
 // TestDamagedStoreThroughBinary runs every command that opens a store on truncated, zeroed and
@@ -18,7 +18,7 @@ func TestDamagedStoreThroughBinary(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.db")
-	s, err := store.Open(good, store.Options{NoSync: true, NoSnapshot: true})
+	s, err := bolt.Open(good, bolt.Options{NoSync: true, NoSnapshot: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,8 +73,8 @@ func TestDataTatoeba(t *testing.T) {
 	}{
 		{[]string{"data", "tatoeba", "fra", "--out", out, "--url", srv.URL + "/%s-eng.zip"}, 1, "404 Not Found"},
 		{[]string{"data", "tatoeba", "deu"}, 2, "--out DIR is required"},
-		{[]string{"data", "tatoeba", "--out", out}, 2, "accepts 1 arg"},
-		{[]string{"data", "tatoeba", "german", "--out", out, "--url", srv.URL + "/%s-eng.zip"}, 1, "three-letter code"},
+		{[]string{"data", "tatoeba", "--out", out}, 2, "missing LANG"},
+		{[]string{"data", "tatoeba", "german", "--out", out, "--url", srv.URL + "/%s-eng.zip"}, 2, "three-letter code"},
 	}
 	for _, c := range cases {
 		code, _, stderr := run([]string{"ATTNSEARCH_TATOEBA_URL=http://127.0.0.1:1/%s"}, c.args...)

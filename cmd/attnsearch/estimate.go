@@ -3,9 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 
-	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 
 	"github.com/attnsearch/attnsearch/objective"
@@ -44,6 +45,15 @@ type estimateReport struct {
 	BudgetMaxParams        int64    `json:"budget_max_params,omitempty"`          // budget.max_params
 	BudgetMaxFlops         float64  `json:"budget_max_flops_per_token,omitempty"` // budget.max_flops_per_token
 	BudgetMaxKVCacheBytes  int64    `json:"budget_max_kv_cache_bytes,omitempty"`  // budget.max_kv_cache_bytes
+	// Predicted holds the predicted costs (costs section) by name, BudgetPredicted their limits.
+	Predicted       map[string]float64 `json:"predicted,omitempty"`
+	BudgetPredicted map[string]float64 `json:"budget_predicted,omitempty"`
+}
+
+// estimateBounds are the ranges of estimate's integer flags: those of task.max_vocab.
+var estimateBounds = []intBound{
+	{name: "src-vocab", lo: 0, hi: 1e8, note: "0 = from the task"},
+	{name: "tgt-vocab", lo: 0, hi: 1e8, note: "0 = from the task"},
 }
 
 // newEstimateCmd builds `attnsearch estimate SPACE.yaml --set ...`.
@@ -64,15 +74,13 @@ estimated and flagged. Vocabulary sizes default to the synthetic task's exact si
 corpus task's max_vocab (an upper bound); --src-vocab and --tgt-vocab override them.`,
 		Example: `  attnsearch estimate spaces/mt.yaml --set d_model=512,heads=8,kv_heads=8,enc_layers=6,dec_layers=6,d_ff=2048
   attnsearch estimate spaces/tatoeba.yaml --set d_model=64,heads=4,kv_heads=1 --format json`,
-		Args: func(c *cobra.Command, args []string) error {
-			return inputErr(cobra.ExactArgs(1)(c, args))
-		},
+		Args: exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if format != "table" && format != "json" {
-				return inputErr(fmt.Errorf("estimate: --format %q: want table or json", format))
+			if err := checkFormat("estimate", format, allFormats()...); err != nil {
+				return err
 			}
-			if srcVocab < 0 || tgtVocab < 0 {
-				return inputErr(fmt.Errorf("estimate: --src-vocab and --tgt-vocab must be positive"))
+			if err := checkBounds(c, "estimate", estimateBounds...); err != nil {
+				return err
 			}
 			rep, err := estimate(args[0], set, srcVocab, tgtVocab)
 			if err != nil {
@@ -84,14 +92,14 @@ corpus task's max_vocab (an upper bound); --src-vocab and --tgt-vocab override t
 				}
 				return nil
 			}
-			return writeEstimateTable(stdout, rep)
+			return writeEstimateTable(stdout, format, rep)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&set, "set", "", "point to estimate: name=value,... (names: d_model, heads, kv_heads, enc_layers, dec_layers, d_ff, ...)")
 	f.IntVar(&srcVocab, "src-vocab", 0, "source vocabulary size, specials included (default: from the task)")
 	f.IntVar(&tgtVocab, "tgt-vocab", 0, "target vocabulary size, specials included (default: from the task)")
-	f.StringVar(&format, "format", "table", "output format: table | json")
+	f.StringVar(&format, "format", formatTable, formatUsage(allFormats()...))
 	_ = stderr
 	return cmd
 }
@@ -150,6 +158,7 @@ func estimate(path, set string, srcVocab, tgtVocab int) (*estimateReport, error)
 		Feasible:               as.Feasible(), Violations: nonNil(objective.Strings(as.Violations)),
 		CheckedAfterTraining: as.AfterTraining, Objective: as.Objective, ObjectiveRefCost: as.RefCost,
 		BudgetMaxParams: b.MaxParams, BudgetMaxFlops: b.MaxFlopsPerToken, BudgetMaxKVCacheBytes: b.MaxKVCacheBytes,
+		Predicted: c.Predicted, BudgetPredicted: b.Predicted,
 	}
 	if as.Analytic {
 		rep.ObjectiveCost = as.ObjectiveCost
@@ -167,11 +176,9 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// writeEstimateTable renders the report as a two-column table followed by the verdict.
-func writeEstimateTable(w io.Writer, r *estimateReport) error {
-	fmt.Fprintf(w, "point: %s\n", r.Config)
-	t := tablewriter.NewWriter(w)
-	t.Header("figure", "value")
+// writeEstimateTable renders the report as name/value rows (table, csv or md); the table form
+// adds the point above and the verdict below, the others carry them as rows.
+func writeEstimateTable(w io.Writer, format string, r *estimateReport) error {
 	i := func(v int64) string { return strconv.FormatInt(v, 10) }
 	rows := [][]string{
 		{"vocab (src/tgt)", fmt.Sprintf("%d / %d  [%s]", r.SrcVocab, r.TgtVocab, r.VocabSource)},
@@ -183,8 +190,13 @@ func writeEstimateTable(w io.Writer, r *estimateReport) error {
 			limit(strconv.FormatFloat(r.FlopsPerToken, 'f', 0, 64), r.BudgetMaxFlops > 0, strconv.FormatFloat(r.BudgetMaxFlops, 'g', -1, 64))},
 		{"kv_cache_bytes_per_token", limit(i(r.KVCacheBytesPerToken), r.BudgetMaxKVCacheBytes > 0, i(r.BudgetMaxKVCacheBytes))},
 		{"cross_kv_cache_bytes_per_src_token", i(r.CrossKVCacheBytesPerSr)},
-		{"objective", r.Objective},
 	}
+	for _, name := range slices.Sorted(maps.Keys(r.Predicted)) {
+		lim, set := r.BudgetPredicted[name]
+		rows = append(rows, []string{name + " (predicted)",
+			limit(strconv.FormatFloat(r.Predicted[name], 'g', 4, 64), set, strconv.FormatFloat(lim, 'g', -1, 64))})
+	}
+	rows = append(rows, []string{"objective", r.Objective})
 	if r.ScoreAtZeroQuality != nil {
 		name := "score at P=0 (feasible: score = P + this)"
 		if !r.Feasible {
@@ -192,25 +204,35 @@ func writeEstimateTable(w io.Writer, r *estimateReport) error {
 		}
 		rows = append(rows, []string{name, strconv.FormatFloat(*r.ScoreAtZeroQuality, 'f', 3, 64)})
 	}
-	if err := t.Bulk(rows); err != nil {
-		return fmt.Errorf("estimate: table: %w", err)
-	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("estimate: table: %w", err)
-	}
 	verdict := "feasible"
 	if !r.Feasible {
 		verdict = "INFEASIBLE"
 	}
-	fmt.Fprintf(w, "verdict: %s\n", verdict)
+	var notes [][]string
 	for _, v := range r.Violations {
-		fmt.Fprintf(w, "  violation: %s\n", v)
+		notes = append(notes, []string{"violation", v})
 	}
 	for _, o := range r.Outside {
-		fmt.Fprintf(w, "  outside the space: %s\n", o)
+		notes = append(notes, []string{"outside the space", o})
 	}
 	for _, m := range r.CheckedAfterTraining {
-		fmt.Fprintf(w, "  checked after training: %s\n", m)
+		notes = append(notes, []string{"checked after training", m})
+	}
+	if format != formatTable {
+		rows = append([][]string{{"point", r.Config}}, rows...)
+		rows = append(rows, []string{"verdict", verdict})
+		if err := writeRows(w, format, []string{"name", "value"}, append(rows, notes...)); err != nil {
+			return fmt.Errorf("estimate: %w", err)
+		}
+		return nil
+	}
+	fmt.Fprintf(w, "point: %s\n", r.Config)
+	if err := writeRows(w, format, []string{"name", "value"}, rows); err != nil {
+		return fmt.Errorf("estimate: %w", err)
+	}
+	fmt.Fprintf(w, "verdict: %s\n", verdict)
+	for _, n := range notes {
+		fmt.Fprintf(w, "  %s: %s\n", n[0], n[1])
 	}
 	return nil
 }

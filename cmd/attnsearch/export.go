@@ -81,7 +81,7 @@ func exportOptuna(ctx context.Context, db, study, out string, stdout io.Writer) 
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	st, err := openRead(db)
+	st, err := openRead(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func exportOptuna(ctx context.Context, db, study, out string, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	exp, ok := st.(exporter)
+	exp, ok := st.(store.Exporter)
 	if !ok {
 		return inputErr(fmt.Errorf("export: %s cannot export studies", st.Location()))
 	}
@@ -148,12 +148,12 @@ func importOptuna(ctx context.Context, db, in, study, as string, stdout io.Write
 	if as == "" {
 		as = study
 	}
-	st, err := storages().Open(ctx, db, store.OpenOptions{})
+	st, err := openStore(ctx, db, store.OpenOptions{})
 	if err != nil {
 		return inputOrRuntime(fmt.Errorf("import: %w", err))
 	}
 	defer st.Close()
-	imp, ok := st.(importer)
+	imp, ok := st.(store.Importer)
 	if !ok {
 		return inputErr(fmt.Errorf("import: %s cannot import studies", st.Location()))
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/c-bata/goptuna"
 
 	"github.com/attnsearch/attnsearch/record"
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/store/postgres"
 )
 
@@ -194,8 +194,17 @@ func killedAt(t *testing.T, bin, dir string, delay time.Duration, args ...string
 	return false
 }
 
+// killDelay is when the kth kill lands after its process starts: 0.1–1 s on even k (start-up,
+// recovery, the first trials), 0.5–3 s on odd k (in the middle of the study, while trials finish).
+func killDelay(rng *rand.Rand, k int) time.Duration {
+	if k%2 == 0 {
+		return time.Duration(100+rng.Intn(900)) * time.Millisecond
+	}
+	return time.Duration(500+rng.Intn(2500)) * time.Millisecond
+}
+
 // TestRandomKillsBolt kills a 2-worker study on a bbolt file with SIGKILL at random moments
-// (0.1–1 s after each start: in start-up, recovery, sampling, training or writing), again and
+// (killDelay: in start-up, recovery, sampling, training or writing), again and
 // again, then runs it to the end: exactly the requested number of points finished, each once,
 // every dead attempt retried with its point and seed, nothing RUNNING or WAITING (#19).
 // ATTNSEARCH_KILL_RUNS=N makes it N kills.
@@ -214,7 +223,7 @@ func TestRandomKillsBolt(t *testing.T) {
 	rng := rand.New(rand.NewSource(19))
 	var st killStats
 	for k := 0; k < kills; k++ {
-		if killedAt(t, bin, dir, time.Duration(100+rng.Intn(900))*time.Millisecond, args...) {
+		if killedAt(t, bin, dir, killDelay(rng, k), args...) {
 			st.kills++
 		} else {
 			st.exited++
@@ -223,7 +232,7 @@ func TestRandomKillsBolt(t *testing.T) {
 	if r := attn(t, bin, dir, args...); r.code != 0 {
 		t.Fatalf("final run: exit %d\n%s", r.code, r.stderr)
 	}
-	s, err := store.Open(filepath.Join(dir, "k.db"), store.Options{ReadOnly: true})
+	s, err := bolt.Open(filepath.Join(dir, "k.db"), bolt.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +251,7 @@ func TestRandomKillsBolt(t *testing.T) {
 }
 
 // TestRandomKillsPostgres runs a 2-worker study in 3 processes at once on PostgreSQL and kills
-// each at a random moment (0.2–2 s after the round's start), round after round, then runs one
+// each at a random moment (killDelay after the round's start), round after round, then runs one
 // process to the end: at least the requested number of points finished (processes that count at
 // the same moment may each start the last one), each exactly once, every dead attempt retried
 // with its point and seed, nothing RUNNING or WAITING (#19). ATTNSEARCH_KILL_RUNS=N makes it N kills.
@@ -266,7 +275,7 @@ func TestRandomKillsPostgres(t *testing.T) {
 		round := min(3, kills-st.kills-st.exited)
 		res := make(chan bool, round)
 		for p := 0; p < round; p++ {
-			delay := time.Duration(200+rng.Intn(1800)) * time.Millisecond
+			delay := killDelay(rng, st.kills+st.exited+p)
 			go func() { res <- killedAt(t, bin, dir, delay, args...) }()
 		}
 		for p := 0; p < round; p++ {

@@ -14,16 +14,6 @@ import (
 	"github.com/attnsearch/attnsearch/store"
 )
 
-// exporter is a store that writes a study in the export format (bbolt and PostgreSQL both do).
-type exporter interface {
-	Export(w io.Writer, studyID int) error
-}
-
-// importer is a store that reads a study in the export format into a new study, in one transaction.
-type importer interface {
-	Import(r io.Reader, name string) (int, error)
-}
-
 // newMigrateCmd builds `attnsearch migrate --from STORE --to STORE`.
 func newMigrateCmd(stdout, stderr io.Writer) *cobra.Command {
 	var from, to string
@@ -63,12 +53,12 @@ func migrate(ctx context.Context, from, to string, names []string, stdout io.Wri
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	src, err := openRead(from)
+	src, err := openRead(ctx, from)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	exp, ok := src.(exporter)
+	exp, ok := src.(store.Exporter)
 	if !ok {
 		return inputErr(fmt.Errorf("migrate: %s cannot export studies", src.Location()))
 	}
@@ -91,16 +81,16 @@ func migrate(ctx context.Context, from, to string, names []string, stdout io.Wri
 			return inputErr(fmt.Errorf("migrate: no study %q in %s", n, src.Location()))
 		}
 	}
-	dst, err := storages().Open(ctx, to, store.OpenOptions{})
+	dst, err := openStore(ctx, to, store.OpenOptions{})
 	if err != nil {
 		return inputOrRuntime(fmt.Errorf("migrate: %w", err))
 	}
 	defer dst.Close()
-	imp, ok := dst.(importer)
+	imp, ok := dst.(store.Importer)
 	if !ok {
 		return inputErr(fmt.Errorf("migrate: %s cannot import studies", dst.Location()))
 	}
-	dexp, _ := dst.(exporter)
+	dexp, _ := dst.(store.Exporter)
 	for _, n := range names {
 		var buf bytes.Buffer
 		if err := exp.Export(&buf, ids[n]); err != nil {
@@ -124,7 +114,7 @@ func migrate(ctx context.Context, from, to string, names []string, stdout io.Wri
 				return fmt.Errorf("migrate: study %s: %d trials copied, %d read back", n, want, got)
 			}
 		}
-		fmt.Fprintf(stdout, "%s: %d trials copied from %s to %s\n", n, want, src.Location(), dst.Location())
+		fmt.Fprintf(stdout, "%s: %s copied from %s to %s\n", n, plural(want, "trial", "trials"), src.Location(), dst.Location())
 	}
 	return nil
 }

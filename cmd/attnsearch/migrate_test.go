@@ -11,7 +11,7 @@ import (
 	"github.com/c-bata/goptuna"
 
 	"github.com/attnsearch/attnsearch/record"
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 )
 
 // studyID returns the ID of the named study of st, failing t when there is none.
@@ -27,7 +27,7 @@ func studyID(t *testing.T, st goptuna.Storage, name string) int {
 // exportOf returns the export of the named study of the bbolt store at path, trial IDs blanked.
 func exportOf(t *testing.T, path, study string) string {
 	t.Helper()
-	st, err := store.Open(path, store.Options{ReadOnly: true})
+	st, err := bolt.Open(path, bolt.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestMigrateRoundTrip(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	a := filepath.Join(dir, "a.db")
-	st, err := store.Open(a, store.Options{NoSync: true, NoSnapshot: true})
+	st, err := bolt.Open(a, bolt.Options{NoSync: true, NoSnapshot: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ func newReportCmd(stdout, stderr io.Writer) *cobra.Command {
 		format string
 		all    bool
 		plot   string
+		fidel  string
 	)
 	cmd := &cobra.Command{
 		Use:   "report",
@@ -32,7 +33,9 @@ constraint; failed: the error); a * marks the front. --format json prints one ob
 {"study", "objectives", "trials": [{"number", "state", "params", "metrics", "value", "pareto"}],
 "hypervolume"}. --plot draws quality against cost (front, budget line) and the best score over
 trials side by side into an .svg or .png file. A study that is running is read from the
-snapshot its writer keeps (at most a second old).`,
+snapshot its writer keeps (at most a second old). A supernet study (study.strategy: supernet)
+reports its retrained trials; --fidelity inherited reports the sub-networks scored with
+inherited weights, --fidelity all every trial (each JSON trial then says its "fidelity").`,
 		Example: `  attnsearch report
   attnsearch report --all --format md
   attnsearch report --db runs/mt.db --study mt --format json > front.json
@@ -45,11 +48,17 @@ snapshot its writer keeps (at most a second old).`,
 			if ext := strings.ToLower(filepath.Ext(plot)); plot != "" && ext != ".svg" && ext != ".png" {
 				return inputErr(fmt.Errorf("report: --plot %s: want a .svg or .png file", plot))
 			}
-			rep, st, err := loadReport(db)
+			if fidel != "" && !slices.Contains(reports.Fidelities(), fidel) {
+				return inputErr(fmt.Errorf("report: --fidelity %q: want %s", fidel, strings.Join(reports.Fidelities(), ", ")))
+			}
+			rep, st, err := loadReport(c.Context(), db)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
+			if rep, err = reports.LoadFidelity(st, rep.Study, fidel); err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
 			if t, ok := st.SnapshotTime(); ok {
 				fmt.Fprintf(stderr, "report: the study is running; reading its snapshot of %s\n", t.Format("15:04:05"))
 			}
@@ -70,5 +79,6 @@ snapshot its writer keeps (at most a second old).`,
 	f.StringVar(&format, "format", "table", "output format: table | md | csv | json")
 	f.BoolVar(&all, "all", false, "list every trial with its state and reason, not only the front")
 	f.StringVar(&plot, "plot", "", "also draw the plots into this .svg or .png file")
+	f.StringVar(&fidel, "fidelity", "", "supernet studies: retrained (the default) | inherited | all trials")
 	return cmd
 }

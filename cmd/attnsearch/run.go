@@ -7,8 +7,10 @@ import (
 	"github.com/attnsearch/attnsearch/record"
 	"io"
 	"math"
+	"net/url"
 	"os"
 	"os/signal"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +34,8 @@ type runFlags struct {
 	trials, workers int
 	seed            int64
 	staleAfter      time.Duration
+	force           bool
+	format          string
 }
 
 // newRunCmd builds `attnsearch run SPACE.yaml`.
@@ -58,7 +62,7 @@ On a terminal, progress is a live bar (trials done, each running trial's epoch, 
 elapsed and remaining time); otherwise one log line per event goes to stderr.`,
 		Example: `  attnsearch run spaces/mt.yaml
   attnsearch run spaces/smoke.yaml --db smoke.db --trials 10 --workers 2 --seed 1
-  attnsearch run spaces/tatoeba.yaml --data ../shared/data/tatoeba-en-de --study tatoeba-1
+  attnsearch run spaces/tatoeba.yaml --data corpora/deu-eng.txt --study tatoeba-1
   ATTNSEARCH_DB=postgres://user:pass@db:5432/studies attnsearch run spaces/mt.yaml --workers 2   # the same on every machine`,
 		Args: exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -69,11 +73,19 @@ elapsed and remaining time); otherwise one log line per event goes to stderr.`,
 	fl.StringVar(&f.db, "db", defaultDB, dbUsage+"; created if missing")
 	fl.StringVar(&f.study, "study", "", "study name (default: the space file's study.name)")
 	fl.IntVar(&f.trials, "trials", 0, "finished trials wanted (default: the space file's study.trials)")
-	fl.IntVar(&f.workers, "workers", 0, "parallel trials (default: the space file's study.workers; 0 there = one per core)")
+	fl.IntVar(&f.workers, "workers", 0, "parallel trials, 0 = one per core (default: the space file's study.workers)")
 	fl.StringVar(&f.data, "data", "", "corpus replacing the task's: aligned directory or TSV file")
 	fl.Int64Var(&f.seed, "seed", 0, "study seed (default: the space file's study.seed)")
+	fl.StringVar(&f.format, "format", formatTable, "the final front's "+formatUsage(allFormats()...))
+	fl.BoolVar(&f.force, "force", false, "run the study although this space file's task or parameters differ from those it was started with (its trials then mix with the stored ones)")
 	fl.DurationVar(&f.staleAfter, "stale-after", 0, "shared store (postgres://) only: a RUNNING trial whose heartbeat is older than this belongs to a dead worker and is retried (default 2m)")
 	return cmd
+}
+
+// runBounds are the ranges of run's integer flags: those of study.trials and study.workers.
+var runBounds = []intBound{
+	{name: "trials", lo: 1, hi: space.MaxTrials},
+	{name: "workers", lo: 0, hi: space.MaxWorkers, note: "0 = one per core"},
 }
 
 // applyRunFlags overrides spec with the flags the user set; bad values are input errors.
@@ -85,16 +97,13 @@ func applyRunFlags(c *cobra.Command, spec *space.Spec, f runFlags) error {
 		}
 		spec.Study.Name = f.study
 	}
+	if err := checkBounds(c, "run", runBounds...); err != nil {
+		return err
+	}
 	if fl.Changed("trials") {
-		if f.trials < 1 {
-			return inputErr(fmt.Errorf("run: --trials %d: want at least 1", f.trials))
-		}
 		spec.Study.Trials = f.trials
 	}
 	if fl.Changed("workers") {
-		if f.workers < 1 {
-			return inputErr(fmt.Errorf("run: --workers %d: want at least 1", f.workers))
-		}
 		spec.Study.Workers = f.workers
 	}
 	if fl.Changed("seed") {
@@ -116,6 +125,9 @@ func resumeCommand(path string, c *cobra.Command, st store.DB) string {
 
 // runStudy is the body of `attnsearch run`.
 func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Writer) error {
+	if err := checkFormat("run", f.format, allFormats()...); err != nil {
+		return err
+	}
 	with := search.Registries()
 	with.Corpus = f.data // --data replaces the task's corpus
 	spec, err := space.LoadWith(path, with)
@@ -124,6 +136,9 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 	}
 	if err := applyRunFlags(c, spec, f); err != nil {
 		return err
+	}
+	if spec.Training.Threads > 0 && spec.Study.Workers == 1 {
+		runtime.GOMAXPROCS(spec.Training.Threads) // the program's setting: the libraries leave it alone
 	}
 	ctx, cancel := context.WithCancel(c.Context())
 	defer cancel()
@@ -140,25 +155,30 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		what = fmt.Sprintf("data %s (%d/%d/%d pairs, vocab %d/%d)", ds.Name,
 			len(ds.Train), len(ds.Valid), len(ds.Test), ds.SrcVocab.Size(), ds.TgtVocab.Size())
 	}
-	prog := newProgress(stderr, spec.Study.Trials)
+	total := spec.Study.Trials
+	if spec.IsSupernet() {
+		total = spec.Supernet.Trials + spec.Supernet.TopK
+	}
+	prog := newProgress(stderr, total)
 	if f.staleAfter < 0 || (c.Flags().Changed("stale-after") && f.staleAfter == 0) {
 		return inputErr(fmt.Errorf("run: --stale-after %v: want a positive duration", f.staleAfter))
 	}
 	if c.Flags().Changed("stale-after") && (!strings.Contains(f.db, "://") || strings.HasPrefix(strings.ToLower(f.db), "file://")) {
 		return inputErr(fmt.Errorf("run: --stale-after applies to a store shared by several processes (postgres://); the bbolt file %s is held by one process, whose RUNNING trials are all dead when it starts", f.db))
 	}
-	prep, err := search.Prepare(ctx, spec, search.Options{OnEvent: prog.event, Dataset: ds, StaleGrace: f.staleAfter})
+	prep, err := search.Prepare(ctx, spec, search.Options{OnEvent: prog.event, Dataset: ds, StaleGrace: f.staleAfter, Force: f.force,
+		SupernetCheckpoint: supernetCheckpoint(spec, f.db)})
 	if err != nil {
 		// A budget that no point of the space can meet is an error of the file, found before the
 		// store is touched.
 		return inputOrRuntime(fmt.Errorf("run: %w", err))
 	}
-	st, err := storages().Open(ctx, f.db, store.OpenOptions{})
+	st, err := openStore(ctx, f.db, store.OpenOptions{})
 	if err != nil {
 		return inputOrRuntime(fmt.Errorf("run: %w", err))
 	}
 	defer st.Close()
-	if sh, ok := st.(interface{ Shared() bool }); c.Flags().Changed("stale-after") && (!ok || !sh.Shared()) {
+	if c.Flags().Changed("stale-after") && !store.IsShared(st) {
 		return inputErr(fmt.Errorf("run: --stale-after applies to a store shared by several processes (postgres://); %s is held by this process alone, so its RUNNING trials are all dead", st.Location()))
 	}
 
@@ -184,10 +204,19 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		}
 	}()
 
-	fmt.Fprintf(stderr, "run: study %s in %s: %d trials, sampler %s, pruner %s, %s\n",
-		spec.Study.Name, st.Location(), spec.Study.Trials, spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, what)
+	if spec.IsSupernet() {
+		sn := spec.Supernet
+		prog.log("run: study %s in %s: supernet strategy (SuperTransformer, then %s scored with inherited weights, then the best %d retrained), sampler %s, %s",
+			spec.Study.Name, st.Location(), plural(sn.Trials, "sub-network", "sub-networks"), sn.TopK, spec.Study.Sampler.Kind, what)
+	} else {
+		prog.log("run: study %s in %s: %s, sampler %s, pruner %s, %s",
+			spec.Study.Name, st.Location(), plural(spec.Study.Trials, "trial", "trials"), spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, what)
+	}
 	res, err := prep.Run(ctx, st)
 	prog.finish()
+	if errors.Is(err, search.ErrSpaceChanged) {
+		return inputErr(fmt.Errorf("run: %s: %w", path, err))
+	}
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
@@ -195,18 +224,18 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		if err := st.Close(); err != nil {
 			return fmt.Errorf("run: close store: %w", err)
 		}
-		fmt.Fprintf(stderr, "run: interrupted with %d of %d trials finished. Resume with: %s\n", res.Done, res.Total, resumeCommand(path, c, st))
+		prog.log("run: interrupted with %d of %s finished. Resume with: %s", res.Done, plural(res.Total, "trial", "trials"), resumeCommand(path, c, st))
 		return errors.New("run: interrupted")
 	}
-	rep, err := reports.Load(st, spec.Study.Name)
+	rep, err := reports.LoadFidelity(st, spec.Study.Name, "")
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
-	if err := rep.Write(stdout, "table", false); err != nil {
+	if err := rep.Write(stdout, f.format, false); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
-	fmt.Fprintf(stderr, "run: study %s done: %d trials finished (%d this run, in %s). Details: attnsearch report%s --study %s --all\n",
-		res.Study, res.Done, res.Ran, res.Elapsed.Round(time.Second), dbArg(c, st), res.Study)
+	prog.log("run: study %s done: %s finished (%d this run, in %s). Details: attnsearch report%s --study %s --all",
+		res.Study, plural(res.Done, "trial", "trials"), res.Ran, res.Elapsed.Round(time.Second), dbArg(c, st), res.Study)
 	return nil
 }
 
@@ -344,7 +373,7 @@ func pointText(pt map[string]any) string {
 	return strings.Join(parts, ",")
 }
 
-// log prints a line when there is no bar (and warnings always).
+// log prints a timestamped line when there is no bar (and warnings always).
 func (p *progress) log(format string, args ...interface{}) {
 	if p.bar != nil && !strings.HasPrefix(format, "run:") {
 		return
@@ -352,7 +381,8 @@ func (p *progress) log(format string, args ...interface{}) {
 	if p.bar != nil {
 		_ = p.bar.Clear()
 	}
-	fmt.Fprintf(p.w, format+"\n", args...)
+	// Log lines start with the time (RFC 3339, local zone, seconds), so that a log read later says when.
+	fmt.Fprintf(p.w, "%s %s\n", time.Now().Format(time.RFC3339), fmt.Sprintf(format, args...))
 }
 
 // finish ends the bar's line.
@@ -361,4 +391,30 @@ func (p *progress) finish() {
 		_ = p.bar.Finish()
 		fmt.Fprintln(p.w)
 	}
+}
+
+// supernetCheckpoint is the file a supernet study of a bbolt store at db checkpoints its
+// SuperTransformer to: beside the store, named after the study ("" for other studies and for
+// stores that are not files: the search then says that it needs one).
+func supernetCheckpoint(spec *space.Spec, db string) string {
+	if !spec.IsSupernet() {
+		return ""
+	}
+	path := db
+	if strings.HasPrefix(strings.ToLower(db), "file://") {
+		u, err := url.Parse(db)
+		if err != nil {
+			return ""
+		}
+		path = u.Path
+	} else if strings.Contains(db, "://") {
+		return ""
+	}
+	name := strings.Map(func(r rune) rune {
+		if r == '/' || r == os.PathSeparator || r < ' ' {
+			return '_'
+		}
+		return r
+	}, spec.Study.Name)
+	return path + ".supernet-" + name + ".ckpt"
 }

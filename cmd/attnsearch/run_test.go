@@ -244,7 +244,7 @@ func testUsageErrors(t *testing.T, bin string) {
 	}{
 		{[]string{"run", bad}, "bad.yaml:5"},
 		{[]string{"run", tight}, "tight.yaml:33"},
-		{[]string{"run"}, "arg"},
+		{[]string{"run"}, "missing SPACE.yaml"},
 		{[]string{"run", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
 		{[]string{"run", bad, "--trials", "x"}, "trials"},
 		{[]string{"report", "--db", filepath.Join(dir, "none.db")}, "does not exist"},
@@ -268,43 +268,19 @@ func testUsageErrors(t *testing.T, bin string) {
 	}
 }
 
-// resumeSpace is a space whose study takes long enough to interrupt (TPE, successive halving).
-const resumeSpace = `study:
-  name: resume
-  trials: %d
-  workers: 1
-  seed: 5
-  sampler: {kind: tpe, startup_trials: 3}
-  pruner: {kind: successive_halving, min_resource: 1, reduction_factor: 2}
-task:
-  kind: synthetic
-  synthetic: {train: 96, valid: 16, test: 16, vocab: 8, min_len: 2, max_len: 5, seed: 3}
-  max_len: 8
-training:
-  epochs: 3
-  batch_size: 32
-  latency_sentences: 4
-  eval_sentences: 8
-params:
-  d_model: {type: categorical, choices: [8, 16]}
-  heads: {type: categorical, choices: [1, 2]}
-  kv_heads: 1
-  enc_layers: 1
-  dec_layers: 1
-  d_ff: {type: int, low: 16, high: 48, step: 16}
-  dropout: 0.0
-  lr: {type: float, low: 1.0e-3, high: 1.0e-2, log: true}
-  warmup_steps: 2
-  label_smoothing: 0.0
-budget:
-  max_params: 6000
-objective:
-  metric: accuracy
-  cost: params
-  tradeoff: 2
-  src_len: 6
-  tgt_len: 6
-`
+// resumeSpace is a space whose study takes long enough to interrupt (TPE, successive halving):
+// testdata/tiny.yaml (shared with search's tests) with one verb left, the trials.
+var resumeSpace = fixtureSpace(filepath.Join("..", "..", "testdata", "tiny.yaml"), "resume", "%d", "5",
+	"{kind: tpe, startup_trials: 3}", "{kind: successive_halving, min_resource: 1, reduction_factor: 2}", "96", "6000")
+
+// fixtureSpace returns the shared test space at path, its comments dropped and its verbs filled in.
+func fixtureSpace(path string, args ...any) string {
+	b, err := os.ReadFile(path)
+	if _, body, ok := strings.Cut(string(b), "\nstudy:"); err == nil && ok {
+		return fmt.Sprintf("study:"+body, args...)
+	}
+	panic(fmt.Sprintf("test space %s: %v", path, err))
+}
 
 // signalStep sends sig once stderr has shown the nth line containing marker.
 type signalStep struct {

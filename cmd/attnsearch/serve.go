@@ -16,6 +16,7 @@ import (
 
 	"github.com/attnsearch/attnsearch/reports/serve"
 	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 )
 
 // Compile-time check that every store opened by URL is something the page can read.
@@ -85,7 +86,7 @@ func boltStamp(location string) func() string {
 		return nil
 	}
 	path := strings.TrimPrefix(location, "file://")
-	return serve.FileStamp(path, store.SnapshotPath(path))
+	return serve.FileStamp(path, bolt.SnapshotPath(path))
 }
 
 // serveStore serves the page of the store at db on addr until interrupted.
@@ -100,7 +101,7 @@ func serveStore(ctx context.Context, db, addr, token string, poll time.Duration,
 	if !lo && token == "" {
 		return inputErr(fmt.Errorf("serve: --addr %s is not loopback: give --token so that only those who have it can read the studies", addr))
 	}
-	st, err := openRead(db) // check the store once, so that a wrong --db fails now
+	st, err := openRead(ctx, db) // check the store once, so that a wrong --db fails now
 	if err != nil {
 		return err
 	}
@@ -109,7 +110,7 @@ func serveStore(ctx context.Context, db, addr, token string, poll time.Duration,
 		return fmt.Errorf("serve: %w", err)
 	}
 	open := func(ctx context.Context) (serve.Source, error) {
-		return storages().Open(ctx, db, store.OpenOptions{ReadOnly: true, LockTimeout: time.Second})
+		return openStore(ctx, db, store.OpenOptions{ReadOnly: true, LockTimeout: time.Second})
 	}
 	h, err := serve.New(serve.Options{Open: open, Location: location, Token: token, Poll: poll, Stamp: boltStamp(db)})
 	if err != nil {

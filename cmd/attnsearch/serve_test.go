@@ -20,7 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/attnsearch/attnsearch/record"
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 )
 
 // chromiumPath is Debian's chromium, which .ci/run installs.
@@ -97,7 +97,7 @@ func startServe(t *testing.T, bin, dir string, args ...string) string {
 // storeTrials reads the study's trials from the bbolt store at path, decoded, by number.
 func storeTrials(t *testing.T, path, study string) []record.Trial {
 	t.Helper()
-	st, err := store.Open(path, store.Options{ReadOnly: true})
+	st, err := bolt.Open(path, bolt.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

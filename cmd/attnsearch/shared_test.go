@@ -92,8 +92,8 @@ func (w *worker) log() []string {
 }
 
 var (
-	reEpoch = regexp.MustCompile(`^trial (\d+): epoch (\d+)/(\d+)`)
-	reEnd   = regexp.MustCompile(`^trial (\d+): (COMPLETE|PRUNED|FAIL),`)
+	reEpoch = regexp.MustCompile(`^\S+ trial (\d+): epoch (\d+)/(\d+)`)
+	reEnd   = regexp.MustCompile(`^\S+ trial (\d+): (COMPLETE|PRUNED|FAIL),`)
 )
 
 // midTrial reports whether w's log shows a trial that has trained an epoch, not its last, and not ended.

@@ -29,17 +29,17 @@ intermediate score the pruner saw).`,
 			if err != nil || n < 0 {
 				return inputErr(fmt.Errorf("show: TRIAL %q: want a trial number", args[0]))
 			}
-			if format != "table" && format != "json" {
-				return inputErr(fmt.Errorf("show: --format %q: want table or json", format))
+			if err := checkFormat("show", format, formatTable, formatJSON); err != nil {
+				return err
 			}
-			rep, st, err := loadReport(db)
+			rep, st, err := loadReport(c.Context(), db)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			i := rep.Find(n)
 			if i < 0 {
-				return inputErr(fmt.Errorf("show: study %s has no trial %d (it has %d trials)", rep.Study, n, len(rep.Trials)))
+				return inputErr(fmt.Errorf("show: TRIAL %d: study %s has no trial %d (it has %s)", n, rep.Study, n, plural(len(rep.Trials), "trial", "trials")))
 			}
 			return rep.WriteTrial(stdout, i, format)
 		},

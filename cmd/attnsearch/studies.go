@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -61,10 +60,10 @@ RUNNING trial whose heartbeat is minutes old belongs to a dead process; the next
   attnsearch studies --db runs/mt.db --format json`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			if format != "table" && format != "json" {
-				return inputErr(fmt.Errorf("studies: --format %q: want table or json", format))
+			if err := checkFormat("studies", format, allFormats()...); err != nil {
+				return err
 			}
-			st, err := openRead(db)
+			st, err := openRead(c.Context(), db)
 			if err != nil {
 				return err
 			}
@@ -73,16 +72,14 @@ RUNNING trial whose heartbeat is minutes old belongs to a dead process; the next
 			if err != nil {
 				return fmt.Errorf("studies: %w", err)
 			}
-			if format == "json" {
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
+			if format == formatJSON {
+				return writeJSON(stdout, rows)
 			}
-			return writeStudies(stdout, rows)
+			return writeStudies(stdout, format, rows)
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", defaultDB, dbUsage)
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table | json")
+	cmd.Flags().StringVar(&format, "format", formatTable, formatUsage(allFormats()...))
 	_ = stderr
 	return cmd
 }
@@ -144,10 +141,9 @@ func studyRows(st store.DB) ([]studyRow, error) {
 	return rows, nil
 }
 
-// writeStudies renders the rows as a table.
-func writeStudies(w io.Writer, rows []studyRow) error {
-	t := newTable(w)
-	t.Header("study", "space", "target", "complete", "pruned", "failed", "running", "waiting", "best (trial)", "stale, retried", "points (attempts)", "started")
+// writeStudies renders the rows as a table, csv or md.
+func writeStudies(w io.Writer, format string, rows []studyRow) error {
+	var out [][]string
 	for _, r := range rows {
 		best := "-"
 		if r.Best != nil {
@@ -177,13 +173,12 @@ func writeStudies(w io.Writer, rows []studyRow) error {
 		if !r.Started.IsZero() {
 			started = r.Started.Local().Format("2006-01-02 15:04")
 		}
-		if err := t.Append(r.Name, r.Space, strconv.Itoa(r.Target), strconv.Itoa(r.States["COMPLETE"]), strconv.Itoa(r.States["PRUNED"]),
-			strconv.Itoa(r.States["FAIL"]), running, strconv.Itoa(r.States["WAITING"]), best, stale, points, started); err != nil {
-			return fmt.Errorf("studies: table: %w", err)
-		}
+		out = append(out, []string{r.Name, r.Space, strconv.Itoa(r.Target), strconv.Itoa(r.States["COMPLETE"]), strconv.Itoa(r.States["PRUNED"]),
+			strconv.Itoa(r.States["FAIL"]), running, strconv.Itoa(r.States["WAITING"]), best, stale, points, started})
 	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("studies: table: %w", err)
+	head := []string{"study", "space", "target", "complete", "pruned", "failed", "running", "waiting", "best (trial)", "stale, retried", "points (attempts)", "started"}
+	if err := writeRows(w, format, head, out); err != nil {
+		return fmt.Errorf("studies: %w", err)
 	}
 	return nil
 }

@@ -50,8 +50,8 @@ func (f *dbFlags) add(cmd *cobra.Command) {
 
 // openRead opens the store read-only (a live study is read through the writer's snapshot); a
 // missing store is an input error.
-func openRead(location string) (store.DB, error) {
-	st, err := storages().Open(context.Background(), location, store.OpenOptions{ReadOnly: true})
+func openRead(ctx context.Context, location string) (store.DB, error) {
+	st, err := openStore(ctx, location, store.OpenOptions{ReadOnly: true})
 	if errors.Is(err, store.ErrNoStore) {
 		loc := postgres.Redact(location)
 		return nil, inputErr(fmt.Errorf("store %s does not exist (start a study with `attnsearch run SPACE.yaml --db %s`)", loc, loc))
@@ -109,8 +109,8 @@ func listOrNone(names []string) string {
 }
 
 // loadReport opens the store read-only and builds the report of the chosen study.
-func loadReport(f dbFlags) (*reports.Report, store.DB, error) {
-	st, err := openRead(f.db)
+func loadReport(ctx context.Context, f dbFlags) (*reports.Report, store.DB, error) {
+	st, err := openRead(ctx, f.db)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -130,13 +130,36 @@ func loadReport(f dbFlags) (*reports.Report, store.DB, error) {
 	return rep, st, nil
 }
 
-// exactArgs is cobra.ExactArgs whose failure exits with code 2.
-func exactArgs(n int) cobra.PositionalArgs {
-	return func(c *cobra.Command, args []string) error { return inputErr(cobra.ExactArgs(n)(c, args)) }
+// exactArgs wants the n arguments the command's Use line names (run SPACE.yaml: SPACE.yaml); a
+// missing or extra one is an input error that names it.
+func exactArgs(n int) cobra.PositionalArgs { return rangeArgs(n, n) }
+
+// rangeArgs wants lo to hi of the arguments the command's Use line names.
+func rangeArgs(lo, hi int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		names := strings.Fields(c.Use)[1:]
+		usage := "usage: " + c.CommandPath()
+		for _, n := range names {
+			usage += " " + n
+		}
+		if len(args) < lo {
+			missing := names[len(args):min(lo, len(names))]
+			return inputErr(fmt.Errorf("%s: missing %s (%s)", c.Name(), strings.Join(missing, " "), usage))
+		}
+		if len(args) > hi {
+			return inputErr(fmt.Errorf("%s: unexpected argument %q (%s)", c.Name(), args[hi], usage))
+		}
+		return nil
+	}
 }
 
-// noArgs is cobra.NoArgs whose failure exits with code 2.
-func noArgs(c *cobra.Command, args []string) error { return inputErr(cobra.NoArgs(c, args)) }
+// noArgs refuses any argument, naming the first.
+func noArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return inputErr(fmt.Errorf("%s: unexpected argument %q (%s takes flags only; see attnsearch %s --help)", c.Name(), args[0], c.Name(), c.Name()))
+	}
+	return nil
+}
 
 // newTable is a tablewriter table whose headers are printed as written.
 func newTable(w io.Writer) *tablewriter.Table {

@@ -47,7 +47,7 @@ func TestTrainCommand(t *testing.T) {
 		{"bad set", []string{"train", smoke, "--set", "d_model"}, 2, "key=value"},
 		{"missing file", []string{"train", "nope.yaml"}, 2, "nope.yaml"},
 		{"missing data", []string{"train", smoke, "--data", "nope.tsv"}, 2, "nope.tsv"},
-		{"no argument", []string{"train"}, 2, "arg"},
+		{"no argument", []string{"train"}, 2, "missing SPACE.yaml"},
 		{"bad format", []string{"train", smoke, "--format", "xml"}, 2, "xml"},
 	}
 	for _, c := range cases {

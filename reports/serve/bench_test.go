@@ -12,7 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 )
 
 // benchSizes are the study sizes the benchmarks generate (trials); -short keeps the small one.
@@ -80,7 +80,7 @@ func BenchmarkStudyPage(b *testing.B) {
 		b.Run(fmt.Sprintf("started/%d", n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, store.SnapshotPath(path))})
+				h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, bolt.SnapshotPath(path))})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -95,7 +95,7 @@ func BenchmarkStudyPage(b *testing.B) {
 			}
 		})
 		b.Run(fmt.Sprintf("warm/%d", n), func(b *testing.B) {
-			h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, store.SnapshotPath(path))})
+			h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, bolt.SnapshotPath(path))})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -121,7 +121,7 @@ func BenchmarkLiveUpdate(b *testing.B) {
 	for _, n := range benchSizes() {
 		path := stores[n]
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			w, err := store.Open(path, store.Options{NoSync: true})
+			w, err := bolt.Open(path, bolt.Options{NoSync: true})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -138,7 +138,7 @@ func BenchmarkLiveUpdate(b *testing.B) {
 			srv := newTestServer(h)
 			defer srv.Close()
 			defer srv.CloseClientConnections()
-			for _, err := os.Stat(store.SnapshotPath(path)); err != nil; _, err = os.Stat(store.SnapshotPath(path)) {
+			for _, err := os.Stat(bolt.SnapshotPath(path)); err != nil; _, err = os.Stat(bolt.SnapshotPath(path)) {
 				time.Sleep(10 * time.Millisecond) // the writer's first snapshot
 			}
 			ch := events(b, srv.URL+"/events?study=s")
@@ -185,7 +185,7 @@ func BenchmarkBrowserFirstPaint(b *testing.B) {
 			b.Run(name, func(b *testing.B) {
 				var fcp, total float64
 				for i := 0; i < b.N; i++ {
-					h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, store.SnapshotPath(path))})
+					h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, bolt.SnapshotPath(path))})
 					if err != nil {
 						b.Fatal(err)
 					}

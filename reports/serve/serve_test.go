@@ -21,10 +21,11 @@ import (
 
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 )
 
 // Compile-time check that a bbolt store is a Source.
-var _ Source = (*store.Store)(nil)
+var _ Source = (*bolt.Store)(nil)
 
 // genStudy writes a study "s" of n trials into a new bbolt store at path, through the store's
 // Import (one transaction): three goals (acc maximised, cost and lat minimised), three
@@ -48,7 +49,7 @@ func genStudy(tb testing.TB, path string, n int, seed uint64) {
 			tb.Fatal(err)
 		}
 	}
-	must(enc.Encode(map[string]any{"kind": "study", "format": store.FormatName, "schema": store.SchemaVersion, "name": "s",
+	must(enc.Encode(map[string]any{"kind": "study", "format": store.FormatName, "schema": store.ExportVersion, "name": "s",
 		"direction": "maximize", "created": t0, "user_attrs": map[string]string{}, "system_attrs": map[string]string{record.SysStudyInfo: info}, "trials": n}))
 	acts := []string{"relu", "gelu", "tanh"}
 	for i := 0; i < n; i++ {
@@ -85,7 +86,7 @@ func genStudy(tb testing.TB, path string, n int, seed uint64) {
 			},
 			"user_attrs": user, "system_attrs": map[string]string{}}))
 	}
-	st, err := store.Open(path, store.Options{NoSync: true, NoSnapshot: true})
+	st, err := bolt.Open(path, bolt.Options{NoSync: true, NoSnapshot: true})
 	must(err)
 	defer st.Close()
 	_, err = st.Import(&buf, "s")
@@ -95,7 +96,7 @@ func genStudy(tb testing.TB, path string, n int, seed uint64) {
 // readOnly is the Opener of the bbolt store at path, as `attnsearch serve` opens it.
 func readOnly(path string) Opener {
 	return func(context.Context) (Source, error) {
-		return store.Open(path, store.Options{ReadOnly: true, LockTimeout: time.Second})
+		return bolt.Open(path, bolt.Options{ReadOnly: true, LockTimeout: time.Second})
 	}
 }
 
@@ -140,7 +141,7 @@ func get(tb testing.TB, url string, header ...string) (int, string) {
 // storeTrials reads the generated study back from the store.
 func storeTrials(t *testing.T, path string) []goptuna.FrozenTrial {
 	t.Helper()
-	st, err := store.Open(path, store.Options{ReadOnly: true})
+	st, err := bolt.Open(path, bolt.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +281,7 @@ func events(tb testing.TB, url string) <-chan event {
 }
 
 // addTrial commits one COMPLETE trial through a writer and returns its number.
-func addTrial(tb testing.TB, w *store.Store, studyID int, acc float64) int {
+func addTrial(tb testing.TB, w *bolt.Store, studyID int, acc float64) int {
 	tb.Helper()
 	id, err := w.CreateNewTrial(studyID)
 	if err != nil {
@@ -331,7 +332,7 @@ func waitFor(tb testing.TB, ch <-chan event, n int, within time.Duration) event 
 func TestLiveBolt(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.db")
 	genStudy(t, path, 20, 3)
-	w, err := store.Open(path, store.Options{NoSync: true, SnapshotInterval: 50 * time.Millisecond})
+	w, err := bolt.Open(path, bolt.Options{NoSync: true, SnapshotInterval: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

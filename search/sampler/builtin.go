@@ -22,7 +22,7 @@ var TPE = Kind{
 		{Name: "multivariate", Bool: true, Min: 0, Max: 1}}, // sample all parameters jointly (Optuna's multivariate TPE)
 	New: func(_ int64, opts map[string]float64) (Algorithm, error) {
 		return tpeAlgo{s: &tpe.PointSampler{Startup: int(opts["startup_trials"]), Candidates: int(opts["ei_candidates"]),
-			Params: tpe.DefaultMixtureParams(opts["multivariate"] == 1)}}, nil
+			Params: tpe.DefaultMixtureParams(opts["multivariate"] == 1), Index: &tpe.Index{}}, cache: &historyCache{}}, nil
 	},
 }
 
@@ -33,12 +33,13 @@ var optCandidates = Option{Name: "ei_candidates", Int: true, Min: 1, Max: 1e6} /
 // space is drawn uniformly.
 type tpeAlgo struct {
 	independent
-	s *tpe.PointSampler
+	s     *tpe.PointSampler
+	cache *historyCache
 }
 
 // SampleRelative draws the point of the given ordinal.
 func (a tpeAlgo) SampleRelative(view *goptuna.Study, _ goptuna.FrozenTrial, space map[string]interface{}, ordinal int, seed int64) (map[string]float64, error) {
-	return samplePoint(a.s, view, space, ordinal, seed, false)
+	return samplePoint(a.s, a.cache, view, space, ordinal, seed, false)
 }
 
 // independent draws every parameter uniformly from the point's seed; the relative kinds use it

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 
+	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/search/internal/motpe"
 	"github.com/attnsearch/attnsearch/search/internal/nsga2"
@@ -22,7 +24,7 @@ var MOTPE = Kind{
 		{Name: "multivariate", Bool: true, Min: 0, Max: 1}}, // joint product kernels instead of one estimator per parameter
 	New: func(_ int64, opts map[string]float64) (Algorithm, error) {
 		return observeAlgo{s: motpe.New(motpe.Options{Startup: int(opts["startup_trials"]),
-			Candidates: int(opts["ei_candidates"]), Multivariate: opts["multivariate"] == 1}), multi: true}, nil
+			Candidates: int(opts["ei_candidates"]), Multivariate: opts["multivariate"] == 1}), multi: true, cache: &historyCache{}}, nil
 	},
 }
 
@@ -40,7 +42,7 @@ var NSGA2 = Kind{
 	},
 	New: func(_ int64, opts map[string]float64) (Algorithm, error) {
 		return observeAlgo{s: nsga2.New(nsga2.Options{Population: int(opts["population"]), CrossoverProb: opts["crossover_prob"],
-			MutationProb: opts["mutation_prob"], EtaC: opts["eta_c"], EtaM: opts["eta_m"]}), multi: true}, nil
+			MutationProb: opts["mutation_prob"], EtaC: opts["eta_c"], EtaM: opts["eta_m"]}), multi: true, cache: &historyCache{}}, nil
 	},
 }
 
@@ -49,26 +51,48 @@ var NSGA2 = Kind{
 type observeAlgo struct {
 	independent
 	s     observe.Sampler
-	multi bool // learn from the objective vectors (else from the scalar score)
+	multi bool          // learn from the objective vectors (else from the scalar score)
+	cache *historyCache // finished trials already read
 }
 
 var _ Algorithm = observeAlgo{}
 
 // SampleRelative draws the point of the given ordinal.
 func (a observeAlgo) SampleRelative(view *goptuna.Study, _ goptuna.FrozenTrial, space map[string]interface{}, ordinal int, seed int64) (map[string]float64, error) {
-	return samplePoint(a.s, view, space, ordinal, seed, a.multi)
+	return samplePoint(a.s, a.cache, view, space, ordinal, seed, a.multi)
 }
 
-// samplePoint reads the history and asks s for the point.
-func samplePoint(s observe.Sampler, view *goptuna.Study, space map[string]interface{}, ordinal int, seed int64, multi bool) (map[string]float64, error) {
+// samplePoint reads the history (through cache when not nil) and asks s for the point.
+func samplePoint(s observe.Sampler, cache *historyCache, view *goptuna.Study, space map[string]interface{}, ordinal int, seed int64, multi bool) (map[string]float64, error) {
 	if len(space) == 0 {
 		return nil, nil
 	}
-	past, err := History(view, multi)
+	past, err := cache.history(view, multi)
 	if err != nil {
 		return nil, err
 	}
 	return s.SamplePoint(space, past, ordinal, seed)
+}
+
+// historyCache keeps the finished trials History has read, by trial number, so that a point
+// converts only the trials that finished since the last one (a finished trial never changes).
+type historyCache struct {
+	mu    sync.Mutex
+	multi bool
+	done  map[int]observe.Trial
+}
+
+// history is History(view, multi) through the cache (History itself when c is nil).
+func (c *historyCache) history(view *goptuna.Study, multi bool) ([]observe.Trial, error) {
+	if c == nil {
+		return History(view, multi)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil || c.multi != multi {
+		c.done, c.multi = map[int]observe.Trial{}, multi
+	}
+	return readHistory(view, multi, c.done)
 }
 
 // History reads the view's trials as the history samplers see them, in increasing ordinal. With
@@ -78,6 +102,12 @@ func samplePoint(s observe.Sampler, view *goptuna.Study, space map[string]interf
 // (goptuna's Value; the last intermediate one when pruned). Trials without an ordinal (not yet
 // sampled) are left out.
 func History(view *goptuna.Study, multi bool) ([]observe.Trial, error) {
+	return readHistory(view, multi, nil)
+}
+
+// readHistory is History, taking finished trials from done (by trial number) when there and
+// adding those it converts.
+func readHistory(view *goptuna.Study, multi bool, done map[int]observe.Trial) ([]observe.Trial, error) {
 	var goals []record.Goal
 	if multi {
 		attrs, err := view.Storage.GetStudySystemAttrs(view.ID)
@@ -100,6 +130,10 @@ func History(view *goptuna.Study, multi bool) ([]observe.Trial, error) {
 	}
 	var out []observe.Trial
 	for _, ft := range trials {
+		if t, ok := done[ft.Number]; ok && ft.State.IsFinished() {
+			out = append(out, t)
+			continue
+		}
 		s, ok := ft.SystemAttrs[record.SysOrdinal]
 		if !ok {
 			continue
@@ -121,11 +155,7 @@ func History(view *goptuna.Study, multi bool) ([]observe.Trial, error) {
 				if t.Values, err = vectorAttr(ft, record.KeyObjectives); err != nil {
 					return nil, err
 				}
-				for i := range t.Values {
-					if i < len(goals) && goals[i].Maximize {
-						t.Values[i] = -t.Values[i]
-					}
-				}
+				t.Values = objective.Minimized(goals, t.Values)
 				if t.Constraints, err = vectorAttr(ft, record.KeyConstraints); err != nil {
 					return nil, err
 				}
@@ -139,6 +169,9 @@ func History(view *goptuna.Study, multi bool) ([]observe.Trial, error) {
 				}
 				t.Values = []float64{-v}
 			}
+		}
+		if done != nil && ft.State.IsFinished() {
+			done[ft.Number] = t
 		}
 		out = append(out, t)
 	}

@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -104,5 +105,86 @@ func TestHistoryNeedsGoals(t *testing.T) {
 	}
 	if _, err := History(s, true); err == nil {
 		t.Fatal("History of a study without StudyInfo succeeded")
+	}
+}
+
+// TestHistoryCacheEqualsHistory checks that the cached read equals History's, also after a
+// running trial finished between two reads.
+func TestHistoryCacheEqualsHistory(t *testing.T) {
+	s := study(t)
+	c := &historyCache{}
+	for round := 0; round < 2; round++ {
+		for _, multi := range []bool{true, false} {
+			got, err := c.history(s, multi)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := History(s, multi)
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("round %d multi %v: cached %v, History %v", round, multi, got, want)
+			}
+		}
+		// The running trial gets its ordinal and finishes.
+		trials, _ := s.GetTrials()
+		for _, ft := range trials {
+			if ft.State == goptuna.TrialStateRunning {
+				must := func(err error) {
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				must(s.Storage.SetTrialSystemAttr(ft.ID, record.SysOrdinal, "2"))
+				must(s.Storage.SetTrialUserAttr(ft.ID, record.KeyObjectives, "30,500"))
+				must(s.Storage.SetTrialValue(ft.ID, 25))
+				must(s.Storage.SetTrialState(ft.ID, goptuna.TrialStateComplete))
+			}
+		}
+	}
+	if len(c.done) != 3 {
+		t.Errorf("%d finished trials cached, want 3", len(c.done))
+	}
+}
+
+// TestAutoChoosesByTheStudy checks the rule on features and that auto reads them from the study:
+// the study of study() lists two goals, so auto draws with motpe multivariate, the same points as
+// that kind, and a resumed auto (a new algorithm) the same again.
+func TestAutoChoosesByTheStudy(t *testing.T) {
+	for _, tc := range []struct {
+		f    Features
+		want string
+	}{
+		{Features{Objectives: 1, Params: 5}, "tpe map[multivariate:1]"},
+		{Features{Objectives: 2, Params: 10, Constrained: true}, "motpe map[multivariate:1]"},
+		{Features{Objectives: 3, Params: 6}, "motpe"},
+	} {
+		if got := Choose(tc.f).String(); got != tc.want {
+			t.Errorf("Choose(%+v) = %s, want %s", tc.f, got, tc.want)
+		}
+	}
+	s := study(t)
+	space := map[string]interface{}{"x": goptuna.UniformDistribution{Low: 0, High: 1}}
+	f, err := StudyFeatures(s, space)
+	if err != nil || f.Objectives != 2 || f.Params != 1 {
+		t.Fatalf("features %+v, %v", f, err)
+	}
+	auto, _, err := Builtin().New("auto", 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, _, _ := Builtin().New("motpe", 1, map[string]float64{"multivariate": 1})
+	for ord := 2; ord < 4; ord++ {
+		a, err := auto.SampleRelative(s, goptuna.FrozenTrial{}, space, ord, int64(ord))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := direct.SampleRelative(s, goptuna.FrozenTrial{}, space, ord, int64(ord))
+		resumed, _, _ := Builtin().New("auto", 1, nil)
+		c, _ := resumed.SampleRelative(s, goptuna.FrozenTrial{}, space, ord, int64(ord))
+		if a["x"] != b["x"] || a["x"] != c["x"] {
+			t.Fatalf("ordinal %d: auto %v, motpe multivariate %v, resumed auto %v", ord, a, b, c)
+		}
+	}
+	if got := auto.(*autoAlgo).choice.String(); got != "motpe map[multivariate:1]" {
+		t.Errorf("auto chose %s for a two-goal study", got)
 	}
 }

@@ -3,6 +3,7 @@ package sampler
 import (
 	"fmt"
 
+	"github.com/attnsearch/attnsearch/search/internal/kindset"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/c-bata/goptuna"
 )
@@ -41,58 +42,31 @@ func (k Kind) Option(name string) (Option, bool) {
 	return Option{}, false
 }
 
-// Registry holds sampler kinds by name.
+// Registry holds sampler kinds by name (Register, Lookup, Names and KindOptions come from
+// kindset.Set: registering a name twice, or a kind without New, panics).
 type Registry struct {
-	kinds map[string]Kind
-	order []string // names in registration order
-}
-
-// NewRegistry returns an empty registry.
-func NewRegistry() *Registry { return &Registry{kinds: map[string]Kind{}} }
-
-// Register adds k; registering a name twice is a programming error and panics.
-func (r *Registry) Register(k Kind) {
-	if _, dup := r.kinds[k.Name]; dup {
-		panic(fmt.Sprintf("sampler: kind %q registered twice", k.Name))
-	}
-	if k.New == nil {
-		panic(fmt.Sprintf("sampler: kind %q has no constructor", k.Name))
-	}
-	r.kinds[k.Name] = k
-	r.order = append(r.order, k.Name)
-}
-
-// Lookup returns the kind called name.
-func (r *Registry) Lookup(name string) (Kind, bool) {
-	k, ok := r.kinds[name]
-	return k, ok
-}
-
-// KindOptions returns the options of the kind called name (space.Registry).
-func (r *Registry) KindOptions(name string) ([]Option, bool) {
-	k, ok := r.kinds[name]
-	return k.Options, ok
+	*kindset.Set[Kind]
 }
 
 var _ space.Registry = (*Registry)(nil)
 
-// Names lists the registered kinds in registration order.
-func (r *Registry) Names() []string { return append([]string(nil), r.order...) }
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{kindset.New("sampler", kindset.About[Kind]{
+		Name:    func(k Kind) string { return k.Name },
+		Options: func(k Kind) []Option { return k.Options },
+		Built:   func(k Kind) bool { return k.New != nil },
+	})}
+}
 
 // New builds the algorithm of kind name; an unknown kind or an invalid option is an error.
 func (r *Registry) New(name string, studySeed int64, opts map[string]float64) (Algorithm, Kind, error) {
-	k, ok := r.kinds[name]
+	k, ok := r.Lookup(name)
 	if !ok {
 		return nil, Kind{}, fmt.Errorf("sampler: unknown kind %q (known: %v)", name, r.Names())
 	}
-	for key, v := range opts {
-		o, ok := k.Option(key)
-		if !ok {
-			return nil, k, fmt.Errorf("sampler %s: unknown option %q", name, key)
-		}
-		if err := o.Check(v); err != nil {
-			return nil, k, fmt.Errorf("sampler %s: %s: %w", name, key, err)
-		}
+	if err := kindset.Check("sampler", name, k.Options, opts); err != nil {
+		return nil, k, err
 	}
 	a, err := k.New(studySeed, opts)
 	if err != nil {
@@ -110,5 +84,6 @@ func Builtin() *Registry {
 	r.Register(Sobol)
 	r.Register(MOTPE)
 	r.Register(NSGA2)
+	r.Register(Auto)
 	return r
 }

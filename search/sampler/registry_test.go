@@ -24,7 +24,7 @@ func TestOptionCheck(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	r := Builtin()
-	if got := r.Names(); len(got) != 6 || got[0] != "tpe" || got[4] != "motpe" || got[5] != "nsga2" {
+	if got := r.Names(); len(got) != 7 || got[0] != "tpe" || got[4] != "motpe" || got[5] != "nsga2" || got[6] != "auto" {
 		t.Fatalf("Names = %v", got)
 	}
 	for _, name := range r.Names() {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""One trial of a toy "training run" for attnsearch (README: "Your own training script").
+"""One trial of a toy "training run" for attnsearch (docs/commands.md).
 
 Reads the trial on stdin, reports a progress line per epoch and the result as the last line.
 Standard library only.

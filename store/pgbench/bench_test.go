@@ -19,7 +19,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/store/internal/benchtrial"
 	pgstore "github.com/attnsearch/attnsearch/store/postgres"
 	"github.com/attnsearch/attnsearch/store/postgres/pgtest"
@@ -63,7 +63,7 @@ func storages() []storage {
 			return s
 		}},
 		{"bbolt", func(b *testing.B, _ int) goptuna.Storage {
-			s, err := store.Open(filepath.Join(b.TempDir(), "study.db"), store.Options{NoSnapshot: true})
+			s, err := bolt.Open(filepath.Join(b.TempDir(), "study.db"), bolt.Options{NoSnapshot: true})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/attnsearch/attnsearch/store"
@@ -8,10 +9,23 @@ import (
 )
 
 // TestConformance runs the storage conformance suite (the one bbolt passes) against PostgreSQL,
-// each case on a fresh database.
+// each case on a fresh database; a second writer opens the same database at once.
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, hooks store.Hooks) store.DB {
-		s, _ := openTest(t, Options{Hooks: hooks})
-		return s
+	var mu sync.Mutex
+	urls := map[store.DB]string{}
+	storetest.Run(t, storetest.Backend{
+		Open: func(t *testing.T, hooks store.Hooks) store.DB {
+			s, u := openTest(t, Options{Hooks: hooks})
+			mu.Lock()
+			urls[s] = u
+			mu.Unlock()
+			return s
+		},
+		Again: func(t *testing.T, db store.DB) (store.DB, error) {
+			mu.Lock()
+			u := urls[db]
+			mu.Unlock()
+			return openURL(t, u, Options{}), nil
+		},
 	})
 }

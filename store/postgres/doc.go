@@ -38,7 +38,9 @@
 //
 // # Failures
 //
-// A call that loses its connection, or finds the server shutting down or starting, is retried
+// Opening fails fast: a server that refuses connections, a host that does not resolve, or one
+// that does not answer ends Open within Options.ConnectTimeout (else the URL's connect_timeout,
+// else DefaultConnectTimeout) with ErrUnavailable. Once open, a call that loses its connection, or finds the server shutting down or starting, is retried
 // with exponential backoff (50 ms doubling to 2 s) for Options.RetryFor (DefaultRetryFor), then
 // fails with ErrUnavailable. Reads are always retried. A write whose answer was lost may have been
 // applied, so it is retried only where that is safe: writes of values and attributes are

@@ -17,7 +17,7 @@ import (
 
 // Export writes the study as JSON Lines in the bbolt store's export format (store.ExportStudy,
 // then one store.ExportTrial per trial in number order), read in one consistent snapshot, so
-// that store.Store.Import and Import read it back exactly.
+// that store/bolt's Import and this package's read it back exactly.
 func (s *Store) Export(w io.Writer, studyID int) error {
 	var buf bytes.Buffer
 	err := s.run("export study", func(ctx context.Context, _ bool) error {
@@ -48,7 +48,7 @@ func (s *Store) exportTx(ctx context.Context, tx pgx.Tx, w io.Writer, studyID in
 	if err != nil {
 		return err
 	}
-	head := store.ExportStudy{Kind: "study", Format: store.FormatName, Schema: store.SchemaVersion, Name: string(name),
+	head := store.ExportStudy{Kind: "study", Format: store.FormatName, Schema: store.ExportVersion, Name: string(name),
 		Direction: goptuna.StudyDirection(dir), Created: time.Unix(0, created), Trials: trials,
 		UserAttrs: map[string]string{}, SystemAttrs: map[string]string{}}
 	rows, err := tx.Query(ctx, `SELECT study_id, system, key, value FROM attnsearch_study_attrs WHERE study_id = $1`, studyID)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 )
 
 // fillRich writes a study with every kind of content into s.
@@ -70,7 +71,7 @@ func export(t *testing.T, fn func(*bytes.Buffer) error) string {
 // and finds every byte of the export unchanged (trial IDs aside).
 func TestExportImportRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	b1, err := store.Open(filepath.Join(dir, "a.db"), store.Options{NoSync: true, NoSnapshot: true})
+	b1, err := bolt.Open(filepath.Join(dir, "a.db"), bolt.Options{NoSync: true, NoSnapshot: true})
 	must(t, err)
 	defer b1.Close()
 	study := fillRich(t, b1)
@@ -85,7 +86,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		t.Fatalf("PostgreSQL copy differs:\n%s\nwant\n%s", got, orig)
 	}
 
-	b2, err := store.Open(filepath.Join(dir, "b.db"), store.Options{NoSync: true, NoSnapshot: true})
+	b2, err := bolt.Open(filepath.Join(dir, "b.db"), bolt.Options{NoSync: true, NoSnapshot: true})
 	must(t, err)
 	defer b2.Close()
 	buf.Reset()

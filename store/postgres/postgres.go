@@ -27,6 +27,11 @@ var _ goptuna.Storage = (*Store)(nil)
 // DefaultRetryFor is how long a call keeps retrying after the connection is lost when Options.RetryFor is zero.
 const DefaultRetryFor = 2 * time.Minute
 
+// DefaultConnectTimeout bounds opening a store when Options.ConnectTimeout is zero and the URL
+// sets no connect_timeout: a server that refuses connections, or a host that does not resolve or
+// answer, fails Open within it.
+const DefaultConnectTimeout = 5 * time.Second
+
 // DefaultAttemptTimeout bounds one attempt of a call when Options.AttemptTimeout is zero.
 const DefaultAttemptTimeout = 30 * time.Second
 
@@ -42,6 +47,13 @@ var (
 
 // Compile-time check that *Store is a store.DB.
 var _ store.DB = (*Store)(nil)
+
+// Compile-time checks of the capabilities *Store declares.
+var (
+	_ store.Shared   = (*Store)(nil)
+	_ store.Exporter = (*Store)(nil)
+	_ store.Importer = (*Store)(nil)
+)
 
 // Compile-time check that Open is a store.Opener.
 var _ store.Opener = Open
@@ -60,6 +72,9 @@ type Options struct {
 	// Clock, when set, gives the times stored for starts, completions and heartbeats; nil uses the
 	// server's clock, so that workers on machines whose clocks differ agree on staleness.
 	Clock func() time.Time
+	// ConnectTimeout bounds Open's first contact with the server, retries included (0: the URL's
+	// connect_timeout, else DefaultConnectTimeout); later calls retry for RetryFor.
+	ConnectTimeout time.Duration
 	// OnRetry, when set, is told about each retry (for logs).
 	OnRetry func(op string, attempt int, err error)
 	// Hooks inject failures for crash-safety tests; leave them zero.
@@ -109,8 +124,14 @@ func OpenWith(ctx context.Context, rawURL string, opts Options) (*Store, error) 
 	if opts.AttemptTimeout <= 0 {
 		opts.AttemptTimeout = DefaultAttemptTimeout
 	}
-	if cfg.ConnConfig.ConnectTimeout == 0 {
-		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = cfg.ConnConfig.ConnectTimeout // the URL's connect_timeout
+	}
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = DefaultConnectTimeout
+	}
+	if cfg.ConnConfig.ConnectTimeout <= 0 || cfg.ConnConfig.ConnectTimeout > opts.ConnectTimeout {
+		cfg.ConnConfig.ConnectTimeout = opts.ConnectTimeout
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "attnsearch"
 	if opts.ReadOnly {
@@ -122,6 +143,18 @@ func OpenWith(ctx context.Context, rawURL string, opts Options) (*Store, error) 
 	}
 	sctx, cancel := context.WithCancel(context.Background())
 	s := &Store{pool: pool, display: display, opts: opts, ctx: sctx, cancel: cancel, caches: map[int]*studyCache{}}
+	// The first contact fails fast: an unreachable server is an error within ConnectTimeout,
+	// not after RetryFor.
+	octx, ocancel := context.WithTimeout(ctx, opts.ConnectTimeout)
+	defer ocancel()
+	err = s.retryFor(octx, "connect", opts.ConnectTimeout, func(ctx context.Context, _ bool) error { return pool.Ping(ctx) })
+	if err != nil {
+		s.Close()
+		if octx.Err() != nil && ctx.Err() == nil && !errors.Is(err, ErrUnavailable) {
+			err = fmt.Errorf("%w: no answer within %v: %w", ErrUnavailable, opts.ConnectTimeout, err)
+		}
+		return nil, fmt.Errorf("postgres: open %s: %w", display, redactErr(err, rawURL))
+	}
 	err = s.retry(ctx, "open", func(ctx context.Context, _ bool) error { return migrate(ctx, pool, opts.ReadOnly) })
 	if err != nil {
 		s.Close()
@@ -209,6 +242,11 @@ func (s *Store) Stat() *pgxpool.Stat { return s.pool.Stat() }
 // window passes. fn is told whether an earlier attempt may have been applied (its write was sent
 // and the connection was lost before the answer), so that it can find out before writing again.
 func (s *Store) retry(ctx context.Context, op string, fn func(ctx context.Context, ambiguous bool) error) error {
+	return s.retryFor(ctx, op, s.opts.RetryFor, fn)
+}
+
+// retryFor is retry with a retry window of its own (negative: no retries).
+func (s *Store) retryFor(ctx context.Context, op string, window time.Duration, fn func(ctx context.Context, ambiguous bool) error) error {
 	if s.ctx.Err() != nil {
 		return store.ErrClosed
 	}
@@ -233,10 +271,10 @@ func (s *Store) retry(ctx context.Context, op string, fn func(ctx context.Contex
 		if !pgconn.SafeToRetry(err) && !serverAborted(err) {
 			ambiguous = true
 		}
-		if s.opts.RetryFor < 0 || time.Since(start)+backoff > s.opts.RetryFor {
+		if window < 0 || time.Since(start)+backoff > window {
 			return fmt.Errorf("%w: %s: gave up after %d attempts in %v: %w", ErrUnavailable, op, attempt, time.Since(start).Round(time.Millisecond), err)
 		}
-		if s.opts.OnRetry != nil {
+		if s.opts.OnRetry != nil && op != "connect" { // Open's first contact reports once, at the end
 			s.opts.OnRetry(op, attempt, err)
 		}
 		t := time.NewTimer(backoff)

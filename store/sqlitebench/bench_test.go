@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/store/internal/benchtrial"
 	"github.com/c-bata/goptuna"
 	rdb "github.com/c-bata/goptuna/rdb.v2"
@@ -36,9 +36,9 @@ func openSQLite(b *testing.B, pragmas string) (*rdb.Storage, *gorm.DB) {
 }
 
 // openBolt opens the bbolt store on a fresh file.
-func openBolt(b *testing.B, opts store.Options) *store.Store {
+func openBolt(b *testing.B, opts bolt.Options) *bolt.Store {
 	b.Helper()
-	s, err := store.Open(filepath.Join(b.TempDir(), "study.db"), opts)
+	s, err := bolt.Open(filepath.Join(b.TempDir(), "study.db"), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func BenchmarkTrialWrite(b *testing.B) {
 		name string
 		open func(b *testing.B) goptuna.Storage
 	}{
-		{"bbolt", func(b *testing.B) goptuna.Storage { return openBolt(b, store.Options{}) }},
+		{"bbolt", func(b *testing.B) goptuna.Storage { return openBolt(b, bolt.Options{}) }},
 		{"sqlite", func(b *testing.B) goptuna.Storage { s, _ := openSQLite(b, ""); return s }},
 		{"sqlite-wal", func(b *testing.B) goptuna.Storage {
 			s, _ := openSQLite(b, "?_journal_mode=WAL&_synchronous=FULL")
@@ -84,7 +84,7 @@ func BenchmarkGetAllTrials10k(b *testing.B) {
 		name string
 		open func(b *testing.B) goptuna.Storage
 	}{
-		{"bbolt", func(b *testing.B) goptuna.Storage { return openBolt(b, store.Options{NoSync: true, NoSnapshot: true}) }},
+		{"bbolt", func(b *testing.B) goptuna.Storage { return openBolt(b, bolt.Options{NoSync: true, NoSnapshot: true}) }},
 		{"sqlite", func(b *testing.B) goptuna.Storage {
 			s, _ := openSQLite(b, "?_synchronous=OFF&_journal_mode=WAL")
 			return s

@@ -13,8 +13,21 @@ import (
 // it is given; it closes it when the test ends (t.Cleanup).
 type Opener func(t *testing.T, hooks store.Hooks) store.DB
 
-// Run runs the whole conformance suite against the storages open makes, one subtest each.
-func Run(t *testing.T, open Opener) {
+// Backend is a storage under test.
+type Backend struct {
+	// Open returns a fresh, empty, writable storage with the given hooks.
+	Open Opener
+	// Again opens a second writable handle on the storage db was opened on, as another process
+	// would, closed when the test ends; or returns the error with which the storage refuses a
+	// second writer while db is open.
+	Again func(t *testing.T, db store.DB) (store.DB, error)
+}
+
+// Run runs the whole conformance suite against the storage b, one subtest each: the contract of
+// store.DB, then each optional capability (store.Shared, store.Exporter, store.Importer) the
+// storage declares.
+func Run(t *testing.T, b Backend) {
+	open := b.Open
 	for _, c := range []struct {
 		name string
 		test func(*testing.T, Opener)
@@ -35,6 +48,8 @@ func Run(t *testing.T, open Opener) {
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, open) })
 	}
+	t.Run("Capabilities/Shared", func(t *testing.T) { sharedCapability(t, b) })
+	t.Run("Capabilities/ExportImport", func(t *testing.T) { exportCapability(t, b) })
 }
 
 // must fails the test on err.

@@ -2,8 +2,10 @@ package data
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -13,7 +15,7 @@ func TestWriteAlignedRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "syn")
-	if err := WriteAligned(dir, ds); err != nil {
+	if err := writeAligned(dir, ds); err != nil {
 		t.Fatal(err)
 	}
 	back, err := LoadAligned(context.Background(), dir, Options{})
@@ -35,7 +37,36 @@ func TestWriteAlignedRoundTrip(t *testing.T) {
 	if err := os.WriteFile(blocked, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteAligned(blocked, ds); err == nil {
+	if err := writeAligned(blocked, ds); err == nil {
 		t.Fatal("writing under a regular file succeeded")
 	}
+}
+
+// writeAligned (for the tests) writes the texts of ds as an aligned corpus, dir/{train,valid,test}.{src,tgt}
+// (one sentence per line, UTF-8), the layout LoadAligned and shared/bench/mt_ref.py read; it
+// creates dir if needed and overwrites those six files.
+func writeAligned(dir string, ds *Dataset) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("data: create %s: %w", dir, err)
+	}
+	for _, split := range []struct {
+		name  string
+		pairs []Pair
+	}{{"train", ds.Train}, {"valid", ds.Valid}, {"test", ds.Test}} {
+		var src, tgt strings.Builder
+		for _, p := range split.pairs {
+			if strings.ContainsAny(p.SrcText, "\r\n") || strings.ContainsAny(p.TgtText, "\r\n") {
+				return fmt.Errorf("data: write %s: %s pair %q has a line break", dir, split.name, p.SrcText)
+			}
+			src.WriteString(p.SrcText + "\n")
+			tgt.WriteString(p.TgtText + "\n")
+		}
+		for ext, text := range map[string]string{".src": src.String(), ".tgt": tgt.String()} {
+			path := filepath.Join(dir, split.name+ext)
+			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+				return fmt.Errorf("data: write %s: %w", path, err)
+			}
+		}
+	}
+	return nil
 }

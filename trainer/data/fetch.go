@@ -4,9 +4,12 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -34,15 +37,18 @@ type TatoebaFiles struct {
 	Lines int    // lines in the pair file
 }
 
-// FetchTatoeba downloads the pair file for lang (a three-letter code such as "deu") from
+// FetchTatoeba fetches the pair file for lang (a three-letter code such as "deu") from
 // urlTemplate ("" = TatoebaURL; %s is replaced by lang) with client, keeps the archive as
 // outDir/LANG-eng.zip and unpacks its one .txt data member to outDir/LANG-eng.txt (and
-// _about.txt beside it when present). The archive must hold exactly one data member (names
-// starting with _ ignored) whose lines have 2 or 3 tab-separated fields; anything else is an
-// error and leaves no pair file behind.
-func FetchTatoeba(ctx context.Context, client *http.Client, urlTemplate, lang, outDir string) (*TatoebaFiles, error) {
-	if !langCode.MatchString(lang) {
-		return nil, fmt.Errorf("data: tatoeba language %q: want a three-letter code such as deu, fra, spa (see manythings.org/anki)", lang)
+// _about.txt beside it when present). urlTemplate may also name a local file, as a path or a
+// file:// URL: a .zip archive (copied, then unpacked as a download is) or the pair file itself
+// (copied to outDir/LANG-eng.txt). The archive must hold exactly one data member (names starting
+// with _ ignored) whose lines have 2 or 3 tab-separated fields. On any error nothing is left
+// behind: no file of this call, and no outDir when this call created it. A failed download's
+// error says how to fetch the file on another machine and pass it as a local file.
+func FetchTatoeba(ctx context.Context, client *http.Client, urlTemplate, lang, outDir string) (_ *TatoebaFiles, err error) {
+	if err := CheckTatoebaLang(lang); err != nil {
+		return nil, err
 	}
 	if urlTemplate == "" {
 		urlTemplate = TatoebaURL
@@ -51,12 +57,53 @@ func FetchTatoeba(ctx context.Context, client *http.Client, urlTemplate, lang, o
 	if strings.Contains(url, "%s") {
 		url = strings.ReplaceAll(url, "%s", lang)
 	}
+	local, isLocal := localPath(url)
+	if isLocal {
+		if fi, serr := os.Stat(local); serr != nil {
+			return nil, fmt.Errorf("data: tatoeba: %w", serr)
+		} else if fi.IsDir() {
+			return nil, fmt.Errorf("data: tatoeba: %s is a directory; want the pair file (.txt, .tsv) or its .zip archive", local)
+		}
+	}
+	created := false
+	if _, serr := os.Stat(outDir); errors.Is(serr, fs.ErrNotExist) {
+		created = true
+	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data: tatoeba: create %s: %w", outDir, err)
 	}
 	files := &TatoebaFiles{Zip: filepath.Join(outDir, lang+"-eng.zip"), Pairs: filepath.Join(outDir, lang+"-eng.txt")}
-	if err := download(ctx, client, url, files.Zip); err != nil {
-		return nil, err
+	var made []string // files this call wrote, removed on error
+	defer func() {
+		if err == nil {
+			return
+		}
+		for _, f := range made {
+			os.Remove(f)
+		}
+		if created {
+			os.Remove(outDir) // only when empty
+		}
+	}()
+	switch {
+	case isLocal && !strings.EqualFold(filepath.Ext(local), ".zip"):
+		// The pair file itself: copied, then checked like an unpacked one.
+		files.Zip = ""
+		made = append(made, files.Pairs)
+		if files.Lines, err = copyFile(local, files.Pairs); err != nil {
+			return nil, err
+		}
+		return files, checkPairs(ctx, files.Pairs)
+	case isLocal:
+		made = append(made, files.Zip)
+		if _, err = copyFile(local, files.Zip); err != nil {
+			return nil, err
+		}
+	default:
+		if err = download(ctx, client, url, files.Zip); err != nil {
+			return nil, fmt.Errorf("%w\n  without a network here: fetch %s on a machine that has one, copy it here and run\n  attnsearch data tatoeba %s --out %s --url PATH/%s", err, url, lang, outDir, filepath.Base(files.Zip))
+		}
+		made = append(made, files.Zip)
 	}
 	zr, err := zip.OpenReader(files.Zip)
 	if err != nil {
@@ -82,25 +129,74 @@ func FetchTatoeba(ctx context.Context, client *http.Client, urlTemplate, lang, o
 	}
 	if about != nil {
 		files.About = filepath.Join(outDir, "_about.txt")
-		if _, err := extract(about, files.About); err != nil {
+		made = append(made, files.About)
+		if _, err = extract(about, files.About); err != nil {
 			return nil, err
 		}
 	}
+	made = append(made, files.Pairs)
 	if files.Lines, err = extract(data, files.Pairs); err != nil {
 		return nil, err
 	}
-	lines, _, err := readTSVSource(ctx, files.Pairs)
-	if err != nil {
-		os.Remove(files.Pairs)
+	if err = checkPairs(ctx, files.Pairs); err != nil {
 		return nil, err
+	}
+	return files, nil
+}
+
+// CheckTatoebaLang returns an error unless lang has the form of a manythings.org language code.
+func CheckTatoebaLang(lang string) error {
+	if !langCode.MatchString(lang) {
+		return fmt.Errorf("data: tatoeba language %q: want a three-letter code such as deu, fra, spa (see manythings.org/anki)", lang)
+	}
+	return nil
+}
+
+// localPath returns the file a file:// URL or a plain path names; false for http(s) and other URLs.
+func localPath(url string) (string, bool) {
+	if strings.HasPrefix(strings.ToLower(url), "file://") {
+		return url[len("file://"):], true
+	}
+	return url, !strings.Contains(url, "://")
+}
+
+// checkPairs checks that every non-empty line of a pair file has 2 or 3 tab-separated fields.
+func checkPairs(ctx context.Context, path string) error {
+	lines, _, err := readTSVSource(ctx, path)
+	if err != nil {
+		return err
 	}
 	for _, l := range lines {
 		if n := strings.Count(l.text, "\t"); strings.TrimSpace(l.text) != "" && (n < 1 || n > 2) {
-			os.Remove(files.Pairs)
-			return nil, fmt.Errorf("data: tatoeba: %s:%d: want 2 or 3 tab-separated fields, got %d", files.Pairs, l.no, n+1)
+			return fmt.Errorf("data: tatoeba: %s:%d: want 2 or 3 tab-separated fields, got %d", path, l.no, n+1)
 		}
 	}
-	return files, nil
+	return nil
+}
+
+// copyFile copies src to dst and returns the number of lines copied.
+func copyFile(src, dst string) (int, error) {
+	if a, b := absPath(src), absPath(dst); a == b {
+		return 0, fmt.Errorf("data: tatoeba: %s is already where the pair file goes; train on it with --data %s", src, src)
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return 0, fmt.Errorf("data: tatoeba: %w", err)
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return 0, fmt.Errorf("data: tatoeba: %w", err)
+	}
+	lc := &lineCounter{w: out}
+	_, err = io.Copy(lc, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, fmt.Errorf("data: tatoeba: copy %s to %s: %w", src, dst, err)
+	}
+	return lc.lines, nil
 }
 
 // download writes the body of a GET of url to path (through a temporary file, renamed on
@@ -113,7 +209,11 @@ func download(ctx context.Context, client *http.Client, url, path string) error 
 	req.Header.Set("User-Agent", "attnsearch (github.com/attnsearch/attnsearch)")
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("data: tatoeba: download: %w", err)
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL is in the message already
+		}
+		return fmt.Errorf("data: tatoeba: download %s: %w", url, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -178,4 +278,12 @@ type lineCounter struct {
 func (c *lineCounter) Write(p []byte) (int, error) {
 	c.lines += bytes.Count(p, []byte{'\n'})
 	return c.w.Write(p)
+}
+
+// absPath is path made absolute (path itself when that fails).
+func absPath(path string) string {
+	if a, err := filepath.Abs(path); err == nil {
+		return a
+	}
+	return path
 }

@@ -9,7 +9,7 @@
 set -u
 cd "$(dirname "$0")/.."
 go test -c -o /tmp/default.test . && go test -tags openblas -c -o /tmp/openblas.test . || exit 1
-T=${TORCH_REF:-../../shared/bench/torch_ref.py} # from trainer/ in a checkout beside shared/
+T=${TORCH_REF:?set TORCH_REF to the PyTorch reference script torch_ref.py (not shipped)}
 for rep in 1 2 3; do
   for th in 1 2; do
     echo "rep $rep threads $th torch-as-installed: $(OMP_WAIT_POLICY=passive /usr/bin/python3 $T --steps 300 --threads $th 2>&1 | tail -1)"

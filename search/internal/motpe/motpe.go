@@ -3,6 +3,7 @@ package motpe
 import (
 	"math"
 	"sort"
+	"sync"
 
 	"github.com/attnsearch/attnsearch/objective/front"
 	"github.com/attnsearch/attnsearch/search/internal/observe"
@@ -25,7 +26,8 @@ func New(o Options) *tpe.PointSampler {
 		Startup:    o.Startup,
 		Candidates: o.Candidates,
 		Params:     MixtureParams(o.Multivariate),
-		Split:      Split,
+		Split:      (&Splitter{}).Split,
+		Index:      &tpe.Index{},
 	}
 }
 
@@ -96,13 +98,42 @@ func Split(trials []observe.Trial, nBelow int) (below, above []int, wBelow []flo
 			infeasible = append(infeasible, i)
 		}
 	}
+	return splitRanked(trials, nBelow, nobj, feasible, infeasible, above, viol, func() []int { return leading(trials, feasible, nBelow, nobj) })
+}
+
+// leading returns the feasible trials (indices into trials) that fewer than n others dominate:
+// they hold every rank up to the first at which the ranks hold n trials, and a trial's dominators
+// all have fewer dominators than it, so ranking them alone gives their ranks among all.
+func leading(trials []observe.Trial, feasible []int, n, nobj int) []int {
+	var out []int
+	for _, k := range feasible {
+		c := 0
+		for _, q := range feasible {
+			if q != k && front.DominatesMin(trials[q].Values[:nobj], trials[k].Values[:nobj]) {
+				if c++; c >= n {
+					break
+				}
+			}
+		}
+		if c < n {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// splitRanked fills the good group rank by rank from the trials lead returns (indices into
+// trials, increasing), or with the feasible trials and then the least infeasible ones when there
+// are no more than nBelow feasible trials.
+func splitRanked(trials []observe.Trial, nBelow, nobj int, feasible, infeasible, above []int, viol []float64, lead func() []int) (below, _ []int, wBelow []float64) {
 	inBelow := map[int]bool{}
 	if len(feasible) > nBelow {
+		feasible = lead()
 		vs := make([][]float64, len(feasible))
 		for i, k := range feasible {
 			vs[i] = trials[k].Values[:nobj]
 		}
-		ranks := front.Ranks(vs)
+		ranks := leadingRanks(vs, nBelow)
 		for r := 0; len(inBelow) < nBelow; r++ {
 			var at []int
 			for i, rk := range ranks {
@@ -178,4 +209,206 @@ func weights(trials []observe.Trial, below []int, viol []float64, nobj int) []fl
 		}
 	}
 	return w
+}
+
+// Splitter is Split with the trials that fewer than 25 others dominate (an archive holding every
+// rank the good group can reach, gamma being at most 25) carried from one point to the next, so
+// a point costs one pass over the history instead of a non-dominated sort of all of it. The
+// archive is the same set whatever order the trials arrived in: each trial's dominator count is
+// exact while it is below the threshold (its dominators are all in the archive), and a trial
+// that leaves never returns. A history that loses or changes a trial rebuilds it.
+type Splitter struct {
+	mu      sync.Mutex
+	nobj    int
+	limit   int
+	seen    []seenTrial // every trial split so far, increasing ordinal
+	archive []member    // feasible complete trials with fewer than limit dominators
+}
+
+type seenTrial struct {
+	ordinal int
+	state   observe.State
+	step    int
+}
+
+type member struct {
+	ordinal int
+	values  []float64
+	count   int // dominators among the archive (exact while below limit)
+}
+
+// Split is Split (a tpe.SplitFunc) through the archive.
+func (sp *Splitter) Split(trials []observe.Trial, nBelow int) (below, above []int, wBelow []float64) {
+	nobj := len(trials[0].Values)
+	for _, t := range trials {
+		nobj = min(nobj, len(t.Values))
+	}
+	var feasible, infeasible []int
+	viol := make([]float64, len(trials))
+	for i, t := range trials {
+		viol[i] = front.TotalViolation(t.Constraints)
+		switch {
+		case t.State != observe.Complete:
+			above = append(above, i)
+		case viol[i] == 0:
+			feasible = append(feasible, i)
+		default:
+			infeasible = append(infeasible, i)
+		}
+	}
+	lead := func() []int {
+		sp.mu.Lock()
+		defer sp.mu.Unlock()
+		sp.update(trials, viol, nobj, max(25, nBelow))
+		byOrdinal := make(map[int]int, len(sp.archive))
+		for _, m := range sp.archive {
+			byOrdinal[m.ordinal] = 0
+		}
+		var out []int
+		for _, k := range feasible {
+			if _, ok := byOrdinal[trials[k].Ordinal]; ok {
+				out = append(out, k)
+			}
+		}
+		return out // ranked among themselves they have their ranks among all
+	}
+	return splitRanked(trials, nBelow, nobj, feasible, infeasible, above, viol, lead)
+}
+
+// update brings the archive to trials (increasing ordinal).
+func (sp *Splitter) update(trials []observe.Trial, viol []float64, nobj, limit int) {
+	if sp.nobj != nobj || sp.limit != limit || !sp.extends(trials) {
+		sp.nobj, sp.limit, sp.seen, sp.archive = nobj, limit, nil, nil
+	}
+	i := 0
+	for k, t := range trials {
+		if i < len(sp.seen) && sp.seen[i].ordinal == t.Ordinal {
+			i++
+			continue
+		}
+		sp.seen = append(sp.seen, seenTrial{})
+		copy(sp.seen[i+1:], sp.seen[i:])
+		sp.seen[i] = seenTrial{t.Ordinal, t.State, t.Step}
+		i++
+		if t.State == observe.Complete && viol[k] == 0 {
+			sp.add(t.Ordinal, t.Values[:nobj])
+		}
+	}
+}
+
+// extends reports whether trials hold every trial seen so far, unchanged, in increasing ordinal.
+func (sp *Splitter) extends(trials []observe.Trial) bool {
+	i := 0
+	for k, t := range trials {
+		if k > 0 && t.Ordinal <= trials[k-1].Ordinal {
+			return false
+		}
+		if i < len(sp.seen) && sp.seen[i].ordinal < t.Ordinal {
+			return false
+		}
+		if i < len(sp.seen) && sp.seen[i].ordinal == t.Ordinal {
+			if s := sp.seen[i]; s.state != t.State || s.step != t.Step {
+				return false
+			}
+			i++
+		}
+	}
+	return i == len(sp.seen)
+}
+
+// add inserts a feasible complete trial into the archive.
+func (sp *Splitter) add(ordinal int, v []float64) {
+	c := 0
+	for _, m := range sp.archive {
+		if front.DominatesMin(m.values, v) {
+			if c++; c >= sp.limit {
+				return
+			}
+		}
+	}
+	keep := sp.archive[:0]
+	for _, m := range sp.archive {
+		if front.DominatesMin(v, m.values) {
+			m.count++
+		}
+		if m.count < sp.limit {
+			keep = append(keep, m)
+		}
+	}
+	sp.archive = append(keep, member{ordinal: ordinal, values: append([]float64(nil), v...), count: c})
+}
+
+// leadingRanks is front.Ranks for the leading ranks: it peels non-dominated fronts off vs until
+// they hold n points and gives the points left rank math.MaxInt32.
+func leadingRanks(vs [][]float64, n int) []int {
+	ranks := make([]int, len(vs))
+	rest := make([]int, len(vs))
+	for i := range rest {
+		rest[i] = i
+		ranks[i] = math.MaxInt32
+	}
+	if len(vs) > 0 && len(vs[0]) == 2 {
+		return leadingRanks2(vs, n, ranks, rest)
+	}
+	placed := 0
+	for r := 0; placed < n && len(rest) > 0; r++ {
+		var next []int
+		for _, i := range rest {
+			dominated := false
+			for _, j := range rest {
+				if j != i && front.DominatesMin(vs[j], vs[i]) {
+					dominated = true
+					break
+				}
+			}
+			if dominated {
+				next = append(next, i)
+			} else {
+				ranks[i] = r
+				placed++
+			}
+		}
+		rest = next
+	}
+	return ranks
+}
+
+// leadingRanks2 is leadingRanks for two objectives: rest sorted by (f₀, f₁) once, each front is
+// one sweep — a point is dominated exactly when an earlier point of smaller f₀ has f₁ ≤ its f₁,
+// or an earlier point of equal f₀ has a smaller f₁.
+func leadingRanks2(vs [][]float64, n int, ranks, rest []int) []int {
+	sort.Slice(rest, func(a, b int) bool {
+		x, y := vs[rest[a]], vs[rest[b]]
+		if x[0] != y[0] {
+			return x[0] < y[0]
+		}
+		if x[1] != y[1] {
+			return x[1] < y[1]
+		}
+		return rest[a] < rest[b]
+	})
+	placed := 0
+	for r := 0; placed < n && len(rest) > 0; r++ {
+		next := rest[:0:0]
+		best := math.Inf(1) // smallest f₁ among points of smaller f₀
+		for g := 0; g < len(rest); {
+			e := g
+			for e < len(rest) && vs[rest[e]][0] == vs[rest[g]][0] {
+				e++
+			}
+			groupMin := vs[rest[g]][1] // the group is sorted by f₁
+			for _, i := range rest[g:e] {
+				if best <= vs[i][1] || groupMin < vs[i][1] {
+					next = append(next, i)
+				} else {
+					ranks[i] = r
+					placed++
+				}
+			}
+			best = math.Min(best, groupMin)
+			g = e
+		}
+		rest = next
+	}
+	return ranks
 }

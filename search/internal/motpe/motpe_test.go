@@ -1,10 +1,14 @@
 package motpe
 
 import (
+	"fmt"
+	"math"
 	"math/rand"
 	"reflect"
+	"sort"
 	"testing"
 
+	"github.com/attnsearch/attnsearch/objective/front"
 	"github.com/attnsearch/attnsearch/search/internal/observe"
 	"github.com/attnsearch/attnsearch/search/internal/tpe"
 	"github.com/c-bata/goptuna"
@@ -123,6 +127,99 @@ func TestNewEstimatorSettings(t *testing.T) {
 		}
 		if s.Split == nil {
 			t.Errorf("multivariate=%v: no multi-objective split", tc.mv)
+		}
+	}
+}
+
+// TestSplitterEqualsSplit pins that the archive carried across points splits every history as
+// Split does from scratch, with trials finishing out of order, infeasible and pruned ones.
+func TestSplitterEqualsSplit(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	var trials, held []observe.Trial
+	sp := &Splitter{}
+	for i := 0; i < 400; i++ {
+		x := rng.Float64()
+		tr := observe.Trial{Ordinal: i, State: observe.Complete, Values: []float64{x, 1 - math.Sqrt(x) + rng.Float64(), rng.Float64()}}
+		if i%3 == 0 {
+			tr.Values = tr.Values[:2]
+		}
+		if i%11 == 5 {
+			tr.Constraints = []float64{0.5}
+		}
+		if i%13 == 7 {
+			tr.State, tr.Step = observe.Pruned, 2
+		}
+		// Every tenth trial finishes three points late: it joins the history in the middle.
+		if i%10 == 9 {
+			held = append(held, tr)
+		} else {
+			trials = append(trials, tr)
+		}
+		for len(held) > 0 && held[0].Ordinal <= i-3 {
+			h := held[0]
+			held = held[1:]
+			k := sort.Search(len(trials), func(a int) bool { return trials[a].Ordinal > h.Ordinal })
+			trials = append(trials[:k], append([]observe.Trial{h}, trials[k:]...)...)
+		}
+		if i < 12 {
+			continue
+		}
+		n := tpe.DefaultGamma(len(trials))
+		b1, a1, w1 := sp.Split(trials, n)
+		b2, a2, w2 := Split(trials, n)
+		if fmt.Sprint(b1, a1, w1) != fmt.Sprint(b2, a2, w2) {
+			t.Fatalf("after %d trials: splitter %v / %v / %v, Split %v / %v / %v", i+1, b1, a1, w1, b2, a2, w2)
+		}
+	}
+	if len(sp.archive) == 0 || len(sp.archive) > 200 {
+		t.Errorf("archive of %d trials", len(sp.archive))
+	}
+	// A history that lost a trial rebuilds the archive.
+	short := append(append([]observe.Trial(nil), trials[:100]...), trials[101:]...)
+	b1, _, _ := sp.Split(short, 25)
+	b2, _, _ := Split(short, 25)
+	if fmt.Sprint(b1) != fmt.Sprint(b2) {
+		t.Fatalf("after a trial left: %v, want %v", b1, b2)
+	}
+}
+
+// TestLeadingRanks checks the peeled ranks against front.Ranks on the leading fronts, for two
+// objectives (the sweep) and three, with ties and copies.
+func TestLeadingRanks(t *testing.T) {
+	rng := rand.New(rand.NewSource(8))
+	for _, m := range []int{2, 3} {
+		vs := make([][]float64, 300)
+		for i := range vs {
+			vs[i] = make([]float64, m)
+			for k := range vs[i] {
+				vs[i][k] = float64(rng.Intn(30))
+			}
+		}
+		vs[7] = append([]float64(nil), vs[3]...)
+		want := front.Ranks(vs)
+		got := leadingRanks(vs, 40)
+		placed := 0
+		for i := range vs {
+			if got[i] != math.MaxInt32 {
+				placed++
+				if got[i] != want[i] {
+					t.Fatalf("m=%d: point %v rank %d, front.Ranks says %d", m, vs[i], got[i], want[i])
+				}
+			}
+		}
+		top := 0
+		for i := range vs {
+			if got[i] != math.MaxInt32 {
+				top = max(top, got[i])
+			}
+		}
+		for i := range vs {
+			if want[i] <= top && got[i] != want[i] {
+				t.Fatalf("m=%d: point %v of rank %d left out", m, vs[i], want[i])
+			}
+		}
+		if placed < 40 {
+			t.Fatalf("m=%d: %d placed", m, placed)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand"
 	"sort"
+	"sync"
 
 	"github.com/attnsearch/attnsearch/objective/front"
 	"github.com/attnsearch/attnsearch/search/internal/observe"
@@ -21,8 +22,22 @@ type Options struct {
 	EtaM          float64 // polynomial mutation distribution index (default 20)
 }
 
-// Sampler is the NSGA-II sampler.
-type Sampler struct{ o Options }
+// Sampler is the NSGA-II sampler. It keeps the parent populations it has computed, each with
+// the trials it was selected from, and reuses them while the history still holds those trials
+// in the same states: a point costs one generation's selection instead of the whole history's,
+// and the parents are the same as recomputed ones.
+type Sampler struct {
+	o    Options
+	mu   sync.Mutex
+	gens []generation // gens[g−1]: the parents of generation g
+	nobj int          // the objectives gens were selected on
+}
+
+// generation is one computed parent population and what it was computed from.
+type generation struct {
+	from []int // ordinals of the complete trials of the previous generation, increasing
+	par  []member
+}
 
 var _ observe.Sampler = (*Sampler)(nil)
 
@@ -113,17 +128,48 @@ func rerank(ms []member, nobj int) []member {
 // parents returns the parent population of generation gen.
 func (s *Sampler) parents(trials []observe.Trial, gen, nobj int) []member {
 	P := s.o.Population
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	byGen := make([][]observe.Trial, gen)
+	for _, t := range trials {
+		if g := t.Ordinal / P; g < gen && t.State == observe.Complete {
+			byGen[g] = append(byGen[g], t)
+		}
+	}
+	if s.nobj != nobj {
+		s.gens, s.nobj = nil, nobj
+	}
 	var par []member
 	for g := 1; g <= gen; g++ {
+		from := byGen[g-1]
+		if g <= len(s.gens) && sameOrdinals(s.gens[g-1].from, from) {
+			par = s.gens[g-1].par
+			continue
+		}
+		s.gens = s.gens[:g-1]
 		pool := append([]member(nil), par...)
-		for _, t := range trials {
-			if t.Ordinal/P == g-1 && t.State == observe.Complete {
-				pool = append(pool, member{t: t, viol: front.TotalViolation(t.Constraints)})
-			}
+		ords := make([]int, len(from))
+		for i, t := range from {
+			pool = append(pool, member{t: t, viol: front.TotalViolation(t.Constraints)})
+			ords[i] = t.Ordinal
 		}
 		par = selectElite(pool, P, nobj)
+		s.gens = append(s.gens, generation{from: ords, par: par})
 	}
 	return par
+}
+
+// sameOrdinals reports whether the trials ts have exactly the ordinals ords.
+func sameOrdinals(ords []int, ts []observe.Trial) bool {
+	if len(ords) != len(ts) {
+		return false
+	}
+	for i, t := range ts {
+		if ords[i] != t.Ordinal {
+			return false
+		}
+	}
+	return true
 }
 
 // SamplePoint draws the point of the given ordinal.

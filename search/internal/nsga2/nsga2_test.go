@@ -105,3 +105,35 @@ func TestSBXAndMutationStayInBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestCachedGenerationsEqualRecomputed pins that the parents carried from point to point give
+// the points a fresh sampler computes from the same history, also when a trial of a past
+// generation finishes late (the cached generations after it are recomputed).
+func TestCachedGenerationsEqualRecomputed(t *testing.T) {
+	s := New(Options{Population: 6})
+	var past []observe.Trial
+	late := -1
+	for i := 0; i < 60; i++ {
+		seed := observe.Seed(5, uint64(i))
+		p, err := s.SamplePoint(space, past, i, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, _ := New(Options{Population: 6}).SamplePoint(space, past, i, seed)
+		if !reflect.DeepEqual(p, q) {
+			t.Fatalf("point %d: carried %v, recomputed %v", i, p, q)
+		}
+		tr := observe.Trial{Ordinal: i, State: observe.Complete, Params: p,
+			Values: []float64{p["x"] + p["c"], 1 - p["x"] + p["k"]/6}}
+		if i == 20 { // trial 20 runs until point 40
+			tr.State, tr.Values, late = observe.Running, nil, i
+		}
+		if i == 40 {
+			past[late].State, past[late].Values = observe.Complete, []float64{0, 0}
+		}
+		past = append(past, tr)
+	}
+	if len(s.gens) < 5 {
+		t.Fatalf("%d generations kept", len(s.gens))
+	}
+}

@@ -7,46 +7,193 @@ import (
 	"github.com/attnsearch/attnsearch/search/internal/tpe"
 )
 
-func find(name string) Problem {
-	for _, p := range Problems {
-		if p.Name == name {
-			return p
-		}
+func find(t *testing.T, name string) Problem {
+	t.Helper()
+	p, ok := Lookup(name)
+	if !ok {
+		t.Fatalf("no problem %s", name)
 	}
-	panic(name)
+	return p
 }
 
-func TestKnownOptima(t *testing.T) {
+// wfgPoint is the WFG point with position parameters pos (normalised) and every distance
+// parameter at its optimum 0.35, scaled to z_i ∈ [0, 2i].
+func wfgPoint(pos []float64, n int) []float64 {
+	z := make([]float64, n)
+	for i := range z {
+		v := 0.35
+		if i < len(pos) {
+			v = pos[i]
+		}
+		s := 2 * float64(i+1)
+		z[i] = v * s
+		// The WFG1 bias b_poly(·, 0.02) turns a rounding error of 1e-16 in y into 0.5: step z
+		// to the double whose normalised value is exactly v.
+		for k := 0; k < 8 && z[i]/s != v; k++ {
+			z[i] = math.Nextafter(z[i], math.Copysign(math.Inf(1), v-z[i]/s))
+		}
+	}
+	return z
+}
+
+func zeros(n int, first ...float64) []float64 {
+	x := make([]float64, n)
+	copy(x, first)
+	return x
+}
+
+func fill(n int, v float64, first ...float64) []float64 {
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = v
+	}
+	copy(x, first)
+	return x
+}
+
+// TestKnownPoints checks each problem at points whose values the published definitions give
+// (mostly points on the true front).
+func TestKnownPoints(t *testing.T) {
+	st := -2.903534
 	cases := []struct {
 		problem string
 		x       []float64
 		want    []float64
+		cons    []bool // feasibility of each constraint, when the problem has some
 	}{
-		{"Branin", []float64{math.Pi, 2.275}, []float64{0.397887}},
-		{"Branin", []float64{-math.Pi, 12.275}, []float64{0.397887}},
-		{"Hartmann6", []float64{0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573}, []float64{-3.32237}},
-		{"ZDT1", []float64{0.25, 0, 0, 0, 0, 0, 0, 0, 0, 0}, []float64{0.25, 0.5}},
-		{"ZDT2", []float64{0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0}, []float64{0.5, 0.75}},
-		{"DTLZ2", []float64{0, 0, 0.5, 0.5, 0.5, 0.5}, []float64{1, 0, 0}},
+		{"Branin", []float64{math.Pi, 2.275}, []float64{0.397887}, nil},
+		{"Branin", []float64{-math.Pi, 12.275}, []float64{0.397887}, nil},
+		{"Hartmann6", []float64{0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573}, []float64{-3.32237}, nil},
+		{"ZDT1", zeros(10, 0.25), []float64{0.25, 0.5}, nil},
+		{"ZDT2", zeros(10, 0.5), []float64{0.5, 0.75}, nil},
+		{"DTLZ2", []float64{0, 0, 0.5, 0.5, 0.5, 0.5}, []float64{1, 0, 0}, nil},
+		{"ZDT3", zeros(10, 0.5), []float64{0.5, 1 - math.Sqrt(0.5)}, nil},
+		{"ZDT3", zeros(10, 0.1), []float64{0.1, 1 - math.Sqrt(0.1) - 0.1*math.Sin(math.Pi)}, nil},
+		{"ZDT4", zeros(10, 0.25), []float64{0.25, 0.5}, nil},
+		{"ZDT6", zeros(10, 1.0/12), []float64{1 - math.Exp(-1.0/3), 1 - math.Pow(1-math.Exp(-1.0/3), 2)}, nil},
+		{"ZDT6", zeros(10, 0), []float64{1, 0}, nil},
+		{"DTLZ1", fill(7, 0.5), []float64{0.125, 0.125, 0.25}, nil},
+		{"DTLZ1", fill(7, 0.5, 1, 0), []float64{0, 0.5, 0}, nil},
+		{"DTLZ5", fill(12, 0.5, 0), []float64{math.Sqrt(0.5), math.Sqrt(0.5), 0}, nil},
+		{"DTLZ5", fill(12, 0.5, 1, 0.9), []float64{0, 0, 1}, nil},
+		{"DTLZ7", zeros(22), []float64{0, 0, 6}, nil},
+		{"DTLZ7", zeros(22, 1, 0), []float64{1, 0, 2 * (3 - 0.5*(1+math.Sin(3*math.Pi)))}, nil},
+		{"WFG2", wfgPoint([]float64{0, 0, 0, 0}, 8), []float64{0, 4}, nil},
+		{"WFG2", wfgPoint([]float64{1, 1, 1, 1}, 8), []float64{2, 0}, nil},
+		{"WFG3", wfgPoint([]float64{0, 0, 0, 0}, 8), []float64{0, 0, 6}, nil},
+		{"WFG3", wfgPoint([]float64{0.5, 0.5, 0.5, 0.5}, 8), []float64{0.5, 1, 3}, nil},
+		{"WFG4", wfgPoint([]float64{0.35, 0.35, 0.35, 0.35}, 8), []float64{0, 4}, nil},
+		{"TNK", []float64{1, 0.5}, []float64{1, 0.5}, []bool{true, true}},
+		{"TNK", []float64{0.1, 0.1}, []float64{0.1, 0.1}, []bool{false, true}},
+		{"SRN", []float64{-2.5, 5}, []float64{38.25, -38.5}, []bool{true, true}},
+		{"SRN", []float64{5, 1}, []float64{11, 45}, []bool{true, false}},
+		{"OSY", []float64{5, 1, 5, 0, 5, 0}, []float64{-274, 76}, []bool{true, true, true, true, true, true}},
+		{"OSY", []float64{1, 2, 3, 0, 3, 0}, []float64{-(25 + 0 + 4 + 16 + 4), 23}, []bool{true, true, true, true, true, false}},
+		{"C2-DTLZ2", []float64{0, 0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5}, []float64{1, 0, 0}, []bool{true}},
+		{"C2-DTLZ2", fill(12, 0.5, 0, 0.5), []float64{math.Sqrt(0.5), math.Sqrt(0.5), 0}, []bool{false}},
+		{"MixedZDT3", []float64{0.5, 0, 0, 0, 0, 0, 2, 2, 2, 2}, []float64{0.5, 1 - math.Sqrt(0.5)}, nil},
+		{"NoisyZDT6", zeros(10, 0), []float64{1, 0}, nil},
+		{"AckleyMixed", []float64{0, 0, 0, 0, 2, 2, 2, 2}, []float64{0}, nil},
+		{"StyblinskiTangInt", []float64{st, st, st, -3, -3, -3}, []float64{-3*39.16617 - 3*39}, nil},
+		{"RastriginCat", []float64{0, 0, 0, 2, 2, 2}, []float64{0}, nil},
+		{"RastriginCat", []float64{0, 0, 0, 0, 2, 2}, []float64{1}, nil},
 	}
 	for _, c := range cases {
-		got := find(c.problem).Eval(c.x)
+		p := find(t, c.problem)
+		if len(c.x) != p.Dim() {
+			t.Fatalf("%s: point of %d coordinates, problem has %d", c.problem, len(c.x), p.Dim())
+		}
+		got := p.Eval(c.x)
+		if len(got) != p.Objectives() {
+			t.Errorf("%s: %d objectives, want %d", c.problem, len(got), p.Objectives())
+		}
 		for i := range c.want {
-			if math.Abs(got[i]-c.want[i]) > 1e-5 {
+			if math.Abs(got[i]-c.want[i]) > 1e-4 {
 				t.Errorf("%s%v = %v, want %v", c.problem, c.x, got, c.want)
+				break
+			}
+		}
+		if (p.Cons != nil) != (c.cons != nil) {
+			t.Fatalf("%s: constrained %v", c.problem, p.Cons != nil)
+		}
+		if p.Cons != nil {
+			cs := p.Cons(c.x)
+			for i, ok := range c.cons {
+				if (cs[i] <= 0) != ok {
+					t.Errorf("%s%v: constraint %d = %v, want feasible %v", c.problem, c.x, i, cs[i], ok)
+				}
 			}
 		}
 	}
 }
 
-func TestRunIsDeterministic(t *testing.T) {
-	p := find("ZDT1")
-	a, err := Run(p, tpe.Random{}, 30, 4)
-	if err != nil {
-		t.Fatal(err)
+// TestFronts checks the published front equations at points built on the front.
+func TestFronts(t *testing.T) {
+	// WFG1 from normalised values (its b_poly(·, 0.02) bias makes z = 0.35·2i, rounded, miss the
+	// front): the ends of the front are (0, 4) and (2, 0).
+	for _, c := range []struct{ pos, want []float64 }{{[]float64{0, 0, 0, 0}, []float64{0, 4}}, {[]float64{1, 1, 1, 1}, []float64{2, 0}}} {
+		y := append(append([]float64(nil), c.pos...), 0.35, 0.35, 0.35, 0.35)
+		if f := wfg1y(y, 4, 2); math.Abs(f[0]-c.want[0]) > 1e-9 || math.Abs(f[1]-c.want[1]) > 1e-9 {
+			t.Errorf("WFG1 at y = %v: %v, want %v", y, f, c.want)
+		}
 	}
-	b, _ := Run(p, tpe.Random{}, 30, 4)
-	if Score(p, a, 30) != Score(p, b, 30) || Score(p, a, 30) <= 0 {
-		t.Fatalf("scores %v and %v", Score(p, a, 30), Score(p, b, 30))
+	for _, pos := range [][]float64{{0.1, 0.2, 0.3, 0.4}, {0.9, 0.6, 0.5, 0.05}, {0.35, 0.7, 0.2, 1}} {
+		// WFG4: concave front Σ (f_m / 2m)² = 1.
+		f := find(t, "WFG4").Eval(wfgPoint(pos, 8))
+		if s := sq(f[0]/2) + sq(f[1]/4); math.Abs(s-1) > 1e-9 {
+			t.Errorf("WFG4 front: Σ(f/S)² = %v at %v", s, f)
+		}
+		// WFG3 (3 objectives, degenerate): f_1/2 + f_2/4 + f_3/6 = 1 and f_2 = 2 f_1.
+		f = find(t, "WFG3").Eval(wfgPoint(pos, 8))
+		if s := f[0]/2 + f[1]/4 + f[2]/6; math.Abs(s-1) > 1e-9 || math.Abs(f[1]-2*f[0]) > 1e-9 {
+			t.Errorf("WFG3 front: %v", f)
+		}
+		// DTLZ1: Σ f = 0.5 on the front (x_M = 0.5).
+		x := fill(7, 0.5, pos[0], pos[1])
+		f = find(t, "DTLZ1").Eval(x)
+		if s := f[0] + f[1] + f[2]; math.Abs(s-0.5) > 1e-9 {
+			t.Errorf("DTLZ1 front: Σf = %v", s)
+		}
+		// DTLZ5: on the unit sphere with f_1 = f_2 (the degenerate curve).
+		f = find(t, "DTLZ5").Eval(fill(12, 0.5, pos[0], pos[1]))
+		if s := sq(f[0]) + sq(f[1]) + sq(f[2]); math.Abs(s-1) > 1e-9 || math.Abs(f[0]-f[1]) > 1e-9 {
+			t.Errorf("DTLZ5 front: %v", f)
+		}
+	}
+}
+
+func TestRunIsDeterministic(t *testing.T) {
+	for _, name := range []string{"ZDT1", "NoisyZDT6", "OSY"} {
+		p := find(t, name)
+		a, err := Run(p, tpe.Random{}, 30, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := Run(p, tpe.Random{}, 30, 4)
+		if Score(p, a, 30) != Score(p, b, 30) {
+			t.Fatalf("%s: scores %v and %v", name, Score(p, a, 30), Score(p, b, 30))
+		}
+		if name == "NoisyZDT6" && a[0].Seen[0] == a[0].True[0] {
+			t.Errorf("NoisyZDT6: the sampler sees the true value")
+		}
+	}
+}
+
+func TestSetsAreSeparate(t *testing.T) {
+	seen := map[string]bool{}
+	evalN := 0
+	for _, p := range AllProblems() {
+		if seen[p.Name] {
+			t.Errorf("%s listed twice", p.Name)
+		}
+		seen[p.Name] = true
+		if p.Set == "eval" {
+			evalN++
+		} else if p.Set != "dev" {
+			t.Errorf("%s: set %q", p.Name, p.Set)
+		}
+	}
+	if evalN < 14 {
+		t.Errorf("%d evaluation problems, want at least 14", evalN)
 	}
 }

@@ -17,9 +17,12 @@ import (
 type SplitFunc func(trials []observe.Trial, nBelow int) (below, above []int, wBelow []float64)
 
 // PointSampler is Optuna 3.1's TPESampler over observe histories, independent or multivariate.
-// Every estimator is fitted afresh from the history and every draw comes from a generator seeded
-// by the point's seed (and the parameter's name when independent), so the point is a pure
-// function of (history, seed).
+// Every draw comes from a generator seeded by the point's seed (and the parameter's name when
+// independent), and the estimators are a function of the history alone, so the point is a pure
+// function of (history, seed). Independent sampling reads the history through an Index kept
+// across points (the estimators' sorted values and kernel constants are updated as trials finish
+// instead of rebuilt); multivariate sampling, and histories where some finished trial lacks a
+// parameter (conditional spaces), fit every estimator afresh.
 type PointSampler struct {
 	Startup    int           // trials drawn at random before TPE starts (default 10)
 	Candidates int           // candidates drawn from l(x) per point (default 24)
@@ -27,6 +30,9 @@ type PointSampler struct {
 	Weights    FuncWeights   // observation weights by recency (default DefaultWeights)
 	Params     MixtureParams // estimator settings (Multivariate: joint product kernels)
 	Split      SplitFunc     // how trials divide (default SplitSingle: by first objective value)
+	// Index carries the finished trials from one point to the next (independent sampling);
+	// nil builds it afresh from the history at every point. Either way the point is the same.
+	Index *Index
 }
 
 var _ observe.Sampler = (*PointSampler)(nil)
@@ -89,20 +95,29 @@ func (s *PointSampler) candidates() int {
 // SamplePoint draws one point of space.
 func (s *PointSampler) SamplePoint(space map[string]interface{}, past []observe.Trial, ordinal int, seed int64) (map[string]float64, error) {
 	names := observe.Names(space)
-	out := make(map[string]float64, len(names))
+	if out, ok, err := s.sampleIndexed(space, names, past, seed); ok || err != nil {
+		return out, err
+	}
 	if s.Params.Multivariate {
-		trials := observe.Finished(past, names, 1)
-		if len(trials) >= s.startup() {
+		if trials := observe.Finished(past, names, 1); len(trials) >= s.startup() {
 			x, err := s.sampleGroup(space, names, trials, rand.New(rand.NewSource(observe.Seed(seed, observe.NameHash("tpe/joint")))))
 			if err != nil {
 				return nil, err
 			}
+			out := make(map[string]float64, len(names))
 			for j, n := range names {
 				out[n] = x[j]
 			}
 			return out, nil
 		}
 	}
+	return s.sampleEach(space, names, past, seed)
+}
+
+// sampleEach is independent sampling with every parameter's estimators fitted afresh from the
+// trials that hold it (the reference the index reproduces; used for conditional spaces).
+func (s *PointSampler) sampleEach(space map[string]interface{}, names []string, past []observe.Trial, seed int64) (map[string]float64, error) {
+	out := make(map[string]float64, len(names))
 	for _, name := range names {
 		rng := rand.New(rand.NewSource(observe.Seed(seed, observe.NameHash(name))))
 		trials := observe.Finished(past, []string{name}, 1)
@@ -188,4 +203,103 @@ func (Random) SamplePoint(space map[string]interface{}, _ []observe.Trial, _ int
 		out[name] = v
 	}
 	return out, nil
+}
+
+// sampleIndexed is independent sampling through the index; ok is false when the history has
+// finished trials without every parameter (the caller then fits each parameter on its own).
+func (s *PointSampler) sampleIndexed(space map[string]interface{}, names []string, past []observe.Trial, seed int64) (map[string]float64, bool, error) {
+	ix := s.Index
+	if ix == nil {
+		ix = &Index{}
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	// Independent sampling reads every trial with a finite first objective (motpe's split
+	// then uses the components all of them have).
+	const nobj = 1
+	if !ix.update(past, names, space, nobj) {
+		return nil, false, nil
+	}
+	out := make(map[string]float64, len(names))
+	if len(ix.recs) < s.startup() {
+		for _, name := range names {
+			v, err := SampleRandom(rand.New(rand.NewSource(observe.Seed(seed, observe.NameHash(name)))), space[name])
+			if err != nil {
+				return nil, true, fmt.Errorf("tpe: parameter %s: %w", name, err)
+			}
+			out[name] = v
+		}
+		return out, true, nil
+	}
+	gamma, weights := s.Gamma, s.Weights
+	if gamma == nil {
+		gamma = DefaultGamma
+	}
+	if weights == nil {
+		weights = DefaultWeights
+	}
+	n := len(ix.recs)
+	nBelow := min(gamma(n), n)
+	for _, r := range ix.recs {
+		r.below = false
+	}
+	var wBelow []float64
+	if s.Split == nil {
+		for _, r := range ix.byKey[:nBelow] {
+			r.below = true
+		}
+	} else {
+		trials := make([]observe.Trial, n)
+		for i, r := range ix.recs {
+			trials[i] = r.t
+		}
+		var below []int
+		below, _, wBelow = s.Split(trials, nBelow)
+		for _, i := range below {
+			ix.recs[i].below = true
+		}
+	}
+	var below, above []*rec
+	for _, r := range ix.recs {
+		if r.below {
+			below = append(below, r)
+			ix.apos[r.id] = -1
+		} else {
+			ix.apos[r.id] = int32(len(above))
+			above = append(above, r)
+		}
+	}
+	nAbove := len(above)
+	if wBelow == nil {
+		wBelow = weights(len(below))
+	}
+	if s.Params.Multivariate {
+		return s.sampleJoint(ix, space, names, seed, below, wBelow, newBadWeights(weights(nAbove), s.Params), above), true, nil
+	}
+	p := s.Params
+	p.Multivariate = false
+	bw := newBadWeights(weights(nAbove), p)
+	for j, name := range names {
+		rng := rand.New(rand.NewSource(observe.Seed(seed, observe.NameHash(name))))
+		obs := make([][]float64, len(below))
+		for i, r := range below {
+			obs[i] = []float64{r.t.Params[name]}
+		}
+		l := NewMixture(space, []string{name}, obs, wBelow, p)
+		g := ix.newBadDensity(j, bw, p)
+		cands := l.Sample(rng, s.candidates())
+		xs := make([]float64, len(cands))
+		for i, c := range cands {
+			xs[i] = c[0]
+		}
+		ll, lg := l.LogPDF(cands), g.logPDF(xs)
+		best := 0
+		for i := range cands {
+			if ll[i]-lg[i] > ll[best]-lg[best] {
+				best = i
+			}
+		}
+		out[name] = xs[best]
+	}
+	return out, true, nil
 }

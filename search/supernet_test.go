@@ -1,0 +1,286 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/space"
+	"github.com/c-bata/goptuna"
+)
+
+// superSpace is a supernet study whose phases take a few seconds together.
+const superSpace = `
+study:
+  name: super
+  strategy: supernet
+  seed: 5
+  enqueue_default: true
+  sampler: tpe
+task:
+  kind: synthetic
+  synthetic: {train: 64, valid: 16, test: 16, vocab: 8, min_len: 2, max_len: 5, seed: 3}
+  max_len: 8
+training:
+  epochs: 3
+  batch_size: 16
+  latency_sentences: 4
+  eval_sentences: 8
+  threads: 1
+params:
+  d_model: {type: categorical, choices: [8, 16, 24]}
+  heads: {type: categorical, choices: [1, 2, 4]}
+  kv_heads: {type: int, low: 1, high: 2}
+  enc_layers: {type: int, low: 1, high: 2}
+  dec_layers: {type: int, low: 1, high: 2}
+  d_ff: {type: int, low: 16, high: 48, step: 16}
+  lr: {type: float, low: 1.0e-3, high: 1.0e-2, log: true, default: 5.0e-3}
+  dropout: 0.0
+  warmup_steps: 2
+  label_smoothing: 0.0
+budget:
+  max_params: 9000
+objective:
+  metric: bleu
+  cost: params
+  tradeoff: 2
+supernet:
+  train: {steps: 24, sampling: sandwich}
+  evaluate: {sentences: 16}
+  trials: 24
+  retrain: {top_k: 2, steps: 8, from: %s}
+`
+
+func superSpec(t *testing.T, from string) *space.Spec {
+	t.Helper()
+	spec, err := space.Parse(filepath.Join(t.TempDir(), "super.yaml"), []byte(fmt.Sprintf(superSpace, from)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec
+}
+
+// superTrials is what must agree between an uninterrupted and a resumed supernet study.
+type superTrial struct {
+	Fidelity, Config, Source string
+	Value                    float64
+	Rejected                 bool
+}
+
+func superTrialsOf(t *testing.T, st Storage, name string) []superTrial {
+	t.Helper()
+	id, err := st.GetStudyIDFromName(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trials, err := st.GetAllTrials(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []superTrial
+	for _, ft := range trials {
+		if ft.State != goptuna.TrialStateComplete {
+			continue // an interrupted retrained trial (FAIL) is retried by a new one
+		}
+		out = append(out, superTrial{Fidelity: ft.UserAttrs[record.KeyFidelity], Config: ft.UserAttrs[record.KeyConfig],
+			Source: ft.UserAttrs[record.KeyInheritedTrial], Value: ft.Value, Rejected: ft.UserAttrs[record.KeyRejected] == "true"})
+	}
+	return out
+}
+
+// TestSupernetStudy runs a supernet study uninterrupted and again interrupted in each phase and
+// resumed: the SuperTransformer resumes from its checkpoint (one thread: the same weights, so the
+// same inherited scores), the search phase from its stored trials, and both runs store the same
+// trials; the inherited ones say fidelity inherited, the retrained ones fidelity retrained and
+// retrain the top of the inherited front.
+func TestSupernetStudy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs a supernet study five times")
+	}
+	for _, from := range []string{"scratch", "inherited"} {
+		t.Run(from, func(t *testing.T) {
+			spec := superSpec(t, from)
+			dir := t.TempDir()
+			stA := openStore(t, filepath.Join(dir, "a.db"))
+			resA, err := Run(context.Background(), spec, stA, Options{SupernetCheckpoint: filepath.Join(dir, "a.ckpt")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resA.Done != 26 || resA.Total != 26 || resA.Interrupted {
+				t.Fatalf("result %+v", resA)
+			}
+			a := superTrialsOf(t, stA, "super")
+			inherited, retrained, rejected := 0, 0, 0
+			for _, tr := range a {
+				switch tr.Fidelity {
+				case record.FidelityInherited:
+					inherited++
+					if tr.Rejected {
+						rejected++
+					}
+				case record.FidelityRetrained:
+					retrained++
+				}
+			}
+			if inherited != 24 || retrained != 2 || rejected == 0 || rejected == inherited {
+				t.Fatalf("%d inherited (%d rejected), %d retrained: %+v", inherited, rejected, retrained, a)
+			}
+			// enqueue_default: the search phase scores the start point first (central values, repaired).
+			if want := "d_model=8,heads=1,kv_heads=1,enc_layers=2,dec_layers=2,d_ff=32,"; !strings.HasPrefix(a[0].Config, want) {
+				t.Errorf("first inherited trial %s, want the start point %s…", a[0].Config, want)
+			}
+			// The retrained points are the top 2 of the inherited front.
+			id, _ := stA.GetStudyIDFromName("super")
+			all, _ := stA.GetAllTrials(id)
+			var inh []goptuna.FrozenTrial
+			for _, ft := range all {
+				if ft.UserAttrs[record.KeyFidelity] == record.FidelityInherited {
+					inh = append(inh, ft)
+				}
+			}
+			top := selectTop(spec, inh, 2)
+			for i, tr := range a[24:] {
+				if tr.Source != strconv.Itoa(top[i].Number) || tr.Config != top[i].UserAttrs[record.KeyConfig] {
+					t.Errorf("retrained trial %d: source %s config %s; want %d %s", i, tr.Source, tr.Config, top[i].Number, top[i].UserAttrs[record.KeyConfig])
+				}
+			}
+			sys, _ := stA.GetStudySystemAttrs(id)
+			var trained supernetTrained
+			if err := json.Unmarshal([]byte(sys[record.SysSupernetTrained]), &trained); err != nil || trained.Steps != 24 {
+				t.Fatalf("%s = %q (%v)", record.SysSupernetTrained, sys[record.SysSupernetTrained], err)
+			}
+			// Once done, a run does nothing.
+			again, err := Run(context.Background(), spec, stA, Options{SupernetCheckpoint: filepath.Join(dir, "a.ckpt")})
+			if err != nil || again.Ran != 0 || again.Done != 26 {
+				t.Fatalf("rerun: %+v, %v", again, err)
+			}
+
+			// Interrupted in the training (after the 5th checkpoint), the search (after 7 trials)
+			// and the retrain phase (after its first trial), each resumed.
+			stB := openStore(t, filepath.Join(dir, "b.db"))
+			ckpt := filepath.Join(dir, "b.ckpt")
+			saved := 0
+			for _, stop := range []func(Event) bool{
+				func(e Event) bool {
+					if e.Kind == EventStudy && strings.Contains(e.Message, "checkpoint written") {
+						saved++
+					}
+					return saved == 5
+				},
+				func(e Event) bool { return e.Kind == EventTrialEnd && e.Done == 7 },
+				func(e Event) bool { return e.Kind == EventTrialEnd && e.Done == 25 },
+				nil,
+			} {
+				ctx, cancel := context.WithCancel(context.Background())
+				opts := Options{SupernetCheckpoint: ckpt, CheckpointEvery: time.Nanosecond, OnEvent: func(e Event) {
+					if stop != nil && stop(e) {
+						cancel()
+					}
+				}}
+				res, err := Run(ctx, spec, stB, opts)
+				cancel()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if stop != nil && !res.Interrupted {
+					t.Fatalf("not interrupted: %+v", res)
+				}
+			}
+			if _, err := os.Stat(ckpt); err != nil {
+				t.Fatal(err)
+			}
+			b := superTrialsOf(t, stB, "super")
+			if !reflect.DeepEqual(a, b) {
+				t.Fatalf("resumed study differs:\n%+v\nuninterrupted:\n%+v", b, a)
+			}
+		})
+	}
+}
+
+// TestSelectTop checks the retrain phase's choice: feasible points only, by non-domination rank,
+// then crowding distance (the extremes first), then number.
+func TestSelectTop(t *testing.T) {
+	spec := &space.Spec{Objective: space.Objective{Maximize: []string{"bleu"}, Minimize: []string{"params"}}}
+	mk := func(n int, feasible bool, bleu, params float64) goptuna.FrozenTrial {
+		return goptuna.FrozenTrial{Number: n, UserAttrs: map[string]string{record.KeyFeasible: strconv.FormatBool(feasible),
+			record.KeyObjectives: record.FormatVector([]float64{bleu, params})}}
+	}
+	trials := []goptuna.FrozenTrial{
+		mk(0, true, 10, 100), mk(1, true, 20, 200), mk(2, true, 30, 300), mk(3, true, 15, 250),
+		mk(4, false, 99, 1), mk(5, true, 40, 400), mk(6, true, math.NaN(), 50),
+	}
+	cases := []struct {
+		k    int
+		want []int
+	}{
+		{1, []int{0}}, {2, []int{0, 5}}, {4, []int{0, 5, 1, 2}}, {5, []int{0, 5, 1, 2, 3}}, {9, []int{0, 5, 1, 2, 3}},
+	}
+	for _, c := range cases {
+		var got []int
+		for _, t := range selectTop(spec, trials, c.k) {
+			got = append(got, t.Number)
+		}
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("top %d = %v, want %v", c.k, got, c.want)
+		}
+	}
+}
+
+// TestHistoryView checks the search phase's bounded history: the latest historyWindow trials and
+// every feasible non-dominated one, each once, by number.
+func TestHistoryView(t *testing.T) {
+	spec := &space.Spec{Objective: space.Objective{Maximize: []string{"bleu"}, Minimize: []string{"params"}}}
+	mk := func(n int, feasible bool, bleu, params float64) goptuna.FrozenTrial {
+		return goptuna.FrozenTrial{Number: n, UserAttrs: map[string]string{record.KeyFeasible: strconv.FormatBool(feasible),
+			record.KeyObjectives: record.FormatVector([]float64{bleu, params})}}
+	}
+	h := &history{}
+	h.add(spec, mk(0, true, 50, 10))           // front
+	h.add(spec, mk(1, true, 10, 5))            // front
+	h.add(spec, mk(2, false, 99, 1))           // infeasible: never on the front
+	h.add(spec, mk(3, true, 40, 20))           // dominated by 0
+	h.add(spec, mk(4, true, 60, 10))           // dominates 0
+	h.add(spec, mk(5, true, 60, 10))           // equals 4: not added
+	for n := 6; n < 6+2*historyWindow+7; n++ { // dominated filler
+		h.add(spec, mk(n, true, 1, 1000))
+	}
+	got := h.trials()
+	if len(got) != historyWindow+2 {
+		t.Fatalf("%d trials in the view, want %d", len(got), historyWindow+2)
+	}
+	if got[0].Number != 1 || got[1].Number != 4 || got[2].Number != 6+2*historyWindow+7-historyWindow {
+		t.Fatalf("view starts %d %d %d", got[0].Number, got[1].Number, got[2].Number)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].Number <= got[i-1].Number {
+			t.Fatalf("view not in number order at %d", i)
+		}
+	}
+}
+
+// TestKendallTau checks the ranking benchmark's statistic on known samples.
+func TestKendallTau(t *testing.T) {
+	cases := []struct {
+		x, y []float64
+		want float64
+	}{
+		{[]float64{1, 2, 3, 4}, []float64{10, 20, 30, 40}, 1},
+		{[]float64{1, 2, 3, 4}, []float64{4, 3, 2, 1}, -1},
+		{[]float64{1, 2, 3}, []float64{1, 3, 2}, 1.0 / 3},
+		{[]float64{1, 1, 2}, []float64{1, 2, 3}, 2 / math.Sqrt(6)},
+	}
+	for _, c := range cases {
+		if got := kendallTau(c.x, c.y); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("tau(%v, %v) = %g, want %g", c.x, c.y, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,78 @@
+package store
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/c-bata/goptuna"
+)
+
+// DistCache decodes goptuna distribution JSON once per distinct text; the zero value is ready to use.
+type DistCache struct {
+	mu sync.RWMutex
+	m  map[string]any
+}
+
+// maxDistCache bounds the number of cached distributions.
+const maxDistCache = 4096
+
+// Get returns a fresh copy of the distribution encoded by js.
+func (c *DistCache) Get(js string) (any, error) {
+	c.mu.RLock()
+	d, ok := c.m[js]
+	c.mu.RUnlock()
+	if !ok {
+		var err error
+		d, err = goptuna.JSONToDistribution([]byte(js))
+		if err != nil {
+			return nil, fmt.Errorf("distribution %s: %w", js, err)
+		}
+		c.mu.Lock()
+		if c.m == nil {
+			c.m = make(map[string]any)
+		}
+		if len(c.m) < maxDistCache {
+			c.m[js] = d
+		}
+		c.mu.Unlock()
+	}
+	return CopyDist(d), nil
+}
+
+// AddParam decodes one stored parameter of ft (its internal value and distribution JSON) into
+// ft's InternalParams, Params and Distributions, which must be allocated.
+func (c *DistCache) AddParam(ft *goptuna.FrozenTrial, name string, internal float64, dist string) error {
+	d, err := c.Get(dist)
+	if err != nil {
+		return fmt.Errorf("trial %d param %q: %w", ft.ID, name, err)
+	}
+	x, err := ExternalOf(d, internal)
+	if err != nil {
+		return fmt.Errorf("trial %d param %q: %w", ft.ID, name, err)
+	}
+	ft.InternalParams[name] = internal
+	ft.Params[name] = x
+	ft.Distributions[name] = d
+	return nil
+}
+
+// CopyDist returns a distribution sharing no memory with d.
+func CopyDist(d any) any {
+	if c, ok := d.(goptuna.CategoricalDistribution); ok {
+		c.Choices = slices.Clone(c.Choices)
+		return c
+	}
+	return d
+}
+
+// ExternalOf is goptuna.ToExternalRepresentation without its panic on a categorical index out of range.
+func ExternalOf(d any, ir float64) (any, error) {
+	if c, ok := d.(goptuna.CategoricalDistribution); ok {
+		if ir != math.Trunc(ir) || ir < 0 || int(ir) >= len(c.Choices) {
+			return nil, fmt.Errorf("categorical index %v outside [0, %d)", ir, len(c.Choices))
+		}
+	}
+	return goptuna.ToExternalRepresentation(d, ir)
+}

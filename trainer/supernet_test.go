@@ -1,0 +1,313 @@
+package trainer
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/trainer/data"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+func superData(t testing.TB) *data.Dataset {
+	t.Helper()
+	ds, err := data.Synthetic(space.Synthetic{Train: 64, Valid: 12, Test: 4, Vocab: 8, MinLen: 3, MaxLen: 6, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
+func superTraining() space.Training {
+	return space.Training{Epochs: 1, BatchSize: 8, Beta1: 0.9, Beta2: 0.98, Eps: 1e-9, Schedule: "inverse_sqrt",
+		ClipNorm: 1, WeightDecayMode: "decoupled", Positions: "sinusoidal", Beam: 1, LatencySentences: 4}
+}
+
+var superBase = space.Config{LR: 3e-3, WarmupSteps: 10, LabelSmoothing: 0.1, WeightDecay: 0.01}
+
+// TestSuperNetSlicesAreStandaloneModels checks, for sub-networks at both corners, with GQA,
+// MQA and unequal depths, in both position and tying variants, that the SuperTransformer's
+// loss of a sub-network and its gradients (scattered into the full shape) equal those of a
+// standalone model of that architecture built from copies of the sliced weights, and that the
+// gradient outside the slices is zero.
+func TestSuperNetSlicesAreStandaloneModels(t *testing.T) {
+	largest := space.Config{DModel: 16, Heads: 4, KVHeads: 4, EncLayers: 3, DecLayers: 3, DFF: 24}
+	archs := []space.Config{
+		{DModel: 16, Heads: 4, KVHeads: 4, EncLayers: 3, DecLayers: 3, DFF: 24}, // largest corner
+		{DModel: 4, Heads: 1, KVHeads: 1, EncLayers: 1, DecLayers: 1, DFF: 4},   // smallest corner
+		{DModel: 16, Heads: 4, KVHeads: 2, EncLayers: 2, DecLayers: 1, DFF: 12}, // GQA
+		{DModel: 8, Heads: 4, KVHeads: 1, EncLayers: 1, DecLayers: 3, DFF: 24},  // MQA, deeper decoder
+		{DModel: 12, Heads: 2, KVHeads: 2, EncLayers: 3, DecLayers: 1, DFF: 8},  // deeper encoder
+		{DModel: 8, Heads: 2, KVHeads: 1, EncLayers: 1, DecLayers: 2, DFF: 16},  // MQA
+		{DModel: 16, Heads: 1, KVHeads: 1, EncLayers: 2, DecLayers: 2, DFF: 4},  // one wide head
+	}
+	ds := superData(t)
+	for _, variant := range []struct {
+		name      string
+		positions string
+		tied      bool
+	}{{"sinusoidal untied", "sinusoidal", false}, {"learned tied", "learned", true}} {
+		tr := superTraining()
+		tr.Positions, tr.TieEmbeddings = variant.positions, variant.tied
+		for _, threads := range []int{1, 2} {
+			sn, err := NewSuperNet(largest, superBase, ds, Options{Training: tr, Seed: 5, Threads: threads}, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for ai, cfg := range archs {
+				cfg.LabelSmoothing = superBase.LabelSmoothing
+				batch := sn.batch(ai)
+				clear(sn.grad)
+				loss, err := sn.subLoss(cfg, batch, ai, 0)
+				if err != nil {
+					t.Fatalf("%s arch %d: %v", variant.name, ai, err)
+				}
+				// The standalone model: its own initialisation, overwritten by copies of the slices.
+				d, err := newDims(cfg, sn.arch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p := newParams(d, tensor.Float32, 99)
+				w, err := sn.SubWeights(cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for name, v := range w {
+					copy(p.t[name].Data().([]float32), v)
+				}
+				S, T := batchShape(batch)
+				sg, err := buildStep(d, p, len(batch), S, T, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sg.fill(d, batch, targetTokens(batch), cfg.LabelSmoothing, 0, nil)
+				want, err := sg.run()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if math.Abs(loss-want) > 1e-5*math.Max(1, math.Abs(want)) {
+					t.Fatalf("%s threads %d arch %d: loss %.9g, standalone %.9g", variant.name, threads, ai, loss, want)
+				}
+				inSlice := map[int][]bool{}
+				for i, sp := range p.specs {
+					g, _, err := gradSum([]*G.Node{sg.grads[i]}, nil, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					j := sn.idx[sp.name]
+					sc := sn.p.specs[j].shape[1]
+					mark := make([]bool, sn.p.specs[j].shape[0]*sc)
+					r, c := sp.shape[0], sp.shape[1]
+					// One shard computes exactly what the standalone model does; two shards sum
+					// their partial gradients in float32, which rounds differently.
+					tol := 0.0
+					for _, x := range g {
+						tol = math.Max(tol, math.Abs(x))
+					}
+					tol = math.Max(tol, 1e-4) * map[int]float64{1: 1e-6, 2: 1e-4}[threads] // the key biases' gradients are rounding noise around 0
+					for row := 0; row < r; row++ {
+						for col := 0; col < c; col++ {
+							got, exp := sn.grad[sn.goff[j]+row*sc+col], g[row*c+col]
+							if math.Abs(got-exp) > tol {
+								t.Fatalf("%s threads %d arch %d: d%s[%d,%d] = %g, standalone %g", variant.name, threads, ai, sp.name, row, col, got, exp)
+							}
+							mark[row*sc+col] = true
+						}
+					}
+					inSlice[j] = mark
+				}
+				for j, sp := range sn.p.specs {
+					n := sp.shape[0] * sp.shape[1]
+					for k := 0; k < n; k++ {
+						if (inSlice[j] == nil || !inSlice[j][k]) && sn.grad[sn.goff[j]+k] != 0 {
+							t.Fatalf("%s arch %d: gradient of %s[%d] outside the sub-network is %g", variant.name, ai, sp.name, k, sn.grad[sn.goff[j]+k])
+						}
+					}
+				}
+				sg.vm.Close()
+			}
+			sn.Close()
+		}
+	}
+}
+
+// TestSuperNetRejectsLargerSubNetwork checks that a sub-network beyond the largest shape is an error.
+func TestSuperNetRejectsLargerSubNetwork(t *testing.T) {
+	ds := superData(t)
+	sn, err := NewSuperNet(space.Config{DModel: 8, Heads: 2, KVHeads: 2, EncLayers: 1, DecLayers: 1, DFF: 8}, superBase, ds,
+		Options{Training: superTraining(), Seed: 1}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sn.Close()
+	for _, c := range []space.Config{
+		{DModel: 16, Heads: 2, KVHeads: 2, EncLayers: 1, DecLayers: 1, DFF: 8},
+		{DModel: 8, Heads: 2, KVHeads: 2, EncLayers: 2, DecLayers: 1, DFF: 8},
+		{DModel: 8, Heads: 2, KVHeads: 2, EncLayers: 1, DecLayers: 1, DFF: 16},
+	} {
+		if _, err := sn.Step([]space.Config{c}); err == nil {
+			t.Errorf("%+v: no error", c)
+		}
+	}
+}
+
+// TestSuperNetResume checks that with one thread a SuperTransformer restored from a checkpoint
+// after k updates reaches, after the remaining updates, exactly the weights of the uninterrupted
+// run, for uniform and sandwich steps; and that a damaged checkpoint is refused.
+func TestSuperNetResume(t *testing.T) {
+	ds := superData(t)
+	largest := space.Config{DModel: 16, Heads: 4, KVHeads: 4, EncLayers: 2, DecLayers: 2, DFF: 24}
+	ch := archChoices{DModel: []int{4, 8, 12, 16}, Heads: []int{1, 2, 4}, KVHeads: []int{1, 2, 4}, EncLayers: []int{1, 2},
+		DecLayers: []int{1, 2}, DFF: []int{8, 16, 24}}
+	smallest := space.Config{DModel: 4, Heads: 1, KVHeads: 1, EncLayers: 1, DecLayers: 1, DFF: 8}
+	archs := func(n int, sandwich bool) []space.Config {
+		if sandwich {
+			return []space.Config{largest, smallest, sampleArch(3, n, 0, ch)}
+		}
+		return []space.Config{sampleArch(3, n, 0, ch)}
+	}
+	base := superBase
+	base.Dropout = 0.1
+	opts := Options{Training: superTraining(), Seed: 4, Threads: 1}
+	const total, cut = 12, 5 // 8 updates per epoch: the cut and the end lie in different epochs
+	for _, sandwich := range []bool{false, true} {
+		train := func(sn *SuperNet, to int) {
+			for sn.Steps() < to {
+				if _, err := sn.Step(archs(sn.Steps(), sandwich)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		a, err := NewSuperNet(largest, base, ds, opts, total)
+		if err != nil {
+			t.Fatal(err)
+		}
+		train(a, total)
+		b, err := NewSuperNet(largest, base, ds, opts, total)
+		if err != nil {
+			t.Fatal(err)
+		}
+		train(b, cut)
+		path := t.TempDir() + "/ck"
+		if err := b.Save(path, map[string]string{"seconds": "1.5"}); err != nil {
+			t.Fatal(err)
+		}
+		b.Close()
+		c, err := NewSuperNet(largest, base, ds, opts, total)
+		if err != nil {
+			t.Fatal(err)
+		}
+		meta, err := c.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Steps() != cut || meta["seconds"] != "1.5" {
+			t.Fatalf("restored %d steps, meta %v", c.Steps(), meta)
+		}
+		train(c, total)
+		for _, sp := range a.p.specs {
+			wa, wc := a.p.t[sp.name].Data().([]float32), c.p.t[sp.name].Data().([]float32)
+			for i := range wa {
+				if wa[i] != wc[i] {
+					t.Fatalf("sandwich %v: %s[%d] resumed %g, uninterrupted %g", sandwich, sp.name, i, wc[i], wa[i])
+				}
+			}
+		}
+		if reflect.DeepEqual(a.p.t["src.emb"].Data(), newParams(a.d, tensor.Float32, opts.Seed).t["src.emb"].Data()) {
+			t.Fatal("training changed nothing")
+		}
+		// A damaged checkpoint is refused and leaves the SuperTransformer alone.
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw[len(raw)/2] ^= 1
+		if err := os.WriteFile(path, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Load(path); !errors.Is(err, ErrBadCheckpoint) {
+			t.Fatalf("damaged checkpoint: %v", err)
+		}
+		if c.Steps() != total {
+			t.Fatalf("a refused checkpoint changed the state: %d steps", c.Steps())
+		}
+		a.Close()
+		c.Close()
+	}
+}
+
+// TestTrainFromInheritedWeights checks that Train started from a sub-network's inherited
+// weights begins where the SuperTransformer left it: with no update its validation figures
+// equal the sub-network's inherited evaluation; a wrong-sized weight is an error.
+func TestTrainFromInheritedWeights(t *testing.T) {
+	ds := superData(t)
+	largest := space.Config{DModel: 16, Heads: 4, KVHeads: 4, EncLayers: 2, DecLayers: 2, DFF: 24}
+	tr := superTraining()
+	sn, err := NewSuperNet(largest, superBase, ds, Options{Training: tr, Seed: 2, Threads: 1}, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sn.Close()
+	sub := space.Config{DModel: 8, Heads: 2, KVHeads: 1, EncLayers: 1, DecLayers: 2, DFF: 16, LR: 1e-9, WarmupSteps: 1}
+	for range 300 {
+		if _, err := sn.Step([]space.Config{largest, sub}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inh, err := sn.Evaluate(context.Background(), sub, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := sn.SubWeights(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.MaxSteps = 1
+	res, err := Train(context.Background(), sub, ds, Options{Training: tr, Seed: 9, Init: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(res.ValidBLEU-inh.BLEU) > 1e-9 || res.Params != inh.Params {
+		t.Fatalf("trained from inherited weights (lr 1e-9, 1 update): BLEU %g, %d params; inherited %g, %d", res.ValidBLEU, res.Params, inh.BLEU, inh.Params)
+	}
+	if inh.BLEU == 0 {
+		t.Fatal("inherited BLEU 0: the check below would not tell inherited weights from fresh ones")
+	}
+	w["enc.0.ff1.w"] = w["enc.0.ff1.w"][:3]
+	if _, err := Train(context.Background(), sub, ds, Options{Training: tr, Seed: 9, Init: w}); err == nil {
+		t.Fatal("wrong-sized initial weight: no error")
+	}
+}
+
+// archChoices lists the values each elastic dimension takes.
+type archChoices struct {
+	DModel, Heads, KVHeads, EncLayers, DecLayers, DFF []int
+}
+
+// sampleArch draws a sub-network for update n (stream k) uniformly from the choices; heads among
+// those dividing d_model, kv_heads among those dividing heads.
+func sampleArch(seed int64, n, k int, ch archChoices) space.Config {
+	rng := rand.New(rand.NewPCG(uint64(seed), uint64(n)*4+uint64(k)))
+	pick := func(vs []int) int { return vs[rng.IntN(len(vs))] }
+	divisors := func(n int, vs []int) []int {
+		var out []int
+		for _, v := range vs {
+			if n%v == 0 {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	var c space.Config
+	c.DModel = pick(ch.DModel)
+	c.Heads = pick(divisors(c.DModel, ch.Heads))
+	c.KVHeads = pick(divisors(c.Heads, ch.KVHeads))
+	c.EncLayers, c.DecLayers, c.DFF = pick(ch.EncLayers), pick(ch.DecLayers), pick(ch.DFF)
+	return c
+}
