@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/attnsearch/attnsearch/record"
-	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/bolt"
 )
 
 // genExport returns an attnsearch export of a two-goal study of n trials (three parameters, three
@@ -70,7 +70,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 		n = 1000
 	}
 	dir := b.TempDir()
-	src, err := store.Open(filepath.Join(dir, "src.db"), store.Options{NoSnapshot: true})
+	src, err := bolt.Open(filepath.Join(dir, "src.db"), bolt.Options{NoSnapshot: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 		}
 		export += time.Since(t0)
 		t0 = time.Now()
-		dst, err := store.Open(filepath.Join(dir, fmt.Sprintf("dst%d.db", i)), store.Options{NoSnapshot: true})
+		dst, err := bolt.Open(filepath.Join(dir, fmt.Sprintf("dst%d.db", i)), bolt.Options{NoSnapshot: true})
 		if err != nil {
 			b.Fatal(err)
 		}
