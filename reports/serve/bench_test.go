@@ -196,8 +196,8 @@ func BenchmarkBrowserFirstPaint(b *testing.B) {
 					var paint float64
 					err = chromedp.Run(ctx, chromedp.Navigate(srv.URL+"/study/s"), chromedp.Poll(
 						`(performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime`, &paint))
+					h.Close() // ends the page's event stream first, so that the server can close
 					srv.Close()
-					h.Close()
 					if err != nil {
 						b.Fatal(err)
 					}
