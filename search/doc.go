@@ -61,11 +61,13 @@
 //
 // When the context is cancelled, no new trial starts; running trials stop at their next training
 // step and are recorded FAIL with record.SysRetry set. On the next Run, the store fails the
-// RUNNING trials left by a dead process as stale (RecoverStale) and enqueues every retriable FAIL
-// trial that has no retry yet again (Requeue: WAITING, with its parameters, seed and ordinal);
-// workers claim those first (PopWaitingTrial), so the study reaches its requested number of
-// finished trials (COMPLETE, PRUNED and non-retriable FAIL). The retry mechanism is the store's
-// alone (see package store).
+// RUNNING trials left by a dead process as stale and, in the same transaction, enqueues a retry
+// of each (RecoverStale: WAITING, with its parameters, seed and ordinal), then enqueues a retry
+// of every other retriable FAIL trial that has none (Requeue: the interrupted ones); workers
+// claim those first (PopWaitingTrial), and a retry that dies is retried again, so the study
+// reaches its requested number of finished points (COMPLETE, PRUNED and FAIL from the point's
+// own error), each once. In a shared study a turn taken for a waiting retry never starts a new
+// point. The retry mechanism is the store's alone (see package store).
 //
 // # The start point
 //
@@ -80,7 +82,8 @@
 // How a study's points are evaluated is its task kind (kind.go), looked up in a Kinds registry
 // (BuiltinKinds, or Options.Kinds) by the space file's task.kind: builtinKind (kind_builtin.go)
 // trains transformer points with package trainer, commandKind (command.go) runs the user's
-// command. A kind checks its section of the space and builds its trainer (Prepare), evaluates
+// command, supernetKind (kind_supernet.go) takes the studies of the weight-sharing strategy and
+// drives their phases (Run). A kind checks its section of the space and builds its trainer (Prepare), evaluates
 // one trial (Evaluate) and scores its steps (Step), says how reports show its figures
 // (record.Figures, stored in the study's record.StudyInfo) and what else it needs (Open and
 // Sweep: the command kind's process-marking token and orphan cleanup). A new kind is one file

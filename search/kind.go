@@ -51,6 +51,9 @@ type TaskKind struct {
 	// Sweep cleans up after the stale trials of a dead run (nil = nothing), such as the
 	// processes their commands left running.
 	Sweep func(r *runner, stale []goptuna.FrozenTrial)
+	// Run, when set, drives the whole study in place of the per-trial loop (a strategy of
+	// several phases, such as weight sharing's); its trials are evaluated by Evaluate and Step.
+	Run func(ctx context.Context, p *Prepared, st Storage) (*Result, error)
 }
 
 // Kinds holds task kinds by name and by the space task kinds they evaluate.
@@ -110,6 +113,7 @@ func BuiltinKinds() *Kinds {
 	r := NewKinds()
 	r.Register(builtinKind)
 	r.Register(commandKind)
+	r.Register(supernetKind)
 	return r
 }
 

@@ -124,8 +124,8 @@ var errNoTurn = errors.New("no waiting trial left for this turn")
 // Run runs (or resumes) the prepared study on st until it has the requested number of finished
 // trials, or ctx is cancelled. Sampler, pruner, workers and seed come from the space file.
 func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
-	if p.spec.IsSupernet() {
-		return p.runSupernet(ctx, st) // the weight-sharing strategy's three phases: supernet.go
+	if p.kind.Run != nil {
+		return p.kind.Run(ctx, p, st) // a strategy of its own (supernetKind: supernet.go)
 	}
 	start := time.Now()
 	spec := p.spec
@@ -285,7 +285,7 @@ func (r *runner) recordInfo(studyID int) error {
 		return fmt.Errorf("search: study %s attributes: %w", name, err)
 	}
 	info := InfoOf(r.spec)
-	info.Figures = r.kind.Figures // this run's kind (Options.Kinds may hold others than the built-in)
+	info.Figures = r.kind.Figures
 	if js, ok := attrs[record.SysStudyInfo]; ok {
 		stored, err := record.ParseStudyInfo(js)
 		if err != nil {
@@ -425,17 +425,14 @@ func searchSpace(spec *space.Spec) (map[string]interface{}, error) {
 	return ft.Distributions, nil
 }
 
-// InfoOf is the StudyInfo a study of spec created now stores (the figures of its built-in task
-// kind, the current seed scheme).
+// InfoOf is the StudyInfo a study of spec created now stores (at the current seed scheme), but for
+// Figures, which Run takes from the study's task kind.
 func InfoOf(spec *space.Spec) record.StudyInfo {
 	info := record.StudyInfo{
 		Version: record.StudyInfoVersion, SpaceFile: spec.File, Trials: spec.Study.Trials, Seed: spec.Study.Seed,
 		Sampler: spec.Study.Sampler.Kind, Pruner: spec.Study.Pruner.Kind,
 		Objective: spec.Objective, Budget: spec.Budget, Task: spec.Task.Kind,
 		SeedScheme: record.SeedSchemeCurrent,
-	}
-	if k, err := KindOf(spec); err == nil {
-		info.Figures = k.Figures
 	}
 	info.Params = map[string]string{}
 	for _, p := range spec.Params {

@@ -840,11 +840,16 @@ func (fixedSampler) Sample(_ *goptuna.Study, trial goptuna.FrozenTrial, name str
 	return v, nil
 }
 
-// historyWindow is how many of the latest trials the search phase's sampler sees besides the front.
-const historyWindow = 400
+// historyWindow is how many of the latest trials the search phase's sampler sees besides the
+// front, and frontCap how many front points at most (the most crowded go first): motpe's cost per
+// draw grows with the history it reads (BenchmarkSupernetDraw).
+const (
+	historyWindow = 150
+	frontCap      = 100
+)
 
 // history is the search phase's bounded view of its trials: the latest historyWindow ones and
-// the non-dominated feasible ones (kept incrementally: O(front) per trial).
+// up to frontCap non-dominated feasible ones (kept incrementally: O(front) per trial).
 type history struct {
 	recent []goptuna.FrozenTrial // the latest, oldest first
 	front  []goptuna.FrozenTrial
@@ -881,6 +886,17 @@ func (h *history) add(spec *space.Spec, t goptuna.FrozenTrial) {
 		}
 	}
 	h.front, h.vecs = append(keepF, t), append(keepV, m)
+	if len(h.front) > frontCap { // drop the most crowded point (the extremes never go)
+		d := front.Crowding(h.vecs)
+		worst := 0
+		for i := range d {
+			if d[i] < d[worst] {
+				worst = i
+			}
+		}
+		h.front = append(h.front[:worst], h.front[worst+1:]...)
+		h.vecs = append(h.vecs[:worst], h.vecs[worst+1:]...)
+	}
 }
 
 // trials is the view: the front and the latest historyWindow trials, by number, each once.

@@ -2,14 +2,22 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"path/filepath"
+	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/trainer"
+	"github.com/c-bata/goptuna"
 )
 
 // rankSpace is the ranking benchmark's study: a small synthetic task whose sub-networks learn
@@ -138,4 +146,101 @@ func kendallTau(x, y []float64) float64 {
 		return 0
 	}
 	return (con - dis) / math.Sqrt(d)
+}
+
+// cpuTime is the process's user and system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkSupernetDraw measures the search phase's cost per trial outside evaluation: one
+// motpe draw of spaces/mt-supernet.yaml's architecture on an in-memory study already holding n
+// scored trials (random objective vectors), with the bounded history the search phase gives the
+// sampler and with the whole history, plus the in-memory bookkeeping. It reports CPU ms per
+// draw (robust to a shared machine's load) besides ns/op.
+func BenchmarkSupernetDraw(b *testing.B) {
+	spec, err := space.Load(filepath.Join("..", "spaces", "mt-supernet.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	arch := archSpec(spec)
+	for _, n := range []int{1000, 5000} {
+		for _, bounded := range []bool{true, false} {
+			name := fmt.Sprintf("history-%d-bounded-%v", n, bounded)
+			b.Run(name, func(b *testing.B) {
+				algo, _, err := sampler.Builtin().New(spec.Study.Sampler.Kind, spec.Study.Seed, spec.Study.Sampler.Options)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ps := &pointSampler{algo: algo, seed: spec.Study.Seed, scheme: record.SeedSchemeCurrent}
+				mem := goptuna.NewInMemoryStorage()
+				ss, err := searchSpace(arch)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ms, err := goptuna.CreateStudy("draw", goptuna.StudyOptionStorage(mem), goptuna.StudyOptionDirection(goptuna.StudyDirectionMaximize),
+					goptuna.StudyOptionSampler(ps), goptuna.StudyOptionRelativeSampler(ps), goptuna.StudyOptionDefineSearchSpace(ss), goptuna.StudyOptionLogger(nil))
+				if err != nil {
+					b.Fatal(err)
+				}
+				info, _ := InfoOf(arch).Encode()
+				if err := mem.SetStudySystemAttr(ms.ID, record.SysStudyInfo, info); err != nil {
+					b.Fatal(err)
+				}
+				hist := &history{}
+				rng := rand.New(rand.NewPCG(1, 2))
+				draw := func(ord int, fill bool) {
+					id, err := mem.CreateNewTrial(ms.ID)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := mem.SetTrialSystemAttr(id, record.SysOrdinal, strconv.Itoa(ord)); err != nil {
+						b.Fatal(err)
+					}
+					tr := &goptuna.Trial{Study: ms, ID: id}
+					if !fill {
+						if err := tr.CallRelativeSampler(); err != nil {
+							b.Fatal(err)
+						}
+					}
+					if _, _, err := samplePoint(arch, tr); err != nil && !errors.Is(err, space.ErrStructural) {
+						b.Fatal(err)
+					}
+					vec := []float64{rng.Float64() * 80, 1e5 + rng.Float64()*3e6, rng.Float64() * 20}
+					for k, v := range map[string]string{record.KeyFeasible: "true", record.KeyObjectives: record.FormatVector(vec),
+						record.KeyConstraints: record.FormatVector([]float64{-1, -1, -1})} {
+						if err := mem.SetTrialUserAttr(id, k, v); err != nil {
+							b.Fatal(err)
+						}
+					}
+					_ = mem.SetTrialValue(id, vec[0])
+					_ = mem.SetTrialState(id, goptuna.TrialStateComplete)
+					ft, _ := mem.GetTrial(id)
+					hist.add(arch, ft)
+				}
+				// n trials of history, drawn at random (the fill is not measured).
+				ms.RelativeSampler = nil
+				for i := 0; i < n; i++ {
+					draw(i, true)
+				}
+				ps.view = ms
+				if bounded {
+					view, err := goptuna.LoadStudy("draw", goptuna.StudyOptionStorage(historyView{Storage: mem, hist: hist}), goptuna.StudyOptionLogger(nil))
+					if err != nil {
+						b.Fatal(err)
+					}
+					ps.view = view
+				}
+				ms.RelativeSampler = ps
+				b.ResetTimer()
+				c0 := cpuTime()
+				for i := 0; i < b.N; i++ {
+					draw(n+i, false)
+				}
+				b.ReportMetric(float64((cpuTime()-c0).Microseconds())/1e3/float64(b.N), "cpu-ms/draw")
+			})
+		}
+	}
 }

@@ -37,8 +37,10 @@ import (
 // zero outside the slices; one Adam update then applies them. The sub-network's loss and
 // gradients are therefore exactly those of a standalone model built from the sliced weights.
 
-// maxSuperGraphs bounds the cached sub-network graphs (one per architecture and padded shape).
-const maxSuperGraphs = 24
+// maxSuperGraphs bounds the cached sub-network graphs (one per architecture and padded shape):
+// each holds its activations and gradients (hundreds of MB for the largest sub-networks of a
+// large vocabulary), and building one costs far less than a step of a large sub-network.
+const maxSuperGraphs = 4
 
 // SuperNet is a SuperTransformer being trained on a data set.
 type SuperNet struct {

@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/attnsearch/attnsearch/optunadb"
 	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/optunadb"
 )
 
 // newExportCmd builds `attnsearch export --optuna OUT.db STUDY`.

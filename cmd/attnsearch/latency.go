@@ -5,18 +5,18 @@ import (
 	"strings"
 
 	"fmt"
-	"github.com/attnsearch/attnsearch/fit"
 	"github.com/attnsearch/attnsearch/objective/predict"
+	"github.com/attnsearch/attnsearch/objective/predict/fit"
 	"io"
 	"os"
 	"os/signal"
 
 	"github.com/spf13/cobra"
 
-	"github.com/attnsearch/attnsearch/measure"
 	"github.com/attnsearch/attnsearch/search"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/trainer/data"
+	"github.com/attnsearch/attnsearch/trainer/latency"
 )
 
 // newLatencyCmd builds `attnsearch latency`: measure on the device, fit a predictor.
@@ -75,7 +75,7 @@ is appended to; indices already in it are skipped, so an interrupted run resumes
 			if err != nil {
 				return fmt.Errorf("latency measure: %w", err)
 			}
-			sum, err := measure.Run(ctx, spec, ds, out, measure.Options{Samples: samples, Threads: threads, Reps: reps, Progress: stderr})
+			sum, err := latency.Run(ctx, spec, ds, out, latency.Options{Samples: samples, Threads: threads, Reps: reps, Progress: stderr})
 			fmt.Fprintf(stdout, "%s: %d rows measured now, %d already there (%d design points outside the budget or repeated)\n",
 				out, sum.Measured, sum.Done, sum.Skipped)
 			if err != nil {
@@ -157,7 +157,7 @@ measure writes (` + strings.Join(predict.ArchFeatures(), ", ") + `).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&target, "target", measure.ColMean, "column to predict")
+	f.StringVar(&target, "target", latency.ColMean, "column to predict")
 	f.StringVar(&features, "features", "", "comma-separated feature columns (default: latency measure's features)")
 	f.StringVar(&testPath, "test", "", "CSV file to measure the errors on (default: a seeded 10% of FILE.csv, left out of the fit)")
 	f.StringVar(&out, "out", "", "predictor file to write (JSON)")

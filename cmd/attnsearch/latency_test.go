@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/attnsearch/attnsearch/fit"
 	"github.com/attnsearch/attnsearch/objective/predict"
+	"github.com/attnsearch/attnsearch/objective/predict/fit"
 )
 
 // latencySpace is a tiny real space whose architectures differ in latency (d_model, heads,

@@ -31,6 +31,6 @@
 //
 // The importance of a parameter is its correlation ratio η² with the first goal: the share of
 // the goal's variance among COMPLETE trials explained by the parameter's value (one group per
-// category, ten equal-count bins for numbers), normalised to sum to 1. It sees each parameter
+// category, up to ten equal-count bins of five or more trials for numbers), normalised to sum to 1. It sees each parameter
 // alone (no interactions), unlike Optuna's fANOVA; the page names the method.
 package serve

@@ -363,7 +363,8 @@ func (s *study) drawParallel(d *drawing) {
 }
 
 // importances returns every searched parameter's correlation ratio with the first goal over the
-// COMPLETE feasible trials, normalised to sum to 1, largest first.
+// COMPLETE feasible trials (numbers in up to ten equal-count bins of at least five trials on
+// average), normalised to sum to 1, largest first.
 func (s *study) importances() []importance {
 	names := s.paramNames()
 	if len(s.Goals) == 0 || len(names) == 0 {
@@ -410,9 +411,10 @@ func (s *study) importances() []importance {
 		if !isCat {
 			sorted := append([]float64(nil), xs...)
 			sort.Float64s(sorted)
-			edges := make([]float64, 0, 9)
-			for q := 1; q < 10; q++ {
-				edges = append(edges, sorted[q*len(sorted)/10])
+			bins := min(10, max(2, len(sorted)/5)) // at least five trials a bin on average
+			edges := make([]float64, 0, bins-1)
+			for q := 1; q < bins; q++ {
+				edges = append(edges, sorted[q*len(sorted)/bins])
 			}
 			bin = func(x float64) float64 { return float64(sort.SearchFloat64s(edges, x)) }
 		}

@@ -18,6 +18,10 @@ type event struct {
 	Read    string `json:"read"`    // when the server read the change (RFC 3339, ms)
 }
 
+// writeTimeout bounds one write of an event stream, so that a page that stopped reading cannot
+// hold its handler (and the server's shutdown) for ever.
+const writeTimeout = 10 * time.Second
+
 // maxChanged bounds the trial numbers one event lists.
 const maxChanged = 100
 
@@ -47,6 +51,7 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	fmt.Fprintf(w, "retry: 1000\n: listening to %q\n\n", name)
 	fl.Flush()
+	rc := http.NewResponseController(w) // a page that stops reading is dropped after writeTimeout
 	keep := time.NewTicker(15 * time.Second)
 	defer keep.Stop()
 	for {
@@ -56,6 +61,7 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 		case <-h.stop:
 			return
 		case <-keep.C:
+			_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
 			fmt.Fprint(w, ": keep-alive\n\n")
 			fl.Flush()
 		case ev := <-ch:
@@ -63,6 +69,7 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return
 			}
+			_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
 			fmt.Fprintf(w, "event: update\ndata: %s\n\n", b)
 			fl.Flush()
 		}

@@ -223,6 +223,8 @@ type Splitter struct {
 	limit   int
 	seen    []seenTrial // every trial split so far, increasing ordinal
 	archive []member    // feasible complete trials with fewer than limit dominators
+	version int         // counts the archive's changes
+	last    lastSplit
 }
 
 type seenTrial struct {
@@ -256,29 +258,64 @@ func (sp *Splitter) Split(trials []observe.Trial, nBelow int) (below, above []in
 			infeasible = append(infeasible, i)
 		}
 	}
-	lead := func() []int {
-		sp.mu.Lock()
-		defer sp.mu.Unlock()
-		sp.update(trials, viol, nobj, max(25, nBelow))
-		byOrdinal := make(map[int]int, len(sp.archive))
-		for _, m := range sp.archive {
-			byOrdinal[m.ordinal] = 0
-		}
-		var out []int
-		for _, k := range feasible {
-			if _, ok := byOrdinal[trials[k].Ordinal]; ok {
-				out = append(out, k)
-			}
-		}
-		return out // ranked among themselves they have their ranks among all
+	if len(feasible) <= nBelow {
+		return splitRanked(trials, nBelow, nobj, feasible, infeasible, above, viol, nil)
 	}
-	return splitRanked(trials, nBelow, nobj, feasible, infeasible, above, viol, lead)
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	sp.update(trials, viol, nobj, max(25, nBelow))
+	// The good group is a function of the archive and nBelow alone: while neither changed (a new
+	// trial that fewer than 25 others dominate changes the archive), it is the last one.
+	if c := sp.last; c.version == sp.version && c.nBelow == nBelow && c.below != nil {
+		return sp.reuse(trials)
+	}
+	inArchive := make(map[int]bool, len(sp.archive))
+	for _, m := range sp.archive {
+		inArchive[m.ordinal] = true
+	}
+	var lead []int
+	for _, k := range feasible {
+		if inArchive[trials[k].Ordinal] {
+			lead = append(lead, k)
+		}
+	}
+	// Ranked among themselves, the archive's trials have their ranks among all.
+	below, above, wBelow = splitRanked(trials, nBelow, nobj, feasible, infeasible, above, viol, func() []int { return lead })
+	sp.last = lastSplit{version: sp.version, nBelow: nBelow, w: wBelow}
+	for _, k := range below {
+		sp.last.below = append(sp.last.below, trials[k].Ordinal)
+	}
+	return below, above, wBelow
+}
+
+// lastSplit is the good group the archive gave last.
+type lastSplit struct {
+	version int       // the archive's version it was computed from
+	nBelow  int       // its size
+	below   []int     // ordinals, increasing
+	w       []float64 // their weights
+}
+
+// reuse returns the last good group as indices into trials (increasing ordinal), every other
+// trial in the bad group.
+func (sp *Splitter) reuse(trials []observe.Trial) (below, above []int, wBelow []float64) {
+	k := 0
+	for i, t := range trials {
+		if k < len(sp.last.below) && t.Ordinal == sp.last.below[k] {
+			below = append(below, i)
+			k++
+		} else {
+			above = append(above, i)
+		}
+	}
+	return below, above, append([]float64(nil), sp.last.w...)
 }
 
 // update brings the archive to trials (increasing ordinal).
 func (sp *Splitter) update(trials []observe.Trial, viol []float64, nobj, limit int) {
 	if sp.nobj != nobj || sp.limit != limit || !sp.extends(trials) {
 		sp.nobj, sp.limit, sp.seen, sp.archive = nobj, limit, nil, nil
+		sp.version++
 	}
 	i := 0
 	for k, t := range trials {
@@ -336,6 +373,7 @@ func (sp *Splitter) add(ordinal int, v []float64) {
 		}
 	}
 	sp.archive = append(keep, member{ordinal: ordinal, values: append([]float64(nil), v...), count: c})
+	sp.version++
 }
 
 // leadingRanks is front.Ranks for the leading ranks: it peels non-dominated fronts off vs until

@@ -1,9 +1,12 @@
 package nsga2
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand"
+	"slices"
 	"sort"
 	"sync"
 
@@ -35,8 +38,32 @@ type Sampler struct {
 
 // generation is one computed parent population and what it was computed from.
 type generation struct {
-	from []int // ordinals of the complete trials of the previous generation, increasing
+	from []uint64 // fingerprints of the complete trials of the previous generation, in order
 	par  []member
+}
+
+// fingerprint identifies a trial by its ordinal, point, objective values and constraints, so
+// that a history which reuses an ordinal for another trial (another study, another run) is not
+// taken for the one the parents were selected from.
+func fingerprint(t observe.Trial, names []string) uint64 {
+	h := fnv.New64a()
+	var b [8]byte
+	put := func(x uint64) {
+		binary.LittleEndian.PutUint64(b[:], x)
+		h.Write(b[:])
+	}
+	put(uint64(t.Ordinal))
+	for _, n := range names {
+		put(math.Float64bits(t.Params[n]))
+	}
+	put(uint64(len(t.Values)))
+	for _, v := range t.Values {
+		put(math.Float64bits(v))
+	}
+	for _, c := range t.Constraints {
+		put(math.Float64bits(c))
+	}
+	return h.Sum64()
 }
 
 var _ observe.Sampler = (*Sampler)(nil)
@@ -126,7 +153,7 @@ func rerank(ms []member, nobj int) []member {
 }
 
 // parents returns the parent population of generation gen.
-func (s *Sampler) parents(trials []observe.Trial, gen, nobj int) []member {
+func (s *Sampler) parents(trials []observe.Trial, names []string, gen, nobj int) []member {
 	P := s.o.Population
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -142,34 +169,23 @@ func (s *Sampler) parents(trials []observe.Trial, gen, nobj int) []member {
 	var par []member
 	for g := 1; g <= gen; g++ {
 		from := byGen[g-1]
-		if g <= len(s.gens) && sameOrdinals(s.gens[g-1].from, from) {
+		prints := make([]uint64, len(from))
+		for i, t := range from {
+			prints[i] = fingerprint(t, names)
+		}
+		if g <= len(s.gens) && slices.Equal(s.gens[g-1].from, prints) {
 			par = s.gens[g-1].par
 			continue
 		}
 		s.gens = s.gens[:g-1]
 		pool := append([]member(nil), par...)
-		ords := make([]int, len(from))
-		for i, t := range from {
+		for _, t := range from {
 			pool = append(pool, member{t: t, viol: front.TotalViolation(t.Constraints)})
-			ords[i] = t.Ordinal
 		}
 		par = selectElite(pool, P, nobj)
-		s.gens = append(s.gens, generation{from: ords, par: par})
+		s.gens = append(s.gens, generation{from: prints, par: par})
 	}
 	return par
-}
-
-// sameOrdinals reports whether the trials ts have exactly the ordinals ords.
-func sameOrdinals(ords []int, ts []observe.Trial) bool {
-	if len(ords) != len(ts) {
-		return false
-	}
-	for i, t := range ts {
-		if ords[i] != t.Ordinal {
-			return false
-		}
-	}
-	return true
 }
 
 // SamplePoint draws the point of the given ordinal.
@@ -185,7 +201,7 @@ func (s *Sampler) SamplePoint(space map[string]interface{}, past []observe.Trial
 			}
 		}
 		if nobj > 0 {
-			par = s.parents(observe.Finished(past, names, nobj), gen, nobj)
+			par = s.parents(observe.Finished(past, names, nobj), names, gen, nobj)
 		}
 	}
 	if len(par) == 0 {

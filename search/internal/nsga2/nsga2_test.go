@@ -136,4 +136,11 @@ func TestCachedGenerationsEqualRecomputed(t *testing.T) {
 	if len(s.gens) < 5 {
 		t.Fatalf("%d generations kept", len(s.gens))
 	}
+	// The same sampler on another history with the same ordinals (another run) draws what a
+	// fresh one draws: the kept parents are not taken for that history's.
+	s8 := New(Options{Population: 8})
+	history(t, s8, 40, 7)
+	if a, b := history(t, s8, 40, 9), history(t, New(Options{Population: 8}), 40, 9); !reflect.DeepEqual(a, b) {
+		t.Fatal("a sampler reused on another history drew other points than a fresh one")
+	}
 }

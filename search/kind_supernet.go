@@ -1,0 +1,27 @@
+package search
+
+import (
+	"context"
+
+	"github.com/attnsearch/attnsearch/space"
+)
+
+// supernetKind is the weight-sharing strategy (study.strategy supernet) over a built-in task: it
+// takes those studies whatever their task kind, prepares them as builtinKind does, and drives
+// the study through its three phases (runSupernet, supernet.go), whose retrained trials are
+// evaluated and scored as builtinKind's.
+var supernetKind = TaskKind{
+	Name:        "supernet",
+	Claims:      func(spec *space.Spec) bool { return spec.IsSupernet() },
+	Figures:     builtinKind.Figures,
+	Transformer: true,
+	Unit:        builtinKind.Unit,
+	Describe:    builtinKind.Describe,
+	Prepare:     builtinKind.Prepare,
+	Evaluate:    builtinKind.Evaluate,
+	Step:        builtinKind.Step,
+	Epochs:      builtinKind.Epochs,
+	Run: func(ctx context.Context, p *Prepared, st Storage) (*Result, error) {
+		return p.runSupernet(ctx, st)
+	},
+}
