@@ -121,7 +121,7 @@ func TestOptunaExportImport(t *testing.T) {
 
 	t.Run("a study Optuna wrote comes back unchanged", func(t *testing.T) {
 		src := filepath.Join(dir, "optuna.db")
-		if out, err := exec.Command(py, filepath.Join("..", "..", "optunadb", "testdata", "make_study.py"), src).CombinedOutput(); err != nil {
+		if out, err := exec.Command(py, filepath.Join("..", "..", "store", "optunadb", "testdata", "make_study.py"), src).CombinedOutput(); err != nil {
 			t.Fatalf("make_study.py: %v\n%s", err, out)
 		}
 		stores := []string{"imported.db"}
@@ -137,7 +137,7 @@ func TestOptunaExportImport(t *testing.T) {
 				if r := attn(t, bin, dir, "export", "--optuna", back, study, "--db", db); r.code != 0 {
 					t.Fatalf("export %s: exit %d\n%s", study, r.code, r.stderr)
 				}
-				out, err := exec.Command(py, filepath.Join("..", "..", "optunadb", "testdata", "compare.py"), src, back, study).CombinedOutput()
+				out, err := exec.Command(py, filepath.Join("..", "..", "store", "optunadb", "testdata", "compare.py"), src, back, study).CombinedOutput()
 				if err != nil {
 					t.Fatalf("%s through %s: %v\n%s", study, db, err, out)
 				}
