@@ -57,8 +57,8 @@ is appended to; indices already in it are skipped, so an interrupted run resumes
 			if out == "" {
 				return inputErr(fmt.Errorf("latency measure: --out FILE.csv is required"))
 			}
-			if samples < 1 || threads < 0 || reps < 1 {
-				return inputErr(fmt.Errorf("latency measure: --samples and --reps must be >= 1, --threads >= 0"))
+			if samples < 1 || threads < 0 || threads > space.MaxThreads || reps < 1 {
+				return inputErr(fmt.Errorf("latency measure: --samples and --reps must be >= 1, --threads 0 to %d (0 = all cores)", space.MaxThreads))
 			}
 			with := search.Registries()
 			with.Corpus = dataPath // --data replaces the task's corpus
