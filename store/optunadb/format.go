@@ -1,11 +1,10 @@
 package optunadb
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
-	"strconv"
 	"time"
+
+	"github.com/attnsearch/attnsearch/store"
 )
 
 // System attributes that keep what goptuna cannot hold of an Optuna study (see the package doc).
@@ -23,85 +22,14 @@ const (
 	exportSchema = 2
 )
 
-// studyLine is the first line of attnsearch's export format.
-type studyLine struct {
-	Kind        string            `json:"kind"`
-	Format      string            `json:"format"`
-	Schema      int               `json:"schema"`
-	Name        string            `json:"name"`
-	Direction   string            `json:"direction"`
-	Created     time.Time         `json:"created"`
-	UserAttrs   map[string]string `json:"user_attrs"`
-	SystemAttrs map[string]string `json:"system_attrs"`
-	Trials      int               `json:"trials"`
-}
-
-// paramLine is one parameter of a trial line.
-type paramLine struct {
-	Internal     jfloat          `json:"internal"`
-	External     any             `json:"external"`
-	Distribution json.RawMessage `json:"distribution"`
-}
-
-// trialLine is one trial line of attnsearch's export format.
-type trialLine struct {
-	Kind               string               `json:"kind"`
-	Number             int                  `json:"number"`
-	TrialID            int                  `json:"trial_id"`
-	State              string               `json:"state"`
-	Value              jfloat               `json:"value"`
-	DatetimeStart      *time.Time           `json:"datetime_start"`
-	DatetimeComplete   *time.Time           `json:"datetime_complete"`
-	Heartbeat          *time.Time           `json:"heartbeat"`
-	IntermediateValues [][2]jfloat          `json:"intermediate_values"`
-	Params             map[string]paramLine `json:"params"`
-	UserAttrs          map[string]string    `json:"user_attrs"`
-	SystemAttrs        map[string]string    `json:"system_attrs"`
-}
-
-// jfloat is a float64 in the export format's JSON: a number, or "NaN", "+Inf", "-Inf".
-type jfloat float64
-
-// MarshalJSON writes a number, or a string for NaN and the infinities.
-func (f jfloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	switch {
-	case math.IsNaN(v):
-		return []byte(`"NaN"`), nil
-	case math.IsInf(v, 1):
-		return []byte(`"+Inf"`), nil
-	case math.IsInf(v, -1):
-		return []byte(`"-Inf"`), nil
-	}
-	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
-}
-
-// UnmarshalJSON reads a number or a string naming a non-finite value (any NaN payload reads as NaN).
-func (f *jfloat) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		switch {
-		case s == "+Inf" || s == "Inf":
-			*f = jfloat(math.Inf(1))
-		case s == "-Inf":
-			*f = jfloat(math.Inf(-1))
-		case len(s) >= 3 && s[:3] == "NaN":
-			*f = jfloat(math.NaN())
-		default:
-			return fmt.Errorf("bad float %q", s)
-		}
-		return nil
-	}
-	v, err := strconv.ParseFloat(string(b), 64)
-	if err != nil {
-		return fmt.Errorf("bad float %s", b)
-	}
-	*f = jfloat(v)
-	return nil
-}
+// The export format's lines and numbers are store's (store/exportformat.go): the file this
+// package reads is what store.Exporter writes, and what it writes is what store.Importer reads.
+type (
+	studyLine = store.ExportStudy // the first line: the study
+	paramLine = store.ExportParam // a trial's parameter
+	trialLine = store.ExportTrial // every further line: a trial
+	jfloat    = store.Float       // a float64: a number, or "NaN", "+Inf", "-Inf"
+)
 
 // stateNames maps goptuna's state names (the export format's) to Optuna's.
 var stateNames = [][2]string{{"Running", "RUNNING"}, {"Complete", "COMPLETE"}, {"Pruned", "PRUNED"}, {"Fail", "FAIL"}, {"Waiting", "WAITING"}}

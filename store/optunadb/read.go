@@ -159,7 +159,7 @@ func read(ctx context.Context, db *sql.DB, study string, w io.Writer) (int, erro
 		return 0, fmt.Errorf("study system attributes: %w", err)
 	}
 	head := studyLine{Kind: "study", Format: exportFormat, Schema: exportSchema, Name: study,
-		Direction: strings.ToLower(dirs[0]), UserAttrs: suser[sid], SystemAttrs: ssys[sid]}
+		Direction: goptuna.StudyDirection(strings.ToLower(dirs[0])), UserAttrs: suser[sid], SystemAttrs: ssys[sid]}
 	if head.UserAttrs == nil {
 		head.UserAttrs = map[string]string{}
 	}

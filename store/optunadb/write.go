@@ -195,7 +195,7 @@ func directions(head studyLine) ([]string, bool, error) {
 	}
 	switch head.Direction {
 	case "maximize", "minimize":
-		return []string{strings.ToUpper(head.Direction)}, false, nil
+		return []string{strings.ToUpper(string(head.Direction))}, false, nil
 	}
 	return nil, false, fmt.Errorf("direction: unknown %q", head.Direction)
 }
