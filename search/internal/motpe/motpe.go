@@ -81,12 +81,19 @@ func refFor(vs [][]float64) []float64 {
 
 // Split is the multi-objective split (a tpe.SplitFunc).
 func Split(trials []observe.Trial, nBelow int) (below, above []int, wBelow []float64) {
-	nobj := len(trials[0].Values)
+	nobj, feasible, infeasible, above, viol := partition(trials)
+	return splitRanked(trials, nBelow, nobj, feasible, infeasible, above, viol, func() []int { return leading(trials, feasible, nBelow, nobj) })
+}
+
+// partition sorts trials (indices) into the feasible and infeasible complete ones and the rest
+// (above: never in the good group), with each trial's total constraint violation and the number
+// of objectives every trial has.
+func partition(trials []observe.Trial) (nobj int, feasible, infeasible, above []int, viol []float64) {
+	nobj = len(trials[0].Values)
 	for _, t := range trials {
 		nobj = min(nobj, len(t.Values))
 	}
-	var feasible, infeasible []int
-	viol := make([]float64, len(trials))
+	viol = make([]float64, len(trials))
 	for i, t := range trials {
 		viol[i] = front.TotalViolation(t.Constraints)
 		switch {
@@ -98,7 +105,7 @@ func Split(trials []observe.Trial, nBelow int) (below, above []int, wBelow []flo
 			infeasible = append(infeasible, i)
 		}
 	}
-	return splitRanked(trials, nBelow, nobj, feasible, infeasible, above, viol, func() []int { return leading(trials, feasible, nBelow, nobj) })
+	return nobj, feasible, infeasible, above, viol
 }
 
 // leading returns the feasible trials (indices into trials) that fewer than n others dominate:
@@ -241,23 +248,7 @@ type member struct {
 
 // Split is Split (a tpe.SplitFunc) through the archive.
 func (sp *Splitter) Split(trials []observe.Trial, nBelow int) (below, above []int, wBelow []float64) {
-	nobj := len(trials[0].Values)
-	for _, t := range trials {
-		nobj = min(nobj, len(t.Values))
-	}
-	var feasible, infeasible []int
-	viol := make([]float64, len(trials))
-	for i, t := range trials {
-		viol[i] = front.TotalViolation(t.Constraints)
-		switch {
-		case t.State != observe.Complete:
-			above = append(above, i)
-		case viol[i] == 0:
-			feasible = append(feasible, i)
-		default:
-			infeasible = append(infeasible, i)
-		}
-	}
+	nobj, feasible, infeasible, above, viol := partition(trials)
 	if len(feasible) <= nBelow {
 		return splitRanked(trials, nBelow, nobj, feasible, infeasible, above, viol, nil)
 	}
