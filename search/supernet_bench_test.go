@@ -8,11 +8,11 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/search/internal/samplertest"
 	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/store/bolt"
@@ -148,13 +148,6 @@ func kendallTau(x, y []float64) float64 {
 	return (con - dis) / math.Sqrt(d)
 }
 
-// cpuTime is the process's user and system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkSupernetDraw measures the search phase's cost per trial outside evaluation: one
 // motpe draw of spaces/mt-supernet.yaml's architecture on an in-memory study already holding n
 // scored trials (random objective vectors), with the bounded history the search phase gives the
@@ -235,11 +228,11 @@ func BenchmarkSupernetDraw(b *testing.B) {
 				}
 				ms.RelativeSampler = ps
 				b.ResetTimer()
-				c0 := cpuTime()
+				c0 := time.Duration(samplertest.CPUTime())
 				for i := 0; i < b.N; i++ {
 					draw(n+i, false)
 				}
-				b.ReportMetric(float64((cpuTime()-c0).Microseconds())/1e3/float64(b.N), "cpu-ms/draw")
+				b.ReportMetric(float64((time.Duration(samplertest.CPUTime())-c0).Microseconds())/1e3/float64(b.N), "cpu-ms/draw")
 			})
 		}
 	}

@@ -5,10 +5,10 @@ import (
 	"math"
 	"math/rand"
 	"strconv"
-	"syscall"
 	"testing"
 
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/search/internal/samplertest"
 	"github.com/attnsearch/attnsearch/search/internal/tpe"
 	"github.com/c-bata/goptuna"
 )
@@ -41,11 +41,11 @@ func BenchmarkSampleRelative(b *testing.B) {
 					b.StopTimer()
 					add(n + i)
 					b.StartTimer()
-					c := cpuTime()
+					c := samplertest.CPUTime()
 					if _, err := algo.SampleRelative(s, goptuna.FrozenTrial{}, space, n+i+1, int64(i)); err != nil {
 						b.Fatal(err)
 					}
-					cpu += cpuTime() - c
+					cpu += samplertest.CPUTime() - c
 				}
 				b.ReportMetric(float64(cpu)/1e6/float64(b.N), "cpu-ms/op")
 			})
@@ -88,13 +88,4 @@ func benchStudy(b *testing.B, space map[string]interface{}, n int) (*goptuna.Stu
 		add(i)
 	}
 	return s, add
-}
-
-// cpuTime is the process's user+system CPU time in nanoseconds.
-func cpuTime() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }

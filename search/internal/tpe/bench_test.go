@@ -4,27 +4,14 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
-	"syscall"
 	"testing"
 
 	"github.com/attnsearch/attnsearch/search/internal/observe"
-	"github.com/c-bata/goptuna"
+	"github.com/attnsearch/attnsearch/search/internal/samplertest"
 )
 
-// archSpace is a space shaped like attnsearch's architecture spaces: two log-scale and one
-// linear continuous parameter, three integer grids and two categorical choices.
-func archSpace() map[string]interface{} {
-	return map[string]interface{}{
-		"lr":       goptuna.LogUniformDistribution{Low: 1e-5, High: 1e-1},
-		"wd":       goptuna.LogUniformDistribution{Low: 1e-6, High: 1e-2},
-		"dropout":  goptuna.UniformDistribution{Low: 0, High: 0.5},
-		"layers":   goptuna.IntUniformDistribution{Low: 1, High: 12},
-		"d_model":  goptuna.StepIntUniformDistribution{Low: 64, High: 1024, Step: 64},
-		"ffn_mult": goptuna.IntUniformDistribution{Low: 1, High: 8},
-		"heads":    goptuna.CategoricalDistribution{Choices: []string{"1", "2", "4", "8", "16"}},
-		"act":      goptuna.CategoricalDistribution{Choices: []string{"relu", "gelu", "swiglu"}},
-	}
-}
+// archSpace is the architecture-like space of the samplers' cost benchmarks and index tests.
+func archSpace() map[string]interface{} { return samplertest.ArchSpace() }
 
 // history draws n finished trials of space at random with a smooth objective of their point
 // (two objectives when multi), one in seven infeasible when constrained.
@@ -65,27 +52,10 @@ func BenchmarkSamplePoint(b *testing.B) {
 		b.Run(fmt.Sprintf("%s/N=%d", tc.name, n), func(b *testing.B) {
 			past := history(space, n+b.N+1, false, false, 1)
 			s := &PointSampler{Params: DefaultMixtureParams(tc.mv), Index: &Index{}}
-			if _, err := s.SamplePoint(space, past[:n], n, 1); err != nil {
-				b.Fatal(err)
-			}
-			b.ResetTimer()
-			cpu := cpuTime()
-			for i := 0; i < b.N; i++ {
-				if _, err := s.SamplePoint(space, past[:n+1+i], n+1+i, int64(i)); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(cpuTime()-cpu)/1e6/float64(b.N), "cpu-ms/op")
+			samplertest.TimePoints(b, n, func(upto int, seed int64) error {
+				_, err := s.SamplePoint(space, past[:upto], upto, seed)
+				return err
+			})
 		})
 	}
-}
-
-// cpuTime is the process's user+system CPU time in nanoseconds: on a shared machine the wall
-// time per point counts other processes' turns, the CPU time does not.
-func cpuTime() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }
