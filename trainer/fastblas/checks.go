@@ -24,6 +24,14 @@ func validTrans(t blas.Transpose) bool {
 	return t == blas.NoTrans || t == blas.Trans || t == blas.ConjTrans
 }
 
+// storedDims returns the rows and columns of the stored matrix X whose op(X), for transpose t, is rows×cols.
+func storedDims(t blas.Transpose, rows, cols int) (int, int) {
+	if t == blas.NoTrans {
+		return rows, cols
+	}
+	return cols, rows
+}
+
 // shortVec reports whether a vector of length l is too short for n elements at stride inc (inc != 0, n > 0).
 func shortVec(n, inc, l int) bool {
 	if inc < 0 {
@@ -45,14 +53,8 @@ func checkGemm(tA, tB blas.Transpose, m, n, k, lda, ldb, ldc, la, lb, lc int) bo
 	case k < 0:
 		panic(kLT0)
 	}
-	rowA, colA := m, k
-	if tA != blas.NoTrans {
-		rowA, colA = k, m
-	}
-	rowB, colB := k, n
-	if tB != blas.NoTrans {
-		rowB, colB = n, k
-	}
+	rowA, colA := storedDims(tA, m, k)
+	rowB, colB := storedDims(tB, k, n)
 	switch {
 	case lda < max(1, colA):
 		panic(badLdA)

@@ -32,14 +32,8 @@ func (c sgemmCase) String() string {
 func checkSgemm(t testing.TB, sgemm func(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int), tc sgemmCase) {
 	t.Helper()
 	r := rand.New(rand.NewPCG(tc.seed, 7))
-	rowA, colA := tc.m, tc.k
-	if tc.tA != blas.NoTrans {
-		rowA, colA = tc.k, tc.m
-	}
-	rowB, colB := tc.k, tc.n
-	if tc.tB != blas.NoTrans {
-		rowB, colB = tc.n, tc.k
-	}
+	rowA, colA := storedDims(tc.tA, tc.m, tc.k)
+	rowB, colB := storedDims(tc.tB, tc.k, tc.n)
 	lda, ldb, ldc := max(1, colA)+tc.padA, max(1, colB)+tc.padB, max(1, tc.n)+tc.padC
 	a := randSlice[float32](r, max(0, rowA*lda))
 	b := randSlice[float32](r, max(0, rowB*ldb))
