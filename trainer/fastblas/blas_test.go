@@ -13,9 +13,6 @@ import (
 
 var transposes = []blas.Transpose{blas.NoTrans, blas.Trans, blas.ConjTrans}
 
-// float is the element type of the routines under test.
-type float interface{ float32 | float64 }
-
 // eps is the relative tolerance per summed term: float32 rounding, or tight for float64.
 func eps[T float]() float64 {
 	var z T
