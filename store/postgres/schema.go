@@ -95,7 +95,8 @@ ALTER TABLE attnsearch_blobs ALTER COLUMN data SET STORAGE EXTERNAL;`,
 
 // migrate creates the schema in an empty database or upgrades an older one, under an advisory
 // lock so that workers starting together do it once; a newer schema is refused with store.ErrSchema.
-// A read-only open only checks the version; a database without the schema is then store.ErrNoStore.
+// A read-only open only checks the version (an older one is read as it is); a database without
+// the schema is then store.ErrNoStore.
 func migrate(ctx context.Context, pool *pgxpool.Pool, readOnly bool) error {
 	if readOnly {
 		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
@@ -113,7 +114,9 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, readOnly bool) error {
 			if version == 0 {
 				return fmt.Errorf("%w: the database has no attnsearch schema", store.ErrNoStore)
 			}
-			if version != SchemaVersion {
+			// Every later schema only added tables that reads do not use (attnsearch_blobs), so
+			// a reader reads an older schema as it is, without upgrading it.
+			if version > SchemaVersion {
 				return fmt.Errorf("%w: database has schema %d, this build reads %d", store.ErrSchema, version, SchemaVersion)
 			}
 			return nil
