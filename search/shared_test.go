@@ -16,6 +16,7 @@ import (
 	"github.com/attnsearch/attnsearch/store"
 	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/store/postgres"
+	"github.com/attnsearch/attnsearch/store/storetest"
 )
 
 // sharedBolt is a real bbolt store that several runners of one process use at once, as several
@@ -76,14 +77,7 @@ func TestSharedStudyTwoRunners(t *testing.T) {
 	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	id, err := st.GetStudyIDFromName("tiny")
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := st.GetAllTrials(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := storetest.StudyTrials(t, st, "tiny")
 	finished, retried := 0, false
 	for _, ft := range all {
 		if ft.State == goptuna.TrialStateRunning || ft.State == goptuna.TrialStateWaiting {

@@ -19,6 +19,7 @@ import (
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/store/postgres"
+	"github.com/attnsearch/attnsearch/store/storetest"
 )
 
 // envKillRuns makes the random-kill tests long: the number of kills (default: the bounded form
@@ -237,14 +238,7 @@ func TestRandomKillsBolt(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	id, err := s.GetStudyIDFromName("smoke")
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := s.GetAllTrials(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := storetest.StudyTrials(t, s, "smoke")
 	got := checkPoints(t, all, trials)
 	got.kills, got.exited = st.kills, st.exited
 	t.Logf("bbolt, %d trials, 2 workers: %v", trials, got)
@@ -294,14 +288,7 @@ func TestRandomKillsPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	id, err := s.GetStudyIDFromName("smoke")
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := s.GetAllTrials(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := storetest.StudyTrials(t, s, "smoke")
 	got := checkPoints(t, all, trials)
 	got.kills, got.exited = st.kills, st.exited
 	t.Logf("PostgreSQL, %d trials, 3 processes × 2 workers: %v", trials, got)

@@ -139,13 +139,7 @@ func testEdgeValues(t *testing.T, bin string) {
 // writeToy writes a command study of the toy script with the given objective into dir.
 func writeToy(t *testing.T, dir, name, objective string, workers int) string {
 	t.Helper()
-	py, err := os.ReadFile(filepath.Join("..", "..", "spaces", "command", "toy.py"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "toy.py"), py, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	copyFile(t, filepath.Join("..", "..", "spaces", "command", "toy.py"), filepath.Join(dir, "toy.py"), 0o644)
 	src := fmt.Sprintf(`study: {name: %s, trials: 3, workers: %d, seed: 7, sampler: random}
 task:
   kind: command

@@ -7,6 +7,7 @@ import (
 	"github.com/attnsearch/attnsearch/record"
 	"io"
 	"math"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
@@ -79,7 +80,7 @@ elapsed and remaining time); otherwise one log line per event goes to stderr.`,
 	fl.StringVar(&f.format, "format", formatTable, "the final front's "+formatUsage(allFormats()...))
 	fl.BoolVar(&f.force, "force", false, "run the study although this space file's task or parameters differ from those it was started with (its trials then mix with the stored ones)")
 	fl.DurationVar(&f.staleAfter, "stale-after", 0, "shared store (postgres://) only: a RUNNING trial whose heartbeat is older than this belongs to a dead worker and is retried (default 2m)")
-	fl.DurationVar(&f.checkpointEvery, "checkpoint-every", search.DefaultCheckpointEvery, "study.strategy supernet only: how often the SuperTransformer's training is checkpointed in the store")
+	fl.DurationVar(&f.checkpointEvery, "checkpoint-every", search.DefaultCheckpointEvery, "study.strategy supernet only: how often the SuperTransformer's training is checkpointed (beside a bbolt store file; in a PostgreSQL store)")
 	return cmd
 }
 
@@ -156,11 +157,7 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		what = fmt.Sprintf("data %s (%d/%d/%d pairs, vocab %d/%d)", ds.Name,
 			len(ds.Train), len(ds.Valid), len(ds.Test), ds.SrcVocab.Size(), ds.TgtVocab.Size())
 	}
-	total := spec.Study.Trials
-	if spec.IsSupernet() {
-		total = spec.Supernet.Trials + spec.Supernet.TopK
-	}
-	prog := newProgress(stderr, total)
+	prog := newProgress(stderr, kind.Planned(spec))
 	if f.staleAfter < 0 || (c.Flags().Changed("stale-after") && f.staleAfter == 0) {
 		return inputErr(fmt.Errorf("run: --stale-after %v: want a positive duration", f.staleAfter))
 	}
@@ -171,7 +168,7 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		return inputErr(fmt.Errorf("run: --checkpoint-every %v: want a positive duration", f.checkpointEvery))
 	}
 	prep, err := search.Prepare(ctx, spec, search.Options{OnEvent: prog.event, Dataset: ds, StaleGrace: f.staleAfter, Force: f.force,
-		CheckpointEvery: f.checkpointEvery})
+		SupernetCheckpoint: kind.CheckpointBeside(spec, storeFile(f.db)), CheckpointEvery: f.checkpointEvery})
 	if err != nil {
 		// A budget that no point of the space can meet is an error of the file, found before the
 		// store is touched.
@@ -208,14 +205,7 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		}
 	}()
 
-	if spec.IsSupernet() {
-		sn := spec.Supernet
-		prog.log("run: study %s in %s: supernet strategy (SuperTransformer, then %s scored with inherited weights, then the best %d retrained), sampler %s, %s",
-			spec.Study.Name, st.Location(), plural(sn.Trials, "sub-network", "sub-networks"), sn.TopK, spec.Study.Sampler.Kind, what)
-	} else {
-		prog.log("run: study %s in %s: %s, sampler %s, pruner %s, %s",
-			spec.Study.Name, st.Location(), plural(spec.Study.Trials, "trial", "trials"), spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, what)
-	}
+	prog.log("run: %s", kind.Headline(spec, st.Location(), what))
 	res, err := prep.Run(ctx, st)
 	prog.finish()
 	if errors.Is(err, search.ErrSpaceChanged) {
@@ -395,4 +385,20 @@ func (p *progress) finish() {
 		_ = p.bar.Finish()
 		fmt.Fprintln(p.w)
 	}
+}
+
+// storeFile is the file a --db location names: a path, or a file:// URL's path ("" for a store
+// that is not a file).
+func storeFile(db string) string {
+	if strings.HasPrefix(strings.ToLower(db), "file://") {
+		u, err := url.Parse(db)
+		if err != nil {
+			return ""
+		}
+		return u.Path
+	}
+	if strings.Contains(db, "://") {
+		return ""
+	}
+	return db
 }

@@ -10,40 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/attnsearch/attnsearch/store/bolt"
+	"github.com/attnsearch/attnsearch/internal/testspace"
 )
 
-// supernetSpace is a shrunken supernet study: its three phases take a few seconds.
-const supernetSpace = `
-study:
-  name: super
-  strategy: supernet
-  seed: 5
-  sampler: {kind: nsga2}
-task:
-  kind: synthetic
-  synthetic: {train: 64, valid: 16, test: 16, vocab: 8, min_len: 2, max_len: 5, seed: 3}
-  max_len: 8
-training:
-  epochs: 3
-  batch_size: 16
-  latency_sentences: 4
-  eval_sentences: 8
-  threads: 1
-params:
-  d_model: {type: categorical, choices: [8, 16, 24]}
-  heads: {type: categorical, choices: [1, 2, 4]}
-  kv_heads: {type: int, low: 1, high: 2}
-  enc_layers: {type: int, low: 1, high: 2}
-  dec_layers: {type: int, low: 1, high: 2}
-  d_ff: {type: int, low: 16, high: 48, step: 16}
-  dropout: 0.0
-  lr: 5.0e-3
-  warmup_steps: 2
-  label_smoothing: 0.0
-budget:
-  max_params: 9000
-objective:
+// supernetSpace is a shrunken supernet study (testspace's supernet.yaml): its three phases take
+// a few seconds.
+var supernetSpace = testspace.Space("supernet.yaml", "  sampler: {kind: nsga2}", "5.0e-3") + `objective:
   maximize: [bleu]
   minimize: [params]
 supernet:
@@ -96,7 +68,7 @@ func TestSupernetRun(t *testing.T) {
 	if r := attn(t, bin, dir, "run", space, "--db", "a.db"); r.code != 0 {
 		t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
 	}
-	if _, err := os.Stat(bolt.BlobPath(filepath.Join(dir, "a.db"), 1, "supernet")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "a.db.supernet-super.ckpt")); err != nil {
 		t.Fatalf("checkpoint: %v", err)
 	}
 	want := supernetTrials(t, bin, dir, "a.db")
