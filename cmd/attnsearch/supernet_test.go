@@ -10,12 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/attnsearch/attnsearch/internal/testspace"
+	"github.com/attnsearch/attnsearch/space/spacetest"
+	"github.com/attnsearch/attnsearch/store/bolt"
 )
 
-// supernetSpace is a shrunken supernet study (testspace's supernet.yaml): its three phases take
+// supernetSpace is a shrunken supernet study (spacetest's supernet.yaml): its three phases take
 // a few seconds.
-var supernetSpace = testspace.Space("supernet.yaml", "  sampler: {kind: nsga2}", "5.0e-3") + `objective:
+var supernetSpace = spacetest.Space("supernet.yaml", "  sampler: {kind: nsga2}", "5.0e-3") + `objective:
   maximize: [bleu]
   minimize: [params]
 supernet:
@@ -68,7 +69,7 @@ func TestSupernetRun(t *testing.T) {
 	if r := attn(t, bin, dir, "run", space, "--db", "a.db"); r.code != 0 {
 		t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "a.db.supernet-super.ckpt")); err != nil {
+	if _, err := os.Stat(bolt.BlobPath(filepath.Join(dir, "a.db"), 1, "supernet")); err != nil {
 		t.Fatalf("checkpoint: %v", err)
 	}
 	want := supernetTrials(t, bin, dir, "a.db")
@@ -124,10 +125,12 @@ func TestSupernetRun(t *testing.T) {
 
 	// A supernet section without the strategy is an input error naming its line.
 	bad := filepath.Join(dir, "bad.yaml")
-	if err := os.WriteFile(bad, []byte(strings.Replace(supernetSpace, "  strategy: supernet\n", "", 1)), 0o644); err != nil {
+	badText := strings.Replace(supernetSpace, "  strategy: supernet\n", "", 1)
+	if err := os.WriteFile(bad, []byte(badText), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := attn(t, bin, dir, "run", bad, "--db", "c.db"); r.code != 2 || !strings.Contains(r.stderr, "bad.yaml:32:1: supernet: applies only with study.strategy: supernet") {
+	line := strings.Count(badText[:strings.Index(badText, "\nsupernet:")+1], "\n") + 1
+	if r := attn(t, bin, dir, "run", bad, "--db", "c.db"); r.code != 2 || !strings.Contains(r.stderr, fmt.Sprintf("bad.yaml:%d:1: supernet: applies only with study.strategy: supernet", line)) {
 		t.Errorf("bad space: exit %d\n%s", r.code, r.stderr)
 	}
 }
