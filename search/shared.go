@@ -54,9 +54,9 @@ func openShared(name string, study *goptuna.Study, err error, opts []goptuna.Stu
 
 // takeTurn decides whether a worker starts another trial. In a study of this process alone it
 // counts its own finished and running trials. In a shared study it reads the counts from the
-// store (countShared), where other processes add theirs, and a fresh trial is created only if its
-// slot is still free when it is created (createFresh); and recovers (at most once per half grace period)
-// the trials of workers that died anywhere; while the slots left are held by trials running
+// store (countShared), where other processes add theirs (and the fresh trial it allows is
+// created only if its slot is still free then: createFresh), and recovers (at most once per
+// half grace period) the trials of workers that died anywhere; while the slots left are held by trials running
 // elsewhere it waits, because such a trial may still fail and need its point retried. A waiting
 // trial (a retry) is taken whatever the count, but such a turn may only claim a waiting trial
 // (fresh is false), never start a new point; once the count is reached, the worker stops when
