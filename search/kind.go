@@ -3,7 +3,6 @@ package search
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -40,9 +39,6 @@ type TaskKind struct {
 	Searches func(spec *space.Spec) string
 	// Trials is the number of trials a run of spec plans, its progress's end (nil = study.trials).
 	Trials func(spec *space.Spec) int
-	// Checkpoint: the kind keeps state of its own in a file (Options.SupernetCheckpoint), which
-	// a file store's caller puts beside the store (see CheckpointBeside).
-	Checkpoint bool
 	// Prepare checks the kind's section of the space beyond the parser and sets p.trainer (unless
 	// Options.Trainer gave one) and p.arch; it touches no store.
 	Prepare func(ctx context.Context, p *Prepared) error
@@ -83,22 +79,6 @@ func (k TaskKind) Planned(spec *space.Spec) int {
 		return k.Trials(spec)
 	}
 	return spec.Study.Trials
-}
-
-// CheckpointBeside is the checkpoint file of spec's study when its store is the file storePath:
-// beside it, named after the kind and the study ("" when the kind keeps no checkpoint or the
-// store is not a file, which the kind then reports when it needs one).
-func (k TaskKind) CheckpointBeside(spec *space.Spec, storePath string) string {
-	if !k.Checkpoint || storePath == "" {
-		return ""
-	}
-	name := strings.Map(func(r rune) rune {
-		if r == '/' || r == os.PathSeparator || r < ' ' {
-			return '_'
-		}
-		return r
-	}, spec.Study.Name)
-	return storePath + "." + k.Name + "-" + name + ".ckpt"
 }
 
 // plural is "1 trial" or "n trials".

@@ -23,12 +23,11 @@ var supernetKind = TaskKind{
 		return fmt.Sprintf("supernet strategy (SuperTransformer, then %s scored with inherited weights, then the best %d retrained), sampler %s",
 			plural(sn.Trials, "sub-network", "sub-networks"), sn.TopK, spec.Study.Sampler.Kind)
 	},
-	Trials:     func(spec *space.Spec) int { return spec.Supernet.Trials + spec.Supernet.TopK },
-	Checkpoint: true,
-	Prepare:    builtinKind.Prepare,
-	Evaluate:   builtinKind.Evaluate,
-	Step:       builtinKind.Step,
-	Epochs:     builtinKind.Epochs,
+	Trials:   func(spec *space.Spec) int { return spec.Supernet.Trials + spec.Supernet.TopK },
+	Prepare:  builtinKind.Prepare,
+	Evaluate: builtinKind.Evaluate,
+	Step:     builtinKind.Step,
+	Epochs:   builtinKind.Epochs,
 	Run: func(ctx context.Context, p *Prepared, st Storage) (*Result, error) {
 		return p.runSupernet(ctx, st)
 	},

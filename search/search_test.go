@@ -3,8 +3,8 @@ package search
 import (
 	"context"
 	"fmt"
-	"github.com/attnsearch/attnsearch/internal/testspace"
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/space/spacetest"
 	"math"
 	"path/filepath"
 	"strconv"
@@ -20,9 +20,9 @@ import (
 )
 
 // tinySpace is a space whose trials train in well under a second; max_params excludes part of it.
-// It is testspace's tiny.yaml (shared with cmd/attnsearch's tests) with four verbs left: trials,
+// It is spacetest's tiny.yaml (shared with cmd/attnsearch's tests) with four verbs left: trials,
 // sampler kind, pruner, max_params.
-var tinySpace = "\n" + testspace.Space("tiny.yaml", "tiny", "%d", "11", "{kind: %s}", "%s", "64", "%d")
+var tinySpace = "\n" + spacetest.Space("tiny.yaml", "tiny", "%d", "11", "{kind: %s}", "%s", "64", "%d")
 
 // tinySpec parses tinySpace with the given trial count, sampler, pruner and parameter budget.
 func tinySpec(t *testing.T, trials int, sampler, pruner string, maxParams int) *space.Spec {

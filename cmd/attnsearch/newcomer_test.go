@@ -85,6 +85,7 @@ func testEdgeValues(t *testing.T, bin string) {
 	bad(run, "workers", "-1", "1025", "1000000", huge, "x", "")
 	bad(run, "seed", huge, "x", "")
 	bad(run, "stale-after", "0", "-1s", "x", "")
+	bad(run, "checkpoint-every", "0", "-1s", "x", "")
 	train := []string{"train", smoke}
 	bad(train, "epochs", "0", "-1", "1000001", huge, "x", "")
 	bad(train, "max-steps", "-1", "1000000001", huge, "x", "")

@@ -7,7 +7,6 @@ import (
 	"github.com/attnsearch/attnsearch/record"
 	"io"
 	"math"
-	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
@@ -34,6 +33,7 @@ type runFlags struct {
 	trials, workers int
 	seed            int64
 	staleAfter      time.Duration
+	checkpointEvery time.Duration
 	force           bool
 	format          string
 }
@@ -79,6 +79,7 @@ elapsed and remaining time); otherwise one log line per event goes to stderr.`,
 	fl.StringVar(&f.format, "format", formatTable, "the final front's "+formatUsage(allFormats()...))
 	fl.BoolVar(&f.force, "force", false, "run the study although this space file's task or parameters differ from those it was started with (its trials then mix with the stored ones)")
 	fl.DurationVar(&f.staleAfter, "stale-after", 0, "shared store (postgres://) only: a RUNNING trial whose heartbeat is older than this belongs to a dead worker and is retried (default 2m)")
+	fl.DurationVar(&f.checkpointEvery, "checkpoint-every", search.DefaultCheckpointEvery, "study.strategy supernet only: how often the SuperTransformer's training is checkpointed in the store")
 	return cmd
 }
 
@@ -162,8 +163,11 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 	if c.Flags().Changed("stale-after") && (!strings.Contains(f.db, "://") || strings.HasPrefix(strings.ToLower(f.db), "file://")) {
 		return inputErr(fmt.Errorf("run: --stale-after applies to a store shared by several processes (postgres://); the bbolt file %s is held by one process, whose RUNNING trials are all dead when it starts", f.db))
 	}
+	if f.checkpointEvery <= 0 {
+		return inputErr(fmt.Errorf("run: --checkpoint-every %v: want a positive duration", f.checkpointEvery))
+	}
 	prep, err := search.Prepare(ctx, spec, search.Options{OnEvent: prog.event, Dataset: ds, StaleGrace: f.staleAfter, Force: f.force,
-		SupernetCheckpoint: kind.CheckpointBeside(spec, storeFile(f.db))})
+		CheckpointEvery: f.checkpointEvery})
 	if err != nil {
 		// A budget that no point of the space can meet is an error of the file, found before the
 		// store is touched.
@@ -380,20 +384,4 @@ func (p *progress) finish() {
 		_ = p.bar.Finish()
 		fmt.Fprintln(p.w)
 	}
-}
-
-// storeFile is the file a --db location names: a path, or a file:// URL's path ("" for a store
-// that is not a file).
-func storeFile(db string) string {
-	if strings.HasPrefix(strings.ToLower(db), "file://") {
-		u, err := url.Parse(db)
-		if err != nil {
-			return ""
-		}
-		return u.Path
-	}
-	if strings.Contains(db, "://") {
-		return ""
-	}
-	return db
 }

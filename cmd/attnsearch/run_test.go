@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/attnsearch/attnsearch/internal/testspace"
+	"github.com/attnsearch/attnsearch/space/spacetest"
 )
 
 // buildBinary compiles the real attnsearch binary into a temporary directory.
@@ -273,8 +273,8 @@ func testUsageErrors(t *testing.T, bin string) {
 }
 
 // resumeSpace is a space whose study takes long enough to interrupt (TPE, successive halving):
-// testspace's tiny.yaml (shared with search's tests) with one verb left, the trials.
-var resumeSpace = testspace.Space("tiny.yaml", "resume", "%d", "5",
+// spacetest's tiny.yaml (shared with search's tests) with one verb left, the trials.
+var resumeSpace = spacetest.Space("tiny.yaml", "resume", "%d", "5",
 	"{kind: tpe, startup_trials: 3}", "{kind: successive_halving, min_resource: 1, reduction_factor: 2}", "96", "6000")
 
 // signalStep sends sig once stderr has shown the nth line containing marker.

@@ -1,4 +1,4 @@
-package testspace
+package spacetest
 
 import (
 	"embed"
@@ -16,5 +16,5 @@ func Space(name string, args ...any) string {
 	if _, body, ok := strings.Cut(string(b), "\nstudy:"); err == nil && ok {
 		return fmt.Sprintf("study:"+body, args...)
 	}
-	panic(fmt.Sprintf("testspace: %s: %v", name, err))
+	panic(fmt.Sprintf("spacetest: %s: %v", name, err))
 }
