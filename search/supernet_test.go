@@ -13,16 +13,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/attnsearch/attnsearch/internal/testspace"
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/space/spacetest"
 	"github.com/attnsearch/attnsearch/store/storetest"
 	"github.com/c-bata/goptuna"
 )
 
-// superSpace is a supernet study whose phases take a few seconds together (testspace's
+// superSpace is a supernet study whose phases take a few seconds together (spacetest's
 // supernet.yaml); %s is where the retrained trials start from.
-var superSpace = testspace.Space("supernet.yaml", "  enqueue_default: true\n  sampler: tpe",
+var superSpace = spacetest.Space("supernet.yaml", "  enqueue_default: true\n  sampler: tpe",
 	"{type: float, low: 1.0e-3, high: 1.0e-2, log: true, default: 5.0e-3}") + `objective:
   metric: bleu
   cost: params
