@@ -15,41 +15,15 @@ import (
 
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/space/spacetest"
+	"github.com/attnsearch/attnsearch/store/storetest"
 	"github.com/c-bata/goptuna"
 )
 
-// superSpace is a supernet study whose phases take a few seconds together.
-const superSpace = `
-study:
-  name: super
-  strategy: supernet
-  seed: 5
-  enqueue_default: true
-  sampler: tpe
-task:
-  kind: synthetic
-  synthetic: {train: 64, valid: 16, test: 16, vocab: 8, min_len: 2, max_len: 5, seed: 3}
-  max_len: 8
-training:
-  epochs: 3
-  batch_size: 16
-  latency_sentences: 4
-  eval_sentences: 8
-  threads: 1
-params:
-  d_model: {type: categorical, choices: [8, 16, 24]}
-  heads: {type: categorical, choices: [1, 2, 4]}
-  kv_heads: {type: int, low: 1, high: 2}
-  enc_layers: {type: int, low: 1, high: 2}
-  dec_layers: {type: int, low: 1, high: 2}
-  d_ff: {type: int, low: 16, high: 48, step: 16}
-  lr: {type: float, low: 1.0e-3, high: 1.0e-2, log: true, default: 5.0e-3}
-  dropout: 0.0
-  warmup_steps: 2
-  label_smoothing: 0.0
-budget:
-  max_params: 9000
-objective:
+// superSpace is a supernet study whose phases take a few seconds together (spacetest's
+// supernet.yaml); %s is where the retrained trials start from.
+var superSpace = spacetest.Space("supernet.yaml", "  enqueue_default: true\n  sampler: tpe",
+	"{type: float, low: 1.0e-3, high: 1.0e-2, log: true, default: 5.0e-3}") + `objective:
   metric: bleu
   cost: params
   tradeoff: 2
@@ -78,14 +52,7 @@ type superTrial struct {
 
 func superTrialsOf(t *testing.T, st Storage, name string) []superTrial {
 	t.Helper()
-	id, err := st.GetStudyIDFromName(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	trials, err := st.GetAllTrials(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	trials := storetest.StudyTrials(t, st, name)
 	var out []superTrial
 	for _, ft := range trials {
 		if ft.State != goptuna.TrialStateComplete {

@@ -130,11 +130,13 @@ func testCommandTrials(t *testing.T, bin string) {
 	if _, err := os.Stat("/usr/bin/python3"); err != nil {
 		t.Skipf("no /usr/bin/python3: %v", err)
 	}
-	t.Run("progress and reports", func(t *testing.T) { testCommandReports(t, bin) })
-	t.Run("failures", func(t *testing.T) { testCommandFailures(t, bin) })
-	t.Run("pruned", func(t *testing.T) { testCommandPruned(t, bin) })
-	t.Run("kill and resume", func(t *testing.T) { testCommandKillResume(t, bin) })
-	t.Run("example", func(t *testing.T) { testCommandExample(t, bin) })
+	scenarios(t, bin, []scenario{
+		{"progress and reports", testCommandReports},
+		{"failures", testCommandFailures},
+		{"pruned", testCommandPruned},
+		{"kill and resume", testCommandKillResume},
+		{"example", testCommandExample},
+	})
 }
 
 // testCommandReports runs a two-worker study and reads it back with report, show and best.

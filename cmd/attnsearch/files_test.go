@@ -30,3 +30,16 @@ func newBoltStore(t *testing.T, path string) *bolt.Store {
 	}
 	return st
 }
+
+// scenario is one subtest of an end-to-end test against the built binary.
+type scenario struct {
+	name string
+	run  func(t *testing.T, bin string)
+}
+
+// scenarios runs each scenario as a subtest of t against the binary bin, in order.
+func scenarios(t *testing.T, bin string, list []scenario) {
+	for _, s := range list {
+		t.Run(s.name, func(t *testing.T) { s.run(t, bin) })
+	}
+}

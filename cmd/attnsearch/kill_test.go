@@ -17,8 +17,7 @@ import (
 	"github.com/c-bata/goptuna"
 
 	"github.com/attnsearch/attnsearch/record"
-	"github.com/attnsearch/attnsearch/store/bolt"
-	"github.com/attnsearch/attnsearch/store/postgres"
+	"github.com/attnsearch/attnsearch/store"
 	"github.com/attnsearch/attnsearch/store/storetest"
 )
 
@@ -230,18 +229,25 @@ func TestRandomKillsBolt(t *testing.T) {
 			st.exited++
 		}
 	}
+	got := finalRun(t, bin, dir, filepath.Join(dir, "k.db"), args, trials, st)
+	t.Logf("bbolt, %d trials, 2 workers: %v", trials, got)
+}
+
+// finalRun runs the killed study of the store at db to its end and checks its points
+// (checkPoints); the result counts st's kills and exits.
+func finalRun(t *testing.T, bin, dir, db string, args []string, trials int, st killStats) killStats {
+	t.Helper()
 	if r := attn(t, bin, dir, args...); r.code != 0 {
 		t.Fatalf("final run: exit %d\n%s", r.code, r.stderr)
 	}
-	s, err := bolt.Open(filepath.Join(dir, "k.db"), bolt.Options{ReadOnly: true})
+	s, err := openStore(context.Background(), db, store.OpenOptions{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	all := storetest.StudyTrials(t, s, "smoke")
-	got := checkPoints(t, all, trials)
+	got := checkPoints(t, storetest.StudyTrials(t, s, "smoke"), trials)
 	got.kills, got.exited = st.kills, st.exited
-	t.Logf("bbolt, %d trials, 2 workers: %v", trials, got)
+	return got
 }
 
 // TestRandomKillsPostgres runs a 2-worker study in 3 processes at once on PostgreSQL and kills
@@ -280,16 +286,6 @@ func TestRandomKillsPostgres(t *testing.T) {
 			}
 		}
 	}
-	if r := attn(t, bin, dir, args...); r.code != 0 {
-		t.Fatalf("final run: exit %d\n%s", r.code, r.stderr)
-	}
-	s, err := postgres.OpenWith(context.Background(), url, postgres.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	all := storetest.StudyTrials(t, s, "smoke")
-	got := checkPoints(t, all, trials)
-	got.kills, got.exited = st.kills, st.exited
+	got := finalRun(t, bin, dir, url, args, trials, st)
 	t.Logf("PostgreSQL, %d trials, 3 processes × 2 workers: %v", trials, got)
 }

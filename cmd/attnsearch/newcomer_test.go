@@ -23,14 +23,16 @@ import (
 // failing fast, offline data, {worker}/{trial} substitution and the common output surface.
 func TestNewcomer(t *testing.T) {
 	bin := buildBinary(t)
-	t.Run("edge values", func(t *testing.T) { testEdgeValues(t, bin) })
-	t.Run("single-objective plot", func(t *testing.T) { testSingleObjectivePlot(t, bin) })
-	t.Run("train --trial", func(t *testing.T) { testTrainTrial(t, bin) })
-	t.Run("study keeps its space", func(t *testing.T) { testStudyKeepsSpace(t, bin) })
-	t.Run("postgres fails fast", func(t *testing.T) { testPostgresFailsFast(t, bin) })
-	t.Run("offline data", func(t *testing.T) { testOfflineData(t, bin) })
-	t.Run("worker substitution", func(t *testing.T) { testWorkerSubstitution(t, bin) })
-	t.Run("surface", func(t *testing.T) { testSurface(t, bin) })
+	scenarios(t, bin, []scenario{
+		{"edge values", testEdgeValues},
+		{"single-objective plot", testSingleObjectivePlot},
+		{"train --trial", testTrainTrial},
+		{"study keeps its space", testStudyKeepsSpace},
+		{"postgres fails fast", testPostgresFailsFast},
+		{"offline data", testOfflineData},
+		{"worker substitution", testWorkerSubstitution},
+		{"surface", testSurface},
+	})
 }
 
 // noTrace fails the test when stderr shows a Go panic, a runtime fatal error or a goroutine dump.

@@ -137,13 +137,15 @@ func validate(t *testing.T, rep jsonReport) {
 // TestE2E builds the binary once and runs the end-to-end scenarios against it.
 func TestE2E(t *testing.T) {
 	bin := buildBinary(t)
-	t.Run("smoke study and reports", func(t *testing.T) { testSmokeStudyAndReports(t, bin) })
-	t.Run("usage errors", func(t *testing.T) { testUsageErrors(t, bin) })
-	t.Run("kill and deterministic resume", func(t *testing.T) { testKillAndDeterministicResume(t, bin) })
-	t.Run("command trials", func(t *testing.T) { testCommandTrials(t, bin) })
-	t.Run("multi-objective study", func(t *testing.T) { testMultiObjectiveStudy(t, bin) })
-	t.Run("the main job, shrunk", func(t *testing.T) { testMainJobShrunk(t, bin) })
-	t.Run("test functions as trial commands", func(t *testing.T) { testFunctionCommands(t, bin) })
+	scenarios(t, bin, []scenario{
+		{"smoke study and reports", testSmokeStudyAndReports},
+		{"usage errors", testUsageErrors},
+		{"kill and deterministic resume", testKillAndDeterministicResume},
+		{"command trials", testCommandTrials},
+		{"multi-objective study", testMultiObjectiveStudy},
+		{"the main job, shrunk", testMainJobShrunk},
+		{"test functions as trial commands", testFunctionCommands},
+	})
 }
 
 // testSmokeStudyAndReports runs spaces/smoke.yaml to completion and reads it back in every format.

@@ -138,6 +138,18 @@ func (w *worker) wait(t *testing.T, timeout time.Duration) int {
 	return w.cmd.ProcessState.ExitCode()
 }
 
+// sharedStudy is the start of a test of a study shared through PostgreSQL: skipped with -short
+// (long says why), the server (own: a server of the test's own, which it may stop), the binary,
+// a directory and the smoke study of the given trials in it.
+func sharedStudy(t *testing.T, long string, own bool, trials int) (srv *pgtest.Server, bin, dir, space string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(long)
+	}
+	srv, bin, dir = pgServer(t, own), buildBinary(t), t.TempDir()
+	return srv, bin, dir, sharedSpace(t, dir, trials)
+}
+
 // pgServer returns a server for an end-to-end test: ATTNSEARCH_TEST_PG's, or a throwaway one
 // (own: always a throwaway one, which the test may stop and start).
 func pgServer(t *testing.T, own bool) *pgtest.Server {
@@ -227,14 +239,8 @@ func checkSharedStudy(t *testing.T, url, study string, want int, workers []*work
 // survivors finish the study: their trials are recovered as stale and retried, nothing is left
 // RUNNING, no trial number is used twice and no point trained twice except those retries.
 func TestSharedStudyManyProcesses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains for a minute or two")
-	}
-	srv := pgServer(t, false)
-	bin := buildBinary(t)
-	dir := t.TempDir()
 	const trials = 12
-	space := sharedSpace(t, dir, trials)
+	srv, bin, dir, space := sharedStudy(t, "trains for a minute or two", false, trials)
 	// A password in the URL (the test server trusts local connections and ignores it) must never be printed.
 	const secret = "s3cret-pw"
 	url := strings.Replace(srv.NewDatabase(t), "postgres@", "postgres:"+secret+"@", 1)
@@ -310,14 +316,8 @@ func TestSharedStudyManyProcesses(t *testing.T) {
 // starts it again: the workers wait and retry, the study completes, and every trial they
 // reported finished is stored.
 func TestSharedStudyServerRestart(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains for a minute")
-	}
-	srv := pgServer(t, true)
-	bin := buildBinary(t)
-	dir := t.TempDir()
 	const trials = 8
-	space := sharedSpace(t, dir, trials)
+	srv, bin, dir, space := sharedStudy(t, "trains for a minute", true, trials)
 	url := srv.NewDatabase(t)
 	args := []string{"run", space, "--workers", "2", "--study", "restart", "--stale-after", "2m", "--db", url}
 	ws := []*worker{startWorker(t, bin, dir, nil, args...), startWorker(t, bin, dir, nil, args...)}

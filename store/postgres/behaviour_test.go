@@ -156,7 +156,7 @@ func TestHeartbeatAndRecovery(t *testing.T) {
 	must(t, s.SetTrialState(done, goptuna.TrialStateComplete))
 	clock = clock.Add(time.Minute)
 	must(t, s.Heartbeat(b))
-	if hb, err := s.TrialHeartbeat(b); err != nil || !hb.Equal(clock) {
+	if hb, err := s.trialHeartbeat(b); err != nil || !hb.Equal(clock) {
 		t.Errorf("heartbeat %v %v, want %v", hb, err, clock)
 	}
 	stale, err := s.StaleTrials(study, 30*time.Second)

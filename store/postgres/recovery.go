@@ -20,8 +20,8 @@ func (s *Store) Heartbeat(trialID int) error {
 	return s.modify("heartbeat", trialID, `UPDATE attnsearch_trials SET heartbeat_ns = `+nowSQL(2)+` WHERE id = $1 AND state = 0`, s.nowArg())
 }
 
-// TrialHeartbeat returns the last heartbeat of a trial (zero for trials that never ran).
-func (s *Store) TrialHeartbeat(trialID int) (time.Time, error) {
+// trialHeartbeat returns the last heartbeat of a trial (zero for trials that never ran).
+func (s *Store) trialHeartbeat(trialID int) (time.Time, error) {
 	var hb *int64
 	err := s.run("read heartbeat", func(ctx context.Context, _ bool) error {
 		err := s.pool.QueryRow(ctx, `SELECT heartbeat_ns FROM attnsearch_trials WHERE id = $1`, trialID).Scan(&hb)
