@@ -346,14 +346,20 @@ func (sr *superRun) train(ctx context.Context) error {
 // arch2 is the study's architecture facts.
 func (sr *superRun) arch2() space.Arch { return sr.Prepared.arch }
 
-// limitText describes the training limits.
-func limitText(sn space.Supernet) string {
+// limitText describes the SuperTransformer's training limits.
+func limitText(sn space.Supernet) string { return limitsText(sn.TrainSteps, sn.TrainMinutes) }
+
+// retrainLimitText describes a retrained trial's limits.
+func retrainLimitText(sn space.Supernet) string { return limitsText(sn.RetrainSteps, sn.RetrainMinutes) }
+
+// limitsText describes a step and a time limit (0 = none), whichever comes first.
+func limitsText(steps int, minutes float64) string {
 	var parts []string
-	if sn.TrainSteps > 0 {
-		parts = append(parts, fmt.Sprintf("%d updates", sn.TrainSteps))
+	if steps > 0 {
+		parts = append(parts, fmt.Sprintf("%d updates", steps))
 	}
-	if sn.TrainMinutes > 0 {
-		parts = append(parts, fmt.Sprintf("%g min", sn.TrainMinutes))
+	if minutes > 0 {
+		parts = append(parts, fmt.Sprintf("%g min", minutes))
 	}
 	return strings.Join(parts, " or ")
 }
@@ -627,7 +633,10 @@ func popWaiting(ms *goptuna.Study) (int, bool, error) {
 }
 
 // selectTop returns the top k feasible inherited trials: by non-domination rank of their
-// objective vectors, then by crowding distance (larger first), then by number.
+// objective vectors, then by crowding distance (larger first), then by number. With
+// retrain.reference, the non-dominated points inside its box come first, as many as k, chosen
+// greedily by the hypervolume they add inside the box (front.SelectByHypervolume); the order
+// above fills the rest, points inside the box first.
 func selectTop(spec *space.Spec, trials []goptuna.FrozenTrial, k int) []goptuna.FrozenTrial {
 	goals := spec.Objective.Goals()
 	var cand []goptuna.FrozenTrial
@@ -667,10 +676,76 @@ func selectTop(spec *space.Spec, trials []goptuna.FrozenTrial, k int) []goptuna.
 		return cand[i].Number < cand[j].Number
 	})
 	var out []goptuna.FrozenTrial
-	for _, i := range idx[:min(k, len(idx))] {
-		out = append(out, cand[i])
+	if spec.Supernet.RetrainReference == nil {
+		for _, i := range idx[:min(k, len(idx))] {
+			out = append(out, cand[i])
+		}
+		return out
+	}
+	ref := retrainReference(spec, vs)
+	inside := make([]bool, len(vs))
+	var boxed []int // the points inside the box
+	for i, v := range vs {
+		inside[i] = true
+		for j, r := range ref {
+			inside[i] = inside[i] && v[j] < r
+		}
+		if inside[i] {
+			boxed = append(boxed, i)
+		}
+	}
+	var fv [][]float64
+	var fi []int // the non-dominated points inside the box
+	bv := make([][]float64, len(boxed))
+	for j, i := range boxed {
+		bv[j] = vs[i]
+	}
+	for j, r := range front.Ranks(bv) {
+		if r == 0 {
+			fv, fi = append(fv, bv[j]), append(fi, boxed[j])
+		}
+	}
+	chosen := make([]bool, len(cand))
+	for _, j := range front.SelectByHypervolume(fv, k, ref) {
+		chosen[fi[j]] = true
+		out = append(out, cand[fi[j]])
+	}
+	for _, wantInside := range []bool{true, false} {
+		for _, i := range idx {
+			if len(out) < k && !chosen[i] && inside[i] == wantInside {
+				chosen[i] = true
+				out = append(out, cand[i])
+			}
+		}
 	}
 	return out
+}
+
+// retrainReference is the box of the retrain selection as a minimised vector (goal order):
+// retrain.reference's value of each goal, else the goal's hypervolume reference, else just
+// beyond the worst of vs.
+func retrainReference(spec *space.Spec, vs [][]float64) []float64 {
+	goals := spec.Objective.Goals()
+	raw := make([]float64, len(goals))
+	known := make([]bool, len(goals))
+	for j, g := range goals {
+		if v, ok := spec.Supernet.RetrainReference[g.Name]; ok {
+			raw[j], known[j] = v, true
+		} else {
+			raw[j], known[j] = spec.GoalReference(g.Name)
+		}
+	}
+	ref := objective.Minimized(goals, raw)
+	for j := range ref {
+		if known[j] {
+			continue
+		}
+		ref[j] = math.Inf(-1)
+		for _, v := range vs {
+			ref[j] = math.Max(ref[j], v[j]+1)
+		}
+	}
+	return ref
 }
 
 // retrainer trains a retrained point for retrain.steps updates, from new weights or from the
@@ -683,15 +758,11 @@ type retrainer struct {
 
 var _ Trainer = (*retrainer)(nil)
 
-// Train trains job.Config for the retrain phase's updates and measures it as the built-in trainer does.
+// Train trains job.Config for the retrain phase's limits (updates, minutes) and measures it as
+// the built-in trainer does.
 func (rt *retrainer) Train(ctx context.Context, job Job) (Metrics, error) {
 	spec := *rt.spec
-	tr := spec.Training
-	steps := spec.Supernet.RetrainSteps
-	per := (len(rt.ds.Train) + tr.BatchSize - 1) / tr.BatchSize
-	tr.MaxSteps, tr.MaxMinutes = steps, 0
-	tr.Epochs = max(1, (steps+per-1)/per)
-	spec.Training = tr
+	spec.Training = retrainTraining(rt.spec, len(rt.ds.Train))
 	g := &gorgoniaTrainer{spec: &spec, ds: rt.ds}
 	if spec.Supernet.RetrainFrom == "inherited" {
 		w, err := rt.sn.SubWeights(job.Config)
@@ -701,6 +772,20 @@ func (rt *retrainer) Train(ctx context.Context, job Job) (Metrics, error) {
 		g.init = w
 	}
 	return g.Train(ctx, job)
+}
+
+// retrainTraining is the training section of a retrained trial: the study's, stopped by
+// retrain.steps and retrain.minutes (whichever comes first), its epochs those the step limit
+// needs (the study's epochs with a time limit alone); nTrain is the training pairs.
+func retrainTraining(spec *space.Spec, nTrain int) space.Training {
+	tr := spec.Training
+	sn := spec.Supernet
+	tr.MaxSteps, tr.MaxMinutes = sn.RetrainSteps, sn.RetrainMinutes
+	if sn.RetrainSteps > 0 {
+		per := (nTrain + tr.BatchSize - 1) / tr.BatchSize
+		tr.Epochs = max(1, (sn.RetrainSteps+per-1)/per)
+	}
+	return tr
 }
 
 // retrain runs (or resumes) the retrain phase: each selected point without a finished retrained
@@ -730,7 +815,7 @@ func (sr *superRun) retrain(ctx context.Context, inherited []goptuna.FrozenTrial
 	}
 	res.Total = spec.Supernet.Trials + len(top)
 	sr.emit(Event{Kind: EventStudy, Done: res.Done, Total: res.Total, Message: fmt.Sprintf(
-		"supernet: retrain phase, %d points of the inherited front, %d updates each from %s", len(top), spec.Supernet.RetrainSteps, spec.Supernet.RetrainFrom)})
+		"supernet: retrain phase, %d points of the inherited front, each from %s for %s", len(top), spec.Supernet.RetrainFrom, retrainLimitText(spec.Supernet))})
 	// The retrained trials' study: the fixed parameters decide every value, no pruner.
 	rs, err := goptuna.LoadStudy(spec.Study.Name, goptuna.StudyOptionStorage(sr.st), goptuna.StudyOptionLogger(nil),
 		goptuna.StudyOptionSampler(fixedSampler{}))
@@ -740,8 +825,7 @@ func (sr *superRun) retrain(ctx context.Context, inherited []goptuna.FrozenTrial
 	prep := *sr.Prepared
 	prep.trainer = &retrainer{spec: spec, ds: sr.ds, sn: sr.sn}
 	rspec := *spec // the retrained trials' epochs, as the retrainer runs them (progress events)
-	per := (len(sr.ds.Train) + spec.Training.BatchSize - 1) / spec.Training.BatchSize
-	rspec.Training.Epochs = max(1, (spec.Supernet.RetrainSteps+per-1)/per)
+	rspec.Training = retrainTraining(spec, len(sr.ds.Train))
 	prep.spec = &rspec
 	rr := runner{Prepared: &prep, st: sr.st, study: rs, refCost: sr.refCost, threads: sr.threads, workers: 1,
 		grace: sr.grace, beat: sr.beat, best: math.NaN(), seedScheme: sr.seedScheme}

@@ -233,6 +233,34 @@ func TestSelectTop(t *testing.T) {
 			t.Errorf("top %d = %v, want %v", c.k, got, c.want)
 		}
 	}
+	// With retrain.reference (BLEU > 0, params < 260): the box's front (0, 1; 3 is dominated by
+	// 1) by hypervolume added — 0 adds 10×160, 1 20×60 — then the box's rest, then the order above.
+	spec.Supernet.RetrainReference = map[string]float64{"bleu": 0, "params": 260}
+	for _, c := range []struct {
+		k    int
+		want []int
+	}{{1, []int{0}}, {2, []int{0, 1}}, {3, []int{0, 1, 3}}, {4, []int{0, 1, 3, 5}}, {9, []int{0, 1, 3, 5, 2}}} {
+		var got []int
+		for _, t := range selectTop(spec, trials, c.k) {
+			got = append(got, t.Number)
+		}
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("reference: top %d = %v, want %v", c.k, got, c.want)
+		}
+	}
+	// The point that adds the most volume first: against (BLEU 0, params 400), 1 (20 × 200)
+	// beats 0 (10 × 300), 2 (30 × 100) and 3 (15 × 150); against (0, 150) only 0 is inside. A
+	// goal left out of retrain.reference, without a reference of its own, is bounded just beyond
+	// the worst candidate (BLEU 9 here): against (9, 300), 1 (11 × 100) beats 0 (1 × 200).
+	for _, c := range []struct {
+		ref  map[string]float64
+		want int
+	}{{map[string]float64{"bleu": 0, "params": 400}, 1}, {map[string]float64{"bleu": 0, "params": 150}, 0}, {map[string]float64{"params": 300}, 1}} {
+		spec.Supernet.RetrainReference = c.ref
+		if got := selectTop(spec, trials, 1); len(got) != 1 || got[0].Number != c.want {
+			t.Errorf("reference %v: top 1 = %v, want trial %d", c.ref, got, c.want)
+		}
+	}
 }
 
 // TestHistoryView checks the search phase's bounded history: the latest historyWindow trials and
