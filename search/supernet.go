@@ -350,7 +350,9 @@ func (sr *superRun) arch2() space.Arch { return sr.Prepared.arch }
 func limitText(sn space.Supernet) string { return limitsText(sn.TrainSteps, sn.TrainMinutes) }
 
 // retrainLimitText describes a retrained trial's limits.
-func retrainLimitText(sn space.Supernet) string { return limitsText(sn.RetrainSteps, sn.RetrainMinutes) }
+func retrainLimitText(sn space.Supernet) string {
+	return limitsText(sn.RetrainSteps, sn.RetrainMinutes)
+}
 
 // limitsText describes a step and a time limit (0 = none), whichever comes first.
 func limitsText(steps int, minutes float64) string {
