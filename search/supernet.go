@@ -56,7 +56,8 @@ type superRun struct {
 	sn      *trainer.SuperNet
 	enqueue bool // study.enqueue_default: the search phase scores the start point first
 
-	startPending bool // the start point waits in the in-memory study
+	startPending bool      // the start point waits in the in-memory study
+	box          []float64 // retrain.reference as a minimised vector (inBox), once needed
 }
 
 // archSpec returns spec with every searched parameter that is not an elastic dimension fixed at
@@ -208,8 +209,9 @@ func (sr *superRun) corner(hi bool) (space.Config, error) {
 }
 
 // sampleArchs returns the sub-networks of update n: one drawn uniformly (every elastic
-// dimension independently over its values, then repaired; drawn again when the repair fails),
-// after the largest and the smallest with sandwich sampling.
+// dimension independently over its values, then repaired; drawn again when the repair fails or,
+// with retrain.reference, when a cost the cost model knows lies outside that box), after the
+// largest and the smallest with sandwich sampling.
 func (sr *superRun) sampleArchs(n int, largest, smallest space.Config) []space.Config {
 	rng := rand.New(rand.NewPCG(uint64(deriveSeed(sr.seedScheme, sr.spec.Study.Seed, 5, uint64(n))), 0))
 	var cfg space.Config
@@ -221,11 +223,11 @@ func (sr *superRun) sampleArchs(n int, largest, smallest space.Config) []space.C
 			}
 		}
 		_, c, err := sr.archPoint(vals)
-		if err == nil {
+		if err == nil && sr.inBox(c) {
 			cfg = c
 			break
 		}
-		if try > 100 {
+		if try > 1000 {
 			cfg = smallest
 			break
 		}
@@ -234,6 +236,27 @@ func (sr *superRun) sampleArchs(n int, largest, smallest space.Config) []space.C
 		return []space.Config{largest, smallest, cfg}
 	}
 	return []space.Config{cfg}
+}
+
+// inBox reports whether sub-network cfg's cost-model figures lie inside retrain.reference's box
+// (always true without one): the SuperTransformer then trains the region the retrain phase
+// chooses from. Goals the cost model does not give (quality, measured latency) are not checked.
+func (sr *superRun) inBox(cfg space.Config) bool {
+	if sr.spec.Supernet.RetrainReference == nil {
+		return true
+	}
+	if sr.box == nil {
+		sr.box = retrainReference(sr.spec, nil)
+	}
+	o := sr.spec.Objective
+	cost := objective.Estimate(cfg, sr.arch2(), o.SrcLen, o.TgtLen)
+	v := objective.Minimized(o.Goals(), objective.GoalValues(o.Goals(), &cost, nil))
+	for j, x := range v {
+		if !math.IsNaN(x) && !(x < sr.box[j]) {
+			return false
+		}
+	}
+	return true
 }
 
 // train runs (or resumes, or skips when done) the SuperTransformer's training; sr.sn holds the
@@ -725,7 +748,7 @@ func selectTop(spec *space.Spec, trials []goptuna.FrozenTrial, k int) []goptuna.
 
 // retrainReference is the box of the retrain selection as a minimised vector (goal order):
 // retrain.reference's value of each goal, else the goal's hypervolume reference, else just
-// beyond the worst of vs.
+// beyond the worst of vs (unbounded without vs).
 func retrainReference(spec *space.Spec, vs [][]float64) []float64 {
 	goals := spec.Objective.Goals()
 	raw := make([]float64, len(goals))
@@ -742,8 +765,11 @@ func retrainReference(spec *space.Spec, vs [][]float64) []float64 {
 		if known[j] {
 			continue
 		}
-		ref[j] = math.Inf(-1)
-		for _, v := range vs {
+		ref[j] = math.Inf(1) // no vectors: unbounded
+		for i, v := range vs {
+			if i == 0 {
+				ref[j] = v[j] + 1
+			}
 			ref[j] = math.Max(ref[j], v[j]+1)
 		}
 	}

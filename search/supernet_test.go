@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/c-bata/goptuna"
@@ -309,6 +310,41 @@ func TestKendallTau(t *testing.T) {
 	for _, c := range cases {
 		if got := kendallTau(c.x, c.y); math.Abs(got-c.want) > 1e-12 {
 			t.Errorf("tau(%v, %v) = %g, want %g", c.x, c.y, got, c.want)
+		}
+	}
+}
+
+// TestSupernetSamplesInsideReference checks that with retrain.reference the SuperTransformer's
+// updates draw only sub-networks whose cost-model parameters lie inside the box (sandwich
+// sampling's drawn one; the corners stay), and without one draw larger ones too.
+func TestSupernetSamplesInsideReference(t *testing.T) {
+	for _, bound := range []float64{0, 3000} {
+		spec := superSpec(t, "scratch")
+		if bound > 0 {
+			spec.Supernet.RetrainReference = map[string]float64{"params": bound}
+		}
+		p, err := Prepare(context.Background(), spec, Options{SupernetCheckpoint: filepath.Join(t.TempDir(), "ck")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sr, _, err := p.newSuperRun(openStore(t, filepath.Join(t.TempDir(), "s.db")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		smallest, _ := sr.corner(false)
+		largest, _ := sr.corner(true)
+		most := int64(0)
+		for n := 0; n < 200; n++ {
+			cs := sr.sampleArchs(n, largest, smallest)
+			cfg := cs[len(cs)-1]
+			params := objective.Estimate(cfg, sr.arch2(), 0, 0).Params
+			most = max(most, params)
+			if bound > 0 && float64(params) >= bound {
+				t.Fatalf("reference params %g: update %d draws %+v with %d parameters", bound, n, cfg, params)
+			}
+		}
+		if bound == 0 && most < 3000 {
+			t.Fatalf("without a reference the draws stay below 3000 parameters (at most %d): the check above tells nothing", most)
 		}
 	}
 }
