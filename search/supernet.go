@@ -57,7 +57,8 @@ type superRun struct {
 	sn      *trainer.SuperNet
 	enqueue bool // study.enqueue_default: the search phase scores the start point first
 
-	startPending bool // the start point waits in the in-memory study
+	startPending bool      // the start point waits in the in-memory study
+	box          []float64 // retrain.reference as a minimised vector (inBox), once needed
 
 	ckpt    checkpoint // where the SuperTransformer is checkpointed (checkpoint.go)
 	release func()     // lets the study go (a shared store's StudyLocker)
@@ -212,8 +213,9 @@ func (sr *superRun) corner(hi bool) (space.Config, error) {
 }
 
 // sampleArchs returns the sub-networks of update n: one drawn uniformly (every elastic
-// dimension independently over its values, then repaired; drawn again when the repair fails),
-// after the largest and the smallest with sandwich sampling.
+// dimension independently over its values, then repaired; drawn again when the repair fails or,
+// with retrain.reference, when a cost the cost model knows lies outside that box), after the
+// largest and the smallest with sandwich sampling.
 func (sr *superRun) sampleArchs(n int, largest, smallest space.Config) []space.Config {
 	rng := rand.New(rand.NewPCG(uint64(deriveSeed(sr.seedScheme, sr.spec.Study.Seed, 5, uint64(n))), 0))
 	var cfg space.Config
@@ -225,11 +227,11 @@ func (sr *superRun) sampleArchs(n int, largest, smallest space.Config) []space.C
 			}
 		}
 		_, c, err := sr.archPoint(vals)
-		if err == nil {
+		if err == nil && sr.inBox(c) {
 			cfg = c
 			break
 		}
-		if try > 100 {
+		if try > 1000 {
 			cfg = smallest
 			break
 		}
@@ -238,6 +240,27 @@ func (sr *superRun) sampleArchs(n int, largest, smallest space.Config) []space.C
 		return []space.Config{largest, smallest, cfg}
 	}
 	return []space.Config{cfg}
+}
+
+// inBox reports whether sub-network cfg's cost-model figures lie inside retrain.reference's box
+// (always true without one): the SuperTransformer then trains the region the retrain phase
+// chooses from. Goals the cost model does not give (quality, measured latency) are not checked.
+func (sr *superRun) inBox(cfg space.Config) bool {
+	if sr.spec.Supernet.RetrainReference == nil {
+		return true
+	}
+	if sr.box == nil {
+		sr.box = retrainReference(sr.spec, nil)
+	}
+	o := sr.spec.Objective
+	cost := objective.Estimate(cfg, sr.arch2(), o.SrcLen, o.TgtLen)
+	v := objective.Minimized(o.Goals(), objective.GoalValues(o.Goals(), &cost, nil))
+	for j, x := range v {
+		if !math.IsNaN(x) && !(x < sr.box[j]) {
+			return false
+		}
+	}
+	return true
 }
 
 // train runs (or resumes, or skips when done) the SuperTransformer's training; sr.sn holds the
@@ -349,14 +372,22 @@ func (sr *superRun) train(ctx context.Context) error {
 // arch2 is the study's architecture facts.
 func (sr *superRun) arch2() space.Arch { return sr.Prepared.arch }
 
-// limitText describes the training limits.
-func limitText(sn space.Supernet) string {
+// limitText describes the SuperTransformer's training limits.
+func limitText(sn space.Supernet) string { return limitsText(sn.TrainSteps, sn.TrainMinutes) }
+
+// retrainLimitText describes a retrained trial's limits.
+func retrainLimitText(sn space.Supernet) string {
+	return limitsText(sn.RetrainSteps, sn.RetrainMinutes)
+}
+
+// limitsText describes a step and a time limit (0 = none), whichever comes first.
+func limitsText(steps int, minutes float64) string {
 	var parts []string
-	if sn.TrainSteps > 0 {
-		parts = append(parts, fmt.Sprintf("%d updates", sn.TrainSteps))
+	if steps > 0 {
+		parts = append(parts, fmt.Sprintf("%d updates", steps))
 	}
-	if sn.TrainMinutes > 0 {
-		parts = append(parts, fmt.Sprintf("%g min", sn.TrainMinutes))
+	if minutes > 0 {
+		parts = append(parts, fmt.Sprintf("%g min", minutes))
 	}
 	return strings.Join(parts, " or ")
 }
@@ -630,7 +661,10 @@ func popWaiting(ms *goptuna.Study) (int, bool, error) {
 }
 
 // selectTop returns the top k feasible inherited trials: by non-domination rank of their
-// objective vectors, then by crowding distance (larger first), then by number.
+// objective vectors, then by crowding distance (larger first), then by number. With
+// retrain.reference, the non-dominated points inside its box come first, as many as k, chosen
+// greedily by the hypervolume they add inside the box (front.SelectByHypervolume); the order
+// above fills the rest, points inside the box first.
 func selectTop(spec *space.Spec, trials []goptuna.FrozenTrial, k int) []goptuna.FrozenTrial {
 	goals := spec.Objective.Goals()
 	var cand []goptuna.FrozenTrial
@@ -670,10 +704,79 @@ func selectTop(spec *space.Spec, trials []goptuna.FrozenTrial, k int) []goptuna.
 		return cand[i].Number < cand[j].Number
 	})
 	var out []goptuna.FrozenTrial
-	for _, i := range idx[:min(k, len(idx))] {
-		out = append(out, cand[i])
+	if spec.Supernet.RetrainReference == nil {
+		for _, i := range idx[:min(k, len(idx))] {
+			out = append(out, cand[i])
+		}
+		return out
+	}
+	ref := retrainReference(spec, vs)
+	inside := make([]bool, len(vs))
+	var boxed []int // the points inside the box
+	for i, v := range vs {
+		inside[i] = true
+		for j, r := range ref {
+			inside[i] = inside[i] && v[j] < r
+		}
+		if inside[i] {
+			boxed = append(boxed, i)
+		}
+	}
+	var fv [][]float64
+	var fi []int // the non-dominated points inside the box
+	bv := make([][]float64, len(boxed))
+	for j, i := range boxed {
+		bv[j] = vs[i]
+	}
+	for j, r := range front.Ranks(bv) {
+		if r == 0 {
+			fv, fi = append(fv, bv[j]), append(fi, boxed[j])
+		}
+	}
+	chosen := make([]bool, len(cand))
+	for _, j := range front.SelectByHypervolume(fv, k, ref) {
+		chosen[fi[j]] = true
+		out = append(out, cand[fi[j]])
+	}
+	for _, wantInside := range []bool{true, false} {
+		for _, i := range idx {
+			if len(out) < k && !chosen[i] && inside[i] == wantInside {
+				chosen[i] = true
+				out = append(out, cand[i])
+			}
+		}
 	}
 	return out
+}
+
+// retrainReference is the box of the retrain selection as a minimised vector (goal order):
+// retrain.reference's value of each goal, else the goal's hypervolume reference, else just
+// beyond the worst of vs (unbounded without vs).
+func retrainReference(spec *space.Spec, vs [][]float64) []float64 {
+	goals := spec.Objective.Goals()
+	raw := make([]float64, len(goals))
+	known := make([]bool, len(goals))
+	for j, g := range goals {
+		if v, ok := spec.Supernet.RetrainReference[g.Name]; ok {
+			raw[j], known[j] = v, true
+		} else {
+			raw[j], known[j] = spec.GoalReference(g.Name)
+		}
+	}
+	ref := objective.Minimized(goals, raw)
+	for j := range ref {
+		if known[j] {
+			continue
+		}
+		ref[j] = math.Inf(1) // no vectors: unbounded
+		for i, v := range vs {
+			if i == 0 {
+				ref[j] = v[j] + 1
+			}
+			ref[j] = math.Max(ref[j], v[j]+1)
+		}
+	}
+	return ref
 }
 
 // retrainer trains a retrained point for retrain.steps updates, from new weights or from the
@@ -686,15 +789,11 @@ type retrainer struct {
 
 var _ Trainer = (*retrainer)(nil)
 
-// Train trains job.Config for the retrain phase's updates and measures it as the built-in trainer does.
+// Train trains job.Config for the retrain phase's limits (updates, minutes) and measures it as
+// the built-in trainer does.
 func (rt *retrainer) Train(ctx context.Context, job Job) (Metrics, error) {
 	spec := *rt.spec
-	tr := spec.Training
-	steps := spec.Supernet.RetrainSteps
-	per := (len(rt.ds.Train) + tr.BatchSize - 1) / tr.BatchSize
-	tr.MaxSteps, tr.MaxMinutes = steps, 0
-	tr.Epochs = max(1, (steps+per-1)/per)
-	spec.Training = tr
+	spec.Training = retrainTraining(rt.spec, len(rt.ds.Train))
 	g := &gorgoniaTrainer{spec: &spec, ds: rt.ds}
 	if spec.Supernet.RetrainFrom == "inherited" {
 		w, err := rt.sn.SubWeights(job.Config)
@@ -704,6 +803,20 @@ func (rt *retrainer) Train(ctx context.Context, job Job) (Metrics, error) {
 		g.init = w
 	}
 	return g.Train(ctx, job)
+}
+
+// retrainTraining is the training section of a retrained trial: the study's, stopped by
+// retrain.steps and retrain.minutes (whichever comes first), its epochs those the step limit
+// needs (the study's epochs with a time limit alone); nTrain is the training pairs.
+func retrainTraining(spec *space.Spec, nTrain int) space.Training {
+	tr := spec.Training
+	sn := spec.Supernet
+	tr.MaxSteps, tr.MaxMinutes = sn.RetrainSteps, sn.RetrainMinutes
+	if sn.RetrainSteps > 0 {
+		per := (nTrain + tr.BatchSize - 1) / tr.BatchSize
+		tr.Epochs = max(1, (sn.RetrainSteps+per-1)/per)
+	}
+	return tr
 }
 
 // retrain runs (or resumes) the retrain phase: each selected point without a finished retrained
@@ -733,7 +846,7 @@ func (sr *superRun) retrain(ctx context.Context, inherited []goptuna.FrozenTrial
 	}
 	res.Total = spec.Supernet.Trials + len(top)
 	sr.emit(Event{Kind: EventStudy, Done: res.Done, Total: res.Total, Message: fmt.Sprintf(
-		"supernet: retrain phase, %d points of the inherited front, %d updates each from %s", len(top), spec.Supernet.RetrainSteps, spec.Supernet.RetrainFrom)})
+		"supernet: retrain phase, %d points of the inherited front, each from %s for %s", len(top), spec.Supernet.RetrainFrom, retrainLimitText(spec.Supernet))})
 	// The retrained trials' study: the fixed parameters decide every value, no pruner.
 	rs, err := goptuna.LoadStudy(spec.Study.Name, goptuna.StudyOptionStorage(sr.st), goptuna.StudyOptionLogger(nil),
 		goptuna.StudyOptionSampler(fixedSampler{}))
@@ -743,8 +856,7 @@ func (sr *superRun) retrain(ctx context.Context, inherited []goptuna.FrozenTrial
 	prep := *sr.Prepared
 	prep.trainer = &retrainer{spec: spec, ds: sr.ds, sn: sr.sn}
 	rspec := *spec // the retrained trials' epochs, as the retrainer runs them (progress events)
-	per := (len(sr.ds.Train) + spec.Training.BatchSize - 1) / spec.Training.BatchSize
-	rspec.Training.Epochs = max(1, (spec.Supernet.RetrainSteps+per-1)/per)
+	rspec.Training = retrainTraining(spec, len(sr.ds.Train))
 	prep.spec = &rspec
 	rr := runner{Prepared: &prep, st: sr.st, study: rs, refCost: sr.refCost, threads: sr.threads, workers: 1,
 		grace: sr.grace, beat: sr.beat, best: math.NaN(), seedScheme: sr.seedScheme}

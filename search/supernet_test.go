@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/space/spacetest"
@@ -200,6 +201,34 @@ func TestSelectTop(t *testing.T) {
 			t.Errorf("top %d = %v, want %v", c.k, got, c.want)
 		}
 	}
+	// With retrain.reference (BLEU > 0, params < 260): the box's front (0, 1; 3 is dominated by
+	// 1) by hypervolume added — 0 adds 10×160, 1 20×60 — then the box's rest, then the order above.
+	spec.Supernet.RetrainReference = map[string]float64{"bleu": 0, "params": 260}
+	for _, c := range []struct {
+		k    int
+		want []int
+	}{{1, []int{0}}, {2, []int{0, 1}}, {3, []int{0, 1, 3}}, {4, []int{0, 1, 3, 5}}, {9, []int{0, 1, 3, 5, 2}}} {
+		var got []int
+		for _, t := range selectTop(spec, trials, c.k) {
+			got = append(got, t.Number)
+		}
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("reference: top %d = %v, want %v", c.k, got, c.want)
+		}
+	}
+	// The point that adds the most volume first: against (BLEU 0, params 400), 1 (20 × 200)
+	// beats 0 (10 × 300), 2 (30 × 100) and 3 (15 × 150); against (0, 150) only 0 is inside. A
+	// goal left out of retrain.reference, without a reference of its own, is bounded just beyond
+	// the worst candidate (BLEU 9 here): against (9, 300), 1 (11 × 100) beats 0 (1 × 200).
+	for _, c := range []struct {
+		ref  map[string]float64
+		want int
+	}{{map[string]float64{"bleu": 0, "params": 400}, 1}, {map[string]float64{"bleu": 0, "params": 150}, 0}, {map[string]float64{"params": 300}, 1}} {
+		spec.Supernet.RetrainReference = c.ref
+		if got := selectTop(spec, trials, 1); len(got) != 1 || got[0].Number != c.want {
+			t.Errorf("reference %v: top 1 = %v, want trial %d", c.ref, got, c.want)
+		}
+	}
 }
 
 // TestHistoryView checks the search phase's bounded history: the latest historyWindow trials and
@@ -248,6 +277,41 @@ func TestKendallTau(t *testing.T) {
 	for _, c := range cases {
 		if got := kendallTau(c.x, c.y); math.Abs(got-c.want) > 1e-12 {
 			t.Errorf("tau(%v, %v) = %g, want %g", c.x, c.y, got, c.want)
+		}
+	}
+}
+
+// TestSupernetSamplesInsideReference checks that with retrain.reference the SuperTransformer's
+// updates draw only sub-networks whose cost-model parameters lie inside the box (sandwich
+// sampling's drawn one; the corners stay), and without one draw larger ones too.
+func TestSupernetSamplesInsideReference(t *testing.T) {
+	for _, bound := range []float64{0, 3000} {
+		spec := superSpec(t, "scratch")
+		if bound > 0 {
+			spec.Supernet.RetrainReference = map[string]float64{"params": bound}
+		}
+		p, err := Prepare(context.Background(), spec, Options{SupernetCheckpoint: filepath.Join(t.TempDir(), "ck")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sr, _, err := p.newSuperRun(openStore(t, filepath.Join(t.TempDir(), "s.db")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		smallest, _ := sr.corner(false)
+		largest, _ := sr.corner(true)
+		most := int64(0)
+		for n := 0; n < 200; n++ {
+			cs := sr.sampleArchs(n, largest, smallest)
+			cfg := cs[len(cs)-1]
+			params := objective.Estimate(cfg, sr.arch2(), 0, 0).Params
+			most = max(most, params)
+			if bound > 0 && float64(params) >= bound {
+				t.Fatalf("reference params %g: update %d draws %+v with %d parameters", bound, n, cfg, params)
+			}
+		}
+		if bound == 0 && most < 3000 {
+			t.Fatalf("without a reference the draws stay below 3000 parameters (at most %d): the check above tells nothing", most)
 		}
 	}
 }

@@ -100,7 +100,10 @@
 //	#   evaluate: {sentences: 50} # validation sentences that score a sub-network (inherited weights)
 //	#   trials: 1000              # sub-networks the search phase evaluates
 //	#   retrain: {top_k: 8, steps: 1000, from: scratch}  # the inherited front's best, trained as
-//	#                             # ordinary trials for steps updates; from: scratch | inherited
+//	#                             # ordinary trials for steps updates; from: scratch | inherited;
+//	#                             # minutes: M caps each (whichever first; alone: no step cap);
+//	#                             # reference: {params: 1e6, latency_ms: 5} picks the top_k
+//	#                             # inside that box by hypervolume (default: rank, crowding)
 //
 // # Several objectives
 //
@@ -198,8 +201,10 @@
 // evaluate.sentences validation sentences, the cost model's figures, the measured latency of
 // those translations) and stored as a trial with fidelity inherited; points over the budget are
 // rejected before evaluation. Retrain: the top_k feasible points of the inherited front (by
-// non-domination rank, then crowding distance) are trained as ordinary trials (fidelity
-// retrained) for retrain.steps updates. study.pruner must be none; the task must be built in.
+// non-domination rank, then crowding distance; with retrain.reference, the non-dominated points
+// inside that box first, greedily by the hypervolume they add) are trained as ordinary trials
+// (fidelity retrained) for retrain.steps updates or retrain.minutes, whichever comes first.
+// study.pruner must be none; the task must be built in.
 //
 // # Structural rules
 //

@@ -33,8 +33,15 @@ type Supernet struct {
 	EvalSentences int     // evaluate.sentences: validation sentences decoded to score a sub-network
 	Trials        int     // trials: sub-networks the search phase evaluates
 	TopK          int     // retrain.top_k: points of the inherited front retrained as ordinary trials
-	RetrainSteps  int     // retrain.steps: updates of each retrained trial
+	RetrainSteps  int     // retrain.steps: update limit of each retrained trial (0 = none)
 	RetrainFrom   string  // retrain.from: scratch (new weights) | inherited (the SuperTransformer's slices)
+	// RetrainMinutes is retrain.minutes: the wall-clock limit of each retrained trial (0 = none;
+	// the trial stops at whichever of steps and minutes comes first, at least one is set).
+	RetrainMinutes float64
+	// RetrainReference is retrain.reference: goal name → bound of the box in which the top_k are
+	// chosen by hypervolume contribution (a goal left out takes its hypervolume reference,
+	// Spec.GoalReference); nil chooses by non-domination rank and crowding distance.
+	RetrainReference map[string]float64
 }
 
 // defaultSupernet is the supernet section's defaults.
@@ -46,6 +53,7 @@ type supernetDecl struct {
 	strategy string
 	section  *entry
 	spec     Supernet
+	refs     []entry // retrain.reference's entries, checked against the goals once they are known
 }
 
 // supernet takes study.strategy and the supernet section out of root (the rest of the parser
@@ -140,17 +148,39 @@ func (d *decoder) supernetTrain(e entry, s *Supernet) error {
 
 // supernetRetrain decodes supernet.retrain.
 func (d *decoder) supernetRetrain(e entry, s *Supernet) error {
-	return d.fields(e, []string{"top_k", "steps", "from"}, func(f entry) (err error) {
+	if err := d.fields(e, []string{"top_k", "steps", "minutes", "from", "reference"}, func(f entry) (err error) {
 		switch f.key {
 		case "top_k":
 			s.TopK, err = d.intRange(f.value, f.path, 1, 1e5)
 		case "steps":
-			s.RetrainSteps, err = d.intRange(f.value, f.path, 1, 1e9)
+			s.RetrainSteps, err = d.intRange(f.value, f.path, 0, 1e9)
+		case "minutes":
+			s.RetrainMinutes, err = d.numberIn(f, 0, 1e7, false)
+			if _, stepsGiven := d.pos["supernet.retrain.steps"]; err == nil && !stepsGiven {
+				s.RetrainSteps = 0 // a time limit alone: no default step limit
+			}
 		case "from":
 			s.RetrainFrom, err = d.oneOf(f.value, f.path, []string{"scratch", "inherited"})
+		case "reference":
+			var rs []entry
+			if rs, err = d.mapping(f.value, f.path, nil); err == nil {
+				s.RetrainReference = map[string]float64{} // filled by finishSupernet, under the goals' names
+				for _, r := range rs {
+					if _, err = d.number(r.value, r.path); err != nil {
+						return err
+					}
+				}
+				d.super.refs = rs
+			}
 		}
 		return err
-	})
+	}); err != nil {
+		return err
+	}
+	if s.RetrainMinutes == 0 && s.RetrainSteps == 0 {
+		return d.errAt(e.keyN, e.path, "needs a limit: minutes or steps (> 0)")
+	}
+	return nil
 }
 
 // finishSupernet stores the decoded strategy and section in s and checks the rules that need
@@ -171,6 +201,20 @@ func (d *decoder) finishSupernet(s *Spec) error {
 	}
 	if _, err := s.Elastic(); err != nil {
 		return err
+	}
+	goals := map[string]bool{}
+	for _, g := range s.Objective.Goals() {
+		goals[g.Name] = true
+	}
+	for _, r := range d.super.refs {
+		name := r.key
+		if b, ok := builtinGoals[name]; ok {
+			name = b.canonical
+		}
+		if !goals[name] {
+			return d.errAt(r.keyN, r.path, "%s is not a goal (goals: %s)", r.key, strings.Join(goalNames(s.Objective.Goals()), ", "))
+		}
+		s.Supernet.RetrainReference[name], _ = d.number(r.value, r.path)
 	}
 	return nil
 }

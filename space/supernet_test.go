@@ -3,6 +3,7 @@ package space
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -21,6 +22,16 @@ func TestParseSupernet(t *testing.T) {
 			Supernet{TrainMinutes: 2.5, TrainSteps: 300, Sampling: "uniform", EvalSentences: 20, Trials: 5000, TopK: 3, RetrainSteps: 50, RetrainFrom: "inherited"}},
 		{"minutes alone", "study: {strategy: supernet}\n" + superBase + "supernet: {train: {minutes: 3}}\n",
 			func() Supernet { s := defaultSupernet; s.TrainMinutes, s.TrainSteps = 3, 0; return s }()},
+		{"retrain minutes alone, reference", "study: {strategy: supernet}\n" + superBase + "objective: {maximize: [bleu], minimize: [params, latency]}\n" +
+			"supernet: {retrain: {minutes: 1.5, reference: {params: 50000, latency_ms: 5}}}\n",
+			func() Supernet {
+				s := defaultSupernet
+				s.RetrainMinutes, s.RetrainSteps = 1.5, 0
+				s.RetrainReference = map[string]float64{"params": 50000, "latency": 5}
+				return s
+			}()},
+		{"retrain minutes and steps", "study: {strategy: supernet}\n" + superBase + "supernet: {retrain: {steps: 700, minutes: 2}}\n",
+			func() Supernet { s := defaultSupernet; s.RetrainMinutes, s.RetrainSteps = 2, 700; return s }()},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -28,7 +39,7 @@ func TestParseSupernet(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !spec.IsSupernet() || spec.Supernet != c.want {
+			if !spec.IsSupernet() || !reflect.DeepEqual(spec.Supernet, c.want) {
 				t.Fatalf("strategy %q, supernet %+v, want %+v", spec.Study.Strategy, spec.Supernet, c.want)
 			}
 			el, err := spec.Elastic()
@@ -50,7 +61,7 @@ func TestParseSupernet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if spec.IsSupernet() || spec.Study.Strategy != "" || spec.Supernet != (Supernet{}) {
+		if spec.IsSupernet() || spec.Study.Strategy != "" || !reflect.DeepEqual(spec.Supernet, Supernet{}) {
 			t.Errorf("per_trial: strategy %q, supernet %+v", spec.Study.Strategy, spec.Supernet)
 		}
 	}
@@ -70,6 +81,10 @@ func TestParseSupernetErrors(t *testing.T) {
 		{"sampling", sn + superBase + "supernet: {train: {sampling: best}}\n", `e.yaml:8:30: supernet.train.sampling: unknown value "best" (choose one of: uniform, sandwich)`},
 		{"retrain from", sn + superBase + "supernet: {retrain: {from: nowhere}}\n", `e.yaml:8:28: supernet.retrain.from: unknown value "nowhere"`},
 		{"top_k", sn + superBase + "supernet: {retrain: {top_k: 0}}\n", "e.yaml:8:29: supernet.retrain.top_k: 0 is out of range"},
+		{"retrain no limit", sn + superBase + "supernet: {retrain: {steps: 0}}\n", "e.yaml:8:12: supernet.retrain: needs a limit: minutes or steps (> 0)"},
+		{"retrain minutes", sn + superBase + "supernet: {retrain: {minutes: -1}}\n", "e.yaml:8:31: supernet.retrain.minutes: -1 is outside [0, 10000000]"},
+		{"retrain reference goal", sn + superBase + "supernet:\n  retrain:\n    reference: {flops: 5}\n", "e.yaml:10:17: supernet.retrain.reference.flops: flops is not a goal (goals: "},
+		{"retrain reference value", sn + superBase + "supernet:\n  retrain:\n    reference: {params: many}\n", "e.yaml:10:25: supernet.retrain.reference.params: expected a number"},
 		{"sentences", sn + superBase + "supernet: {evaluate: {sentences: 0}}\n", "e.yaml:8:34: supernet.evaluate.sentences: 0 is out of range"},
 		{"pruner", "study: {strategy: supernet, pruner: median}\n" + superBase, "e.yaml:1:37: study.pruner: does not apply with study.strategy: supernet"},
 		{"nothing elastic", sn + "task: {kind: synthetic}\nparams:\n  d_model: 64\n  lr: {low: 0.001, high: 0.01}\nbudget: {max_params: 100000}\n",

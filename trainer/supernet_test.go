@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"reflect"
+	"runtime"
 	"testing"
+	"weak"
 
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/trainer/data"
@@ -310,4 +312,63 @@ func sampleArch(seed int64, n, k int, ch archChoices) space.Config {
 	c.KVHeads = pick(divisors(c.Heads, ch.KVHeads))
 	c.EncLayers, c.DecLayers, c.DFF = pick(ch.EncLayers), pick(ch.DecLayers), pick(ch.DFF)
 	return c
+}
+
+// TestSuperNetGraphCacheBound checks the SuperTransformer's graph cache: over updates that
+// each need a new graph (a different architecture every time), it never holds more than
+// maxSuperGraphs graphs, and an evicted graph's memory is collectable at once: one collection
+// frees it (a graph kept alive by its machine's finalizer for a further cycle would make the
+// live heap grow with every collection, as it did on the main job: 19 GB).
+func TestSuperNetGraphCacheBound(t *testing.T) {
+	ds := superData(t)
+	largest := space.Config{DModel: 16, Heads: 4, KVHeads: 4, EncLayers: 2, DecLayers: 2, DFF: 24}
+	sn, err := NewSuperNet(largest, superBase, ds, Options{Training: superTraining(), Seed: 1, Threads: 2}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sn.Close()
+	var evicted []weak.Pointer[G.ExprGraph]
+	seen := map[*G.ExprGraph]bool{}
+	n := 0
+	for dm := 4; dm <= 16; dm += 4 {
+		for ff := 8; ff <= 24; ff += 16 {
+			for layers := 1; layers <= 2; layers++ {
+				cfg := space.Config{DModel: dm, Heads: 2, KVHeads: 1, EncLayers: layers, DecLayers: 3 - layers, DFF: ff}
+				before := map[*G.ExprGraph]bool{}
+				for _, g := range sn.graphs {
+					for _, p := range g.st.parts {
+						before[p.g] = true
+					}
+				}
+				if _, err := sn.Step([]space.Config{cfg}); err != nil {
+					t.Fatal(err)
+				}
+				n++
+				if len(sn.graphs) > maxSuperGraphs {
+					t.Fatalf("update %d: %d cached graphs, bound %d", n, len(sn.graphs), maxSuperGraphs)
+				}
+				now := map[*G.ExprGraph]bool{}
+				for _, g := range sn.graphs {
+					for _, p := range g.st.parts {
+						now[p.g] = true
+					}
+				}
+				for g := range before {
+					if !now[g] && !seen[g] {
+						seen[g] = true
+						evicted = append(evicted, weak.Make(g))
+					}
+				}
+			}
+		}
+	}
+	if len(evicted) < n-maxSuperGraphs {
+		t.Fatalf("%d updates of distinct architectures evicted %d graphs", n, len(evicted))
+	}
+	runtime.GC()
+	for i, w := range evicted {
+		if w.Value() != nil {
+			t.Fatalf("evicted graph %d of %d survives a collection", i, len(evicted))
+		}
+	}
 }
