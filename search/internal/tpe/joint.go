@@ -12,11 +12,10 @@ import (
 // bandwidths, a prior component), with each component's constants computed once per point and
 // each grid dimension's cell probabilities tabulated by (mean, cell).
 type jointBad struct {
-	dims []dim
-	m    int       // components (the prior last when present)
-	logw []float64 // per component
-	mu   []float64 // [j*m+c] kernel-space mean (numerical) or choice (categorical): one column per
-	// dimension, so that a pass over the components reads each dimension's means contiguously
+	dims   []dim
+	m      int       // components (the prior last when present)
+	logw   []float64 // per component
+	mu     []float64 // [j*m+c] kernel-space mean (numerical) or choice (categorical), by column
 	konst  []float64 // per component: log w − Σ_j log(σ_j√(2π)·accept_cj) over continuous dims
 	sigma  []float64 // per dimension: the observations' σ (the prior's is the span)
 	catLog [][2]float64
