@@ -9,7 +9,6 @@ import (
 	"math"
 	"math/rand"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -169,10 +168,10 @@ func overheadHistory(b *testing.B, n int) []byte {
 		t.Number, t.TrialID = i, i
 		t.SystemAttrs = cloneAttrs(t.SystemAttrs)
 		t.UserAttrs = cloneAttrs(t.UserAttrs)
-		t.SystemAttrs[record.SysOrdinal] = strconv.Itoa(i)
+		t.SystemAttrs[record.SysOrdinal] = fmt.Sprint(i)
 		acc, params := rng.Float64(), 1000+9000*rng.Float64()
 		t.UserAttrs[record.KeyObjectives] = record.FormatVector([]float64{acc, params})
-		t.UserAttrs[record.KeyAccuracy] = strconv.FormatFloat(acc, 'g', -1, 64)
+		t.UserAttrs[record.KeyAccuracy] = fmt.Sprint(acc)
 		lr := math.Exp(math.Log(1e-3) + rng.Float64()*math.Log(10))
 		t.Params = cloneParams(t.Params)
 		p := t.Params["lr"]

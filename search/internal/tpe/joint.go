@@ -249,17 +249,7 @@ func (g *jointBad) logPDF(xs [][]float64, terms []float64) []float64 {
 				top = t
 			}
 		}
-		if math.IsInf(top, -1) {
-			out[i] = top
-			continue
-		}
-		s := 0.0
-		for _, t := range terms {
-			if t-top > cutoff {
-				s += math.Exp(t - top)
-			}
-		}
-		out[i] = top + math.Log(s)
+		out[i] = logSum(terms, top)
 	}
 	return out
 }
