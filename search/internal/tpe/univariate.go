@@ -300,16 +300,7 @@ func (b *badDensity) continuousLogPDF(v float64, terms []float64) float64 {
 		}
 		term(k)
 	}
-	if math.IsInf(top, -1) {
-		return top
-	}
-	s := 0.0
-	for _, t := range terms {
-		if t-top > cutoff {
-			s += math.Exp(t - top)
-		}
-	}
-	return top + math.Log(s)
+	return logSum(terms, top)
 }
 
 // bounds finds the prior component, the largest constant and the widest kernel of the others.
