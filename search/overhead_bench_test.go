@@ -47,7 +47,8 @@ func BenchmarkStudyOverhead(b *testing.B) {
 		}},
 		{"postgres", func(b *testing.B) store.DB {
 			u := overheadServer.Get(b).NewDatabase(b)
-			st, err := postgres.Open(context.Background(), u, store.OpenOptions{})
+			// A loaded machine's import of 50,000 trials outlasts the default attempt timeout.
+			st, err := postgres.OpenWith(context.Background(), u, postgres.Options{AttemptTimeout: 20 * time.Minute, RetryFor: 30 * time.Minute})
 			if err != nil {
 				b.Fatal(err)
 			}
