@@ -98,6 +98,7 @@ type runner struct {
 	workers int
 	// seedScheme is the study's record.StudyInfo.SeedScheme: how its seeds descend from its seed.
 	seedScheme int
+	ordinals   ordinals // new trials' ordinals, counted without reading every trial each time
 
 	// A shared study (other processes run it too, see shared.go).
 	shared      bool

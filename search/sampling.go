@@ -3,6 +3,7 @@ package search
 import (
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/search/internal/observe"
@@ -92,6 +93,83 @@ func ordinalOf(study *goptuna.Study, trial goptuna.FrozenTrial) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// ordinals counts the ordinal of a new trial (the fresh trials numbered below it) from the retry
+// marks of the trials it has read, by number, instead of reading every trial of the study again
+// for each new one: a trial's retry mark is stored when it is created and never changes, and a
+// trial exists before any trial numbered above it. It reads the study's trials only when a number
+// below the new trial's is unseen (another worker's or process's trial). It is safe for
+// concurrent use; the zero value is ready.
+type ordinals struct {
+	mu    sync.Mutex
+	seen  []int8 // by trial number: 0 not read, 1 fresh, 2 a retry, 3 absent from the store
+	fresh []int  // fresh[k]: fresh trials numbered below k, for k ≤ len(seen) (prefix counts)
+}
+
+// of returns ordinalOf(study, trial).
+func (o *ordinals) of(study *goptuna.Study, trial goptuna.FrozenTrial) (int, error) {
+	_, stored := trial.SystemAttrs[record.SysOrdinal]
+	_, retry, err := record.RetryOf(trial)
+	if err != nil {
+		return 0, err
+	}
+	if stored || retry || o == nil {
+		return ordinalOf(study, trial)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.fresh) <= trial.Number {
+		read := false
+		for k := max(len(o.fresh)-1, 0); k < trial.Number && !read; k++ {
+			read = k >= len(o.seen) || o.seen[k] == 0
+		}
+		if read {
+			trials, err := study.Storage.GetAllTrials(study.ID)
+			if err != nil {
+				return 0, fmt.Errorf("search: ordinal of trial %d: %w", trial.Number, err)
+			}
+			for _, t := range trials {
+				o.mark(t.Number, t)
+			}
+		}
+		o.extend(trial.Number)
+	}
+	o.mark(trial.Number, trial)
+	return o.fresh[trial.Number], nil
+}
+
+// mark records trial t, numbered n.
+func (o *ordinals) mark(n int, t goptuna.FrozenTrial) {
+	for len(o.seen) <= n {
+		o.seen = append(o.seen, 0)
+	}
+	if _, r, _ := record.RetryOf(t); r {
+		o.seen[n] = 2
+	} else {
+		o.seen[n] = 1
+	}
+}
+
+// extend brings the prefix counts up to number n: numbers below n still unseen after a read of
+// every trial are absent from the store (ordinalOf does not count them either).
+func (o *ordinals) extend(n int) {
+	if len(o.fresh) == 0 {
+		o.fresh = append(o.fresh, 0)
+	}
+	for k := len(o.fresh) - 1; k < n; k++ {
+		if k >= len(o.seen) {
+			o.seen = append(o.seen, 0)
+		}
+		if o.seen[k] == 0 {
+			o.seen[k] = 3
+		}
+		c := o.fresh[k]
+		if o.seen[k] == 1 {
+			c++
+		}
+		o.fresh = append(o.fresh, c)
+	}
 }
 
 // pointSampler is a goptuna Sampler and RelativeSampler that hands every draw to the registered

@@ -94,3 +94,56 @@ func TestSeedSchemes(t *testing.T) {
 		t.Errorf("both schemes drew the same points %v", points[record.SeedSchemeFirst])
 	}
 }
+
+// TestOrdinalsEqualOrdinalOf checks the runner's ordinal counter against ordinalOf (every trial
+// read) on a history of fresh trials, retries and trials another process created (never asked
+// for), in the order a study creates them.
+func TestOrdinalsEqualOrdinalOf(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		kind string // per trial: f fresh (asked), o fresh of another process (not asked), r retry of trial 0
+	}{
+		{"one worker", "ffffffff"},
+		{"retries", "ffrfrrff"},
+		{"other process", "foofrofoof"},
+		{"starts late", "ooooff"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mem, err := openMem(context.Background(), "mem://ordinals", store.OpenOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			study, err := goptuna.CreateStudy("ordinals", goptuna.StudyOptionStorage(mem), goptuna.StudyOptionLogger(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var o ordinals
+			for i, k := range tc.kind {
+				id, err := mem.CreateNewTrial(study.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if k == 'r' {
+					if err := mem.SetTrialSystemAttr(id, record.SysRetryOf, "0"); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if k == 'o' {
+					continue
+				}
+				ft, err := mem.GetTrial(id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := ordinalOf(study, ft)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := o.of(study, ft)
+				if err != nil || got != want {
+					t.Fatalf("trial %d (%c): ordinal %d, %v; want %d", i, k, got, err, want)
+				}
+			}
+		})
+	}
+}

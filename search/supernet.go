@@ -18,6 +18,7 @@ import (
 	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/objective/front"
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/search/internal/mohalving"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/trainer"
 	"github.com/attnsearch/attnsearch/trainer/data"
@@ -687,22 +688,7 @@ func selectTop(spec *space.Spec, trials []goptuna.FrozenTrial, k int) []goptuna.
 		cand = append(cand, t)
 		vs = append(vs, objective.Minimized(goals, v))
 	}
-	ranks := front.Ranks(vs)
-	crowd := front.CrowdingByRank(vs, ranks)
-	idx := make([]int, len(cand))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool {
-		i, j := idx[a], idx[b]
-		if ranks[i] != ranks[j] {
-			return ranks[i] < ranks[j]
-		}
-		if crowd[i] != crowd[j] {
-			return crowd[i] > crowd[j]
-		}
-		return cand[i].Number < cand[j].Number
-	})
+	idx := mohalving.Order(vs, front.Ranks(vs), func(i, j int) bool { return cand[i].Number < cand[j].Number })
 	var out []goptuna.FrozenTrial
 	if spec.Supernet.RetrainReference == nil {
 		for _, i := range idx[:min(k, len(idx))] {

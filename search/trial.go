@@ -111,7 +111,7 @@ func (t *trialRun) finish(ctx context.Context, value float64, evalErr error) (ou
 func (t *trialRun) seed() (int64, string, error) {
 	text, ok := t.ft.SystemAttrs[record.SysSeed]
 	if !ok {
-		ord, err := ordinalOf(t.study, t.ft)
+		ord, err := t.ordinals.of(t.study, t.ft)
 		if err != nil {
 			return 0, "", err
 		}

@@ -128,7 +128,7 @@ func readHistory(view *goptuna.Study, multi bool, done map[int]observe.Trial) ([
 	if err != nil {
 		return nil, fmt.Errorf("sampler: trials: %w", err)
 	}
-	var out []observe.Trial
+	out := make([]observe.Trial, 0, len(trials))
 	for _, ft := range trials {
 		if t, ok := done[ft.Number]; ok && ft.State.IsFinished() {
 			out = append(out, t)

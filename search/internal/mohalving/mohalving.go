@@ -63,8 +63,22 @@ func Keep(self Entry, others []Entry, eta int) bool {
 	if ranks[0] == 0 && self.Violation == 0 {
 		return true
 	}
+	order := Order(vs, ranks, func(i, j int) bool { return all[i].Ordinal < all[j].Ordinal })
+	keep := max(1, len(all)/eta)
+	for pos, i := range order {
+		if i == 0 {
+			return pos < keep
+		}
+	}
+	return false
+}
+
+// Order returns the indices of the vectors vs (minimised) best first: by rank (ranks, as
+// front.Ranks gives them), then by crowding distance within the rank (larger first), then by
+// before (i before j).
+func Order(vs [][]float64, ranks []int, before func(i, j int) bool) []int {
 	crowd := front.CrowdingByRank(vs, ranks)
-	order := make([]int, len(all))
+	order := make([]int, len(vs))
 	for i := range order {
 		order[i] = i
 	}
@@ -76,13 +90,7 @@ func Keep(self Entry, others []Entry, eta int) bool {
 		if crowd[i] != crowd[j] {
 			return crowd[i] > crowd[j]
 		}
-		return all[i].Ordinal < all[j].Ordinal
+		return before(i, j)
 	})
-	keep := max(1, len(all)/eta)
-	for pos, i := range order {
-		if i == 0 {
-			return pos < keep
-		}
-	}
-	return false
+	return order
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/attnsearch/attnsearch/objective/front"
 	"github.com/attnsearch/attnsearch/search/internal/observe"
+	"github.com/attnsearch/attnsearch/search/internal/samplertest"
 	"github.com/attnsearch/attnsearch/search/internal/tpe"
 	"github.com/c-bata/goptuna"
 )
@@ -222,4 +223,11 @@ func TestLeadingRanks(t *testing.T) {
 			t.Fatalf("m=%d: %d placed", m, placed)
 		}
 	}
+}
+
+// BenchmarkSamplePoint is motpe's cost of one point after a history of N finished trials with two
+// objectives on samplertest's architecture-like space, the index and archive carried from the
+// previous point.
+func BenchmarkSamplePoint(b *testing.B) {
+	samplertest.SamplePoints(b, "motpe", tpe.SampleRandom, func() observe.Sampler { return New(Options{}) })
 }

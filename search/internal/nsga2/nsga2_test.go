@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/attnsearch/attnsearch/search/internal/observe"
+	"github.com/attnsearch/attnsearch/search/internal/samplertest"
+	"github.com/attnsearch/attnsearch/search/internal/tpe"
 	"github.com/c-bata/goptuna"
 )
 
@@ -143,4 +145,11 @@ func TestCachedGenerationsEqualRecomputed(t *testing.T) {
 	if a, b := history(t, s8, 40, 9), history(t, New(Options{Population: 8}), 40, 9); !reflect.DeepEqual(a, b) {
 		t.Fatal("a sampler reused on another history drew other points than a fresh one")
 	}
+}
+
+// BenchmarkSamplePoint is NSGA-II's cost of one point after a history of N finished trials with
+// two objectives on samplertest's architecture-like space, the parent populations carried from
+// the previous point.
+func BenchmarkSamplePoint(b *testing.B) {
+	samplertest.SamplePoints(b, "nsga2", tpe.SampleRandom, func() observe.Sampler { return New(Options{}) })
 }

@@ -220,9 +220,14 @@ func categoricalValues(x []float64, first int) []float64 {
 }
 
 func ackleySpace() map[string]interface{} {
-	s := boxSpace(4, -32.768, 32.768)
-	for i := 4; i < 8; i++ {
-		s[name(i)] = goptuna.CategoricalDistribution{Choices: catChoices(len(ackleyLevels))}
+	return boxThen(4, -32.768, 32.768, 8, goptuna.CategoricalDistribution{Choices: catChoices(len(ackleyLevels))})
+}
+
+// boxThen is boxSpace(k, low, high) followed by parameters k … n−1 with distribution d.
+func boxThen(k int, low, high float64, n int, d interface{}) map[string]interface{} {
+	s := boxSpace(k, low, high)
+	for i := k; i < n; i++ {
+		s[name(i)] = d
 	}
 	return s
 }
@@ -238,17 +243,9 @@ func ackley(x []float64) float64 {
 }
 
 func stSpace() map[string]interface{} {
-	s := boxSpace(3, -5, 5)
-	for i := 3; i < 6; i++ {
-		s[name(i)] = goptuna.IntUniformDistribution{Low: -5, High: 5}
-	}
-	return s
+	return boxThen(3, -5, 5, 6, goptuna.IntUniformDistribution{Low: -5, High: 5})
 }
 
 func rastriginSpace() map[string]interface{} {
-	s := boxSpace(3, -5.12, 5.12)
-	for i := 3; i < 6; i++ {
-		s[name(i)] = goptuna.CategoricalDistribution{Choices: catChoices(len(ackleyLevels))}
-	}
-	return s
+	return boxThen(3, -5.12, 5.12, 6, goptuna.CategoricalDistribution{Choices: catChoices(len(ackleyLevels))})
 }

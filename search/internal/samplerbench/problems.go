@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
-	"sort"
+	"slices"
 
 	"github.com/attnsearch/attnsearch/objective/front"
 	"github.com/attnsearch/attnsearch/search/internal/observe"
@@ -227,7 +227,7 @@ func Score(p Problem, os []Outcome, n int) float64 {
 // quantile of xs at q in [0, 1] (linear interpolation between order statistics, numpy's default).
 func quantile(xs []float64, q float64) float64 {
 	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
+	slices.Sort(s)
 	if len(s) == 0 {
 		return math.NaN()
 	}

@@ -1,9 +1,13 @@
 package samplertest
 
 import (
+	"fmt"
+	"math"
+	"math/rand"
 	"syscall"
 	"testing"
 
+	"github.com/attnsearch/attnsearch/search/internal/observe"
 	"github.com/c-bata/goptuna"
 )
 
@@ -48,4 +52,37 @@ func CPUTime() int64 {
 		return 0
 	}
 	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// SamplePoints is a multi-objective sampler's cost benchmark: for N = 1,000, 10,000 and 50,000,
+// the sub-benchmark name/N=… times points (TimePoints) of a sampler made by newSampler after a
+// history of N finished trials of ArchSpace, each parameter drawn by draw from one fixed seed and
+// the two objectives a smooth function of the point plus noise.
+func SamplePoints(b *testing.B, name string, draw func(*rand.Rand, interface{}) (float64, error), newSampler func() observe.Sampler) {
+	space := ArchSpace()
+	names := observe.Names(space)
+	for _, n := range []int{1000, 10000, 50000} {
+		b.Run(fmt.Sprintf("%s/N=%d", name, n), func(b *testing.B) {
+			rng := rand.New(rand.NewSource(1))
+			past := make([]observe.Trial, n+b.N+1)
+			for i := range past {
+				pt := map[string]float64{}
+				s := 0.0
+				for j, p := range names {
+					v, err := draw(rng, space[p])
+					if err != nil {
+						b.Fatal(err)
+					}
+					pt[p] = v
+					s += math.Sin(float64(j+1) * v)
+				}
+				past[i] = observe.Trial{Ordinal: i, State: observe.Complete, Params: pt, Values: []float64{s, -s + 2*rng.Float64()}}
+			}
+			s := newSampler()
+			TimePoints(b, n, func(upto int, seed int64) error {
+				_, err := s.SamplePoint(space, past[:upto], upto, seed)
+				return err
+			})
+		})
+	}
 }

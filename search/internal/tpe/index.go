@@ -24,6 +24,7 @@ type Index struct {
 	byKey   []*rec    // SplitSingle's order
 	byParam [][]entry // per names[j], sorted by (value, ordinal)
 	apos    []int32   // scratch, by rec id: position in the bad group of the current point, −1 when good
+	joint   jointScratch
 }
 
 // rec is one indexed trial.

@@ -240,7 +240,7 @@ func TestJointBadMatchesMixture(t *testing.T) {
 		}
 		ref := NewMixture(space, names, obs, w, p)
 		pts := ref.Sample(rand.New(rand.NewSource(2)), 100)
-		want, got := ref.LogPDF(pts), ix.newJointBad(newBadWeights(w, p), p, above).logPDF(pts)
+		want, got := ref.LogPDF(pts), ix.newJointBad(newBadWeights(w, p), p, above).logPDF(pts, nil)
 		for i := range pts {
 			if math.Abs(want[i]-got[i]) > 1e-9 {
 				t.Fatalf("%+v at %v: log g = %v, NewMixture says %v", p, pts[i], got[i], want[i])

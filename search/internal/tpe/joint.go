@@ -15,28 +15,32 @@ type jointBad struct {
 	dims   []dim
 	m      int       // components (the prior last when present)
 	logw   []float64 // per component
-	mu     []float64 // [c*d+j] kernel-space mean (numerical) or choice (categorical)
+	mu     []float64 // [j*m+c] kernel-space mean (numerical) or choice (categorical), by column
 	konst  []float64 // per component: log w − Σ_j log(σ_j√(2π)·accept_cj) over continuous dims
 	sigma  []float64 // per dimension: the observations' σ (the prior's is the span)
 	catLog [][2]float64
 	grid   [][]float64 // per grid dimension j: table[muIndex*cells+cell] (nil: not tabulated)
-	cell   []int32     // [c*d+j] for tabulated grid dimensions: the row of the component's mean
+	cell   []int32     // [j*m+c] for tabulated grid dimensions: the row of the component's mean
 	ncells []int       // per grid dimension: its number of values
 	prior  bool
 }
 
-// newJointBad fits g over the index's trials with non-negative Index.apos.
+// newJointBad fits g over the index's trials with non-negative Index.apos. Its per-component
+// arrays reuse the index's scratch (ix.joint), so g is valid until the next call.
 func (ix *Index) newJointBad(bw badWeights, p MixtureParams, above []*rec) *jointBad {
 	d := len(ix.names)
 	n := len(above)
-	g := &jointBad{m: n + btoi(bw.prior), prior: bw.prior, logw: bw.logw}
+	m := n + btoi(bw.prior)
+	sc := &ix.joint
+	g := &jointBad{m: m, prior: bw.prior, logw: bw.logw}
 	g.dims = make([]dim, d)
 	g.sigma = make([]float64, d)
 	g.catLog = make([][2]float64, d)
 	g.grid = make([][]float64, d)
 	g.ncells = make([]int, d)
-	g.mu = make([]float64, g.m*d)
-	g.konst = make([]float64, g.m)
+	sc.mu = grow(sc.mu, m*d)
+	sc.konst = grow(sc.konst, m)
+	g.mu, g.konst = sc.mu, sc.konst
 	bwf := p.Bandwidth
 	if bwf <= 0 {
 		bwf = 0.2
@@ -60,14 +64,15 @@ func (ix *Index) newJointBad(bw badWeights, p MixtureParams, above []*rec) *join
 		g.sigma[j] = math.Min(math.Max(s, lo), hi)
 	}
 	for c, r := range above {
-		row := g.mu[c*d : (c+1)*d]
-		copy(row, r.x)
+		for j, v := range r.x {
+			g.mu[j*m+c] = v
+		}
 		g.konst[c] = bw.logw[c]
 	}
 	if g.prior {
 		c := g.m - 1
 		for j, dm := range g.dims {
-			g.mu[c*d+j] = 0.5 * (dm.low + dm.high)
+			g.mu[j*m+c] = 0.5 * (dm.low + dm.high)
 		}
 		g.konst[c] = bw.logw[c]
 	}
@@ -79,14 +84,15 @@ func (ix *Index) newJointBad(bw badWeights, p MixtureParams, above []*rec) *join
 			g.tabulate(j)
 			if g.grid[j] != nil {
 				if g.cell == nil {
-					g.cell = make([]int32, g.m*d)
+					sc.cell = grow(sc.cell, m*d)
+					g.cell = sc.cell
 				}
 				for c := 0; c < g.m; c++ {
 					k := g.ncells[j] // the prior's row
 					if !(g.prior && c == g.m-1) {
-						k = cellOf(dm, g.mu[c*d+j])
+						k = cellOf(dm, g.mu[j*m+c])
 					}
-					g.cell[c*d+j] = int32(k)
+					g.cell[j*m+c] = int32(k)
 				}
 			}
 			continue
@@ -94,7 +100,7 @@ func (ix *Index) newJointBad(bw badWeights, p MixtureParams, above []*rec) *join
 		s := g.sigma[j]
 		base := math.Log(s) + logSqrt2Pi
 		for c := 0; c < g.m; c++ {
-			mu := g.mu[c*d+j]
+			mu := g.mu[j*m+c]
 			if g.prior && c == g.m-1 {
 				g.konst[c] -= lnorm(mu, dm.high-dm.low, dm.low, dm.high)
 				continue
@@ -141,11 +147,12 @@ func cellOf(dm dim, v float64) int {
 	return int(math.Round((v - dm.low - 0.5*dm.q) / dm.q))
 }
 
-// logPDF returns log g at each point of xs (internal representation, indexed like the names).
-func (g *jointBad) logPDF(xs [][]float64) []float64 {
-	d := len(g.dims)
+// logPDF returns log g at each point of xs (internal representation, indexed like the names);
+// terms is scratch (reallocated when shorter than the components).
+func (g *jointBad) logPDF(xs [][]float64, terms []float64) []float64 {
+	d, m := len(g.dims), g.m
 	out := make([]float64, len(xs))
-	terms := make([]float64, g.m)
+	terms = grow(terms, m)
 	kv := make([]float64, d)
 	inv := make([]float64, d)
 	cells := make([]int, d)
@@ -171,6 +178,14 @@ func (g *jointBad) logPDF(xs [][]float64) []float64 {
 			}
 		}
 	}
+	lead := -1 // order[0] when continuous
+	var col []float64
+	if len(order) > 0 {
+		if dm := g.dims[order[0]]; dm.choices == 0 && dm.q == 0 && !dm.fixed {
+			lead = order[0]
+			col = g.mu[lead*m : (lead+1)*m]
+		}
+	}
 	for i, x := range xs {
 		for j, dm := range g.dims {
 			switch {
@@ -188,11 +203,20 @@ func (g *jointBad) logPDF(xs [][]float64) []float64 {
 		top := math.Inf(-1)
 		for c := 0; c < g.m; c++ {
 			t := g.konst[c]
-			row := g.mu[c*d : (c+1)*d]
 			isPrior := g.prior && c == g.m-1
+			rest := order
+			if lead >= 0 && !isPrior {
+				// The leading continuous dimension, unrolled from the loop below (the same
+				// operations): most components end here.
+				if t-top > cutoff {
+					z := (kv[lead] - col[c]) * inv[lead]
+					t -= 0.5 * z * z
+				}
+				rest = order[1:]
+			}
 			// Every dimension's term is ≤ 0 (the normalisers are in konst): once t is cutoff
 			// below the largest term so far, the component cannot count.
-			for _, j := range order {
+			for _, j := range rest {
 				if t-top <= cutoff {
 					break
 				}
@@ -202,19 +226,20 @@ func (g *jointBad) logPDF(xs [][]float64) []float64 {
 				case dm.choices > 0:
 					if isPrior {
 						t -= math.Log(float64(dm.choices))
-					} else if int(row[j]) == int(kv[j]) {
+					} else if int(g.mu[j*m+c]) == int(kv[j]) {
 						t += g.catLog[j][1]
 					} else {
 						t += g.catLog[j][0]
 					}
 				case dm.q > 0 && g.grid[j] != nil:
-					t += g.grid[j][int(g.cell[c*d+j])*g.ncells[j]+cells[j]]
+					t += g.grid[j][int(g.cell[j*m+c])*g.ncells[j]+cells[j]]
 				case dm.q > 0:
-					t += g.gridLog(j, row[j], kv[j], isPrior)
+					t += g.gridLog(j, g.mu[j*m+c], kv[j], isPrior)
 				default:
-					z := (kv[j] - row[j]) * inv[j]
+					mu := g.mu[j*m+c]
+					z := (kv[j] - mu) * inv[j]
 					if isPrior {
-						z = (kv[j] - row[j]) / (dm.high - dm.low)
+						z = (kv[j] - mu) / (dm.high - dm.low)
 					}
 					t -= 0.5 * z * z
 				}
@@ -224,17 +249,7 @@ func (g *jointBad) logPDF(xs [][]float64) []float64 {
 				top = t
 			}
 		}
-		if math.IsInf(top, -1) {
-			out[i] = top
-			continue
-		}
-		s := 0.0
-		for _, t := range terms {
-			if t-top > cutoff {
-				s += math.Exp(t - top)
-			}
-		}
-		out[i] = top + math.Log(s)
+		out[i] = logSum(terms, top)
 	}
 	return out
 }
@@ -265,7 +280,8 @@ func (s *PointSampler) sampleJoint(ix *Index, space map[string]interface{}, name
 	g := ix.newJointBad(bw, s.Params, above)
 	rng := rand.New(rand.NewSource(observe.Seed(seed, observe.NameHash("tpe/joint"))))
 	cands := l.Sample(rng, s.candidates())
-	ll, lg := l.LogPDF(cands), g.logPDF(cands)
+	ix.joint.terms = grow(ix.joint.terms, g.m)
+	ll, lg := l.LogPDF(cands), g.logPDF(cands, ix.joint.terms)
 	best := 0
 	for i := range cands {
 		if ll[i]-lg[i] > ll[best]-lg[best] {
@@ -277,4 +293,19 @@ func (s *PointSampler) sampleJoint(ix *Index, space map[string]interface{}, name
 		out[n] = cands[best][j]
 	}
 	return out
+}
+
+// jointScratch is the per-component memory of the multivariate g, kept by the index from one
+// point to the next (every entry is rewritten before it is read).
+type jointScratch struct {
+	mu, konst, terms []float64
+	cell             []int32
+}
+
+// grow returns buf resized to n, reallocated only when its capacity is short.
+func grow[T any](buf []T, n int) []T {
+	if cap(buf) < n {
+		return make([]T, n, n+n/8)
+	}
+	return buf[:n]
 }

@@ -234,21 +234,25 @@ func (b *badDensity) logPDF(xs []float64) []float64 {
 			out[i] = b.continuousLogPDF(v, terms)
 			continue
 		}
-		if math.IsInf(top, -1) {
-			out[i] = top
-			continue
-		}
-		// A term more than cutoff below the largest adds less than e^−40 of it: with at most
-		// 10⁶ components they change log g by less than 1e-11, so their exp is skipped.
-		s := 0.0
-		for _, t := range terms {
-			if t-top > cutoff {
-				s += math.Exp(t - top)
-			}
-		}
-		out[i] = top + math.Log(s)
+		out[i] = logSum(terms, top)
 	}
 	return out
+}
+
+// logSum is log Σ exp(terms) given the largest term, top. A term more than cutoff below the
+// largest adds less than e^−40 of it: with at most 10⁶ components they change the value by less
+// than 1e-11, so their exp is skipped.
+func logSum(terms []float64, top float64) float64 {
+	if math.IsInf(top, -1) {
+		return top
+	}
+	s := 0.0
+	for _, t := range terms {
+		if t-top > cutoff {
+			s += math.Exp(t - top)
+		}
+	}
+	return top + math.Log(s)
 }
 
 // continuousLogPDF is log g(v) for a continuous parameter. The components are sorted by mean, so
@@ -296,16 +300,7 @@ func (b *badDensity) continuousLogPDF(v float64, terms []float64) float64 {
 		}
 		term(k)
 	}
-	if math.IsInf(top, -1) {
-		return top
-	}
-	s := 0.0
-	for _, t := range terms {
-		if t-top > cutoff {
-			s += math.Exp(t - top)
-		}
-	}
-	return top + math.Log(s)
+	return logSum(terms, top)
 }
 
 // bounds finds the prior component, the largest constant and the widest kernel of the others.
