@@ -186,3 +186,20 @@ func BenchmarkFit2000(b *testing.B) {
 		}
 	}
 }
+
+// TestLinearRelative checks that the linear baseline minimises relative errors: rows y = x for
+// x = 1..4 and one large row off the line (x = 100, y = 150) leave the small rows within 5%,
+// where plain least squares would miss them by far more.
+func TestLinearRelative(t *testing.T) {
+	x := [][]float64{{1}, {2}, {3}, {4}, {100}, {1.5}, {2.5}, {3.5}, {2}, {3}, {1}, {4}}
+	y := []float64{1, 2, 3, 4, 150, 1.5, 2.5, 3.5, 2, 3, 1, 4}
+	m, err := Fit(x, y, []string{"x"}, "ms", Options{Seed: 1, Epochs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range x[:4] {
+		if got := m.PredictLinear(r); math.Abs(got-y[i])/y[i] > 0.05 {
+			t.Errorf("linear(%v) = %.3f, want %v within 5%%", r, got, y[i])
+		}
+	}
+}
