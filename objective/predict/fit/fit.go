@@ -22,7 +22,12 @@ type Options struct {
 	Epochs int   // passes over the rows (0 = enough for DefaultSteps Adam steps, at least 20)
 	Batch  int   // rows per Adam step (0 = 32)
 	LR     float64
+	Decay  float64 // decoupled weight decay of the MLP's weights (AdamW) per unit learning rate (0 = DefaultDecay, < 0 = none)
 }
+
+// DefaultDecay is the MLP's weight decay unless Options.Decay is set: on 1,000 latency rows
+// measured on a busy machine it brought the held-out MAPE from 22% to 19% (docs/latency.md).
+const DefaultDecay = 1.0
 
 // Fit fits the MLP and the linear baseline on rows x (features named features) and target y.
 func Fit(x [][]float64, y []float64, features []string, target string, o Options) (*predict.Model, error) {
@@ -41,6 +46,9 @@ func Fit(x [][]float64, y []float64, features []string, target string, o Options
 	}
 	if o.LR <= 0 {
 		o.LR = 3e-3
+	}
+	if o.Decay == 0 {
+		o.Decay = DefaultDecay
 	}
 	m := &predict.Model{Version: predict.Version, Target: target, Features: append([]string(nil), features...)}
 	m.Mean, m.Std = columnStats(x)
@@ -259,6 +267,11 @@ func train(z [][]float64, t []float64, o Options) []predict.Layer {
 			lr := o.LR * 0.5 * (1 + math.Cos(math.Pi*float64(step-1)/float64(steps)))
 			bc1, bc2 := 1-math.Pow(beta1, float64(step)), 1-math.Pow(beta2, float64(step))
 			for l := 0; l < L; l++ {
+				if o.Decay > 0 {
+					for i := range nt.w[l] {
+						nt.w[l][i] -= lr * o.Decay * nt.w[l][i]
+					}
+				}
 				adam(nt.w[l], gw[l], mw[l], vw[l], lr, bc1, bc2)
 				adam(nt.b[l], gb[l], mb[l], vb[l], lr, bc1, bc2)
 			}
