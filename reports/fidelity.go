@@ -1,8 +1,6 @@
 package reports
 
 import (
-	"fmt"
-
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/c-bata/goptuna"
 )
@@ -17,33 +15,27 @@ func Fidelities() []string {
 // study's search phase), record.FidelityRetrained (its retrain phase), "all", or "" for the
 // study's own choice (the retrained trials when the study has inherited ones, else all).
 func LoadFidelity(st goptuna.Storage, study, fidelity string) (*Report, error) {
-	rep, err := Load(st, study)
-	if err != nil || fidelity == "all" {
-		return rep, err
-	}
-	supernet := false
-	for _, t := range rep.Trials {
-		supernet = supernet || t.Fidelity == record.FidelityInherited
+	info, trials, err := read(st, study)
+	if err != nil {
+		return nil, err
 	}
 	if fidelity == "" {
-		if !supernet {
-			return rep, nil
-		}
-		fidelity = record.FidelityRetrained
-	}
-	id, err := st.GetStudyIDFromName(study)
-	if err != nil {
-		return nil, fmt.Errorf("reports: study %q: %w", study, err)
-	}
-	trials, err := st.GetAllTrials(id)
-	if err != nil {
-		return nil, fmt.Errorf("reports: study %q trials: %w", study, err)
-	}
-	var keep []goptuna.FrozenTrial
-	for _, t := range trials {
-		if t.UserAttrs[record.KeyFidelity] == fidelity {
-			keep = append(keep, t)
+		fidelity = "all"
+		for _, t := range trials {
+			if t.UserAttrs[record.KeyFidelity] == record.FidelityInherited {
+				fidelity = record.FidelityRetrained
+				break
+			}
 		}
 	}
-	return Build(study, rep.Info, keep)
+	if fidelity != "all" {
+		var keep []goptuna.FrozenTrial
+		for _, t := range trials {
+			if t.UserAttrs[record.KeyFidelity] == fidelity {
+				keep = append(keep, t)
+			}
+		}
+		trials = keep
+	}
+	return Build(study, info, trials)
 }

@@ -29,27 +29,36 @@ var ErrNoStudyInfo = errors.New("study has no attnsearch settings")
 
 // Load reads study from st and builds its report.
 func Load(st goptuna.Storage, study string) (*Report, error) {
+	info, trials, err := read(st, study)
+	if err != nil {
+		return nil, err
+	}
+	return Build(study, info, trials)
+}
+
+// read reads the settings and the trials of study from st.
+func read(st goptuna.Storage, study string) (record.StudyInfo, []goptuna.FrozenTrial, error) {
 	id, err := st.GetStudyIDFromName(study)
 	if err != nil {
-		return nil, fmt.Errorf("reports: study %q: %w", study, err)
+		return record.StudyInfo{}, nil, fmt.Errorf("reports: study %q: %w", study, err)
 	}
 	sys, err := st.GetStudySystemAttrs(id)
 	if err != nil {
-		return nil, fmt.Errorf("reports: study %q attributes: %w", study, err)
+		return record.StudyInfo{}, nil, fmt.Errorf("reports: study %q attributes: %w", study, err)
 	}
 	js, ok := sys[record.SysStudyInfo]
 	if !ok {
-		return nil, fmt.Errorf("reports: study %q: %w", study, ErrNoStudyInfo)
+		return record.StudyInfo{}, nil, fmt.Errorf("reports: study %q: %w", study, ErrNoStudyInfo)
 	}
 	info, err := record.ParseStudyInfo(js)
 	if err != nil {
-		return nil, fmt.Errorf("reports: study %q: %s: %w", study, record.SysStudyInfo, err)
+		return record.StudyInfo{}, nil, fmt.Errorf("reports: study %q: %s: %w", study, record.SysStudyInfo, err)
 	}
 	trials, err := st.GetAllTrials(id)
 	if err != nil {
-		return nil, fmt.Errorf("reports: study %q trials: %w", study, err)
+		return record.StudyInfo{}, nil, fmt.Errorf("reports: study %q trials: %w", study, err)
 	}
-	return Build(study, info, trials)
+	return info, trials, nil
 }
 
 // decode appends trials, decoded, to r.Trials and orders them by number.
