@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"fmt"
-	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/objective/predict/fit"
 	"io"
 	"os"
@@ -107,7 +106,7 @@ func newLatencyFitCmd(stdout, stderr io.Writer) *cobra.Command {
 predicting --target from --features on the rows of FILE.csv, prints both predictors' RMSE and MAPE
 on held-out rows (those of --test, else a seeded 10% of FILE.csv left out of the fit) and writes
 the predictor to --out. Any numeric CSV works: by default the features are the columns latency
-measure writes (` + strings.Join(objective.FeatureNames(), ", ") + `).`,
+measure writes (` + strings.Join(latency.Features(), ", ") + `).`,
 		Example: `  attnsearch latency fit pi.csv --out pi.json
   attnsearch latency fit other.csv --target ms --features d_model,layers,params --test other-test.csv --out m.json --format json`,
 		Args: func(c *cobra.Command, args []string) error {
@@ -120,7 +119,7 @@ measure writes (` + strings.Join(objective.FeatureNames(), ", ") + `).`,
 			if format != "table" && format != "json" {
 				return inputErr(fmt.Errorf("latency fit: --format %q: want table or json", format))
 			}
-			names := objective.FeatureNames()
+			names := latency.Features()
 			if features != "" {
 				names = strings.Split(features, ",")
 			}

@@ -12,9 +12,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/objective/predict"
 	"github.com/attnsearch/attnsearch/objective/predict/fit"
+	"github.com/attnsearch/attnsearch/trainer/latency"
 )
 
 // latencySpace is a tiny real space whose architectures differ in latency (d_model, heads,
@@ -65,7 +65,7 @@ func TestLatencyE2E(t *testing.T) {
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &rep) != nil {
 		t.Fatalf("fit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if rep.TrainRows != 25 || rep.TestRows != 3 || !(rep.MLP.RMSE > 0) || !(rep.Linear.MAPE > 0) || !slices.Equal(rep.Features, objective.FeatureNames()) {
+	if rep.TrainRows != 25 || rep.TestRows != 3 || !(rep.MLP.RMSE > 0) || !(rep.Linear.MAPE > 0) || !slices.Equal(rep.Features, latency.Features()) {
 		t.Errorf("fit report %+v", rep)
 	}
 	if tbl := attn(t, bin, dir, "latency", "fit", "s.csv", "--out", "pi2.json"); tbl.code != 0 || !strings.Contains(tbl.stdout, "linear") {

@@ -31,9 +31,13 @@ const (
 	ColStd     = "latency_ms_std"  // their sample standard deviation
 )
 
+// Features returns the feature columns of a measurement file (objective.FeatureNames): the
+// default inputs of a latency fit.
+func Features() []string { return objective.FeatureNames() }
+
 // Columns returns the header of a measurement file.
 func Columns() []string {
-	return slices.Concat([]string{ColIndex}, objective.FeatureNames(), []string{ColThreads, ColReps, ColMean, ColStd})
+	return slices.Concat([]string{ColIndex}, Features(), []string{ColThreads, ColReps, ColMean, ColStd})
 }
 
 // archNames are the parameters the design varies.
@@ -199,7 +203,7 @@ func Run(ctx context.Context, spec *space.Spec, ds *data.Dataset, path string, o
 
 // row renders one point's CSV row in Columns order.
 func row(p Point, threads, reps int, mean, std float64) []string {
-	feats, _ := objective.FeatureVector(objective.FeatureNames(), p.Config, p.Cost)
+	feats, _ := objective.FeatureVector(Features(), p.Config, p.Cost)
 	out := []string{strconv.Itoa(p.Index)}
 	for _, v := range feats {
 		out = append(out, strconv.FormatFloat(v, 'f', -1, 64))
