@@ -51,11 +51,7 @@ func (d *decoder) kindName(n *yaml.Node, field string, kinds []string) (string, 
 
 // study decodes the study section.
 func (d *decoder) study(e entry, s *Study) error {
-	es, err := d.mapping(e.value, e.path, []string{"name", "sampler", "pruner", "trials", "workers", "seed", "enqueue_default"})
-	if err != nil {
-		return err
-	}
-	for _, f := range es {
+	return d.fields(e, []string{"name", "sampler", "pruner", "trials", "workers", "seed", "enqueue_default"}, func(f entry) (err error) {
 		switch f.key {
 		case "name":
 			s.Name, err = d.str(f.value, f.path)
@@ -75,11 +71,8 @@ func (d *decoder) study(e entry, s *Study) error {
 		case "pruner":
 			err = d.pruner(f, &s.Pruner)
 		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		return err
+	})
 }
 
 // sampler decodes study.sampler against the sampler kinds (any kind when none are given).

@@ -95,42 +95,27 @@ func (d *decoder) supernet(root *yaml.Node) (*yaml.Node, error) {
 
 // supernetSection decodes the supernet section.
 func (d *decoder) supernetSection(e entry, s *Supernet) error {
-	es, err := d.mapping(e.value, e.path, []string{"train", "evaluate", "trials", "retrain"})
-	if err != nil {
-		return err
-	}
-	for _, f := range es {
+	return d.fields(e, []string{"train", "evaluate", "trials", "retrain"}, func(f entry) (err error) {
 		switch f.key {
 		case "trials":
 			s.Trials, err = d.intRange(f.value, f.path, 1, 1e7)
 		case "train":
 			err = d.supernetTrain(f, s)
 		case "evaluate":
-			var gs []entry
-			if gs, err = d.mapping(f.value, f.path, []string{"sentences"}); err == nil {
-				for _, g := range gs {
-					if s.EvalSentences, err = d.intRange(g.value, g.path, 1, 1e7); err != nil {
-						return err
-					}
-				}
-			}
+			err = d.fields(f, []string{"sentences"}, func(g entry) (err error) {
+				s.EvalSentences, err = d.intRange(g.value, g.path, 1, 1e7)
+				return err
+			})
 		case "retrain":
 			err = d.supernetRetrain(f, s)
 		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		return err
+	})
 }
 
 // supernetTrain decodes supernet.train.
 func (d *decoder) supernetTrain(e entry, s *Supernet) error {
-	es, err := d.mapping(e.value, e.path, []string{"minutes", "steps", "sampling"})
-	if err != nil {
-		return err
-	}
-	for _, f := range es {
+	err := d.fields(e, []string{"minutes", "steps", "sampling"}, func(f entry) (err error) {
 		switch f.key {
 		case "minutes":
 			s.TrainMinutes, err = d.numberIn(f, 0, 1e7, false)
@@ -142,9 +127,10 @@ func (d *decoder) supernetTrain(e entry, s *Supernet) error {
 		case "sampling":
 			s.Sampling, err = d.oneOf(f.value, f.path, []string{"uniform", "sandwich"})
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if s.TrainMinutes == 0 && s.TrainSteps == 0 {
 		return d.errAt(e.keyN, e.path, "needs a limit: minutes or steps (> 0)")
@@ -154,11 +140,7 @@ func (d *decoder) supernetTrain(e entry, s *Supernet) error {
 
 // supernetRetrain decodes supernet.retrain.
 func (d *decoder) supernetRetrain(e entry, s *Supernet) error {
-	es, err := d.mapping(e.value, e.path, []string{"top_k", "steps", "from"})
-	if err != nil {
-		return err
-	}
-	for _, f := range es {
+	return d.fields(e, []string{"top_k", "steps", "from"}, func(f entry) (err error) {
 		switch f.key {
 		case "top_k":
 			s.TopK, err = d.intRange(f.value, f.path, 1, 1e5)
@@ -167,11 +149,8 @@ func (d *decoder) supernetRetrain(e entry, s *Supernet) error {
 		case "from":
 			s.RetrainFrom, err = d.oneOf(f.value, f.path, []string{"scratch", "inherited"})
 		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		return err
+	})
 }
 
 // finishSupernet stores the decoded strategy and section in s and checks the rules that need

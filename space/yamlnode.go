@@ -120,6 +120,21 @@ type entry struct {
 	path  string
 }
 
+// fields decodes the section e, a mapping of the known keys, by calling decode on each of its
+// entries in order, and stops at the first error.
+func (d *decoder) fields(e entry, known []string, decode func(f entry) error) error {
+	es, err := d.mapping(e.value, e.path, known)
+	if err != nil {
+		return err
+	}
+	for _, f := range es {
+		if err := decode(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // mapping checks that n is a mapping with keys from known (nil = any) and no duplicates, records
 // the positions of its values and returns the pairs in file order.
 func (d *decoder) mapping(n *yaml.Node, field string, known []string) ([]entry, error) {

@@ -199,15 +199,9 @@ func (a *adam) step(p *params, shards ...[]*G.Node) (float64, error) {
 	if len(shards) == 0 {
 		return 0, fmt.Errorf("trainer: optimizer step without gradients")
 	}
-	a.t++
+	a.begin(p)
 	if len(a.gbuf) != len(p.specs) {
 		a.gbuf = make([][]float64, len(p.specs))
-	}
-	for _, s := range p.specs { // the moments are created here, not in the concurrent passes
-		if a.m[s.name] == nil {
-			n := s.shape[0] * s.shape[1]
-			a.m[s.name], a.v[s.name] = make([]float64, n), make([]float64, n)
-		}
 	}
 	gs := a.gbuf
 	parts := groups(p.specs, max(1, a.threads))
@@ -254,6 +248,25 @@ func (a *adam) step(p *params, shards ...[]*G.Node) (float64, error) {
 		}
 		sq += sqs[k]
 	}
+	return a.finish(p, gs, sq, parts)
+}
+
+// begin counts a new step and creates the moments of parameters that have none (here, not in
+// the concurrent passes).
+func (a *adam) begin(p *params) {
+	a.t++
+	for _, s := range p.specs {
+		if a.m[s.name] == nil {
+			n := s.shape[0] * s.shape[1]
+			a.m[s.name], a.v[s.name] = make([]float64, n), make([]float64, n)
+		}
+	}
+}
+
+// finish ends a step begun by begin: from the summed gradients gs (params.specs order) and the
+// sum of their squares sq, it clips to the norm limit and updates every parameter, the groups
+// of parts concurrently, and returns the norm before clipping (ErrDiverged when not finite).
+func (a *adam) finish(p *params, gs [][]float64, sq float64, parts [][2]int) (float64, error) {
 	norm := math.Sqrt(sq)
 	if math.IsNaN(norm) || math.IsInf(norm, 0) {
 		return norm, fmt.Errorf("trainer: gradient norm %v: %w", norm, ErrDiverged)

@@ -66,6 +66,19 @@ func (o *fop) output(dt tensor.Dtype, zero bool) *tensor.Dense {
 	return o.buf
 }
 
+// fill returns the op's output buffer in v[0]'s dtype (zeroed first when zero is set) after f32
+// or f64, by that dtype, has written it: the dtype dispatch of the fused ops' Do.
+func (o *fop) fill(v []G.Value, zero bool, f32 func(out []float32), f64 func(out []float64)) (G.Value, error) {
+	out := o.output(v[0].Dtype(), zero)
+	switch d := out.Data().(type) {
+	case []float32:
+		f32(d)
+	case []float64:
+		f64(d)
+	}
+	return out, nil
+}
+
 // newFop builds the common part; diff nil means no input is differentiable (backward-only ops).
 func newFop(name string, out tensor.Shape, diff []bool, in ...int) fop {
 	if diff == nil {

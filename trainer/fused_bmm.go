@@ -57,14 +57,7 @@ func trans(t bool) blas.Transpose {
 }
 
 func (o *bmmOp) Do(v ...G.Value) (G.Value, error) {
-	out := o.output(v[0].Dtype(), false)
-	switch c := out.Data().(type) {
-	case []float32:
-		bmmForward(o, v, c)
-	case []float64:
-		bmmForward(o, v, c)
-	}
-	return out, nil
+	return o.fill(v, false, func(c []float32) { bmmForward(o, v, c) }, func(c []float64) { bmmForward(o, v, c) })
 }
 
 // bmmForward sets each C_i = op(A_i)·op(B_i) for v = A, B: one batched call where the installed

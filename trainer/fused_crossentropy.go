@@ -106,14 +106,13 @@ func (o *crossEntropyGradOp) Type() hm.Type {
 }
 
 func (o *crossEntropyGradOp) Do(v ...G.Value) (G.Value, error) {
-	out := o.output(v[0].Dtype(), false)
-	switch z := v[0].Data().(type) {
-	case []float32:
-		crossEntropyGrad(out.Data().([]float32), z, dataOf[float32](v[1]), dataOf[float32](v[2]), float64(v[3].Data().(float32)), o.fwd.lses)
-	case []float64:
-		crossEntropyGrad(out.Data().([]float64), z, dataOf[float64](v[1]), dataOf[float64](v[2]), v[3].Data().(float64), o.fwd.lses)
-	}
-	return out, nil
+	return o.fill(v, false,
+		func(dz []float32) {
+			crossEntropyGrad(dz, dataOf[float32](v[0]), dataOf[float32](v[1]), dataOf[float32](v[2]), float64(v[3].Data().(float32)), o.fwd.lses)
+		},
+		func(dz []float64) {
+			crossEntropyGrad(dz, dataOf[float64](v[0]), dataOf[float64](v[1]), dataOf[float64](v[2]), v[3].Data().(float64), o.fwd.lses)
+		})
 }
 
 // crossEntropyGrad uses the forward pass's log-sum-exp of each row (rows of weight 0 only

@@ -25,17 +25,16 @@ func (b *builder) fusedLayerNorm(x, g, bias *G.Node) *G.Node {
 }
 
 func (o *layerNormOp) Do(v ...G.Value) (G.Value, error) {
-	out := o.output(v[0].Dtype(), false)
 	if o.stats == nil {
 		o.stats = make([]float64, 2*o.out[0])
 	}
-	switch x := v[0].Data().(type) {
-	case []float32:
-		lnForward(out.Data().([]float32), x, dataOf[float32](v[1]), dataOf[float32](v[2]), o.stats)
-	case []float64:
-		lnForward(out.Data().([]float64), x, dataOf[float64](v[1]), dataOf[float64](v[2]), o.stats)
-	}
-	return out, nil
+	return o.fill(v, false,
+		func(y []float32) {
+			lnForward(y, dataOf[float32](v[0]), dataOf[float32](v[1]), dataOf[float32](v[2]), o.stats)
+		},
+		func(y []float64) {
+			lnForward(y, dataOf[float64](v[0]), dataOf[float64](v[1]), dataOf[float64](v[2]), o.stats)
+		})
 }
 
 // lnStats returns the mean and 1/sqrt(var+eps) of one row (accumulated in float64).
@@ -101,14 +100,7 @@ type lnGradOp struct {
 }
 
 func (o *lnGradOp) Do(v ...G.Value) (G.Value, error) {
-	out := o.output(v[0].Dtype(), o.gain) // dg accumulates over the rows
-	switch d := out.Data().(type) {
-	case []float32:
-		lnGrad(o, v, d)
-	case []float64:
-		lnGrad(o, v, d)
-	}
-	return out, nil
+	return o.fill(v, o.gain, func(d []float32) { lnGrad(o, v, d) }, func(d []float64) { lnGrad(o, v, d) }) // dg accumulates: zeroed
 }
 
 func lnGrad[T floats](o *lnGradOp, v []G.Value, d []T) {

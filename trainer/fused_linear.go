@@ -48,14 +48,7 @@ func (b *builder) fusedLinearAct(x, w, bias *G.Node, relu bool) *G.Node {
 }
 
 func (o *linearOp) Do(v ...G.Value) (G.Value, error) {
-	out := o.output(v[0].Dtype(), false)
-	switch y := out.Data().(type) {
-	case []float32:
-		linearForward(o, v, y, relu32)
-	case []float64:
-		linearForward(o, v, y, relu[float64])
-	}
-	return out, nil
+	return o.fill(v, false, func(y []float32) { linearForward(o, v, y, relu32) }, func(y []float64) { linearForward(o, v, y, relu[float64]) })
 }
 
 // linearForward sets y = x·W (+ b) for v = x, W (, b), then act(y) in place when o.relu is set.
@@ -132,16 +125,15 @@ func newMat(as, bs tensor.Shape, tA, tB bool) *matOp {
 }
 
 func (o *matOp) Do(v ...G.Value) (G.Value, error) {
-	out := o.output(v[0].Dtype(), false)
 	m, n := o.out[0], o.out[1]
 	lda, ldb := v[0].Shape()[1], v[1].Shape()[1]
-	switch a := v[0].Data().(type) {
-	case []float32:
-		gemm(o.tA, o.tB, m, n, o.k, 1, a, lda, dataOf[float32](v[1]), ldb, 0, out.Data().([]float32), n)
-	case []float64:
-		gemm(o.tA, o.tB, m, n, o.k, 1, a, lda, dataOf[float64](v[1]), ldb, 0, out.Data().([]float64), n)
-	}
-	return out, nil
+	return o.fill(v, false,
+		func(c []float32) {
+			gemm(o.tA, o.tB, m, n, o.k, 1, dataOf[float32](v[0]), lda, dataOf[float32](v[1]), ldb, 0, c, n)
+		},
+		func(c []float64) {
+			gemm(o.tA, o.tB, m, n, o.k, 1, dataOf[float64](v[0]), lda, dataOf[float64](v[1]), ldb, 0, c, n)
+		})
 }
 
 // colSumOp sums the rows of x (N, M) into (1, M).

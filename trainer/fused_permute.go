@@ -29,14 +29,9 @@ func newPermute(in tensor.Shape, logical, perm, out []int) *permuteOp {
 }
 
 func (o *permuteOp) Do(v ...G.Value) (G.Value, error) {
-	out := o.output(v[0].Dtype(), false)
-	switch x := v[0].Data().(type) {
-	case []float32:
-		permute(out.Data().([]float32), x, o.logical, o.perm)
-	case []float64:
-		permute(out.Data().([]float64), x, o.logical, o.perm)
-	}
-	return out, nil
+	return o.fill(v, false,
+		func(y []float32) { permute(y, dataOf[float32](v[0]), o.logical, o.perm) },
+		func(y []float64) { permute(y, dataOf[float64](v[0]), o.logical, o.perm) })
 }
 
 // permute copies x (row-major in shape logical) into y with axes reordered by perm; the last

@@ -26,14 +26,9 @@ func relu[T floats](y, x []T) {
 type reluGradOp struct{ fop }
 
 func (o *reluGradOp) Do(v ...G.Value) (G.Value, error) {
-	out := o.output(v[0].Dtype(), false)
-	switch y := v[0].Data().(type) {
-	case []float32:
-		reluGrad32(out.Data().([]float32), y, dataOf[float32](v[1]))
-	case []float64:
-		reluGrad(out.Data().([]float64), y, dataOf[float64](v[1]))
-	}
-	return out, nil
+	return o.fill(v, false,
+		func(dx []float32) { reluGrad32(dx, dataOf[float32](v[0]), dataOf[float32](v[1])) },
+		func(dx []float64) { reluGrad(dx, dataOf[float64](v[0]), dataOf[float64](v[1])) })
 }
 
 // reluGrad32 is reluGrad without branches (signs are random, so a branch mispredicts half the

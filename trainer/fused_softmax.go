@@ -26,23 +26,18 @@ func (b *builder) fusedSoftmax(s, mask *G.Node, scale float64) *G.Node {
 }
 
 func (o *softmaxOp) Do(v ...G.Value) (G.Value, error) {
-	out := o.output(v[0].Dtype(), false)
 	n := o.out[len(o.out)-1]
-	switch x := v[0].Data().(type) {
-	case []float32:
-		var m []float32
-		if len(v) > 1 {
-			m = dataOf[float32](v[1])
-		}
-		softmax(out.Data().([]float32), x, m, float32(o.scale), n)
-	case []float64:
-		var m []float64
-		if len(v) > 1 {
-			m = dataOf[float64](v[1])
-		}
-		softmax(out.Data().([]float64), x, m, o.scale, n)
+	return o.fill(v, false,
+		func(y []float32) { softmax(y, dataOf[float32](v[0]), maskOf[float32](v), float32(o.scale), n) },
+		func(y []float64) { softmax(y, dataOf[float64](v[0]), maskOf[float64](v), o.scale, n) })
+}
+
+// maskOf is the softmax's mask, v[1], or nil without one.
+func maskOf[T floats](v []G.Value) []T {
+	if len(v) < 2 {
+		return nil
 	}
-	return out, nil
+	return dataOf[T](v[1])
 }
 
 func softmax[T floats](y, x, mask []T, scale T, n int) {
@@ -85,15 +80,10 @@ type softmaxGradOp struct {
 }
 
 func (o *softmaxGradOp) Do(v ...G.Value) (G.Value, error) {
-	out := o.output(v[0].Dtype(), false)
 	n := o.out[len(o.out)-1]
-	switch y := v[0].Data().(type) {
-	case []float32:
-		softmaxGrad(out.Data().([]float32), y, dataOf[float32](v[1]), o.scale, n)
-	case []float64:
-		softmaxGrad(out.Data().([]float64), y, dataOf[float64](v[1]), o.scale, n)
-	}
-	return out, nil
+	return o.fill(v, false,
+		func(ds []float32) { softmaxGrad(ds, dataOf[float32](v[0]), dataOf[float32](v[1]), o.scale, n) },
+		func(ds []float64) { softmaxGrad(ds, dataOf[float64](v[0]), dataOf[float64](v[1]), o.scale, n) })
 }
 
 func softmaxGrad[T floats](ds, y, dy []T, scale float64, n int) {

@@ -125,10 +125,12 @@ func TestSupernetRun(t *testing.T) {
 
 	// A supernet section without the strategy is an input error naming its line.
 	bad := filepath.Join(dir, "bad.yaml")
-	if err := os.WriteFile(bad, []byte(strings.Replace(supernetSpace, "  strategy: supernet\n", "", 1)), 0o644); err != nil {
+	badText := strings.Replace(supernetSpace, "  strategy: supernet\n", "", 1)
+	if err := os.WriteFile(bad, []byte(badText), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := attn(t, bin, dir, "run", bad, "--db", "c.db"); r.code != 2 || !strings.Contains(r.stderr, "bad.yaml:32:1: supernet: applies only with study.strategy: supernet") {
+	line := strings.Count(badText[:strings.Index(badText, "\nsupernet:")+1], "\n") + 1
+	if r := attn(t, bin, dir, "run", bad, "--db", "c.db"); r.code != 2 || !strings.Contains(r.stderr, fmt.Sprintf("bad.yaml:%d:1: supernet: applies only with study.strategy: supernet", line)) {
 		t.Errorf("bad space: exit %d\n%s", r.code, r.stderr)
 	}
 }

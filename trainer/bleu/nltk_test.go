@@ -1,15 +1,17 @@
 package bleu
 
 import (
+	"cmp"
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
 
 // nltkCase is one hypothesis set scored by NLTK 3.8's corpus_bleu on mt_ref.py's tok13a, as
-// printed by testdata/nltk_cases.py.
+// written by testdata/nltk_cases.py.
 type nltkCase struct {
 	name           string
 	lines          int
@@ -18,25 +20,38 @@ type nltkCase struct {
 	hypLen, refLen int
 }
 
-// nltkCases are pinned from `/usr/bin/python3 trainer/bleu/testdata/nltk_cases.py` (NLTK 3.8).
-var nltkCases = []nltkCase{
-	{"identity", 500, 99.96833939764701, [4]int{3867, 3367, 2867, 2367}, [4]int{3867, 3367, 2867, 2370}, 3867, 3867},
-	{"drop10", 500, 83.78085218235725, [4]int{3557, 2886, 2277, 1739}, [4]int{3557, 3059, 2565, 2086}, 3557, 3867},
-	{"drop30", 500, 46.0722562339207, [4]int{2709, 1786, 1108, 679}, [4]int{2709, 2225, 1771, 1369}, 2709, 3867},
-	{"swap20", 500, 62.61969303212721, [4]int{3867, 2278, 1492, 1035}, [4]int{3867, 3367, 2867, 2370}, 3867, 3867},
-	{"truncate60", 500, 29.541667325854437, [4]int{1862, 1362, 896, 509}, [4]int{1862, 1396, 1009, 780}, 1862, 3867},
-	{"lower", 500, 44.47625578532755, [4]int{2777, 1789, 1077, 647}, [4]int{3867, 3367, 2867, 2370}, 3867, 3867},
-	{"copysource", 500, 4.7216375042032885e-77, [4]int{704, 24, 5, 0}, [4]int{3775, 3275, 2775, 2278}, 3775, 3867},
-	{"shuffled", 500, 1.6547966050795102e-153, [4]int{493, 4, 0, 0}, [4]int{3867, 3367, 2867, 2370}, 3867, 3867},
-	{"half50", 500, 52.329581512545, [4]int{2276, 1689, 1432, 1181}, [4]int{3797, 3297, 2797, 2300}, 3797, 3867},
-	{"first50", 50, 100.0, [4]int{368, 318, 268, 218}, [4]int{368, 318, 268, 218}, 368, 368},
-	{"long_drop10", 226, 79.62713739211122, [4]int{2061, 1703, 1384, 1114}, [4]int{2061, 1835, 1609, 1383}, 2061, 2303},
-	{"long_drop30", 226, 44.4830329715418, [4]int{1615, 1096, 696, 427}, [4]int{1615, 1389, 1163, 937}, 1615, 2303},
-	{"long_swap20", 226, 64.46467774943946, [4]int{2303, 1442, 1007, 743}, [4]int{2303, 2077, 1851, 1625}, 2303, 2303},
-	{"long_truncate60", 226, 39.37468929217648, [4]int{1192, 966, 740, 514}, [4]int{1192, 966, 740, 514}, 1192, 2303},
-	{"long_lower", 226, 48.987491663466535, [4]int{1726, 1192, 782, 515}, [4]int{2303, 2077, 1851, 1625}, 2303, 2303},
-	{"long_half50", 226, 51.72832383557166, [4]int{1309, 1033, 918, 803}, [4]int{2197, 1971, 1745, 1519}, 2197, 2303},
-	{"long_shuffled", 226, 1.2671543915703192, [4]int{322, 16, 9, 8}, [4]int{2303, 2077, 1851, 1625}, 2303, 2303},
+// nltkCases reads the cases pinned in testdata/nltk_cases.tsv (written by
+// `/usr/bin/python3 trainer/bleu/testdata/nltk_cases.py`, NLTK 3.8): one tab-separated line per
+// case with the fields of nltkCase in order, the arrays spread out; # starts a comment line.
+func nltkCases(t *testing.T) []nltkCase {
+	t.Helper()
+	var cases []nltkCase
+	for i, line := range readLines(t, "nltk_cases.tsv") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 13 {
+			t.Fatalf("nltk_cases.tsv:%d: %d fields, want 13", i+1, len(f))
+		}
+		var bad error
+		num := func(s string) int {
+			n, err := strconv.Atoi(s)
+			bad = cmp.Or(bad, err)
+			return n
+		}
+		c := nltkCase{name: f[0], lines: num(f[1]), hypLen: num(f[11]), refLen: num(f[12])}
+		for n := range 4 {
+			c.num[n], c.den[n] = num(f[3+n]), num(f[7+n])
+		}
+		var err error
+		c.bleu, err = strconv.ParseFloat(f[2], 64)
+		if err = cmp.Or(bad, err); err != nil {
+			t.Fatalf("nltk_cases.tsv:%d: %v", i+1, err)
+		}
+		cases = append(cases, c)
+	}
+	return cases
 }
 
 // readLines reads a testdata file, one sentence per line.
@@ -52,7 +67,7 @@ func readLines(t *testing.T, name string) []string {
 func TestNLTKCrossCheck(t *testing.T) {
 	refs, longRefs := readLines(t, "ref.txt"), readLines(t, "long_ref.txt")
 	agreed := 0
-	for _, c := range nltkCases {
+	for _, c := range nltkCases(t) {
 		t.Run(c.name, func(t *testing.T) {
 			hyps := readLines(t, c.name+".hyp")
 			if len(hyps) != c.lines {
