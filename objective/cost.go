@@ -12,6 +12,7 @@ type Cost struct {
 	FlopsPerToken              float64 // forward multiply-adds per target token at the given lengths
 	KVCacheBytesPerToken       int64   // float32 decoder self-attention K and V bytes added per generated token
 	CrossKVCacheBytesPerSrcTok int64   // float32 cross-attention K and V bytes held per source token (not in KVCacheBytesPerToken)
+	Decode                     Decode  // the work of decoding one sentence greedily at batch 1 (latency features)
 	// Predicted holds the predicted costs' figures by name (the space file's costs section;
 	// EstimateSpec fills it, Estimate leaves it nil).
 	Predicted map[string]float64
@@ -94,5 +95,6 @@ func Estimate(cfg space.Config, a space.Arch, srcLen, tgtLen int) Cost {
 	}
 	c.KVCacheBytesPerToken = 2 * s.dec * s.kvDim * BytesPerFloat
 	c.CrossKVCacheBytesPerSrcTok = 2 * s.dec * s.kvDim * BytesPerFloat
+	c.Decode = s.decode(int64(cfg.Heads), int64(a.TgtVocab), int64(srcLen), int64(tgtLen)+1)
 	return c
 }

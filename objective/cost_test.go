@@ -71,7 +71,13 @@ func TestEstimateHand(t *testing.T) {
 				// output projection 2·4·6=48; total 872 over 2 target tokens = 436
 				FlopsPerToken: 436,
 				// 2 (K and V) · 1 layer · width 2 · 4 bytes
-				KVCacheBytesPerToken: 16, CrossKVCacheBytesPerSrcTok: 16}
+				KVCacheBytesPerToken: 16, CrossKVCacheBytesPerSrcTok: 16,
+				// greedy decoding of 3 source tokens for 2+1 steps (cache 1+2+3 = 6 keys):
+				// projections encoder 3·(32+16) = 144, cross K, V 3·16 = 48, per step 3·(32+16+32) = 240;
+				// FFN (3+3)·2·4·8; attention 2·9·4 + 2·6·4 + 2·3·3·4; output 3·4·6; scores 2·(9+6+9);
+				// head rows 2·(3+2·3); layer steps 1+3+3; row elements 4·(3·3+4·3+3)
+				Decode: Decode{ProjMACs: 432, FFNMACs: 384, AttnMACs: 192, OutMACs: 72, Scores: 48,
+					HeadRows: 18, LayerSteps: 7, RowElems: 96}}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("Estimate = %+v\nwant       %+v", got, want)
 			}

@@ -16,7 +16,7 @@ func EstimateSpec(spec *space.Spec, cfg space.Config, a space.Arch) Cost {
 	x := make([]float64, 0, 16)
 	for _, pc := range spec.Costs {
 		x = x[:0]
-		for _, f := range pc.Model.Features {
+		for _, f := range pc.Model.Inputs() {
 			x = append(x, feats[f]) // space.Load checked that Features provides every one
 		}
 		c.Predicted[pc.Name] = pc.Model.Predict(x)

@@ -28,7 +28,9 @@ func predictedSpec(t *testing.T) *space.Spec {
 	src := "task: {kind: synthetic}\nparams:\n  d_model: {type: categorical, choices: [32, 64]}\n  heads: 4\n  kv_heads: 4\n" +
 		"costs: {pi_ms: {predictor: pi.json}}\nbudget: {max_params: 60000, max_pi_ms: 30}\n" +
 		"objective: {maximize: [bleu], minimize: [params, pi_ms]}\n"
-	spec, err := space.Parse(filepath.Join(dir, "s.yaml"), []byte(src))
+	spec, err := space.ParseWith(filepath.Join(dir, "s.yaml"), []byte(src), space.With{
+		Predictors: func(path string) (space.Predictor, error) { return predict.Load(path) },
+		Features:   FeatureNames()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,11 +92,11 @@ func TestPredictedCostEndToEnd(t *testing.T) {
 	}
 }
 
-// TestFeaturesCoverArchFeatures checks that every name predict.ArchFeatures promises is computed.
+// TestFeaturesCoverArchFeatures checks that every name FeatureNames promises is computed.
 func TestFeaturesCoverArchFeatures(t *testing.T) {
 	cfg := space.Config{DModel: 64, Heads: 4, KVHeads: 2, EncLayers: 2, DecLayers: 3, DFF: 256}
 	c := Estimate(cfg, space.Arch{SrcVocab: 30, TgtVocab: 40, Positions: "sinusoidal", MaxPositions: 20}, 10, 10)
-	x, err := FeatureVector(predict.ArchFeatures(), cfg, c)
+	x, err := FeatureVector(FeatureNames(), cfg, c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/attnsearch/attnsearch/objective"
+	"github.com/attnsearch/attnsearch/objective/predict"
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/attnsearch/attnsearch/space"
@@ -156,5 +157,18 @@ func KindOf(spec *space.Spec) (TaskKind, error) { return BuiltinKinds().For(spec
 // Registries returns the sampler and pruner kinds of attnsearch as the space parser takes them,
 // so that a space file's study.sampler and study.pruner are checked where they are written.
 func Registries() space.With {
-	return space.With{Samplers: sampler.Builtin(), Pruners: BuiltinPruners()}
+	return space.With{Samplers: sampler.Builtin(), Pruners: BuiltinPruners(),
+		Predictors: LoadPredictor, Features: objective.FeatureNames()}
+}
+
+// The predictor files a costs section names are objective/predict's.
+var _ space.Predictor = (*predict.Model)(nil)
+
+// LoadPredictor reads a predictor file written by attnsearch latency fit (space.With.Predictors).
+func LoadPredictor(path string) (space.Predictor, error) {
+	m, err := predict.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/attnsearch/attnsearch/objective/predict"
 	"github.com/attnsearch/attnsearch/record"
 	"gopkg.in/yaml.v3"
 )
@@ -14,11 +13,20 @@ import (
 // (attnsearch latency fit) gives for every point before training. It is a goal name
 // (objective.minimize) and is bounded by budget.max_<name>.
 type PredictedCost struct {
-	Name  string         // the cost's name
-	File  string         // the predictor file as written
-	Path  string         // File resolved against the space file's directory
-	Model *predict.Model // the loaded predictor
+	Name  string    // the cost's name
+	File  string    // the predictor file as written
+	Path  string    // File resolved against the space file's directory
+	Model Predictor // the loaded predictor
 }
+
+// Predictor is a fitted predictor as a costs entry uses it (objective/predict.Model is one).
+type Predictor interface {
+	Inputs() []string            // the features it reads, in input order
+	Predict(x []float64) float64 // its figure for the features x, ordered like Inputs
+}
+
+// PredictorLoader reads the predictor file at path (With.Predictors).
+type PredictorLoader func(path string) (Predictor, error)
 
 // costKeys are the keys of one costs entry.
 var costKeys = []string{"predictor"}
@@ -67,12 +75,15 @@ func (d *decoder) costs(top []entry, spec *Spec) error {
 			if !filepath.IsAbs(c.Path) {
 				c.Path = filepath.Join(filepath.Dir(d.file), c.Path)
 			}
-			if c.Model, err = predict.Load(c.Path); err != nil {
+			if d.predictors == nil {
+				return d.errAt(f.value, f.path, "this reader of space files loads no predictors")
+			}
+			if c.Model, err = d.predictors(c.Path); err != nil {
 				return d.errAt(f.value, f.path, "%v", err)
 			}
-			if miss := c.Model.Missing(predict.ArchFeatures()); len(miss) > 0 {
+			if miss := missing(c.Model.Inputs(), d.features); len(miss) > 0 {
 				return d.errAt(f.value, f.path, "predictor %s needs feature %s, which this space's architecture does not provide (it provides: %s)",
-					c.File, strings.Join(miss, ", "), strings.Join(predict.ArchFeatures(), ", "))
+					c.File, strings.Join(miss, ", "), strings.Join(d.features, ", "))
 			}
 		}
 		if c.Model == nil {
@@ -131,4 +142,15 @@ func (s *Spec) Predicted(name string) (PredictedCost, bool) {
 		}
 	}
 	return PredictedCost{}, false
+}
+
+// missing returns the names of need that are not among have, in need's order.
+func missing(need, have []string) []string {
+	var out []string
+	for _, f := range need {
+		if !slices.Contains(have, f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -30,6 +30,12 @@ func writePredictor(t *testing.T, dir, name string, features ...string) {
 	}
 }
 
+// withPredictors reads predictor files as the search does, with the features of the cost model.
+var withPredictors = With{
+	Predictors: func(path string) (Predictor, error) { return predict.Load(path) },
+	Features:   []string{"d_model", "heads", "layers", "params", "flops_per_token"},
+}
+
 // costsBase is a space with a predicted cost; cases append budget and objective sections.
 const costsBase = "task: {kind: synthetic}\nparams:\n  d_model: {low: 32, high: 64}\ncosts:\n  pi_ms: {predictor: pi.json}\n"
 
@@ -37,12 +43,12 @@ func TestPredictedCost(t *testing.T) {
 	dir := t.TempDir()
 	writePredictor(t, dir, "pi.json", "d_model", "flops_per_token")
 	src := costsBase + "budget: {max_params: 100000, max_pi_ms: 12.5}\nobjective: {maximize: [bleu], minimize: [pi_ms, params]}\n"
-	spec, err := Parse(filepath.Join(dir, "s.yaml"), []byte(src))
+	spec, err := ParseWith(filepath.Join(dir, "s.yaml"), []byte(src), withPredictors)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, ok := spec.Predicted("pi_ms")
-	if !ok || len(spec.Costs) != 1 || c.Path != filepath.Join(dir, "pi.json") || c.Model == nil || c.Model.Features[1] != "flops_per_token" {
+	if !ok || len(spec.Costs) != 1 || c.Path != filepath.Join(dir, "pi.json") || c.Model == nil || c.Model.Inputs()[1] != "flops_per_token" {
 		t.Fatalf("costs = %+v", spec.Costs)
 	}
 	if spec.Budget.Predicted["pi_ms"] != 12.5 || spec.Budget.MaxParams != 100000 {
@@ -84,10 +90,21 @@ func TestPredictedCostErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := Parse(filepath.Join(dir, "s.yaml"), []byte(c.src))
+			_, err := ParseWith(filepath.Join(dir, "s.yaml"), []byte(c.src), withPredictors)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("Parse = %v\nwant an error containing %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestPredictedCostNeedsLoader checks that a reader that loads no predictors refuses a costs
+// section at its line instead of leaving the cost without a predictor.
+func TestPredictedCostNeedsLoader(t *testing.T) {
+	dir := t.TempDir()
+	writePredictor(t, dir, "pi.json", "d_model")
+	_, err := Parse(filepath.Join(dir, "s.yaml"), []byte(costsBase))
+	if want := "s.yaml:5:22: costs.pi_ms.predictor: this reader of space files loads no predictors"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Parse = %v, want %q", err, want)
 	}
 }

@@ -132,7 +132,7 @@
 // architecture before training. It can be a goal (objective.minimize: [pi_ms], not in the
 // metric/cost form) and bounded by budget.max_pi_ms: a point over it is rejected before
 // training, as over max_params. The predictor file lists its features; a feature the space's
-// architecture does not provide (objective/predict.ArchFeatures) is an error at load naming the
+// architecture does not provide (objective.FeatureNames) is an error at load naming the
 // file's costs.NAME.predictor. A name may not be a built-in figure's (params, latency, …).
 //
 // # Parameters

@@ -45,11 +45,15 @@ func (o Option) Check(v float64) error {
 
 // With is how LoadWith and ParseWith read a space file: the sampler and pruner kinds that
 // study.sampler and study.pruner may name (nil: any kind, its options taken as written and
-// checked when the study runs), and a corpus replacing the task's (see LoadWithCorpus).
+// checked when the study runs), a corpus replacing the task's (see LoadWithCorpus), and how a
+// costs section's predictors are read with the features an architecture provides (nil: a costs
+// section is an error).
 type With struct {
-	Samplers Registry
-	Pruners  Registry
-	Corpus   string
+	Samplers   Registry
+	Pruners    Registry
+	Corpus     string
+	Predictors PredictorLoader // reads costs.NAME.predictor files
+	Features   []string        // the architecture features a predictor may read
 }
 
 // optionNames lists the names of options.

@@ -52,7 +52,8 @@ func ParseWith(filename string, src []byte, w With) (*Spec, error) {
 // parse is ParseWith (the corpus optionally replaced, see LoadWithCorpus).
 func parse(filename string, src []byte, w With) (*Spec, error) {
 	corpus := w.Corpus
-	d := &decoder{file: filename, pos: map[string]Pos{}, samplers: w.Samplers, pruners: w.Pruners}
+	d := &decoder{file: filename, pos: map[string]Pos{}, samplers: w.Samplers, pruners: w.Pruners,
+		predictors: w.Predictors, features: w.Features}
 	root, err := d.parseDocument(src)
 	if err != nil {
 		return nil, err

@@ -15,14 +15,16 @@ import (
 
 // decoder walks a yaml.Node tree, records positions and builds located errors.
 type decoder struct {
-	file      string
-	pos       map[string]Pos
-	samplers  Registry         // the sampler kinds study.sampler may name (nil = any)
-	pruners   Registry         // the pruner kinds study.pruner may name (nil = any)
-	obj       map[string]entry // the objective section's entries, finished once the task kind is known
-	command   bool             // the task is a command: params and objective follow its rules
-	predicted []string         // names of the costs section's predicted costs
-	super     *supernetDecl    // study.strategy and the supernet section (supernet.go)
+	file       string
+	pos        map[string]Pos
+	samplers   Registry         // the sampler kinds study.sampler may name (nil = any)
+	pruners    Registry         // the pruner kinds study.pruner may name (nil = any)
+	obj        map[string]entry // the objective section's entries, finished once the task kind is known
+	command    bool             // the task is a command: params and objective follow its rules
+	predicted  []string         // names of the costs section's predicted costs
+	super      *supernetDecl    // study.strategy and the supernet section (supernet.go)
+	predictors PredictorLoader  // reads costs' predictor files (nil: a costs section is an error)
+	features   []string         // the architecture features predictors may read
 }
 
 // errAt builds an Error located at node n.

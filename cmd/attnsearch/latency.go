@@ -2,10 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"fmt"
-	"github.com/attnsearch/attnsearch/objective/predict"
 	"github.com/attnsearch/attnsearch/objective/predict/fit"
 	"io"
 	"os"
@@ -106,7 +106,7 @@ func newLatencyFitCmd(stdout, stderr io.Writer) *cobra.Command {
 predicting --target from --features on the rows of FILE.csv, prints both predictors' RMSE and MAPE
 on held-out rows (those of --test, else a seeded 10% of FILE.csv left out of the fit) and writes
 the predictor to --out. Any numeric CSV works: by default the features are the columns latency
-measure writes (` + strings.Join(predict.ArchFeatures(), ", ") + `).`,
+measure writes (` + strings.Join(latency.Features(), ", ") + `).`,
 		Example: `  attnsearch latency fit pi.csv --out pi.json
   attnsearch latency fit other.csv --target ms --features d_model,layers,params --test other-test.csv --out m.json --format json`,
 		Args: func(c *cobra.Command, args []string) error {
@@ -119,13 +119,17 @@ measure writes (` + strings.Join(predict.ArchFeatures(), ", ") + `).`,
 			if format != "table" && format != "json" {
 				return inputErr(fmt.Errorf("latency fit: --format %q: want table or json", format))
 			}
-			names := predict.ArchFeatures()
+			names := latency.Features()
 			if features != "" {
 				names = strings.Split(features, ",")
 			}
 			tr, err := fit.ReadCSV(args[0])
 			if err != nil {
 				return inputErr(err)
+			}
+			if miss := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return slices.Contains(tr.Columns, n) }); features == "" && len(miss) > 0 && slices.Contains(tr.Columns, latency.ColMean) {
+				return inputErr(fmt.Errorf("latency fit: %s:1: no column %s: the file comes from an older latency measure (before the decoding-work features); measure again, or name its columns with --features",
+					args[0], strings.Join(miss, ", ")))
 			}
 			var te *fit.Table
 			if testPath != "" {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/attnsearch/attnsearch/objective/predict"
 	"github.com/attnsearch/attnsearch/objective/predict/fit"
+	"github.com/attnsearch/attnsearch/trainer/latency"
 )
 
 // latencySpace is a tiny real space whose architectures differ in latency (d_model, heads,
@@ -50,12 +51,12 @@ func TestLatencyE2E(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "s.yaml", latencySpace+"budget: {max_params: 60000}\n")
 
-	r := attn(t, bin, dir, "latency", "measure", "s.yaml", "--samples", "16", "--reps", "2", "--out", "s.csv")
-	if r.code != 0 || !strings.Contains(r.stdout, "16 rows measured now, 0 already there") {
+	r := attn(t, bin, dir, "latency", "measure", "s.yaml", "--samples", "22", "--reps", "2", "--out", "s.csv")
+	if r.code != 0 || !strings.Contains(r.stdout, "22 rows measured now, 0 already there") {
 		t.Fatalf("measure: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	r = attn(t, bin, dir, "latency", "measure", "s.yaml", "--samples", "20", "--reps", "2", "--out", "s.csv")
-	if r.code != 0 || !strings.Contains(r.stdout, "4 rows measured now, 16 already there") {
+	r = attn(t, bin, dir, "latency", "measure", "s.yaml", "--samples", "28", "--reps", "2", "--out", "s.csv")
+	if r.code != 0 || !strings.Contains(r.stdout, "6 rows measured now, 22 already there") {
 		t.Fatalf("resumed measure: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
@@ -64,7 +65,7 @@ func TestLatencyE2E(t *testing.T) {
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &rep) != nil {
 		t.Fatalf("fit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if rep.TrainRows != 18 || rep.TestRows != 2 || !(rep.MLP.RMSE > 0) || !(rep.Linear.MAPE > 0) || !slices.Equal(rep.Features, predict.ArchFeatures()) {
+	if rep.TrainRows != 25 || rep.TestRows != 3 || !(rep.MLP.RMSE > 0) || !(rep.Linear.MAPE > 0) || !slices.Equal(rep.Features, latency.Features()) {
 		t.Errorf("fit report %+v", rep)
 	}
 	if tbl := attn(t, bin, dir, "latency", "fit", "s.csv", "--out", "pi2.json"); tbl.code != 0 || !strings.Contains(tbl.stdout, "linear") {
@@ -74,6 +75,7 @@ func TestLatencyE2E(t *testing.T) {
 	// Input errors: exit 2, file and line named, no predictor written.
 	writeFile(t, dir, "bad.csv", "d_model,ms\n16,1\n32,fast\n")
 	writeFile(t, dir, "few.csv", "d_model,ms\n16,1\n32,2\n")
+	writeFile(t, dir, "old.csv", "index,d_model,params,threads,reps,latency_ms_mean,latency_ms_std\n0,16,1000,1,3,2.5,0.1\n")
 	for _, c := range []struct {
 		args []string
 		want string
@@ -82,6 +84,7 @@ func TestLatencyE2E(t *testing.T) {
 		{[]string{"bad.csv", "--target", "ms", "--features", "d_model"}, `bad.csv:3: column ms: "fast" is not a finite number`},
 		{[]string{"few.csv", "--target", "ms", "--features", "d_model"}, "few.csv: 2 rows: need at least 11"},
 		{[]string{"s.csv", "--test", "missing.csv"}, "missing.csv"},
+		{[]string{"old.csv"}, "old.csv:1: no column heads, kv_heads"},
 	} {
 		r := attn(t, bin, dir, append([]string{"latency", "fit", "--out", "no.json"}, c.args...)...)
 		if r.code != 2 || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, "goroutine") {

@@ -11,14 +11,6 @@ import (
 // Version is the predictor file layout this build writes and reads.
 const Version = 1
 
-// ArchFeatures returns the feature names an architecture of the built-in tasks provides, the
-// feature columns `attnsearch latency measure` writes: the architecture parameters and the
-// cost model's figures (objective.Features computes them).
-func ArchFeatures() []string {
-	return []string{"d_model", "heads", "kv_heads", "enc_layers", "dec_layers", "d_ff",
-		"layers", "params", "params_core", "flops_per_token", "kv_bytes_per_token"}
-}
-
 // Layer is one dense layer: W is out × in, B has out entries.
 type Layer struct {
 	W [][]float64 `json:"w"` // weights, one row per output
@@ -175,13 +167,5 @@ func (m *Model) PredictLinear(x []float64) float64 {
 	return y
 }
 
-// Missing returns the features of m that are not among provided, in m's order.
-func (m *Model) Missing(provided []string) []string {
-	var out []string
-	for _, f := range m.Features {
-		if !slices.Contains(provided, f) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
+// Inputs returns the feature names the predictor reads, in input order.
+func (m *Model) Inputs() []string { return m.Features }

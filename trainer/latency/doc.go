@@ -5,6 +5,6 @@
 // and measures its inference latency on this machine as trials measure it
 // (trainer.MeasureLatency: the space's validation sentences, latency_sentences of them, batch 1,
 // greedy), several repetitions each. Each point is one CSV row: its Sobol index, its features
-// (predict.ArchFeatures), the threads and repetitions, latency_ms_mean and latency_ms_std. A run
+// (objective.FeatureNames), the threads and repetitions, latency_ms_mean and latency_ms_std. A run
 // appends to an existing file and skips the indices already in it, so an interrupted run resumes.
 package latency

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/attnsearch/attnsearch/objective"
-	"github.com/attnsearch/attnsearch/objective/predict"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/trainer"
 	"github.com/attnsearch/attnsearch/trainer/data"
@@ -32,9 +31,13 @@ const (
 	ColStd     = "latency_ms_std"  // their sample standard deviation
 )
 
+// Features returns the feature columns of a measurement file (objective.FeatureNames): the
+// default inputs of a latency fit.
+func Features() []string { return objective.FeatureNames() }
+
 // Columns returns the header of a measurement file.
 func Columns() []string {
-	return slices.Concat([]string{ColIndex}, predict.ArchFeatures(), []string{ColThreads, ColReps, ColMean, ColStd})
+	return slices.Concat([]string{ColIndex}, Features(), []string{ColThreads, ColReps, ColMean, ColStd})
 }
 
 // archNames are the parameters the design varies.
@@ -200,7 +203,7 @@ func Run(ctx context.Context, spec *space.Spec, ds *data.Dataset, path string, o
 
 // row renders one point's CSV row in Columns order.
 func row(p Point, threads, reps int, mean, std float64) []string {
-	feats, _ := objective.FeatureVector(predict.ArchFeatures(), p.Config, p.Cost)
+	feats, _ := objective.FeatureVector(Features(), p.Config, p.Cost)
 	out := []string{strconv.Itoa(p.Index)}
 	for _, v := range feats {
 		out = append(out, strconv.FormatFloat(v, 'f', -1, 64))

@@ -22,7 +22,12 @@ type Options struct {
 	Epochs int   // passes over the rows (0 = enough for DefaultSteps Adam steps, at least 20)
 	Batch  int   // rows per Adam step (0 = 32)
 	LR     float64
+	Decay  float64 // decoupled weight decay of the MLP's weights (AdamW) per unit learning rate (0 = DefaultDecay, < 0 = none)
 }
+
+// DefaultDecay is the MLP's weight decay unless Options.Decay is set: on 1,000 latency rows
+// measured on a busy machine it brought the held-out MAPE from 22% to 19% (docs/latency.md).
+const DefaultDecay = 1.0
 
 // Fit fits the MLP and the linear baseline on rows x (features named features) and target y.
 func Fit(x [][]float64, y []float64, features []string, target string, o Options) (*predict.Model, error) {
@@ -42,6 +47,9 @@ func Fit(x [][]float64, y []float64, features []string, target string, o Options
 	if o.LR <= 0 {
 		o.LR = 3e-3
 	}
+	if o.Decay == 0 {
+		o.Decay = DefaultDecay
+	}
 	m := &predict.Model{Version: predict.Version, Target: target, Features: append([]string(nil), features...)}
 	m.Mean, m.Std = columnStats(x)
 	z := make([][]float64, n)
@@ -51,25 +59,28 @@ func Fit(x [][]float64, y []float64, features []string, target string, o Options
 			z[i][j] = (v - m.Mean[j]) / m.Std[j]
 		}
 	}
-	lin, err := leastSquares(z, y)
-	if err != nil {
-		return nil, err
-	}
-	m.Linear = lin
-	// The MLP fits the standardised logarithm of a positive target: relative errors weigh alike
-	// for small and large models, which is what MAPE measures.
+	// Both predictors weigh relative errors alike for small and large models when the target is
+	// positive, which is what MAPE measures: the MLP fits the standardised logarithm of the
+	// target, the linear model the least squares of the relative error (rows weighted by 1/y²).
 	m.LogTarget = true
 	t := make([]float64, n)
+	w := make([]float64, n)
 	for i, v := range y {
 		if !(v > 0) {
 			m.LogTarget = false
 			break
 		}
-		t[i] = math.Log(v)
+		t[i], w[i] = math.Log(v), 1/(v*v)
 	}
 	if !m.LogTarget {
 		copy(t, y)
+		w = nil
 	}
+	lin, err := leastSquares(z, y, w)
+	if err != nil {
+		return nil, err
+	}
+	m.Linear = lin
 	m.TargetMean, m.TargetStd = meanStd(t)
 	for i := range t {
 		t[i] = (t[i] - m.TargetMean) / m.TargetStd
@@ -111,27 +122,33 @@ func meanStd(v []float64) (mean, std float64) {
 	return mean, std
 }
 
-// leastSquares solves min ‖[1 z]·β − y‖² (+ a tiny ridge for collinear columns) by the normal
-// equations and Gaussian elimination with partial pivoting.
-func leastSquares(z [][]float64, y []float64) (predict.Linear, error) {
+// leastSquares solves min Σ w_r·([1 z_r]·β − y_r)² (w nil: all 1; + a tiny ridge for collinear
+// columns) by the normal equations and Gaussian elimination with partial pivoting.
+func leastSquares(z [][]float64, y, w []float64) (predict.Linear, error) {
 	k := len(z[0]) + 1
 	a := make([][]float64, k)
 	for i := range a {
 		a[i] = make([]float64, k+1)
 	}
 	row := make([]float64, k)
+	total := 0.0
 	for r, zr := range z {
+		wr := 1.0
+		if w != nil {
+			wr = w[r]
+		}
+		total += wr
 		row[0] = 1
 		copy(row[1:], zr)
 		for i := 0; i < k; i++ {
 			for j := 0; j < k; j++ {
-				a[i][j] += row[i] * row[j]
+				a[i][j] += wr * row[i] * row[j]
 			}
-			a[i][k] += row[i] * y[r]
+			a[i][k] += wr * row[i] * y[r]
 		}
 	}
 	for i := 1; i < k; i++ {
-		a[i][i] += 1e-8 * float64(len(z))
+		a[i][i] += 1e-8 * total
 	}
 	for c := 0; c < k; c++ {
 		p := c
@@ -250,6 +267,11 @@ func train(z [][]float64, t []float64, o Options) []predict.Layer {
 			lr := o.LR * 0.5 * (1 + math.Cos(math.Pi*float64(step-1)/float64(steps)))
 			bc1, bc2 := 1-math.Pow(beta1, float64(step)), 1-math.Pow(beta2, float64(step))
 			for l := 0; l < L; l++ {
+				if o.Decay > 0 {
+					for i := range nt.w[l] {
+						nt.w[l][i] -= lr * o.Decay * nt.w[l][i]
+					}
+				}
 				adam(nt.w[l], gw[l], mw[l], vw[l], lr, bc1, bc2)
 				adam(nt.b[l], gb[l], mb[l], vb[l], lr, bc1, bc2)
 			}

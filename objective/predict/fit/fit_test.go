@@ -159,18 +159,19 @@ func TestEvaluateFigures(t *testing.T) {
 	}
 }
 
-// BenchmarkFit2000 times fitting 2,000 rows of 11 features with the default MLP (goal: under
-// 10 s on one core; run with -cpu 1).
+// BenchmarkFit2000 times fitting 2,000 rows of 19 features (as many as latency measure writes)
+// with the default MLP (goal: under 10 s on one core; run with -cpu 1).
 func BenchmarkFit2000(b *testing.B) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	x := make([][]float64, 2000)
 	y := make([]float64, 2000)
-	names := make([]string, 11)
+	const k = 19 // latency measure's feature columns
+	names := make([]string, k)
 	for j := range names {
 		names[j] = fmt.Sprintf("f%d", j)
 	}
 	for i := range x {
-		x[i] = make([]float64, 11)
+		x[i] = make([]float64, k)
 		p := 1.0
 		for j := range x[i] {
 			x[i][j] = 1 + 9*rng.Float64()
@@ -183,6 +184,23 @@ func BenchmarkFit2000(b *testing.B) {
 	for b.Loop() {
 		if _, err := Fit(x, y, names, "ms", Options{Seed: 1}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestLinearRelative checks that the linear baseline minimises relative errors: rows y = x for
+// x = 1..4 and one large row off the line (x = 100, y = 150) leave the small rows within 5%,
+// where plain least squares would miss them by far more.
+func TestLinearRelative(t *testing.T) {
+	x := [][]float64{{1}, {2}, {3}, {4}, {100}, {1.5}, {2.5}, {3.5}, {2}, {3}, {1}, {4}}
+	y := []float64{1, 2, 3, 4, 150, 1.5, 2.5, 3.5, 2, 3, 1, 4}
+	m, err := Fit(x, y, []string{"x"}, "ms", Options{Seed: 1, Epochs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range x[:4] {
+		if got := m.PredictLinear(r); math.Abs(got-y[i])/y[i] > 0.05 {
+			t.Errorf("linear(%v) = %.3f, want %v within 5%%", r, got, y[i])
 		}
 	}
 }
