@@ -24,8 +24,8 @@ type Backend struct {
 }
 
 // Run runs the whole conformance suite against the storage b, one subtest each: the contract of
-// store.DB, then each optional capability (store.Shared, store.Exporter, store.Importer) the
-// storage declares.
+// store.DB, then each optional capability (store.Shared, store.Exporter, store.Importer,
+// store.TrialScanner, store.TrialFinder) the storage declares.
 func Run(t *testing.T, b Backend) {
 	open := b.Open
 	for _, c := range []struct {
@@ -50,6 +50,7 @@ func Run(t *testing.T, b Backend) {
 	}
 	t.Run("Capabilities/Shared", func(t *testing.T) { sharedCapability(t, b) })
 	t.Run("Capabilities/ExportImport", func(t *testing.T) { exportCapability(t, b) })
+	t.Run("Capabilities/Reads", func(t *testing.T) { readCapabilities(t, b) })
 }
 
 // must fails the test on err.
