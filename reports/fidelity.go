@@ -1,8 +1,6 @@
 package reports
 
 import (
-	"fmt"
-
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/c-bata/goptuna"
 )
@@ -17,33 +15,29 @@ func Fidelities() []string {
 // study's search phase), record.FidelityRetrained (its retrain phase), "all", or "" for the
 // study's own choice (the retrained trials when the study has inherited ones, else all).
 func LoadFidelity(st goptuna.Storage, study, fidelity string) (*Report, error) {
-	rep, err := Load(st, study)
-	if err != nil || fidelity == "all" {
-		return rep, err
-	}
-	supernet := false
-	for _, t := range rep.Trials {
-		supernet = supernet || t.Fidelity == record.FidelityInherited
+	return LoadWith(st, study, LoadOptions{Fidelity: fidelity})
+}
+
+// ofFidelity keeps the trials of fidelity (see LoadFidelity), in place.
+func ofFidelity(trials []record.Trial, fidelity string) []record.Trial {
+	if fidelity == "all" {
+		return trials
 	}
 	if fidelity == "" {
+		supernet := false
+		for _, t := range trials {
+			supernet = supernet || t.Fidelity == record.FidelityInherited
+		}
 		if !supernet {
-			return rep, nil
+			return trials
 		}
 		fidelity = record.FidelityRetrained
 	}
-	id, err := st.GetStudyIDFromName(study)
-	if err != nil {
-		return nil, fmt.Errorf("reports: study %q: %w", study, err)
-	}
-	trials, err := st.GetAllTrials(id)
-	if err != nil {
-		return nil, fmt.Errorf("reports: study %q trials: %w", study, err)
-	}
-	var keep []goptuna.FrozenTrial
+	keep := trials[:0]
 	for _, t := range trials {
-		if t.UserAttrs[record.KeyFidelity] == fidelity {
+		if t.Fidelity == fidelity {
 			keep = append(keep, t)
 		}
 	}
-	return Build(study, rep.Info, keep)
+	return keep
 }

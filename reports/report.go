@@ -29,45 +29,136 @@ var ErrNoStudyInfo = errors.New("study has no attnsearch settings")
 
 // Load reads study from st and builds its report.
 func Load(st goptuna.Storage, study string) (*Report, error) {
-	id, err := st.GetStudyIDFromName(study)
+	return LoadWith(st, study, LoadOptions{Fidelity: "all"})
+}
+
+// LoadOptions tunes LoadWith.
+type LoadOptions struct {
+	// Fidelity picks the trials as LoadFidelity's fidelity does ("" the study's own choice).
+	Fidelity string
+	// Scan hands the study's trials to fn one at a time, in number order (store.ScanTrials,
+	// projected to what the caller renders: see Heavy); nil reads them with GetAllTrials.
+	Scan func(studyID int, fn func(goptuna.FrozenTrial) error) error
+}
+
+// Heavy are the user attributes that only a trial's own page and the JSON report's histories
+// render: a scan for a table, a front, a plot or a summary may leave them out (and Refill the
+// trials that need them).
+func Heavy() []string { return []string{record.KeyHistory, record.KeyLog, record.KeyStderr} }
+
+// LoadWith reads study from st, one trial at a time through o.Scan (no trial is held twice:
+// each is decoded as it comes), and builds the report of the trials of o.Fidelity.
+func LoadWith(st goptuna.Storage, study string, o LoadOptions) (*Report, error) {
+	id, info, err := studyInfo(st, study)
 	if err != nil {
-		return nil, fmt.Errorf("reports: study %q: %w", study, err)
+		return nil, err
 	}
-	sys, err := st.GetStudySystemAttrs(id)
-	if err != nil {
-		return nil, fmt.Errorf("reports: study %q attributes: %w", study, err)
+	scan := o.Scan
+	if scan == nil {
+		scan = func(id int, fn func(goptuna.FrozenTrial) error) error {
+			fts, err := st.GetAllTrials(id)
+			if err != nil {
+				return err
+			}
+			for _, ft := range fts {
+				if err := fn(ft); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 	}
-	js, ok := sys[record.SysStudyInfo]
-	if !ok {
-		return nil, fmt.Errorf("reports: study %q: %w", study, ErrNoStudyInfo)
+	var trials []record.Trial
+	var decodeErr error
+	err = scan(id, func(ft goptuna.FrozenTrial) error {
+		t, err := record.Decode(ft)
+		if err != nil {
+			decodeErr = err
+			return err
+		}
+		trials = append(trials, t)
+		return nil
+	})
+	if decodeErr != nil {
+		return nil, decodeErr
 	}
-	info, err := record.ParseStudyInfo(js)
-	if err != nil {
-		return nil, fmt.Errorf("reports: study %q: %s: %w", study, record.SysStudyInfo, err)
-	}
-	trials, err := st.GetAllTrials(id)
 	if err != nil {
 		return nil, fmt.Errorf("reports: study %q trials: %w", study, err)
 	}
-	return Build(study, info, trials)
+	return buildTrials(study, info, ofFidelity(trials, o.Fidelity))
 }
 
-// decode appends trials, decoded, to r.Trials and orders them by number.
-func (r *Report) decode(trials []goptuna.FrozenTrial) error {
-	for _, ft := range trials {
+// studyInfo returns the ID and the attnsearch settings of study.
+func studyInfo(st goptuna.Storage, study string) (int, record.StudyInfo, error) {
+	id, err := st.GetStudyIDFromName(study)
+	if err != nil {
+		return 0, record.StudyInfo{}, fmt.Errorf("reports: study %q: %w", study, err)
+	}
+	sys, err := st.GetStudySystemAttrs(id)
+	if err != nil {
+		return 0, record.StudyInfo{}, fmt.Errorf("reports: study %q attributes: %w", study, err)
+	}
+	js, ok := sys[record.SysStudyInfo]
+	if !ok {
+		return 0, record.StudyInfo{}, fmt.Errorf("reports: study %q: %w", study, ErrNoStudyInfo)
+	}
+	info, err := record.ParseStudyInfo(js)
+	if err != nil {
+		return 0, record.StudyInfo{}, fmt.Errorf("reports: study %q: %s: %w", study, record.SysStudyInfo, err)
+	}
+	return id, info, nil
+}
+
+// Refill replaces the trials at indices idx by the whole trials get returns (after a LoadWith
+// whose scan left parts out), keeping what the report computed of them: front membership and
+// attempt.
+func (r *Report) Refill(get func(number int) (goptuna.FrozenTrial, error), idx ...int) error {
+	for _, i := range idx {
+		ft, err := get(r.Trials[i].Number)
+		if err != nil {
+			return fmt.Errorf("reports: study %q trial %d: %w", r.Study, r.Trials[i].Number, err)
+		}
 		t, err := record.Decode(ft)
 		if err != nil {
 			return err
 		}
-		r.Trials = append(r.Trials, t)
+		t.Pareto, t.Attempt = r.Trials[i].Pareto, r.Trials[i].Attempt
+		r.Trials[i] = t
 	}
-	sort.SliceStable(r.Trials, func(i, j int) bool { return r.Trials[i].Number < r.Trials[j].Number })
-	record.SetAttempts(r.Trials)
 	return nil
+}
+
+// decodeAll decodes trials.
+func decodeAll(trials []goptuna.FrozenTrial) ([]record.Trial, error) {
+	out := make([]record.Trial, 0, len(trials))
+	for _, ft := range trials {
+		t, err := record.Decode(ft)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// setTrials orders trials by number, numbers their attempts and makes them r.Trials.
+func (r *Report) setTrials(trials []record.Trial) {
+	sort.SliceStable(trials, func(i, j int) bool { return trials[i].Number < trials[j].Number })
+	record.SetAttempts(trials)
+	r.Trials = trials
 }
 
 // Build decodes trials and computes the front and its hypervolume.
 func Build(study string, info record.StudyInfo, trials []goptuna.FrozenTrial) (*Report, error) {
+	ts, err := decodeAll(trials)
+	if err != nil {
+		return nil, err
+	}
+	return buildTrials(study, info, ts)
+}
+
+// buildTrials is Build of decoded trials (which it owns from then on).
+func buildTrials(study string, info record.StudyInfo, trials []record.Trial) (*Report, error) {
 	if info.Objective.Listed() {
 		return buildListed(study, info, trials)
 	}
@@ -80,12 +171,10 @@ func Build(study string, info record.StudyInfo, trials []goptuna.FrozenTrial) (*
 		return nil, err
 	}
 	r := &Report{Study: study, Info: info, Objectives: []string{mk, ck}, Directions: []string{"maximize", "minimize"}}
-	if err := r.decode(trials); err != nil {
-		return nil, err
-	}
+	r.setTrials(trials)
 
 	var cand []int
-	var points []objective.Point
+	var points [][]float64 // (−quality, cost): both minimised
 	maxCost := 0.0
 	for i, t := range r.Trials {
 		q, c, ok := r.qualityCost(t)
@@ -93,10 +182,10 @@ func Build(study string, info record.StudyInfo, trials []goptuna.FrozenTrial) (*
 			continue
 		}
 		cand = append(cand, i)
-		points = append(points, objective.Point{Quality: q, Costs: []float64{c}})
+		points = append(points, []float64{-q, c})
 		maxCost = math.Max(maxCost, c)
 	}
-	for _, k := range objective.Pareto(points) {
+	for _, k := range FrontOf(points) {
 		r.Front = append(r.Front, cand[k])
 		r.Trials[cand[k]].Pareto = true
 	}

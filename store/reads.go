@@ -100,3 +100,31 @@ func TrialByNumber(db goptuna.Storage, studyID, number int) (goptuna.FrozenTrial
 	}
 	return goptuna.FrozenTrial{}, fmt.Errorf("store: study %d trial %d: %w", studyID, number, ErrNoTrial)
 }
+
+// StudyLister lists the names of a storage's studies without reading their trials (where
+// GetAllStudySummaries finds each study's best trial and first start).
+type StudyLister interface {
+	StudyNames() ([]string, error)
+}
+
+// StudyNames is db's StudyNames when it is a StudyLister, else the names of
+// GetAllStudySummaries; sorted either way.
+func StudyNames(db goptuna.Storage) ([]string, error) {
+	var names []string
+	if l, ok := db.(StudyLister); ok {
+		var err error
+		if names, err = l.StudyNames(); err != nil {
+			return nil, err
+		}
+	} else {
+		sums, err := db.GetAllStudySummaries()
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range sums {
+			names = append(names, s.Name)
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}

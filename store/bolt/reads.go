@@ -13,6 +13,7 @@ import (
 var (
 	_ store.TrialScanner = (*Store)(nil)
 	_ store.TrialFinder  = (*Store)(nil)
+	_ store.StudyLister  = (*Store)(nil)
 )
 
 // ScanTrials decodes the study's records one at a time in one read transaction (number order is
@@ -67,4 +68,16 @@ func (s *Store) TrialByNumber(studyID, number int) (goptuna.FrozenTrial, error) 
 		return goptuna.FrozenTrial{}, err
 	}
 	return s.frozen(r)
+}
+
+// StudyNames lists the keys of the study-name index.
+func (s *Store) StudyNames() ([]string, error) {
+	names := []string{}
+	err := s.view(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bStudyNames).ForEach(func(k, _ []byte) error {
+			names = append(names, string(k))
+			return nil
+		})
+	})
+	return names, err
 }

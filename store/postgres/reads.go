@@ -14,6 +14,7 @@ import (
 var (
 	_ store.TrialScanner = (*Store)(nil)
 	_ store.TrialFinder  = (*Store)(nil)
+	_ store.StudyLister  = (*Store)(nil)
 )
 
 // scanChunk is how many trials one round trip of ScanTrials reads.
@@ -90,4 +91,26 @@ func (s *Store) TrialByNumber(studyID, number int) (goptuna.FrozenTrial, error) 
 		})
 	})
 	return ft, err
+}
+
+// StudyNames reads the names of the studies table alone.
+func (s *Store) StudyNames() ([]string, error) {
+	var names []string
+	err := s.run("list study names", func(ctx context.Context, _ bool) error {
+		names = []string{}
+		rows, err := s.pool.Query(ctx, `SELECT name FROM attnsearch_studies ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var name []byte
+			if err := rows.Scan(&name); err != nil {
+				return err
+			}
+			names = append(names, string(name))
+		}
+		return rows.Err()
+	})
+	return names, err
 }

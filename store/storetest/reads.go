@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -12,17 +13,19 @@ import (
 	"github.com/attnsearch/attnsearch/store"
 )
 
-// readCapabilities checks store.TrialScanner and store.TrialFinder when the storage declares
-// them, against what GetAllTrials returns: a scan under every projection gives GetAllTrials'
+// readCapabilities checks store.TrialScanner, store.TrialFinder and store.StudyLister when the
+// storage declares them, against what GetAllTrials returns: a scan under every projection gives GetAllTrials'
 // trials, in number order, with exactly what the projection keeps (store.Projection.Apply); an
 // error of fn stops the scan and comes back as it is; a study that does not exist is
 // goptuna.ErrInvalidStudyID; TrialByNumber gives each trial as GetAllTrials does and
-// store.ErrNoTrial for a number the study lacks.
+// store.ErrNoTrial for a number the study lacks; StudyNames lists the names
+// GetAllStudySummaries gives.
 func readCapabilities(t *testing.T, b Backend) {
 	s := b.Open(t, store.Hooks{})
 	scanner, scans := s.(store.TrialScanner)
 	finder, finds := s.(store.TrialFinder)
-	if !scans && !finds {
+	lister, lists := s.(store.StudyLister)
+	if !scans && !finds && !lists {
 		t.Skip("the storage declares no read capability")
 	}
 	study, err := s.CreateNewStudy("reads")
@@ -52,6 +55,14 @@ func readCapabilities(t *testing.T, b Backend) {
 	}
 	all, err := s.GetAllTrials(study)
 	must(t, err)
+	if lists {
+		got, err := lister.StudyNames()
+		must(t, err)
+		slices.Sort(got)
+		if want := []string{"other", "reads"}; !slices.Equal(got, want) {
+			t.Fatalf("StudyNames %q, want %q", got, want)
+		}
+	}
 	if scans {
 		for _, p := range []store.Projection{{}, {UserAttrs: []string{"small"}}, {UserAttrs: []string{}}, {OmitUserAttrs: []string{"history"}},
 			{NoParams: true, NoIntermediate: true}, {UserAttrs: []string{"small", "history"}, OmitUserAttrs: []string{"history"}, NoParams: true}} {

@@ -25,7 +25,7 @@ type Backend struct {
 
 // Run runs the whole conformance suite against the storage b, one subtest each: the contract of
 // store.DB, then each optional capability (store.Shared, store.Exporter, store.Importer,
-// store.TrialScanner, store.TrialFinder) the storage declares.
+// store.TrialScanner, store.TrialFinder, store.StudyLister) the storage declares.
 func Run(t *testing.T, b Backend) {
 	open := b.Open
 	for _, c := range []struct {
