@@ -106,6 +106,7 @@ func dist(js string) json.RawMessage { return json.RawMessage(js) }
 // trial draws trial n (every draw from the seed and n); ordinal counts the fresh points.
 func (o Options) trial(n int, ordinal *int, t0 time.Time) store.ExportTrial {
 	rng := rand.New(rand.NewPCG(o.Seed, uint64(n)))
+	kind := rng.IntN(100)
 	x, y := -5+15*rng.Float64(), 15*rng.Float64()
 	layers, width, act := 1+rng.IntN(6), 16+rng.IntN(241), rng.IntN(3)
 	valErr := 0.02 + math.Abs(x-2)/10 + y/60 + 0.3/float64(layers) + 0.05*rng.Float64()
@@ -141,25 +142,29 @@ func (o Options) trial(n int, ordinal *int, t0 time.Time) store.ExportTrial {
 	if o.Goals > 2 {
 		t.UserAttrs["latency_ms"] = record.FormatFloat(lat)
 	}
+	if limit > 0 {
+		t.UserAttrs[record.KeyInfeasible] = "cost_limit: " + record.FormatFloat(limit) + " > 0"
+	}
 	epochs := o.Epochs
-	switch r := rng.IntN(100); {
-	case r < 2 && n > 0: // a retry of the trial before, which its dead worker left failed
+	if n > 0 && o.kind(n-1) < staleKinds { // a retry of the trial before, whose worker died
 		t.SystemAttrs[record.SysRetryOf] = strconv.Itoa(n - 1)
 		delete(t.SystemAttrs, record.SysOrdinal)
 		*ordinal--
-	case r < 4: // failed by the command
+	}
+	switch {
+	case kind < staleKinds && n+1 < o.Trials: // its worker died; the store failed it, the next trial retries it
+		t.State, t.Value = goptuna.TrialStateFail.String(), store.Float(math.NaN())
+		t.UserAttrs = map[string]string{record.KeyPoint: string(point), record.KeySeed: seed}
+		t.SystemAttrs[record.SysFailReason], t.SystemAttrs[record.SysRetry] = record.ReasonStale, "1"
+		epochs = 0
+	case kind < 4: // failed by the command
 		t.State, t.Value = goptuna.TrialStateFail.String(), store.Float(math.NaN())
 		t.UserAttrs = map[string]string{record.KeyError: "exit status 1", record.KeyStderr: "Traceback (most recent call last):\nValueError: diverged"}
 		epochs = 0
-	case r < 20: // pruned after an early epoch
+	case kind < 20: // pruned after an early epoch
 		epochs = 1 + rng.IntN(o.Epochs)
 		t.State = goptuna.TrialStatePruned.String()
 		t.UserAttrs[record.KeyPrunedEpoch] = strconv.Itoa(epochs)
-	}
-	if n == o.Trials-1 && o.Trials > 10 { // the last one is still running
-		t.State, t.Value, t.DatetimeComplete = goptuna.TrialStateRunning.String(), 0, nil
-		t.UserAttrs = map[string]string{}
-		epochs = 0
 	}
 	*ordinal++
 	var hist []epoch
@@ -187,6 +192,12 @@ func (o Options) trial(n int, ordinal *int, t0 time.Time) store.ExportTrial {
 	}
 	return t
 }
+
+// staleKinds of every 100 trials die with their worker (and are retried by the next trial).
+const staleKinds = 2
+
+// kind is trial n's first draw, which decides its fate (stale, failed, pruned, complete).
+func (o Options) kind(n int) int { return rand.New(rand.NewPCG(o.Seed, uint64(n))).IntN(100) }
 
 // Fill writes the study o describes into imp (streamed, never whole in memory here) and returns its ID.
 func Fill(imp store.Importer, o Options) (int, error) {

@@ -21,6 +21,7 @@ func main() {
 	flag.IntVar(&o.Trials, "trials", 1000, "number of trials")
 	flag.IntVar(&o.Goals, "goals", 2, "minimised goals: 2 or 3")
 	flag.Uint64Var(&o.Seed, "seed", 1, "seed of every draw")
+	flag.IntVar(&o.Epochs, "epochs", 5, "epochs (intermediate values) per trained trial")
 	flag.Parse()
 	if err := run(context.Background(), *db, o); err != nil {
 		fmt.Fprintln(os.Stderr, err)
