@@ -37,8 +37,14 @@ type LoadOptions struct {
 	// Fidelity picks the trials as LoadFidelity's fidelity does ("" the study's own choice).
 	Fidelity string
 	// Scan hands the study's trials to fn one at a time, in number order (store.ScanTrials,
-	// projected to what the caller renders: see Heavy); nil reads them with GetAllTrials.
-	Scan func(studyID int, fn func(goptuna.FrozenTrial) error) error
+	// projected to what the caller renders: see Heavy); keep, when not nil, names the only user
+	// attributes needed (and neither parameters nor intermediate values are). Nil reads the
+	// trials with GetAllTrials.
+	Scan func(studyID int, keep []string, fn func(goptuna.FrozenTrial) error) error
+	// Narrow asks Scan for what the front, the best trial, the counts and the attempts need
+	// (the feasibility, fidelity and objective figures) and nothing else: the report then
+	// prints no trial as stored, only Refill-ed ones (show, best).
+	Narrow bool
 }
 
 // Heavy are the user attributes that only a trial's own page and the JSON report's histories
@@ -55,7 +61,7 @@ func LoadWith(st goptuna.Storage, study string, o LoadOptions) (*Report, error) 
 	}
 	scan := o.Scan
 	if scan == nil {
-		scan = func(id int, fn func(goptuna.FrozenTrial) error) error {
+		scan = func(id int, _ []string, fn func(goptuna.FrozenTrial) error) error {
 			fts, err := st.GetAllTrials(id)
 			if err != nil {
 				return err
@@ -68,9 +74,15 @@ func LoadWith(st goptuna.Storage, study string, o LoadOptions) (*Report, error) 
 			return nil
 		}
 	}
+	var keep []string
+	if o.Narrow {
+		if keep, err = narrowAttrs(info); err != nil {
+			return nil, err
+		}
+	}
 	var trials []record.Trial
 	var decodeErr error
-	err = scan(id, func(ft goptuna.FrozenTrial) error {
+	err = scan(id, keep, func(ft goptuna.FrozenTrial) error {
 		t, err := record.Decode(ft)
 		if err != nil {
 			decodeErr = err
@@ -86,6 +98,27 @@ func LoadWith(st goptuna.Storage, study string, o LoadOptions) (*Report, error) 
 		return nil, fmt.Errorf("reports: study %q trials: %w", study, err)
 	}
 	return buildTrials(study, info, ofFidelity(trials, o.Fidelity))
+}
+
+// narrowAttrs are the user attributes a narrow LoadWith needs: feasibility, fidelity and the
+// objective's figures.
+func narrowAttrs(info record.StudyInfo) ([]string, error) {
+	keep := []string{record.KeyFeasible, record.KeyFidelity}
+	if info.Objective.Listed() {
+		for _, g := range info.Objective.Goals() {
+			keep = append(keep, objective.GoalKey(g.Name))
+		}
+		return keep, nil
+	}
+	mk, err := MetricKey(info.Objective.Metric)
+	if err != nil {
+		return nil, err
+	}
+	ck, err := CostKey(info.Objective.Cost)
+	if err != nil {
+		return nil, err
+	}
+	return append(keep, mk, ck), nil
 }
 
 // studyInfo returns the ID and the attnsearch settings of study.

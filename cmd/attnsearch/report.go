@@ -57,7 +57,7 @@ inherited weights, --fidelity all every trial (each JSON trial then says its "fi
 			if format == "json" && all { // every trial's history is printed
 				proj = store.Projection{OmitUserAttrs: []string{record.KeyLog, record.KeyStderr}}
 			}
-			rep, st, err := loadReport(c.Context(), db, fidel, proj)
+			rep, st, err := loadReport(c.Context(), db, fidel, proj, false)
 			if err != nil {
 				return err
 			}

@@ -32,7 +32,7 @@ intermediate score the pruner saw).`,
 			if err := checkFormat("show", format, allFormats()...); err != nil {
 				return err
 			}
-			rep, st, err := loadReport(c.Context(), db, "all", lean())
+			rep, st, err := loadReport(c.Context(), db, "all", lean(), true)
 			if err != nil {
 				return err
 			}

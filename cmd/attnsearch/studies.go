@@ -95,8 +95,7 @@ func studyRows(st store.DB) ([]studyRow, error) {
 	for _, name := range names {
 		row := studyRow{Name: name, States: map[string]int{}, Recovered: []int{}, Retried: []pointRow{}}
 		// A row needs each trial's state, score, feasibility, start and retry mark, nothing more.
-		summary := store.Projection{UserAttrs: []string{record.KeyFeasible}, NoParams: true, NoIntermediate: true}
-		if rep, err := reports.LoadWith(st, name, reports.LoadOptions{Fidelity: "all", Scan: scanner(st, summary)}); err == nil {
+		if rep, err := reports.LoadWith(st, name, reports.LoadOptions{Fidelity: "all", Scan: scanner(st, lean()), Narrow: true}); err == nil {
 			row.Space, row.Target = rep.Info.SpaceFile, rep.Info.Trials
 			row.States = rep.Counts()
 			if b := rep.Best(); b >= 0 {

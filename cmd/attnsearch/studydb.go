@@ -108,8 +108,8 @@ func listOrNone(names []string) string {
 func lean() store.Projection { return store.Projection{OmitUserAttrs: reports.Heavy()} }
 
 // loadReport opens the store read-only and builds the report of the chosen study's trials of
-// fidelity (reports.LoadOptions), streamed and projected by proj.
-func loadReport(ctx context.Context, f dbFlags, fidelity string, proj store.Projection) (*reports.Report, store.DB, error) {
+// fidelity (reports.LoadOptions), streamed and projected by proj (narrow: reports.LoadOptions.Narrow).
+func loadReport(ctx context.Context, f dbFlags, fidelity string, proj store.Projection, narrow bool) (*reports.Report, store.DB, error) {
 	st, err := openRead(ctx, f.db)
 	if err != nil {
 		return nil, nil, err
@@ -119,7 +119,7 @@ func loadReport(ctx context.Context, f dbFlags, fidelity string, proj store.Proj
 		st.Close()
 		return nil, nil, err
 	}
-	rep, err := reports.LoadWith(st, name, reports.LoadOptions{Fidelity: fidelity, Scan: scanner(st, proj)})
+	rep, err := reports.LoadWith(st, name, reports.LoadOptions{Fidelity: fidelity, Scan: scanner(st, proj), Narrow: narrow})
 	if err != nil {
 		st.Close()
 		if errors.Is(err, reports.ErrNoStudyInfo) {
@@ -130,9 +130,16 @@ func loadReport(ctx context.Context, f dbFlags, fidelity string, proj store.Proj
 	return rep, st, nil
 }
 
-// scanner streams a study's trials from st, projected by proj (reports.LoadOptions.Scan).
-func scanner(st store.DB, proj store.Projection) func(int, func(goptuna.FrozenTrial) error) error {
-	return func(id int, fn func(goptuna.FrozenTrial) error) error { return store.ScanTrials(st, id, proj, fn) }
+// scanner streams a study's trials from st, projected by proj, or to the user attributes keep
+// names when the report asks for so little (reports.LoadOptions.Scan).
+func scanner(st store.DB, proj store.Projection) func(int, []string, func(goptuna.FrozenTrial) error) error {
+	return func(id int, keep []string, fn func(goptuna.FrozenTrial) error) error {
+		p := proj
+		if keep != nil {
+			p = store.Projection{UserAttrs: keep, NoParams: true, NoIntermediate: true}
+		}
+		return store.ScanTrials(st, id, p, fn)
+	}
 }
 
 // finder reads one trial of the study rep reports by its number (reports.Report.Refill).
