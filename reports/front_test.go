@@ -85,3 +85,31 @@ func TestFrontOfMatchesPairwise(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkFrontOf times FrontOf on n vectors that are all on the front (the worst case of a
+// check against the front found so far, which three goals still take: quadratic in time, not
+// in memory): two goals on a line, three on a plane.
+func BenchmarkFrontOf(b *testing.B) {
+	for _, dims := range []int{2, 3} {
+		for _, n := range []int{1000, 10000, 100000} {
+			if dims == 3 && n > 10000 {
+				continue
+			}
+			vs := make([][]float64, n)
+			for i := range vs {
+				x := float64(i) / float64(n)
+				vs[i] = []float64{x, 1 - x}
+				if dims == 3 {
+					vs[i] = []float64{x, 1 - x, math.Mod(x*7, 1)}
+				}
+			}
+			b.Run(fmt.Sprintf("%dgoals/%d", dims, n), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					if len(FrontOf(vs)) == 0 {
+						b.Fatal("empty front")
+					}
+				}
+			})
+		}
+	}
+}
