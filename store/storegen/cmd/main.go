@@ -34,7 +34,8 @@ func run(ctx context.Context, db string, o storegen.Options) error {
 	var st store.DB
 	var err error
 	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
-		st, err = postgres.Open(ctx, db, store.OpenOptions{})
+		// The import is one transaction: give it more than a call's usual attempt.
+		st, err = postgres.OpenWith(ctx, db, postgres.Options{AttemptTimeout: time.Hour})
 	} else {
 		st, err = bolt.Open(db, bolt.Options{NoSnapshot: true})
 	}
