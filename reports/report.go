@@ -110,15 +110,22 @@ func narrowAttrs(info record.StudyInfo) ([]string, error) {
 		}
 		return keep, nil
 	}
-	mk, err := MetricKey(info.Objective.Metric)
-	if err != nil {
-		return nil, err
-	}
-	ck, err := CostKey(info.Objective.Cost)
+	mk, ck, err := metricCostKeys(info)
 	if err != nil {
 		return nil, err
 	}
 	return append(keep, mk, ck), nil
+}
+
+// metricCostKeys are the quality and cost keys of a metric/cost objective.
+func metricCostKeys(info record.StudyInfo) (mk, ck string, err error) {
+	if mk, err = MetricKey(info.Objective.Metric); err != nil {
+		return "", "", err
+	}
+	if ck, err = CostKey(info.Objective.Cost); err != nil {
+		return "", "", err
+	}
+	return mk, ck, nil
 }
 
 // studyInfo returns the ID and the attnsearch settings of study.
@@ -195,11 +202,7 @@ func buildTrials(study string, info record.StudyInfo, trials []record.Trial) (*R
 	if info.Objective.Listed() {
 		return buildListed(study, info, trials)
 	}
-	mk, err := MetricKey(info.Objective.Metric)
-	if err != nil {
-		return nil, err
-	}
-	ck, err := CostKey(info.Objective.Cost)
+	mk, ck, err := metricCostKeys(info)
 	if err != nil {
 		return nil, err
 	}

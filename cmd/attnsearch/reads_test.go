@@ -100,28 +100,31 @@ func fillGenerated(t *testing.T, imp store.Importer) {
 func TestGeneratedStoresReadIdentically(t *testing.T) {
 	bin := buildBinary(t)
 	src := filepath.Join("testdata", "genstore")
-	t.Run("bbolt", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "gen.db")
-		st, err := bolt.Open(path, bolt.Options{NoSync: true, NoSnapshot: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fillGenerated(t, st)
-		if err := st.Close(); err != nil {
-			t.Fatal(err)
-		}
-		sameBytes(t, bin, path, src, genCases())
-	})
-	t.Run("postgres", func(t *testing.T) {
-		url := pgServer(t, false).NewDatabase(t)
-		st, err := postgres.OpenWith(context.Background(), url, postgres.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fillGenerated(t, st)
-		if err := st.Close(); err != nil {
-			t.Fatal(err)
-		}
-		sameBytes(t, bin, url, src, genCases())
-	})
+	for _, b := range []struct {
+		name string
+		open func(t *testing.T) (store.DB, string, error)
+	}{
+		{"bbolt", func(t *testing.T) (store.DB, string, error) {
+			path := filepath.Join(t.TempDir(), "gen.db")
+			st, err := bolt.Open(path, bolt.Options{NoSync: true, NoSnapshot: true})
+			return st, path, err
+		}},
+		{"postgres", func(t *testing.T) (store.DB, string, error) {
+			url := pgServer(t, false).NewDatabase(t)
+			st, err := postgres.OpenWith(context.Background(), url, postgres.Options{})
+			return st, url, err
+		}},
+	} {
+		t.Run(b.name, func(t *testing.T) {
+			st, loc, err := b.open(t)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fillGenerated(t, st.(store.Importer))
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			sameBytes(t, bin, loc, src, genCases())
+		})
+	}
 }
