@@ -151,18 +151,9 @@ func (r *Report) PairPlot(i, j int) (*plot.Plot, error) {
 		radius vg.Length
 		name   string
 	}{{grey, colGrey, vg.Points(3), "feasible"}, {blue, colBlue, vg.Points(4), "Pareto front (all objectives)"}} {
-		if len(set.pts) == 0 {
-			continue
-		}
-		s, err := plotter.NewScatter(set.pts)
-		if err != nil {
+		if err := addScatter(p, set.pts, set.col, set.radius, draw.CircleGlyph{}, set.name); err != nil {
 			return nil, err
 		}
-		s.GlyphStyle.Color = set.col
-		s.GlyphStyle.Radius = set.radius
-		s.GlyphStyle.Shape = draw.CircleGlyph{}
-		p.Add(s)
-		p.Legend.Add(set.name, s)
 	}
 	if len(grey)+len(blue) > 0 && len(r.Reference) == len(r.Objectives) {
 		minX, maxX, minY, maxY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
@@ -175,14 +166,9 @@ func (r *Report) PairPlot(i, j int) (*plot.Plot, error) {
 		rx, ry := r.Reference[j], r.Reference[i]
 		minX, maxX, minY, maxY = math.Min(minX, rx), math.Max(maxX, rx), math.Min(minY, ry), math.Max(maxY, ry)
 		for _, l := range []plotter.XYs{{{X: rx, Y: minY}, {X: rx, Y: maxY}}, {{X: minX, Y: ry}, {X: maxX, Y: ry}}} {
-			line, err := plotter.NewLine(l)
-			if err != nil {
+			if err := addLine(p, l, colRed, vg.Points(1), true, ""); err != nil {
 				return nil, err
 			}
-			line.LineStyle.Color = colRed
-			line.LineStyle.Width = vg.Points(1)
-			line.LineStyle.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-			p.Add(line)
 		}
 		p.Legend.Add(fmt.Sprintf("reference (%s, %s)", record.FormatFloat(rx), record.FormatFloat(ry)))
 	}
@@ -230,27 +216,11 @@ func (r *Report) FrontPlot() (*plot.Plot, error) {
 		p.X.Scale = plot.LogScale{}
 		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	}
-	if len(feas) > 0 {
-		s, err := plotter.NewScatter(feas)
-		if err != nil {
-			return nil, err
-		}
-		s.GlyphStyle.Color = colGrey
-		s.GlyphStyle.Radius = vg.Points(3)
-		s.GlyphStyle.Shape = draw.CircleGlyph{}
-		p.Add(s)
-		p.Legend.Add("feasible", s)
+	if err := addScatter(p, feas, colGrey, vg.Points(3), draw.CircleGlyph{}, "feasible"); err != nil {
+		return nil, err
 	}
-	if len(inf) > 0 {
-		s, err := plotter.NewScatter(inf)
-		if err != nil {
-			return nil, err
-		}
-		s.GlyphStyle.Color = colRed
-		s.GlyphStyle.Radius = vg.Points(3)
-		s.GlyphStyle.Shape = draw.CrossGlyph{}
-		p.Add(s)
-		p.Legend.Add("infeasible (rejected before training)", s)
+	if err := addScatter(p, inf, colRed, vg.Points(3), draw.CrossGlyph{}, "infeasible (rejected before training)"); err != nil {
+		return nil, err
 	}
 	if len(fr) > 0 {
 		var stairs plotter.XYs
@@ -260,22 +230,12 @@ func (r *Report) FrontPlot() (*plot.Plot, error) {
 			}
 			stairs = append(stairs, pt)
 		}
-		l, err := plotter.NewLine(stairs)
-		if err != nil {
+		if err := addLine(p, stairs, colBlue, vg.Points(1.5), false, ""); err != nil {
 			return nil, err
 		}
-		l.LineStyle.Color = colBlue
-		l.LineStyle.Width = vg.Points(1.5)
-		p.Add(l)
-		s, err := plotter.NewScatter(fr)
-		if err != nil {
+		if err := addScatter(p, fr, colBlue, vg.Points(4), draw.CircleGlyph{}, "Pareto front"); err != nil {
 			return nil, err
 		}
-		s.GlyphStyle.Color = colBlue
-		s.GlyphStyle.Radius = vg.Points(4)
-		s.GlyphStyle.Shape = draw.CircleGlyph{}
-		p.Add(s)
-		p.Legend.Add("Pareto front", s)
 	}
 	if hasBudget && !math.IsInf(minC, 0) {
 		ymax := 0.0
@@ -287,15 +247,10 @@ func (r *Report) FrontPlot() (*plot.Plot, error) {
 		if ymax == 0 {
 			ymax = 1
 		}
-		l, err := plotter.NewLine(plotter.XYs{{X: budget, Y: 0}, {X: budget, Y: ymax * 1.05}})
-		if err != nil {
+		if err := addLine(p, plotter.XYs{{X: budget, Y: 0}, {X: budget, Y: ymax * 1.05}}, colRed, vg.Points(1), true,
+			fmt.Sprintf("budget %s = %s", r.Objectives[1], record.FormatFloat(budget))); err != nil {
 			return nil, err
 		}
-		l.LineStyle.Color = colRed
-		l.LineStyle.Width = vg.Points(1)
-		l.LineStyle.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-		p.Add(l)
-		p.Legend.Add(fmt.Sprintf("budget %s = %s", r.Objectives[1], record.FormatFloat(budget)), l)
 	}
 	p.Add(plotter.NewGrid())
 	headroom(p)
@@ -350,28 +305,14 @@ func (r *Report) BestPlot() (*plot.Plot, error) {
 		col   color.Color
 		label string
 	}{{done, colGreen, "complete"}, {pruned, colAmber, "pruned (last epoch score)"}} {
-		if len(s.pts) == 0 {
-			continue
-		}
-		sc, err := plotter.NewScatter(s.pts)
-		if err != nil {
+		if err := addScatter(p, s.pts, s.col, vg.Points(3), draw.CircleGlyph{}, s.label); err != nil {
 			return nil, err
 		}
-		sc.GlyphStyle.Color = s.col
-		sc.GlyphStyle.Radius = vg.Points(3)
-		sc.GlyphStyle.Shape = draw.CircleGlyph{}
-		p.Add(sc)
-		p.Legend.Add(s.label, sc)
 	}
 	if len(best) > 0 {
-		l, err := plotter.NewLine(best)
-		if err != nil {
+		if err := addLine(p, best, colBlue, vg.Points(1.5), false, "best so far"); err != nil {
 			return nil, err
 		}
-		l.LineStyle.Color = colBlue
-		l.LineStyle.Width = vg.Points(1.5)
-		p.Add(l)
-		p.Legend.Add("best so far", l)
 	}
 	p.Add(plotter.NewGrid())
 	headroom(p)
@@ -386,4 +327,38 @@ func headroom(p *plot.Plot) {
 		span = 1
 	}
 	p.Y.Max += 0.35 * span
+}
+
+// addScatter adds the points pts (none: nothing) as glyphs of shape, colour col and radius to p,
+// with a legend entry label.
+func addScatter(p *plot.Plot, pts plotter.XYs, col color.Color, radius vg.Length, shape draw.GlyphDrawer, label string) error {
+	if len(pts) == 0 {
+		return nil
+	}
+	s, err := plotter.NewScatter(pts)
+	if err != nil {
+		return err
+	}
+	s.GlyphStyle.Color, s.GlyphStyle.Radius, s.GlyphStyle.Shape = col, radius, shape
+	p.Add(s)
+	p.Legend.Add(label, s)
+	return nil
+}
+
+// addLine adds the line through pts in colour col and width to p, dashed or not, with a legend
+// entry label ("" = none).
+func addLine(p *plot.Plot, pts plotter.XYs, col color.Color, width vg.Length, dashed bool, label string) error {
+	l, err := plotter.NewLine(pts)
+	if err != nil {
+		return err
+	}
+	l.LineStyle.Color, l.LineStyle.Width = col, width
+	if dashed {
+		l.LineStyle.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	}
+	p.Add(l)
+	if label != "" {
+		p.Legend.Add(label, l)
+	}
+	return nil
 }

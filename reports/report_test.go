@@ -289,3 +289,43 @@ func TestSavePlot(t *testing.T) {
 		t.Error("gif accepted")
 	}
 }
+
+// TestLoadFidelity checks which trials each fidelity lists: a supernet study's own choice is
+// its retrained trials, a study without inherited trials lists every trial, "all" lists every
+// trial of either.
+func TestLoadFidelity(t *testing.T) {
+	trials := randomTrials(rand.New(rand.NewSource(4)), 9)
+	for i := range trials {
+		trials[i].extra = map[string]string{record.KeyFidelity: []string{record.FidelityInherited, record.FidelityInherited, record.FidelityRetrained}[i%3]}
+	}
+	supernet, plain := seedStudy(t, trials), seedStudy(t, randomTrials(rand.New(rand.NewSource(4)), 5))
+	for _, tc := range []struct {
+		name     string
+		st       *bolt.Store
+		fidelity string
+		want     int    // trials listed
+		each     string // the fidelity of each ("" = any)
+	}{
+		{"supernet, its choice", supernet, "", 3, record.FidelityRetrained},
+		{"supernet, retrained", supernet, record.FidelityRetrained, 3, record.FidelityRetrained},
+		{"supernet, inherited", supernet, record.FidelityInherited, 6, record.FidelityInherited},
+		{"supernet, all", supernet, "all", 9, ""},
+		{"plain, its choice", plain, "", 5, ""},
+		{"plain, all", plain, "all", 5, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := reports.LoadFidelity(tc.st, "mt", tc.fidelity)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Trials) != tc.want {
+				t.Errorf("%d trials, want %d", len(rep.Trials), tc.want)
+			}
+			for _, tr := range rep.Trials {
+				if tc.each != "" && tr.Fidelity != tc.each {
+					t.Errorf("trial %d of fidelity %q listed", tr.Number, tr.Fidelity)
+				}
+			}
+		})
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/store/storetest"
 	"github.com/c-bata/goptuna"
 )
 
@@ -85,16 +86,10 @@ func commandSpec(t *testing.T, dir string, trials, workers int, pruner, extra st
 // decoded returns the study's trials, decoded, by number.
 func decoded(t *testing.T, st goptuna.Storage, study string) []record.Trial {
 	t.Helper()
-	id, err := st.GetStudyIDFromName(study)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fts, err := st.GetAllTrials(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fts := storetest.StudyTrials(t, st, study)
 	out := make([]record.Trial, len(fts))
 	for i, ft := range fts {
+		var err error
 		if out[i], err = record.Decode(ft); err != nil {
 			t.Fatal(err)
 		}

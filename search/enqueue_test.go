@@ -12,6 +12,7 @@ import (
 	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/store/bolt"
+	"github.com/attnsearch/attnsearch/store/storetest"
 	"github.com/c-bata/goptuna"
 	"golang.org/x/sync/errgroup"
 )
@@ -20,14 +21,7 @@ import (
 // retries: the enqueued start points.
 func startTrials(t *testing.T, st goptuna.Storage, name string) []int {
 	t.Helper()
-	id, err := st.GetStudyIDFromName(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := st.GetAllTrials(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := storetest.StudyTrials(t, st, name)
 	var out []int
 	for _, ft := range all {
 		if _, retry, _ := record.RetryOf(ft); retry {

@@ -48,8 +48,8 @@ type Options struct {
 	Samplers       *sampler.Registry // the sampler kinds (nil = sampler.Builtin())
 	Pruners        *Pruners          // the pruner kinds (nil = BuiltinPruners())
 	Kinds          *Kinds            // the task kinds (nil = BuiltinKinds())
-	// SupernetCheckpoint is the file the supernet strategy checkpoints its SuperTransformer to
-	// (required by study.strategy supernet; the command puts it beside a bbolt store).
+	// SupernetCheckpoint, when set, is the file the supernet strategy checkpoints its
+	// SuperTransformer to; else the checkpoint is a blob of the study in its store (store.Blobs).
 	SupernetCheckpoint string
 	CheckpointEvery    time.Duration // period of the SuperTransformer's checkpoints (0 = DefaultCheckpointEvery)
 	Force              bool          // run a stored study from a space file whose task or parameters differ from its stored ones (else ErrSpaceChanged)

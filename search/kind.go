@@ -34,6 +34,11 @@ type TaskKind struct {
 	Unit string
 	// Describe says in a few words what evaluates its trials, for progress lines ("" = the data set).
 	Describe func(spec *space.Spec) string
+	// Searches says in a few words how the kind searches spec, for a run's first line (nil = the
+	// trials, the sampler and the pruner).
+	Searches func(spec *space.Spec) string
+	// Trials is the number of trials a run of spec plans, its progress's end (nil = study.trials).
+	Trials func(spec *space.Spec) int
 	// Prepare checks the kind's section of the space beyond the parser and sets p.trainer (unless
 	// Options.Trainer gave one) and p.arch; it touches no store.
 	Prepare func(ctx context.Context, p *Prepared) error
@@ -54,6 +59,34 @@ type TaskKind struct {
 	// Run, when set, drives the whole study in place of the per-trial loop (a strategy of
 	// several phases, such as weight sharing's); its trials are evaluated by Evaluate and Step.
 	Run func(ctx context.Context, p *Prepared, st Storage) (*Result, error)
+}
+
+// Headline is the first line a run of spec prints: the study, where it is stored (location),
+// how the kind searches it and what evaluates its trials (what: Describe's, or the data set).
+func (k TaskKind) Headline(spec *space.Spec, location, what string) string {
+	how := ""
+	if k.Searches != nil {
+		how = k.Searches(spec)
+	} else {
+		how = fmt.Sprintf("%s, sampler %s, pruner %s", plural(spec.Study.Trials, "trial", "trials"), spec.Study.Sampler.Kind, spec.Study.Pruner.Kind)
+	}
+	return fmt.Sprintf("study %s in %s: %s, %s", spec.Study.Name, location, how, what)
+}
+
+// Planned is the number of trials a run of spec plans: Trials's, else study.trials.
+func (k TaskKind) Planned(spec *space.Spec) int {
+	if k.Trials != nil {
+		return k.Trials(spec)
+	}
+	return spec.Study.Trials
+}
+
+// plural is "1 trial" or "n trials".
+func plural(n int, one, many string) string {
+	if n != 1 {
+		one = many
+	}
+	return fmt.Sprintf("%d %s", n, one)
 }
 
 // Kinds holds task kinds by name and by the space task kinds they evaluate.

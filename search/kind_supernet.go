@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/attnsearch/attnsearch/space"
 )
@@ -17,10 +18,16 @@ var supernetKind = TaskKind{
 	Transformer: true,
 	Unit:        builtinKind.Unit,
 	Describe:    builtinKind.Describe,
-	Prepare:     builtinKind.Prepare,
-	Evaluate:    builtinKind.Evaluate,
-	Step:        builtinKind.Step,
-	Epochs:      builtinKind.Epochs,
+	Searches: func(spec *space.Spec) string {
+		sn := spec.Supernet
+		return fmt.Sprintf("supernet strategy (SuperTransformer, then %s scored with inherited weights, then the best %d retrained), sampler %s",
+			plural(sn.Trials, "sub-network", "sub-networks"), sn.TopK, spec.Study.Sampler.Kind)
+	},
+	Trials:   func(spec *space.Spec) int { return spec.Supernet.Trials + spec.Supernet.TopK },
+	Prepare:  builtinKind.Prepare,
+	Evaluate: builtinKind.Evaluate,
+	Step:     builtinKind.Step,
+	Epochs:   builtinKind.Epochs,
 	Run: func(ctx context.Context, p *Prepared, st Storage) (*Result, error) {
 		return p.runSupernet(ctx, st)
 	},

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/space/spacetest"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,18 +20,9 @@ import (
 )
 
 // tinySpace is a space whose trials train in well under a second; max_params excludes part of it.
-// It is testdata/tiny.yaml (shared with cmd/attnsearch's tests) with four verbs left: trials,
+// It is spacetest's tiny.yaml (shared with cmd/attnsearch's tests) with four verbs left: trials,
 // sampler kind, pruner, max_params.
-var tinySpace = "\n" + fixtureSpace("../testdata/tiny.yaml", "tiny", "%d", "11", "{kind: %s}", "%s", "64", "%d")
-
-// fixtureSpace returns the shared test space at path, its comments dropped and its verbs filled in.
-func fixtureSpace(path string, args ...any) string {
-	b, err := os.ReadFile(path)
-	if _, body, ok := strings.Cut(string(b), "\nstudy:"); err == nil && ok {
-		return fmt.Sprintf("study:"+body, args...)
-	}
-	panic(fmt.Sprintf("test space %s: %v", path, err))
-}
+var tinySpace = "\n" + spacetest.Space("tiny.yaml", "tiny", "%d", "11", "{kind: %s}", "%s", "64", "%d")
 
 // tinySpec parses tinySpace with the given trial count, sampler, pruner and parameter budget.
 func tinySpec(t *testing.T, trials int, sampler, pruner string, maxParams int) *space.Spec {

@@ -54,7 +54,8 @@ func openShared(name string, study *goptuna.Study, err error, opts []goptuna.Stu
 
 // takeTurn decides whether a worker starts another trial. In a study of this process alone it
 // counts its own finished and running trials. In a shared study it reads the counts from the
-// store, where other processes add theirs, and recovers (at most once per half grace period)
+// store (countShared), where other processes add theirs, and a fresh trial is created only if its
+// slot is still free when it is created (createFresh); and recovers (at most once per half grace period)
 // the trials of workers that died anywhere; while the slots left are held by trials running
 // elsewhere it waits, because such a trial may still fail and need its point retried. A waiting
 // trial (a retry) is taken whatever the count, but such a turn may only claim a waiting trial
@@ -79,13 +80,13 @@ func (r *runner) takeTurn(ctx context.Context) (more, fresh bool, err error) {
 		if err := r.recoverShared(); err != nil {
 			return false, false, err
 		}
-		trials, err := r.st.GetAllTrials(r.study.ID)
+		c, err := r.countShared()
 		if err != nil {
-			return false, false, fmt.Errorf("search: list trials: %w", err)
+			return false, false, err
 		}
-		done, running, waiting, best := tally(trials, r.spec.Study.Trials)
+		done, running, waiting := countsTowards(c, r.spec.Study.Trials), c.Running, c.Waiting
 		r.mu.Lock()
-		r.done, r.best = done, best
+		r.done, r.best = done, c.Best
 		r.mu.Unlock()
 		// A waiting trial retries the point of a trial whose worker died, which does not count:
 		// take it whatever the count, so no point proposed to the study is left behind.
@@ -136,19 +137,44 @@ func (r *runner) confirmAlive(seen map[int]time.Time) (bool, error) {
 	return true, nil
 }
 
-// tally counts a study's finished trials as countFinished does for a target of trials, its running
-// and waiting ones, and finds the best complete value.
-func tally(trials []goptuna.FrozenTrial, target int) (done, running, waiting int, best float64) {
-	done, _, best = countFinished(trials, target)
-	for _, t := range trials {
-		switch t.State {
-		case goptuna.TrialStateRunning:
-			running++
-		case goptuna.TrialStateWaiting:
-			waiting++
+// countShared counts the study's trials in the store: in one read where the storage has the
+// store.Turns capability, else from all its trials.
+func (r *runner) countShared() (store.TrialCounts, error) {
+	if turns, ok := r.st.(store.Turns); ok {
+		c, err := turns.CountTrials(r.study.ID)
+		if err != nil {
+			return c, fmt.Errorf("search: count trials: %w", err)
 		}
+		return c, nil
 	}
-	return done, running, waiting, best
+	trials, err := r.st.GetAllTrials(r.study.ID)
+	if err != nil {
+		return store.TrialCounts{}, fmt.Errorf("search: list trials: %w", err)
+	}
+	return store.CountTrials(trials), nil
+}
+
+// countsTowards is how many of the counted trials count towards a target of trials, as countFinished
+// says: the finished ones, and the rejected ones beyond the free ones (freeRejections).
+func countsTowards(c store.TrialCounts, target int) int {
+	return c.Finished + freeRejections(c.Rejected, target)
+}
+
+// createFresh creates a fresh trial. In a study of this process alone takeTurn has reserved its
+// slot; in a shared study it is created only if a slot of the target is still free:
+// neither a finished trial, nor a running or waiting one (which may yet finish) fills it. With
+// the store.Turns capability the count and the creation are one turn under the study's lock, so
+// that processes deciding at the same moment never overshoot the target; without it the store
+// is counted first (a race between processes may then start a trial or two beyond the target).
+func (r *runner) createFresh() (id int, ok bool, err error) {
+	free := func(c store.TrialCounts) bool {
+		return countsTowards(c, r.spec.Study.Trials)+c.Running+c.Waiting < r.spec.Study.Trials
+	}
+	if turns, isTurns := r.st.(store.Turns); isTurns && r.shared {
+		return turns.CreateTrialIf(r.study.ID, free)
+	}
+	id, err = r.st.CreateNewTrial(r.study.ID)
+	return id, err == nil, err
 }
 
 // recoverShared fails the trials whose workers stopped sending heartbeats (any process, any

@@ -29,7 +29,8 @@ import (
 //
 //  1. train: a SuperTransformer (trainer.SuperNet) of the space's largest architecture, one (or,
 //     with sandwich sampling, three) sub-network(s) per update, checkpointed at least every
-//     CheckpointEvery to Options.SupernetCheckpoint; a restart loads the last checkpoint.
+//     CheckpointEvery to its checkpoint (checkpoint.go: a blob of the study in its store, or
+//     Options.SupernetCheckpoint); a restart loads the last checkpoint.
 //  2. search: the study's sampler proposes architectures on an in-memory copy of the search
 //     phase's trials (so that a draw costs no store round trip); each is scored with its inherited
 //     weights and stored, finished, in one write (CloneTrial) with fidelity inherited.
@@ -57,6 +58,9 @@ type superRun struct {
 	enqueue bool // study.enqueue_default: the search phase scores the start point first
 
 	startPending bool // the start point waits in the in-memory study
+
+	ckpt    checkpoint // where the SuperTransformer is checkpointed (checkpoint.go)
+	release func()     // lets the study go (a shared store's StudyLocker)
 }
 
 // archSpec returns spec with every searched parameter that is not an elastic dimension fixed at
@@ -87,9 +91,6 @@ func contains(list []string, s string) bool {
 
 // checkSupernet validates what the supernet strategy needs beyond the space file.
 func (p *Prepared) checkSupernet() error {
-	if p.opts.SupernetCheckpoint == "" {
-		return errors.New("search: study.strategy supernet needs a checkpoint file for the SuperTransformer (a bbolt store: it lies beside the store file; PostgreSQL stores are not supported yet)")
-	}
 	for _, g := range p.spec.Objective.Goals() {
 		if g.Maximize && g.Name != "bleu" {
 			return fmt.Errorf("search: study.strategy supernet scores sub-networks by BLEU; the objective maximises %s", g.Name)
@@ -111,6 +112,7 @@ func (p *Prepared) runSupernet(ctx context.Context, st Storage) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+	defer sr.release()
 	finish := func(err error) (*Result, error) {
 		res.Elapsed = time.Since(start)
 		res.Interrupted = ctx.Err() != nil && res.Done < res.Total
@@ -155,19 +157,21 @@ func (p *Prepared) newSuperRun(st Storage) (*superRun, *Result, error) {
 	}
 	r.refCost = objective.RefCost(spec.Objective, spec.Budget)
 	r.grace, r.beat = p.opts.StaleGrace, p.opts.HeartbeatEvery
-	if isShared(st) {
-		return nil, nil, errors.New("search: study.strategy supernet runs in one process (a bbolt store)")
-	}
+	r.shared = isShared(st) // openStudy then waits for a process creating the study elsewhere
 	sr.runner = r
 	study, err := r.openStudy()
 	if err != nil {
 		return nil, nil, err
 	}
 	r.study = study
+	if sr.ckpt, sr.release, err = sr.openCheckpoint(); err != nil {
+		return nil, nil, err
+	}
 	total := spec.Supernet.Trials + spec.Supernet.TopK
 	res := &Result{Study: spec.Study.Name, StudyID: study.ID, Total: total}
 	stale, err := st.RecoverStale(study.ID, r.grace)
 	if err != nil {
+		sr.release()
 		return nil, nil, fmt.Errorf("search: recover stale trials of %s: %w", spec.Study.Name, err)
 	}
 	res.Recovered = len(stale)
@@ -261,16 +265,15 @@ func (sr *superRun) train(ctx context.Context) error {
 		return fmt.Errorf("search: supernet: %w", err)
 	}
 	sr.sn = s
-	path := sr.opts.SupernetCheckpoint
 	seconds := 0.0
 	done := false
-	meta, err := s.Load(path)
+	meta, err := sr.ckpt.load(s)
 	switch {
 	case err == nil:
 		seconds, _ = strconv.ParseFloat(meta["seconds"], 64)
 		done = meta["done"] == "true"
 		sr.emit(Event{Kind: EventStudy, Total: sn.Trials + sn.TopK, Message: fmt.Sprintf(
-			"supernet: resuming from checkpoint %s at update %d (%.0f s trained)", path, s.Steps(), seconds)})
+			"supernet: resuming from checkpoint %s at update %d (%.0f s trained)", sr.ckpt.where(), s.Steps(), seconds)})
 	case errors.Is(err, fs.ErrNotExist):
 	default:
 		s.Close()
@@ -292,7 +295,7 @@ func (sr *superRun) train(ctx context.Context) error {
 		if fin {
 			m["done"] = "true"
 		}
-		if err := s.Save(path, m); err != nil {
+		if err := sr.ckpt.save(s, m); err != nil {
 			return fmt.Errorf("search: supernet: %w", err)
 		}
 		lastSave = time.Now()

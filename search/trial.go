@@ -40,8 +40,11 @@ func (r *runner) runTrial(ctx context.Context, fresh bool, worker int) (outcome,
 		return outcome{}, errNoTurn
 	}
 	if !ok {
-		if id, err = r.st.CreateNewTrial(r.study.ID); err != nil {
+		if id, ok, err = r.createFresh(); err != nil {
 			return outcome{}, fmt.Errorf("search: create trial: %w", err)
+		}
+		if !ok {
+			return outcome{}, errNoTurn // the slot was filled by another process meanwhile
 		}
 	}
 	ft, err := r.st.GetTrial(id)

@@ -167,10 +167,7 @@ func (d *decoder) commandParam(f entry) (Param, error) {
 	}
 	switch p.Kind {
 	case KindFixed:
-		v, err := d.fixedValue(f, given)
-		if err != nil {
-			return p, err
-		}
+		v := given["value"]
 		return d.commandFixed(p, v.value, v.path)
 	case KindCategorical:
 		return d.commandChoices(p, given["choices"], f)

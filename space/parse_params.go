@@ -64,10 +64,7 @@ func (d *decoder) param(f entry) (Param, error) {
 	}
 	switch p.Kind {
 	case KindFixed:
-		v, err := d.fixedValue(f, given)
-		if err != nil {
-			return p, err
-		}
+		v := given["value"]
 		if err := d.scalar(v.value, v.path, typeName); err != nil {
 			return p, err
 		}
@@ -115,20 +112,10 @@ func (d *decoder) paramDefault(p Param, given map[string]entry, ni nameInfo, typ
 	return p, nil
 }
 
-// fixedValue returns the value entry of the fixed parameter f written as a mapping (given holds
-// its keys), or an error naming it as missing.
-func (d *decoder) fixedValue(f entry, given map[string]entry) (entry, error) {
-	v, ok := given["value"]
-	if !ok {
-		return v, d.errAt(f.keyN, f.path+".value", "missing: a fixed parameter needs its value")
-	}
-	return v, nil
-}
-
 // paramKeys reads a parameter's mapping and its kind: type when given, else categorical with
 // choices, fixed with value, else def ("" = the type is required); every key must apply to the
-// kind (extra: keys that also apply to int, float and categorical ones). It returns the entries
-// by key.
+// kind (extra: keys that also apply to int, float and categorical ones), and a fixed one needs
+// its value. It returns the entries by key.
 func (d *decoder) paramKeys(f entry, p *Param, def string, extra ...string) (map[string]entry, error) {
 	es, err := d.mapping(f.value, f.path, append([]string{"type", "low", "high", "step", "log", "choices", "value"}, extra...))
 	if err != nil {
@@ -162,6 +149,9 @@ func (d *decoder) paramKeys(f entry, p *Param, def string, extra ...string) (map
 		if !contains(allowed[p.Kind], o.key) {
 			return nil, d.errAt(o.keyN, o.path, "does not apply to a %s parameter (keys: %s)", p.Kind, strings.Join(allowed[p.Kind], ", "))
 		}
+	}
+	if _, ok := given["value"]; p.Kind == KindFixed && !ok {
+		return nil, d.errAt(f.keyN, f.path+".value", "missing: a fixed parameter needs its value")
 	}
 	return given, nil
 }

@@ -73,16 +73,7 @@ func TestParseSet(t *testing.T) {
 
 // TestPoint covers defaults, overrides, outside flags, repair of unset names and errors.
 func TestPoint(t *testing.T) {
-	spec, err := Parse("s.yaml", []byte(`task: {kind: synthetic}
-params:
-  d_model: {low: 32, high: 128, step: 32}
-  heads: {choices: [8, 4, 2]}
-  kv_heads: {low: 1, high: 8}
-  enc_layers: 3
-  dropout: {low: 0.1, high: 0.3}
-  lr: {low: 1e-4, high: 1e-2, log: true}
-budget: {max_params: 1e9}
-`))
+	spec, err := Load("testdata/point.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -56,6 +57,20 @@ func (c *DistCache) AddParam(ft *goptuna.FrozenTrial, name string, internal floa
 	ft.Params[name] = x
 	ft.Distributions[name] = d
 	return nil
+}
+
+// ExportParam is the export of a stored parameter: its internal value, the value its
+// distribution (dist, JSON) gives it, and the distribution.
+func (c *DistCache) ExportParam(internal float64, dist string) (ExportParam, error) {
+	d, err := c.Get(dist)
+	if err != nil {
+		return ExportParam{}, err
+	}
+	x, err := ExternalOf(d, internal)
+	if err != nil {
+		return ExportParam{}, err
+	}
+	return ExportParam{Internal: Float(internal), External: x, Distribution: json.RawMessage(dist)}, nil
 }
 
 // CopyDist returns a distribution sharing no memory with d.

@@ -76,11 +76,7 @@ func newFop(name string, out tensor.Shape, diff []bool, in ...int) fop {
 
 // apply adds op to the graph with the given children under the builder's sticky error.
 func (b *builder) apply(op G.Op, what string, xs ...*G.Node) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	n, err := G.ApplyOp(op, xs...)
-	return b.ok(n, err, what)
+	return b.do(what, func() (*G.Node, error) { return G.ApplyOp(op, xs...) })
 }
 
 // floats is the element type of every fused op.

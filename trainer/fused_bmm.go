@@ -58,33 +58,35 @@ func trans(t bool) blas.Transpose {
 
 func (o *bmmOp) Do(v ...G.Value) (G.Value, error) {
 	out := o.output(v[0].Dtype(), false)
-	as, bs := v[0].Shape(), v[1].Shape()
-	lda, ldb := as[2], bs[2]
-	sa, sb, sc := as[1]*as[2], bs[1]*bs[2], o.m*o.n
-	tA, tB, count := trans(o.tA), trans(o.tB), as[0]
-	impl := G.WhichBLAS()
-	fast, batched := impl.(batcher)
-	switch a := v[0].Data().(type) {
+	switch c := out.Data().(type) {
 	case []float32:
-		b, c := dataOf[float32](v[1]), out.Data().([]float32)
-		if batched {
-			fast.SgemmBatched(tA, tB, o.m, o.n, o.k, 1, a, lda, sa, b, ldb, sb, 0, c, o.n, sc, count)
-			break
-		}
-		for i := range count {
-			impl.Sgemm(tA, tB, o.m, o.n, o.k, 1, a[i*sa:(i+1)*sa], lda, b[i*sb:(i+1)*sb], ldb, 0, c[i*sc:(i+1)*sc], o.n)
-		}
+		bmmForward(o, v, c)
 	case []float64:
-		b, c := dataOf[float64](v[1]), out.Data().([]float64)
-		if batched {
-			fast.DgemmBatched(tA, tB, o.m, o.n, o.k, 1, a, lda, sa, b, ldb, sb, 0, c, o.n, sc, count)
-			break
-		}
-		for i := range count {
-			impl.Dgemm(tA, tB, o.m, o.n, o.k, 1, a[i*sa:(i+1)*sa], lda, b[i*sb:(i+1)*sb], ldb, 0, c[i*sc:(i+1)*sc], o.n)
-		}
+		bmmForward(o, v, c)
 	}
 	return out, nil
+}
+
+// bmmForward sets each C_i = op(A_i)·op(B_i) for v = A, B: one batched call where the installed
+// BLAS has it, one product per matrix otherwise.
+func bmmForward[T floats](o *bmmOp, v []G.Value, c []T) {
+	as, bs := v[0].Shape(), v[1].Shape()
+	a, b := dataOf[T](v[0]), dataOf[T](v[1])
+	lda, ldb := as[2], bs[2]
+	sa, sb, sc := as[1]*as[2], bs[1]*bs[2], o.m*o.n
+	count := as[0]
+	if fast, ok := G.WhichBLAS().(batcher); ok {
+		switch a := any(a).(type) {
+		case []float32:
+			fast.SgemmBatched(trans(o.tA), trans(o.tB), o.m, o.n, o.k, 1, a, lda, sa, any(b).([]float32), ldb, sb, 0, any(c).([]float32), o.n, sc, count)
+		case []float64:
+			fast.DgemmBatched(trans(o.tA), trans(o.tB), o.m, o.n, o.k, 1, a, lda, sa, any(b).([]float64), ldb, sb, 0, any(c).([]float64), o.n, sc, count)
+		}
+		return
+	}
+	for i := range count {
+		gemm(o.tA, o.tB, o.m, o.n, o.k, 1, a[i*sa:(i+1)*sa], lda, b[i*sb:(i+1)*sb], ldb, 0, c[i*sc:(i+1)*sc], o.n)
+	}
 }
 
 // batcher is a BLAS with strided batched products (fastblas.Implementation); the batched

@@ -69,13 +69,7 @@ func expShift[T floats](y, x []T, shift T) float64 {
 	if x32, ok := any(x).([]float32); ok {
 		return fastmath.ExpShift(any(y).([]float32), x32, float32(shift))
 	}
-	var s float64
-	for i, v := range x {
-		e := math.Exp(float64(v - shift))
-		y[i] = T(e)
-		s += e
-	}
-	return s
+	return fastmath.ExpShiftMath(y, x, shift)
 }
 
 func crossEntropy[T floats](z, target, w []T, lses []float64) float64 {

@@ -80,11 +80,11 @@ func lnForward[T floats](y, x, g, b []T, stats []float64) {
 }
 
 func (o *layerNormOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(&lnGradXOp{newFop("fusedLayerNormDx", in[0].Shape(), nil, 2, 2, 2), o}, in[0], in[1], grad)
+	dx, err := G.ApplyOp(&lnGradOp{newFop("fusedLayerNormDx", in[0].Shape(), nil, 2, 2, 2), o, false}, in[0], in[1], grad)
 	if err != nil {
 		return nil, err
 	}
-	dg, err := G.ApplyOp(&lnGradGOp{newFop("fusedLayerNormDg", in[1].Shape(), nil, 2, 2), o}, in[0], grad)
+	dg, err := G.ApplyOp(&lnGradOp{newFop("fusedLayerNormDg", in[1].Shape(), nil, 2, 2), o, true}, in[0], grad)
 	if err != nil {
 		return nil, err
 	}
@@ -92,23 +92,34 @@ func (o *layerNormOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	return G.Nodes{dx, dg, db}, err
 }
 
-// lnGradXOp is dx = inv·(dŷ − mean(dŷ) − x̂·mean(dŷ⊙x̂)) with dŷ = dy⊙g, from (x, g, dy).
-type lnGradXOp struct {
+// lnGradOp is one of LayerNorm's gradients from its forward op's row statistics: dx (lnGradX,
+// from x, g, dy), or with gain set dg (lnGradG, from x, dy).
+type lnGradOp struct {
 	fop
-	fwd *layerNormOp // its row statistics
+	fwd  *layerNormOp // its row statistics
+	gain bool
 }
 
-func (o *lnGradXOp) Do(v ...G.Value) (G.Value, error) {
-	out := o.output(v[0].Dtype(), false)
-	switch x := v[0].Data().(type) {
+func (o *lnGradOp) Do(v ...G.Value) (G.Value, error) {
+	out := o.output(v[0].Dtype(), o.gain) // dg accumulates over the rows
+	switch d := out.Data().(type) {
 	case []float32:
-		lnGradX(out.Data().([]float32), x, dataOf[float32](v[1]), dataOf[float32](v[2]), o.fwd.stats)
+		lnGrad(o, v, d)
 	case []float64:
-		lnGradX(out.Data().([]float64), x, dataOf[float64](v[1]), dataOf[float64](v[2]), o.fwd.stats)
+		lnGrad(o, v, d)
 	}
 	return out, nil
 }
 
+func lnGrad[T floats](o *lnGradOp, v []G.Value, d []T) {
+	if o.gain {
+		lnGradG(d, dataOf[T](v[0]), dataOf[T](v[1]), o.fwd.stats)
+		return
+	}
+	lnGradX(d, dataOf[T](v[0]), dataOf[T](v[1]), dataOf[T](v[2]), o.fwd.stats)
+}
+
+// lnGradX is dx = inv·(dŷ − mean(dŷ) − x̂·mean(dŷ⊙x̂)) with dŷ = dy⊙g.
 func lnGradX[T floats](dx, x, g, dy []T, stats []float64) {
 	d := len(g)
 	n := float64(d)
@@ -143,23 +154,7 @@ func lnGradX[T floats](dx, x, g, dy []T, stats []float64) {
 	}
 }
 
-// lnGradGOp is dg = Σ_rows dy⊙x̂, from (x, dy).
-type lnGradGOp struct {
-	fop
-	fwd *layerNormOp // its row statistics
-}
-
-func (o *lnGradGOp) Do(v ...G.Value) (G.Value, error) {
-	out := o.output(v[0].Dtype(), true)
-	switch x := v[0].Data().(type) {
-	case []float32:
-		lnGradG(out.Data().([]float32), x, dataOf[float32](v[1]), o.fwd.stats)
-	case []float64:
-		lnGradG(out.Data().([]float64), x, dataOf[float64](v[1]), o.fwd.stats)
-	}
-	return out, nil
-}
-
+// lnGradG is dg = Σ_rows dy⊙x̂.
 func lnGradG[T floats](dg, x, dy []T, stats []float64) {
 	d := len(dg)
 	for r := 0; r < len(x); r += d {

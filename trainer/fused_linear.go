@@ -3,7 +3,6 @@ package trainer
 import (
 	"fmt"
 
-	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -50,41 +49,32 @@ func (b *builder) fusedLinearAct(x, w, bias *G.Node, relu bool) *G.Node {
 
 func (o *linearOp) Do(v ...G.Value) (G.Value, error) {
 	out := o.output(v[0].Dtype(), false)
-	n, in, m := o.out[0], v[0].Shape()[1], o.out[1]
-	impl := G.WhichBLAS()
-	// Each row starts as the bias; the product is added with beta 1 (x·W + b, summed once).
-	// Without a bias the product overwrites the buffer (beta 0).
-	beta := 0.0
-	if len(v) == 3 {
-		beta = 1
-	}
-	switch x := v[0].Data().(type) {
+	switch y := out.Data().(type) {
 	case []float32:
-		y := out.Data().([]float32)
-		if beta == 1 {
-			b := dataOf[float32](v[2])
-			for r := 0; r < n*m; r += m {
-				copy(y[r:r+m], b)
-			}
-		}
-		impl.Sgemm(blas.NoTrans, blas.NoTrans, n, m, in, 1, x, in, dataOf[float32](v[1]), m, float32(beta), y, m)
-		if o.relu {
-			relu32(y, y)
-		}
+		linearForward(o, v, y, relu32)
 	case []float64:
-		y := out.Data().([]float64)
-		if beta == 1 {
-			b := dataOf[float64](v[2])
-			for r := 0; r < n*m; r += m {
-				copy(y[r:r+m], b)
-			}
-		}
-		impl.Dgemm(blas.NoTrans, blas.NoTrans, n, m, in, 1, x, in, dataOf[float64](v[1]), m, beta, y, m)
-		if o.relu {
-			relu(y, y)
-		}
+		linearForward(o, v, y, relu[float64])
 	}
 	return out, nil
+}
+
+// linearForward sets y = x·W (+ b) for v = x, W (, b), then act(y) in place when o.relu is set.
+func linearForward[T floats](o *linearOp, v []G.Value, y []T, act func(y, x []T)) {
+	n, in, m := o.out[0], v[0].Shape()[1], o.out[1]
+	// Each row starts as the bias; the product is added with beta 1 (x·W + b, summed once).
+	// Without a bias the product overwrites the buffer (beta 0).
+	var beta T
+	if len(v) == 3 {
+		beta = 1
+		b := dataOf[T](v[2])
+		for r := 0; r < n*m; r += m {
+			copy(y[r:r+m], b)
+		}
+	}
+	gemm(false, false, n, m, in, 1, dataOf[T](v[0]), in, dataOf[T](v[1]), m, beta, y, m)
+	if o.relu {
+		act(y, y)
+	}
 }
 
 func (o *linearOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
@@ -110,6 +100,18 @@ func (o *linearOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	return G.Nodes{dx, dw, db}, err
 }
 
+// gemm is C = alpha·op(A)·op(B) + beta·C (op transposes where tA, tB) through gorgonia's
+// installed BLAS: its Sgemm or Dgemm, by T.
+func gemm[T floats](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	impl := G.WhichBLAS()
+	switch a := any(a).(type) {
+	case []float32:
+		impl.Sgemm(trans(tA), trans(tB), m, n, k, float32(alpha), a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+	case []float64:
+		impl.Dgemm(trans(tA), trans(tB), m, n, k, float64(alpha), a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
+	}
+}
+
 // matOp is the 2-D product op(A)·op(B) through the installed BLAS (backward of linearOp).
 type matOp struct {
 	fop
@@ -133,12 +135,11 @@ func (o *matOp) Do(v ...G.Value) (G.Value, error) {
 	out := o.output(v[0].Dtype(), false)
 	m, n := o.out[0], o.out[1]
 	lda, ldb := v[0].Shape()[1], v[1].Shape()[1]
-	impl := G.WhichBLAS()
 	switch a := v[0].Data().(type) {
 	case []float32:
-		impl.Sgemm(trans(o.tA), trans(o.tB), m, n, o.k, 1, a, lda, dataOf[float32](v[1]), ldb, 0, out.Data().([]float32), n)
+		gemm(o.tA, o.tB, m, n, o.k, 1, a, lda, dataOf[float32](v[1]), ldb, 0, out.Data().([]float32), n)
 	case []float64:
-		impl.Dgemm(trans(o.tA), trans(o.tB), m, n, o.k, 1, a, lda, dataOf[float64](v[1]), ldb, 0, out.Data().([]float64), n)
+		gemm(o.tA, o.tB, m, n, o.k, 1, a, lda, dataOf[float64](v[1]), ldb, 0, out.Data().([]float64), n)
 	}
 	return out, nil
 }

@@ -126,14 +126,20 @@ func (d dims) layout() []pspec {
 			ps = append(ps, pspec{name: side + ".pos", shape: []int{d.MaxPos, d.D}, init: "normal", std: posStd(d)})
 		}
 	}
-	embed("src", d.SrcV)
-	for l := 0; l < d.Enc; l++ {
-		p := fmt.Sprintf("enc.%d", l)
-		ln(p + ".ln1")
-		att(p + ".att")
-		ln(p + ".ln2")
+	// layer adds one encoder or decoder layer: a layer norm (ln1, ln2, …) before each of its
+	// attention blocks and before its feed-forward block.
+	layer := func(p string, blocks ...string) {
+		for i, blk := range blocks {
+			ln(fmt.Sprintf("%s.ln%d", p, i+1))
+			att(p + "." + blk)
+		}
+		ln(fmt.Sprintf("%s.ln%d", p, len(blocks)+1))
 		ffn(p+".ff1", d.D, d.FF)
 		ffn(p+".ff2", d.FF, d.D)
+	}
+	embed("src", d.SrcV)
+	for l := range d.Enc {
+		layer(fmt.Sprintf("enc.%d", l), "att")
 	}
 	if d.EncoderOnly {
 		mat("out", d.D, d.TgtV)
@@ -141,15 +147,8 @@ func (d dims) layout() []pspec {
 	}
 	ln("enc.ln")
 	embed("tgt", d.TgtV)
-	for l := 0; l < d.Dec; l++ {
-		p := fmt.Sprintf("dec.%d", l)
-		ln(p + ".ln1")
-		att(p + ".self")
-		ln(p + ".ln2")
-		att(p + ".cross")
-		ln(p + ".ln3")
-		ffn(p+".ff1", d.D, d.FF)
-		ffn(p+".ff2", d.FF, d.D)
+	for l := range d.Dec {
+		layer(fmt.Sprintf("dec.%d", l), "self", "cross")
 	}
 	ln("dec.ln")
 	if !d.Tied { // a tied output projection is the target embedding alone, without bias

@@ -27,6 +27,15 @@ func (b *builder) ok(n *G.Node, err error, what string) *G.Node {
 	return n
 }
 
+// do runs op unless an earlier step failed, keeping op's error, named by what, as the sticky one.
+func (b *builder) do(what string, op func() (*G.Node, error)) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n, err := op()
+	return b.ok(n, err, what)
+}
+
 // input creates a leaf node bound to t (weights or per-step inputs refilled in place).
 func (b *builder) input(name string, t *tensor.Dense) *G.Node {
 	if b.err != nil {
@@ -45,11 +54,7 @@ func (b *builder) ids(name string, t *tensor.Dense) *G.Node {
 
 // gather selects rows of table (V, D) by ids (n), giving (n, D); its gradient scatter-adds.
 func (b *builder) gather(table, ids *G.Node) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	n, err := G.ByIndices(table, ids, 0)
-	return b.ok(n, err, "gather")
+	return b.do("gather", func() (*G.Node, error) { return G.ByIndices(table, ids, 0) })
 }
 
 func (b *builder) scalar(v float64) *G.Node {
@@ -60,43 +65,23 @@ func (b *builder) scalar(v float64) *G.Node {
 }
 
 func (b *builder) mul(x, y *G.Node) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	n, err := G.Mul(x, y)
-	return b.ok(n, err, "mul")
+	return b.do("mul", func() (*G.Node, error) { return G.Mul(x, y) })
 }
 
 func (b *builder) add(x, y *G.Node) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	n, err := G.Add(x, y)
-	return b.ok(n, err, "add")
+	return b.do("add", func() (*G.Node, error) { return G.Add(x, y) })
 }
 
 func (b *builder) sub(x, y *G.Node) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	n, err := G.Sub(x, y)
-	return b.ok(n, err, "sub")
+	return b.do("sub", func() (*G.Node, error) { return G.Sub(x, y) })
 }
 
 func (b *builder) hprod(x, y *G.Node) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	n, err := G.HadamardProd(x, y)
-	return b.ok(n, err, "hadamard")
+	return b.do("hadamard", func() (*G.Node, error) { return G.HadamardProd(x, y) })
 }
 
 func (b *builder) scale(x *G.Node, s float64) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	n, err := G.Mul(x, b.scalar(s))
-	return b.ok(n, err, "scale")
+	return b.do("scale", func() (*G.Node, error) { return G.Mul(x, b.scalar(s)) })
 }
 
 func (b *builder) reshape(x *G.Node, shape ...int) *G.Node {
@@ -108,60 +93,32 @@ func (b *builder) reshape(x *G.Node, shape ...int) *G.Node {
 }
 
 func (b *builder) transpose(x *G.Node, axes ...int) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	n, err := G.Transpose(x, axes...)
-	return b.ok(n, err, "transpose")
+	return b.do("transpose", func() (*G.Node, error) { return G.Transpose(x, axes...) })
 }
 
 func (b *builder) bmm(x, y *G.Node, transA, transB bool) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	n, err := G.BatchedMatMul(x, y, transA, transB)
-	return b.ok(n, err, "batched matmul")
+	return b.do("batched matmul", func() (*G.Node, error) { return G.BatchedMatMul(x, y, transA, transB) })
 }
 
 func (b *builder) sum(x *G.Node, axis int) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	n, err := G.Sum(x, axis)
-	return b.ok(n, err, "sum")
+	return b.do("sum", func() (*G.Node, error) { return G.Sum(x, axis) })
 }
 
 func (b *builder) sumAll(x *G.Node) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	n, err := G.Sum(x)
-	return b.ok(n, err, "sum")
+	return b.do("sum", func() (*G.Node, error) { return G.Sum(x) })
 }
 
 func (b *builder) max(x *G.Node, axis int) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	n, err := G.Max(x, axis)
-	return b.ok(n, err, "max")
+	return b.do("max", func() (*G.Node, error) { return G.Max(x, axis) })
 }
 
 func (b *builder) unary(f func(*G.Node) (*G.Node, error), x *G.Node, what string) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	n, err := f(x)
-	return b.ok(n, err, what)
+	return b.do(what, func() (*G.Node, error) { return f(x) })
 }
 
 // bcast applies a broadcasting binary op where y has size 1 along axis (the last axis of x's rank).
 func (b *builder) bcast(op func(a, c *G.Node, l, r []byte) (*G.Node, error), x, y *G.Node, axis byte, what string) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	n, err := op(x, y, nil, []byte{axis})
-	return b.ok(n, err, what)
+	return b.do(what, func() (*G.Node, error) { return op(x, y, nil, []byte{axis}) })
 }
 
 // linear is x·W + b for x (N, in), W (in, out), b (1, out); x·W when bias is nil.
@@ -200,11 +157,7 @@ func (b *builder) layerNorm(x, g, bias *G.Node) *G.Node {
 	// InverseSqrt has a wrong gradient in gorgonia v0.9.18: compose Inverse(Sqrt(v)).
 	inv := b.unary(G.Inverse, b.unary(G.Sqrt, v, "sqrt"), "inverse")
 	nrm := b.bcast(G.BroadcastHadamardProd, c, inv, 1, "ln scale")
-	if b.err != nil {
-		return nil
-	}
-	out, err := G.BroadcastHadamardProd(nrm, g, nil, []byte{0})
-	out = b.ok(out, err, "ln gain")
+	out := b.bcast(G.BroadcastHadamardProd, nrm, g, 0, "ln gain")
 	return b.bcast(G.BroadcastAdd, out, bias, 0, "ln bias")
 }
 

@@ -86,13 +86,7 @@ func TestMainStoreReportsIdentically(t *testing.T) {
 	bin := buildBinary(t)
 	src := filepath.Join("testdata", "v2store")
 	db := filepath.Join(t.TempDir(), "studies.db")
-	raw, err := os.ReadFile(filepath.Join(src, "studies.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(db, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	copyFile(t, filepath.Join(src, "studies.db"), db, 0o644)
 	sameOutputs(t, bin, db, src, readCases(map[string][]string{"trained": {"0", "1"}, "command": {"0", "3"}}))
 
 	for _, c := range []struct{ study, space, trials, trial string }{

@@ -8,8 +8,6 @@ import (
 	"testing"
 
 	"github.com/c-bata/goptuna"
-
-	"github.com/attnsearch/attnsearch/store/bolt"
 )
 
 // TestDamagedStoreThroughBinary runs every command that opens a store on truncated, zeroed and
@@ -18,10 +16,7 @@ func TestDamagedStoreThroughBinary(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.db")
-	s, err := bolt.Open(good, bolt.Options{NoSync: true, NoSnapshot: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newBoltStore(t, good)
 	study, err := s.CreateNewStudy("smoke")
 	if err != nil {
 		t.Fatal(err)

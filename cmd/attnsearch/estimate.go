@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -9,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/search"
 	"github.com/attnsearch/attnsearch/space"
 	"github.com/attnsearch/attnsearch/trainer/data"
@@ -135,17 +135,16 @@ func estimate(path, set string, srcVocab, tgtVocab int) (*estimateReport, error)
 			source = "flags and " + source
 		}
 	}
-	if src < objective.SmallestVocab || tgt < objective.SmallestVocab {
+	est, err := search.EstimatePoint(spec, cfg, src, tgt, srcExact, tgtExact)
+	if errors.Is(err, search.ErrSmallVocab) {
 		return nil, inputErr(fmt.Errorf("estimate: vocabulary sizes %d/%d: need at least 5 (4 specials and a word); give --src-vocab and --tgt-vocab", src, tgt))
 	}
-	a := spec.Arch(src, tgt)
-	// A budget no point of the space can meet makes the file invalid (checked with the smallest
-	// vocabulary where the size is only an upper bound).
-	if err := objective.ValidateBound(spec, a, srcExact, tgtExact); err != nil {
+	if err != nil {
+		// A budget no point of the space can meet makes the file invalid (checked with the
+		// smallest vocabulary where the size is only an upper bound).
 		return nil, inputErr(err)
 	}
-	o, b := spec.Objective, spec.Budget
-	as := objective.Assess(spec, cfg, a)
+	o, b, a, as := spec.Objective, spec.Budget, est.Arch, est.Assessment
 	c := as.Cost
 	rep := &estimateReport{
 		Space: path, Config: cfg.SetString(), InSpace: len(outside) == 0, Outside: nonNil(outside),
@@ -155,7 +154,7 @@ func estimate(path, set string, srcVocab, tgtVocab int) (*estimateReport, error)
 		ParamsCore: c.ParamsCore, ParamsEmbed: c.ParamsEmbed, Params: c.Params,
 		FlopsPerToken: c.FlopsPerToken, KVCacheBytesPerToken: c.KVCacheBytesPerToken,
 		CrossKVCacheBytesPerSr: c.CrossKVCacheBytesPerSrcTok,
-		Feasible:               as.Feasible(), Violations: nonNil(objective.Strings(as.Violations)),
+		Feasible:               as.Feasible(), Violations: nonNil(est.Violations),
 		CheckedAfterTraining: as.AfterTraining, Objective: as.Objective, ObjectiveRefCost: as.RefCost,
 		BudgetMaxParams: b.MaxParams, BudgetMaxFlops: b.MaxFlopsPerToken, BudgetMaxKVCacheBytes: b.MaxKVCacheBytes,
 		Predicted: c.Predicted, BudgetPredicted: b.Predicted,

@@ -19,6 +19,7 @@ import (
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/store/postgres"
+	"github.com/attnsearch/attnsearch/store/storetest"
 )
 
 // envKillRuns makes the random-kill tests long: the number of kills (default: the bounded form
@@ -57,7 +58,7 @@ func (k killStats) String() string {
 // checkPoints checks a study after its final run: nothing RUNNING or WAITING, every dead attempt
 // retried by exactly one later trial with the same point and
 // seed, each point (a trial and its retries) finished exactly once, by its last attempt. It
-// returns the figures; want is the number of points that must have finished (-1: at least 1).
+// returns the figures; want is the number of points that must have finished.
 func checkPoints(t *testing.T, trials []goptuna.FrozenTrial, want int) killStats {
 	t.Helper()
 	st := killStats{attempts: len(trials)}
@@ -131,7 +132,7 @@ func checkPoints(t *testing.T, trials []goptuna.FrozenTrial, want int) killStats
 	if st.lost > 0 {
 		t.Errorf("%d points lost", st.lost)
 	}
-	if want >= 0 && st.finished != want {
+	if st.finished != want {
 		t.Errorf("%d points finished, want exactly %d", st.finished, want)
 	}
 	return st
@@ -237,14 +238,7 @@ func TestRandomKillsBolt(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	id, err := s.GetStudyIDFromName("smoke")
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := s.GetAllTrials(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := storetest.StudyTrials(t, s, "smoke")
 	got := checkPoints(t, all, trials)
 	got.kills, got.exited = st.kills, st.exited
 	t.Logf("bbolt, %d trials, 2 workers: %v", trials, got)
@@ -252,8 +246,8 @@ func TestRandomKillsBolt(t *testing.T) {
 
 // TestRandomKillsPostgres runs a 2-worker study in 3 processes at once on PostgreSQL and kills
 // each at a random moment (killDelay after the round's start), round after round, then runs one
-// process to the end: at least the requested number of points finished (processes that count at
-// the same moment may each start the last one), each exactly once, every dead attempt retried
+// process to the end: exactly the requested number of points finished (processes that decide at
+// the same moment take their turns under the store's turn lock, store.Turns), each exactly once, every dead attempt retried
 // with its point and seed, nothing RUNNING or WAITING (#19). ATTNSEARCH_KILL_RUNS=N makes it N kills.
 func TestRandomKillsPostgres(t *testing.T) {
 	kills, trials := killPlan(t, 6, 8)
@@ -294,18 +288,8 @@ func TestRandomKillsPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	id, err := s.GetStudyIDFromName("smoke")
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := s.GetAllTrials(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := checkPoints(t, all, -1)
-	if got.finished < trials {
-		t.Errorf("%d points finished, want at least %d", got.finished, trials)
-	}
+	all := storetest.StudyTrials(t, s, "smoke")
+	got := checkPoints(t, all, trials)
 	got.kills, got.exited = st.kills, st.exited
 	t.Logf("PostgreSQL, %d trials, 3 processes × 2 workers: %v", trials, got)
 }

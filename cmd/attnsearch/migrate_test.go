@@ -57,10 +57,7 @@ func TestMigrateRoundTrip(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	a := filepath.Join(dir, "a.db")
-	st, err := bolt.Open(a, bolt.Options{NoSync: true, NoSnapshot: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := newBoltStore(t, a)
 	info, _ := record.StudyInfo{Trials: 4, Seed: 1, Sampler: "tpe"}.Encode()
 	for _, name := range []string{"one", "two"} {
 		study, err := st.CreateNewStudy(name)

@@ -83,6 +83,7 @@ func testEdgeValues(t *testing.T, bin string) {
 	bad(run, "workers", "-1", "1025", "1000000", huge, "x", "")
 	bad(run, "seed", huge, "x", "")
 	bad(run, "stale-after", "0", "-1s", "x", "")
+	bad(run, "checkpoint-every", "0", "-1s", "x", "")
 	train := []string{"train", smoke}
 	bad(train, "epochs", "0", "-1", "1000001", huge, "x", "")
 	bad(train, "max-steps", "-1", "1000000001", huge, "x", "")
@@ -138,13 +139,7 @@ func testEdgeValues(t *testing.T, bin string) {
 // writeToy writes a command study of the toy script with the given objective into dir.
 func writeToy(t *testing.T, dir, name, objective string, workers int) string {
 	t.Helper()
-	py, err := os.ReadFile(filepath.Join("..", "..", "spaces", "command", "toy.py"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "toy.py"), py, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	copyFile(t, filepath.Join("..", "..", "spaces", "command", "toy.py"), filepath.Join(dir, "toy.py"), 0o644)
 	src := fmt.Sprintf(`study: {name: %s, trials: 3, workers: %d, seed: 7, sampler: random}
 task:
   kind: command

@@ -7,7 +7,6 @@ import (
 	"github.com/attnsearch/attnsearch/record"
 	"io"
 	"math"
-	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
@@ -34,6 +33,7 @@ type runFlags struct {
 	trials, workers int
 	seed            int64
 	staleAfter      time.Duration
+	checkpointEvery time.Duration
 	force           bool
 	format          string
 }
@@ -79,6 +79,7 @@ elapsed and remaining time); otherwise one log line per event goes to stderr.`,
 	fl.StringVar(&f.format, "format", formatTable, "the final front's "+formatUsage(allFormats()...))
 	fl.BoolVar(&f.force, "force", false, "run the study although this space file's task or parameters differ from those it was started with (its trials then mix with the stored ones)")
 	fl.DurationVar(&f.staleAfter, "stale-after", 0, "shared store (postgres://) only: a RUNNING trial whose heartbeat is older than this belongs to a dead worker and is retried (default 2m)")
+	fl.DurationVar(&f.checkpointEvery, "checkpoint-every", search.DefaultCheckpointEvery, "study.strategy supernet only: how often the SuperTransformer's training is checkpointed in the store")
 	return cmd
 }
 
@@ -155,19 +156,18 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		what = fmt.Sprintf("data %s (%d/%d/%d pairs, vocab %d/%d)", ds.Name,
 			len(ds.Train), len(ds.Valid), len(ds.Test), ds.SrcVocab.Size(), ds.TgtVocab.Size())
 	}
-	total := spec.Study.Trials
-	if spec.IsSupernet() {
-		total = spec.Supernet.Trials + spec.Supernet.TopK
-	}
-	prog := newProgress(stderr, total)
+	prog := newProgress(stderr, kind.Planned(spec))
 	if f.staleAfter < 0 || (c.Flags().Changed("stale-after") && f.staleAfter == 0) {
 		return inputErr(fmt.Errorf("run: --stale-after %v: want a positive duration", f.staleAfter))
 	}
 	if c.Flags().Changed("stale-after") && (!strings.Contains(f.db, "://") || strings.HasPrefix(strings.ToLower(f.db), "file://")) {
 		return inputErr(fmt.Errorf("run: --stale-after applies to a store shared by several processes (postgres://); the bbolt file %s is held by one process, whose RUNNING trials are all dead when it starts", f.db))
 	}
+	if f.checkpointEvery <= 0 {
+		return inputErr(fmt.Errorf("run: --checkpoint-every %v: want a positive duration", f.checkpointEvery))
+	}
 	prep, err := search.Prepare(ctx, spec, search.Options{OnEvent: prog.event, Dataset: ds, StaleGrace: f.staleAfter, Force: f.force,
-		SupernetCheckpoint: supernetCheckpoint(spec, f.db)})
+		CheckpointEvery: f.checkpointEvery})
 	if err != nil {
 		// A budget that no point of the space can meet is an error of the file, found before the
 		// store is touched.
@@ -204,14 +204,7 @@ func runStudy(c *cobra.Command, path string, f runFlags, stdout, stderr io.Write
 		}
 	}()
 
-	if spec.IsSupernet() {
-		sn := spec.Supernet
-		prog.log("run: study %s in %s: supernet strategy (SuperTransformer, then %s scored with inherited weights, then the best %d retrained), sampler %s, %s",
-			spec.Study.Name, st.Location(), plural(sn.Trials, "sub-network", "sub-networks"), sn.TopK, spec.Study.Sampler.Kind, what)
-	} else {
-		prog.log("run: study %s in %s: %s, sampler %s, pruner %s, %s",
-			spec.Study.Name, st.Location(), plural(spec.Study.Trials, "trial", "trials"), spec.Study.Sampler.Kind, spec.Study.Pruner.Kind, what)
-	}
+	prog.log("run: %s", kind.Headline(spec, st.Location(), what))
 	res, err := prep.Run(ctx, st)
 	prog.finish()
 	if errors.Is(err, search.ErrSpaceChanged) {
@@ -391,30 +384,4 @@ func (p *progress) finish() {
 		_ = p.bar.Finish()
 		fmt.Fprintln(p.w)
 	}
-}
-
-// supernetCheckpoint is the file a supernet study of a bbolt store at db checkpoints its
-// SuperTransformer to: beside the store, named after the study ("" for other studies and for
-// stores that are not files: the search then says that it needs one).
-func supernetCheckpoint(spec *space.Spec, db string) string {
-	if !spec.IsSupernet() {
-		return ""
-	}
-	path := db
-	if strings.HasPrefix(strings.ToLower(db), "file://") {
-		u, err := url.Parse(db)
-		if err != nil {
-			return ""
-		}
-		path = u.Path
-	} else if strings.Contains(db, "://") {
-		return ""
-	}
-	name := strings.Map(func(r rune) rune {
-		if r == '/' || r == os.PathSeparator || r < ' ' {
-			return '_'
-		}
-		return r
-	}, spec.Study.Name)
-	return path + ".supernet-" + name + ".ckpt"
 }

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/attnsearch/attnsearch/space/spacetest"
 )
 
 // buildBinary compiles the real attnsearch binary into a temporary directory.
@@ -269,18 +271,9 @@ func testUsageErrors(t *testing.T, bin string) {
 }
 
 // resumeSpace is a space whose study takes long enough to interrupt (TPE, successive halving):
-// testdata/tiny.yaml (shared with search's tests) with one verb left, the trials.
-var resumeSpace = fixtureSpace(filepath.Join("..", "..", "testdata", "tiny.yaml"), "resume", "%d", "5",
+// spacetest's tiny.yaml (shared with search's tests) with one verb left, the trials.
+var resumeSpace = spacetest.Space("tiny.yaml", "resume", "%d", "5",
 	"{kind: tpe, startup_trials: 3}", "{kind: successive_halving, min_resource: 1, reduction_factor: 2}", "96", "6000")
-
-// fixtureSpace returns the shared test space at path, its comments dropped and its verbs filled in.
-func fixtureSpace(path string, args ...any) string {
-	b, err := os.ReadFile(path)
-	if _, body, ok := strings.Cut(string(b), "\nstudy:"); err == nil && ok {
-		return fmt.Sprintf("study:"+body, args...)
-	}
-	panic(fmt.Sprintf("test space %s: %v", path, err))
-}
 
 // signalStep sends sig once stderr has shown the nth line containing marker.
 type signalStep struct {

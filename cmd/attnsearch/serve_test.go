@@ -42,13 +42,7 @@ func needChromium(t *testing.T) {
 func toyDir(t *testing.T, pause string, trials ...int) string {
 	t.Helper()
 	dir := t.TempDir()
-	py, err := os.ReadFile(filepath.Join("..", "..", "spaces", "command", "toy.py"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "toy.py"), py, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	copyFile(t, filepath.Join("..", "..", "spaces", "command", "toy.py"), filepath.Join(dir, "toy.py"), 0o755)
 	src, err := os.ReadFile(filepath.Join("..", "..", "spaces", "command", "toy.yaml"))
 	if err != nil {
 		t.Fatal(err)

@@ -151,7 +151,8 @@ func pgServer(t *testing.T, own bool) *pgtest.Server {
 }
 
 // checkSharedStudy checks a finished shared study: dense unique numbers, nothing RUNNING or
-// WAITING, at least want finished trials, each point evaluated once except stale retries, and
+// WAITING, exactly want finished trials (the processes take their turns under the store's turn
+// lock, store.Turns, so none starts a trial beyond the count), each point evaluated once except stale retries, and
 // every trial a worker reported finished stored in that state.
 func checkSharedStudy(t *testing.T, url, study string, want int, workers []*worker) {
 	t.Helper()
@@ -185,8 +186,8 @@ func checkSharedStudy(t *testing.T, url, study string, want int, workers []*work
 			configs[c] = append(configs[c], ft)
 		}
 	}
-	if finished < want {
-		t.Errorf("%d finished trials, want at least %d", finished, want)
+	if finished != want {
+		t.Errorf("%d finished trials, want exactly %d", finished, want)
 	}
 	// A point (ordinal) is evaluated again only as the retry of a trial whose worker died.
 	for o, group := range byOrdinal {

@@ -8,39 +8,15 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/attnsearch/attnsearch/space/spacetest"
+	"github.com/attnsearch/attnsearch/store/bolt"
 )
 
-// supernetSpace is a shrunken supernet study: its three phases take a few seconds.
-const supernetSpace = `
-study:
-  name: super
-  strategy: supernet
-  seed: 5
-  sampler: {kind: nsga2}
-task:
-  kind: synthetic
-  synthetic: {train: 64, valid: 16, test: 16, vocab: 8, min_len: 2, max_len: 5, seed: 3}
-  max_len: 8
-training:
-  epochs: 3
-  batch_size: 16
-  latency_sentences: 4
-  eval_sentences: 8
-  threads: 1
-params:
-  d_model: {type: categorical, choices: [8, 16, 24]}
-  heads: {type: categorical, choices: [1, 2, 4]}
-  kv_heads: {type: int, low: 1, high: 2}
-  enc_layers: {type: int, low: 1, high: 2}
-  dec_layers: {type: int, low: 1, high: 2}
-  d_ff: {type: int, low: 16, high: 48, step: 16}
-  dropout: 0.0
-  lr: 5.0e-3
-  warmup_steps: 2
-  label_smoothing: 0.0
-budget:
-  max_params: 9000
-objective:
+// supernetSpace is a shrunken supernet study (spacetest's supernet.yaml): its three phases take
+// a few seconds.
+var supernetSpace = spacetest.Space("supernet.yaml", "  sampler: {kind: nsga2}", "5.0e-3") + `objective:
   maximize: [bleu]
   minimize: [params]
 supernet:
@@ -79,7 +55,7 @@ func supernetTrials(t *testing.T, bin, dir, db string) []string {
 // TestSupernetRun runs a shrunken supernet study through the binary, uninterrupted and killed
 // (SIGKILL) in the training and in the search phase and resumed: both store the same trials; the
 // report shows the retrained front, --fidelity inherited the inherited one; the SuperTransformer's
-// checkpoint lies beside the store.
+// checkpoint lies beside the store. The same study on PostgreSQL: supernetOnPostgres.
 func TestSupernetRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: builds the binary and runs a study three times")
@@ -93,10 +69,11 @@ func TestSupernetRun(t *testing.T) {
 	if r := attn(t, bin, dir, "run", space, "--db", "a.db"); r.code != 0 {
 		t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "a.db.supernet-super.ckpt")); err != nil {
+	if _, err := os.Stat(bolt.BlobPath(filepath.Join(dir, "a.db"), 1, "supernet")); err != nil {
 		t.Fatalf("checkpoint: %v", err)
 	}
 	want := supernetTrials(t, bin, dir, "a.db")
+	t.Run("PostgreSQL", func(t *testing.T) { supernetOnPostgres(t, bin, dir, space, want) })
 	count := map[string]int{}
 	for _, s := range want {
 		count[strings.Fields(s)[0]]++
@@ -148,10 +125,64 @@ func TestSupernetRun(t *testing.T) {
 
 	// A supernet section without the strategy is an input error naming its line.
 	bad := filepath.Join(dir, "bad.yaml")
-	if err := os.WriteFile(bad, []byte(strings.Replace(supernetSpace, "  strategy: supernet\n", "", 1)), 0o644); err != nil {
+	badText := strings.Replace(supernetSpace, "  strategy: supernet\n", "", 1)
+	if err := os.WriteFile(bad, []byte(badText), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := attn(t, bin, dir, "run", bad, "--db", "c.db"); r.code != 2 || !strings.Contains(r.stderr, "bad.yaml:32:1: supernet: applies only with study.strategy: supernet") {
+	line := strings.Count(badText[:strings.Index(badText, "\nsupernet:")+1], "\n") + 1
+	if r := attn(t, bin, dir, "run", bad, "--db", "c.db"); r.code != 2 || !strings.Contains(r.stderr, fmt.Sprintf("bad.yaml:%d:1: supernet: applies only with study.strategy: supernet", line)) {
 		t.Errorf("bad space: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// supernetOnPostgres runs the shrunken supernet study of TestSupernetRun on PostgreSQL, where its
+// SuperTransformer is checkpointed in the database: a first process, stopped (SIGSTOP) in the
+// middle of training after some checkpoints, keeps a second process out with a clear error; it
+// is then SIGKILLed, and a third process resumes from the checkpoint in the database and stores
+// exactly the trials of the uninterrupted bbolt run (want).
+func supernetOnPostgres(t *testing.T, bin, dir, space string, want []string) {
+	url := pgServer(t, false).NewDatabase(t)
+	args := []string{"run", space, "--db", url, "--checkpoint-every", "1ms"}
+	first := startWorker(t, bin, dir, nil, args...)
+	deadline := time.Now().Add(3 * time.Minute)
+	for written := 0; written < 3; {
+		written = 0
+		for _, line := range first.log() {
+			if strings.Contains(line, "checkpoint written") {
+				written++
+			}
+		}
+		select {
+		case <-first.done:
+			t.Fatalf("the first process ended before 3 checkpoints:\n%s", strings.Join(first.log(), "\n"))
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no 3 checkpoints:\n%s", strings.Join(first.log(), "\n"))
+		}
+	}
+	if err := first.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	if r := attn(t, bin, dir, args...); r.code == 0 || !strings.Contains(r.stderr, "another process is running it") {
+		t.Errorf("a second process joining the running supernet study: exit %d, want an error saying another process runs it\n%s", r.code, r.stderr)
+	}
+	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if code := first.wait(t, time.Minute); code != -1 {
+		t.Fatalf("the first process was not killed in training (exit %d):\n%s", code, strings.Join(first.log(), "\n"))
+	}
+	for _, line := range first.log() {
+		if strings.Contains(line, "supernet: search phase") {
+			t.Fatalf("the first process left training before its kill:\n%s", strings.Join(first.log(), "\n"))
+		}
+	}
+	r := attn(t, bin, dir, args...)
+	if r.code != 0 || !strings.Contains(r.stderr, "supernet: resuming from checkpoint") {
+		t.Fatalf("resumed run: exit %d, want a resume from the checkpoint in the database\n%s", r.code, r.stderr)
+	}
+	if got := supernetTrials(t, bin, dir, url); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the study resumed on PostgreSQL differs from the uninterrupted bbolt one:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -71,13 +71,20 @@ func bigStore(b *testing.B, n int) (string, int) {
 	return path, study
 }
 
-// BenchmarkGetAllTrials10k measures GetAllTrials on a study of 10,000 trials (open store, warm page cache).
-func BenchmarkGetAllTrials10k(b *testing.B) {
-	path, study := bigStore(b, 10000)
+// openBigStore opens (without snapshots) a store file holding a study of n trials, closed when
+// b ends, and resets b's timer.
+func openBigStore(b *testing.B, n int) (*Store, int) {
+	path, study := bigStore(b, n)
 	s, err := Open(path, Options{NoSnapshot: true})
 	must(b, err)
-	defer s.Close()
+	b.Cleanup(func() { s.Close() })
 	b.ResetTimer()
+	return s, study
+}
+
+// BenchmarkGetAllTrials10k measures GetAllTrials on a study of 10,000 trials (open store, warm page cache).
+func BenchmarkGetAllTrials10k(b *testing.B) {
+	s, study := openBigStore(b, 10000)
 	for i := 0; i < b.N; i++ {
 		trials, err := s.GetAllTrials(study)
 		if err != nil || len(trials) != 10000 {
@@ -123,11 +130,7 @@ func BenchmarkReportRead10k(b *testing.B) {
 
 // BenchmarkSnapshot10k measures one snapshot write of a 10,000-trial store (the writer's cost per snapshot interval).
 func BenchmarkSnapshot10k(b *testing.B) {
-	path, _ := bigStore(b, 10000)
-	s, err := Open(path, Options{NoSnapshot: true})
-	must(b, err)
-	defer s.Close()
-	b.ResetTimer()
+	s, _ := openBigStore(b, 10000)
 	for i := 0; i < b.N; i++ {
 		must(b, s.WriteSnapshot())
 	}

@@ -1,6 +1,7 @@
 package bolt_test
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -33,6 +34,17 @@ func TestConformance(t *testing.T) {
 			}
 			t.Cleanup(func() { s.Close() })
 			return s, nil
+		},
+		DamageBlob: func(t *testing.T, db store.DB, studyID int, name string) {
+			path := bolt.BlobPath(db.Location(), studyID, name)
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw[len(raw)-1] ^= 0x40
+			if err := os.WriteFile(path, raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		},
 	})
 }

@@ -45,6 +45,12 @@
 // read-only Open tries PATH for a short while and, if a writer holds it,
 // opens the snapshot; SnapshotTime then says how old the view is.
 //
+// A study's blobs (store.Blobs: the supernet checkpoint, tens of MB) are files beside the store,
+// BlobPath (PATH.NAME-STUDYID.blob), written aside, synced and renamed over the old one, with
+// their SHA-256; kept out of the file so that it neither grows by them nor copies them into
+// every snapshot. DeleteStudy removes them. CreateTrialIf (store.Turns) counts and creates in
+// one read-write transaction, which bbolt runs one at a time.
+//
 // # Retries: one mechanism, owned by the store
 //
 // What is tried again, and when, is decided here and nowhere else; every call below is one

@@ -57,15 +57,11 @@ func (s *Store) Export(w io.Writer, studyID int) error {
 				et.IntermediateValues[i] = [2]store.Float{store.Float(st.step), store.Float(st.value)}
 			}
 			for _, p := range r.params {
-				d, err := s.dists.Get(p.dist)
-				if err != nil {
-					return fmt.Errorf("trial %d: %w", r.id, err)
-				}
-				x, err := store.ExternalOf(d, p.internal)
+				ep, err := s.dists.ExportParam(p.internal, p.dist)
 				if err != nil {
 					return fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
 				}
-				et.Params[p.name] = store.ExportParam{Internal: store.Float(p.internal), External: x, Distribution: json.RawMessage(p.dist)}
+				et.Params[p.name] = ep
 			}
 			return enc.Encode(et)
 		})

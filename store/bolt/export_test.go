@@ -96,8 +96,8 @@ func TestExportImportRoundTrip(t *testing.T) {
 		if !sameTrial(want[i], have[i]) {
 			t.Fatalf("trial %d:\n got  %+v\n want %+v", i, have[i], want[i])
 		}
-		hw, _ := src.TrialHeartbeat(want[i].ID)
-		hh, _ := dst.TrialHeartbeat(have[i].ID)
+		hw, _ := src.trialHeartbeat(want[i].ID)
+		hh, _ := dst.trialHeartbeat(have[i].ID)
 		if !hw.Equal(hh) {
 			t.Fatalf("trial %d heartbeat %v, want %v", i, hh, hw)
 		}

@@ -24,8 +24,8 @@ func (s *Store) Heartbeat(trialID int) error {
 	})
 }
 
-// TrialHeartbeat returns the last heartbeat of a trial (zero for trials that never ran).
-func (s *Store) TrialHeartbeat(trialID int) (time.Time, error) {
+// trialHeartbeat returns the last heartbeat of a trial (zero for trials that never ran).
+func (s *Store) trialHeartbeat(trialID int) (time.Time, error) {
 	r, err := s.readTrial(trialID)
 	if err != nil {
 		return time.Time{}, err

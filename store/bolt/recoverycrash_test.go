@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/storetest"
 	"github.com/c-bata/goptuna"
 )
 
@@ -35,13 +35,7 @@ func TestCrashBetweenRecoveryHalves(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.db")
 	s, err := Open(path, Options{NoSnapshot: true})
 	must(t, err)
-	study, err := s.CreateNewStudy("r")
-	must(t, err)
-	for i := 0; i < 2; i++ {
-		id, err := s.CreateNewTrial(study)
-		must(t, err)
-		must(t, s.SetTrialParam(id, "x", float64(i)/4, goptuna.UniformDistribution{Low: 0, High: 1}))
-	}
+	study := storetest.TwoRunningTrials(t, s)
 	must(t, s.Close())
 	cmd := childCmd("TestRecoveryCrashChild", envRecoveryCrashChild, path)
 	err = cmd.Run()
@@ -51,28 +45,9 @@ func TestCrashBetweenRecoveryHalves(t *testing.T) {
 	s, err = Open(path, Options{NoSnapshot: true, LockTimeout: 10 * time.Second})
 	must(t, err)
 	defer s.Close()
-	all, err := s.GetAllTrials(study)
-	must(t, err)
-	if len(all) != 2 || all[0].State != goptuna.TrialStateRunning || all[1].State != goptuna.TrialStateRunning {
-		t.Fatalf("after the crash: %+v; want the two RUNNING trials alone", all)
-	}
-	failed, err := s.RecoverStale(study, 0)
-	must(t, err)
-	if len(failed) != 2 {
-		t.Fatalf("recovery after the crash failed %d trials", len(failed))
-	}
-	all, err = s.GetAllTrials(study)
-	must(t, err)
-	if len(all) != 4 {
-		t.Fatalf("%d trials after recovery, want 2 failed and 2 retries", len(all))
-	}
-	for i, w := range all[2:] {
-		if w.State != goptuna.TrialStateWaiting || w.SystemAttrs[record.SysRetryOf] != []string{"0", "1"}[i] ||
-			w.SystemAttrs[record.SysFixedParams] != []string{`{"x":0}`, `{"x":0.25}`}[i] {
-			t.Fatalf("retry %d: %+v", i, w)
-		}
-	}
-	if n, err := s.Requeue(study); err != nil || n != 0 {
-		t.Fatalf("Requeue after recovery: %d, %v", n, err)
-	}
+	storetest.CheckRecoveredAfterCrash(t, s, study, func() []goptuna.FrozenTrial {
+		failed, err := s.RecoverStale(study, 0)
+		must(t, err)
+		return failed
+	})
 }

@@ -182,9 +182,9 @@ func createStudyTx(tx *bbolt.Tx, info studyInfo) (int, *bbolt.Bucket, error) {
 	return id, sb, nil
 }
 
-// DeleteStudy deletes a study and all its trials.
+// DeleteStudy deletes a study, all its trials and its blobs.
 func (s *Store) DeleteStudy(studyID int) error {
-	return s.update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		sb, info, err := studyBucketInfo(tx, studyID)
 		if err != nil {
 			return err
@@ -212,6 +212,10 @@ func (s *Store) DeleteStudy(studyID int) error {
 		}
 		return tx.Bucket(bStudies).DeleteBucket(itob(studyID))
 	})
+	if err != nil {
+		return err
+	}
+	return s.removeBlobs(studyID)
 }
 
 // SetStudyDirection sets the direction of the study's objective.

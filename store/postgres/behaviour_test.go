@@ -17,9 +17,7 @@ import (
 // TestRefusedWrites checks what the conformance suite leaves out: every kind of write to a
 // finished trial is refused with the bare goptuna error, and unknown IDs name goptuna's errors.
 func TestRefusedWrites(t *testing.T) {
-	s, _ := openTest(t, Options{})
-	study, err := s.CreateNewStudy("refused")
-	must(t, err)
+	s, _, study := openStudy(t, "refused")
 	// Every write to a finished trial is refused, unwrapped.
 	id, err := s.CreateNewTrial(study)
 	must(t, err)
@@ -60,9 +58,7 @@ var odd = []float64{math.NaN(), math.Float64frombits(0x7ff0000000000abc), math.F
 	math.Inf(1), math.Inf(-1), math.Copysign(0, -1), math.SmallestNonzeroFloat64, math.MaxFloat64, 1.0 / 3}
 
 func TestLosslessValues(t *testing.T) {
-	s, u := openTest(t, Options{})
-	study, err := s.CreateNewStudy("odd\x00name ✓ \xff")
-	must(t, err)
+	s, u, study := openStudy(t, "odd\x00name ✓ \xff")
 	var ids []int
 	for i, v := range odd {
 		id, err := s.CreateNewTrial(study)
@@ -116,9 +112,7 @@ func TestLosslessValues(t *testing.T) {
 }
 
 func TestParamsAndSteps(t *testing.T) {
-	s, _ := openTest(t, Options{})
-	study, err := s.CreateNewStudy("p")
-	must(t, err)
+	s, _, study := openStudy(t, "p")
 	id, err := s.CreateNewTrial(study)
 	must(t, err)
 	if err := s.SetTrialParam(id, "c", 5, goptuna.CategoricalDistribution{Choices: []string{"a"}}); err == nil {
@@ -227,9 +221,7 @@ func TestHeartbeatAndRecovery(t *testing.T) {
 }
 
 func TestUseAfterClose(t *testing.T) {
-	s, _ := openTest(t, Options{})
-	study, err := s.CreateNewStudy("c")
-	must(t, err)
+	s, _, study := openStudy(t, "c")
 	s.Close()
 	if _, err := s.CreateNewTrial(study); !errors.Is(err, store.ErrClosed) {
 		t.Errorf("after Close: %v", err)

@@ -16,9 +16,7 @@ import (
 // study: trial numbers stay unique and dense, each waiting trial is claimed once, and each
 // stale trial is recovered once while the workers go on.
 func TestConcurrentWorkers(t *testing.T) {
-	s0, u := openTest(t, Options{})
-	study, err := s0.CreateNewStudy("many")
-	must(t, err)
+	s0, u, study := openStudy(t, "many")
 	const stores, perStore, trialsEach, waiting = 4, 4, 10, 40
 	dist := goptuna.UniformDistribution{Low: 0, High: 1}
 	for i := 0; i < waiting; i++ {
@@ -149,9 +147,7 @@ func nanFree(fts []goptuna.FrozenTrial) []goptuna.FrozenTrial {
 // TestIncrementalReadSeesEveryChange interleaves writes from other Stores with reads through
 // one Store's cache and compares each read with a full read.
 func TestIncrementalReadSeesEveryChange(t *testing.T) {
-	s, u := openTest(t, Options{})
-	study, err := s.CreateNewStudy("inc")
-	must(t, err)
+	s, u, study := openStudy(t, "inc")
 	writers := []*Store{openURL(t, u, Options{}), openURL(t, u, Options{})}
 	var ids []int
 	for round := 0; round < 30; round++ {

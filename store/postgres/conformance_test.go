@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"sync"
 	"testing"
 
@@ -26,6 +27,13 @@ func TestConformance(t *testing.T) {
 			u := urls[db]
 			mu.Unlock()
 			return openURL(t, u, Options{}), nil
+		},
+		DamageBlob: func(t *testing.T, db store.DB, studyID int, name string) {
+			tag, err := db.(*Store).pool.Exec(context.Background(), `UPDATE attnsearch_blobs
+				SET data = set_byte(data, length(data) - 1, get_byte(data, length(data) - 1) # 64) WHERE study_id = $1 AND name = $2`, studyID, name)
+			if err != nil || tag.RowsAffected() != 1 {
+				t.Fatalf("damage blob: %v (%d rows)", err, tag.RowsAffected())
+			}
 		},
 	})
 }

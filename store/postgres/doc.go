@@ -11,7 +11,7 @@
 // Open creates the tables (all named attnsearch_*) in an empty database, or upgrades an older
 // schema, in one transaction under an advisory lock, so that workers starting together do it
 // once; attnsearch_meta records the format and the schema version, and a database of a newer
-// version is refused with store.ErrSchema. Names, keys and attribute values are bytea (text
+// version is refused with store.ErrSchema (a read-only open reads an older one as it is). Names, keys and attribute values are bytea (text
 // refuses NUL bytes); times are nanoseconds since the Unix epoch; floats are float8 sent in
 // binary, so every bit pattern (NaN payloads, ±Inf, -0) round-trips.
 //
@@ -31,6 +31,12 @@
 //     writes, should it wake up, are refused. Requeue then enqueues a retry of each failed point
 //     once, under a lock on the study's row. Times come from the server's clock unless
 //     Options.Clock is set, so machines whose clocks disagree still agree on staleness.
+//   - CreateTrialIf (store.Turns) locks the study's row FOR NO KEY UPDATE, counts its trials in
+//     one aggregate statement and inserts the new trial before the commit releases the row, so
+//     workers of many processes deciding at once never create more trials than the count allows.
+//   - Blobs (store.Blobs: the supernet checkpoint) live in attnsearch_blobs (schema 2), one
+//     row per study and name, replaced in one statement with their SHA-256; LockStudy
+//     (store.StudyLocker) is a session advisory lock on a connection taken out of the pool.
 //   - GetAllTrials reads only the trials changed since this Store's previous call for the study
 //     (each write stores its transaction ID in the trial row; a read remembers the oldest
 //     transaction still running at its snapshot), so a sampler's per-trial cost does not include

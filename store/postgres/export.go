@@ -95,15 +95,11 @@ func (s *Store) exportTx(ctx context.Context, tx pgx.Tx, w io.Writer, studyID in
 			et.IntermediateValues = append(et.IntermediateValues, [2]store.Float{store.Float(st), store.Float(r.steps[st])})
 		}
 		for _, p := range r.params {
-			d, err := s.dists.Get(p.dist)
-			if err != nil {
-				return fmt.Errorf("trial %d: %w", r.id, err)
-			}
-			x, err := store.ExternalOf(d, p.internal)
+			ep, err := s.dists.ExportParam(p.internal, p.dist)
 			if err != nil {
 				return fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
 			}
-			et.Params[p.name] = store.ExportParam{Internal: store.Float(p.internal), External: x, Distribution: json.RawMessage(p.dist)}
+			et.Params[p.name] = ep
 		}
 		if err := enc.Encode(et); err != nil {
 			return err

@@ -113,17 +113,7 @@ func TestUnavailable(t *testing.T) {
 func TestSchema(t *testing.T) {
 	s, u := openTest(t, Options{})
 	// Concurrent opens of an existing database agree.
-	var g errgroup.Group
-	for i := 0; i < 4; i++ {
-		g.Go(func() error {
-			st, err := OpenWith(context.Background(), u, Options{})
-			if err == nil {
-				st.Close()
-			}
-			return err
-		})
-	}
-	must(t, g.Wait())
+	must(t, openConcurrently(u, 4))
 	conn, err := pgx.Connect(context.Background(), u)
 	must(t, err)
 	defer conn.Close(context.Background())
@@ -139,15 +129,20 @@ func TestSchema(t *testing.T) {
 	}
 	_ = s
 	// Concurrent first opens of an empty database create the schema once.
-	u2 := server.Get(t).NewDatabase(t)
-	for i := 0; i < 4; i++ {
+	must(t, openConcurrently(server.Get(t).NewDatabase(t), 4))
+}
+
+// openConcurrently opens and closes n stores on u at once and returns the first error.
+func openConcurrently(u string, n int) error {
+	var g errgroup.Group
+	for i := 0; i < n; i++ {
 		g.Go(func() error {
-			st, err := OpenWith(context.Background(), u2, Options{})
+			st, err := OpenWith(context.Background(), u, Options{})
 			if err == nil {
 				st.Close()
 			}
 			return err
 		})
 	}
-	must(t, g.Wait())
+	return g.Wait()
 }

@@ -28,6 +28,15 @@ func openTest(t testing.TB, opts Options) (*Store, string) {
 	return s, u
 }
 
+// openStudy opens a store on a fresh database (openTest) holding one new study, named name.
+func openStudy(t testing.TB, name string) (s *Store, url string, study int) {
+	t.Helper()
+	s, url = openTest(t, Options{})
+	study, err := s.CreateNewStudy(name)
+	must(t, err)
+	return s, url, study
+}
+
 // openURL opens a store on u and closes it when the test ends.
 func openURL(t testing.TB, u string, opts Options) *Store {
 	t.Helper()

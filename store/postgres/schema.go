@@ -13,7 +13,7 @@ import (
 )
 
 // SchemaVersion is the schema version this build reads and writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // schemaLockKey is the advisory lock that serialises schema creation and upgrades between processes.
 const schemaLockKey = 0x617474_6e73_6561 // "attnsea"
@@ -79,11 +79,24 @@ CREATE TABLE attnsearch_trial_attrs (
 	value    bytea   NOT NULL,
 	PRIMARY KEY (trial_id, system, key)
 );`,
+	// Version 2: named blobs per study (store.Blobs: the supernet strategy's checkpoint), stored
+	// uncompressed out of line (EXTERNAL: float weights do not compress, and trying costs time).
+	1: `
+CREATE TABLE attnsearch_blobs (
+	study_id   bigint NOT NULL REFERENCES attnsearch_studies(id) ON DELETE CASCADE,
+	name       text   NOT NULL,
+	sha256     bytea  NOT NULL,
+	data       bytea  NOT NULL,
+	updated_ns bigint NOT NULL,
+	PRIMARY KEY (study_id, name)
+);
+ALTER TABLE attnsearch_blobs ALTER COLUMN data SET STORAGE EXTERNAL;`,
 }
 
 // migrate creates the schema in an empty database or upgrades an older one, under an advisory
 // lock so that workers starting together do it once; a newer schema is refused with store.ErrSchema.
-// A read-only open only checks the version; a database without the schema is then store.ErrNoStore.
+// A read-only open only checks the version (an older one is read as it is); a database without
+// the schema is then store.ErrNoStore.
 func migrate(ctx context.Context, pool *pgxpool.Pool, readOnly bool) error {
 	if readOnly {
 		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
@@ -101,7 +114,9 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, readOnly bool) error {
 			if version == 0 {
 				return fmt.Errorf("%w: the database has no attnsearch schema", store.ErrNoStore)
 			}
-			if version != SchemaVersion {
+			// Every later schema only added tables that reads do not use (attnsearch_blobs), so
+			// a reader reads an older schema as it is, without upgrading it.
+			if version > SchemaVersion {
 				return fmt.Errorf("%w: database has schema %d, this build reads %d", store.ErrSchema, version, SchemaVersion)
 			}
 			return nil

@@ -443,13 +443,8 @@ func (s *Store) CreateNewTrial(studyID int) (int, error) {
 				return err
 			}
 		}
-		// One statement: the same instant is the start and the first heartbeat.
-		err := s.pool.QueryRow(ctx, `WITH n AS (UPDATE attnsearch_studies SET next_number = next_number + 1 WHERE id = $1 RETURNING next_number - 1 AS number)
-			INSERT INTO attnsearch_trials (study_id, number, state, start_ns, heartbeat_ns, xact, op_token)
-			SELECT $1, n.number, 0, `+nowSQL(2)+`, `+nowSQL(2)+`, `+xactSQL+`, $3 FROM n RETURNING id`, studyID, s.nowArg(), tok).Scan(&id)
-		if errNoRows(err) {
-			return invalidStudy(studyID)
-		}
+		var err error
+		id, err = s.insertRunning(ctx, s.pool, studyID, tok)
 		return err
 	})
 	if err != nil {

@@ -46,12 +46,25 @@ func openBolt(b *testing.B, opts bolt.Options) *bolt.Store {
 	return s
 }
 
+// backend is a storage the benchmarks compare: its name and how to open a fresh one.
+type backend struct {
+	name string
+	open func(b *testing.B) goptuna.Storage
+}
+
+// newStudy opens a fresh storage of c and creates the study name in it.
+func (c backend) newStudy(b *testing.B, name string) (goptuna.Storage, int) {
+	s := c.open(b)
+	study, err := s.CreateNewStudy(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, study
+}
+
 // BenchmarkTrialWrite runs the same durable trial write cycle on both storages.
 func BenchmarkTrialWrite(b *testing.B) {
-	for _, c := range []struct {
-		name string
-		open func(b *testing.B) goptuna.Storage
-	}{
+	for _, c := range []backend{
 		{"bbolt", func(b *testing.B) goptuna.Storage { return openBolt(b, bolt.Options{}) }},
 		{"sqlite", func(b *testing.B) goptuna.Storage { s, _ := openSQLite(b, ""); return s }},
 		{"sqlite-wal", func(b *testing.B) goptuna.Storage {
@@ -60,11 +73,7 @@ func BenchmarkTrialWrite(b *testing.B) {
 		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			s := c.open(b)
-			study, err := s.CreateNewStudy("bench")
-			if err != nil {
-				b.Fatal(err)
-			}
+			s, study := c.newStudy(b, "bench")
 			b.ResetTimer()
 			start := time.Now()
 			for i := 0; i < b.N; i++ {
@@ -80,10 +89,7 @@ func BenchmarkTrialWrite(b *testing.B) {
 // BenchmarkGetAllTrials10k reads a study of 10,000 trials from both storages (filled with fsync off).
 func BenchmarkGetAllTrials10k(b *testing.B) {
 	const n = 10000
-	for _, c := range []struct {
-		name string
-		open func(b *testing.B) goptuna.Storage
-	}{
+	for _, c := range []backend{
 		{"bbolt", func(b *testing.B) goptuna.Storage { return openBolt(b, bolt.Options{NoSync: true, NoSnapshot: true}) }},
 		{"sqlite", func(b *testing.B) goptuna.Storage {
 			s, _ := openSQLite(b, "?_synchronous=OFF&_journal_mode=WAL")
@@ -91,11 +97,7 @@ func BenchmarkGetAllTrials10k(b *testing.B) {
 		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			s := c.open(b)
-			study, err := s.CreateNewStudy("big")
-			if err != nil {
-				b.Fatal(err)
-			}
+			s, study := c.newStudy(b, "big")
 			for i := 0; i < n; i++ {
 				if err := benchtrial.Write(s, study, i); err != nil {
 					b.Fatal(err)

@@ -21,11 +21,15 @@ type Backend struct {
 	// would, closed when the test ends; or returns the error with which the storage refuses a
 	// second writer while db is open.
 	Again func(t *testing.T, db store.DB) (store.DB, error)
+	// DamageBlob changes a byte of studyID's blob name in place, as a bad disk would, leaving its
+	// checksum as it was (needed when the storage declares store.Blobs).
+	DamageBlob func(t *testing.T, db store.DB, studyID int, name string)
 }
 
 // Run runs the whole conformance suite against the storage b, one subtest each: the contract of
 // store.DB, then each optional capability (store.Shared, store.Exporter, store.Importer,
-// store.TrialScanner, store.TrialFinder, store.StudyLister) the storage declares.
+// store.Turns, store.Blobs, store.StudyLocker, store.TrialScanner, store.TrialFinder,
+// store.StudyLister) the storage declares.
 func Run(t *testing.T, b Backend) {
 	open := b.Open
 	for _, c := range []struct {
@@ -50,6 +54,9 @@ func Run(t *testing.T, b Backend) {
 	}
 	t.Run("Capabilities/Shared", func(t *testing.T) { sharedCapability(t, b) })
 	t.Run("Capabilities/ExportImport", func(t *testing.T) { exportCapability(t, b) })
+	t.Run("Capabilities/Turns", func(t *testing.T) { turnsCapability(t, b) })
+	t.Run("Capabilities/Blobs", func(t *testing.T) { blobsCapability(t, b) })
+	t.Run("Capabilities/StudyLocker", func(t *testing.T) { studyLockCapability(t, b) })
 	t.Run("Capabilities/Reads", func(t *testing.T) { readCapabilities(t, b) })
 }
 

@@ -95,25 +95,6 @@ func TestCorpusChecked(t *testing.T) {
 	}
 }
 
-func TestNLTKEdgeCases(t *testing.T) {
-	cases := []struct {
-		name       string
-		hyps, refs []string
-		want       float64
-	}{
-		{"no unigram match", []string{"x y z w"}, []string{"a b c d"}, 0},
-		{"empty corpus", nil, nil, 0},
-		// 3-token hypothesis: NLTK's 4-gram denominator is 1 with 0 matches -> float_info.min.
-		{"short hypothesis", []string{"a b c"}, []string{"a b c"}, 100 * math.Exp(0.25*math.Log(0x1p-1022))},
-		{"identical", []string{"a b c d e"}, []string{"a b c d e"}, 100},
-	}
-	for _, c := range cases {
-		if got := NLTK(c.hyps, c.refs); math.Abs(got-c.want) > 1e-9*math.Max(1, c.want) {
-			t.Errorf("%s: NLTK = %g, want %g", c.name, got, c.want)
-		}
-	}
-}
-
 func TestTokenAccuracy(t *testing.T) {
 	cases := []struct {
 		name       string
@@ -133,20 +114,32 @@ func TestTokenAccuracy(t *testing.T) {
 	}
 }
 
-func TestExactMatch(t *testing.T) {
+// TestStringMetrics checks the corpus metrics of hypothesis and reference strings other than
+// Corpus: NLTK's BLEU at its edge cases (within 1e-9 relative) and ExactMatch (exactly).
+func TestStringMetrics(t *testing.T) {
+	nltk := func(got, want float64) bool { return math.Abs(got-want) <= 1e-9*math.Max(1, want) }
+	exact := func(got, want float64) bool { return got == want }
 	cases := []struct {
+		metric     string
+		f          func(hyps, refs []string) float64
+		same       func(got, want float64) bool
 		name       string
 		hyps, refs []string
 		want       float64
 	}{
-		{"whitespace normalised", []string{" a  b ", "c"}, []string{"a b", "d"}, 0.5},
-		{"case matters", []string{"A"}, []string{"a"}, 0},
-		{"extra reference is a miss", []string{"a"}, []string{"a", "b"}, 0.5},
-		{"empty", nil, nil, 0},
+		{"NLTK", NLTK, nltk, "no unigram match", []string{"x y z w"}, []string{"a b c d"}, 0},
+		{"NLTK", NLTK, nltk, "empty corpus", nil, nil, 0},
+		// 3-token hypothesis: NLTK's 4-gram denominator is 1 with 0 matches -> float_info.min.
+		{"NLTK", NLTK, nltk, "short hypothesis", []string{"a b c"}, []string{"a b c"}, 100 * math.Exp(0.25*math.Log(0x1p-1022))},
+		{"NLTK", NLTK, nltk, "identical", []string{"a b c d e"}, []string{"a b c d e"}, 100},
+		{"ExactMatch", ExactMatch, exact, "whitespace normalised", []string{" a  b ", "c"}, []string{"a b", "d"}, 0.5},
+		{"ExactMatch", ExactMatch, exact, "case matters", []string{"A"}, []string{"a"}, 0},
+		{"ExactMatch", ExactMatch, exact, "extra reference is a miss", []string{"a"}, []string{"a", "b"}, 0.5},
+		{"ExactMatch", ExactMatch, exact, "empty", nil, nil, 0},
 	}
 	for _, c := range cases {
-		if got := ExactMatch(c.hyps, c.refs); got != c.want {
-			t.Errorf("%s: %g, want %g", c.name, got, c.want)
+		if got := c.f(c.hyps, c.refs); !c.same(got, c.want) {
+			t.Errorf("%s: %s = %g, want %g", c.name, c.metric, got, c.want)
 		}
 	}
 }

@@ -6,14 +6,9 @@ import (
 	"unicode/utf8"
 )
 
-// Tokenize13a splits a detokenised line into tokens exactly as sacreBLEU's default "13a"
-// tokeniser (mteval-v13a.pl) does: ASCII punctuation split off, '.' and ',' kept inside numbers,
-// '-' split after a digit, HTML entities &quot; &amp; &lt; &gt; unescaped, case preserved.
-//
-// sacreBLEU applies four regular-expression substitutions in turn; each pass below reproduces
-// one of them, scanning left to right with non-overlapping matches as Python's re.sub does
-// (the test compares them with the regular expressions on real and random text).
-func Tokenize13a(line string) []string {
+// unescape13a is the 13a tokeniser's first step, before its four substitutions: "<skipped>"
+// removed, lines joined, and the HTML entities &quot; &amp; &lt; &gt; unescaped.
+func unescape13a(line string) string {
 	line = strings.ReplaceAll(line, "<skipped>", "")
 	line = strings.ReplaceAll(line, "-\n", "")
 	line = strings.ReplaceAll(line, "\n", " ")
@@ -23,6 +18,18 @@ func Tokenize13a(line string) []string {
 		line = strings.ReplaceAll(line, "&lt;", "<")
 		line = strings.ReplaceAll(line, "&gt;", ">")
 	}
+	return line
+}
+
+// Tokenize13a splits a detokenised line into tokens exactly as sacreBLEU's default "13a"
+// tokeniser (mteval-v13a.pl) does: ASCII punctuation split off, '.' and ',' kept inside numbers,
+// '-' split after a digit, HTML entities &quot; &amp; &lt; &gt; unescaped, case preserved.
+//
+// sacreBLEU applies four regular-expression substitutions in turn; each pass below reproduces
+// one of them, scanning left to right with non-overlapping matches as Python's re.sub does
+// (the test compares them with the regular expressions on real and random text).
+func Tokenize13a(line string) []string {
+	line = unescape13a(line)
 	s := make([]byte, 0, 2*len(line)+2)
 	s = append(s, ' ')
 	// ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 "

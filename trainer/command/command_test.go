@@ -140,40 +140,48 @@ func TestRunTimeout(t *testing.T) {
 	waitGone(t, "its child", childPid(t, res.Log))
 }
 
+// TestRunGarbage runs a command that writes junk, one over-long line and 500 lines of noise around
+// its protocol lines: with 50 log lines it keeps the last 50, with 1000 all, the long line cut.
 func TestRunGarbage(t *testing.T) {
-	c := newCommand("garbage")
-	c.LogLines = 50
-	res, err := c.Run(context.Background(), Input{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Values["f1"] != 0.5 || res.Values["c1"] != 0 {
-		t.Errorf("values = %v", res.Values)
-	}
 	const logLines = 5 + 500 + 1 // junk, noise, bye
-	if len(res.Log) != 50 || res.LogDropped != logLines-50 {
-		t.Errorf("log: %d lines kept, %d dropped; want 50 and %d", len(res.Log), res.LogDropped, logLines-50)
+	cases := []struct {
+		name     string
+		logLines int
+		check    func(t *testing.T, res *Result)
+	}{
+		{"last lines kept", 50, func(t *testing.T, res *Result) {
+			if len(res.Log) != 50 || res.LogDropped != logLines-50 {
+				t.Errorf("log: %d lines kept, %d dropped; want 50 and %d", len(res.Log), res.LogDropped, logLines-50)
+			}
+			if res.Log[0] != "noise 451" || res.Log[48] != "noise 499" || res.Log[49] != "bye" {
+				t.Errorf("log = %q … %q", res.Log[:2], res.Log[48:])
+			}
+		}},
+		{"long line cut", 1000, func(t *testing.T, res *Result) {
+			if len(res.Log) != logLines || res.LogDropped != 0 {
+				t.Fatalf("%d log lines, %d dropped, want %d and 0", len(res.Log), res.LogDropped, logLines)
+			}
+			if long := res.Log[4]; len(long) != maxKeptLine+len("…") || !strings.HasPrefix(long, "xxx") {
+				t.Errorf("long line kept as %d bytes", len(long))
+			}
+			if res.Log[5] != "noise 0" {
+				t.Errorf("line after the long one = %q, want noise 0 (the rest of the long line skipped)", res.Log[5])
+			}
+		}},
 	}
-	if res.Log[0] != "noise 451" || res.Log[48] != "noise 499" || res.Log[49] != "bye" {
-		t.Errorf("log = %q … %q", res.Log[:2], res.Log[48:])
-	}
-}
-
-func TestRunLongLines(t *testing.T) {
-	c := newCommand("garbage")
-	c.LogLines = 1000
-	res, err := c.Run(context.Background(), Input{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Log) != 506 {
-		t.Fatalf("%d log lines, want 506", len(res.Log))
-	}
-	if long := res.Log[4]; len(long) != maxKeptLine+len("…") || !strings.HasPrefix(long, "xxx") {
-		t.Errorf("long line kept as %d bytes", len(long))
-	}
-	if res.Log[5] != "noise 0" {
-		t.Errorf("line after the long one = %q, want noise 0 (the rest of the long line skipped)", res.Log[5])
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCommand("garbage")
+			c.LogLines = tc.logLines
+			res, err := c.Run(context.Background(), Input{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Values["f1"] != 0.5 || res.Values["c1"] != 0 {
+				t.Errorf("values = %v", res.Values)
+			}
+			tc.check(t, res)
+		})
 	}
 }
 

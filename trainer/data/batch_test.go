@@ -7,10 +7,7 @@ import (
 )
 
 func TestBatches(t *testing.T) {
-	ds, err := Synthetic(synOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := mustSynthetic(t, synOpts)
 	cases := []struct {
 		name      string
 		pairs     []Pair

@@ -10,10 +10,7 @@ import (
 )
 
 func TestWriteAlignedRoundTrip(t *testing.T) {
-	ds, err := Synthetic(synOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := mustSynthetic(t, synOpts)
 	dir := filepath.Join(t.TempDir(), "syn")
 	if err := writeAligned(dir, ds); err != nil {
 		t.Fatal(err)

@@ -18,23 +18,14 @@ import (
 var richOpts = space.Synthetic{Grammar: GrammarRich, Train: 4000, Valid: 200, Test: 200, Vocab: 1000, MinLen: 4, MaxLen: 30, Seed: 1}
 
 func TestRichDeterministicAndSplits(t *testing.T) {
-	ds, err := Synthetic(richOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := Synthetic(richOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := mustSynthetic(t, richOpts)
+	again := mustSynthetic(t, richOpts)
 	if !reflect.DeepEqual(ds, again) {
 		t.Fatal("same options gave different data sets")
 	}
 	other := richOpts
 	other.Seed = 2
-	ds2, err := Synthetic(other)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds2 := mustSynthetic(t, other)
 	same := 0
 	for i := range 100 {
 		if ds.Train[i].SrcText == ds2.Train[i].SrcText {
@@ -78,10 +69,7 @@ func TestRichErrors(t *testing.T) {
 }
 
 func TestRichStatistics(t *testing.T) {
-	ds, err := Synthetic(richOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := mustSynthetic(t, richOpts)
 	// Lengths: the whole range 4-30 is used, most sentences are short.
 	hist := map[int]int{}
 	total := 0

@@ -327,10 +327,7 @@ func TestLoadSynthetic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	direct, err := Synthetic(synOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	direct := mustSynthetic(t, synOpts)
 	if !reflect.DeepEqual(ds, direct) {
 		t.Fatal("Load(synthetic) differs from Synthetic")
 	}

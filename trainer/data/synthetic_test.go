@@ -14,6 +14,16 @@ import (
 // synOpts are small synthetic settings used across the tests.
 var synOpts = space.Synthetic{Train: 2000, Valid: 200, Test: 200, Vocab: 24, MinLen: 3, MaxLen: 10, Seed: 7}
 
+// mustSynthetic is Synthetic(o), failing the test on an error.
+func mustSynthetic(t testing.TB, o space.Synthetic) *Dataset {
+	t.Helper()
+	ds, err := Synthetic(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
 func TestSyntheticSplitsAndVocab(t *testing.T) {
 	cases := []struct {
 		name string
@@ -27,14 +37,8 @@ func TestSyntheticSplitsAndVocab(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ds, err := Synthetic(c.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			again, err := Synthetic(c.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ds := mustSynthetic(t, c.opts)
+			again := mustSynthetic(t, c.opts)
 			if !reflect.DeepEqual(ds, again) {
 				t.Fatal("same options gave different data sets")
 			}
@@ -44,10 +48,7 @@ func TestSyntheticSplitsAndVocab(t *testing.T) {
 			checkSplits(t, ds, c.opts)
 			other := c.opts
 			other.Seed++
-			ds2, err := Synthetic(other)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ds2 := mustSynthetic(t, other)
 			if ds2.Train[0].SrcText == ds.Train[0].SrcText && ds2.Train[1].SrcText == ds.Train[1].SrcText {
 				t.Fatal("another seed gave the same sentences")
 			}
@@ -111,10 +112,7 @@ func parseSource(t *testing.T, words []string, isNoun map[string]bool) (nps []pa
 // and adjectives, tense on the verb) and that the word map is a bijection across the corpus.
 func TestSyntheticGrammar(t *testing.T) {
 	opts := space.Synthetic{Train: 3000, Valid: 10, Test: 10, Vocab: 24, MinLen: 3, MaxLen: 15, Seed: 11}
-	ds, err := Synthetic(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := mustSynthetic(t, opts)
 	// The parser needs to know which words are nouns (the grammar is ambiguous without it);
 	// everything else is re-derived here.
 	lx := newSynLexicon(rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed0f5e7)), opts.Vocab)

@@ -47,6 +47,6 @@ func checkBatched(tA, tB blas.Transpose, m, n, k, lda, ldb, ldc, la, strideA, lb
 }
 
 // tail is s from off on, empty when off is past the end (an operand that k == 0 leaves unread may be short).
-func tail[T float32 | float64](s []T, off int) []T {
+func tail[T float](s []T, off int) []T {
 	return s[min(off, len(s)):]
 }

@@ -13,9 +13,6 @@ import (
 
 var transposes = []blas.Transpose{blas.NoTrans, blas.Trans, blas.ConjTrans}
 
-// float is the element type of the routines under test.
-type float interface{ float32 | float64 }
-
 // eps is the relative tolerance per summed term: float32 rounding, or tight for float64.
 func eps[T float]() float64 {
 	var z T
@@ -59,14 +56,8 @@ func gemmAgrees[T float](t *testing.T, fast, ref func(tA, tB blas.Transpose, m, 
 		for _, tB := range transposes {
 			for range 40 {
 				m, n, k := dims[r.IntN(len(dims))], dims[r.IntN(len(dims))], dims[r.IntN(len(dims))]
-				rowA, colA := m, k
-				if tA != blas.NoTrans {
-					rowA, colA = k, m
-				}
-				rowB, colB := k, n
-				if tB != blas.NoTrans {
-					rowB, colB = n, k
-				}
+				rowA, colA := storedDims(tA, m, k)
+				rowB, colB := storedDims(tB, k, n)
 				lda, ldb, ldc := max(1, colA)+r.IntN(3), max(1, colB)+r.IntN(3), max(1, n)+r.IntN(3)
 				a := randSlice[T](r, max(0, (rowA-1)*lda+colA)+r.IntN(2))
 				b := randSlice[T](r, max(0, (rowB-1)*ldb+colB)+r.IntN(2))
@@ -404,14 +395,8 @@ func batchedAgrees[T float](t *testing.T, batched func(tA, tB blas.Transpose, m,
 		for _, tB := range transposes[:2] {
 			for range 30 {
 				m, n, k, count := dims[r.IntN(len(dims))], dims[r.IntN(len(dims))], dims[r.IntN(len(dims))], r.IntN(6)
-				rowA, colA := m, k
-				if tA != blas.NoTrans {
-					rowA, colA = k, m
-				}
-				rowB, colB := k, n
-				if tB != blas.NoTrans {
-					rowB, colB = n, k
-				}
+				rowA, colA := storedDims(tA, m, k)
+				rowB, colB := storedDims(tB, k, n)
 				lda, ldb, ldc := max(1, colA)+r.IntN(2), max(1, colB)+r.IntN(2), max(1, n)+r.IntN(2)
 				sizeA, sizeB, sizeC := max(0, (rowA-1)*lda+colA), max(0, (rowB-1)*ldb+colB), max(0, (m-1)*ldc+n)
 				strideA, strideB, strideC := (sizeA+r.IntN(3))*r.IntN(2), sizeB+r.IntN(3), sizeC+r.IntN(3) // strideA 0: one A for all

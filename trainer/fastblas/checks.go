@@ -24,6 +24,14 @@ func validTrans(t blas.Transpose) bool {
 	return t == blas.NoTrans || t == blas.Trans || t == blas.ConjTrans
 }
 
+// storedDims returns the rows and columns of the stored matrix X whose op(X), for transpose t, is rows×cols.
+func storedDims(t blas.Transpose, rows, cols int) (int, int) {
+	if t == blas.NoTrans {
+		return rows, cols
+	}
+	return cols, rows
+}
+
 // shortVec reports whether a vector of length l is too short for n elements at stride inc (inc != 0, n > 0).
 func shortVec(n, inc, l int) bool {
 	if inc < 0 {
@@ -45,14 +53,8 @@ func checkGemm(tA, tB blas.Transpose, m, n, k, lda, ldb, ldc, la, lb, lc int) bo
 	case k < 0:
 		panic(kLT0)
 	}
-	rowA, colA := m, k
-	if tA != blas.NoTrans {
-		rowA, colA = k, m
-	}
-	rowB, colB := k, n
-	if tB != blas.NoTrans {
-		rowB, colB = n, k
-	}
+	rowA, colA := storedDims(tA, m, k)
+	rowB, colB := storedDims(tB, k, n)
 	switch {
 	case lda < max(1, colA):
 		panic(badLdA)
@@ -77,40 +79,24 @@ func checkGemm(tA, tB blas.Transpose, m, n, k, lda, ldb, ldc, la, lb, lc int) bo
 
 // checkGemv panics as gonum's ?gemv does on bad arguments and reports whether there is work (m, n > 0).
 func checkGemv(tA blas.Transpose, m, n, lda, incX, incY, la, lx, ly int) bool {
-	switch {
-	case !validTrans(tA):
+	if !validTrans(tA) {
 		panic(badTranspose)
-	case m < 0:
-		panic(mLT0)
-	case n < 0:
-		panic(nLT0)
-	case lda < max(1, n):
-		panic(badLdA)
-	case incX == 0:
-		panic(zeroIncX)
-	case incY == 0:
-		panic(zeroIncY)
-	}
-	if m == 0 || n == 0 {
-		return false
 	}
 	lenX, lenY := n, m
 	if tA != blas.NoTrans {
 		lenX, lenY = m, n
 	}
-	switch {
-	case shortVec(lenX, incX, lx):
-		panic(shortX)
-	case shortVec(lenY, incY, ly):
-		panic(shortY)
-	case la < lda*(m-1)+n:
-		panic(shortA)
-	}
-	return true
+	return checkMatVec(m, n, lda, incX, incY, la, lenX, lx, lenY, ly)
 }
 
 // checkGer panics as gonum's ?ger does on bad arguments and reports whether there is work (m, n > 0).
 func checkGer(m, n, lda, incX, incY, lx, ly, la int) bool {
+	return checkMatVec(m, n, lda, incX, incY, la, m, lx, n, ly)
+}
+
+// checkMatVec panics, in gonum's order, on the arguments ?gemv and ?ger share: an m×n matrix A and
+// vectors x and y of lenX and lenY elements; it reports whether there is work (m, n > 0).
+func checkMatVec(m, n, lda, incX, incY, la, lenX, lx, lenY, ly int) bool {
 	switch {
 	case m < 0:
 		panic(mLT0)
@@ -127,9 +113,9 @@ func checkGer(m, n, lda, incX, incY, lx, ly, la int) bool {
 		return false
 	}
 	switch {
-	case shortVec(m, incX, lx):
+	case shortVec(lenX, incX, lx):
 		panic(shortX)
-	case shortVec(n, incY, ly):
+	case shortVec(lenY, incY, ly):
 		panic(shortY)
 	case la < lda*(m-1)+n:
 		panic(shortA)

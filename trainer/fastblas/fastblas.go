@@ -13,6 +13,9 @@ type Implementation struct {
 	NoSIMD bool
 }
 
+// float is the element type of the real BLAS routines.
+type float interface{ float32 | float64 }
+
 // Both libraries accept it.
 var (
 	_ gorgonia.BLAS = Implementation{}

@@ -50,22 +50,17 @@ static void fb_dgemm(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, blasint m
 	cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-// Batched products in one cgo call: count row-major products at fixed strides.
-static void fb_sgemm_batched(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k,
-	float alpha, const float *a, blasint lda, long sa, const float *b, blasint ldb, long sb,
-	float beta, float *c, blasint ldc, long sc, long count) {
-	fb_pin();
-	for (long i = 0; i < count; i++)
-		cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a + i*sa, lda, b + i*sb, ldb, beta, c + i*sc, ldc);
+// Batched products in one cgo call: count row-major products at fixed strides (T is float or double, GEMM cblas_?gemm).
+#define FB_GEMM_BATCHED(NAME, T, GEMM) \
+static void NAME(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k, \
+	T alpha, const T *a, blasint lda, long sa, const T *b, blasint ldb, long sb, \
+	T beta, T *c, blasint ldc, long sc, long count) { \
+	fb_pin(); \
+	for (long i = 0; i < count; i++) \
+		GEMM(CblasRowMajor, ta, tb, m, n, k, alpha, a + i*sa, lda, b + i*sb, ldb, beta, c + i*sc, ldc); \
 }
-
-static void fb_dgemm_batched(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k,
-	double alpha, const double *a, blasint lda, long sa, const double *b, blasint ldb, long sb,
-	double beta, double *c, blasint ldc, long sc, long count) {
-	fb_pin();
-	for (long i = 0; i < count; i++)
-		cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a + i*sa, lda, b + i*sb, ldb, beta, c + i*sc, ldc);
-}
+FB_GEMM_BATCHED(fb_sgemm_batched, float, cblas_sgemm)
+FB_GEMM_BATCHED(fb_dgemm_batched, double, cblas_dgemm)
 
 static void fb_sgemv(enum CBLAS_TRANSPOSE ta, blasint m, blasint n, float alpha, const float *a, blasint lda,
 	const float *x, blasint incx, float beta, float *y, blasint incy) {
@@ -165,122 +160,138 @@ func fits(v ...int) bool {
 	return true
 }
 
-func f32(s []float32) *C.float  { return (*C.float)(unsafe.Pointer(&s[0])) }
-func f64(s []float64) *C.double { return (*C.double)(unsafe.Pointer(&s[0])) }
-func ci(v int) C.blasint        { return C.blasint(v) }
+func ci(v int) C.blasint { return C.blasint(v) }
+
+// cp is s's first element as the C pointer P (C.float for float32, C.double for float64).
+func cp[P any, T float](s []T) *P { return (*P)(unsafe.Pointer(&s[0])) }
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C with OpenBLAS.
 func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if !checkGemm(tA, tB, m, n, k, lda, ldb, ldc, len(a), len(b), len(c)) {
-		return
-	}
-	if k == 0 || alpha == 0 || !fits(m, n, k, lda, ldb, ldc) {
-		impl.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
-	C.fb_sgemm(trans(tA), trans(tB), ci(m), ci(n), ci(k), C.float(alpha), f32(a), ci(lda), f32(b), ci(ldb), C.float(beta), f32(c), ci(ldc))
+	gemm(impl.Implementation.Sgemm, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // Dgemm computes C = alpha*op(A)*op(B) + beta*C with OpenBLAS.
 func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	gemm(impl.Implementation.Dgemm, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemm is Sgemm and Dgemm: gonum's checks, then OpenBLAS, or gonum (fallback) where OpenBLAS has nothing to do or cannot take the sizes.
+func gemm[T float](fallback func(tA, tB blas.Transpose, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int),
+	tA, tB blas.Transpose, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	if !checkGemm(tA, tB, m, n, k, lda, ldb, ldc, len(a), len(b), len(c)) {
 		return
 	}
 	if k == 0 || alpha == 0 || !fits(m, n, k, lda, ldb, ldc) {
-		impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		fallback(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	C.fb_dgemm(trans(tA), trans(tB), ci(m), ci(n), ci(k), C.double(alpha), f64(a), ci(lda), f64(b), ci(ldb), C.double(beta), f64(c), ci(ldc))
+	if _, single := any(alpha).(float32); single {
+		C.fb_sgemm(trans(tA), trans(tB), ci(m), ci(n), ci(k), C.float(alpha), cp[C.float](a), ci(lda), cp[C.float](b), ci(ldb), C.float(beta), cp[C.float](c), ci(ldc))
+	} else {
+		C.fb_dgemm(trans(tA), trans(tB), ci(m), ci(n), ci(k), C.double(alpha), cp[C.double](a), ci(lda), cp[C.double](b), ci(ldb), C.double(beta), cp[C.double](c), ci(ldc))
+	}
 }
 
 // Sgemv computes y = alpha*op(A)*x + beta*y with OpenBLAS.
 func (impl Implementation) Sgemv(tA blas.Transpose, m, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
-	if !checkGemv(tA, m, n, lda, incX, incY, len(a), len(x), len(y)) {
-		return
-	}
-	if alpha == 0 || !fits(m, n, lda, incX, incY) {
-		impl.Implementation.Sgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
-		return
-	}
-	C.fb_sgemv(trans(tA), ci(m), ci(n), C.float(alpha), f32(a), ci(lda), f32(x), ci(incX), C.float(beta), f32(y), ci(incY))
+	gemv(impl.Implementation.Sgemv, tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 }
 
 // Dgemv computes y = alpha*op(A)*x + beta*y with OpenBLAS.
 func (impl Implementation) Dgemv(tA blas.Transpose, m, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
+	gemv(impl.Implementation.Dgemv, tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
+}
+
+// gemv is Sgemv and Dgemv, as gemm is Sgemm and Dgemm.
+func gemv[T float](fallback func(tA blas.Transpose, m, n int, alpha T, a []T, lda int, x []T, incX int, beta T, y []T, incY int),
+	tA blas.Transpose, m, n int, alpha T, a []T, lda int, x []T, incX int, beta T, y []T, incY int) {
 	if !checkGemv(tA, m, n, lda, incX, incY, len(a), len(x), len(y)) {
 		return
 	}
 	if alpha == 0 || !fits(m, n, lda, incX, incY) {
-		impl.Implementation.Dgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
+		fallback(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	C.fb_dgemv(trans(tA), ci(m), ci(n), C.double(alpha), f64(a), ci(lda), f64(x), ci(incX), C.double(beta), f64(y), ci(incY))
+	if _, single := any(alpha).(float32); single {
+		C.fb_sgemv(trans(tA), ci(m), ci(n), C.float(alpha), cp[C.float](a), ci(lda), cp[C.float](x), ci(incX), C.float(beta), cp[C.float](y), ci(incY))
+	} else {
+		C.fb_dgemv(trans(tA), ci(m), ci(n), C.double(alpha), cp[C.double](a), ci(lda), cp[C.double](x), ci(incX), C.double(beta), cp[C.double](y), ci(incY))
+	}
 }
 
 // Sger computes A += alpha*x*yᵀ with OpenBLAS.
 func (impl Implementation) Sger(m, n int, alpha float32, x []float32, incX int, y []float32, incY int, a []float32, lda int) {
-	if !checkGer(m, n, lda, incX, incY, len(x), len(y), len(a)) || alpha == 0 {
-		return
-	}
-	if !fits(m, n, lda, incX, incY) {
-		impl.Implementation.Sger(m, n, alpha, x, incX, y, incY, a, lda)
-		return
-	}
-	C.fb_sger(ci(m), ci(n), C.float(alpha), f32(x), ci(incX), f32(y), ci(incY), f32(a), ci(lda))
+	ger(impl.Implementation.Sger, m, n, alpha, x, incX, y, incY, a, lda)
 }
 
 // Dger computes A += alpha*x*yᵀ with OpenBLAS.
 func (impl Implementation) Dger(m, n int, alpha float64, x []float64, incX int, y []float64, incY int, a []float64, lda int) {
+	ger(impl.Implementation.Dger, m, n, alpha, x, incX, y, incY, a, lda)
+}
+
+// ger is Sger and Dger, as gemm is Sgemm and Dgemm.
+func ger[T float](fallback func(m, n int, alpha T, x []T, incX int, y []T, incY int, a []T, lda int),
+	m, n int, alpha T, x []T, incX int, y []T, incY int, a []T, lda int) {
 	if !checkGer(m, n, lda, incX, incY, len(x), len(y), len(a)) || alpha == 0 {
 		return
 	}
 	if !fits(m, n, lda, incX, incY) {
-		impl.Implementation.Dger(m, n, alpha, x, incX, y, incY, a, lda)
+		fallback(m, n, alpha, x, incX, y, incY, a, lda)
 		return
 	}
-	C.fb_dger(ci(m), ci(n), C.double(alpha), f64(x), ci(incX), f64(y), ci(incY), f64(a), ci(lda))
+	if _, single := any(alpha).(float32); single {
+		C.fb_sger(ci(m), ci(n), C.float(alpha), cp[C.float](x), ci(incX), cp[C.float](y), ci(incY), cp[C.float](a), ci(lda))
+	} else {
+		C.fb_dger(ci(m), ci(n), C.double(alpha), cp[C.double](x), ci(incX), cp[C.double](y), ci(incY), cp[C.double](a), ci(lda))
+	}
 }
 
 // Sdot returns Σ x[i]*y[i] over n strided elements with OpenBLAS.
 func (impl Implementation) Sdot(n int, x []float32, incX int, y []float32, incY int) float32 {
-	if !checkDot(n, incX, incY, len(x), len(y)) {
-		return 0
-	}
-	if !fits(n, incX, incY) {
-		return impl.Implementation.Sdot(n, x, incX, y, incY)
-	}
-	return float32(C.fb_sdot(ci(n), f32(x), ci(incX), f32(y), ci(incY)))
+	return dot(impl.Implementation.Sdot, n, x, incX, y, incY)
 }
 
 // Ddot returns Σ x[i]*y[i] over n strided elements with OpenBLAS.
 func (impl Implementation) Ddot(n int, x []float64, incX int, y []float64, incY int) float64 {
+	return dot(impl.Implementation.Ddot, n, x, incX, y, incY)
+}
+
+// dot is Sdot and Ddot, as gemm is Sgemm and Dgemm.
+func dot[T float](fallback func(n int, x []T, incX int, y []T, incY int) T, n int, x []T, incX int, y []T, incY int) T {
 	if !checkDot(n, incX, incY, len(x), len(y)) {
 		return 0
 	}
 	if !fits(n, incX, incY) {
-		return impl.Implementation.Ddot(n, x, incX, y, incY)
+		return fallback(n, x, incX, y, incY)
 	}
-	return float64(C.fb_ddot(ci(n), f64(x), ci(incX), f64(y), ci(incY)))
+	if _, single := any(x).([]float32); single {
+		return T(C.fb_sdot(ci(n), cp[C.float](x), ci(incX), cp[C.float](y), ci(incY)))
+	}
+	return T(C.fb_ddot(ci(n), cp[C.double](x), ci(incX), cp[C.double](y), ci(incY)))
 }
 
 func (impl Implementation) sgemmBatched(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC, count int) {
-	if k == 0 || alpha == 0 || !fits(m, n, k, lda, ldb, ldc) {
-		for i := range count {
-			impl.Implementation.Sgemm(tA, tB, m, n, k, alpha, tail(a, i*strideA), lda, tail(b, i*strideB), ldb, beta, c[i*strideC:], ldc)
-		}
-		return
-	}
-	C.fb_sgemm_batched(trans(tA), trans(tB), ci(m), ci(n), ci(k), C.float(alpha), f32(a), ci(lda), C.long(strideA),
-		f32(b), ci(ldb), C.long(strideB), C.float(beta), f32(c), ci(ldc), C.long(strideC), C.long(count))
+	gemmBatched(impl.Implementation.Sgemm, tA, tB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, count)
 }
 
 func (impl Implementation) dgemmBatched(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda, strideA int, b []float64, ldb, strideB int, beta float64, c []float64, ldc, strideC, count int) {
+	gemmBatched(impl.Implementation.Dgemm, tA, tB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, count)
+}
+
+// gemmBatched is sgemmBatched and dgemmBatched (checked arguments): one cgo call, or a loop of gonum's products (fallback).
+func gemmBatched[T float](fallback func(tA, tB blas.Transpose, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int),
+	tA, tB blas.Transpose, m, n, k int, alpha T, a []T, lda, strideA int, b []T, ldb, strideB int, beta T, c []T, ldc, strideC, count int) {
 	if k == 0 || alpha == 0 || !fits(m, n, k, lda, ldb, ldc) {
 		for i := range count {
-			impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, tail(a, i*strideA), lda, tail(b, i*strideB), ldb, beta, c[i*strideC:], ldc)
+			fallback(tA, tB, m, n, k, alpha, tail(a, i*strideA), lda, tail(b, i*strideB), ldb, beta, c[i*strideC:], ldc)
 		}
 		return
 	}
-	C.fb_dgemm_batched(trans(tA), trans(tB), ci(m), ci(n), ci(k), C.double(alpha), f64(a), ci(lda), C.long(strideA),
-		f64(b), ci(ldb), C.long(strideB), C.double(beta), f64(c), ci(ldc), C.long(strideC), C.long(count))
+	if _, single := any(alpha).(float32); single {
+		C.fb_sgemm_batched(trans(tA), trans(tB), ci(m), ci(n), ci(k), C.float(alpha), cp[C.float](a), ci(lda), C.long(strideA),
+			cp[C.float](b), ci(ldb), C.long(strideB), C.float(beta), cp[C.float](c), ci(ldc), C.long(strideC), C.long(count))
+	} else {
+		C.fb_dgemm_batched(trans(tA), trans(tB), ci(m), ci(n), ci(k), C.double(alpha), cp[C.double](a), ci(lda), C.long(strideA),
+			cp[C.double](b), ci(ldb), C.long(strideB), C.double(beta), cp[C.double](c), ci(ldc), C.long(strideC), C.long(count))
+	}
 }

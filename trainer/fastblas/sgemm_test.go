@@ -32,14 +32,8 @@ func (c sgemmCase) String() string {
 func checkSgemm(t testing.TB, sgemm func(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int), tc sgemmCase) {
 	t.Helper()
 	r := rand.New(rand.NewPCG(tc.seed, 7))
-	rowA, colA := tc.m, tc.k
-	if tc.tA != blas.NoTrans {
-		rowA, colA = tc.k, tc.m
-	}
-	rowB, colB := tc.k, tc.n
-	if tc.tB != blas.NoTrans {
-		rowB, colB = tc.n, tc.k
-	}
+	rowA, colA := storedDims(tc.tA, tc.m, tc.k)
+	rowB, colB := storedDims(tc.tB, tc.k, tc.n)
 	lda, ldb, ldc := max(1, colA)+tc.padA, max(1, colB)+tc.padB, max(1, tc.n)+tc.padC
 	a := randSlice[float32](r, max(0, rowA*lda))
 	b := randSlice[float32](r, max(0, rowB*ldb))
@@ -148,6 +142,20 @@ func TestSgemmAgreesWithGonum(t *testing.T) {
 	}
 }
 
+// kernelSgemm is Implementation{}.Sgemm's SIMD path on the micro-kernel kn instead of the one kernelFor picks.
+func kernelSgemm(kn kernel) func(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	return func(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+		if !checkGemm(tA, tB, m, n, k, lda, ldb, ldc, len(a), len(b), len(c)) {
+			return
+		}
+		if k == 0 || alpha == 0 {
+			scaleC(m, n, beta, c, ldc)
+			return
+		}
+		sgemmKernel(kn, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	}
+}
+
 // TestSgemmEveryKernel runs the driver on each micro-kernel this CPU has (and the Go one) over the same cases.
 func TestSgemmEveryKernel(t *testing.T) {
 	defer SetThreads(1)
@@ -155,18 +163,8 @@ func TestSgemmEveryKernel(t *testing.T) {
 	cases := sgemmCases(2, 1)
 	for _, kn := range testKernels() {
 		t.Run(kn.name, func(t *testing.T) {
-			sgemm := func(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-				if !checkGemm(tA, tB, m, n, k, lda, ldb, ldc, len(a), len(b), len(c)) {
-					return
-				}
-				if k == 0 || alpha == 0 {
-					scaleC(m, n, beta, c, ldc)
-					return
-				}
-				sgemmKernel(kn, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-			}
 			for _, tc := range cases {
-				checkSgemm(t, sgemm, tc)
+				checkSgemm(t, kernelSgemm(kn), tc)
 			}
 		})
 	}

@@ -9,17 +9,18 @@ func SIMD() bool { return simd }
 func ExpShift(y, x []float32, shift float32) float64 {
 	y = y[:len(x)]
 	if !simd {
-		return expShiftGo(y, x, shift)
+		return ExpShiftMath(y, x, shift)
 	}
 	return expShiftSIMD(y, x, shift)
 }
 
-// expShiftGo is ExpShift on math.Exp: the fallback and the reference of the tests.
-func expShiftGo(y, x []float32, shift float32) float64 {
+// ExpShiftMath is ExpShift on math.Exp, for float32 or float64: the float64 path, the fallback
+// without SIMD, and the reference of the tests.
+func ExpShiftMath[T float32 | float64](y, x []T, shift T) float64 {
 	var s float64
 	for i, v := range x {
 		e := math.Exp(float64(v - shift))
-		y[i] = float32(e)
+		y[i] = T(e)
 		s += e
 	}
 	return s

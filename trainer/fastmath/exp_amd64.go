@@ -14,7 +14,7 @@ var simd = cpu.X86.HasAVX2 && cpu.X86.HasFMA && os.Getenv("ATTNSEARCH_NOSIMD") =
 //go:noescape
 func expShift8(y, x *float32, blocks int, shift float32, sums *[8]float32)
 
-// expShiftSIMD is ExpShift in 8-lane blocks (the last len(x) mod 8 elements through expShiftGo).
+// expShiftSIMD is ExpShift in 8-lane blocks (the last len(x) mod 8 elements through ExpShiftMath).
 func expShiftSIMD(y, x []float32, shift float32) float64 {
 	blocks := len(x) / 8
 	var s float64
@@ -26,7 +26,7 @@ func expShiftSIMD(y, x []float32, shift float32) float64 {
 		}
 	}
 	if rest := blocks * 8; rest < len(x) {
-		s += expShiftGo(y[rest:], x[rest:], shift)
+		s += ExpShiftMath(y[rest:], x[rest:], shift)
 	}
 	return s
 }
