@@ -15,27 +15,29 @@ func Fidelities() []string {
 // study's search phase), record.FidelityRetrained (its retrain phase), "all", or "" for the
 // study's own choice (the retrained trials when the study has inherited ones, else all).
 func LoadFidelity(st goptuna.Storage, study, fidelity string) (*Report, error) {
-	info, trials, err := read(st, study)
-	if err != nil {
-		return nil, err
+	return LoadWith(st, study, LoadOptions{Fidelity: fidelity})
+}
+
+// ofFidelity keeps the trials of fidelity (see LoadFidelity), in place.
+func ofFidelity(trials []record.Trial, fidelity string) []record.Trial {
+	if fidelity == "all" {
+		return trials
 	}
 	if fidelity == "" {
-		fidelity = "all"
+		supernet := false
 		for _, t := range trials {
-			if t.UserAttrs[record.KeyFidelity] == record.FidelityInherited {
-				fidelity = record.FidelityRetrained
-				break
-			}
+			supernet = supernet || t.Fidelity == record.FidelityInherited
+		}
+		if !supernet {
+			return trials
+		}
+		fidelity = record.FidelityRetrained
+	}
+	keep := trials[:0]
+	for _, t := range trials {
+		if t.Fidelity == fidelity {
+			keep = append(keep, t)
 		}
 	}
-	if fidelity != "all" {
-		var keep []goptuna.FrozenTrial
-		for _, t := range trials {
-			if t.UserAttrs[record.KeyFidelity] == fidelity {
-				keep = append(keep, t)
-			}
-		}
-		trials = keep
-	}
-	return Build(study, info, trials)
+	return keep
 }

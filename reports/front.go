@@ -1,16 +1,18 @@
 package reports
 
 import (
+	"math"
 	"sort"
 
 	"github.com/attnsearch/attnsearch/objective/front"
 )
 
 // FrontOf returns, in increasing order, the indices of the vectors no other vector dominates
-// (every component minimised, all finite): rank 0 of front.Ranks, found without ranking the rest.
-// The vectors are swept in lexicographic order, where no vector can be dominated by a later one,
-// and each is checked against the front found so far: O(n log n + n·|front|), so a study of
-// 100,000 trials is reported in well under a second.
+// (every component minimised; NaN counts as +Inf, as in front.DominatesMin): rank 0 of
+// front.Ranks, found without ranking the rest. The vectors are sorted in lexicographic order,
+// where no vector can be dominated by a later one. Two goals take one sweep over that order
+// (O(n log n) time, O(n) memory); more goals check each vector against the front found so far
+// (O(n log n + n·|front|) time, O(n) memory).
 func FrontOf(vs [][]float64) []int {
 	order := make([]int, len(vs))
 	for i := range order {
@@ -19,25 +21,77 @@ func FrontOf(vs [][]float64) []int {
 	sort.SliceStable(order, func(a, b int) bool {
 		va, vb := vs[order[a]], vs[order[b]]
 		for k := range va {
-			if va[k] != vb[k] {
-				return va[k] < vb[k]
+			if x, y := worse(va[k]), worse(vb[k]); x != y {
+				return x < y
 			}
 		}
 		return false
 	})
 	var out []int
-	for _, i := range order {
-		dominated := false
-		for _, j := range out {
-			if front.DominatesMin(vs[j], vs[i]) {
-				dominated = true
-				break
+	if twoGoals(vs) {
+		out = front2(vs, order)
+	} else {
+		for _, i := range order {
+			dominated := false
+			for _, j := range out {
+				if front.DominatesMin(vs[j], vs[i]) {
+					dominated = true
+					break
+				}
 			}
-		}
-		if !dominated {
-			out = append(out, i)
+			if !dominated {
+				out = append(out, i)
+			}
 		}
 	}
 	sort.Ints(out)
 	return out
+}
+
+// twoGoals reports whether every vector has exactly two components.
+func twoGoals(vs [][]float64) bool {
+	for _, v := range vs {
+		if len(v) != 2 {
+			return false
+		}
+	}
+	return true
+}
+
+// front2 is FrontOf's sweep for two goals over order (lexicographic): within a run of equal
+// first components, only the vectors with the run's least second component can be undominated,
+// and they are when that component is below every earlier run's least.
+func front2(vs [][]float64, order []int) []int {
+	var out []int
+	best := math.Inf(1) // least second component of the runs before
+	anyBefore := false
+	for lo := 0; lo < len(order); {
+		x := worse(vs[order[lo]][0])
+		hi := lo
+		for hi < len(order) && worse(vs[order[hi]][0]) == x {
+			hi++
+		}
+		least := worse(vs[order[lo]][1]) // the run is sorted by its second component
+		if !anyBefore || least < best {
+			for _, i := range order[lo:hi] {
+				if worse(vs[i][1]) == least {
+					out = append(out, i)
+				}
+			}
+		}
+		if !anyBefore || least < best {
+			best = least
+		}
+		anyBefore = true
+		lo = hi
+	}
+	return out
+}
+
+// worse maps NaN to +Inf (an unknown figure is the worst value of a minimised goal).
+func worse(x float64) float64 {
+	if math.IsNaN(x) {
+		return math.Inf(1)
+	}
+	return x
 }

@@ -14,16 +14,14 @@ import (
 // non-dominated set of the COMPLETE feasible trials over every goal, and the hypervolume is
 // exact against the reference (objective.reference, else 0 for a quality and the budget for a
 // cost, else the worst value among those trials).
-func buildListed(study string, info record.StudyInfo, trials []goptuna.FrozenTrial) (*Report, error) {
+func buildListed(study string, info record.StudyInfo, trials []record.Trial) (*Report, error) {
 	goals := info.Objective.Goals()
 	r := &Report{Study: study, Info: info}
 	for _, g := range goals {
 		r.Objectives = append(r.Objectives, objective.GoalKey(g.Name))
 		r.Directions = append(r.Directions, g.Direction())
 	}
-	if err := r.decode(trials); err != nil {
-		return nil, err
-	}
+	r.setTrials(trials)
 
 	var cand []int
 	var vs [][]float64 // minimised

@@ -29,72 +29,188 @@ var ErrNoStudyInfo = errors.New("study has no attnsearch settings")
 
 // Load reads study from st and builds its report.
 func Load(st goptuna.Storage, study string) (*Report, error) {
-	info, trials, err := read(st, study)
+	return LoadWith(st, study, LoadOptions{Fidelity: "all"})
+}
+
+// LoadOptions tunes LoadWith.
+type LoadOptions struct {
+	// Fidelity picks the trials as LoadFidelity's fidelity does ("" the study's own choice).
+	Fidelity string
+	// Scan hands the study's trials to fn one at a time, in number order (store.ScanTrials,
+	// projected to what the caller renders: see Heavy); keep, when not nil, names the only user
+	// attributes needed (and neither parameters nor intermediate values are). Nil reads the
+	// trials with GetAllTrials.
+	Scan func(studyID int, keep []string, fn func(goptuna.FrozenTrial) error) error
+	// Narrow asks Scan for what the front, the best trial, the counts and the attempts need
+	// (the feasibility, fidelity and objective figures) and nothing else: the report then
+	// prints no trial as stored, only Refill-ed ones (show, best).
+	Narrow bool
+}
+
+// Heavy are the user attributes that only a trial's own page and the JSON report's histories
+// render: a scan for a table, a front, a plot or a summary may leave them out (and Refill the
+// trials that need them).
+func Heavy() []string { return []string{record.KeyHistory, record.KeyLog, record.KeyStderr} }
+
+// LoadWith reads study from st, one trial at a time through o.Scan (no trial is held twice:
+// each is decoded as it comes), and builds the report of the trials of o.Fidelity.
+func LoadWith(st goptuna.Storage, study string, o LoadOptions) (*Report, error) {
+	id, info, err := studyInfo(st, study)
 	if err != nil {
 		return nil, err
 	}
-	return Build(study, info, trials)
+	scan := o.Scan
+	if scan == nil {
+		scan = func(id int, _ []string, fn func(goptuna.FrozenTrial) error) error {
+			fts, err := st.GetAllTrials(id)
+			if err != nil {
+				return err
+			}
+			for _, ft := range fts {
+				if err := fn(ft); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	var keep []string
+	if o.Narrow {
+		if keep, err = narrowAttrs(info); err != nil {
+			return nil, err
+		}
+	}
+	var trials []record.Trial
+	var decodeErr error
+	err = scan(id, keep, func(ft goptuna.FrozenTrial) error {
+		t, err := record.Decode(ft)
+		if err != nil {
+			decodeErr = err
+			return err
+		}
+		trials = append(trials, t)
+		return nil
+	})
+	if decodeErr != nil {
+		return nil, decodeErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reports: study %q trials: %w", study, err)
+	}
+	return buildTrials(study, info, ofFidelity(trials, o.Fidelity))
 }
 
-// read reads the settings and the trials of study from st.
-func read(st goptuna.Storage, study string) (record.StudyInfo, []goptuna.FrozenTrial, error) {
+// narrowAttrs are the user attributes a narrow LoadWith needs: feasibility, fidelity and the
+// objective's figures.
+func narrowAttrs(info record.StudyInfo) ([]string, error) {
+	keep := []string{record.KeyFeasible, record.KeyFidelity}
+	if info.Objective.Listed() {
+		for _, g := range info.Objective.Goals() {
+			keep = append(keep, objective.GoalKey(g.Name))
+		}
+		return keep, nil
+	}
+	mk, ck, err := metricCostKeys(info)
+	if err != nil {
+		return nil, err
+	}
+	return append(keep, mk, ck), nil
+}
+
+// metricCostKeys are the quality and cost keys of a metric/cost objective.
+func metricCostKeys(info record.StudyInfo) (mk, ck string, err error) {
+	if mk, err = MetricKey(info.Objective.Metric); err != nil {
+		return "", "", err
+	}
+	if ck, err = CostKey(info.Objective.Cost); err != nil {
+		return "", "", err
+	}
+	return mk, ck, nil
+}
+
+// studyInfo returns the ID and the attnsearch settings of study.
+func studyInfo(st goptuna.Storage, study string) (int, record.StudyInfo, error) {
 	id, err := st.GetStudyIDFromName(study)
 	if err != nil {
-		return record.StudyInfo{}, nil, fmt.Errorf("reports: study %q: %w", study, err)
+		return 0, record.StudyInfo{}, fmt.Errorf("reports: study %q: %w", study, err)
 	}
 	sys, err := st.GetStudySystemAttrs(id)
 	if err != nil {
-		return record.StudyInfo{}, nil, fmt.Errorf("reports: study %q attributes: %w", study, err)
+		return 0, record.StudyInfo{}, fmt.Errorf("reports: study %q attributes: %w", study, err)
 	}
 	js, ok := sys[record.SysStudyInfo]
 	if !ok {
-		return record.StudyInfo{}, nil, fmt.Errorf("reports: study %q: %w", study, ErrNoStudyInfo)
+		return 0, record.StudyInfo{}, fmt.Errorf("reports: study %q: %w", study, ErrNoStudyInfo)
 	}
 	info, err := record.ParseStudyInfo(js)
 	if err != nil {
-		return record.StudyInfo{}, nil, fmt.Errorf("reports: study %q: %s: %w", study, record.SysStudyInfo, err)
+		return 0, record.StudyInfo{}, fmt.Errorf("reports: study %q: %s: %w", study, record.SysStudyInfo, err)
 	}
-	trials, err := st.GetAllTrials(id)
-	if err != nil {
-		return record.StudyInfo{}, nil, fmt.Errorf("reports: study %q trials: %w", study, err)
-	}
-	return info, trials, nil
+	return id, info, nil
 }
 
-// decode appends trials, decoded, to r.Trials and orders them by number.
-func (r *Report) decode(trials []goptuna.FrozenTrial) error {
-	for _, ft := range trials {
+// Refill replaces the trials at indices idx by the whole trials get returns (after a LoadWith
+// whose scan left parts out), keeping what the report computed of them: front membership and
+// attempt.
+func (r *Report) Refill(get func(number int) (goptuna.FrozenTrial, error), idx ...int) error {
+	for _, i := range idx {
+		ft, err := get(r.Trials[i].Number)
+		if err != nil {
+			return fmt.Errorf("reports: study %q trial %d: %w", r.Study, r.Trials[i].Number, err)
+		}
 		t, err := record.Decode(ft)
 		if err != nil {
 			return err
 		}
-		r.Trials = append(r.Trials, t)
+		t.Pareto, t.Attempt = r.Trials[i].Pareto, r.Trials[i].Attempt
+		r.Trials[i] = t
 	}
-	sort.SliceStable(r.Trials, func(i, j int) bool { return r.Trials[i].Number < r.Trials[j].Number })
-	record.SetAttempts(r.Trials)
 	return nil
+}
+
+// decodeAll decodes trials.
+func decodeAll(trials []goptuna.FrozenTrial) ([]record.Trial, error) {
+	out := make([]record.Trial, 0, len(trials))
+	for _, ft := range trials {
+		t, err := record.Decode(ft)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// setTrials orders trials by number, numbers their attempts and makes them r.Trials.
+func (r *Report) setTrials(trials []record.Trial) {
+	sort.SliceStable(trials, func(i, j int) bool { return trials[i].Number < trials[j].Number })
+	record.SetAttempts(trials)
+	r.Trials = trials
 }
 
 // Build decodes trials and computes the front and its hypervolume.
 func Build(study string, info record.StudyInfo, trials []goptuna.FrozenTrial) (*Report, error) {
-	if info.Objective.Listed() {
-		return buildListed(study, info, trials)
-	}
-	mk, err := MetricKey(info.Objective.Metric)
+	ts, err := decodeAll(trials)
 	if err != nil {
 		return nil, err
 	}
-	ck, err := CostKey(info.Objective.Cost)
+	return buildTrials(study, info, ts)
+}
+
+// buildTrials is Build of decoded trials (which it owns from then on).
+func buildTrials(study string, info record.StudyInfo, trials []record.Trial) (*Report, error) {
+	if info.Objective.Listed() {
+		return buildListed(study, info, trials)
+	}
+	mk, ck, err := metricCostKeys(info)
 	if err != nil {
 		return nil, err
 	}
 	r := &Report{Study: study, Info: info, Objectives: []string{mk, ck}, Directions: []string{"maximize", "minimize"}}
-	if err := r.decode(trials); err != nil {
-		return nil, err
-	}
+	r.setTrials(trials)
 
 	var cand []int
-	var points []objective.Point
+	var points [][]float64 // (−quality, cost): both minimised
 	maxCost := 0.0
 	for i, t := range r.Trials {
 		q, c, ok := r.qualityCost(t)
@@ -102,10 +218,10 @@ func Build(study string, info record.StudyInfo, trials []goptuna.FrozenTrial) (*
 			continue
 		}
 		cand = append(cand, i)
-		points = append(points, objective.Point{Quality: q, Costs: []float64{c}})
+		points = append(points, []float64{-q, c})
 		maxCost = math.Max(maxCost, c)
 	}
-	for _, k := range objective.Pareto(points) {
+	for _, k := range FrontOf(points) {
 		r.Front = append(r.Front, cand[k])
 		r.Trials[cand[k]].Pareto = true
 	}

@@ -25,6 +25,11 @@
 //     admits a second writer without declaring it.
 //   - Exporter and Importer: a study as JSON Lines in the export format (ExportStudy,
 //     ExportTrial, ParseExport), the same for every back end (attnsearch migrate).
+//   - TrialScanner and TrialFinder (reads.go): a study's trials streamed one at a time, each
+//     projected to what the reader renders (Projection), and one trial read by its number, so
+//     that reading a large study costs what the question needs; StudyLister, the study names
+//     without a look at their trials. ScanTrials, TrialByNumber and StudyNames fall back on
+//     GetAllTrials and GetAllStudySummaries for a storage without them.
 //
 // # Opening by URL
 //

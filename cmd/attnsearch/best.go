@@ -50,7 +50,7 @@ attnsearch train --trial N.`,
 			if err := checkFormat("best", format, formats...); err != nil {
 				return err
 			}
-			rep, st, err := loadReport(c.Context(), db)
+			rep, st, err := loadReport(c.Context(), db, "all", lean(), true)
 			if err != nil {
 				return err
 			}
@@ -58,6 +58,9 @@ attnsearch train --trial N.`,
 			i := rep.Best()
 			if i < 0 {
 				return fmt.Errorf("best: study %s has no feasible completed trial yet", rep.Study)
+			}
+			if err := rep.Refill(finder(st, rep), i); err != nil {
+				return fmt.Errorf("best: %w", err)
 			}
 			t := rep.Trials[i]
 			config := t.Config

@@ -9,7 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/reports"
+	"github.com/attnsearch/attnsearch/store"
 )
 
 // newReportCmd builds `attnsearch report`.
@@ -51,13 +53,19 @@ inherited weights, --fidelity all every trial (each JSON trial then says its "fi
 			if fidel != "" && !slices.Contains(reports.Fidelities(), fidel) {
 				return inputErr(fmt.Errorf("report: --fidelity %q: want %s", fidel, strings.Join(reports.Fidelities(), ", ")))
 			}
-			rep, st, err := loadReport(c.Context(), db)
+			proj := lean()
+			if format == "json" && all { // every trial's history is printed
+				proj = store.Projection{OmitUserAttrs: []string{record.KeyLog, record.KeyStderr}}
+			}
+			rep, st, err := loadReport(c.Context(), db, fidel, proj, false)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			if rep, err = reports.LoadFidelity(st, rep.Study, fidel); err != nil {
-				return fmt.Errorf("report: %w", err)
+			if format == "json" && !all { // the front's histories are printed
+				if err := rep.Refill(finder(st, rep), rep.Front...); err != nil {
+					return fmt.Errorf("report: %w", err)
+				}
 			}
 			if t, ok := st.SnapshotTime(); ok {
 				fmt.Fprintf(stderr, "report: the study is running; reading its snapshot of %s\n", t.Format("15:04:05"))

@@ -32,7 +32,7 @@ intermediate score the pruner saw).`,
 			if err := checkFormat("show", format, allFormats()...); err != nil {
 				return err
 			}
-			rep, st, err := loadReport(c.Context(), db)
+			rep, st, err := loadReport(c.Context(), db, "all", lean(), true)
 			if err != nil {
 				return err
 			}
@@ -40,6 +40,9 @@ intermediate score the pruner saw).`,
 			i := rep.Find(n)
 			if i < 0 {
 				return inputErr(fmt.Errorf("show: TRIAL %d: study %s has no trial %d (it has %s)", n, rep.Study, n, plural(len(rep.Trials), "trial", "trials")))
+			}
+			if err := rep.Refill(finder(st, rep), i); err != nil {
+				return fmt.Errorf("show: %w", err)
 			}
 			return rep.WriteTrial(stdout, i, format)
 		},

@@ -94,7 +94,8 @@ func studyRows(st store.DB) ([]studyRow, error) {
 	now := time.Now()
 	for _, name := range names {
 		row := studyRow{Name: name, States: map[string]int{}, Recovered: []int{}, Retried: []pointRow{}}
-		if rep, err := reports.Load(st, name); err == nil {
+		// A row needs each trial's state, score, feasibility, start and retry mark, nothing more.
+		if rep, err := reports.LoadWith(st, name, reports.LoadOptions{Fidelity: "all", Scan: scanner(st, lean()), Narrow: true}); err == nil {
 			row.Space, row.Target = rep.Info.SpaceFile, rep.Info.Trials
 			row.States = rep.Counts()
 			if b := rep.Best(); b >= 0 {

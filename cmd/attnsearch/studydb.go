@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
+	"github.com/c-bata/goptuna"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
@@ -64,15 +64,10 @@ func openRead(ctx context.Context, location string) (store.DB, error) {
 
 // studyNames lists the store's study names, sorted.
 func studyNames(st store.DB) ([]string, error) {
-	sums, err := st.GetAllStudySummaries()
+	names, err := store.StudyNames(st)
 	if err != nil {
 		return nil, fmt.Errorf("list studies: %w", err)
 	}
-	names := make([]string, 0, len(sums))
-	for _, s := range sums {
-		names = append(names, s.Name)
-	}
-	sort.Strings(names)
 	return names, nil
 }
 
@@ -108,8 +103,13 @@ func listOrNone(names []string) string {
 	return strings.Join(names, ", ")
 }
 
-// loadReport opens the store read-only and builds the report of the chosen study.
-func loadReport(ctx context.Context, f dbFlags) (*reports.Report, store.DB, error) {
+// lean is what the commands that render no trial's curve or log read of each trial: everything
+// but reports.Heavy.
+func lean() store.Projection { return store.Projection{OmitUserAttrs: reports.Heavy()} }
+
+// loadReport opens the store read-only and builds the report of the chosen study's trials of
+// fidelity (reports.LoadOptions), streamed and projected by proj (narrow: reports.LoadOptions.Narrow).
+func loadReport(ctx context.Context, f dbFlags, fidelity string, proj store.Projection, narrow bool) (*reports.Report, store.DB, error) {
 	st, err := openRead(ctx, f.db)
 	if err != nil {
 		return nil, nil, err
@@ -119,7 +119,7 @@ func loadReport(ctx context.Context, f dbFlags) (*reports.Report, store.DB, erro
 		st.Close()
 		return nil, nil, err
 	}
-	rep, err := reports.Load(st, name)
+	rep, err := reports.LoadWith(st, name, reports.LoadOptions{Fidelity: fidelity, Scan: scanner(st, proj), Narrow: narrow})
 	if err != nil {
 		st.Close()
 		if errors.Is(err, reports.ErrNoStudyInfo) {
@@ -128,6 +128,29 @@ func loadReport(ctx context.Context, f dbFlags) (*reports.Report, store.DB, erro
 		return nil, nil, err
 	}
 	return rep, st, nil
+}
+
+// scanner streams a study's trials from st, projected by proj, or to the user attributes keep
+// names when the report asks for so little (reports.LoadOptions.Scan).
+func scanner(st store.DB, proj store.Projection) func(int, []string, func(goptuna.FrozenTrial) error) error {
+	return func(id int, keep []string, fn func(goptuna.FrozenTrial) error) error {
+		p := proj
+		if keep != nil {
+			p = store.Projection{UserAttrs: keep, NoParams: true, NoIntermediate: true}
+		}
+		return store.ScanTrials(st, id, p, fn)
+	}
+}
+
+// finder reads one trial of the study rep reports by its number (reports.Report.Refill).
+func finder(st store.DB, rep *reports.Report) func(int) (goptuna.FrozenTrial, error) {
+	return func(n int) (goptuna.FrozenTrial, error) {
+		id, err := st.GetStudyIDFromName(rep.Study)
+		if err != nil {
+			return goptuna.FrozenTrial{}, err
+		}
+		return store.TrialByNumber(st, id, n)
+	}
 }
 
 // exactArgs wants the n arguments the command's Use line names (run SPACE.yaml: SPACE.yaml); a

@@ -35,11 +35,26 @@ func (s *Store) trialHeartbeat(trialID int) (time.Time, error) {
 
 // forEachTrial calls fn for every record of a study in number order.
 func forEachTrial(tx *bbolt.Tx, studyID int, fn func(r *trialRec) error) error {
+	return forEachTrialIn(tx, studyID, -1, fn)
+}
+
+// forEachTrialIn is forEachTrial over the records in state (every record when state < 0); the
+// others are told by their head, without decoding them whole.
+func forEachTrialIn(tx *bbolt.Tx, studyID int, state goptuna.TrialState, fn func(r *trialRec) error) error {
 	sb, err := studyBucket(tx, studyID)
 	if err != nil {
 		return err
 	}
 	return sb.Bucket(bTrials).ForEach(func(_, v []byte) error {
+		if state >= 0 {
+			h, err := decodeHead(v)
+			if err != nil {
+				return fmt.Errorf("store: study %d: %w", studyID, err)
+			}
+			if h.state != state {
+				return nil
+			}
+		}
 		r, err := decodeTrial(v)
 		if err != nil {
 			return fmt.Errorf("store: study %d: %w", studyID, err)
@@ -58,7 +73,7 @@ func (s *Store) StaleTrials(studyID int, grace time.Duration) ([]store.RunningTr
 	now := s.now()
 	var out []store.RunningTrial
 	err := s.view(func(tx *bbolt.Tx) error {
-		return forEachTrial(tx, studyID, func(r *trialRec) error {
+		return forEachTrialIn(tx, studyID, goptuna.TrialStateRunning, func(r *trialRec) error {
 			if !isStale(r, now, grace) {
 				return nil
 			}
@@ -82,7 +97,7 @@ func (s *Store) RunningTrials(studyID int) ([]store.RunningTrial, error) {
 func (s *Store) RecoveredTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 	var out []goptuna.FrozenTrial
 	err := s.view(func(tx *bbolt.Tx) error {
-		return forEachTrial(tx, studyID, func(r *trialRec) error {
+		return forEachTrialIn(tx, studyID, goptuna.TrialStateFail, func(r *trialRec) error {
 			if r.state != goptuna.TrialStateFail || r.systemAttrs[record.SysFailReason] != record.ReasonStale {
 				return nil
 			}

@@ -185,16 +185,26 @@ func (d *decoder) time() time.Time {
 	return t
 }
 
-func (d *decoder) attrs() map[string]string {
+func (d *decoder) attrs() map[string]string { return d.attrsKept(nil) }
+
+// attrsKept reads attributes, keeping only those keep accepts (every one when keep is nil).
+func (d *decoder) attrsKept(keep func(string) bool) map[string]string {
 	n := d.uvarint()
 	if n > uint64(len(d.b)) {
 		d.fail()
 		return nil
 	}
-	m := make(map[string]string, n)
+	size := n
+	if keep != nil {
+		size = 0
+	}
+	m := make(map[string]string, size)
 	for i := uint64(0); i < n && d.err == nil; i++ {
-		k := d.str()
-		m[k] = d.str()
+		k := d.bytes()
+		v := d.bytes()
+		if keep == nil || keep(string(k)) { // string(k) in a call does not allocate
+			m[string(k)] = string(v)
+		}
 	}
 	return m
 }
@@ -228,7 +238,10 @@ func encodeTrial(r *trialRec) []byte {
 }
 
 // decodeTrial parses a record made by encodeTrial; the result shares no memory with b.
-func decodeTrial(b []byte) (*trialRec, error) {
+func decodeTrial(b []byte) (*trialRec, error) { return decodeTrialProj(b, nil) }
+
+// decodeTrialProj is decodeTrial that skips, without copying, what p leaves out (nil: nothing).
+func decodeTrialProj(b []byte, p *store.Projection) (*trialRec, error) {
 	d := decoder{b: b}
 	if v := d.byte1(); v != recVersion {
 		return nil, fmt.Errorf("%w: record version %d", errCorrupt, v)
@@ -251,16 +264,31 @@ func decodeTrial(b []byte) (*trialRec, error) {
 	for i := range r.steps {
 		r.steps[i] = step{step: int(d.varint()), value: d.f64()}
 	}
+	if p != nil && p.NoIntermediate {
+		r.steps = r.steps[:0]
+	}
 	n = d.uvarint()
 	if n > uint64(len(d.b)) {
 		d.fail()
 		n = 0
 	}
-	r.params = make([]param, n)
-	for i := range r.params {
-		r.params[i] = param{name: d.str(), internal: d.f64(), dist: d.str()}
+	if p != nil && p.NoParams {
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			d.bytes()
+			d.f64()
+			d.bytes()
+		}
+	} else {
+		r.params = make([]param, n)
+		for i := range r.params {
+			r.params[i] = param{name: d.str(), internal: d.f64(), dist: d.str()}
+		}
 	}
-	r.userAttrs = d.attrs()
+	if p != nil {
+		r.userAttrs = d.attrsKept(p.KeepUserAttr)
+	} else {
+		r.userAttrs = d.attrs()
+	}
 	r.systemAttrs = d.attrs()
 	if d.err != nil {
 		return nil, d.err

@@ -84,10 +84,38 @@ func loadTrials(ctx context.Context, q querier, filter string, args ...any) (map
 
 // queueLoad queues the four queries of loadTrials.
 func queueLoad(b *pgx.Batch, filter string, args ...any) {
+	queueLoadProj(b, store.Projection{}, filter, args...)
+}
+
+// queueLoadProj is queueLoad reading only what p keeps: a query that p leaves out is sent
+// anyway, with a condition that is never true, so that readLoad reads the same four results.
+func queueLoadProj(b *pgx.Batch, p store.Projection, filter string, args ...any) {
 	b.Queue(`SELECT t.id, t.study_id, t.number, t.state, t.value, t.start_ns, t.complete_ns FROM attnsearch_trials t WHERE `+filter, args...)
-	b.Queue(`SELECT p.trial_id, p.name, p.internal, p.distribution FROM attnsearch_trial_params p JOIN attnsearch_trials t ON t.id = p.trial_id WHERE `+filter, args...)
-	b.Queue(`SELECT v.trial_id, v.step, v.value FROM attnsearch_trial_values v JOIN attnsearch_trials t ON t.id = v.trial_id WHERE `+filter, args...)
-	b.Queue(`SELECT a.trial_id, a.system, a.key, a.value FROM attnsearch_trial_attrs a JOIN attnsearch_trials t ON t.id = a.trial_id WHERE `+filter, args...)
+	none := func(skip bool) string {
+		if skip {
+			return ` AND false`
+		}
+		return ``
+	}
+	b.Queue(`SELECT p.trial_id, p.name, p.internal, p.distribution FROM attnsearch_trial_params p JOIN attnsearch_trials t ON t.id = p.trial_id WHERE `+filter+none(p.NoParams), args...)
+	b.Queue(`SELECT v.trial_id, v.step, v.value FROM attnsearch_trial_values v JOIN attnsearch_trials t ON t.id = v.trial_id WHERE `+filter+none(p.NoIntermediate), args...)
+	attrs := `SELECT a.trial_id, a.system, a.key, a.value FROM attnsearch_trial_attrs a JOIN attnsearch_trials t ON t.id = a.trial_id WHERE ` + filter
+	bytesOf := func(keys []string) [][]byte {
+		out := make([][]byte, len(keys))
+		for i, k := range keys {
+			out[i] = []byte(k)
+		}
+		return out
+	}
+	if p.UserAttrs != nil {
+		args = append(args, bytesOf(p.UserAttrs))
+		attrs += fmt.Sprintf(` AND (a.system OR a.key = ANY($%d))`, len(args))
+	}
+	if len(p.OmitUserAttrs) > 0 {
+		args = append(args, bytesOf(p.OmitUserAttrs))
+		attrs += fmt.Sprintf(` AND (a.system OR NOT a.key = ANY($%d))`, len(args))
+	}
+	b.Queue(attrs, args...)
 }
 
 // readLoad reads the results of the queries queueLoad queued.

@@ -28,7 +28,8 @@ type Backend struct {
 
 // Run runs the whole conformance suite against the storage b, one subtest each: the contract of
 // store.DB, then each optional capability (store.Shared, store.Exporter, store.Importer,
-// store.Turns, store.Blobs, store.StudyLocker) the storage declares.
+// store.Turns, store.Blobs, store.StudyLocker, store.TrialScanner, store.TrialFinder,
+// store.StudyLister) the storage declares.
 func Run(t *testing.T, b Backend) {
 	open := b.Open
 	for _, c := range []struct {
@@ -56,6 +57,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("Capabilities/Turns", func(t *testing.T) { turnsCapability(t, b) })
 	t.Run("Capabilities/Blobs", func(t *testing.T) { blobsCapability(t, b) })
 	t.Run("Capabilities/StudyLocker", func(t *testing.T) { studyLockCapability(t, b) })
+	t.Run("Capabilities/Reads", func(t *testing.T) { readCapabilities(t, b) })
 }
 
 // must fails the test on err.

@@ -1,0 +1,83 @@
+package bolt
+
+import (
+	"fmt"
+
+	"github.com/c-bata/goptuna"
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/attnsearch/attnsearch/store"
+)
+
+// Compile-time checks of the read capabilities.
+var (
+	_ store.TrialScanner = (*Store)(nil)
+	_ store.TrialFinder  = (*Store)(nil)
+	_ store.StudyLister  = (*Store)(nil)
+)
+
+// ScanTrials decodes the study's records one at a time in one read transaction (number order is
+// key order) and hands each, projected, to fn; what p leaves out is skipped, not decoded.
+func (s *Store) ScanTrials(studyID int, p store.Projection, fn func(goptuna.FrozenTrial) error) error {
+	var fnErr error
+	err := s.view(func(tx *bbolt.Tx) error {
+		sb, err := studyBucket(tx, studyID)
+		if err != nil {
+			return err
+		}
+		c := sb.Bucket(bTrials).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			r, err := decodeTrialProj(v, &p)
+			if err != nil {
+				return fmt.Errorf("store: study %d trial %d: %w", studyID, btoi(k), err)
+			}
+			ft, err := s.frozen(r)
+			if err != nil {
+				return err
+			}
+			if fnErr = fn(ft); fnErr != nil {
+				return fnErr
+			}
+		}
+		return nil
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	return err
+}
+
+// TrialByNumber reads one record by its key (the trial number) in the study's bucket.
+func (s *Store) TrialByNumber(studyID, number int) (goptuna.FrozenTrial, error) {
+	var r *trialRec
+	err := s.view(func(tx *bbolt.Tx) error {
+		sb, err := studyBucket(tx, studyID)
+		if err != nil {
+			return err
+		}
+		v := sb.Bucket(bTrials).Get(itob(number))
+		if v == nil || number < 0 {
+			return fmt.Errorf("store: study %d trial %d: %w", studyID, number, store.ErrNoTrial)
+		}
+		if r, err = decodeTrial(v); err != nil {
+			return fmt.Errorf("store: study %d trial %d: %w", studyID, number, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return goptuna.FrozenTrial{}, err
+	}
+	return s.frozen(r)
+}
+
+// StudyNames lists the keys of the study-name index.
+func (s *Store) StudyNames() ([]string, error) {
+	names := []string{}
+	err := s.view(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bStudyNames).ForEach(func(k, _ []byte) error {
+			names = append(names, string(k))
+			return nil
+		})
+	})
+	return names, err
+}
