@@ -1,8 +1,6 @@
 package reports
 
 import (
-	"fmt"
-
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/c-bata/goptuna"
 )
@@ -17,27 +15,33 @@ func Fidelities() []string {
 // study's search phase), record.FidelityRetrained (its retrain phase), "all", or "" for the
 // study's own choice (the retrained trials when the study has inherited ones, else all).
 func LoadFidelity(st goptuna.Storage, study, fidelity string) (*Report, error) {
-	rep, err := Load(st, study)
-	if err != nil || fidelity == "all" {
-		return rep, err
-	}
-	supernet := false
-	for _, t := range rep.Trials {
-		supernet = supernet || t.Fidelity == record.FidelityInherited
+	info, trials, err := read(st, study)
+	if err != nil {
+		return nil, err
 	}
 	if fidelity == "" {
-		if !supernet {
-			return rep, nil
+		fidelity = "all"
+		if Supernet(trials) {
+			fidelity = record.FidelityRetrained
 		}
-		fidelity = record.FidelityRetrained
 	}
-	id, err := st.GetStudyIDFromName(study)
-	if err != nil {
-		return nil, fmt.Errorf("reports: study %q: %w", study, err)
+	return Build(study, info, OfFidelity(trials, fidelity))
+}
+
+// Supernet reports whether trials hold inherited-weight trials (a supernet study's search phase).
+func Supernet(trials []goptuna.FrozenTrial) bool {
+	for _, t := range trials {
+		if t.UserAttrs[record.KeyFidelity] == record.FidelityInherited {
+			return true
+		}
 	}
-	trials, err := st.GetAllTrials(id)
-	if err != nil {
-		return nil, fmt.Errorf("reports: study %q trials: %w", study, err)
+	return false
+}
+
+// OfFidelity returns the trials whose fidelity is fidelity ("all": every trial).
+func OfFidelity(trials []goptuna.FrozenTrial, fidelity string) []goptuna.FrozenTrial {
+	if fidelity == "all" {
+		return trials
 	}
 	var keep []goptuna.FrozenTrial
 	for _, t := range trials {
@@ -45,5 +49,5 @@ func LoadFidelity(st goptuna.Storage, study, fidelity string) (*Report, error) {
 			keep = append(keep, t)
 		}
 	}
-	return Build(study, rep.Info, keep)
+	return keep
 }

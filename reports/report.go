@@ -29,27 +29,49 @@ var ErrNoStudyInfo = errors.New("study has no attnsearch settings")
 
 // Load reads study from st and builds its report.
 func Load(st goptuna.Storage, study string) (*Report, error) {
-	id, err := st.GetStudyIDFromName(study)
+	info, trials, err := read(st, study)
 	if err != nil {
-		return nil, fmt.Errorf("reports: study %q: %w", study, err)
+		return nil, err
 	}
-	sys, err := st.GetStudySystemAttrs(id)
+	return Build(study, info, trials)
+}
+
+// StudyReader is what Read needs of a store (a goptuna.Storage, or a read-only view of one).
+type StudyReader interface {
+	GetStudyIDFromName(name string) (int, error)
+	GetStudySystemAttrs(id int) (map[string]string, error)
+	GetAllTrials(id int) ([]goptuna.FrozenTrial, error)
+}
+
+// Read returns a study's ID, system attributes and trials, as stored.
+func Read(st StudyReader, study string) (id int, sys map[string]string, trials []goptuna.FrozenTrial, err error) {
+	if id, err = st.GetStudyIDFromName(study); err != nil {
+		return 0, nil, nil, fmt.Errorf("reports: study %q: %w", study, err)
+	}
+	if sys, err = st.GetStudySystemAttrs(id); err != nil {
+		return 0, nil, nil, fmt.Errorf("reports: study %q attributes: %w", study, err)
+	}
+	if trials, err = st.GetAllTrials(id); err != nil {
+		return 0, nil, nil, fmt.Errorf("reports: study %q trials: %w", study, err)
+	}
+	return id, sys, trials, nil
+}
+
+// read returns an attnsearch study's settings and trials; ErrNoStudyInfo for another program's study.
+func read(st StudyReader, study string) (record.StudyInfo, []goptuna.FrozenTrial, error) {
+	_, sys, trials, err := Read(st, study)
 	if err != nil {
-		return nil, fmt.Errorf("reports: study %q attributes: %w", study, err)
+		return record.StudyInfo{}, nil, err
 	}
 	js, ok := sys[record.SysStudyInfo]
 	if !ok {
-		return nil, fmt.Errorf("reports: study %q: %w", study, ErrNoStudyInfo)
+		return record.StudyInfo{}, nil, fmt.Errorf("reports: study %q: %w", study, ErrNoStudyInfo)
 	}
 	info, err := record.ParseStudyInfo(js)
 	if err != nil {
-		return nil, fmt.Errorf("reports: study %q: %s: %w", study, record.SysStudyInfo, err)
+		return record.StudyInfo{}, nil, fmt.Errorf("reports: study %q: %s: %w", study, record.SysStudyInfo, err)
 	}
-	trials, err := st.GetAllTrials(id)
-	if err != nil {
-		return nil, fmt.Errorf("reports: study %q trials: %w", study, err)
-	}
-	return Build(study, info, trials)
+	return info, trials, nil
 }
 
 // decode appends trials, decoded, to r.Trials and orders them by number.

@@ -423,3 +423,55 @@ func TestServePostgresLive(t *testing.T) {
 		}
 	}
 }
+
+// TestServeSupernet has chromium load the page of a small supernet study the binary ran: the
+// inherited-weight and the retrained fronts against `report --fidelity`, and the table's
+// fidelity column against the store.
+func TestServeSupernet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs a supernet study")
+	}
+	needChromium(t)
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	space := strings.NewReplacer("trials: 40", "trials: 16", "top_k: 3", "top_k: 2").Replace(supernetSpace)
+	if err := os.WriteFile(filepath.Join(dir, "super.yaml"), []byte(space), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := attn(t, bin, dir, "run", "super.yaml", "--db", "s.db"); r.code != 0 {
+		t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
+	}
+	base := startServe(t, bin, dir, "--db", "s.db")
+	ctx := browser(t)
+	var fids []string
+	runCDP(t, ctx, "study page", chromedp.Navigate(base+"study/super"), chromedp.WaitVisible("#trials"),
+		chromedp.Evaluate(`[...document.querySelectorAll('#trials tbody tr')].map(tr => tr.children[2].textContent)`, &fids))
+	byFidelity := map[string]int{}
+	for _, f := range fids {
+		byFidelity[f]++
+	}
+	for _, f := range []string{record.FidelityInherited, record.FidelityRetrained} {
+		var rep multiReport
+		if r := attn(t, bin, dir, "report", "--db", "s.db", "--all", "--format", "json", "--fidelity", f); r.code != 0 {
+			t.Fatalf("report --fidelity %s: exit %d: %s", f, r.code, r.stderr)
+		} else if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		pareto := 0
+		for _, tr := range rep.Trials {
+			if tr.Pareto {
+				pareto++
+			}
+		}
+		var front int
+		var note string
+		runCDP(t, ctx, f+" front", chromedp.Evaluate(fmt.Sprintf(`document.querySelectorAll('#front-%s circle.front').length`, f), &front),
+			chromedp.Text(fmt.Sprintf(`figure.phase[data-fidelity=%q] figcaption`, f), &note))
+		if pareto == 0 || front != pareto || byFidelity[f] != len(rep.Trials) || !strings.HasPrefix(note, fmt.Sprintf("%d %s trials", len(rep.Trials), f)) {
+			t.Errorf("%s: page front %d, table rows %d, caption %q; report: front %d of %d trials", f, front, byFidelity[f], note, pareto, len(rep.Trials))
+		}
+	}
+	if len(fids) != byFidelity[record.FidelityInherited]+byFidelity[record.FidelityRetrained] {
+		t.Errorf("table fidelities %v", byFidelity)
+	}
+}
