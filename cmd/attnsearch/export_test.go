@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,23 +12,11 @@ import (
 	"github.com/c-bata/goptuna"
 
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/store/optunadb/optunatest"
 )
 
-// optunaPython returns Debian's python3 when it imports optuna; outside CI the test skips without it.
-func optunaPython(t *testing.T) string {
-	t.Helper()
-	const py = "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import optuna").Run(); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("python3-optuna not installed (%v)", err)
-		}
-		t.Fatalf("python3-optuna is required under CI: %v", err)
-	}
-	return py
-}
-
 // loadOptuna has Optuna load the study and returns its trials as Optuna sees them.
-func loadOptuna(t *testing.T, py, path, study string) (directions []string, trials []optunaTrial) {
+func loadOptuna(t *testing.T, path, study string) (directions []string, trials []optunaTrial) {
 	t.Helper()
 	const script = `
 import json, math, sys, optuna
@@ -41,15 +28,12 @@ print(json.dumps({"directions": [d.name for d in s.directions], "trials": [
    "steps": len(t.intermediate_values), "user_attrs": {k: str(v) for k, v in t.user_attrs.items()}}
   for t in s.trials]}))
 `
-	out, err := exec.Command(py, "-c", script, path, study).CombinedOutput()
-	if err != nil {
-		t.Fatalf("optuna.load_study: %v\n%s", err, out)
-	}
+	out := optunatest.Run(t, "-c", script, path, study)
 	var got struct {
 		Directions []string      `json:"directions"`
 		Trials     []optunaTrial `json:"trials"`
 	}
-	if err := json.Unmarshal(out, &got); err != nil {
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	return got.Directions, got.Trials
@@ -69,7 +53,7 @@ type optunaTrial struct {
 // Optuna wrote and exports them again, and has Optuna find them unchanged; and checks that
 // migrate refuses an SQLite target.
 func TestOptunaExportImport(t *testing.T) {
-	py := optunaPython(t)
+	optunatest.Need(t)
 	bin := buildBinary(t)
 	dir := toyDir(t, "0", 6)
 	if r := attn(t, bin, dir, "run", "toy6.yaml", "--db", "toy.db"); r.code != 0 {
@@ -81,7 +65,7 @@ func TestOptunaExportImport(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("export: exit %d\n%s", r.code, r.stderr)
 		}
-		dirs, got := loadOptuna(t, py, filepath.Join(dir, "toy.sqlite3"), "toy")
+		dirs, got := loadOptuna(t, filepath.Join(dir, "toy.sqlite3"), "toy")
 		if fmt.Sprint(dirs) != "[MINIMIZE MINIMIZE]" {
 			t.Fatalf("directions %v, want the toy's two minimised goals", dirs)
 		}
@@ -120,10 +104,9 @@ func TestOptunaExportImport(t *testing.T) {
 	})
 
 	t.Run("a study Optuna wrote comes back unchanged", func(t *testing.T) {
+		testdata := filepath.Join("..", "..", "store", "optunadb", "testdata")
 		src := filepath.Join(dir, "optuna.db")
-		if out, err := exec.Command(py, filepath.Join("..", "..", "store", "optunadb", "testdata", "make_study.py"), src).CombinedOutput(); err != nil {
-			t.Fatalf("make_study.py: %v\n%s", err, out)
-		}
+		optunatest.Run(t, filepath.Join(testdata, "make_study.py"), src)
 		stores := []string{"imported.db"}
 		if os.Getenv("ATTNSEARCH_TEST_PG") != "" || os.Getenv("CI") != "" {
 			stores = append(stores, pgServer(t, false).NewDatabase(t))
@@ -137,10 +120,7 @@ func TestOptunaExportImport(t *testing.T) {
 				if r := attn(t, bin, dir, "export", "--optuna", back, study, "--db", db); r.code != 0 {
 					t.Fatalf("export %s: exit %d\n%s", study, r.code, r.stderr)
 				}
-				out, err := exec.Command(py, filepath.Join("..", "..", "store", "optunadb", "testdata", "compare.py"), src, back, study).CombinedOutput()
-				if err != nil {
-					t.Fatalf("%s through %s: %v\n%s", study, db, err, out)
-				}
+				optunatest.Run(t, filepath.Join(testdata, "compare.py"), src, back, study)
 			}
 			if r := attn(t, bin, dir, "import", "--optuna", src, "--study", "multi", "--db", db); r.code != exitUsage || !strings.Contains(r.stderr, "already holds") {
 				t.Errorf("second import: exit %d %s", r.code, r.stderr)

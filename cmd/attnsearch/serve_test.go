@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/store/bolt"
 )
 
@@ -102,7 +103,7 @@ func storeTrials(t *testing.T, path, study string) []record.Trial {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	fts, err := st.GetAllTrials(studyID(t, st, study))
+	_, _, fts, err := reports.Read(st, study)
 	if err != nil {
 		t.Fatal(err)
 	}

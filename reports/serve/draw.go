@@ -220,12 +220,6 @@ func (s *study) drawCurves(d *drawing) {
 // numeric returns a parameter value as a number: the number itself, or the index of a category among sorted choices.
 func numeric(v any, cats map[string]float64) (float64, bool) {
 	switch v := v.(type) {
-	case float64:
-		return v, true
-	case int:
-		return float64(v), true
-	case int64:
-		return float64(v), true
 	case string:
 		if f, err := strconv.ParseFloat(v, 64); err == nil {
 			return f, true
@@ -238,7 +232,7 @@ func numeric(v any, cats map[string]float64) (float64, bool) {
 		}
 		return 0, true
 	}
-	return 0, false
+	return record.Number(v)
 }
 
 // paramNames returns the parameter names of the study's trials, sorted.

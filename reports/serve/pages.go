@@ -3,9 +3,11 @@ package serve
 import (
 	"fmt"
 	"html/template"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -399,24 +401,14 @@ func (h *Handler) serveTrial(w http.ResponseWriter, r *http.Request) {
 	for _, g := range s.Goals {
 		p.Goals = append(p.Goals, [2]string{g, metric(t, g)})
 	}
-	for _, n := range sortedKeys(t.Params) {
+	for _, n := range slices.Sorted(maps.Keys(t.Params)) {
 		p.Params = append(p.Params, [2]string{n, paramText(t.Params[n])})
 	}
-	for _, k := range sortedKeys(t.Metrics) {
+	for _, k := range slices.Sorted(maps.Keys(t.Metrics)) {
 		p.Figures = append(p.Figures, [2]string{k, record.Display(t.Metrics[k])})
 	}
 	if len(t.Intermediate) > 0 {
 		p.Curve = trialCurve(t)
 	}
 	h.render(w, "trial.html", p)
-}
-
-// sortedKeys returns m's keys, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -234,29 +234,10 @@ func lenient(ft goptuna.FrozenTrial) record.Trial {
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // vector returns a trial's goal values; ok is false when one is missing or not finite.
-func (s *study) vector(t record.Trial) ([]float64, bool) {
-	v := make([]float64, len(s.Goals))
-	for j, k := range s.Goals {
-		x, ok := t.Metrics[k]
-		if !ok || !finite(x) {
-			return nil, false
-		}
-		v[j] = x
-	}
-	return v, true
-}
+func (s *study) vector(t record.Trial) ([]float64, bool) { return reports.Vector(t, s.Goals) }
 
 // minimised negates the maximised goals of v.
-func (s *study) minimised(v []float64) []float64 {
-	out := make([]float64, len(v))
-	for j, x := range v {
-		if s.Directions[j] == "maximize" {
-			x = -x
-		}
-		out[j] = x
-	}
-	return out
-}
+func (s *study) minimised(v []float64) []float64 { return reports.Minimised(v, s.Directions) }
 
 // best returns "goal value" of the best trial by the first goal, or "".
 func (s *study) best() string {
