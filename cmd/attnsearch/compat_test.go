@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,13 +21,7 @@ func TestSchema1StoreReportsIdentically(t *testing.T) {
 	src := filepath.Join("testdata", "v1store")
 	dir := t.TempDir()
 	db := filepath.Join(dir, "studies.db")
-	raw, err := os.ReadFile(filepath.Join(src, "studies.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(db, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	copyFile(t, filepath.Join(src, "studies.db"), db)
 	shows := map[string][]string{"smoke": {"3"}, "mixed": {"1", "4", "5", "8", "9"}}
 	check := func(t *testing.T) { sameOutputs(t, bin, db, src, readCases(shows)) }
 	t.Run("schema 1 read as is", check)

@@ -145,16 +145,21 @@ func TestOptunaExportImport(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "x.sqlite3")); err == nil {
 			t.Error("migrate --to x.sqlite3 wrote a file")
 		}
-		cp := filepath.Join(dir, "looks-like-bolt.db")
-		b, err := os.ReadFile(filepath.Join(dir, "toy.sqlite3"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(cp, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		copyFile(t, filepath.Join(dir, "toy.sqlite3"), filepath.Join(dir, "looks-like-bolt.db"))
 		if r := attn(t, bin, dir, "migrate", "--from", "looks-like-bolt.db", "--to", "y.db"); r.code != exitUsage || !strings.Contains(r.stderr, "import --optuna") {
 			t.Errorf("migrate --from an SQLite file: exit %d %s", r.code, r.stderr)
 		}
 	})
+}
+
+// copyFile copies the file from to a new file to.
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	raw, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
