@@ -151,18 +151,9 @@ func (r *Report) PairPlot(i, j int) (*plot.Plot, error) {
 		radius vg.Length
 		name   string
 	}{{grey, colGrey, vg.Points(3), "feasible"}, {blue, colBlue, vg.Points(4), "Pareto front (all objectives)"}} {
-		if len(set.pts) == 0 {
-			continue
-		}
-		s, err := plotter.NewScatter(set.pts)
-		if err != nil {
+		if err := scatter(p, set.pts, set.col, set.radius, draw.CircleGlyph{}, set.name); err != nil {
 			return nil, err
 		}
-		s.GlyphStyle.Color = set.col
-		s.GlyphStyle.Radius = set.radius
-		s.GlyphStyle.Shape = draw.CircleGlyph{}
-		p.Add(s)
-		p.Legend.Add(set.name, s)
 	}
 	if len(grey)+len(blue) > 0 && len(r.Reference) == len(r.Objectives) {
 		minX, maxX, minY, maxY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
@@ -230,27 +221,11 @@ func (r *Report) FrontPlot() (*plot.Plot, error) {
 		p.X.Scale = plot.LogScale{}
 		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	}
-	if len(feas) > 0 {
-		s, err := plotter.NewScatter(feas)
-		if err != nil {
-			return nil, err
-		}
-		s.GlyphStyle.Color = colGrey
-		s.GlyphStyle.Radius = vg.Points(3)
-		s.GlyphStyle.Shape = draw.CircleGlyph{}
-		p.Add(s)
-		p.Legend.Add("feasible", s)
+	if err := scatter(p, feas, colGrey, vg.Points(3), draw.CircleGlyph{}, "feasible"); err != nil {
+		return nil, err
 	}
-	if len(inf) > 0 {
-		s, err := plotter.NewScatter(inf)
-		if err != nil {
-			return nil, err
-		}
-		s.GlyphStyle.Color = colRed
-		s.GlyphStyle.Radius = vg.Points(3)
-		s.GlyphStyle.Shape = draw.CrossGlyph{}
-		p.Add(s)
-		p.Legend.Add("infeasible (rejected before training)", s)
+	if err := scatter(p, inf, colRed, vg.Points(3), draw.CrossGlyph{}, "infeasible (rejected before training)"); err != nil {
+		return nil, err
 	}
 	if len(fr) > 0 {
 		var stairs plotter.XYs
@@ -267,15 +242,9 @@ func (r *Report) FrontPlot() (*plot.Plot, error) {
 		l.LineStyle.Color = colBlue
 		l.LineStyle.Width = vg.Points(1.5)
 		p.Add(l)
-		s, err := plotter.NewScatter(fr)
-		if err != nil {
+		if err := scatter(p, fr, colBlue, vg.Points(4), draw.CircleGlyph{}, "Pareto front"); err != nil {
 			return nil, err
 		}
-		s.GlyphStyle.Color = colBlue
-		s.GlyphStyle.Radius = vg.Points(4)
-		s.GlyphStyle.Shape = draw.CircleGlyph{}
-		p.Add(s)
-		p.Legend.Add("Pareto front", s)
 	}
 	if hasBudget && !math.IsInf(minC, 0) {
 		ymax := 0.0
@@ -350,18 +319,9 @@ func (r *Report) BestPlot() (*plot.Plot, error) {
 		col   color.Color
 		label string
 	}{{done, colGreen, "complete"}, {pruned, colAmber, "pruned (last epoch score)"}} {
-		if len(s.pts) == 0 {
-			continue
-		}
-		sc, err := plotter.NewScatter(s.pts)
-		if err != nil {
+		if err := scatter(p, s.pts, s.col, vg.Points(3), draw.CircleGlyph{}, s.label); err != nil {
 			return nil, err
 		}
-		sc.GlyphStyle.Color = s.col
-		sc.GlyphStyle.Radius = vg.Points(3)
-		sc.GlyphStyle.Shape = draw.CircleGlyph{}
-		p.Add(sc)
-		p.Legend.Add(s.label, sc)
 	}
 	if len(best) > 0 {
 		l, err := plotter.NewLine(best)
@@ -386,4 +346,19 @@ func headroom(p *plot.Plot) {
 		span = 1
 	}
 	p.Y.Max += 0.35 * span
+}
+
+// scatter adds pts to p as glyphs of col, radius and shape, with a legend entry; nothing when pts is empty.
+func scatter(p *plot.Plot, pts plotter.XYs, col color.Color, radius vg.Length, shape draw.GlyphDrawer, legend string) error {
+	if len(pts) == 0 {
+		return nil
+	}
+	s, err := plotter.NewScatter(pts)
+	if err != nil {
+		return err
+	}
+	s.GlyphStyle.Color, s.GlyphStyle.Radius, s.GlyphStyle.Shape = col, radius, shape
+	p.Add(s)
+	p.Legend.Add(legend, s)
+	return nil
 }
