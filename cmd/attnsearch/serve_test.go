@@ -103,18 +103,11 @@ func storeTrials(t *testing.T, path, study string) []record.Trial {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	_, _, fts, err := reports.Read(st, study)
+	rep, err := reports.Load(st, study)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make([]record.Trial, len(fts))
-	for i, ft := range fts {
-		if out[i], err = record.Decode(ft); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sort.Slice(out, func(a, b int) bool { return out[a].Number < out[b].Number })
-	return out
+	return rep.Trials
 }
 
 // pageFacts is what the study page shows, read in the browser.
