@@ -94,3 +94,17 @@ func PointText(names []string, values map[string]any) string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// Number returns v as a float64 when it holds one of the numeric types a point's value takes
+// (float64, int64, int); ok is false otherwise.
+func Number(v any) (float64, bool) {
+	switch v := v.(type) {
+	case float64:
+		return v, true
+	case int64:
+		return float64(v), true
+	case int:
+		return float64(v), true
+	}
+	return 0, false
+}

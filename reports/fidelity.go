@@ -41,3 +41,27 @@ func ofFidelity(trials []record.Trial, fidelity string) []record.Trial {
 	}
 	return keep
 }
+
+// Supernet reports whether trials hold inherited-weight trials (a supernet study's search phase).
+func Supernet(trials []goptuna.FrozenTrial) bool {
+	for _, t := range trials {
+		if t.UserAttrs[record.KeyFidelity] == record.FidelityInherited {
+			return true
+		}
+	}
+	return false
+}
+
+// OfFidelity returns the stored trials whose fidelity is fidelity ("all": every trial).
+func OfFidelity(trials []goptuna.FrozenTrial, fidelity string) []goptuna.FrozenTrial {
+	if fidelity == "all" {
+		return trials
+	}
+	var keep []goptuna.FrozenTrial
+	for _, t := range trials {
+		if t.UserAttrs[record.KeyFidelity] == fidelity {
+			keep = append(keep, t)
+		}
+	}
+	return keep
+}

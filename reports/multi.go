@@ -101,9 +101,15 @@ func defaultReference(g record.Goal, b record.Budget) (float64, bool) {
 
 // vector returns a trial's objective vector by the report's objective keys; ok is false when a
 // figure is missing or not finite.
-func (r *Report) vector(t record.Trial) ([]float64, bool) {
-	v := make([]float64, len(r.Objectives))
-	for j, k := range r.Objectives {
+func (r *Report) vector(t record.Trial) ([]float64, bool) { return Vector(t, r.Objectives) }
+
+// minimised negates the maximised components of v.
+func (r *Report) minimised(v []float64) []float64 { return Minimised(v, r.Directions) }
+
+// Vector returns a trial's figures of keys, in order; ok is false when one is missing or not finite.
+func Vector(t record.Trial, keys []string) ([]float64, bool) {
+	v := make([]float64, len(keys))
+	for j, k := range keys {
 		x, ok := t.Metrics[k]
 		if !ok || !finite(x) {
 			return nil, false
@@ -113,11 +119,11 @@ func (r *Report) vector(t record.Trial) ([]float64, bool) {
 	return v, true
 }
 
-// minimised negates the maximised components of v.
-func (r *Report) minimised(v []float64) []float64 {
+// Minimised returns v with the components whose direction is "maximize" negated.
+func Minimised(v []float64, directions []string) []float64 {
 	out := make([]float64, len(v))
 	for j, x := range v {
-		if r.Directions[j] == "maximize" {
+		if directions[j] == "maximize" {
 			x = -x
 		}
 		out[j] = x

@@ -284,3 +284,24 @@ func (r *Report) Counts() map[string]int {
 	}
 	return out
 }
+
+// StudyReader is what Read needs of a store (a goptuna.Storage, or a read-only view of one).
+type StudyReader interface {
+	GetStudyIDFromName(name string) (int, error)
+	GetStudySystemAttrs(id int) (map[string]string, error)
+	GetAllTrials(id int) ([]goptuna.FrozenTrial, error)
+}
+
+// Read returns a study's ID, system attributes and trials, as stored.
+func Read(st StudyReader, study string) (id int, sys map[string]string, trials []goptuna.FrozenTrial, err error) {
+	if id, err = st.GetStudyIDFromName(study); err != nil {
+		return 0, nil, nil, fmt.Errorf("reports: study %q: %w", study, err)
+	}
+	if sys, err = st.GetStudySystemAttrs(id); err != nil {
+		return 0, nil, nil, fmt.Errorf("reports: study %q attributes: %w", study, err)
+	}
+	if trials, err = st.GetAllTrials(id); err != nil {
+		return 0, nil, nil, fmt.Errorf("reports: study %q trials: %w", study, err)
+	}
+	return id, sys, trials, nil
+}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/attnsearch/attnsearch/record"
 )
 
 // Param returns the declared parameter called name; ok is false when the file does not declare it.
@@ -69,18 +71,11 @@ type Point map[string]any
 
 // Number returns the value of name as a number; ok is false when it is absent or not numeric.
 func (p Point) Number(name string) (float64, bool) {
-	switch v := p[name].(type) {
-	case float64:
-		return v, true
-	case int64:
-		return float64(v), true
-	case int:
-		return float64(v), true
-	case string:
+	if v, ok := p[name].(string); ok {
 		f, err := parseYAMLFloat(v)
 		return f, err == nil
 	}
-	return 0, false
+	return record.Number(p[name])
 }
 
 // Resolve builds the typed Config of a sampled point: the built-in parameters found in p, the

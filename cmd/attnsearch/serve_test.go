@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/store/bolt"
 )
 
@@ -96,18 +97,11 @@ func storeTrials(t *testing.T, path, study string) []record.Trial {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	fts, err := st.GetAllTrials(studyID(t, st, study))
+	rep, err := reports.Load(st, study)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make([]record.Trial, len(fts))
-	for i, ft := range fts {
-		if out[i], err = record.Decode(ft); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sort.Slice(out, func(a, b int) bool { return out[a].Number < out[b].Number })
-	return out
+	return rep.Trials
 }
 
 // pageFacts is what the study page shows, read in the browser.
@@ -415,5 +409,57 @@ func TestServePostgresLive(t *testing.T) {
 		case <-deadline:
 			t.Fatal("no event with the 5 trials of the run within 60 s")
 		}
+	}
+}
+
+// TestServeSupernet has chromium load the page of a small supernet study the binary ran: the
+// inherited-weight and the retrained fronts against `report --fidelity`, and the table's
+// fidelity column against the store.
+func TestServeSupernet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs a supernet study")
+	}
+	needChromium(t)
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	space := strings.NewReplacer("trials: 40", "trials: 16", "top_k: 3", "top_k: 2").Replace(supernetSpace)
+	if err := os.WriteFile(filepath.Join(dir, "super.yaml"), []byte(space), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := attn(t, bin, dir, "run", "super.yaml", "--db", "s.db"); r.code != 0 {
+		t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
+	}
+	base := startServe(t, bin, dir, "--db", "s.db")
+	ctx := browser(t)
+	var fids []string
+	runCDP(t, ctx, "study page", chromedp.Navigate(base+"study/super"), chromedp.WaitVisible("#trials"),
+		chromedp.Evaluate(`[...document.querySelectorAll('#trials tbody tr')].map(tr => tr.children[2].textContent)`, &fids))
+	byFidelity := map[string]int{}
+	for _, f := range fids {
+		byFidelity[f]++
+	}
+	for _, f := range []string{record.FidelityInherited, record.FidelityRetrained} {
+		var rep multiReport
+		if r := attn(t, bin, dir, "report", "--db", "s.db", "--all", "--format", "json", "--fidelity", f); r.code != 0 {
+			t.Fatalf("report --fidelity %s: exit %d: %s", f, r.code, r.stderr)
+		} else if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		pareto := 0
+		for _, tr := range rep.Trials {
+			if tr.Pareto {
+				pareto++
+			}
+		}
+		var front int
+		var note string
+		runCDP(t, ctx, f+" front", chromedp.Evaluate(fmt.Sprintf(`document.querySelectorAll('#front-%s circle.front').length`, f), &front),
+			chromedp.Text(fmt.Sprintf(`figure.phase[data-fidelity=%q] figcaption`, f), &note))
+		if pareto == 0 || front != pareto || byFidelity[f] != len(rep.Trials) || !strings.HasPrefix(note, fmt.Sprintf("%d %s trials", len(rep.Trials), f)) {
+			t.Errorf("%s: page front %d, table rows %d, caption %q; report: front %d of %d trials", f, front, byFidelity[f], note, pareto, len(rep.Trials))
+		}
+	}
+	if len(fids) != byFidelity[record.FidelityInherited]+byFidelity[record.FidelityRetrained] {
+		t.Errorf("table fidelities %v", byFidelity)
 	}
 }

@@ -121,15 +121,8 @@ func BenchmarkLiveUpdate(b *testing.B) {
 	for _, n := range benchSizes() {
 		path := stores[n]
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			w, err := bolt.Open(path, bolt.Options{NoSync: true})
-			if err != nil {
-				b.Fatal(err)
-			}
+			w, sid := openWriter(b, path, bolt.Options{NoSync: true})
 			defer w.Close()
-			sid, err := w.GetStudyIDFromName("s")
-			if err != nil {
-				b.Fatal(err)
-			}
 			h, err := New(Options{Open: readOnly(path), Location: path})
 			if err != nil {
 				b.Fatal(err)

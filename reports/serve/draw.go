@@ -220,12 +220,6 @@ func (s *study) drawCurves(d *drawing) {
 // numeric returns a parameter value as a number: the number itself, or the index of a category among sorted choices.
 func numeric(v any, cats map[string]float64) (float64, bool) {
 	switch v := v.(type) {
-	case float64:
-		return v, true
-	case int:
-		return float64(v), true
-	case int64:
-		return float64(v), true
 	case string:
 		if f, err := strconv.ParseFloat(v, 64); err == nil {
 			return f, true
@@ -238,7 +232,7 @@ func numeric(v any, cats map[string]float64) (float64, bool) {
 		}
 		return 0, true
 	}
-	return 0, false
+	return record.Number(v)
 }
 
 // paramNames returns the parameter names of the study's trials, sorted.
@@ -470,7 +464,11 @@ func (s *study) frontChart(x, y int) template.HTML {
 // drawFront draws frontChart's plot.
 func (s *study) drawFront(x, y int) template.HTML {
 	d := s.draw()
-	c := &chart{ID: "front", Title: fmt.Sprintf("Front: %s against %s", s.Goals[y], s.Goals[x]), XLabel: s.Goals[x] + " (" + s.Directions[x] + ")",
+	id, title := "front", "Front"
+	if s.Fidelity != "" {
+		id, title = "front-"+s.Fidelity, phaseTitle[s.Fidelity]
+	}
+	c := &chart{ID: id, Title: fmt.Sprintf("%s: %s against %s", title, s.Goals[y], s.Goals[x]), XLabel: s.Goals[x] + " (" + s.Directions[x] + ")",
 		YLabel: s.Goals[y] + " (" + s.Directions[y] + ")", Href: s.href()}
 	keep := thin(len(d.vectors), maxPoints, func(k int) bool { return s.Trials[d.vectors[k]].Pareto })
 	for _, k := range keep {
@@ -495,6 +493,29 @@ func (s *study) drawFront(x, y int) template.HTML {
 		c.Paths = []path{{Pts: pts, Class: "frontline", N: -1}}
 	}
 	return c.SVG()
+}
+
+// phaseTitle names a supernet study's phase by the fidelity of its trials.
+var phaseTitle = map[string]string{record.FidelityInherited: "Inherited-weight front", record.FidelityRetrained: "Retrained front"}
+
+// phase is one phase of a supernet study as its page shows it.
+type phase struct {
+	Fidelity string
+	Front    template.HTML
+	Note     string
+}
+
+// phases draws the fronts of a supernet study's phases on goals x and y (nil for another study).
+func (s *study) phases(x, y int) []phase {
+	var out []phase
+	for _, sub := range s.Phases {
+		note := fmt.Sprintf("%d %s trials, %d complete and feasible; the front of these alone (%d) in blue", len(sub.Trials), sub.Fidelity, len(sub.draw().vectors), len(sub.Front))
+		if sub.Rep != nil {
+			note += ", hypervolume " + record.Display(sub.Rep.Hypervolume)
+		}
+		out = append(out, phase{Fidelity: sub.Fidelity, Front: sub.frontChart(x, y), Note: note + "."})
+	}
+	return out
 }
 
 // minimisedAll returns the pairs of goals x and y of vs with the maximised ones negated.

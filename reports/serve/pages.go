@@ -3,9 +3,11 @@ package serve
 import (
 	"fmt"
 	"html/template"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -94,6 +96,7 @@ type studyPage struct {
 	AxisLinks   [][]axisLink
 	Front       template.HTML
 	FrontSize   int
+	Phases      []phase // a supernet study's inherited and retrained fronts
 	HV          string
 	Draw        *drawing
 	Columns     []column
@@ -196,6 +199,9 @@ func (h *Handler) studyData(s *study, q url.Values) studyPage {
 	if len(s.Goals) > 0 {
 		p.Front = s.frontChart(p.X, p.Y)
 	}
+	if len(s.Goals) > 0 {
+		p.Phases = s.phases(p.X, p.Y)
+	}
 	// State filter.
 	state := strings.ToUpper(q.Get("state"))
 	p.States = append(p.States, stateLink{State: "all", Count: len(s.Trials), Href: link(map[string]string{"state": "", "page": ""}), Selected: state == ""})
@@ -208,6 +214,9 @@ func (h *Handler) studyData(s *study, q url.Values) studyPage {
 	params := s.paramNames()
 	keys := []string{"number", "state"}
 	labels := []string{"#", "state"}
+	if len(s.Phases) > 0 {
+		keys, labels = append(keys, "fidelity"), append(labels, "fidelity")
+	}
 	for _, g := range s.Goals {
 		keys, labels = append(keys, "goal:"+g), append(labels, g)
 	}
@@ -248,6 +257,8 @@ func (h *Handler) studyData(s *study, q url.Values) studyPage {
 				return float64(t.Number), ""
 			case sortKey == "state":
 				return 0, record.StateName(t.State)
+			case sortKey == "fidelity":
+				return 0, t.Fidelity
 			case sortKey == "seconds":
 				return seconds(t), ""
 			case strings.HasPrefix(sortKey, "goal:"):
@@ -294,6 +305,9 @@ func (h *Handler) studyData(s *study, q url.Values) studyPage {
 	for _, i := range idx[lo:hi] {
 		t := s.Trials[i]
 		rw := row{Number: t.Number, State: record.StateName(t.State), Class: stateClass(t), Reason: t.Reason()}
+		if len(s.Phases) > 0 {
+			rw.Cells = append(rw.Cells, t.Fidelity)
+		}
 		for _, g := range s.Goals {
 			rw.Cells = append(rw.Cells, metric(t, g))
 		}
@@ -387,24 +401,14 @@ func (h *Handler) serveTrial(w http.ResponseWriter, r *http.Request) {
 	for _, g := range s.Goals {
 		p.Goals = append(p.Goals, [2]string{g, metric(t, g)})
 	}
-	for _, n := range sortedKeys(t.Params) {
+	for _, n := range slices.Sorted(maps.Keys(t.Params)) {
 		p.Params = append(p.Params, [2]string{n, paramText(t.Params[n])})
 	}
-	for _, k := range sortedKeys(t.Metrics) {
+	for _, k := range slices.Sorted(maps.Keys(t.Metrics)) {
 		p.Figures = append(p.Figures, [2]string{k, record.Display(t.Metrics[k])})
 	}
 	if len(t.Intermediate) > 0 {
 		p.Curve = trialCurve(t)
 	}
 	h.render(w, "trial.html", p)
-}
-
-// sortedKeys returns m's keys, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -212,6 +212,7 @@ func (h *Handler) Warm(ctx context.Context) {
 			s.draw()
 			if len(s.Goals) > 1 {
 				s.frontChart(0, 1)
+				s.phases(0, 1)
 			}
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/c-bata/goptuna"
 
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/store"
 	"github.com/attnsearch/attnsearch/store/bolt"
 )
@@ -146,15 +147,27 @@ func storeTrials(t *testing.T, path string) []goptuna.FrozenTrial {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	id, err := st.GetStudyIDFromName("s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fts, err := st.GetAllTrials(id)
+	_, _, fts, err := reports.Read(st, "s")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return fts
+}
+
+// openWriter opens the bbolt store at path for writing, as `attnsearch run` holds it, and returns
+// it with study s's ID; the caller closes it.
+func openWriter(tb testing.TB, path string, opts bolt.Options) (*bolt.Store, int) {
+	tb.Helper()
+	w, err := bolt.Open(path, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sid, err := w.GetStudyIDFromName("s")
+	if err != nil {
+		w.Close()
+		tb.Fatal(err)
+	}
+	return w, sid
 }
 
 // TestPages requests every page and checks status, table rows and plot elements against the store.
@@ -332,15 +345,8 @@ func waitFor(tb testing.TB, ch <-chan event, n int, within time.Duration) event 
 func TestLiveBolt(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.db")
 	genStudy(t, path, 20, 3)
-	w, err := bolt.Open(path, bolt.Options{NoSync: true, SnapshotInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, sid := openWriter(t, path, bolt.Options{NoSync: true, SnapshotInterval: 50 * time.Millisecond})
 	defer w.Close()
-	sid, err := w.GetStudyIDFromName("s")
-	if err != nil {
-		t.Fatal(err)
-	}
 	_, srv := newServer(t, path, "")
 	ch := events(t, srv.URL+"/events?study=s")
 	for i := 0; i < 3; i++ {

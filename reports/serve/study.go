@@ -31,6 +31,8 @@ type study struct {
 	Front      []int           // indices into Trials of the Pareto front
 	Counts     map[string]int  // trials per state name
 	Started    time.Time       // first trial's start
+	Phases     []*study        // a supernet study: its inherited, then its retrained trials, each with its own front
+	Fidelity   string          // of a phase: the fidelity of its trials
 
 	snap   time.Time // the snapshot read (when snapOK)
 	snapOK bool
@@ -68,17 +70,9 @@ const sysValues = "attnsearch:optuna_values"
 
 // load reads and decodes one study.
 func load(src Source, name string) (*study, error) {
-	id, err := src.GetStudyIDFromName(name)
+	id, sys, fts, err := reports.Read(src, name)
 	if err != nil {
-		return nil, fmt.Errorf("serve: study %q: %w", name, err)
-	}
-	sys, err := src.GetStudySystemAttrs(id)
-	if err != nil {
-		return nil, fmt.Errorf("serve: study %q attributes: %w", name, err)
-	}
-	fts, err := src.GetAllTrials(id)
-	if err != nil {
-		return nil, fmt.Errorf("serve: study %q trials: %w", name, err)
+		return nil, fmt.Errorf("serve: %w", err)
 	}
 	s := &study{Name: name, Version: version(fts)}
 	if js, ok := sys[record.SysStudyInfo]; ok {
@@ -90,8 +84,18 @@ func load(src Source, name string) (*study, error) {
 		if err != nil {
 			return nil, fmt.Errorf("serve: study %q: %w", name, err)
 		}
-		s.Rep, s.Trials, s.Goals, s.Directions, s.Front = rep, rep.Trials, rep.Objectives, rep.Directions, rep.Front
-		s.Reference = rep.Reference
+		s.fromReport(rep)
+		if reports.Supernet(fts) {
+			for _, f := range []string{record.FidelityInherited, record.FidelityRetrained} {
+				rep, err := reports.Build(name, info, reports.OfFidelity(fts, f))
+				if err != nil {
+					return nil, fmt.Errorf("serve: study %q, %s trials: %w", name, f, err)
+				}
+				sub := &study{Name: name, Fidelity: f}
+				sub.fromReport(rep)
+				s.Phases = append(s.Phases, sub)
+			}
+		}
 	} else {
 		if err := s.decodeForeign(src, id, sys, fts); err != nil {
 			return nil, err
@@ -105,6 +109,12 @@ func load(src Source, name string) (*study, error) {
 		}
 	}
 	return s, nil
+}
+
+// fromReport takes the trials, goals and front of rep.
+func (s *study) fromReport(rep *reports.Report) {
+	s.Rep, s.Trials, s.Goals, s.Directions, s.Front = rep, rep.Trials, rep.Objectives, rep.Directions, rep.Front
+	s.Reference = rep.Reference
 }
 
 // version is a fingerprint of the trials: it changes when a trial is added, changes state, or gains an intermediate value or attribute.
@@ -224,29 +234,10 @@ func lenient(ft goptuna.FrozenTrial) record.Trial {
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // vector returns a trial's goal values; ok is false when one is missing or not finite.
-func (s *study) vector(t record.Trial) ([]float64, bool) {
-	v := make([]float64, len(s.Goals))
-	for j, k := range s.Goals {
-		x, ok := t.Metrics[k]
-		if !ok || !finite(x) {
-			return nil, false
-		}
-		v[j] = x
-	}
-	return v, true
-}
+func (s *study) vector(t record.Trial) ([]float64, bool) { return reports.Vector(t, s.Goals) }
 
 // minimised negates the maximised goals of v.
-func (s *study) minimised(v []float64) []float64 {
-	out := make([]float64, len(v))
-	for j, x := range v {
-		if s.Directions[j] == "maximize" {
-			x = -x
-		}
-		out[j] = x
-	}
-	return out
-}
+func (s *study) minimised(v []float64) []float64 { return reports.Minimised(v, s.Directions) }
 
 // best returns "goal value" of the best trial by the first goal, or "".
 func (s *study) best() string {

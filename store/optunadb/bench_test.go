@@ -15,6 +15,8 @@ import (
 
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store/bolt"
+
+	"github.com/attnsearch/attnsearch/store/optunadb/optunatest"
 )
 
 // genExport returns an attnsearch export of a two-goal study of n trials (three parameters, three
@@ -110,10 +112,10 @@ func BenchmarkRoundTrip(b *testing.B) {
 	}
 	b.ReportMetric(export.Seconds()/float64(b.N), "s-export")
 	b.ReportMetric(imprt.Seconds()/float64(b.N), "s-import")
-	if exec.Command("/usr/bin/python3", "-c", "import optuna").Run() != nil {
+	if exec.Command(optunatest.Python, "-c", "import optuna").Run() != nil {
 		return
 	}
-	out, err := exec.Command("/usr/bin/python3", "-c", `
+	out := optunatest.Run(b, "-c", `
 import sys, time, optuna
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 best = 1e9
@@ -121,11 +123,8 @@ for _ in range(3):
     t0 = time.perf_counter()
     n = len(optuna.load_study(storage="sqlite:///" + sys.argv[1], study_name="bench").get_trials(deepcopy=False))
     best = min(best, time.perf_counter() - t0)
-print(best, n)`, last).CombinedOutput()
-	if err != nil {
-		b.Fatalf("optuna: %v\n%s", err, out)
-	}
-	f := strings.Fields(string(out))
+print(best, n)`, last)
+	f := strings.Fields(out)
 	secs, _ := strconv.ParseFloat(f[0], 64)
 	if f[1] != strconv.Itoa(n) {
 		b.Fatalf("Optuna loads %s trials of %d", f[1], n)

@@ -6,41 +6,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/attnsearch/attnsearch/store/optunadb/optunatest"
 )
-
-// python returns Debian's python3 when it imports optuna; outside CI the test skips without it.
-func python(t *testing.T) string {
-	t.Helper()
-	const py = "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import optuna").Run(); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("python3-optuna not installed (%v)", err)
-		}
-		t.Fatalf("python3-optuna is required under CI: %v", err)
-	}
-	return py
-}
-
-// runPy runs a Python script of testdata (or code with -c) and returns its output.
-func runPy(t *testing.T, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(python(t), args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("python %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
 
 // TestOptunaRoundTrip reads each study Optuna wrote, writes it back into a new file and has
 // Optuna compare the two study by study, field by field.
 func TestOptunaRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "optuna.db")
-	runPy(t, "testdata/make_study.py", src)
+	optunatest.Run(t, "testdata/make_study.py", src)
 	names, err := Studies(context.Background(), src)
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +44,7 @@ func TestOptunaRoundTrip(t *testing.T) {
 			if sum.Trials != n || sum.AsFail != 0 {
 				t.Fatalf("summary %+v, want %d trials, none as FAIL", sum, n)
 			}
-			out := runPy(t, "testdata/compare.py", src, dst, name)
+			out := optunatest.Run(t, "testdata/compare.py", src, dst, name)
 			if !strings.Contains(out, "identical") {
 				t.Fatal(out)
 			}
@@ -102,7 +80,7 @@ func TestWriteAttnsearchStudy(t *testing.T) {
 	if sum.Trials != 3 || sum.AsFail != 1 || fmt.Sprint(sum.Directions) != "[MAXIMIZE MINIMIZE]" {
 		t.Fatalf("summary %+v", sum)
 	}
-	out := runPy(t, "-c", `
+	out := optunatest.Run(t, "-c", `
 import math, optuna, sys
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 s = optuna.load_study(storage="sqlite:///"+sys.argv[1], study_name="mt")
