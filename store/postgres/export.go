@@ -137,15 +137,8 @@ func (s *Store) Import(r io.Reader, name string) (int, error) {
 	if name == "" {
 		name = head.Name
 	}
-	tok := token()
 	studyID := -1
-	err = s.run("import study", func(ctx context.Context, ambiguous bool) error {
-		if ambiguous {
-			err := s.pool.QueryRow(ctx, `SELECT id FROM attnsearch_studies WHERE op_token = $1`, tok).Scan(&studyID)
-			if err == nil || !errNoRows(err) {
-				return err
-			}
-		}
+	_, err = s.runMarked("import study", "attnsearch_studies", &studyID, func(ctx context.Context, tok []byte) error {
 		return s.inTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
 			created := head.Created
 			var createdNs any

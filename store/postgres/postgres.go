@@ -326,6 +326,28 @@ func token() []byte {
 	return b
 }
 
+// runMarked is run for a call that stores, or claims, one row of table marked with a fresh token
+// (see token), which it hands to do: an attempt after one whose outcome is unknown first looks for
+// the row the earlier attempt stored, and when there is one it scans the row's ID into id and ends
+// the call without calling do again (found: true).
+func (s *Store) runMarked(op, table string, id *int, do func(ctx context.Context, tok []byte) error) (found bool, err error) {
+	tok := token()
+	err = s.run(op, func(ctx context.Context, ambiguous bool) error {
+		if ambiguous {
+			err := s.pool.QueryRow(ctx, `SELECT id FROM `+table+` WHERE op_token = $1`, tok).Scan(id)
+			if err == nil {
+				found = true
+				return nil
+			}
+			if !errNoRows(err) {
+				return err
+			}
+		}
+		return do(ctx, tok)
+	})
+	return found, err
+}
+
 // bg is the context of a goptuna.Storage call, which takes none: the store's own.
 func (s *Store) bg() context.Context { return s.ctx }
 

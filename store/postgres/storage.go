@@ -79,15 +79,8 @@ func (s *Store) CreateNewStudy(name string) (int, error) {
 			return -1, fmt.Errorf("postgres: create study: %w", err)
 		}
 	}
-	tok := token()
 	id := -1
-	err := s.run("create study", func(ctx context.Context, ambiguous bool) error {
-		if ambiguous {
-			err := s.pool.QueryRow(ctx, `SELECT id FROM attnsearch_studies WHERE op_token = $1`, tok).Scan(&id)
-			if err == nil || !errNoRows(err) {
-				return err
-			}
-		}
+	_, err := s.runMarked("create study", "attnsearch_studies", &id, func(ctx context.Context, tok []byte) error {
 		err := s.pool.QueryRow(ctx, `INSERT INTO attnsearch_studies (name, direction, created_ns, op_token)
 			VALUES ($1, $2, `+nowSQL(3)+`, $4) RETURNING id`, []byte(name), string(goptuna.StudyDirectionMinimize), s.nowArg(), tok).Scan(&id)
 		if pgCode(err) == codeUnique {
@@ -410,15 +403,8 @@ func (s *Store) insertTrial(ctx context.Context, tx pgx.Tx, studyID int, r *newT
 // createTrial inserts r in its own transaction, retrying safely: a retry after a lost answer first
 // looks for the trial the earlier attempt may have stored.
 func (s *Store) createTrial(op string, studyID int, r *newTrial) (int, error) {
-	tok := token()
 	id := -1
-	err := s.run(op, func(ctx context.Context, ambiguous bool) error {
-		if ambiguous {
-			err := s.pool.QueryRow(ctx, `SELECT id FROM attnsearch_trials WHERE op_token = $1`, tok).Scan(&id)
-			if err == nil || !errNoRows(err) {
-				return err
-			}
-		}
+	_, err := s.runMarked(op, "attnsearch_trials", &id, func(ctx context.Context, tok []byte) error {
 		return s.inTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
 			var err error
 			id, _, err = s.insertTrial(ctx, tx, studyID, r, tok)
@@ -434,15 +420,8 @@ func (s *Store) createTrial(op string, studyID int, r *newTrial) (int, error) {
 // CreateNewTrial creates a RUNNING trial with a fresh heartbeat and returns its ID; its number
 // comes from the study's counter, so numbers are unique and dense under any concurrency.
 func (s *Store) CreateNewTrial(studyID int) (int, error) {
-	tok := token()
 	id := -1
-	err := s.run("create trial", func(ctx context.Context, ambiguous bool) error {
-		if ambiguous {
-			err := s.pool.QueryRow(ctx, `SELECT id FROM attnsearch_trials WHERE op_token = $1`, tok).Scan(&id)
-			if err == nil || !errNoRows(err) {
-				return err
-			}
-		}
+	_, err := s.runMarked("create trial", "attnsearch_trials", &id, func(ctx context.Context, tok []byte) error {
 		var err error
 		id, err = s.insertRunning(ctx, s.pool, studyID, tok)
 		return err
