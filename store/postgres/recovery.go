@@ -308,11 +308,7 @@ func (s *Store) Requeue(studyID int) (int, error) {
 
 // waitingFrom builds a WAITING trial that repeats r's point the way goptuna's Study.EnqueueTrial does.
 func waitingFrom(r *rawTrial) (*newTrial, error) {
-	own := make(map[string]float64, len(r.params))
-	for _, p := range r.params {
-		own[p.name] = p.internal
-	}
-	sys, err := store.RetryAttrs(r.id, r.number, r.system, own)
+	sys, err := store.RetryAttrs(r.id, r.number, r.system, r.params)
 	if err != nil {
 		return nil, err
 	}

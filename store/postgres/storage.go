@@ -345,7 +345,7 @@ type newTrial struct {
 	start, complete *int64
 	heartbeat       *int64 // stored as is unless beatNow
 	beatNow         bool   // heartbeat = now (a RUNNING trial starting)
-	params          []param
+	params          []store.Param
 	steps           map[int]float64
 	user, system    map[string]string
 }
@@ -367,7 +367,7 @@ func (s *Store) insertTrial(ctx context.Context, tx pgx.Tx, studyID int, r *newT
 	if len(r.params) > 0 {
 		names, internals, dists := make([][]byte, len(r.params)), make([]float64, len(r.params)), make([]string, len(r.params))
 		for i, p := range r.params {
-			names[i], internals[i], dists[i] = []byte(p.name), p.internal, p.dist
+			names[i], internals[i], dists[i] = []byte(p.Name), p.Internal, p.Dist
 		}
 		b.Queue(`INSERT INTO attnsearch_trial_params (trial_id, name, internal, distribution)
 			SELECT $1, * FROM unnest($2::bytea[], $3::float8[], $4::text[])`, id, names, internals, dists)
@@ -449,7 +449,7 @@ func fromFrozen(base goptuna.FrozenTrial) (*newTrial, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.params = append(r.params, param{name: name, internal: base.InternalParams[name], dist: js})
+		r.params = append(r.params, store.Param{Name: name, Internal: base.InternalParams[name], Dist: js})
 	}
 	return r, nil
 }
