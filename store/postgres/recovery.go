@@ -23,14 +23,8 @@ func (s *Store) Heartbeat(trialID int) error {
 // trialHeartbeat returns the last heartbeat of a trial (zero for trials that never ran).
 func (s *Store) trialHeartbeat(trialID int) (time.Time, error) {
 	var hb *int64
-	err := s.run("read heartbeat", func(ctx context.Context, _ bool) error {
-		err := s.pool.QueryRow(ctx, `SELECT heartbeat_ns FROM attnsearch_trials WHERE id = $1`, trialID).Scan(&hb)
-		if errNoRows(err) {
-			return invalidTrial(trialID)
-		}
-		return err
-	})
-	if err != nil {
+	if err := s.readRow("read heartbeat", func() error { return invalidTrial(trialID) },
+		`SELECT heartbeat_ns FROM attnsearch_trials WHERE id = $1`, []any{trialID}, &hb); err != nil {
 		return time.Time{}, err
 	}
 	return nsTime(hb), nil

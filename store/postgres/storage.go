@@ -148,49 +148,23 @@ func (s *Store) SetStudySystemAttr(studyID int, key string, value string) error 
 
 // GetStudyIDFromName returns the ID of the named study (store.ErrStudyNotFound if none).
 func (s *Store) GetStudyIDFromName(name string) (int, error) {
-	id := -1
-	err := s.run("find study", func(ctx context.Context, _ bool) error {
-		err := s.pool.QueryRow(ctx, `SELECT id FROM attnsearch_studies WHERE name = $1`, []byte(name)).Scan(&id)
-		if errNoRows(err) {
-			return fmt.Errorf("postgres: study %q: %w", name, store.ErrStudyNotFound)
-		}
-		return err
-	})
-	if err != nil {
-		return -1, err
-	}
-	return id, nil
+	return s.rowInt("find study", func() error { return fmt.Errorf("postgres: study %q: %w", name, store.ErrStudyNotFound) },
+		`SELECT id FROM attnsearch_studies WHERE name = $1`, []byte(name))
 }
 
 // GetStudyIDFromTrialID returns the ID of the study the trial belongs to.
 func (s *Store) GetStudyIDFromTrialID(trialID int) (int, error) {
-	id := -1
-	err := s.run("find study of trial", func(ctx context.Context, _ bool) error {
-		err := s.pool.QueryRow(ctx, `SELECT study_id FROM attnsearch_trials WHERE id = $1`, trialID).Scan(&id)
-		if errNoRows(err) {
-			return invalidTrial(trialID)
-		}
-		return err
-	})
-	if err != nil {
-		return -1, err
-	}
-	return id, nil
+	return s.rowInt("find study of trial", func() error { return invalidTrial(trialID) },
+		`SELECT study_id FROM attnsearch_trials WHERE id = $1`, trialID)
 }
 
 // studyRow reads a study's name and direction.
 func (s *Store) studyRow(studyID int) (name string, direction goptuna.StudyDirection, err error) {
-	err = s.run("read study", func(ctx context.Context, _ bool) error {
-		var n []byte
-		var d string
-		err := s.pool.QueryRow(ctx, `SELECT name, direction FROM attnsearch_studies WHERE id = $1`, studyID).Scan(&n, &d)
-		if errNoRows(err) {
-			return invalidStudy(studyID)
-		}
-		name, direction = string(n), goptuna.StudyDirection(d)
-		return err
-	})
-	return name, direction, err
+	var n []byte
+	var d string
+	err = s.readRow("read study", func() error { return invalidStudy(studyID) },
+		`SELECT name, direction FROM attnsearch_studies WHERE id = $1`, []any{studyID}, &n, &d)
+	return string(n), goptuna.StudyDirection(d), err
 }
 
 // GetStudyNameFromID returns the study's name.
@@ -561,18 +535,8 @@ func (s *Store) SetTrialSystemAttr(trialID int, key string, value string) error 
 
 // GetTrialNumberFromID returns the trial's number within its study.
 func (s *Store) GetTrialNumberFromID(trialID int) (int, error) {
-	number := -1
-	err := s.run("read trial number", func(ctx context.Context, _ bool) error {
-		err := s.pool.QueryRow(ctx, `SELECT number FROM attnsearch_trials WHERE id = $1`, trialID).Scan(&number)
-		if errNoRows(err) {
-			return invalidTrial(trialID)
-		}
-		return err
-	})
-	if err != nil {
-		return -1, err
-	}
-	return number, nil
+	return s.rowInt("read trial number", func() error { return invalidTrial(trialID) },
+		`SELECT number FROM attnsearch_trials WHERE id = $1`, trialID)
 }
 
 // GetTrialParam returns the internal value of a trial's parameter.
@@ -626,25 +590,15 @@ func (s *Store) GetAllTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 
 // GetBestTrial returns the complete trial with the best value for the study's direction (lowest number on ties, NaN values ignored), or goptuna.ErrNoCompletedTrials.
 func (s *Store) GetBestTrial(studyID int) (goptuna.FrozenTrial, error) {
-	best := -1
-	err := s.run("find best trial", func(ctx context.Context, _ bool) error {
-		var id *int64
-		err := s.pool.QueryRow(ctx, `SELECT `+bestSQL+` FROM attnsearch_studies s WHERE s.id = $1`, studyID).Scan(&id)
-		if errNoRows(err) {
-			return invalidStudy(studyID)
-		}
-		if id != nil {
-			best = int(*id)
-		}
-		return err
-	})
-	if err != nil {
+	var best *int64
+	if err := s.readRow("find best trial", func() error { return invalidStudy(studyID) },
+		`SELECT `+bestSQL+` FROM attnsearch_studies s WHERE s.id = $1`, []any{studyID}, &best); err != nil {
 		return goptuna.FrozenTrial{}, err
 	}
-	if best < 0 {
+	if best == nil {
 		return goptuna.FrozenTrial{}, goptuna.ErrNoCompletedTrials
 	}
-	return s.GetTrial(best)
+	return s.GetTrial(int(*best))
 }
 
 // GetTrialParams returns a copy of the trial's parameters in external representation.
