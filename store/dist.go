@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -42,6 +43,33 @@ func (c *DistCache) Get(js string) (any, error) {
 	return CopyDist(d), nil
 }
 
+// Param is one stored parameter of a trial, as both back ends hold it.
+type Param struct {
+	Name     string
+	Internal float64 // goptuna's internal representation
+	Dist     string  // goptuna's distribution JSON
+}
+
+// Frozen completes head (a stored trial's ID, StudyID, Number, State, Value, times and its own
+// IntermediateValues) into a goptuna.FrozenTrial with params decoded and copies of the user and
+// system attributes: it shares no memory with params, user or system.
+func (c *DistCache) Frozen(head goptuna.FrozenTrial, params []Param, user, system map[string]string) (goptuna.FrozenTrial, error) {
+	ft := head
+	ft.InternalParams = make(map[string]float64, len(params))
+	ft.Params = make(map[string]interface{}, len(params))
+	ft.Distributions = make(map[string]interface{}, len(params))
+	ft.UserAttrs = make(map[string]string, len(user))
+	ft.SystemAttrs = make(map[string]string, len(system))
+	for _, p := range params {
+		if err := c.AddParam(&ft, p.Name, p.Internal, p.Dist); err != nil {
+			return goptuna.FrozenTrial{}, err
+		}
+	}
+	maps.Copy(ft.UserAttrs, user)
+	maps.Copy(ft.SystemAttrs, system)
+	return ft, nil
+}
+
 // AddParam decodes one stored parameter of ft (its internal value and distribution JSON) into
 // ft's InternalParams, Params and Distributions, which must be allocated.
 func (c *DistCache) AddParam(ft *goptuna.FrozenTrial, name string, internal float64, dist string) error {
@@ -71,6 +99,19 @@ func (c *DistCache) ExportParam(internal float64, dist string) (ExportParam, err
 		return ExportParam{}, err
 	}
 	return ExportParam{Internal: Float(internal), External: x, Distribution: json.RawMessage(dist)}, nil
+}
+
+// ExportParams is the export of trial trialID's stored params (see ExportParam), by name.
+func (c *DistCache) ExportParams(trialID int, params []Param) (map[string]ExportParam, error) {
+	out := make(map[string]ExportParam, len(params))
+	for _, p := range params {
+		ep, err := c.ExportParam(p.Internal, p.Dist)
+		if err != nil {
+			return nil, fmt.Errorf("trial %d param %q: %w", trialID, p.Name, err)
+		}
+		out[p.Name] = ep
+	}
+	return out, nil
 }
 
 // CopyDist returns a distribution sharing no memory with d.

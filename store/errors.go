@@ -2,6 +2,10 @@ package store
 
 import (
 	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/c-bata/goptuna"
 )
 
 // FormatName is the value of the format key that marks an attnsearch store.
@@ -28,3 +32,19 @@ var (
 	// ErrClosed means the store was used after Close.
 	ErrClosed = errors.New("store is closed")
 )
+
+// WrapError adds a back end's context to err: its prefix (its package's, as "postgres") and
+// where it stores (a file or server), unless err has the prefix already; an error that is
+// closed (the back end's own "closed" error) becomes ErrClosed. goptuna's ErrTrialCannotBeUpdated
+// stays bare, because goptuna compares it with ==.
+func WrapError(err error, prefix, where string, closed error) error {
+	switch {
+	case err == nil || err == goptuna.ErrTrialCannotBeUpdated:
+		return err
+	case errors.Is(err, closed):
+		return fmt.Errorf("%s: %s: %w", prefix, where, ErrClosed)
+	case strings.HasPrefix(err.Error(), prefix+": "):
+		return err
+	}
+	return fmt.Errorf("%s: %s: %w", prefix, where, err)
+}

@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"strconv"
 	"time"
 
@@ -32,18 +31,20 @@ func RetryNumber(system map[string]string) (int, bool) {
 }
 
 // RetryAttrs returns the system attributes of a WAITING trial that repeats trial id (number
-// number, system attributes system, internal parameter values own): its fixed params (those it
-// was enqueued with, overlaid by own), the trial it retries, its seed and ordinal, and (a
-// supernet's retrained trial) the inherited trial it retrains.
-func RetryAttrs(id, number int, system map[string]string, own map[string]float64) (map[string]string, error) {
-	fixed := make(map[string]float64, len(own))
+// number, system attributes system, stored params params): its fixed params (those it was
+// enqueued with, overlaid by the internal values of params), the trial it retries, its seed and
+// ordinal, and (a supernet's retrained trial) the inherited trial it retrains.
+func RetryAttrs(id, number int, system map[string]string, params []Param) (map[string]string, error) {
+	fixed := make(map[string]float64, len(params))
 	// A trial started from an enqueued one that never reached its suggest calls keeps its fixed params.
 	if js, ok := system[record.SysFixedParams]; ok {
 		if err := json.Unmarshal([]byte(js), &fixed); err != nil {
 			return nil, fmt.Errorf("trial %d %s: %w", id, record.SysFixedParams, err)
 		}
 	}
-	maps.Copy(fixed, own)
+	for _, p := range params {
+		fixed[p.Name] = p.Internal
+	}
 	js, err := json.Marshal(fixed)
 	if err != nil {
 		return nil, fmt.Errorf("trial %d params: %w", id, err)

@@ -393,13 +393,7 @@ func (s *SuperNet) Evaluate(ctx context.Context, cfg space.Config, n int) (SubRe
 // stepFlat applies one update from full-shape gradients g (flat, parameter i at off[i]) and
 // returns the gradient norm before clipping; it is step for gradients that are not graph nodes.
 func (a *adam) stepFlat(p *params, g []float64, off []int) (float64, error) {
-	a.t++
-	for _, s := range p.specs {
-		if a.m[s.name] == nil {
-			n := s.shape[0] * s.shape[1]
-			a.m[s.name], a.v[s.name] = make([]float64, n), make([]float64, n)
-		}
-	}
+	a.begin(p)
 	gs := make([][]float64, len(p.specs))
 	var sq float64
 	for i, s := range p.specs {
@@ -416,24 +410,7 @@ func (a *adam) stepFlat(p *params, g []float64, off []int) (float64, error) {
 		}
 		gs[i] = gi
 	}
-	norm := math.Sqrt(sq)
-	if math.IsNaN(norm) || math.IsInf(norm, 0) {
-		return norm, fmt.Errorf("trainer: gradient norm %v: %w", norm, ErrDiverged)
-	}
-	scale := 1.0
-	if a.clip > 0 && norm > a.clip {
-		scale = a.clip / norm
-	}
-	lr := a.rate(a.t)
-	bc1 := 1 - math.Pow(a.beta1, float64(a.t))
-	bc2 := 1 - math.Pow(a.beta2, float64(a.t))
-	parts := groups(p.specs, max(1, a.threads))
-	forGroups(parts, func(k int) {
-		for i := parts[k][0]; i < parts[k][1]; i++ {
-			a.update(p, i, gs[i], scale, lr, bc1, bc2)
-		}
-	})
-	return norm, nil
+	return a.finish(p, gs, sq, groups(p.specs, max(1, a.threads)))
 }
 
 // checkpointMagic opens every SuperTransformer checkpoint file (format version 1).

@@ -50,18 +50,14 @@ func (s *Store) Export(w io.Writer, studyID int) error {
 				Kind: "trial", Number: r.number, TrialID: r.id, State: r.state.String(), Value: store.Float(r.value),
 				DatetimeStart: timePtr(r.start), DatetimeComplete: timePtr(r.complete), Heartbeat: timePtr(r.heartbeat),
 				IntermediateValues: make([][2]store.Float, len(r.steps)),
-				Params:             make(map[string]store.ExportParam, len(r.params)),
 				UserAttrs:          r.userAttrs, SystemAttrs: r.systemAttrs,
 			}
 			for i, st := range r.steps {
 				et.IntermediateValues[i] = [2]store.Float{store.Float(st.step), store.Float(st.value)}
 			}
-			for _, p := range r.params {
-				ep, err := s.dists.ExportParam(p.internal, p.dist)
-				if err != nil {
-					return fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
-				}
-				et.Params[p.name] = ep
+			var err error
+			if et.Params, err = s.dists.ExportParams(r.id, r.params); err != nil {
+				return err
 			}
 			return enc.Encode(et)
 		})
@@ -91,7 +87,7 @@ func (s *Store) Import(r io.Reader, name string) (int, error) {
 			}
 		}
 		for _, p := range t.Params {
-			rec.setParam(param{name: p.Name, internal: p.Internal, dist: p.Distribution})
+			rec.setParam(store.Param{Name: p.Name, Internal: p.Internal, Dist: p.Distribution})
 		}
 		recs[i] = rec
 	}

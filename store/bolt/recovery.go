@@ -298,11 +298,7 @@ func (s *Store) recoverAtOpen() error {
 
 // waitingFrom builds a WAITING record that repeats r's point the way goptuna's Study.EnqueueTrial does.
 func waitingFrom(r *trialRec, now time.Time) (*trialRec, error) {
-	own := make(map[string]float64, len(r.params))
-	for _, p := range r.params {
-		own[p.name] = p.internal
-	}
-	sys, err := store.RetryAttrs(r.id, r.number, r.systemAttrs, own)
+	sys, err := store.RetryAttrs(r.id, r.number, r.systemAttrs, r.params)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}

@@ -463,7 +463,7 @@ func recFromFrozen(base goptuna.FrozenTrial) (*trialRec, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.setParam(param{name: name, internal: ir, dist: js})
+		r.setParam(store.Param{Name: name, Internal: ir, Dist: js})
 	}
 	return r, nil
 }
@@ -514,7 +514,7 @@ func (s *Store) SetTrialParam(trialID int, paramName string, paramValueInternal 
 		return fmt.Errorf("store: trial %d param %q: %w", trialID, paramName, err)
 	}
 	return s.modifyTrial(trialID, func(r *trialRec) error {
-		r.setParam(param{name: paramName, internal: paramValueInternal, dist: string(js)})
+		r.setParam(store.Param{Name: paramName, Internal: paramValueInternal, Dist: string(js)})
 		return nil
 	})
 }
@@ -594,8 +594,8 @@ func (s *Store) GetTrialParam(trialID int, paramName string) (float64, error) {
 		return -1, err
 	}
 	for _, p := range r.params {
-		if p.name == paramName {
-			return p.internal, nil
+		if p.Name == paramName {
+			return p.Internal, nil
 		}
 	}
 	return -1, fmt.Errorf("store: trial %d param %q: %w", trialID, paramName, store.ErrParamNotFound)

@@ -569,15 +569,7 @@ func (s *Store) view(fn func(tx *bbolt.Tx) error) error {
 
 // wrap adds the store's context to errors that lack it; goptuna's ErrTrialCannotBeUpdated stays bare because goptuna compares it with ==.
 func (s *Store) wrap(err error) error {
-	switch {
-	case err == nil || err == goptuna.ErrTrialCannotBeUpdated:
-		return err
-	case errors.Is(err, berrors.ErrDatabaseNotOpen):
-		return fmt.Errorf("store: %s: %w", s.path, store.ErrClosed)
-	case strings.HasPrefix(err.Error(), "store: "):
-		return err
-	}
-	return fmt.Errorf("store: %s: %w", s.path, err)
+	return store.WrapError(err, "store", s.path, berrors.ErrDatabaseNotOpen)
 }
 
 // Schema returns the layout version of the open file (SchemaVersion once a writer has opened it).

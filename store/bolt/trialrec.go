@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -34,13 +33,6 @@ const recVersion = 1
 // errCorrupt marks a record that cannot be decoded.
 var errCorrupt = errors.New("corrupt record")
 
-// param is one stored parameter: internal value and goptuna's distribution JSON.
-type param struct {
-	name     string
-	internal float64
-	dist     string
-}
-
 // step is one stored intermediate value.
 type step struct {
 	step  int
@@ -54,8 +46,8 @@ type trialRec struct {
 	value               float64
 	start, complete     time.Time
 	heartbeat           time.Time
-	steps               []step  // sorted by step
-	params              []param // sorted by name
+	steps               []step        // sorted by step
+	params              []store.Param // sorted by name
 	userAttrs           map[string]string
 	systemAttrs         map[string]string
 }
@@ -120,8 +112,9 @@ func (d *decoder) fail() {
 	d.b = nil
 }
 
-func (d *decoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
+// readVarint reads one varint with read (binary.Uvarint or binary.Varint).
+func readVarint[T uint64 | int64](d *decoder, read func([]byte) (T, int)) T {
+	v, n := read(d.b)
 	if n <= 0 {
 		d.fail()
 		return 0
@@ -130,15 +123,9 @@ func (d *decoder) uvarint() uint64 {
 	return v
 }
 
-func (d *decoder) varint() int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
+func (d *decoder) uvarint() uint64 { return readVarint(d, binary.Uvarint) }
+
+func (d *decoder) varint() int64 { return readVarint(d, binary.Varint) }
 
 func (d *decoder) byte1() byte {
 	if len(d.b) < 1 {
@@ -228,9 +215,9 @@ func encodeTrial(r *trialRec) []byte {
 	}
 	e.uvarint(uint64(len(r.params)))
 	for _, p := range r.params {
-		e.str(p.name)
-		e.f64(p.internal)
-		e.str(p.dist)
+		e.str(p.Name)
+		e.f64(p.Internal)
+		e.str(p.Dist)
 	}
 	e.attrs(r.userAttrs)
 	e.attrs(r.systemAttrs)
@@ -279,9 +266,9 @@ func decodeTrialProj(b []byte, p *store.Projection) (*trialRec, error) {
 			d.bytes()
 		}
 	} else {
-		r.params = make([]param, n)
+		r.params = make([]store.Param, n)
 		for i := range r.params {
-			r.params[i] = param{name: d.str(), internal: d.f64(), dist: d.str()}
+			r.params[i] = store.Param{Name: d.str(), Internal: d.f64(), Dist: d.str()}
 		}
 	}
 	if p != nil {
@@ -324,12 +311,12 @@ func decodeHead(b []byte) (trialHead, error) {
 }
 
 // setParam stores or replaces a parameter, keeping params sorted by name.
-func (r *trialRec) setParam(p param) {
-	i, found := slices.BinarySearchFunc(r.params, p.name, func(a param, name string) int {
+func (r *trialRec) setParam(p store.Param) {
+	i, found := slices.BinarySearchFunc(r.params, p.Name, func(a store.Param, name string) int {
 		switch {
-		case a.name < name:
+		case a.Name < name:
 			return -1
-		case a.name > name:
+		case a.Name > name:
 			return 1
 		}
 		return 0
@@ -353,30 +340,11 @@ func (r *trialRec) addStep(s step) error {
 
 // frozen converts a record into a goptuna.FrozenTrial that shares no memory with r.
 func (s *Store) frozen(r *trialRec) (goptuna.FrozenTrial, error) {
-	ft := goptuna.FrozenTrial{
-		ID:                 r.id,
-		StudyID:            r.studyID,
-		Number:             r.number,
-		State:              r.state,
-		Value:              r.value,
-		IntermediateValues: make(map[int]float64, len(r.steps)),
-		DatetimeStart:      r.start,
-		DatetimeComplete:   r.complete,
-		InternalParams:     make(map[string]float64, len(r.params)),
-		Params:             make(map[string]interface{}, len(r.params)),
-		Distributions:      make(map[string]interface{}, len(r.params)),
-		UserAttrs:          make(map[string]string, len(r.userAttrs)),
-		SystemAttrs:        make(map[string]string, len(r.systemAttrs)),
-	}
+	steps := make(map[int]float64, len(r.steps))
 	for _, st := range r.steps {
-		ft.IntermediateValues[st.step] = st.value
+		steps[st.step] = st.value
 	}
-	for _, p := range r.params {
-		if err := s.dists.AddParam(&ft, p.name, p.internal, p.dist); err != nil {
-			return goptuna.FrozenTrial{}, err
-		}
-	}
-	maps.Copy(ft.UserAttrs, r.userAttrs)
-	maps.Copy(ft.SystemAttrs, r.systemAttrs)
-	return ft, nil
+	head := goptuna.FrozenTrial{ID: r.id, StudyID: r.studyID, Number: r.number, State: r.state, Value: r.value,
+		DatetimeStart: r.start, DatetimeComplete: r.complete, IntermediateValues: steps}
+	return s.dists.Frozen(head, r.params, r.userAttrs, r.systemAttrs)
 }

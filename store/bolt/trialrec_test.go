@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/store"
 	"github.com/c-bata/goptuna"
 )
 
@@ -17,7 +18,7 @@ func FuzzDecodeTrial(f *testing.F) {
 		id: 7, studyID: 2, number: 6, state: goptuna.TrialStatePruned, value: math.NaN(),
 		start: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), heartbeat: time.Date(2026, 1, 2, 3, 4, 9, 0, time.FixedZone("", 3600)),
 		steps:       []step{{-3, math.Inf(1)}, {0, 1}, {9, -0.5}},
-		params:      []param{{"a", 1, `{"name":"IntUniformDistribution","attributes":{"low":0,"high":3}}`}, {"b", 0.5, "{}"}},
+		params:      []store.Param{{Name: "a", Internal: 1, Dist: `{"name":"IntUniformDistribution","attributes":{"low":0,"high":3}}`}, {Name: "b", Internal: 0.5, Dist: "{}"}},
 		userAttrs:   map[string]string{"k": "v", "": ""},
 		systemAttrs: map[string]string{"fail_reason": record.ReasonStale},
 	}

@@ -83,7 +83,6 @@ func (s *Store) exportTx(ctx context.Context, tx pgx.Tx, w io.Writer, studyID in
 			Kind: "trial", Number: r.number, TrialID: r.id, State: r.state.String(), Value: store.Float(r.value),
 			DatetimeStart: timePtr(r.start), DatetimeComplete: timePtr(r.complete), Heartbeat: timePtr(beats[r.id]),
 			IntermediateValues: make([][2]store.Float, 0, len(r.steps)),
-			Params:             make(map[string]store.ExportParam, len(r.params)),
 			UserAttrs:          r.user, SystemAttrs: r.system,
 		}
 		steps := make([]int, 0, len(r.steps))
@@ -94,12 +93,9 @@ func (s *Store) exportTx(ctx context.Context, tx pgx.Tx, w io.Writer, studyID in
 		for _, st := range steps {
 			et.IntermediateValues = append(et.IntermediateValues, [2]store.Float{store.Float(st), store.Float(r.steps[st])})
 		}
-		for _, p := range r.params {
-			ep, err := s.dists.ExportParam(p.internal, p.dist)
-			if err != nil {
-				return fmt.Errorf("trial %d param %q: %w", r.id, p.name, err)
-			}
-			et.Params[p.name] = ep
+		var err error
+		if et.Params, err = s.dists.ExportParams(r.id, r.params); err != nil {
+			return err
 		}
 		if err := enc.Encode(et); err != nil {
 			return err
@@ -130,22 +126,15 @@ func (s *Store) Import(r io.Reader, name string) (int, error) {
 		rec := &newTrial{state: t.State, value: t.Value, start: timeNs(t.Start), complete: timeNs(t.Complete), heartbeat: timeNs(t.Heartbeat),
 			steps: t.Steps, user: t.UserAttrs, system: t.SystemAttrs}
 		for _, p := range t.Params {
-			rec.params = append(rec.params, param{name: p.Name, internal: p.Internal, dist: p.Distribution})
+			rec.params = append(rec.params, store.Param{Name: p.Name, Internal: p.Internal, Dist: p.Distribution})
 		}
 		recs[i] = rec
 	}
 	if name == "" {
 		name = head.Name
 	}
-	tok := token()
 	studyID := -1
-	err = s.run("import study", func(ctx context.Context, ambiguous bool) error {
-		if ambiguous {
-			err := s.pool.QueryRow(ctx, `SELECT id FROM attnsearch_studies WHERE op_token = $1`, tok).Scan(&studyID)
-			if err == nil || !errNoRows(err) {
-				return err
-			}
-		}
+	_, err = s.runMarked("import study", "attnsearch_studies", &studyID, func(ctx context.Context, tok []byte) error {
 		return s.inTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
 			created := head.Created
 			var createdNs any

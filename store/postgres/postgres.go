@@ -326,6 +326,28 @@ func token() []byte {
 	return b
 }
 
+// runMarked is run for a call that stores, or claims, one row of table marked with a fresh token
+// (see token), which it hands to do: an attempt after one whose outcome is unknown first looks for
+// the row the earlier attempt stored, and when there is one it scans the row's ID into id and ends
+// the call without calling do again (found: true).
+func (s *Store) runMarked(op, table string, id *int, do func(ctx context.Context, tok []byte) error) (found bool, err error) {
+	tok := token()
+	err = s.run(op, func(ctx context.Context, ambiguous bool) error {
+		if ambiguous {
+			err := s.pool.QueryRow(ctx, `SELECT id FROM `+table+` WHERE op_token = $1`, tok).Scan(id)
+			if err == nil {
+				found = true
+				return nil
+			}
+			if !errNoRows(err) {
+				return err
+			}
+		}
+		return do(ctx, tok)
+	})
+	return found, err
+}
+
 // bg is the context of a goptuna.Storage call, which takes none: the store's own.
 func (s *Store) bg() context.Context { return s.ctx }
 
@@ -340,20 +362,33 @@ func (s *Store) nowArg() any {
 
 // wrap adds the store's context to an error; goptuna's ErrTrialCannotBeUpdated stays bare because goptuna compares it with ==.
 func (s *Store) wrap(err error) error {
-	switch {
-	case err == nil || err == goptuna.ErrTrialCannotBeUpdated:
-		return err
-	case errors.Is(err, store.ErrClosed):
-		return fmt.Errorf("postgres: %s: %w", s.display, store.ErrClosed)
-	case strings.HasPrefix(err.Error(), "postgres: "):
-		return err
-	}
-	return fmt.Errorf("postgres: %s: %w", s.display, err)
+	return store.WrapError(err, "postgres", s.display, store.ErrClosed)
 }
 
 // run is retry on the store's context with errors wrapped.
 func (s *Store) run(op string, fn func(ctx context.Context, ambiguous bool) error) error {
 	return s.wrap(s.retry(s.bg(), op, fn))
+}
+
+// readRow runs (as run does) the query sql of one row and scans the row into dest; no row is the
+// error missing returns (the study or trial asked for does not exist).
+func (s *Store) readRow(op string, missing func() error, sql string, args []any, dest ...any) error {
+	return s.run(op, func(ctx context.Context, _ bool) error {
+		err := s.pool.QueryRow(ctx, sql, args...).Scan(dest...)
+		if errNoRows(err) {
+			return missing()
+		}
+		return err
+	})
+}
+
+// rowInt is readRow of a query whose one row is one integer: the integer, or -1 and the error.
+func (s *Store) rowInt(op string, missing func() error, sql string, args ...any) (int, error) {
+	v := -1
+	if err := s.readRow(op, missing, sql, args, &v); err != nil {
+		return -1, err
+	}
+	return v, nil
 }
 
 // inTx runs fn in one transaction (committed when fn returns nil).

@@ -23,14 +23,8 @@ func (s *Store) Heartbeat(trialID int) error {
 // trialHeartbeat returns the last heartbeat of a trial (zero for trials that never ran).
 func (s *Store) trialHeartbeat(trialID int) (time.Time, error) {
 	var hb *int64
-	err := s.run("read heartbeat", func(ctx context.Context, _ bool) error {
-		err := s.pool.QueryRow(ctx, `SELECT heartbeat_ns FROM attnsearch_trials WHERE id = $1`, trialID).Scan(&hb)
-		if errNoRows(err) {
-			return invalidTrial(trialID)
-		}
-		return err
-	})
-	if err != nil {
+	if err := s.readRow("read heartbeat", func() error { return invalidTrial(trialID) },
+		`SELECT heartbeat_ns FROM attnsearch_trials WHERE id = $1`, []any{trialID}, &hb); err != nil {
 		return time.Time{}, err
 	}
 	return nsTime(hb), nil
@@ -193,29 +187,15 @@ func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.Frozen
 			for _, r := range after {
 				numbers = append(numbers, int64(r.number))
 			}
-			rows, err = tx.Query(ctx, `SELECT a.value FROM attnsearch_trial_attrs a JOIN attnsearch_trials t ON t.id = a.trial_id
-				WHERE t.study_id = $1 AND a.system AND a.key IN ($2, $3) AND a.value = ANY($4)`,
-				studyID, []byte(record.SysRetryOf), []byte(record.SysRequeuedFrom), numberTexts(numbers))
+			retried, err := retriedNumbers(ctx, tx, studyID, numbers)
 			if err != nil {
 				return err
-			}
-			marks, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
-			if err != nil {
-				return err
-			}
-			retried := map[string]bool{}
-			for _, m := range marks {
-				retried[string(m)] = true
 			}
 			for _, r := range byNumber(after) {
 				if retried[strconv.Itoa(r.number)] {
 					continue
 				}
-				w, err := waitingFrom(r)
-				if err != nil {
-					return err
-				}
-				if _, _, err := s.insertTrial(ctx, tx, studyID, w, nil); err != nil {
+				if err := s.enqueueRetry(ctx, tx, studyID, r); err != nil {
 					return err
 				}
 			}
@@ -227,6 +207,42 @@ func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.Frozen
 		return nil, err
 	}
 	return failed, nil
+}
+
+// retriedNumbers returns the numbers (as stored text) of the study's trials that a trial retries
+// (record.SysRetryOf) or that were requeued (record.SysRequeuedFrom): all of them, or with numbers
+// not nil only those among numbers.
+func retriedNumbers(ctx context.Context, tx pgx.Tx, studyID int, numbers []int64) (map[string]bool, error) {
+	q := `SELECT a.value FROM attnsearch_trial_attrs a JOIN attnsearch_trials t ON t.id = a.trial_id
+		WHERE t.study_id = $1 AND a.system AND a.key IN ($2, $3)`
+	args := []any{studyID, []byte(record.SysRetryOf), []byte(record.SysRequeuedFrom)}
+	if numbers != nil {
+		q += ` AND a.value = ANY($4)`
+		args = append(args, numberTexts(numbers))
+	}
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	marks, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		return nil, err
+	}
+	retried := make(map[string]bool, len(marks))
+	for _, m := range marks {
+		retried[string(m)] = true
+	}
+	return retried, nil
+}
+
+// enqueueRetry inserts, in tx, a WAITING trial of the study that retries the failed trial r.
+func (s *Store) enqueueRetry(ctx context.Context, tx pgx.Tx, studyID int, r *rawTrial) error {
+	w, err := waitingFrom(r)
+	if err != nil {
+		return err
+	}
+	_, _, err = s.insertTrial(ctx, tx, studyID, w, nil)
+	return err
 }
 
 // numberTexts returns trial numbers as the bytes a retry mark stores.
@@ -258,18 +274,9 @@ func (s *Store) Requeue(studyID int) (int, error) {
 			if err != nil {
 				return err
 			}
-			rows, err := tx.Query(ctx, `SELECT a.value FROM attnsearch_trial_attrs a JOIN attnsearch_trials t ON t.id = a.trial_id
-				WHERE t.study_id = $1 AND a.system AND a.key IN ($2, $3)`, studyID, []byte(record.SysRetryOf), []byte(record.SysRequeuedFrom))
+			retried, err := retriedNumbers(ctx, tx, studyID, nil)
 			if err != nil {
 				return err
-			}
-			marks, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
-			if err != nil {
-				return err
-			}
-			retried := map[string]bool{}
-			for _, m := range marks {
-				retried[string(m)] = true
 			}
 			failed, err := loadTrials(ctx, tx, `t.study_id = $1 AND t.state = 3`, studyID)
 			if err != nil {
@@ -279,11 +286,7 @@ func (s *Store) Requeue(studyID int) (int, error) {
 				if retried[strconv.Itoa(r.number)] || !record.Retried(goptuna.FrozenTrial{State: r.state, SystemAttrs: r.system}) {
 					continue
 				}
-				w, err := waitingFrom(r)
-				if err != nil {
-					return err
-				}
-				if _, _, err := s.insertTrial(ctx, tx, studyID, w, nil); err != nil {
+				if err := s.enqueueRetry(ctx, tx, studyID, r); err != nil {
 					return err
 				}
 				n++
@@ -299,11 +302,7 @@ func (s *Store) Requeue(studyID int) (int, error) {
 
 // waitingFrom builds a WAITING trial that repeats r's point the way goptuna's Study.EnqueueTrial does.
 func waitingFrom(r *rawTrial) (*newTrial, error) {
-	own := make(map[string]float64, len(r.params))
-	for _, p := range r.params {
-		own[p.name] = p.internal
-	}
-	sys, err := store.RetryAttrs(r.id, r.number, r.system, own)
+	sys, err := store.RetryAttrs(r.id, r.number, r.system, r.params)
 	if err != nil {
 		return nil, err
 	}
@@ -313,18 +312,8 @@ func waitingFrom(r *rawTrial) (*newTrial, error) {
 // PopWaitingTrial atomically claims the lowest-numbered WAITING trial of the study that no other
 // worker is claiming (WAITING→RUNNING, skipping rows locked by others); ok is false when none waits.
 func (s *Store) PopWaitingTrial(studyID int) (trialID int, ok bool, err error) {
-	tok := token()
 	trialID = -1
-	err = s.run("claim waiting trial", func(ctx context.Context, ambiguous bool) error {
-		if ambiguous {
-			err := s.pool.QueryRow(ctx, `SELECT id FROM attnsearch_trials WHERE op_token = $1`, tok).Scan(&trialID)
-			if err == nil {
-				ok = true
-			}
-			if err == nil || !errNoRows(err) {
-				return err
-			}
-		}
+	found, err := s.runMarked("claim waiting trial", "attnsearch_trials", &trialID, func(ctx context.Context, tok []byte) error {
 		err := s.pool.QueryRow(ctx, `UPDATE attnsearch_trials SET state = 0, start_ns = `+nowSQL(2)+`, heartbeat_ns = `+nowSQL(2)+`,
 			xact = `+xactSQL+`, op_token = $3
 			WHERE id = (SELECT id FROM attnsearch_trials WHERE study_id = $1 AND state = 4 ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
@@ -346,5 +335,5 @@ func (s *Store) PopWaitingTrial(studyID int) (trialID int, ok bool, err error) {
 	if err != nil {
 		return -1, false, err
 	}
-	return trialID, ok, nil
+	return trialID, ok || found, nil
 }

@@ -79,15 +79,8 @@ func (s *Store) CreateNewStudy(name string) (int, error) {
 			return -1, fmt.Errorf("postgres: create study: %w", err)
 		}
 	}
-	tok := token()
 	id := -1
-	err := s.run("create study", func(ctx context.Context, ambiguous bool) error {
-		if ambiguous {
-			err := s.pool.QueryRow(ctx, `SELECT id FROM attnsearch_studies WHERE op_token = $1`, tok).Scan(&id)
-			if err == nil || !errNoRows(err) {
-				return err
-			}
-		}
+	_, err := s.runMarked("create study", "attnsearch_studies", &id, func(ctx context.Context, tok []byte) error {
 		err := s.pool.QueryRow(ctx, `INSERT INTO attnsearch_studies (name, direction, created_ns, op_token)
 			VALUES ($1, $2, `+nowSQL(3)+`, $4) RETURNING id`, []byte(name), string(goptuna.StudyDirectionMinimize), s.nowArg(), tok).Scan(&id)
 		if pgCode(err) == codeUnique {
@@ -155,49 +148,23 @@ func (s *Store) SetStudySystemAttr(studyID int, key string, value string) error 
 
 // GetStudyIDFromName returns the ID of the named study (store.ErrStudyNotFound if none).
 func (s *Store) GetStudyIDFromName(name string) (int, error) {
-	id := -1
-	err := s.run("find study", func(ctx context.Context, _ bool) error {
-		err := s.pool.QueryRow(ctx, `SELECT id FROM attnsearch_studies WHERE name = $1`, []byte(name)).Scan(&id)
-		if errNoRows(err) {
-			return fmt.Errorf("postgres: study %q: %w", name, store.ErrStudyNotFound)
-		}
-		return err
-	})
-	if err != nil {
-		return -1, err
-	}
-	return id, nil
+	return s.rowInt("find study", func() error { return fmt.Errorf("postgres: study %q: %w", name, store.ErrStudyNotFound) },
+		`SELECT id FROM attnsearch_studies WHERE name = $1`, []byte(name))
 }
 
 // GetStudyIDFromTrialID returns the ID of the study the trial belongs to.
 func (s *Store) GetStudyIDFromTrialID(trialID int) (int, error) {
-	id := -1
-	err := s.run("find study of trial", func(ctx context.Context, _ bool) error {
-		err := s.pool.QueryRow(ctx, `SELECT study_id FROM attnsearch_trials WHERE id = $1`, trialID).Scan(&id)
-		if errNoRows(err) {
-			return invalidTrial(trialID)
-		}
-		return err
-	})
-	if err != nil {
-		return -1, err
-	}
-	return id, nil
+	return s.rowInt("find study of trial", func() error { return invalidTrial(trialID) },
+		`SELECT study_id FROM attnsearch_trials WHERE id = $1`, trialID)
 }
 
 // studyRow reads a study's name and direction.
 func (s *Store) studyRow(studyID int) (name string, direction goptuna.StudyDirection, err error) {
-	err = s.run("read study", func(ctx context.Context, _ bool) error {
-		var n []byte
-		var d string
-		err := s.pool.QueryRow(ctx, `SELECT name, direction FROM attnsearch_studies WHERE id = $1`, studyID).Scan(&n, &d)
-		if errNoRows(err) {
-			return invalidStudy(studyID)
-		}
-		name, direction = string(n), goptuna.StudyDirection(d)
-		return err
-	})
-	return name, direction, err
+	var n []byte
+	var d string
+	err = s.readRow("read study", func() error { return invalidStudy(studyID) },
+		`SELECT name, direction FROM attnsearch_studies WHERE id = $1`, []any{studyID}, &n, &d)
+	return string(n), goptuna.StudyDirection(d), err
 }
 
 // GetStudyNameFromID returns the study's name.
@@ -352,7 +319,7 @@ type newTrial struct {
 	start, complete *int64
 	heartbeat       *int64 // stored as is unless beatNow
 	beatNow         bool   // heartbeat = now (a RUNNING trial starting)
-	params          []param
+	params          []store.Param
 	steps           map[int]float64
 	user, system    map[string]string
 }
@@ -374,7 +341,7 @@ func (s *Store) insertTrial(ctx context.Context, tx pgx.Tx, studyID int, r *newT
 	if len(r.params) > 0 {
 		names, internals, dists := make([][]byte, len(r.params)), make([]float64, len(r.params)), make([]string, len(r.params))
 		for i, p := range r.params {
-			names[i], internals[i], dists[i] = []byte(p.name), p.internal, p.dist
+			names[i], internals[i], dists[i] = []byte(p.Name), p.Internal, p.Dist
 		}
 		b.Queue(`INSERT INTO attnsearch_trial_params (trial_id, name, internal, distribution)
 			SELECT $1, * FROM unnest($2::bytea[], $3::float8[], $4::text[])`, id, names, internals, dists)
@@ -410,15 +377,8 @@ func (s *Store) insertTrial(ctx context.Context, tx pgx.Tx, studyID int, r *newT
 // createTrial inserts r in its own transaction, retrying safely: a retry after a lost answer first
 // looks for the trial the earlier attempt may have stored.
 func (s *Store) createTrial(op string, studyID int, r *newTrial) (int, error) {
-	tok := token()
 	id := -1
-	err := s.run(op, func(ctx context.Context, ambiguous bool) error {
-		if ambiguous {
-			err := s.pool.QueryRow(ctx, `SELECT id FROM attnsearch_trials WHERE op_token = $1`, tok).Scan(&id)
-			if err == nil || !errNoRows(err) {
-				return err
-			}
-		}
+	_, err := s.runMarked(op, "attnsearch_trials", &id, func(ctx context.Context, tok []byte) error {
 		return s.inTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
 			var err error
 			id, _, err = s.insertTrial(ctx, tx, studyID, r, tok)
@@ -434,15 +394,8 @@ func (s *Store) createTrial(op string, studyID int, r *newTrial) (int, error) {
 // CreateNewTrial creates a RUNNING trial with a fresh heartbeat and returns its ID; its number
 // comes from the study's counter, so numbers are unique and dense under any concurrency.
 func (s *Store) CreateNewTrial(studyID int) (int, error) {
-	tok := token()
 	id := -1
-	err := s.run("create trial", func(ctx context.Context, ambiguous bool) error {
-		if ambiguous {
-			err := s.pool.QueryRow(ctx, `SELECT id FROM attnsearch_trials WHERE op_token = $1`, tok).Scan(&id)
-			if err == nil || !errNoRows(err) {
-				return err
-			}
-		}
+	_, err := s.runMarked("create trial", "attnsearch_trials", &id, func(ctx context.Context, tok []byte) error {
 		var err error
 		id, err = s.insertRunning(ctx, s.pool, studyID, tok)
 		return err
@@ -470,7 +423,7 @@ func fromFrozen(base goptuna.FrozenTrial) (*newTrial, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.params = append(r.params, param{name: name, internal: base.InternalParams[name], dist: js})
+		r.params = append(r.params, store.Param{Name: name, Internal: base.InternalParams[name], Dist: js})
 	}
 	return r, nil
 }
@@ -582,18 +535,8 @@ func (s *Store) SetTrialSystemAttr(trialID int, key string, value string) error 
 
 // GetTrialNumberFromID returns the trial's number within its study.
 func (s *Store) GetTrialNumberFromID(trialID int) (int, error) {
-	number := -1
-	err := s.run("read trial number", func(ctx context.Context, _ bool) error {
-		err := s.pool.QueryRow(ctx, `SELECT number FROM attnsearch_trials WHERE id = $1`, trialID).Scan(&number)
-		if errNoRows(err) {
-			return invalidTrial(trialID)
-		}
-		return err
-	})
-	if err != nil {
-		return -1, err
-	}
-	return number, nil
+	return s.rowInt("read trial number", func() error { return invalidTrial(trialID) },
+		`SELECT number FROM attnsearch_trials WHERE id = $1`, trialID)
 }
 
 // GetTrialParam returns the internal value of a trial's parameter.
@@ -647,25 +590,15 @@ func (s *Store) GetAllTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 
 // GetBestTrial returns the complete trial with the best value for the study's direction (lowest number on ties, NaN values ignored), or goptuna.ErrNoCompletedTrials.
 func (s *Store) GetBestTrial(studyID int) (goptuna.FrozenTrial, error) {
-	best := -1
-	err := s.run("find best trial", func(ctx context.Context, _ bool) error {
-		var id *int64
-		err := s.pool.QueryRow(ctx, `SELECT `+bestSQL+` FROM attnsearch_studies s WHERE s.id = $1`, studyID).Scan(&id)
-		if errNoRows(err) {
-			return invalidStudy(studyID)
-		}
-		if id != nil {
-			best = int(*id)
-		}
-		return err
-	})
-	if err != nil {
+	var best *int64
+	if err := s.readRow("find best trial", func() error { return invalidStudy(studyID) },
+		`SELECT `+bestSQL+` FROM attnsearch_studies s WHERE s.id = $1`, []any{studyID}, &best); err != nil {
 		return goptuna.FrozenTrial{}, err
 	}
-	if best < 0 {
+	if best == nil {
 		return goptuna.FrozenTrial{}, goptuna.ErrNoCompletedTrials
 	}
-	return s.GetTrial(best)
+	return s.GetTrial(int(*best))
 }
 
 // GetTrialParams returns a copy of the trial's parameters in external representation.

@@ -33,20 +33,13 @@ type querier interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// param is one stored parameter.
-type param struct {
-	name     string
-	internal float64
-	dist     string
-}
-
 // rawTrial is a trial as read from its rows.
 type rawTrial struct {
 	id, studyID, number int
 	state               goptuna.TrialState
 	value               float64
 	start, complete     *int64
-	params              []param
+	params              []store.Param
 	steps               map[int]float64
 	user, system        map[string]string
 }
@@ -146,12 +139,12 @@ func readLoad(br pgx.BatchResults) (map[int]*rawTrial, error) {
 	for rows.Next() {
 		var id int
 		var name []byte
-		var p param
-		if err := rows.Scan(&id, &name, &p.internal, &p.dist); err != nil {
+		var p store.Param
+		if err := rows.Scan(&id, &name, &p.Internal, &p.Dist); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		p.name = string(name)
+		p.Name = string(name)
 		if r := out[id]; r != nil {
 			r.params = append(r.params, p)
 		}
@@ -211,32 +204,11 @@ func readAttrs(rows pgx.Rows, put func(id int, system bool, key, value string)) 
 
 // frozen converts a read trial into a goptuna.FrozenTrial that shares no memory with r.
 func (s *Store) frozen(r *rawTrial) (goptuna.FrozenTrial, error) {
-	ft := goptuna.FrozenTrial{
-		ID:                 r.id,
-		StudyID:            r.studyID,
-		Number:             r.number,
-		State:              r.state,
-		Value:              r.value,
-		IntermediateValues: make(map[int]float64, len(r.steps)),
-		DatetimeStart:      nsTime(r.start),
-		DatetimeComplete:   nsTime(r.complete),
-		InternalParams:     make(map[string]float64, len(r.params)),
-		Params:             make(map[string]interface{}, len(r.params)),
-		Distributions:      make(map[string]interface{}, len(r.params)),
-		UserAttrs:          make(map[string]string, len(r.user)),
-		SystemAttrs:        make(map[string]string, len(r.system)),
-	}
-	for st, v := range r.steps {
-		ft.IntermediateValues[st] = v
-	}
-	for _, p := range r.params {
-		if err := s.dists.AddParam(&ft, p.name, p.internal, p.dist); err != nil {
-			return goptuna.FrozenTrial{}, err
-		}
-	}
-	maps.Copy(ft.UserAttrs, r.user)
-	maps.Copy(ft.SystemAttrs, r.system)
-	return ft, nil
+	steps := make(map[int]float64, len(r.steps))
+	maps.Copy(steps, r.steps)
+	head := goptuna.FrozenTrial{ID: r.id, StudyID: r.studyID, Number: r.number, State: r.state, Value: r.value,
+		DatetimeStart: nsTime(r.start), DatetimeComplete: nsTime(r.complete), IntermediateValues: steps}
+	return s.dists.Frozen(head, r.params, r.user, r.system)
 }
 
 // byNumber returns the trials of m ordered by number.

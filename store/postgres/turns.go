@@ -93,18 +93,8 @@ func (s *Store) CountTrials(studyID int) (store.TrialCounts, error) {
 // count, a later statement of READ COMMITTED, then sees the new trial. A process dying with the
 // lock loses its connection, and the server rolls its transaction back and releases the lock.
 func (s *Store) CreateTrialIf(studyID int, allow func(store.TrialCounts) bool) (trialID int, ok bool, err error) {
-	tok := token()
 	trialID = -1
-	err = s.run("create trial", func(ctx context.Context, ambiguous bool) error {
-		if ambiguous {
-			err := s.pool.QueryRow(ctx, `SELECT id FROM attnsearch_trials WHERE op_token = $1`, tok).Scan(&trialID)
-			if err == nil {
-				ok = true
-			}
-			if err == nil || !errNoRows(err) {
-				return err
-			}
-		}
+	found, err := s.runMarked("create trial", "attnsearch_trials", &trialID, func(ctx context.Context, tok []byte) error {
 		trialID, ok = -1, false
 		return s.inTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
 			var one int
@@ -129,7 +119,7 @@ func (s *Store) CreateTrialIf(studyID int, allow func(store.TrialCounts) bool) (
 	if err != nil {
 		return -1, false, err
 	}
-	return trialID, ok, nil
+	return trialID, ok || found, nil
 }
 
 // insertRunning inserts a RUNNING trial numbered from the study's counter, in one statement so

@@ -16,11 +16,7 @@ import (
 // (Backend.DamageBlob) is store.ErrDamagedBlob until put again, and an unknown or deleted
 // study is goptuna.ErrInvalidStudyID.
 func blobsCapability(t *testing.T, b Backend) {
-	s := b.Open(t, store.Hooks{})
-	blobs, ok := s.(store.Blobs)
-	if !ok {
-		t.Skip("the storage declares no blobs")
-	}
+	s, blobs := openDeclaring[store.Blobs](t, b, "blobs")
 	if b.DamageBlob == nil {
 		t.Fatal("Backend.DamageBlob is nil: the suite cannot check that a damaged blob is refused")
 	}
@@ -82,11 +78,7 @@ func blobsCapability(t *testing.T, b Backend) {
 // holds a study, a second handle (as another process) gets store.ErrStudyBusy for it and may hold
 // another study; once released, the second handle takes it.
 func studyLockCapability(t *testing.T, b Backend) {
-	s := b.Open(t, store.Hooks{})
-	locker, ok := s.(store.StudyLocker)
-	if !ok {
-		t.Skip("the storage declares no study locks")
-	}
+	s, locker := openDeclaring[store.StudyLocker](t, b, "study locks")
 	one, err := s.CreateNewStudy("one")
 	must(t, err)
 	two, err := s.CreateNewStudy("two")

@@ -60,6 +60,18 @@ func Run(t *testing.T, b Backend) {
 	t.Run("Capabilities/Reads", func(t *testing.T) { readCapabilities(t, b) })
 }
 
+// openDeclaring opens a fresh storage of b and returns it, and it as the capability C; it skips
+// the test (the storage declares no what) when the storage does not declare C.
+func openDeclaring[C any](t *testing.T, b Backend, what string) (store.DB, C) {
+	t.Helper()
+	s := b.Open(t, store.Hooks{})
+	c, ok := s.(C)
+	if !ok {
+		t.Skip("the storage declares no " + what)
+	}
+	return s, c
+}
+
 // must fails the test on err.
 func must(t testing.TB, err error) {
 	t.Helper()

@@ -19,10 +19,7 @@ import (
 // (goroutines on two handles where the storage admits a second writer, as two processes would)
 // never create more trials than the count allows.
 func turnsCapability(t *testing.T, b Backend) {
-	s := b.Open(t, store.Hooks{})
-	if _, ok := s.(store.Turns); !ok {
-		t.Skip("the storage declares no turns")
-	}
+	s, _ := openDeclaring[store.Turns](t, b, "turns")
 	t.Run("Counts", func(t *testing.T) { turnCounts(t, s) })
 	t.Run("ConcurrentTakers", func(t *testing.T) { concurrentTakers(t, b, s) })
 }
