@@ -12,9 +12,10 @@ import (
 
 // Compile-time checks of the read capabilities.
 var (
-	_ store.TrialScanner = (*Store)(nil)
-	_ store.TrialFinder  = (*Store)(nil)
-	_ store.StudyLister  = (*Store)(nil)
+	_ store.TrialScanner    = (*Store)(nil)
+	_ store.TrialFinder     = (*Store)(nil)
+	_ store.StudyLister     = (*Store)(nil)
+	_ store.TrialTailReader = (*Store)(nil)
 )
 
 // scanChunk is how many trials one round trip of ScanTrials reads.
@@ -63,6 +64,35 @@ func (s *Store) ScanTrials(studyID int, p store.Projection, fn func(goptuna.Froz
 			return nil
 		}
 	}
+}
+
+// TrialsFrom reads the study's trials numbered number or above (the unique index on study and
+// number) in one repeatable-read transaction, one round trip for the trials and their rows.
+func (s *Store) TrialsFrom(studyID, number int) ([]goptuna.FrozenTrial, error) {
+	var out []goptuna.FrozenTrial
+	err := s.run("read trials", func(ctx context.Context, _ bool) error {
+		return s.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+			if err := studyExists(ctx, tx, studyID); err != nil {
+				return err
+			}
+			b := &pgx.Batch{}
+			queueLoad(b, `t.study_id = $1 AND t.number >= $2`, studyID, number)
+			br := tx.SendBatch(ctx, b)
+			m, err := readLoad(br)
+			if cerr := br.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+			out, err = s.frozenSorted(m)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // TrialByNumber reads one trial through the (study_id, number) index.
