@@ -320,12 +320,17 @@ func (s *Store) PopWaitingTrial(studyID int) (trialID int, ok bool, err error) {
 		tb := sb.Bucket(bTrials)
 		c := tb.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
+			// Only the leading fields of the other records: the whole of the waiting one.
+			h, err := decodeHead(v)
+			if err != nil {
+				return fmt.Errorf("store: study %d trial %d: %w", studyID, btoi(k), err)
+			}
+			if h.state != goptuna.TrialStateWaiting {
+				continue
+			}
 			r, err := decodeTrial(v)
 			if err != nil {
-				return fmt.Errorf("store: study %d: %w", studyID, err)
-			}
-			if r.state != goptuna.TrialStateWaiting {
-				continue
+				return fmt.Errorf("store: study %d trial %d: %w", studyID, btoi(k), err)
 			}
 			if err := s.transition(r, goptuna.TrialStateRunning); err != nil {
 				return err
