@@ -46,6 +46,7 @@ func Run(t *testing.T, b Backend) {
 		{"RecoverStaleOnce", recoverStaleOnce},
 		{"RequeueOnce", requeueOnce},
 		{"PopWaitingTrialOnce", popWaitingTrialOnce},
+		{"PopWaitingTrialInterleaved", popWaitingTrialInterleaved},
 		{"RetryChain", retryChain},
 		{"CrashInRecovery", crashInRecovery},
 		{"ConcurrentOptimize", concurrentOptimize},
