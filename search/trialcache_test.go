@@ -23,15 +23,7 @@ import (
 // throwaway one).
 var cacheServer = pgtest.NewShared(pgtest.Options{})
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	for _, sh := range []*pgtest.Shared{cacheServer, overheadServer} {
-		if err := sh.Close(); err != nil && code == 0 {
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m, cacheServer, overheadServer)) }
 
 // tailCalls is a storage that records the numbers its TrialsFrom is asked from (the store's own
 // TrialsFrom, or the GetAllTrials fallback for a storage without one).

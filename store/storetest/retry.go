@@ -258,10 +258,13 @@ func popWaitingTrialOnce(t *testing.T, open Opener) {
 // waiting trial must still find the ones created since.
 func popWaitingTrialInterleaved(t *testing.T, open Opener) {
 	s := open(t, store.Hooks{})
-	study, err := s.CreateNewStudy("pop")
-	must(t, err)
-	other, err := s.CreateNewStudy("other")
-	must(t, err)
+	var ids [2]int // the study under test, and another one whose waiting trial it must not claim
+	for i, name := range []string{"pop", "other"} {
+		id, err := s.CreateNewStudy(name)
+		must(t, err)
+		ids[i] = id
+	}
+	study, other := ids[0], ids[1]
 	enqueue := func(sid int) {
 		_, err := s.CloneTrial(sid, goptuna.FrozenTrial{State: goptuna.TrialStateWaiting, DatetimeStart: time.Now(),
 			SystemAttrs: map[string]string{record.SysFixedParams: `{"x":1}`}})
