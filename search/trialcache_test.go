@@ -173,10 +173,21 @@ func TestCachedTrialsEqualStore(t *testing.T) {
 			}
 			must(t, other.SetTrialState(id, goptuna.TrialStateFail))
 			check("every trial finished", 9)
-			create(st, sid)
+			nine := create(st, sid)
 			check("a new trial", 9)
-			if got := len(view.kept[sid]); got != 9 {
-				t.Fatalf("the view keeps %d trials, want 9", got)
+			// Another process's trial numbered below one of ours, running after ours finished.
+			ten := create(other, sid)
+			eleven := create(st, sid)
+			must(t, st.SetTrialValue(eleven, 11))
+			must(t, st.SetTrialState(eleven, goptuna.TrialStateComplete))
+			check("another handle's trial running below a finished one", 9)
+			must(t, st.SetTrialState(nine, goptuna.TrialStateFail))
+			check("9 failed", 10)
+			must(t, other.SetTrialValue(ten, 10))
+			must(t, other.SetTrialState(ten, goptuna.TrialStatePruned))
+			check("another handle's trial finished last", 12)
+			if got := len(view.kept[sid]); got != 12 {
+				t.Fatalf("the view keeps %d trials, want 12", got)
 			}
 			if _, err := view.GetAllTrials(sid + decoy + 100); err == nil {
 				t.Fatal("the trials of a study that does not exist: no error")
