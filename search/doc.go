@@ -38,6 +38,10 @@
 // given by Registries) without importing this package.
 // goptuna's default logger, which prints colour debug lines on stdout, is replaced by one that
 // forwards warnings and errors as EventWarning.
+// Samplers and pruners read the study through a caching view of the store (cachedTrials,
+// trialcache.go): the trials read finished, which no write changes, are kept, and each read
+// fetches only the trials from the first one not known finished (store.TrialsFrom), so a point's
+// cost does not grow with the study's stored trials; every answer is the store's own.
 //
 // # Several objectives
 //

@@ -92,6 +92,7 @@ func Run(ctx context.Context, spec *space.Spec, st Storage, opts Options) (*Resu
 type runner struct {
 	*Prepared
 	st      Storage
+	reads   *cachedTrials // st's trials read incrementally: the study's storage for sampling, pruning and counting
 	study   *goptuna.Study
 	refCost float64
 	threads int
@@ -130,7 +131,7 @@ func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
 	}
 	start := time.Now()
 	spec := p.spec
-	r := &runner{Prepared: p, st: st, best: math.NaN()}
+	r := &runner{Prepared: p, st: st, reads: newCachedTrials(st), best: math.NaN()}
 	r.workers = spec.Study.Workers
 	if r.workers <= 0 {
 		r.workers = runtime.NumCPU()
@@ -203,7 +204,7 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 	}
 	logger := quietLogger{warn: func(m string) { r.emit(Event{Kind: EventWarning, Message: m}) }}
 	sopts := []goptuna.StudyOption{
-		goptuna.StudyOptionStorage(r.st),
+		goptuna.StudyOptionStorage(r.reads),
 		goptuna.StudyOptionDirection(goptuna.StudyDirectionMaximize),
 		goptuna.StudyOptionSampler(ps),
 		goptuna.StudyOptionLogger(logger),
@@ -240,7 +241,7 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 		return nil, fmt.Errorf("search: study %s exists with direction %s, want maximize", spec.Study.Name, d)
 	}
 	view, err := goptuna.LoadStudy(spec.Study.Name,
-		goptuna.StudyOptionStorage(noFailStorage{r.st}), goptuna.StudyOptionLogger(logger))
+		goptuna.StudyOptionStorage(noFailStorage{r.reads}), goptuna.StudyOptionLogger(logger))
 	if err != nil {
 		return nil, fmt.Errorf("search: view of study %s: %w", spec.Study.Name, err)
 	}
@@ -257,7 +258,7 @@ func (r *runner) openStudy() (*goptuna.Study, error) {
 		// enqueues it while it has no trial (also when its creator stopped before enqueueing).
 		enqueue := created
 		if !r.shared {
-			trials, err := r.st.GetAllTrials(study.ID)
+			trials, err := r.reads.GetAllTrials(study.ID)
 			if err != nil {
 				return nil, fmt.Errorf("search: study %s trials: %w", spec.Study.Name, err)
 			}
@@ -449,7 +450,7 @@ func InfoOf(spec *space.Spec) record.StudyInfo {
 // training, the best final score, and the waiting retries (points to retry: RecoverStale and
 // Requeue enqueue them).
 func (r *runner) count() (done, rejected int, best float64, waiting int, err error) {
-	trials, err := r.st.GetAllTrials(r.study.ID)
+	trials, err := r.reads.GetAllTrials(r.study.ID)
 	if err != nil {
 		return 0, 0, 0, 0, fmt.Errorf("search: list trials: %w", err)
 	}

@@ -147,7 +147,7 @@ func (r *runner) countShared() (store.TrialCounts, error) {
 		}
 		return c, nil
 	}
-	trials, err := r.st.GetAllTrials(r.study.ID)
+	trials, err := r.reads.GetAllTrials(r.study.ID)
 	if err != nil {
 		return store.TrialCounts{}, fmt.Errorf("search: list trials: %w", err)
 	}

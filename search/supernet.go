@@ -152,7 +152,7 @@ func (p *Prepared) newSuperRun(st Storage) (*superRun, *Result, error) {
 	}
 	prep := *p
 	prep.spec = sr.arch
-	r := &runner{Prepared: &prep, st: st, best: math.NaN(), workers: 1}
+	r := &runner{Prepared: &prep, st: st, reads: newCachedTrials(st), best: math.NaN(), workers: 1}
 	r.threads = spec.Training.Threads
 	if r.threads <= 0 {
 		r.threads = runtime.NumCPU()
@@ -844,7 +844,7 @@ func (sr *superRun) retrain(ctx context.Context, inherited []goptuna.FrozenTrial
 	rspec := *spec // the retrained trials' epochs, as the retrainer runs them (progress events)
 	rspec.Training = retrainTraining(spec, len(sr.ds.Train))
 	prep.spec = &rspec
-	rr := runner{Prepared: &prep, st: sr.st, study: rs, refCost: sr.refCost, threads: sr.threads, workers: 1,
+	rr := runner{Prepared: &prep, st: sr.st, reads: newCachedTrials(sr.st), study: rs, refCost: sr.refCost, threads: sr.threads, workers: 1,
 		grace: sr.grace, beat: sr.beat, best: math.NaN(), seedScheme: sr.seedScheme}
 	for i, src := range top {
 		if ctx.Err() != nil {

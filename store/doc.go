@@ -29,7 +29,9 @@
 //     projected to what the reader renders (Projection), and one trial read by its number, so
 //     that reading a large study costs what the question needs; StudyLister, the study names
 //     without a look at their trials. ScanTrials, TrialByNumber and StudyNames fall back on
-//     GetAllTrials and GetAllStudySummaries for a storage without them.
+//     GetAllTrials and GetAllStudySummaries for a storage without them. TrialTailReader, a
+//     study's trials from a number on (TrialsFrom): a reader that keeps the finished trials it
+//     has read (they never change) reads only the rest; search does, at every point.
 //
 // # Opening by URL
 //

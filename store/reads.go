@@ -66,6 +66,33 @@ type TrialFinder interface {
 	TrialByNumber(studyID, number int) (goptuna.FrozenTrial, error)
 }
 
+// TrialTailReader reads the trials of a study numbered number or above, whole, in number order,
+// in one consistent read (no trial below number is decoded): a reader that keeps the trials it
+// has seen finished (a finished trial never changes) re-reads only the rest. A study that does
+// not exist is goptuna.ErrInvalidStudyID; a number beyond the last trial gives no trials.
+type TrialTailReader interface {
+	TrialsFrom(studyID, number int) ([]goptuna.FrozenTrial, error)
+}
+
+// TrialsFrom is db's TrialsFrom when it is a TrialTailReader, else the trials of GetAllTrials
+// numbered number or above.
+func TrialsFrom(db goptuna.Storage, studyID, number int) ([]goptuna.FrozenTrial, error) {
+	if r, ok := db.(TrialTailReader); ok {
+		return r.TrialsFrom(studyID, number)
+	}
+	fts, err := db.GetAllTrials(studyID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]goptuna.FrozenTrial, 0, len(fts))
+	for _, ft := range fts {
+		if ft.Number >= number {
+			out = append(out, ft)
+		}
+	}
+	return out, nil
+}
+
 // ScanTrials is db's ScanTrials when it is a TrialScanner, else GetAllTrials projected.
 func ScanTrials(db goptuna.Storage, studyID int, p Projection, fn func(goptuna.FrozenTrial) error) error {
 	if s, ok := db.(TrialScanner); ok {

@@ -11,9 +11,10 @@ import (
 
 // Compile-time checks of the read capabilities.
 var (
-	_ store.TrialScanner = (*Store)(nil)
-	_ store.TrialFinder  = (*Store)(nil)
-	_ store.StudyLister  = (*Store)(nil)
+	_ store.TrialScanner    = (*Store)(nil)
+	_ store.TrialFinder     = (*Store)(nil)
+	_ store.StudyLister     = (*Store)(nil)
+	_ store.TrialTailReader = (*Store)(nil)
 )
 
 // ScanTrials decodes the study's records one at a time in one read transaction (number order is
@@ -68,6 +69,37 @@ func (s *Store) TrialByNumber(studyID, number int) (goptuna.FrozenTrial, error) 
 		return goptuna.FrozenTrial{}, err
 	}
 	return s.frozen(r)
+}
+
+// TrialsFrom decodes the records from the key of number on (keys are trial numbers, big-endian,
+// so key order is number order) in one read transaction.
+func (s *Store) TrialsFrom(studyID, number int) ([]goptuna.FrozenTrial, error) {
+	var out []goptuna.FrozenTrial
+	err := s.view(func(tx *bbolt.Tx) error {
+		sb, err := studyBucket(tx, studyID)
+		if err != nil {
+			return err
+		}
+		tb := sb.Bucket(bTrials)
+		out = make([]goptuna.FrozenTrial, 0, max(int(tb.Sequence())-number, 0))
+		c := tb.Cursor()
+		for k, v := c.Seek(itob(max(number, 0))); k != nil; k, v = c.Next() {
+			r, err := decodeTrial(v)
+			if err != nil {
+				return fmt.Errorf("store: study %d trial %d: %w", studyID, btoi(k), err)
+			}
+			ft, err := s.frozen(r)
+			if err != nil {
+				return err
+			}
+			out = append(out, ft)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // StudyNames lists the keys of the study-name index.

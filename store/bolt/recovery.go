@@ -307,6 +307,8 @@ func waitingFrom(r *trialRec, now time.Time) (*trialRec, error) {
 
 // PopWaitingTrial atomically claims the lowest-numbered WAITING trial of the study (WAITING→RUNNING in one transaction); ok is false when none waits.
 func (s *Store) PopWaitingTrial(studyID int) (trialID int, ok bool, err error) {
+	from := s.waitingFrom(studyID, 0)
+	var next int // after the claim, no trial numbered below next waits
 	err = s.update(func(tx *bbolt.Tx) error {
 		trialID, ok = -1, false // fn may run more than once (see update)
 		sb, err := studyBucket(tx, studyID)
@@ -314,19 +316,25 @@ func (s *Store) PopWaitingTrial(studyID int) (trialID int, ok bool, err error) {
 			return err
 		}
 		tb := sb.Bucket(bTrials)
+		next = int(tb.Sequence()) // the next trial's number: none of these waits unless found below
 		c := tb.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		for k, v := c.Seek(itob(from)); k != nil; k, v = c.Next() {
+			// Only the leading fields of the other records: the whole of the waiting one.
+			h, err := decodeHead(v)
+			if err != nil {
+				return fmt.Errorf("store: study %d trial %d: %w", studyID, btoi(k), err)
+			}
+			if h.state != goptuna.TrialStateWaiting {
+				continue
+			}
 			r, err := decodeTrial(v)
 			if err != nil {
-				return fmt.Errorf("store: study %d: %w", studyID, err)
-			}
-			if r.state != goptuna.TrialStateWaiting {
-				continue
+				return fmt.Errorf("store: study %d trial %d: %w", studyID, btoi(k), err)
 			}
 			if err := s.transition(r, goptuna.TrialStateRunning); err != nil {
 				return err
 			}
-			trialID, ok = r.id, true
+			trialID, ok, next = r.id, true, r.number+1
 			return putTrial(tb, r)
 		}
 		return nil
@@ -334,5 +342,23 @@ func (s *Store) PopWaitingTrial(studyID int) (trialID int, ok bool, err error) {
 	if err != nil {
 		return -1, false, err
 	}
+	s.waitingFrom(studyID, next)
 	return trialID, ok, nil
+}
+
+// waitingFrom raises the study's number below which no trial waits to at least atLeast and
+// returns it (0 for a study not yet scanned). Each value it is given was true when its
+// transaction committed and stays true, as no trial becomes WAITING after its creation, so the
+// largest is.
+func (s *Store) waitingFrom(studyID, atLeast int) int {
+	s.waitMu.Lock()
+	defer s.waitMu.Unlock()
+	if s.waitFrom == nil {
+		s.waitFrom = map[int]int{}
+	}
+	n := max(s.waitFrom[studyID], atLeast)
+	if n > 0 {
+		s.waitFrom[studyID] = n
+	}
+	return n
 }

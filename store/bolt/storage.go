@@ -612,31 +612,7 @@ func (s *Store) GetTrial(trialID int) (goptuna.FrozenTrial, error) {
 
 // GetAllTrials returns deep copies of the study's trials, ordered by number.
 func (s *Store) GetAllTrials(studyID int) ([]goptuna.FrozenTrial, error) {
-	var out []goptuna.FrozenTrial
-	err := s.view(func(tx *bbolt.Tx) error {
-		sb, err := studyBucket(tx, studyID)
-		if err != nil {
-			return err
-		}
-		tb := sb.Bucket(bTrials)
-		out = make([]goptuna.FrozenTrial, 0, tb.Sequence())
-		return tb.ForEach(func(_, v []byte) error {
-			r, err := decodeTrial(v)
-			if err != nil {
-				return fmt.Errorf("store: study %d: %w", studyID, err)
-			}
-			ft, err := s.frozen(r)
-			if err != nil {
-				return err
-			}
-			out = append(out, ft)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.TrialsFrom(studyID, 0)
 }
 
 // GetBestTrial returns the complete trial with the best value for the study's direction (lowest number on ties, NaN values ignored), or goptuna.ErrNoCompletedTrials.

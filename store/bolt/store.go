@@ -85,6 +85,11 @@ type Store struct {
 
 	dists    store.DistCache
 	inflight atomic.Int32 // write calls in progress, to decide between a lone commit and a batch
+	// waitFrom holds, by study ID, a trial number below which the study has no WAITING trial, where
+	// PopWaitingTrial's scan starts: a trial is WAITING only from its creation (newTrial numbers it
+	// after every other), never again once claimed, and only this Store writes the file.
+	waitMu   sync.Mutex
+	waitFrom map[int]int
 	// recovered is what the automatic recovery at Open did.
 	recovered []Recovery
 	hooks     store.Hooks

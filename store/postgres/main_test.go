@@ -12,13 +12,7 @@ import (
 // server is this test binary's PostgreSQL server, started on first use.
 var server = pgtest.NewShared(pgtest.Options{})
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := server.Close(); err != nil && code == 0 {
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m, server)) }
 
 // openTest opens a store on a fresh database and closes it when the test ends.
 func openTest(t testing.TB, opts Options) (*Store, string) {

@@ -12,9 +12,10 @@ import (
 
 // Compile-time checks of the read capabilities.
 var (
-	_ store.TrialScanner = (*Store)(nil)
-	_ store.TrialFinder  = (*Store)(nil)
-	_ store.StudyLister  = (*Store)(nil)
+	_ store.TrialScanner    = (*Store)(nil)
+	_ store.TrialFinder     = (*Store)(nil)
+	_ store.StudyLister     = (*Store)(nil)
+	_ store.TrialTailReader = (*Store)(nil)
 )
 
 // scanChunk is how many trials one round trip of ScanTrials reads.
@@ -65,32 +66,43 @@ func (s *Store) ScanTrials(studyID int, p store.Projection, fn func(goptuna.Froz
 	}
 }
 
+// TrialsFrom reads the study's trials numbered number or above (the unique index on study and
+// number) in one repeatable-read transaction, one round trip for the trials and their rows.
+func (s *Store) TrialsFrom(studyID, number int) ([]goptuna.FrozenTrial, error) {
+	m, err := s.studyTrials("read trials", studyID, `t.study_id = $1 AND t.number >= $2`, number)
+	if err != nil {
+		return nil, err
+	}
+	return s.frozenSorted(m)
+}
+
 // TrialByNumber reads one trial through the (study_id, number) index.
 func (s *Store) TrialByNumber(studyID, number int) (goptuna.FrozenTrial, error) {
-	var ft goptuna.FrozenTrial
-	err := s.run("read trial", func(ctx context.Context, _ bool) error {
+	m, err := s.studyTrials("read trial", studyID, `t.study_id = $1 AND t.number = $2`, number)
+	if err != nil {
+		return goptuna.FrozenTrial{}, err
+	}
+	for _, r := range m {
+		return s.frozen(r)
+	}
+	return goptuna.FrozenTrial{}, fmt.Errorf("postgres: study %d trial %d: %w", studyID, number, store.ErrNoTrial)
+}
+
+// studyTrials reads the trials of studyID that filter ($1 is the study, args follow) keeps, in one
+// repeatable-read transaction; a study that does not exist is goptuna.ErrInvalidStudyID.
+func (s *Store) studyTrials(op string, studyID int, filter string, args ...any) (map[int]*rawTrial, error) {
+	var m map[int]*rawTrial
+	err := s.run(op, func(ctx context.Context, _ bool) error {
 		return s.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 			if err := studyExists(ctx, tx, studyID); err != nil {
 				return err
 			}
-			b := &pgx.Batch{}
-			queueLoad(b, `t.study_id = $1 AND t.number = $2`, studyID, number)
-			br := tx.SendBatch(ctx, b)
-			m, err := readLoad(br)
-			if cerr := br.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
-			for _, r := range m {
-				ft, err = s.frozen(r)
-				return err
-			}
-			return fmt.Errorf("postgres: study %d trial %d: %w", studyID, number, store.ErrNoTrial)
+			var err error
+			m, err = loadTrials(ctx, tx, filter, append([]any{studyID}, args...)...)
+			return err
 		})
 	})
-	return ft, err
+	return m, err
 }
 
 // StudyNames reads the names of the studies table alone.

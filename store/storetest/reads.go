@@ -19,13 +19,15 @@ import (
 // error of fn stops the scan and comes back as it is; a study that does not exist is
 // goptuna.ErrInvalidStudyID; TrialByNumber gives each trial as GetAllTrials does and
 // store.ErrNoTrial for a number the study lacks; StudyNames lists the names
-// GetAllStudySummaries gives.
+// GetAllStudySummaries gives; TrialsFrom(n) gives GetAllTrials' trials numbered n or above, in
+// number order (none beyond the last, all from a negative n), also after further writes.
 func readCapabilities(t *testing.T, b Backend) {
 	s := b.Open(t, store.Hooks{})
 	scanner, scans := s.(store.TrialScanner)
 	finder, finds := s.(store.TrialFinder)
 	lister, lists := s.(store.StudyLister)
-	if !scans && !finds && !lists {
+	tailer, tails := s.(store.TrialTailReader)
+	if !scans && !finds && !lists && !tails {
 		t.Skip("the storage declares no read capability")
 	}
 	study, err := s.CreateNewStudy("reads")
@@ -107,5 +109,49 @@ func readCapabilities(t *testing.T, b Backend) {
 				t.Fatalf("TrialByNumber(%d) of a study of %d trials: %v, want store.ErrNoTrial", n, len(all), err)
 			}
 		}
+	}
+	if tails { // last: it writes
+		checkTails(t, s, tailer, study, other)
+	}
+}
+
+// checkTails checks TrialsFrom against GetAllTrials at every number of study (and around it),
+// then again after a running trial finishes and a trial is added, and on a study that does not
+// exist.
+func checkTails(t *testing.T, s store.DB, tailer store.TrialTailReader, study, other int) {
+	t.Helper()
+	check := func(when string) {
+		all, err := s.GetAllTrials(study)
+		must(t, err)
+		for n := -1; n <= len(all)+2; n++ {
+			got, err := tailer.TrialsFrom(study, n)
+			must(t, err)
+			want := []goptuna.FrozenTrial{}
+			for _, ft := range all {
+				if ft.Number >= n {
+					want = append(want, ft)
+				}
+			}
+			if len(got) != len(want) || (len(want) > 0 && !reflect.DeepEqual(got, want)) {
+				t.Fatalf("%s: TrialsFrom(%d):\n got  %+v\n want %+v", when, n, got, want)
+			}
+		}
+	}
+	check("first")
+	all, err := s.GetAllTrials(study)
+	must(t, err)
+	for _, ft := range all {
+		if ft.State == goptuna.TrialStateRunning {
+			must(t, s.SetTrialUserAttr(ft.ID, "late", "1"))
+			must(t, s.SetTrialState(ft.ID, goptuna.TrialStatePruned))
+			break
+		}
+	}
+	id, err := s.CreateNewTrial(study)
+	must(t, err)
+	must(t, s.SetTrialUserAttr(id, "small", "new"))
+	check("after writes")
+	if _, err := tailer.TrialsFrom(other+study+100, 0); !errors.Is(err, goptuna.ErrInvalidStudyID) {
+		t.Fatalf("TrialsFrom of a study that does not exist: %v, want goptuna.ErrInvalidStudyID", err)
 	}
 }

@@ -252,6 +252,69 @@ func popWaitingTrialOnce(t *testing.T, open Opener) {
 	}
 }
 
+// popWaitingTrialInterleaved checks that PopWaitingTrial claims the lowest-numbered WAITING trial
+// when trials are enqueued (CloneTrial, RecoverStale's retries) between claims, behind running
+// and finished trials, in several studies: a storage that remembers where its last scan found no
+// waiting trial must still find the ones created since.
+func popWaitingTrialInterleaved(t *testing.T, open Opener) {
+	s := open(t, store.Hooks{})
+	var ids [2]int // the study under test, and another one whose waiting trial it must not claim
+	for i, name := range []string{"pop", "other"} {
+		id, err := s.CreateNewStudy(name)
+		must(t, err)
+		ids[i] = id
+	}
+	study, other := ids[0], ids[1]
+	enqueue := func(sid int) {
+		_, err := s.CloneTrial(sid, goptuna.FrozenTrial{State: goptuna.TrialStateWaiting, DatetimeStart: time.Now(),
+			SystemAttrs: map[string]string{record.SysFixedParams: `{"x":1}`}})
+		must(t, err)
+	}
+	pop := func(step string, sid, want int) { // want: the claimed trial's number, -1 none
+		t.Helper()
+		id, ok, err := s.PopWaitingTrial(sid)
+		must(t, err)
+		got := -1
+		if ok {
+			if got, err = s.GetTrialNumberFromID(id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got != want {
+			t.Fatalf("%s: claimed trial number %d, want %d (-1: none)", step, got, want)
+		}
+	}
+	pop("empty study", study, -1)
+	for i := 0; i < 3; i++ { // 0, 1, 2 running
+		_, err := s.CreateNewTrial(study)
+		must(t, err)
+	}
+	pop("only running trials", study, -1)
+	enqueue(other)
+	pop("a waiting trial of another study", study, -1)
+	enqueue(study) // 3
+	pop("enqueued after an empty claim", study, 3)
+	enqueue(study)                     // 4
+	enqueue(study)                     // 5
+	id, err := s.CreateNewTrial(study) // 6 running
+	must(t, err)
+	must(t, s.SetTrialState(id, goptuna.TrialStateComplete))
+	enqueue(study) // 7
+	pop("lowest of three", study, 4)
+	stale, err := s.RecoverStale(study, 0) // fails 0, 1, 2, 3 and 4; retries 8 to 12
+	must(t, err)
+	if len(stale) != 5 {
+		t.Fatalf("recovered %d trials, want 5", len(stale))
+	}
+	for _, want := range []int{5, 7, 8, 9, 10, 11, 12, -1} {
+		pop("after recovery", study, want)
+	}
+	enqueue(study) // 13
+	pop("enqueued after the queue emptied", study, 13)
+	pop("the other study", other, 0)
+	pop("the other study, emptied", other, -1)
+}
+
 // pointOf is what a retry must keep of the trial it repeats: its fixed parameters, trainer seed
 // and sampling ordinal.
 type pointOf struct {

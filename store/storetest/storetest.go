@@ -29,7 +29,7 @@ type Backend struct {
 // Run runs the whole conformance suite against the storage b, one subtest each: the contract of
 // store.DB, then each optional capability (store.Shared, store.Exporter, store.Importer,
 // store.Turns, store.Blobs, store.StudyLocker, store.TrialScanner, store.TrialFinder,
-// store.StudyLister) the storage declares.
+// store.TrialTailReader, store.StudyLister) the storage declares.
 func Run(t *testing.T, b Backend) {
 	open := b.Open
 	for _, c := range []struct {
@@ -46,6 +46,7 @@ func Run(t *testing.T, b Backend) {
 		{"RecoverStaleOnce", recoverStaleOnce},
 		{"RequeueOnce", requeueOnce},
 		{"PopWaitingTrialOnce", popWaitingTrialOnce},
+		{"PopWaitingTrialInterleaved", popWaitingTrialInterleaved},
 		{"RetryChain", retryChain},
 		{"CrashInRecovery", crashInRecovery},
 		{"ConcurrentOptimize", concurrentOptimize},

@@ -267,6 +267,18 @@ func (sh *Shared) Close() error {
 	return sh.srv.Close()
 }
 
+// Main runs a test binary's tests, then closes the servers of shared (those started), and
+// returns the exit code for os.Exit: the tests' own, or 1 when they passed and a close failed.
+func Main(m *testing.M, shared ...*Shared) int {
+	code := m.Run()
+	for _, sh := range shared {
+		if err := sh.Close(); err != nil && code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
 // Unavailable skips t because no server could be had, or fails it when the environment variable CI is set.
 func Unavailable(t testing.TB, err error) {
 	t.Helper()
