@@ -30,7 +30,46 @@ section, e.g. costs: {pi_ms: {predictor: pi.json}}, and bounded with budget.max_
 minimised with objective.minimize: [pi_ms]: points over the predicted budget are rejected before
 training. See docs/latency.md for the workflow on another device (GOOS=linux GOARCH=arm64 go build).`,
 	}
-	cmd.AddCommand(newLatencyMeasureCmd(stdout, stderr), newLatencyFitCmd(stdout, stderr))
+	cmd.AddCommand(newLatencyMeasureCmd(stdout, stderr), newLatencyCombineCmd(stdout), newLatencyFitCmd(stdout, stderr))
+	return cmd
+}
+
+// newLatencyCombineCmd builds `attnsearch latency combine A.csv B.csv ... --out FILE.csv`.
+func newLatencyCombineCmd(stdout io.Writer) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "combine FILE.csv FILE.csv... --out FILE.csv",
+		Short: "Merge measurement passes of the same design into one file (repetitions minutes apart)",
+		Long: `Combine merges measurement files of the same space and threads taken at different times into
+one: per architecture present in every file, its repetitions summed and the mean and sample
+standard deviation of all of them. On a device whose speed drifts over minutes, measure in passes
+(--reps 1 into one file per pass) and combine them: the noise figure then includes the drift and
+the mean averages it out, which back-to-back repetitions do not (docs/latency.md).`,
+		Example: `  for p in 1 2 3; do attnsearch latency measure spaces/mt.yaml --samples 1000 --reps 1 --out pass$p.csv; done
+  attnsearch latency combine pass1.csv pass2.csv pass3.csv --out pi.csv`,
+		Args: func(c *cobra.Command, args []string) error {
+			return inputErr(cobra.MinimumNArgs(2)(c, args))
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			if out == "" {
+				return inputErr(fmt.Errorf("latency combine: --out FILE.csv is required"))
+			}
+			if slices.Contains(args, out) {
+				return inputErr(fmt.Errorf("latency combine: --out %s is one of the inputs", out))
+			}
+			var buf strings.Builder
+			n, dropped, err := latency.Combine(args, &buf)
+			if err != nil {
+				return inputErr(err)
+			}
+			if err := os.WriteFile(out, []byte(buf.String()), 0o644); err != nil {
+				return fmt.Errorf("latency combine: %w", err)
+			}
+			fmt.Fprintf(stdout, "%s: %d rows combined from %d files (%d rows not in every file, left out)\n", out, n, len(args), dropped)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "CSV file to write (replaced)")
 	return cmd
 }
 

@@ -60,6 +60,22 @@ func TestLatencyE2E(t *testing.T) {
 		t.Fatalf("resumed measure: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
+	// Passes: a second measurement of the first 22 rows with one repetition, combined with the first.
+	r = attn(t, bin, dir, "latency", "measure", "s.yaml", "--samples", "22", "--reps", "1", "--out", "again.csv")
+	if r.code != 0 {
+		t.Fatalf("measure again: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = attn(t, bin, dir, "latency", "combine", "s.csv", "again.csv", "--out", "both.csv")
+	if r.code != 0 || !strings.Contains(r.stdout, "both.csv: 22 rows combined from 2 files (6 rows not in every file, left out)") {
+		t.Fatalf("combine: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if both, err := os.ReadFile(filepath.Join(dir, "both.csv")); err != nil || strings.Count(string(both), "\n") != 23 || !strings.Contains(string(both), ",3,") {
+		t.Errorf("combined file (3 repetitions a row): %v\n%s", err, both)
+	}
+	if r := attn(t, bin, dir, "latency", "combine", "s.csv", "s.yaml", "--out", "no.csv"); r.code != 2 || !strings.Contains(r.stderr, "s.yaml:1: header") {
+		t.Errorf("combine with a space file: exit %d, stderr %q", r.code, r.stderr)
+	}
+
 	r = attn(t, bin, dir, "latency", "fit", "s.csv", "--out", "pi.json", "--format", "json")
 	var rep fit.Report
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &rep) != nil {
