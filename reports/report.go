@@ -130,13 +130,9 @@ func metricCostKeys(info record.StudyInfo) (mk, ck string, err error) {
 
 // studyInfo returns the ID and the attnsearch settings of study.
 func studyInfo(st goptuna.Storage, study string) (int, record.StudyInfo, error) {
-	id, err := st.GetStudyIDFromName(study)
+	id, sys, err := studyAttrs(st, study)
 	if err != nil {
-		return 0, record.StudyInfo{}, fmt.Errorf("reports: study %q: %w", study, err)
-	}
-	sys, err := st.GetStudySystemAttrs(id)
-	if err != nil {
-		return 0, record.StudyInfo{}, fmt.Errorf("reports: study %q attributes: %w", study, err)
+		return 0, record.StudyInfo{}, err
 	}
 	js, ok := sys[record.SysStudyInfo]
 	if !ok {
@@ -147,6 +143,19 @@ func studyInfo(st goptuna.Storage, study string) (int, record.StudyInfo, error) 
 		return 0, record.StudyInfo{}, fmt.Errorf("reports: study %q: %s: %w", study, record.SysStudyInfo, err)
 	}
 	return id, info, nil
+}
+
+// studyAttrs returns the ID and the system attributes of study.
+func studyAttrs(st StudyReader, study string) (int, map[string]string, error) {
+	id, err := st.GetStudyIDFromName(study)
+	if err != nil {
+		return 0, nil, fmt.Errorf("reports: study %q: %w", study, err)
+	}
+	sys, err := st.GetStudySystemAttrs(id)
+	if err != nil {
+		return 0, nil, fmt.Errorf("reports: study %q attributes: %w", study, err)
+	}
+	return id, sys, nil
 }
 
 // Refill replaces the trials at indices idx by the whole trials get returns (after a LoadWith
@@ -294,11 +303,8 @@ type StudyReader interface {
 
 // Read returns a study's ID, system attributes and trials, as stored.
 func Read(st StudyReader, study string) (id int, sys map[string]string, trials []goptuna.FrozenTrial, err error) {
-	if id, err = st.GetStudyIDFromName(study); err != nil {
-		return 0, nil, nil, fmt.Errorf("reports: study %q: %w", study, err)
-	}
-	if sys, err = st.GetStudySystemAttrs(id); err != nil {
-		return 0, nil, nil, fmt.Errorf("reports: study %q attributes: %w", study, err)
+	if id, sys, err = studyAttrs(st, study); err != nil {
+		return 0, nil, nil, err
 	}
 	if trials, err = st.GetAllTrials(id); err != nil {
 		return 0, nil, nil, fmt.Errorf("reports: study %q trials: %w", study, err)
