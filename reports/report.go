@@ -97,7 +97,7 @@ func LoadWith(st goptuna.Storage, study string, o LoadOptions) (*Report, error) 
 	if err != nil {
 		return nil, fmt.Errorf("reports: study %q trials: %w", study, err)
 	}
-	return buildTrials(study, info, ofFidelity(trials, o.Fidelity))
+	return BuildTrials(study, info, ofFidelity(trials, o.Fidelity))
 }
 
 // narrowAttrs are the user attributes a narrow LoadWith needs: feasibility, fidelity and the
@@ -203,11 +203,12 @@ func Build(study string, info record.StudyInfo, trials []goptuna.FrozenTrial) (*
 	if err != nil {
 		return nil, err
 	}
-	return buildTrials(study, info, ts)
+	return BuildTrials(study, info, ts)
 }
 
-// buildTrials is Build of decoded trials (which it owns from then on).
-func buildTrials(study string, info record.StudyInfo, trials []record.Trial) (*Report, error) {
+// BuildTrials is Build of decoded trials, which it owns from then on: it orders them and sets
+// their Pareto marks and attempts (so each trial given must have neither set).
+func BuildTrials(study string, info record.StudyInfo, trials []record.Trial) (*Report, error) {
 	if info.Objective.Listed() {
 		return buildListed(study, info, trials)
 	}

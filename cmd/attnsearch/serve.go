@@ -80,13 +80,13 @@ func loopback(addr string) (bool, error) {
 }
 
 // boltStamp returns the serve.Options.Stamp of a bbolt store at location (nil for other
-// storages): the file and its writer's snapshot (serve.FileStamp).
+// storages): the file, its writer's snapshot and change feed (serve.FileStamp).
 func boltStamp(location string) func() string {
 	if strings.Contains(location, "://") && !strings.HasPrefix(strings.ToLower(location), "file://") {
 		return nil
 	}
 	path := strings.TrimPrefix(location, "file://")
-	return serve.FileStamp(path, bolt.SnapshotPath(path))
+	return serve.FileStamp(path, bolt.SnapshotPath(path), bolt.FeedPath(path))
 }
 
 // serveStore serves the page of the store at db on addr until interrupted.

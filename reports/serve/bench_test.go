@@ -80,7 +80,7 @@ func BenchmarkStudyPage(b *testing.B) {
 		b.Run(fmt.Sprintf("started/%d", n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, bolt.SnapshotPath(path))})
+				h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, bolt.SnapshotPath(path), bolt.FeedPath(path))})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -95,7 +95,7 @@ func BenchmarkStudyPage(b *testing.B) {
 			}
 		})
 		b.Run(fmt.Sprintf("warm/%d", n), func(b *testing.B) {
-			h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, bolt.SnapshotPath(path))})
+			h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, bolt.SnapshotPath(path), bolt.FeedPath(path))})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -178,7 +178,7 @@ func BenchmarkBrowserFirstPaint(b *testing.B) {
 			b.Run(name, func(b *testing.B) {
 				var fcp, total float64
 				for i := 0; i < b.N; i++ {
-					h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, bolt.SnapshotPath(path))})
+					h, err := New(Options{Open: readOnly(path), Location: path, Stamp: FileStamp(path, bolt.SnapshotPath(path), bolt.FeedPath(path))})
 					if err != nil {
 						b.Fatal(err)
 					}
