@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/attnsearch/attnsearch/objective/front"
@@ -18,14 +20,14 @@ func FrontOf(vs [][]float64) []int {
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool {
-		va, vb := vs[order[a]], vs[order[b]]
+	slices.SortFunc(order, func(a, b int) int { // lexicographic, then by index: a stable order
+		va, vb := vs[a], vs[b]
 		for k := range va {
 			if x, y := worse(va[k]), worse(vb[k]); x != y {
-				return x < y
+				return cmp.Compare(x, y)
 			}
 		}
-		return false
+		return cmp.Compare(a, b)
 	})
 	var out []int
 	if twoGoals(vs) {

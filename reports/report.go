@@ -1,10 +1,12 @@
 package reports
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"github.com/attnsearch/attnsearch/record"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/attnsearch/attnsearch/objective"
@@ -192,7 +194,10 @@ func decodeAll(trials []goptuna.FrozenTrial) ([]record.Trial, error) {
 
 // setTrials orders trials by number, numbers their attempts and makes them r.Trials.
 func (r *Report) setTrials(trials []record.Trial) {
-	sort.SliceStable(trials, func(i, j int) bool { return trials[i].Number < trials[j].Number })
+	byNumber := func(a, b record.Trial) int { return cmp.Compare(a.Number, b.Number) }
+	if !slices.IsSortedFunc(trials, byNumber) { // as read, they are
+		slices.SortStableFunc(trials, byNumber)
+	}
 	record.SetAttempts(trials)
 	r.Trials = trials
 }

@@ -10,9 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/c-bata/goptuna"
 	"github.com/chromedp/chromedp"
 
 	"github.com/attnsearch/attnsearch/store/bolt"
+	"github.com/attnsearch/attnsearch/store/postgres"
+	"github.com/attnsearch/attnsearch/store/postgres/pgtest"
 )
 
 // benchSizes are the study sizes the benchmarks generate (trials); -short keeps the small one.
@@ -112,45 +115,79 @@ func BenchmarkStudyPage(b *testing.B) {
 	}
 }
 
-// BenchmarkLiveUpdate times a committed trial's way to the page while a writer holds the bbolt
-// store (with the writer's default snapshot interval, as `attnsearch run` keeps it): from the
-// writer's commit to the event that names the trial (ms-to-event) and to the page part the
-// script swaps in (ms-to-page).
+// BenchmarkLiveUpdate times a committed trial's way to the page while a writer holds the store:
+// from the writer's commit to the event that names the trial (ms-to-event) and to the page part
+// the script swaps in (ms-to-page). bolt: the writer keeps its snapshot with the default
+// interval, as `attnsearch run` does, and the page reads it with its change feed; postgres (with
+// ATTNSEARCH_TEST_PG or a local server, see pgtest): the same study imported into a fresh database.
 func BenchmarkLiveUpdate(b *testing.B) {
 	stores := genStores(b)
 	for _, n := range benchSizes() {
 		path := stores[n]
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
+		b.Run(fmt.Sprint("bolt/", n), func(b *testing.B) {
 			w, sid := openWriter(b, path, bolt.Options{NoSync: true})
 			defer w.Close()
-			h, err := New(Options{Open: readOnly(path), Location: path})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer h.Close()
-			srv := newTestServer(h)
-			defer srv.Close()
-			defer srv.CloseClientConnections()
 			for _, err := os.Stat(bolt.SnapshotPath(path)); err != nil; _, err = os.Stat(bolt.SnapshotPath(path)) {
 				time.Sleep(10 * time.Millisecond) // the writer's first snapshot
 			}
-			ch := events(b, srv.URL+"/events?study=s")
-			fetch(b, srv.URL+"/study/s")
-			time.Sleep(1500 * time.Millisecond) // the first read settles
-			var toEvent, toPage time.Duration
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				num := addTrial(b, w, sid, 0.9)
-				committed := time.Now()
-				waitFor(b, ch, num, 5*time.Minute)
-				toEvent += time.Since(committed)
-				fetch(b, srv.URL+"/study/s/live")
-				toPage += time.Since(committed)
-			}
-			b.ReportMetric(float64(toEvent.Milliseconds())/float64(b.N), "ms-to-event")
-			b.ReportMetric(float64(toPage.Milliseconds())/float64(b.N), "ms-to-page")
+			liveUpdate(b, w, sid, readOnly(path), path)
 		})
 	}
+	srv, err := pgtest.Start(pgtest.Options{})
+	if err != nil {
+		b.Logf("postgres: %v", err)
+		return
+	}
+	defer srv.Close()
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprint("postgres/", n), func(b *testing.B) {
+			url := srv.NewDatabase(b)
+			ctx := context.Background()
+			w, err := postgres.OpenWith(ctx, url, postgres.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer w.Close()
+			start := time.Now()
+			sid, err := w.Import(genExport(b, n, 5), "s")
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("imported %d trials in %v", n, time.Since(start).Round(time.Millisecond))
+			open := func(ctx context.Context) (Source, error) {
+				return postgres.OpenWith(ctx, url, postgres.Options{ReadOnly: true})
+			}
+			liveUpdate(b, w, sid, open, url)
+		})
+	}
+}
+
+// liveUpdate serves the store open opens, commits b.N trials through w and reports the mean
+// time from each commit to its event and to the page part the script fetches then.
+func liveUpdate(b *testing.B, w goptuna.Storage, sid int, open Opener, location string) {
+	h, err := New(Options{Open: open, Location: location})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	srv := newTestServer(h)
+	defer srv.Close()
+	defer srv.CloseClientConnections()
+	ch := events(b, srv.URL+"/events?study=s")
+	fetch(b, srv.URL+"/study/s")
+	time.Sleep(1500 * time.Millisecond) // the first read settles
+	var toEvent, toPage time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		num := addTrial(b, w, sid, 0.9)
+		committed := time.Now()
+		waitFor(b, ch, num, 5*time.Minute)
+		toEvent += time.Since(committed)
+		fetch(b, srv.URL+"/study/s/live")
+		toPage += time.Since(committed)
+	}
+	b.ReportMetric(float64(toEvent.Milliseconds())/float64(b.N), "ms-to-event")
+	b.ReportMetric(float64(toPage.Milliseconds())/float64(b.N), "ms-to-page")
 }
 
 // BenchmarkBrowserFirstPaint loads the study page in headless chromium and reports the browser's
@@ -200,5 +237,56 @@ func BenchmarkBrowserFirstPaint(b *testing.B) {
 				b.ReportMetric(fcp/total, "ms-fcp")
 			})
 		}
+	}
+}
+
+// BenchmarkReload times what a change costs the server at each size, through a writer's
+// snapshot and feed: reading the study again from what the last read kept after one trial was
+// committed (read), and drawing its plots again (draw).
+func BenchmarkReload(b *testing.B) {
+	stores := genStores(b)
+	for _, n := range benchSizes() {
+		path := stores[n]
+		w, sid := openWriter(b, path, bolt.Options{NoSync: true, SnapshotInterval: time.Hour})
+		if err := w.WriteSnapshot(); err != nil {
+			b.Fatal(err)
+		}
+		read := func() *study {
+			src, err := readOnly(path)(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer src.Close()
+			s, err := load(src, "s", nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return s
+		}
+		kept := read()
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			var reading, drawing time.Duration
+			for i := 0; i < b.N; i++ {
+				addTrial(b, w, sid, 0.5)
+				start := time.Now()
+				src, err := readOnly(path)(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
+				s, err := load(src, "s", kept)
+				src.Close()
+				if err != nil {
+					b.Fatal(err)
+				}
+				reading += time.Since(start)
+				start = time.Now()
+				s.draw()
+				drawing += time.Since(start)
+				kept = s
+			}
+			b.ReportMetric(float64(reading.Milliseconds())/float64(b.N), "ms-read")
+			b.ReportMetric(float64(drawing.Milliseconds())/float64(b.N), "ms-draw")
+		})
+		w.Close()
 	}
 }

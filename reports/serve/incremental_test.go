@@ -48,6 +48,9 @@ func TestIncrementalEqualsFull(t *testing.T) {
 			t.Fatalf("%s: the study read from what was kept differs from the study read whole:\n got  %d trials, front %v, counts %v, version %s\n want %d trials, front %v, counts %v, version %s",
 				step, len(inc.Trials), inc.Front, inc.Counts, inc.Version, len(full.Trials), full.Front, full.Counts, full.Version)
 		}
+		if got, want := inc.draw().Hypervolume, full.draw().Hypervolume; got != want {
+			t.Fatalf("%s: the hypervolume plot drawn on from the last version differs from the one drawn whole:\n got  %s\n want %s", step, got, want)
+		}
 		for i := range full.Phases {
 			if !same(inc.Phases[i], full.Phases[i]) || inc.Phases[i].Fidelity != full.Phases[i].Fidelity {
 				t.Fatalf("%s: phase %s differs", step, full.Phases[i].Fidelity)

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/c-bata/goptuna"
@@ -43,6 +44,11 @@ type study struct {
 
 	drawOnce sync.Once
 	drawn    *drawing
+	hvFrom   *hvCarry                // where drawHypervolume may start (from an earlier version)
+	hvCarry  atomic.Pointer[hvCarry] // where a later version's may start (set when drawn)
+
+	catsMu sync.Mutex
+	cats   map[string]map[string]map[string]float64 // categories by parameter names, computed once per version
 
 	orderMu sync.Mutex
 	orders  map[string][]int         // trials table orders by filter and sort, computed once per version
@@ -165,6 +171,11 @@ func load(src Source, name string, old *study) (*study, error) {
 	}
 	next.trials = append(slices.Clip(kept.trials), all[len(kept.trials):done]...)
 	s := &study{Name: name, Version: fmt.Sprintf("%d-%x", len(all), h), kept: next}
+	if old != nil && old.kept == kept { // the same study and settings: old's first trials are these
+		if s.hvFrom = old.hvCarry.Load(); s.hvFrom == nil {
+			s.hvFrom = old.hvFrom // old was not drawn; what it had is older, still the same trials
+		}
+	}
 	if old != nil && old.Version == s.Version {
 		return s, nil // refresh keeps old, with what it drew
 	}
