@@ -214,8 +214,17 @@ func Build(study string, info record.StudyInfo, trials []goptuna.FrozenTrial) (*
 // BuildTrials is Build of decoded trials, which it owns from then on: it orders them and sets
 // their Pareto marks and attempts (so each trial given must have neither set).
 func BuildTrials(study string, info record.StudyInfo, trials []record.Trial) (*Report, error) {
+	return BuildTrialsAfter(nil, study, info, trials)
+}
+
+// BuildTrialsAfter is BuildTrials of a study read again after prev, a report that BuildTrials or
+// BuildTrialsAfter built of the same study with the same settings (nil: none): a COMPLETE trial
+// never changes, so each of prev's is among trials as it was, and the front is found among
+// prev's front and the trials that were not COMPLETE in prev — the same front, without
+// checking every trial again.
+func BuildTrialsAfter(prev *Report, study string, info record.StudyInfo, trials []record.Trial) (*Report, error) {
 	if info.Objective.Listed() {
-		return buildListed(study, info, trials)
+		return buildListed(prev, study, info, trials)
 	}
 	mk, ck, err := metricCostKeys(info)
 	if err != nil {
@@ -236,7 +245,7 @@ func BuildTrials(study string, info record.StudyInfo, trials []record.Trial) (*R
 		points = append(points, []float64{-q, c})
 		maxCost = math.Max(maxCost, c)
 	}
-	for _, k := range FrontOf(points) {
+	for _, k := range frontAfter(prev, r.Trials, cand, points) {
 		r.Front = append(r.Front, cand[k])
 		r.Trials[cand[k]].Pareto = true
 	}

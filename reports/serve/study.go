@@ -179,7 +179,11 @@ func load(src Source, name string, old *study) (*study, error) {
 	if old != nil && old.Version == s.Version {
 		return s, nil // refresh keeps old, with what it drew
 	}
-	rep, err := reports.BuildTrials(name, info, all)
+	var prev *reports.Report
+	if old != nil && old.kept == kept {
+		prev = old.Rep
+	}
+	rep, err := reports.BuildTrialsAfter(prev, name, info, all)
 	if err != nil {
 		return nil, fmt.Errorf("serve: study %q: %w", name, err)
 	}
