@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"cmp"
 	"fmt"
 	"html/template"
 	"math"
@@ -292,16 +293,9 @@ func (s *study) categories(names []string) map[string]map[string]float64 {
 		return c
 	}
 	out := map[string]map[string]float64{}
-	for _, n := range names {
-		vals := map[string]bool{} // every text value seen: true when it is not a number
-		for _, t := range s.Trials {
-			if v, ok := t.Params[n].(string); ok {
-				if _, seen := vals[v]; !seen {
-					_, err := strconv.ParseFloat(v, 64)
-					vals[v] = err != nil
-				}
-			}
-		}
+	cols := s.columns(names)
+	for j, n := range names {
+		vals := cols.texts[j]
 		keys := make([]string, 0, len(vals))
 		for k, cat := range vals {
 			if cat {
@@ -406,14 +400,8 @@ func (s *study) importances() []importance {
 	if len(s.Goals) == 0 || len(names) == 0 {
 		return nil
 	}
-	var ys []float64
-	var idx []int
-	for i, t := range s.Trials {
-		if y, ok := t.Metrics[s.Goals[0]]; ok && finite(y) && t.State == goptuna.TrialStateComplete && t.Feasible {
-			ys = append(ys, y)
-			idx = append(idx, i)
-		}
-	}
+	cols := s.columns(names)
+	ys := cols.ys
 	if len(ys) < 2 {
 		return nil
 	}
@@ -432,12 +420,12 @@ func (s *study) importances() []importance {
 	cats := s.categories(names)
 	var out []importance
 	sum := 0.0
-	for _, n := range names {
+	for j, n := range names {
 		groups := map[float64]*[2]float64{} // by group: count, sum
 		isCat := len(cats[n]) > 0
-		xs := make([]float64, len(idx))
-		for k, i := range idx {
-			x, ok := numeric(s.Trials[i].Params[n], cats[n])
+		xs := make([]float64, len(ys))
+		for k, row := range cols.params {
+			x, ok := numeric(row[j], cats[n])
 			if !ok {
 				x = math.NaN()
 			}
@@ -464,9 +452,16 @@ func (s *study) importances() []importance {
 			g[1] += ys[k]
 		}
 		between := 0.0
-		for _, g := range groups {
-			m := g[1] / g[0]
-			between += g[0] * (m - mean) * (m - mean)
+		// Summed in one order, the same every time (a NaN key is a group of its own each time).
+		type group struct{ key, n, sum float64 }
+		gs := make([]group, 0, len(groups))
+		for k, g := range groups {
+			gs = append(gs, group{k, g[0], g[1]})
+		}
+		slices.SortFunc(gs, func(a, b group) int { return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.sum, b.sum)) })
+		for _, g := range gs {
+			m := g.sum / g.n
+			between += g.n * (m - mean) * (m - mean)
 		}
 		v := between / total
 		out = append(out, importance{Param: n, Value: v})

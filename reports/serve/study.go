@@ -47,6 +47,11 @@ type study struct {
 	hvFrom   *hvCarry                // where drawHypervolume may start (from an earlier version)
 	hvCarry  atomic.Pointer[hvCarry] // where a later version's may start (set when drawn)
 
+	colsMu   sync.Mutex
+	cols     map[string]columns       // by parameter names, computed once per version
+	colFrom  *colCarry                // where columns may start (from an earlier version)
+	colCarry atomic.Pointer[colCarry] // where a later version's may start (set when computed)
+
 	catsMu sync.Mutex
 	cats   map[string]map[string]map[string]float64 // categories by parameter names, computed once per version
 
@@ -174,6 +179,9 @@ func load(src Source, name string, old *study) (*study, error) {
 	if old != nil && old.kept == kept { // the same study and settings: old's first trials are these
 		if s.hvFrom = old.hvCarry.Load(); s.hvFrom == nil {
 			s.hvFrom = old.hvFrom // old was not drawn; what it had is older, still the same trials
+		}
+		if s.colFrom = old.colCarry.Load(); s.colFrom == nil {
+			s.colFrom = old.colFrom
 		}
 	}
 	if old != nil && old.Version == s.Version {
