@@ -143,7 +143,7 @@ func BenchmarkLiveUpdate(b *testing.B) {
 		b.Run(fmt.Sprint("postgres/", n), func(b *testing.B) {
 			url := srv.NewDatabase(b)
 			ctx := context.Background()
-			w, err := postgres.OpenWith(ctx, url, postgres.Options{})
+			w, err := postgres.OpenWith(ctx, url, postgres.Options{AttemptTimeout: 10 * time.Minute}) // the import is one transaction
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -72,15 +72,14 @@ type feedWriter struct {
 	base    uint64                // the base of f
 	frames  []feedFrame           // committed since the base, kept to start the next file with
 	pending map[uint64]*pendingTx // by transaction ID
-	now     func() time.Time
 }
 
 // newFeedWriter returns the feed of the store at path; a feed a former writer left is removed.
-func newFeedWriter(path string, now func() time.Time) (*feedWriter, error) {
+func newFeedWriter(path string) (*feedWriter, error) {
 	if err := os.Remove(FeedPath(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("remove stale feed: %w", err)
 	}
-	return &feedWriter{path: FeedPath(path), pending: map[uint64]*pendingTx{}, now: now}, nil
+	return &feedWriter{path: FeedPath(path), pending: map[uint64]*pendingTx{}}, nil
 }
 
 // begin registers tx (once; bbolt's Batch runs several calls in one transaction, and a failed
@@ -128,7 +127,8 @@ func (w *feedWriter) commit(id uint64, tx *bbolt.Tx) {
 	if p == nil || p.tx != tx {
 		return
 	}
-	fr := feedFrame{txid: id, barrier: p.barrier, at: w.now(), recs: p.recs}
+	// The wall clock, not Options.Clock: readers tell views apart by it (Store.SnapshotTime).
+	fr := feedFrame{txid: id, barrier: p.barrier, at: time.Now(), recs: p.recs}
 	if fr.barrier {
 		fr.recs = nil
 	}

@@ -166,7 +166,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	if !s.noSnap {
-		if s.feed, err = newFeedWriter(path, now); err != nil {
+		if s.feed, err = newFeedWriter(path); err != nil {
 			_ = db.Close()
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
 		}
@@ -466,7 +466,7 @@ func (s *Store) ReadOnly() bool { return s.readOnly }
 // the last feed frame applied to it), and false when reading the main file.
 func (s *Store) SnapshotTime() (time.Time, bool) { return s.snapTime, !s.snapTime.IsZero() }
 
-// Close stops the snapshot writer, removes a writer's sidecar files (snapshot, lock-info) and releases the file.
+// Close stops the snapshot writer, removes a writer's sidecar files (snapshot, change feed, lock-info) and releases the file.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		if s.db == nil {
