@@ -11,6 +11,7 @@ import (
 
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store/bolt"
+	"github.com/attnsearch/attnsearch/store/storetest"
 )
 
 // TestIncrementalEqualsFull: a study read again from what the last read kept (only the trials
@@ -86,15 +87,7 @@ func TestIncrementalEqualsFull(t *testing.T) {
 	if len(kept.Phases) != 2 {
 		t.Fatalf("a study with an inherited trial has %d phases, want 2", len(kept.Phases))
 	}
-	pruned, err := w.CreateNewTrial(sid)
-	must(t, err)
-	must(t, w.SetTrialState(pruned, goptuna.TrialStatePruned))
-	failed, err := w.CreateNewTrial(sid)
-	must(t, err)
-	must(t, w.SetTrialSystemAttr(failed, record.SysRetry, "1"))
-	must(t, w.SetTrialState(failed, goptuna.TrialStateFail))
-	_, err = w.Requeue(sid)
-	must(t, err)
+	storetest.PrunedAndRequeued(t, w, sid)
 	check("pruned, failed and requeued", 36)
 	_, err = w.RecoverStale(sid, 0) // nothing runs: nothing changes
 	must(t, err)

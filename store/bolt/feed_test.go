@@ -7,9 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/attnsearch/attnsearch/record"
-	"github.com/attnsearch/attnsearch/store"
 	"github.com/c-bata/goptuna"
+
+	"github.com/attnsearch/attnsearch/store"
+	"github.com/attnsearch/attnsearch/store/storetest"
 )
 
 // feedFixture is a writer whose snapshot is written only when the test asks (after the first),
@@ -109,17 +110,8 @@ func TestFeedReadsEqualWriter(t *testing.T) {
 	must(t, w.SetTrialValue(id0, 0.5))
 	must(t, w.SetTrialState(id0, goptuna.TrialStateComplete))
 	f.check("complete", f.now())
-	id1, err := w.CreateNewTrial(sid)
-	must(t, err)
-	must(t, w.SetTrialState(id1, goptuna.TrialStatePruned))
-	id2, err := w.CreateNewTrial(sid)
-	must(t, err)
-	must(t, w.SetTrialSystemAttr(id2, record.SysRetry, "1"))
-	must(t, w.SetTrialState(id2, goptuna.TrialStateFail))
-	f.check("pruned, failed with a retry mark", f.now())
-	_, err = w.Requeue(sid)
-	must(t, err)
-	f.check("requeued", f.now())
+	storetest.PrunedAndRequeued(t, w, sid)
+	f.check("pruned, failed with a retry mark and requeued", f.now())
 	_, err = w.CloneTrial(sid, goptuna.FrozenTrial{State: goptuna.TrialStateWaiting, Params: map[string]any{},
 		Distributions: map[string]any{}, UserAttrs: map[string]string{}, SystemAttrs: map[string]string{}})
 	must(t, err)
