@@ -36,7 +36,7 @@ filterable by state, the front with a choice of axes, hypervolume over time, his
 curves with pruned trials, parallel coordinates, parameter importances); a trial (config, every
 figure, its curve, a command trial's log and stderr). A page updates itself when a trial changes
 (server-sent events), also while 'attnsearch run' writes the store: a bbolt store is read through
-the snapshot its writer keeps, PostgreSQL directly. The store is only read, never written.
+the snapshot and change feed its writer keeps, PostgreSQL directly. The store is only read, never written.
 
 It listens on loopback (127.0.0.1:8080) by default. Any other address needs --token: every
 request must then carry it (Authorization: Bearer TOKEN, or ?token=TOKEN once in the browser,
