@@ -37,6 +37,9 @@ const feedHeaderLen = 16 + 8 + 4
 // attributes, a deletion): a reader applies no frame from it on and waits for the next snapshot.
 const feedBarrier = 1
 
+// maxKeptFrames bounds the frames a writer keeps in memory to start the next feed with.
+const maxKeptFrames = 1 << 16
+
 // crcTable is the Castagnoli table the feed's checksums use.
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
@@ -133,6 +136,9 @@ func (w *feedWriter) commit(id uint64, tx *bbolt.Tx) {
 		fr.recs = nil
 	}
 	w.frames = append(w.frames, fr)
+	if len(w.frames) > maxKeptFrames { // snapshots keep failing: a new feed will have a gap, where readers stop
+		w.frames = slices.Delete(w.frames, 0, len(w.frames)/2)
+	}
 	if w.f != nil {
 		if _, err := w.f.Write(fr.encode()); err != nil {
 			w.drop() // readers keep what is there (a torn frame ends it) until the next snapshot
