@@ -2,7 +2,9 @@ package tpe
 
 import (
 	"math"
+	"math/bits"
 	"math/rand"
+	"sort"
 
 	"github.com/attnsearch/attnsearch/search/internal/observe"
 )
@@ -23,6 +25,10 @@ type jointBad struct {
 	cell   []int32     // [j*m+c] for tabulated grid dimensions: the row of the component's mean
 	ncells []int       // per grid dimension: its number of values
 	prior  bool
+	lead   int       // the first dimension of evalOrder when continuous (−1: none)
+	byLead []int32   // the observations' components by increasing mean in lead (ties by ordinal)
+	leadMu []float64 // their means in lead
+	kmax   float64   // the largest constant of an observation's component
 }
 
 // newJointBad fits g over the index's trials with non-negative Index.apos. Its per-component
@@ -113,6 +119,23 @@ func (ix *Index) newJointBad(bw badWeights, p MixtureParams, above []*rec) *join
 			}
 		}
 	}
+	g.kmax = math.Inf(-1)
+	for _, k := range g.konst[:n] {
+		g.kmax = math.Max(g.kmax, k)
+	}
+	// The components by their mean in the leading continuous dimension: the index keeps every
+	// parameter's values sorted, so this is one pass.
+	g.lead = -1
+	if order := g.evalOrder(); len(order) > 0 && g.dims[order[0]].choices == 0 && g.dims[order[0]].q == 0 && !g.dims[order[0]].fixed {
+		g.lead = order[0]
+		sc.byLead, sc.leadMu = sc.byLead[:0], sc.leadMu[:0]
+		for _, e := range ix.byParam[g.lead] {
+			if c := ix.apos[e.id]; c >= 0 && int(c) < n {
+				sc.byLead, sc.leadMu = append(sc.byLead, c), append(sc.leadMu, e.v)
+			}
+		}
+		g.byLead, g.leadMu = sc.byLead, sc.leadMu
+	}
 	return g
 }
 
@@ -153,12 +176,12 @@ func cellOf(dm dim, v float64) int {
 // Its value is, bit for bit, that of the component-by-component sum (logPDFScan in the tests):
 // each component's term is its constant plus each dimension's term in evalOrder (the same
 // operations in the same order), and the terms within cutoff of the largest, top, are summed as
-// logSum sums them, in component order. It goes dimension by dimension over the components still
-// in the running instead, dropping a component once its partial term, which bounds its term from
-// above (every dimension's term is ≤ 0), is cutoff below a complete term: that of the component
-// whose partial term is largest after the first dimension, completed first. A dropped component
-// is one logSum leaves out anyway. With kernels a few hundredths of the range wide, the first
-// (continuous) dimension drops most components, and every later pass is over the few left.
+// logSum sums them, in component order. It computes fewer terms: with a leading continuous
+// dimension, only those of the components whose means there lie in the window around the point
+// outside which no term can come within cutoff of top (window); then it goes dimension by
+// dimension over the components still in the running, dropping a component once its partial
+// term, which bounds its term from above (every dimension's term is ≤ 0), is cutoff below a
+// complete term. A component left out is one logSum leaves out anyway.
 func (g *jointBad) logPDF(xs [][]float64, sc *jointScratch) []float64 {
 	d, m := len(g.dims), g.m
 	n := m - btoi(g.prior) // the observations' components; the prior, when present, is the last
@@ -172,6 +195,8 @@ func (g *jointBad) logPDF(xs [][]float64, sc *jointScratch) []float64 {
 	}
 	sc.terms = grow(sc.terms, n)
 	sc.live = grow(sc.live, n)
+	sc.bits = grow(sc.bits, (n+63)/64)
+	clear(sc.bits)
 	t := sc.terms
 	for i, x := range xs {
 		g.kernelValues(x, kv, cells)
@@ -181,14 +206,21 @@ func (g *jointBad) logPDF(xs [][]float64, sc *jointScratch) []float64 {
 			prior = g.complete(m-1, order, kv, cells, inv)
 			top = prior
 		}
-		live := sc.live[:n]
-		for c := range live {
-			live[c] = int32(c)
+		var live []int32
+		if g.lead >= 0 {
+			live, top = g.window(sc.live[:0], kv, top, order, cells, inv)
+		} else {
+			live = sc.live[:n]
+			for c := range live {
+				live[c] = int32(c)
+			}
+		}
+		for _, c := range live {
 			t[c] = g.konst[c]
 		}
 		for k, j := range order {
 			g.addDim(j, live, t, kv, cells, inv)
-			if k == 0 && n > 0 {
+			if k == 0 && g.lead < 0 && len(live) > 0 {
 				best := live[0]
 				for _, c := range live {
 					if t[c] > t[best] {
@@ -214,11 +246,22 @@ func (g *jointBad) logPDF(xs [][]float64, sc *jointScratch) []float64 {
 			out[i] = top
 			continue
 		}
-		s := 0.0
+		// The terms within cutoff, summed in component order (the window lists them by mean).
 		for _, c := range live {
 			if t[c]-top > cutoff {
+				sc.bits[c>>6] |= 1 << (c & 63)
+			}
+		}
+		s := 0.0
+		for w, word := range sc.bits {
+			if word == 0 {
+				continue
+			}
+			for ; word != 0; word &= word - 1 {
+				c := w<<6 | bits.TrailingZeros64(word)
 				s += math.Exp(t[c] - top)
 			}
+			sc.bits[w] = 0
 		}
 		if g.prior && prior-top > cutoff {
 			s += math.Exp(prior - top)
@@ -226,6 +269,35 @@ func (g *jointBad) logPDF(xs [][]float64, sc *jointScratch) []float64 {
 		out[i] = top + math.Log(s)
 	}
 	return out
+}
+
+// window returns in live the observations' components that can come within cutoff of the largest
+// term, and a lower bound of that term (top: at least the given one). The bound is the largest
+// complete term of the few components whose means in the leading dimension are nearest to the
+// point's; a component whose mean is further away than the one at which even the largest
+// constant, less the leading dimension's term, falls cutoff below it cannot count (every other
+// dimension's term is ≤ 0), and the components are sorted by that mean, so the rest is one run
+// of byLead.
+func (g *jointBad) window(live []int32, kv []float64, top float64, order []int, cells []int, inv []float64) ([]int32, float64) {
+	nl := len(g.byLead)
+	if nl == 0 {
+		return live, top
+	}
+	v := kv[g.lead]
+	p := sort.SearchFloat64s(g.leadMu, v)
+	for q := max(0, p-4); q < min(nl, p+4); q++ {
+		top = math.Max(top, g.complete(int(g.byLead[q]), order, kv, cells, inv))
+	}
+	// Outside ±w, kmax − z²/2 < top + cutoff − margin, with a margin for the rounding of z and of
+	// the bounds.
+	r := g.kmax - top - cutoff + 1e-3
+	if r <= 0 {
+		return live, top
+	}
+	w := math.Sqrt(2*r) / inv[g.lead] * (1 + 1e-9)
+	lo := sort.SearchFloat64s(g.leadMu, v-w)
+	hi := sort.Search(nl, func(k int) bool { return g.leadMu[k] > v+w })
+	return append(live, g.byLead[lo:hi]...), top
 }
 
 // inverses returns 1/σ of each continuous dimension (0 elsewhere).
@@ -389,8 +461,9 @@ func (s *PointSampler) sampleJoint(ix *Index, space map[string]interface{}, name
 // jointScratch is the per-component memory of the multivariate g, kept by the index from one
 // point to the next (every entry is rewritten before it is read).
 type jointScratch struct {
-	mu, konst, terms []float64
-	cell, live       []int32
+	mu, konst, terms, leadMu []float64
+	cell, live, byLead       []int32
+	bits                     []uint64 // the components whose terms count, as a set
 }
 
 // grow returns buf resized to n, reallocated only when its capacity is short.
