@@ -208,7 +208,7 @@ func (g *jointBad) logPDF(xs [][]float64, sc *jointScratch) []float64 {
 		}
 		var live []int32
 		if g.lead >= 0 {
-			live, top = g.window(sc.live[:0], kv, top, order, cells, inv)
+			live, top = g.window(sc.live[:0], sc.bits, kv, top, order, cells, inv)
 		} else {
 			live = sc.live[:n]
 			for c := range live {
@@ -246,22 +246,11 @@ func (g *jointBad) logPDF(xs [][]float64, sc *jointScratch) []float64 {
 			out[i] = top
 			continue
 		}
-		// The terms within cutoff, summed in component order (the window lists them by mean).
-		for _, c := range live {
-			if t[c]-top > cutoff {
-				sc.bits[c>>6] |= 1 << (c & 63)
-			}
-		}
 		s := 0.0
-		for w, word := range sc.bits {
-			if word == 0 {
-				continue
-			}
-			for ; word != 0; word &= word - 1 {
-				c := w<<6 | bits.TrailingZeros64(word)
+		for _, c := range live { // in component order
+			if t[c]-top > cutoff {
 				s += math.Exp(t[c] - top)
 			}
-			sc.bits[w] = 0
 		}
 		if g.prior && prior-top > cutoff {
 			s += math.Exp(prior - top)
@@ -271,14 +260,15 @@ func (g *jointBad) logPDF(xs [][]float64, sc *jointScratch) []float64 {
 	return out
 }
 
-// window returns in live the observations' components that can come within cutoff of the largest
-// term, and a lower bound of that term (top: at least the given one). The bound is the largest
+// window returns in live, in component order, the observations' components that can come within
+// cutoff of the largest term, and a lower bound of that term (top: at least the given one); set
+// is an empty set of components it uses and leaves empty. The bound is the largest
 // complete term of the few components whose means in the leading dimension are nearest to the
 // point's; a component whose mean is further away than the one at which even the largest
 // constant, less the leading dimension's term, falls cutoff below it cannot count (every other
 // dimension's term is ≤ 0), and the components are sorted by that mean, so the rest is one run
 // of byLead.
-func (g *jointBad) window(live []int32, kv []float64, top float64, order []int, cells []int, inv []float64) ([]int32, float64) {
+func (g *jointBad) window(live []int32, set []uint64, kv []float64, top float64, order []int, cells []int, inv []float64) ([]int32, float64) {
 	nl := len(g.byLead)
 	if nl == 0 {
 		return live, top
@@ -297,7 +287,17 @@ func (g *jointBad) window(live []int32, kv []float64, top float64, order []int, 
 	w := math.Sqrt(2*r) / inv[g.lead] * (1 + 1e-9)
 	lo := sort.SearchFloat64s(g.leadMu, v-w)
 	hi := sort.Search(nl, func(k int) bool { return g.leadMu[k] > v+w })
-	return append(live, g.byLead[lo:hi]...), top
+	// In component order (through the set), so that the passes read memory in order.
+	for _, c := range g.byLead[lo:hi] {
+		set[c>>6] |= 1 << (c & 63)
+	}
+	for i, word := range set {
+		for ; word != 0; word &= word - 1 {
+			live = append(live, int32(i<<6|bits.TrailingZeros64(word)))
+		}
+		set[i] = 0
+	}
+	return live, top
 }
 
 // inverses returns 1/σ of each continuous dimension (0 elsewhere).
@@ -463,7 +463,7 @@ func (s *PointSampler) sampleJoint(ix *Index, space map[string]interface{}, name
 type jointScratch struct {
 	mu, konst, terms, leadMu []float64
 	cell, live, byLead       []int32
-	bits                     []uint64 // the components whose terms count, as a set
+	bits                     []uint64 // a set of components (window's scratch, empty between uses)
 }
 
 // grow returns buf resized to n, reallocated only when its capacity is short.
