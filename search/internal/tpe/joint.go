@@ -386,36 +386,41 @@ func (g *jointBad) addDim(j int, live []int32, t, kv []float64, cells []int, inv
 }
 
 // complete returns component c's whole term at kernel point kv: its constant plus each
-// dimension's term in order, the operations of addDim (of the prior's own kernels for the prior).
+// dimension's term in order.
 func (g *jointBad) complete(c int, order []int, kv []float64, cells []int, inv []float64) float64 {
-	m := g.m
 	t := g.konst[c]
-	isPrior := g.prior && c == m-1
 	for _, j := range order {
-		dm := &g.dims[j]
-		switch {
-		case dm.fixed:
-		case dm.choices > 0:
-			if isPrior {
-				t -= math.Log(float64(dm.choices))
-			} else if int(g.mu[j*m+c]) == int(kv[j]) {
-				t += g.catLog[j][1]
-			} else {
-				t += g.catLog[j][0]
-			}
-		case dm.q > 0 && g.grid[j] != nil:
-			t += g.grid[j][int(g.cell[j*m+c])*g.ncells[j]+cells[j]]
-		case dm.q > 0:
-			t += g.gridLog(j, g.mu[j*m+c], kv[j], isPrior)
-		default:
-			z := (kv[j] - g.mu[j*m+c]) * inv[j]
-			if isPrior {
-				z = (kv[j] - g.mu[j*m+c]) / (dm.high - dm.low)
-			}
-			t -= 0.5 * z * z
-		}
+		t += g.dimTerm(j, c, kv, cells, inv)
 	}
 	return t
+}
+
+// dimTerm is dimension j's term (≤ 0) of component c at kernel point kv: the operations of
+// addDim, or of the prior's own kernels for the prior (adding its negation subtracts exactly).
+func (g *jointBad) dimTerm(j, c int, kv []float64, cells []int, inv []float64) float64 {
+	m := g.m
+	isPrior := g.prior && c == m-1
+	dm := &g.dims[j]
+	switch {
+	case dm.fixed:
+		return 0
+	case dm.choices > 0:
+		if isPrior {
+			return -math.Log(float64(dm.choices))
+		} else if int(g.mu[j*m+c]) == int(kv[j]) {
+			return g.catLog[j][1]
+		}
+		return g.catLog[j][0]
+	case dm.q > 0 && g.grid[j] != nil:
+		return g.grid[j][int(g.cell[j*m+c])*g.ncells[j]+cells[j]]
+	case dm.q > 0:
+		return g.gridLog(j, g.mu[j*m+c], kv[j], isPrior)
+	}
+	z := (kv[j] - g.mu[j*m+c]) * inv[j]
+	if isPrior {
+		z = (kv[j] - g.mu[j*m+c]) / (dm.high - dm.low)
+	}
+	return -(0.5 * z * z)
 }
 
 // gridLog is the log cell probability of kernel value v under the kernel of (untabulated) grid

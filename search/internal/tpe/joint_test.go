@@ -17,30 +17,8 @@ func (g *jointBad) logPDFScan(xs [][]float64, terms []float64) []float64 {
 	out := make([]float64, len(xs))
 	terms = grow(terms, m)
 	kv := make([]float64, d)
-	inv := make([]float64, d)
 	cells := make([]int, d)
-	for j, dm := range g.dims {
-		if dm.choices == 0 && dm.q == 0 {
-			inv[j] = 1 / math.Max(g.sigma[j], 1e-12)
-		}
-	}
-	// Continuous dimensions first, then grids, then categorical: with kernels a few hundredths of
-	// the range wide, one continuous dimension drops most components.
-	order := make([]int, 0, d)
-	for class := 0; class < 3; class++ {
-		for j, dm := range g.dims {
-			c := 0
-			switch {
-			case dm.choices > 0:
-				c = 2
-			case dm.q > 0:
-				c = 1
-			}
-			if c == class {
-				order = append(order, j)
-			}
-		}
-	}
+	inv, order := g.inverses(), g.evalOrder()
 	lead := -1 // order[0] when continuous
 	var col []float64
 	if len(order) > 0 {
@@ -50,19 +28,7 @@ func (g *jointBad) logPDFScan(xs [][]float64, terms []float64) []float64 {
 		}
 	}
 	for i, x := range xs {
-		for j, dm := range g.dims {
-			switch {
-			case dm.choices > 0:
-				kv[j] = x[j]
-			case dm.log:
-				kv[j] = math.Log(x[j])
-			case dm.q > 0:
-				kv[j] = x[j] - dm.shift
-				cells[j] = cellOf(dm, kv[j])
-			default:
-				kv[j] = x[j]
-			}
-		}
+		g.kernelValues(x, kv, cells)
 		top := math.Inf(-1)
 		for c := 0; c < g.m; c++ {
 			t := g.konst[c]
@@ -83,29 +49,7 @@ func (g *jointBad) logPDFScan(xs [][]float64, terms []float64) []float64 {
 				if t-top <= cutoff {
 					break
 				}
-				dm := &g.dims[j]
-				switch {
-				case dm.fixed:
-				case dm.choices > 0:
-					if isPrior {
-						t -= math.Log(float64(dm.choices))
-					} else if int(g.mu[j*m+c]) == int(kv[j]) {
-						t += g.catLog[j][1]
-					} else {
-						t += g.catLog[j][0]
-					}
-				case dm.q > 0 && g.grid[j] != nil:
-					t += g.grid[j][int(g.cell[j*m+c])*g.ncells[j]+cells[j]]
-				case dm.q > 0:
-					t += g.gridLog(j, g.mu[j*m+c], kv[j], isPrior)
-				default:
-					mu := g.mu[j*m+c]
-					z := (kv[j] - mu) * inv[j]
-					if isPrior {
-						z = (kv[j] - mu) / (dm.high - dm.low)
-					}
-					t -= 0.5 * z * z
-				}
+				t += g.dimTerm(j, c, kv, cells, inv)
 			}
 			terms[c] = t
 			if t > top {
