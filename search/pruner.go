@@ -7,7 +7,9 @@ import (
 
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/search/internal/kindset"
+	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/store"
 	"github.com/c-bata/goptuna"
 	"github.com/c-bata/goptuna/medianstopping"
 )
@@ -32,6 +34,15 @@ func (s noFailStorage) GetAllTrials(studyID int) ([]goptuna.FrozenTrial, error) 
 	}
 	return kept, nil
 }
+
+// AllTrialsFrom returns the study's trials numbered number or above, FAIL ones included
+// (sampler.AllTrialsFrom): for the samplers' history, which keeps what it has read, so must see
+// every number taken, and leaves FAIL trials out itself.
+func (s noFailStorage) AllTrialsFrom(studyID, number int) ([]goptuna.FrozenTrial, error) {
+	return store.TrialsFrom(s.Storage, studyID, number)
+}
+
+var _ sampler.AllTrialsFrom = noFailStorage{}
 
 // viewPruner runs a goptuna pruner against the FAIL-free view of the study.
 type viewPruner struct {

@@ -116,11 +116,10 @@ func (t *trialRun) seed() (int64, string, error) {
 			return 0, "", err
 		}
 		text = strconv.FormatInt(trialSeed(t.seedScheme, t.spec.Study.Seed, ord), 10)
-		if err := t.st.SetTrialSystemAttr(t.trial.ID, record.SysOrdinal, strconv.Itoa(ord)); err != nil {
-			return 0, "", fmt.Errorf("search: set ordinal: %w", err)
-		}
-		if err := t.st.SetTrialSystemAttr(t.trial.ID, record.SysSeed, text); err != nil {
-			return 0, "", fmt.Errorf("search: set seed: %w", err)
+		// One transaction where the storage can; otherwise key order writes the ordinal first, as
+		// before ("attnsearch:ordinal" < "attnsearch:seed"), so a seed is never stored without it.
+		if err := setTrialAttrs(t.st, t.trial.ID, nil, map[string]string{record.SysOrdinal: strconv.Itoa(ord), record.SysSeed: text}); err != nil {
+			return 0, "", fmt.Errorf("search: set ordinal and seed: %w", err)
 		}
 	}
 	seed, err := strconv.ParseInt(text, 10, 64)
@@ -298,6 +297,36 @@ type attrs struct {
 	id int
 }
 
+// attrBatcher is a storage that stores several attributes of an unfinished trial in one
+// transaction (store/bolt, store/postgres): one commit, and one round trip, for a whole set.
+type attrBatcher interface {
+	SetTrialAttrs(trialID int, user, system map[string]string) error
+}
+
+// setTrialAttrs stores the trial's user and system attributes, in one transaction where st can
+// (attrBatcher), else one by one in key order (user attributes first).
+func setTrialAttrs(st goptuna.Storage, id int, user, system map[string]string) error {
+	if b, ok := st.(attrBatcher); ok {
+		return b.SetTrialAttrs(id, user, system)
+	}
+	for _, m := range []struct {
+		set func(int, string, string) error
+		kv  map[string]string
+	}{{st.SetTrialUserAttr, user}, {st.SetTrialSystemAttr, system}} {
+		keys := make([]string, 0, len(m.kv))
+		for k := range m.kv {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if err := m.set(id, k, m.kv[k]); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+		}
+	}
+	return nil
+}
+
 // set stores one user attribute.
 func (a attrs) set(key, value string) error {
 	if err := a.st.SetTrialUserAttr(a.id, key, value); err != nil {
@@ -306,17 +335,11 @@ func (a attrs) set(key, value string) error {
 	return nil
 }
 
-// setAll stores the given key/value pairs in key order (deterministic write order).
+// setAll stores the given key/value pairs: in one transaction where the storage can, else in
+// key order (deterministic write order).
 func (a attrs) setAll(kv map[string]string) error {
-	keys := make([]string, 0, len(kv))
-	for k := range kv {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if err := a.set(k, kv[k]); err != nil {
-			return err
-		}
+	if err := setTrialAttrs(a.st, a.id, kv, nil); err != nil {
+		return fmt.Errorf("search: set attributes: %w", err)
 	}
 	return nil
 }

@@ -26,6 +26,8 @@ type cachedTrials struct {
 	kept map[int][]goptuna.FrozenTrial // by study ID: its trials numbered 0 to len−1, all finished
 }
 
+var _ store.TrialTailReader = (*cachedTrials)(nil)
+
 // newCachedTrials returns the caching view of st.
 func newCachedTrials(st goptuna.Storage) *cachedTrials {
 	return &cachedTrials{Storage: st, kept: map[int][]goptuna.FrozenTrial{}}
@@ -47,6 +49,28 @@ func (c *cachedTrials) GetAllTrials(studyID int) ([]goptuna.FrozenTrial, error) 
 	c.keep(studyID, tail)
 	out := make([]goptuna.FrozenTrial, 0, len(kept)+len(tail))
 	return append(append(out, kept...), tail...), nil
+}
+
+// TrialsFrom returns the study's trials numbered number or above, in number order (as
+// store.TrialsFrom of the storage does), reading only those numbered from the first not yet seen
+// finished.
+func (c *cachedTrials) TrialsFrom(studyID, number int) ([]goptuna.FrozenTrial, error) {
+	c.mu.Lock()
+	kept := c.kept[studyID]
+	c.mu.Unlock()
+	tail, err := store.TrialsFrom(c.Storage, studyID, max(len(kept), number))
+	if err != nil {
+		c.mu.Lock()
+		delete(c.kept, studyID)
+		c.mu.Unlock()
+		return nil, err
+	}
+	c.keep(studyID, tail)
+	if number >= len(kept) {
+		return tail, nil
+	}
+	out := make([]goptuna.FrozenTrial, 0, len(kept)-number+len(tail))
+	return append(append(out, kept[number:]...), tail...), nil
 }
 
 // keep adds to the study's kept trials the leading finished ones of tail (read from some number

@@ -83,8 +83,9 @@ func cacheBackends() []cacheBackend {
 // TestCachedTrialsEqualStore pins that the cached view answers what the store's GetAllTrials
 // answers after every write of a sequence: trials finished out of order, failed with a retry
 // mark, recovered (FAIL and a WAITING retry), claimed, pruned, another handle's trials created
-// between and below ours, a trial's attributes written while it runs; and that it re-reads only
-// from the first trial not known finished.
+// between and below ours, a trial's attributes written while it runs; that it re-reads only
+// from the first trial not known finished; and that its TrialsFrom answers the same trials from
+// any number on.
 func TestCachedTrialsEqualStore(t *testing.T) {
 	for _, be := range cacheBackends() {
 		t.Run(be.name, func(t *testing.T) {
@@ -108,6 +109,21 @@ func TestCachedTrialsEqualStore(t *testing.T) {
 					}
 					if round == 1 && calls.last() != firstOpen {
 						t.Fatalf("%s: the view read from trial %d, want %d (the first not finished)", step, calls.last(), firstOpen)
+					}
+				}
+				// TrialsFrom answers the store's trials from any number on (the samplers' history
+				// reads through it), kept ones included.
+				for _, from := range []int{0, 1, firstOpen, len(want) - 1, len(want), len(want) + 2} {
+					got, err := view.TrialsFrom(sid, max(from, 0))
+					must(t, err)
+					var tail []goptuna.FrozenTrial
+					for _, ft := range want {
+						if ft.Number >= from {
+							tail = append(tail, ft)
+						}
+					}
+					if len(got) != len(tail) || len(tail) > 0 && !reflect.DeepEqual(got, tail) {
+						t.Fatalf("%s: TrialsFrom(%d) differs from the store's trials from there:\n got  %+v\n want %+v", step, from, got, tail)
 					}
 				}
 			}

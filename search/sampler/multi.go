@@ -3,6 +3,7 @@ package sampler
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"sync"
 
@@ -74,12 +75,26 @@ func samplePoint(s observe.Sampler, cache *historyCache, view *goptuna.Study, sp
 	return s.SamplePoint(space, past, ordinal, seed)
 }
 
-// historyCache keeps the finished trials History has read, by trial number, so that a point
-// converts only the trials that finished since the last one (a finished trial never changes).
+// historyCache keeps the finished trials History has read, so that a point converts only the
+// trials that finished since the last one (a finished trial never changes). Where the view's
+// storage reads trials from a number on (AllTrialsFrom: search's view of a study), it also reads
+// only those: it keeps the history of the trials numbered below next, every one of which was
+// finished when read, and reads the rest; else it reads every trial and converts the new ones
+// (done, by trial number).
 type historyCache struct {
 	mu    sync.Mutex
 	multi bool
 	done  map[int]observe.Trial
+	study int
+	next  int             // every trial numbered below next was finished when read
+	head  []observe.Trial // the history of those trials (FAIL ones and those without an ordinal left out), by increasing ordinal
+}
+
+// AllTrialsFrom is a study storage that reads the trials numbered from some number on, FAIL ones
+// included (search's view of a study): a reader that keeps what it read must see every number
+// taken, while the history leaves FAIL trials out.
+type AllTrialsFrom interface {
+	AllTrialsFrom(studyID, number int) ([]goptuna.FrozenTrial, error)
 }
 
 // history is History(view, multi) through the cache (History itself when c is nil).
@@ -89,10 +104,51 @@ func (c *historyCache) history(view *goptuna.Study, multi bool) ([]observe.Trial
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.done == nil || c.multi != multi {
-		c.done, c.multi = map[int]observe.Trial{}, multi
+	if c.done == nil || c.multi != multi || c.study != view.ID {
+		c.done, c.multi, c.study, c.next, c.head = map[int]observe.Trial{}, multi, view.ID, 0, nil
 	}
-	return readHistory(view, multi, c.done)
+	tr, ok := view.Storage.(AllTrialsFrom)
+	if !ok {
+		return readHistory(view, multi, c.done)
+	}
+	goals, err := studyGoals(view, multi)
+	if err != nil {
+		return nil, err
+	}
+	tail, err := tr.AllTrialsFrom(view.ID, c.next)
+	if err != nil {
+		return nil, fmt.Errorf("sampler: trials: %w", err)
+	}
+	var rest []observe.Trial
+	leading := true // the trials so far continue the kept ones, all finished
+	for _, ft := range tail {
+		leading = leading && ft.Number == c.next && ft.State.IsFinished()
+		if leading {
+			c.next++
+		}
+		if ft.State == goptuna.TrialStateFail {
+			continue
+		}
+		t, ok, err := convert(ft, multi, goals)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case !ok:
+		case leading:
+			// After the kept ones of the same ordinal, as History's stable sort orders them.
+			k := sort.Search(len(c.head), func(i int) bool { return c.head[i].Ordinal > t.Ordinal })
+			c.head = append(c.head, observe.Trial{})
+			copy(c.head[k+1:], c.head[k:])
+			c.head[k] = t
+		default:
+			rest = append(rest, t)
+		}
+	}
+	out := make([]observe.Trial, 0, len(c.head)+len(rest))
+	out = append(append(out, c.head...), rest...)
+	sortByOrdinal(out)
+	return out, nil
 }
 
 // History reads the view's trials as the history samplers see them, in increasing ordinal. With
@@ -108,21 +164,9 @@ func History(view *goptuna.Study, multi bool) ([]observe.Trial, error) {
 // readHistory is History, taking finished trials from done (by trial number) when there and
 // adding those it converts.
 func readHistory(view *goptuna.Study, multi bool, done map[int]observe.Trial) ([]observe.Trial, error) {
-	var goals []record.Goal
-	if multi {
-		attrs, err := view.Storage.GetStudySystemAttrs(view.ID)
-		if err != nil {
-			return nil, fmt.Errorf("sampler: study attributes: %w", err)
-		}
-		js, ok := attrs[record.SysStudyInfo]
-		if !ok {
-			return nil, fmt.Errorf("sampler: study has no %s: a multi-objective sampler needs the declared goals", record.SysStudyInfo)
-		}
-		info, err := record.ParseStudyInfo(js)
-		if err != nil {
-			return nil, fmt.Errorf("sampler: %w", err)
-		}
-		goals = info.Objective.Goals()
+	goals, err := studyGoals(view, multi)
+	if err != nil {
+		return nil, err
 	}
 	trials, err := view.GetTrials()
 	if err != nil {
@@ -134,41 +178,12 @@ func readHistory(view *goptuna.Study, multi bool, done map[int]observe.Trial) ([
 			out = append(out, t)
 			continue
 		}
-		s, ok := ft.SystemAttrs[record.SysOrdinal]
+		t, ok, err := convert(ft, multi, goals)
+		if err != nil {
+			return nil, err
+		}
 		if !ok {
 			continue
-		}
-		ord, err := strconv.Atoi(s)
-		if err != nil {
-			return nil, fmt.Errorf("sampler: trial %d %s: %w", ft.Number, record.SysOrdinal, err)
-		}
-		t := observe.Trial{Ordinal: ord, Params: ft.InternalParams, State: observe.Running}
-		switch ft.State {
-		case goptuna.TrialStateComplete:
-			t.State = observe.Complete
-		case goptuna.TrialStatePruned:
-			t.State = observe.Pruned
-			t.Step, _ = ft.GetLatestStep()
-		}
-		if t.State != observe.Running {
-			if multi {
-				if t.Values, err = vectorAttr(ft, record.KeyObjectives); err != nil {
-					return nil, err
-				}
-				t.Values = objective.Minimized(goals, t.Values)
-				if t.Constraints, err = vectorAttr(ft, record.KeyConstraints); err != nil {
-					return nil, err
-				}
-			} else {
-				v := ft.Value
-				if t.State == observe.Pruned {
-					v = math.NaN()
-					if iv, ok := ft.IntermediateValues[t.Step]; ok {
-						v = iv
-					}
-				}
-				t.Values = []float64{-v}
-			}
 		}
 		if done != nil && ft.State.IsFinished() {
 			done[ft.Number] = t
@@ -177,6 +192,70 @@ func readHistory(view *goptuna.Study, multi bool, done map[int]observe.Trial) ([
 	}
 	sortByOrdinal(out)
 	return out, nil
+}
+
+// studyGoals returns the goals of the study behind view (its stored record.StudyInfo) when multi,
+// else nil.
+func studyGoals(view *goptuna.Study, multi bool) ([]record.Goal, error) {
+	if !multi {
+		return nil, nil
+	}
+	attrs, err := view.Storage.GetStudySystemAttrs(view.ID)
+	if err != nil {
+		return nil, fmt.Errorf("sampler: study attributes: %w", err)
+	}
+	js, ok := attrs[record.SysStudyInfo]
+	if !ok {
+		return nil, fmt.Errorf("sampler: study has no %s: a multi-objective sampler needs the declared goals", record.SysStudyInfo)
+	}
+	info, err := record.ParseStudyInfo(js)
+	if err != nil {
+		return nil, fmt.Errorf("sampler: %w", err)
+	}
+	return info.Objective.Goals(), nil
+}
+
+// convert is one trial as History sees it; ok is false for a trial without an ordinal (not yet
+// sampled).
+func convert(ft goptuna.FrozenTrial, multi bool, goals []record.Goal) (t observe.Trial, ok bool, err error) {
+	s, ok := ft.SystemAttrs[record.SysOrdinal]
+	if !ok {
+		return t, false, nil
+	}
+	ord, err := strconv.Atoi(s)
+	if err != nil {
+		return t, false, fmt.Errorf("sampler: trial %d %s: %w", ft.Number, record.SysOrdinal, err)
+	}
+	t = observe.Trial{Ordinal: ord, Params: ft.InternalParams, State: observe.Running}
+	switch ft.State {
+	case goptuna.TrialStateComplete:
+		t.State = observe.Complete
+	case goptuna.TrialStatePruned:
+		t.State = observe.Pruned
+		t.Step, _ = ft.GetLatestStep()
+	}
+	if t.State == observe.Running {
+		return t, true, nil
+	}
+	if multi {
+		if t.Values, err = vectorAttr(ft, record.KeyObjectives); err != nil {
+			return t, false, err
+		}
+		t.Values = objective.Minimized(goals, t.Values)
+		if t.Constraints, err = vectorAttr(ft, record.KeyConstraints); err != nil {
+			return t, false, err
+		}
+		return t, true, nil
+	}
+	v := ft.Value
+	if t.State == observe.Pruned {
+		v = math.NaN()
+		if iv, ok := ft.IntermediateValues[t.Step]; ok {
+			v = iv
+		}
+	}
+	t.Values = []float64{-v}
+	return t, true, nil
 }
 
 // vectorAttr parses a vector user attribute (nil when absent).

@@ -569,6 +569,20 @@ func (s *Store) SetTrialSystemAttr(trialID int, key string, value string) error 
 	})
 }
 
+// SetTrialAttrs stores user and system attributes of an unfinished trial in one transaction
+// (one commit for all of them, where SetTrialUserAttr commits each).
+func (s *Store) SetTrialAttrs(trialID int, user, system map[string]string) error {
+	return s.modifyTrial(trialID, func(r *trialRec) error {
+		for k, v := range user {
+			r.userAttrs[k] = v
+		}
+		for k, v := range system {
+			r.systemAttrs[k] = v
+		}
+		return nil
+	})
+}
+
 // readTrial loads one record in its own read transaction.
 func (s *Store) readTrial(trialID int) (*trialRec, error) {
 	if r, ok, err := s.overlaid(trialID); ok {

@@ -93,6 +93,9 @@ type Store struct {
 	dists  store.DistCache
 	cacheM sync.Mutex
 	caches map[int]*studyCache
+
+	countM  sync.Mutex
+	counted map[int]*counted // by study ID: its leading finished trials' counts (see countTrials)
 }
 
 // Open is the store.Opener of postgres:// and postgresql:// URLs: OpenWith with the defaults.
@@ -142,7 +145,7 @@ func OpenWith(ctx context.Context, rawURL string, opts Options) (*Store, error) 
 		return nil, fmt.Errorf("postgres: open %s: %w", display, redactErr(err, rawURL))
 	}
 	sctx, cancel := context.WithCancel(context.Background())
-	s := &Store{pool: pool, display: display, opts: opts, ctx: sctx, cancel: cancel, caches: map[int]*studyCache{}}
+	s := &Store{pool: pool, display: display, opts: opts, ctx: sctx, cancel: cancel, caches: map[int]*studyCache{}, counted: map[int]*counted{}}
 	// The first contact fails fast: an unreachable server is an error within ConnectTimeout,
 	// not after RetryFor.
 	octx, ocancel := context.WithTimeout(ctx, opts.ConnectTimeout)

@@ -533,6 +533,32 @@ func (s *Store) SetTrialSystemAttr(trialID int, key string, value string) error 
 	return s.setTrialAttr(trialID, true, key, value)
 }
 
+// SetTrialAttrs stores user and system attributes of an unfinished trial in one statement (one
+// commit and one round trip for all of them, where SetTrialUserAttr takes one each).
+func (s *Store) SetTrialAttrs(trialID int, user, system map[string]string) error {
+	n := len(user) + len(system)
+	sys, keys, vals := make([]bool, 0, n), make([][]byte, 0, n), make([][]byte, 0, n)
+	for _, m := range []struct {
+		system bool
+		kv     map[string]string
+	}{{false, user}, {true, system}} {
+		ks := make([]string, 0, len(m.kv))
+		for k := range m.kv {
+			ks = append(ks, k)
+		}
+		sort.Strings(ks)
+		for _, k := range ks {
+			sys, keys, vals = append(sys, m.system), append(keys, []byte(k)), append(vals, []byte(m.kv[k]))
+		}
+	}
+	if n == 0 { // nothing to store: still refuse a finished or missing trial, as a write would
+		return s.modify("set trial attributes", trialID, touch+`SELECT id FROM t`)
+	}
+	return s.modify("set trial attributes", trialID, touch+`INSERT INTO attnsearch_trial_attrs (trial_id, system, key, value)
+		SELECT t.id, u.system, u.key, u.value FROM t, unnest($2::bool[], $3::bytea[], $4::bytea[]) AS u(system, key, value)
+		ON CONFLICT (trial_id, system, key) DO UPDATE SET value = EXCLUDED.value`, sys, keys, vals)
+}
+
 // GetTrialNumberFromID returns the trial's number within its study.
 func (s *Store) GetTrialNumberFromID(trialID int) (int, error) {
 	return s.rowInt("read trial number", func() error { return invalidTrial(trialID) },

@@ -25,6 +25,7 @@ type Index struct {
 	byParam [][]entry // per names[j], sorted by (value, ordinal)
 	apos    []int32   // scratch, by rec id: position in the bad group of the current point, −1 when good
 	joint   jointScratch
+	trials  []observe.Trial // scratch: the indexed trials handed to a SplitFunc
 }
 
 // rec is one indexed trial.

@@ -2,7 +2,9 @@ package tpe
 
 import (
 	"math"
+	"math/bits"
 	"math/rand"
+	"sort"
 
 	"github.com/attnsearch/attnsearch/search/internal/observe"
 )
@@ -23,6 +25,10 @@ type jointBad struct {
 	cell   []int32     // [j*m+c] for tabulated grid dimensions: the row of the component's mean
 	ncells []int       // per grid dimension: its number of values
 	prior  bool
+	lead   int       // the first dimension of evalOrder when continuous (−1: none)
+	byLead []int32   // the observations' components by increasing mean in lead (ties by ordinal)
+	leadMu []float64 // their means in lead
+	kmax   float64   // the largest constant of an observation's component
 }
 
 // newJointBad fits g over the index's trials with non-negative Index.apos. Its per-component
@@ -113,6 +119,23 @@ func (ix *Index) newJointBad(bw badWeights, p MixtureParams, above []*rec) *join
 			}
 		}
 	}
+	g.kmax = math.Inf(-1)
+	for _, k := range g.konst[:n] {
+		g.kmax = math.Max(g.kmax, k)
+	}
+	// The components by their mean in the leading continuous dimension: the index keeps every
+	// parameter's values sorted, so this is one pass.
+	g.lead = -1
+	if order := g.evalOrder(); len(order) > 0 && g.dims[order[0]].choices == 0 && g.dims[order[0]].q == 0 && !g.dims[order[0]].fixed {
+		g.lead = order[0]
+		sc.byLead, sc.leadMu = sc.byLead[:0], sc.leadMu[:0]
+		for _, e := range ix.byParam[g.lead] {
+			if c := ix.apos[e.id]; c >= 0 && int(c) < n {
+				sc.byLead, sc.leadMu = append(sc.byLead, c), append(sc.leadMu, e.v)
+			}
+		}
+		g.byLead, g.leadMu = sc.byLead, sc.leadMu
+	}
 	return g
 }
 
@@ -148,22 +171,151 @@ func cellOf(dm dim, v float64) int {
 }
 
 // logPDF returns log g at each point of xs (internal representation, indexed like the names);
-// terms is scratch (reallocated when shorter than the components).
-func (g *jointBad) logPDF(xs [][]float64, terms []float64) []float64 {
+// sc holds its per-component memory (grown when short).
+//
+// Its value is, bit for bit, that of the component-by-component sum (logPDFScan in the tests):
+// each component's term is its constant plus each dimension's term in evalOrder (the same
+// operations in the same order), and the terms within cutoff of the largest, top, are summed as
+// logSum sums them, in component order. It computes fewer terms: with a leading continuous
+// dimension, only those of the components whose means there lie in the window around the point
+// outside which no term can come within cutoff of top (window); then it goes dimension by
+// dimension over the components still in the running, dropping a component once its partial
+// term, which bounds its term from above (every dimension's term is ≤ 0), is cutoff below a
+// complete term. A component left out is one logSum leaves out anyway.
+func (g *jointBad) logPDF(xs [][]float64, sc *jointScratch) []float64 {
 	d, m := len(g.dims), g.m
+	n := m - btoi(g.prior) // the observations' components; the prior, when present, is the last
 	out := make([]float64, len(xs))
-	terms = grow(terms, m)
 	kv := make([]float64, d)
-	inv := make([]float64, d)
 	cells := make([]int, d)
+	inv := g.inverses()
+	order := g.evalOrder()
+	if sc == nil {
+		sc = &jointScratch{}
+	}
+	sc.terms = grow(sc.terms, n)
+	sc.live = grow(sc.live, n)
+	sc.bits = grow(sc.bits, (n+63)/64)
+	clear(sc.bits)
+	t := sc.terms
+	for i, x := range xs {
+		g.kernelValues(x, kv, cells)
+		top := math.Inf(-1)
+		prior := top
+		if g.prior {
+			prior = g.complete(m-1, order, kv, cells, inv)
+			top = prior
+		}
+		var live []int32
+		if g.lead >= 0 {
+			live, top = g.window(sc.live[:0], sc.bits, kv, top, order, cells, inv)
+		} else {
+			live = sc.live[:n]
+			for c := range live {
+				live[c] = int32(c)
+			}
+		}
+		for _, c := range live {
+			t[c] = g.konst[c]
+		}
+		for k, j := range order {
+			g.addDim(j, live, t, kv, cells, inv)
+			if k == 0 && g.lead < 0 && len(live) > 0 {
+				best := live[0]
+				for _, c := range live {
+					if t[c] > t[best] {
+						best = c
+					}
+				}
+				top = math.Max(top, g.complete(int(best), order, kv, cells, inv))
+			}
+			// Drop the components that cannot come within cutoff of top (the margin covers the
+			// rounding of terms that are ≤ 0 only up to it: a grid cell's mass against its range's).
+			keep := live[:0]
+			for _, c := range live {
+				if t[c]-top > cutoff-1e-6 {
+					keep = append(keep, c)
+				}
+			}
+			live = keep
+		}
+		for _, c := range live {
+			top = math.Max(top, t[c])
+		}
+		if math.IsInf(top, -1) {
+			out[i] = top
+			continue
+		}
+		s := 0.0
+		for _, c := range live { // in component order
+			if t[c]-top > cutoff {
+				s += math.Exp(t[c] - top)
+			}
+		}
+		if g.prior && prior-top > cutoff {
+			s += math.Exp(prior - top)
+		}
+		out[i] = top + math.Log(s)
+	}
+	return out
+}
+
+// window returns in live, in component order, the observations' components that can come within
+// cutoff of the largest term, and a lower bound of that term (top: at least the given one); set
+// is an empty set of components it uses and leaves empty. The bound is the largest
+// complete term of the few components whose means in the leading dimension are nearest to the
+// point's; a component whose mean is further away than the one at which even the largest
+// constant, less the leading dimension's term, falls cutoff below it cannot count (every other
+// dimension's term is ≤ 0), and the components are sorted by that mean, so the rest is one run
+// of byLead.
+func (g *jointBad) window(live []int32, set []uint64, kv []float64, top float64, order []int, cells []int, inv []float64) ([]int32, float64) {
+	nl := len(g.byLead)
+	if nl == 0 {
+		return live, top
+	}
+	v := kv[g.lead]
+	p := sort.SearchFloat64s(g.leadMu, v)
+	for q := max(0, p-4); q < min(nl, p+4); q++ {
+		top = math.Max(top, g.complete(int(g.byLead[q]), order, kv, cells, inv))
+	}
+	// Outside ±w, kmax − z²/2 < top + cutoff − margin, with a margin for the rounding of z and of
+	// the bounds.
+	r := g.kmax - top - cutoff + 1e-3
+	if r <= 0 {
+		return live, top
+	}
+	w := math.Sqrt(2*r) / inv[g.lead] * (1 + 1e-9)
+	lo := sort.SearchFloat64s(g.leadMu, v-w)
+	hi := sort.Search(nl, func(k int) bool { return g.leadMu[k] > v+w })
+	// In component order (through the set), so that the passes read memory in order.
+	for _, c := range g.byLead[lo:hi] {
+		set[c>>6] |= 1 << (c & 63)
+	}
+	for i, word := range set {
+		for ; word != 0; word &= word - 1 {
+			live = append(live, int32(i<<6|bits.TrailingZeros64(word)))
+		}
+		set[i] = 0
+	}
+	return live, top
+}
+
+// inverses returns 1/σ of each continuous dimension (0 elsewhere).
+func (g *jointBad) inverses() []float64 {
+	inv := make([]float64, len(g.dims))
 	for j, dm := range g.dims {
 		if dm.choices == 0 && dm.q == 0 {
 			inv[j] = 1 / math.Max(g.sigma[j], 1e-12)
 		}
 	}
-	// Continuous dimensions first, then grids, then categorical: with kernels a few hundredths of
-	// the range wide, one continuous dimension drops most components.
-	order := make([]int, 0, d)
+	return inv
+}
+
+// evalOrder is the order in which a component's dimension terms are added: continuous dimensions
+// first, then grids, then categorical ones (with kernels a few hundredths of the range wide, one
+// continuous dimension drops most components).
+func (g *jointBad) evalOrder() []int {
+	order := make([]int, 0, len(g.dims))
 	for class := 0; class < 3; class++ {
 		for j, dm := range g.dims {
 			c := 0
@@ -178,80 +330,97 @@ func (g *jointBad) logPDF(xs [][]float64, terms []float64) []float64 {
 			}
 		}
 	}
-	lead := -1 // order[0] when continuous
-	var col []float64
-	if len(order) > 0 {
-		if dm := g.dims[order[0]]; dm.choices == 0 && dm.q == 0 && !dm.fixed {
-			lead = order[0]
-			col = g.mu[lead*m : (lead+1)*m]
+	return order
+}
+
+// kernelValues fills kv with point x in kernel space and cells with its grid dimensions' cells.
+func (g *jointBad) kernelValues(x, kv []float64, cells []int) {
+	for j, dm := range g.dims {
+		switch {
+		case dm.choices > 0:
+			kv[j] = x[j]
+		case dm.log:
+			kv[j] = math.Log(x[j])
+		case dm.q > 0:
+			kv[j] = x[j] - dm.shift
+			cells[j] = cellOf(dm, kv[j])
+		default:
+			kv[j] = x[j]
 		}
 	}
-	for i, x := range xs {
-		for j, dm := range g.dims {
-			switch {
-			case dm.choices > 0:
-				kv[j] = x[j]
-			case dm.log:
-				kv[j] = math.Log(x[j])
-			case dm.q > 0:
-				kv[j] = x[j] - dm.shift
-				cells[j] = cellOf(dm, kv[j])
-			default:
-				kv[j] = x[j]
+}
+
+// addDim adds dimension j's term at kernel point kv to the partial terms t of the (observation)
+// components in live.
+func (g *jointBad) addDim(j int, live []int32, t, kv []float64, cells []int, inv []float64) {
+	m := g.m
+	dm := &g.dims[j]
+	mu := g.mu[j*m : (j+1)*m]
+	switch {
+	case dm.fixed:
+	case dm.choices > 0:
+		hit, miss, v := g.catLog[j][1], g.catLog[j][0], int(kv[j])
+		for _, c := range live {
+			if int(mu[c]) == v {
+				t[c] += hit
+			} else {
+				t[c] += miss
 			}
 		}
-		top := math.Inf(-1)
-		for c := 0; c < g.m; c++ {
-			t := g.konst[c]
-			isPrior := g.prior && c == g.m-1
-			rest := order
-			if lead >= 0 && !isPrior {
-				// The leading continuous dimension, unrolled from the loop below (the same
-				// operations): most components end here.
-				if t-top > cutoff {
-					z := (kv[lead] - col[c]) * inv[lead]
-					t -= 0.5 * z * z
-				}
-				rest = order[1:]
-			}
-			// Every dimension's term is ≤ 0 (the normalisers are in konst): once t is cutoff
-			// below the largest term so far, the component cannot count.
-			for _, j := range rest {
-				if t-top <= cutoff {
-					break
-				}
-				dm := &g.dims[j]
-				switch {
-				case dm.fixed:
-				case dm.choices > 0:
-					if isPrior {
-						t -= math.Log(float64(dm.choices))
-					} else if int(g.mu[j*m+c]) == int(kv[j]) {
-						t += g.catLog[j][1]
-					} else {
-						t += g.catLog[j][0]
-					}
-				case dm.q > 0 && g.grid[j] != nil:
-					t += g.grid[j][int(g.cell[j*m+c])*g.ncells[j]+cells[j]]
-				case dm.q > 0:
-					t += g.gridLog(j, g.mu[j*m+c], kv[j], isPrior)
-				default:
-					mu := g.mu[j*m+c]
-					z := (kv[j] - mu) * inv[j]
-					if isPrior {
-						z = (kv[j] - mu) / (dm.high - dm.low)
-					}
-					t -= 0.5 * z * z
-				}
-			}
-			terms[c] = t
-			if t > top {
-				top = t
-			}
+	case dm.q > 0 && g.grid[j] != nil:
+		tab, nc, cell, x := g.grid[j], g.ncells[j], g.cell[j*m:(j+1)*m], cells[j]
+		for _, c := range live {
+			t[c] += tab[int(cell[c])*nc+x]
 		}
-		out[i] = logSum(terms, top)
+	case dm.q > 0:
+		for _, c := range live {
+			t[c] += g.gridLog(j, mu[c], kv[j], false)
+		}
+	default:
+		x, iv := kv[j], inv[j]
+		for _, c := range live {
+			z := (x - mu[c]) * iv
+			t[c] -= 0.5 * z * z
+		}
 	}
-	return out
+}
+
+// complete returns component c's whole term at kernel point kv: its constant plus each
+// dimension's term in order.
+func (g *jointBad) complete(c int, order []int, kv []float64, cells []int, inv []float64) float64 {
+	t := g.konst[c]
+	for _, j := range order {
+		t += g.dimTerm(j, c, kv, cells, inv)
+	}
+	return t
+}
+
+// dimTerm is dimension j's term (≤ 0) of component c at kernel point kv: the operations of
+// addDim, or of the prior's own kernels for the prior (adding its negation subtracts exactly).
+func (g *jointBad) dimTerm(j, c int, kv []float64, cells []int, inv []float64) float64 {
+	m := g.m
+	isPrior := g.prior && c == m-1
+	dm := &g.dims[j]
+	switch {
+	case dm.fixed:
+		return 0
+	case dm.choices > 0:
+		if isPrior {
+			return -math.Log(float64(dm.choices))
+		} else if int(g.mu[j*m+c]) == int(kv[j]) {
+			return g.catLog[j][1]
+		}
+		return g.catLog[j][0]
+	case dm.q > 0 && g.grid[j] != nil:
+		return g.grid[j][int(g.cell[j*m+c])*g.ncells[j]+cells[j]]
+	case dm.q > 0:
+		return g.gridLog(j, g.mu[j*m+c], kv[j], isPrior)
+	}
+	z := (kv[j] - g.mu[j*m+c]) * inv[j]
+	if isPrior {
+		z = (kv[j] - g.mu[j*m+c]) / (dm.high - dm.low)
+	}
+	return -(0.5 * z * z)
 }
 
 // gridLog is the log cell probability of kernel value v under the kernel of (untabulated) grid
@@ -280,8 +449,7 @@ func (s *PointSampler) sampleJoint(ix *Index, space map[string]interface{}, name
 	g := ix.newJointBad(bw, s.Params, above)
 	rng := rand.New(rand.NewSource(observe.Seed(seed, observe.NameHash("tpe/joint"))))
 	cands := l.Sample(rng, s.candidates())
-	ix.joint.terms = grow(ix.joint.terms, g.m)
-	ll, lg := l.LogPDF(cands), g.logPDF(cands, ix.joint.terms)
+	ll, lg := l.LogPDF(cands), g.logPDF(cands, &ix.joint)
 	best := 0
 	for i := range cands {
 		if ll[i]-lg[i] > ll[best]-lg[best] {
@@ -298,8 +466,9 @@ func (s *PointSampler) sampleJoint(ix *Index, space map[string]interface{}, name
 // jointScratch is the per-component memory of the multivariate g, kept by the index from one
 // point to the next (every entry is rewritten before it is read).
 type jointScratch struct {
-	mu, konst, terms []float64
-	cell             []int32
+	mu, konst, terms, leadMu []float64
+	cell, live, byLead       []int32
+	bits                     []uint64 // a set of components (window's scratch, empty between uses)
 }
 
 // grow returns buf resized to n, reallocated only when its capacity is short.

@@ -13,7 +13,8 @@ import (
 // SplitFunc divides finished trials (all with a value for every parameter sampled) into the
 // "good" group, whose density l(x) TPE maximises against the density g(x) of the rest, given
 // nBelow = gamma(len(trials)). It returns the indices of both groups in increasing ordinal and
-// the unnormalised weights of the good observations (nil: the default weights).
+// the unnormalised weights of the good observations (nil: the default weights). It must not keep
+// trials (the sampler reuses the slice).
 type SplitFunc func(trials []observe.Trial, nBelow int) (below, above []int, wBelow []float64)
 
 // PointSampler is Optuna 3.1's TPESampler over observe histories, independent or multivariate.
@@ -249,7 +250,8 @@ func (s *PointSampler) sampleIndexed(space map[string]interface{}, names []strin
 			r.below = true
 		}
 	} else {
-		trials := make([]observe.Trial, n)
+		ix.trials = grow(ix.trials, n) // the split reads them and keeps none
+		trials := ix.trials
 		for i, r := range ix.recs {
 			trials[i] = r.t
 		}
