@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"fmt"
 	"math"
 	"sort"
 
@@ -14,13 +15,13 @@ import (
 // non-dominated set of the COMPLETE feasible trials over every goal, and the hypervolume is
 // exact against the reference (objective.reference, else 0 for a quality and the budget for a
 // cost, else the worst value among those trials).
-func buildListed(study string, info record.StudyInfo, trials []record.Trial) (*Report, error) {
+func buildListed(study string, info record.StudyInfo, trials []record.Trial, p *partial) (*Report, error) {
 	goals := info.Objective.Goals()
-	r := &Report{Study: study, Info: info}
-	for _, g := range goals {
-		r.Objectives = append(r.Objectives, objective.GoalKey(g.Name))
-		r.Directions = append(r.Directions, g.Direction())
+	keys, dirs, err := objective.FrontKeys(info.Objective)
+	if err != nil {
+		return nil, fmt.Errorf("reports: %w", err)
 	}
+	r := &Report{Study: study, Info: info, Objectives: keys, Directions: dirs, part: p}
 	r.setTrials(trials)
 
 	var cand []int
@@ -61,6 +62,11 @@ func buildListed(study string, info record.StudyInfo, trials []record.Trial) (*R
 			for _, v := range vs {
 				if math.IsNaN(ref) || v[j] > ref {
 					ref = v[j]
+				}
+			}
+			if p != nil && p.worst != nil {
+				if w := r.minimised(p.worst)[j]; math.IsNaN(ref) || w > ref {
+					ref = w
 				}
 			}
 			if g.Maximize {
@@ -107,17 +113,7 @@ func (r *Report) vector(t record.Trial) ([]float64, bool) { return Vector(t, r.O
 func (r *Report) minimised(v []float64) []float64 { return Minimised(v, r.Directions) }
 
 // Vector returns a trial's figures of keys, in order; ok is false when one is missing or not finite.
-func Vector(t record.Trial, keys []string) ([]float64, bool) {
-	v := make([]float64, len(keys))
-	for j, k := range keys {
-		x, ok := t.Metrics[k]
-		if !ok || !finite(x) {
-			return nil, false
-		}
-		v[j] = x
-	}
-	return v, true
-}
+func Vector(t record.Trial, keys []string) ([]float64, bool) { return record.FiguresOf(t, keys) }
 
 // Minimised returns v with the components whose direction is "maximize" negated.
 func Minimised(v []float64, directions []string) []float64 {
