@@ -35,12 +35,12 @@ type Digest struct {
 
 // DigestClass is a Digest's part for the covered trials of one fidelity.
 type DigestClass struct {
-	Counts map[string]int `json:"counts"`          // trials by state name (StateName)
-	Front  []DigestPoint  `json:"front"`           // the non-dominated candidates (COMPLETE, feasible, every key's figure finite), by number
-	Worst  []float64      `json:"worst,omitempty"` // per key, the worst figure among all candidates (nil: no candidate)
-	Best   *DigestPoint   `json:"best,omitempty"`  // the COMPLETE feasible trial with the highest finite score (lowest number among equals)
-	Params  []string      `json:"params"`            // every parameter name a covered trial has, sorted
-	Started *time.Time    `json:"started,omitempty"` // the earliest start among them (nil: none)
+	Counts  map[string]int `json:"counts"`            // trials by state name (StateName)
+	Front   []DigestPoint  `json:"front"`             // the non-dominated candidates (COMPLETE, feasible, every key's figure finite), by number
+	Worst   []float64      `json:"worst,omitempty"`   // per key, the worst figure among all candidates (nil: no candidate)
+	Best    *DigestPoint   `json:"best,omitempty"`    // the COMPLETE feasible trial with the highest finite score (lowest number among equals)
+	Params  []string       `json:"params"`            // every parameter name a covered trial has, sorted
+	Started *time.Time     `json:"started,omitempty"` // the earliest start among them (nil: none)
 }
 
 // DigestPoint is one trial in a Digest: its number, its figures of the digest's Keys (front

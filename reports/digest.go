@@ -16,13 +16,13 @@ import (
 // knows of the rest. Every method of Report answers as it would over every trial.
 type partial struct {
 	d       *record.Digest
-	fid     string         // the fidelity the report is over ("all", or one class)
-	counts  map[string]int // covered trials of that fidelity by state name
-	total   int            // their number
+	fid     string              // the fidelity the report is over ("all", or one class)
+	counts  map[string]int      // covered trials of that fidelity by state name
+	total   int                 // their number
 	best    *record.DigestPoint // the best covered trial
 	bestFid string              // its fidelity
-	worst   []float64 // per objective, the worst figure among covered candidates (nil: none)
-	params  []string  // parameter names of covered trials
+	worst   []float64           // per objective, the worst figure among covered candidates (nil: none)
+	params  []string            // parameter names of covered trials
 	started *time.Time
 	get     func(number int) (goptuna.FrozenTrial, error)
 }

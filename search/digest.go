@@ -14,26 +14,76 @@ import (
 const digestEvery = time.Second
 
 // digester keeps a study's digest (record.Digest, store.RefreshDigest) fresh while its trials
-// end, at most once per digestEvery and once when the run stops, so that a reader (show, best,
-// studies, report) reads the trials since the last refresh, not the whole study.
+// end, so that a reader (show, best, studies, report) reads the trials since the last refresh,
+// not the whole study. Refreshes run on a goroutine of their own, at most once per digestEvery,
+// so a worker never waits for one (the first refresh of a large study made before digests
+// reads the whole study once); stop makes the last one.
 type digester struct {
 	st    Storage
 	study string
-	mu    sync.Mutex
-	last  time.Time
-	id    int
-	keys  []string
-	dirs  []string
+	kick  chan struct{}
+	done  chan struct{}
+
+	mu   sync.Mutex // serialises refreshes; guards the fields below
+	id   int
+	keys []string
+	dirs []string
+	err  error // the first refresh's error
 }
 
-// refresh refreshes the digest when force is set or digestEvery has passed since the last.
-func (d *digester) refresh(force bool) error {
+// startDigester starts refreshing study's digest on st.
+func startDigester(st Storage, study string) *digester {
+	d := &digester{st: st, study: study, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	go d.loop()
+	return d
+}
+
+// loop refreshes when kicked, at most once per digestEvery, until stop.
+func (d *digester) loop() {
+	for {
+		select {
+		case <-d.done:
+			return
+		case <-d.kick:
+		}
+		d.refresh()
+		select {
+		case <-d.done:
+			return
+		case <-time.After(digestEvery):
+		}
+	}
+}
+
+// trialEnded asks for a refresh without waiting for it.
+func (d *digester) trialEnded() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// stop ends the refreshing, makes the last refresh (after every trial that ended) and returns
+// the first refresh's error.
+func (d *digester) stop() error {
+	close(d.done)
+	d.refresh()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !force && time.Since(d.last) < digestEvery {
-		return nil
+	return d.err
+}
+
+// refresh brings the digest up to date with the trials as stored now.
+func (d *digester) refresh() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.refreshLocked(); err != nil && d.err == nil {
+		d.err = err
 	}
-	d.last = time.Now()
+}
+
+// refreshLocked is refresh, with d.mu held.
+func (d *digester) refreshLocked() error {
 	if d.keys == nil {
 		id, err := d.st.GetStudyIDFromName(d.study)
 		if err != nil {
@@ -55,31 +105,28 @@ func (d *digester) refresh(force bool) error {
 	return store.RefreshDigest(d.st, d.id, d.keys, d.dirs)
 }
 
-// withDigest runs run with the study's digest refreshed as its trials end (through
-// p.opts.OnEvent) and once more when it returns. A refresh that fails is a warning: readers
-// then read the whole study, as without a digest.
+// withDigest runs run with the study's digest refreshed as its trials end (seen through
+// p.opts.OnEvent) and once more when it returns, if it opened the study. A refresh that fails is
+// a warning: readers then read the whole study, as without a digest.
 func (p *Prepared) withDigest(st Storage, run func() (*Result, error)) (*Result, error) {
-	d := &digester{st: st, study: p.spec.Study.Name}
 	user := p.opts.OnEvent
-	warned := false
-	warn := func(err error) {
-		if err != nil && !warned && user != nil {
-			warned = true
-			user(Event{Kind: EventWarning, Message: fmt.Sprintf("the study's digest (what show, best, studies and report read) was not refreshed: %v", err)})
-		}
-	}
+	d := startDigester(st, p.spec.Study.Name)
 	p.opts.OnEvent = func(e Event) {
 		if user != nil {
 			user(e)
 		}
 		if e.Kind == EventTrialEnd {
-			warn(d.refresh(false))
+			d.trialEnded()
 		}
 	}
 	defer func() { p.opts.OnEvent = user }()
 	res, err := run()
-	if res != nil {
-		warn(d.refresh(true))
+	if res == nil {
+		close(d.done)
+		return res, err
+	}
+	if derr := d.stop(); derr != nil && user != nil {
+		user(Event{Kind: EventWarning, Message: fmt.Sprintf("the study's digest (what show, best, studies and report read) was not refreshed: %v", derr)})
 	}
 	return res, err
 }
