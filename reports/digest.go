@@ -104,7 +104,7 @@ func loadDigest(study string, info record.StudyInfo, id int, d *record.Digest, o
 			trials = append(trials, t)
 		}
 	}
-	r, err := buildTrials(study, info, trials, p)
+	r, err := buildTrials(nil, study, info, trials, p)
 	if err != nil {
 		return nil, err
 	}

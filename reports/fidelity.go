@@ -42,26 +42,26 @@ func ofFidelity(trials []record.Trial, fidelity string) []record.Trial {
 	return keep
 }
 
-// Supernet reports whether trials hold inherited-weight trials (a supernet study's search phase).
-func Supernet(trials []goptuna.FrozenTrial) bool {
-	for _, t := range trials {
-		if t.UserAttrs[record.KeyFidelity] == record.FidelityInherited {
+// Supernet reports whether r holds inherited-weight trials (a supernet study's search phase).
+func (r *Report) Supernet() bool {
+	for _, t := range r.Trials {
+		if t.Fidelity == record.FidelityInherited {
 			return true
 		}
 	}
 	return false
 }
 
-// OfFidelity returns the stored trials whose fidelity is fidelity ("all": every trial).
-func OfFidelity(trials []goptuna.FrozenTrial, fidelity string) []goptuna.FrozenTrial {
-	if fidelity == "all" {
-		return trials
-	}
-	var keep []goptuna.FrozenTrial
-	for _, t := range trials {
-		if t.UserAttrs[record.KeyFidelity] == fidelity {
-			keep = append(keep, t)
+// Phase returns the report of r's trials of one fidelity (record.FidelityInherited: a supernet
+// study's search phase, record.FidelityRetrained: its retrain phase), built from r's decoded
+// trials, with the phase's own front, hypervolume and attempts.
+func (r *Report) Phase(fidelity string) (*Report, error) {
+	var ts []record.Trial
+	for _, t := range r.Trials {
+		if t.Fidelity == fidelity {
+			t.Pareto, t.Attempt = false, 0
+			ts = append(ts, t)
 		}
 	}
-	return keep
+	return BuildTrials(r.Study, r.Info, ts)
 }

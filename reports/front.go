@@ -1,10 +1,15 @@
 package reports
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sort"
 
+	"github.com/c-bata/goptuna"
+
 	"github.com/attnsearch/attnsearch/objective/front"
+	"github.com/attnsearch/attnsearch/record"
 )
 
 // FrontOf returns, in increasing order, the indices of the vectors no other vector dominates
@@ -18,14 +23,14 @@ func FrontOf(vs [][]float64) []int {
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool {
-		va, vb := vs[order[a]], vs[order[b]]
+	slices.SortFunc(order, func(a, b int) int { // lexicographic, then by index: a stable order
+		va, vb := vs[a], vs[b]
 		for k := range va {
 			if x, y := worse(va[k]), worse(vb[k]); x != y {
-				return x < y
+				return cmp.Compare(x, y)
 			}
 		}
-		return false
+		return cmp.Compare(a, b)
 	})
 	var out []int
 	if twoGoals(vs) {
@@ -94,4 +99,38 @@ func worse(x float64) float64 {
 		return math.Inf(1)
 	}
 	return x
+}
+
+// frontAfter is FrontOf(vs), where vs[k] is the vector of trials[cand[k]], found among the
+// vectors of the trials on prev's front or not COMPLETE in prev (see BuildTrialsAfter): every
+// other one was a candidate of prev off its front, dominated by a member of that front.
+func frontAfter(prev *Report, trials []record.Trial, cand []int, vs [][]float64) []int {
+	if prev == nil {
+		return FrontOf(vs)
+	}
+	onFront := make(map[int]bool, len(prev.Front))
+	for _, i := range prev.Front {
+		onFront[prev.Trials[i].Number] = true
+	}
+	var sub []int // positions in cand
+	j := 0        // walks prev.Trials, in number order as trials are
+	for k, i := range cand {
+		n := trials[i].Number
+		for j < len(prev.Trials) && prev.Trials[j].Number < n {
+			j++
+		}
+		wasComplete := j < len(prev.Trials) && prev.Trials[j].Number == n && prev.Trials[j].State == goptuna.TrialStateComplete
+		if !wasComplete || onFront[n] {
+			sub = append(sub, k)
+		}
+	}
+	svs := make([][]float64, len(sub))
+	for x, k := range sub {
+		svs[x] = vs[k]
+	}
+	out := FrontOf(svs)
+	for x, k := range out {
+		out[x] = sub[k]
+	}
+	return out
 }

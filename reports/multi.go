@@ -15,7 +15,7 @@ import (
 // non-dominated set of the COMPLETE feasible trials over every goal, and the hypervolume is
 // exact against the reference (objective.reference, else 0 for a quality and the budget for a
 // cost, else the worst value among those trials).
-func buildListed(study string, info record.StudyInfo, trials []record.Trial, p *partial) (*Report, error) {
+func buildListed(prev *Report, study string, info record.StudyInfo, trials []record.Trial, p *partial) (*Report, error) {
 	goals := info.Objective.Goals()
 	keys, dirs, err := objective.FrontKeys(info.Objective)
 	if err != nil {
@@ -34,7 +34,7 @@ func buildListed(study string, info record.StudyInfo, trials []record.Trial, p *
 		cand = append(cand, i)
 		vs = append(vs, r.minimised(v))
 	}
-	for _, k := range FrontOf(vs) {
+	for _, k := range frontAfter(prev, r.Trials, cand, vs) {
 		r.Front = append(r.Front, cand[k])
 		r.Trials[cand[k]].Pareto = true
 	}

@@ -1,10 +1,12 @@
 package reports
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"github.com/attnsearch/attnsearch/record"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/attnsearch/attnsearch/objective"
@@ -109,7 +111,7 @@ func LoadWith(st goptuna.Storage, study string, o LoadOptions) (*Report, error) 
 	if err != nil {
 		return nil, fmt.Errorf("reports: study %q trials: %w", study, err)
 	}
-	return buildTrials(study, info, ofFidelity(trials, o.Fidelity), nil)
+	return buildTrials(nil, study, info, ofFidelity(trials, o.Fidelity), nil)
 }
 
 // digestOf returns the study's digest when it has one over the report's objective, else nil (the
@@ -204,7 +206,10 @@ func decodeAll(trials []goptuna.FrozenTrial) ([]record.Trial, error) {
 
 // setTrials orders trials by number, numbers their attempts and makes them r.Trials.
 func (r *Report) setTrials(trials []record.Trial) {
-	sort.SliceStable(trials, func(i, j int) bool { return trials[i].Number < trials[j].Number })
+	byNumber := func(a, b record.Trial) int { return cmp.Compare(a.Number, b.Number) }
+	if !slices.IsSortedFunc(trials, byNumber) { // as read, they are
+		slices.SortStableFunc(trials, byNumber)
+	}
 	r.Trials = trials
 	r.setAttempts()
 }
@@ -215,14 +220,29 @@ func Build(study string, info record.StudyInfo, trials []goptuna.FrozenTrial) (*
 	if err != nil {
 		return nil, err
 	}
-	return buildTrials(study, info, ts, nil)
+	return BuildTrials(study, info, ts)
 }
 
-// buildTrials is Build of decoded trials (which it owns from then on); p, when not nil, is what
-// the study's digest says of the trials it does not hold.
-func buildTrials(study string, info record.StudyInfo, trials []record.Trial, p *partial) (*Report, error) {
+// BuildTrials is Build of decoded trials, which it owns from then on: it orders them and sets
+// their Pareto marks and attempts (so each trial given must have neither set).
+func BuildTrials(study string, info record.StudyInfo, trials []record.Trial) (*Report, error) {
+	return BuildTrialsAfter(nil, study, info, trials)
+}
+
+// BuildTrialsAfter is BuildTrials of a study read again after prev, a report that BuildTrials or
+// BuildTrialsAfter built of the same study with the same settings (nil: none): a COMPLETE trial
+// never changes, so each of prev's is among trials as it was, and the front is found among
+// prev's front and the trials that were not COMPLETE in prev — the same front, without
+// checking every trial again.
+func BuildTrialsAfter(prev *Report, study string, info record.StudyInfo, trials []record.Trial) (*Report, error) {
+	return buildTrials(prev, study, info, trials, nil)
+}
+
+// buildTrials is BuildTrialsAfter; p, when not nil, is what the study's digest says of the
+// trials it does not hold.
+func buildTrials(prev *Report, study string, info record.StudyInfo, trials []record.Trial, p *partial) (*Report, error) {
 	if info.Objective.Listed() {
-		return buildListed(study, info, trials, p)
+		return buildListed(prev, study, info, trials, p)
 	}
 	keys, dirs, err := objective.FrontKeys(info.Objective)
 	if err != nil {
@@ -243,7 +263,7 @@ func buildTrials(study string, info record.StudyInfo, trials []record.Trial, p *
 		points = append(points, []float64{-q, c})
 		maxCost = math.Max(maxCost, c)
 	}
-	for _, k := range FrontOf(points) {
+	for _, k := range frontAfter(prev, r.Trials, cand, points) {
 		r.Front = append(r.Front, cand[k])
 		r.Trials[cand[k]].Pareto = true
 	}

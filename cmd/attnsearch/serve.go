@@ -36,7 +36,7 @@ filterable by state, the front with a choice of axes, hypervolume over time, his
 curves with pruned trials, parallel coordinates, parameter importances); a trial (config, every
 figure, its curve, a command trial's log and stderr). A page updates itself when a trial changes
 (server-sent events), also while 'attnsearch run' writes the store: a bbolt store is read through
-the snapshot its writer keeps, PostgreSQL directly. The store is only read, never written.
+the snapshot and change feed its writer keeps, PostgreSQL directly. The store is only read, never written.
 
 It listens on loopback (127.0.0.1:8080) by default. Any other address needs --token: every
 request must then carry it (Authorization: Bearer TOKEN, or ?token=TOKEN once in the browser,
@@ -80,13 +80,13 @@ func loopback(addr string) (bool, error) {
 }
 
 // boltStamp returns the serve.Options.Stamp of a bbolt store at location (nil for other
-// storages): the file and its writer's snapshot (serve.FileStamp).
+// storages): the file, its writer's snapshot and change feed (serve.FileStamp).
 func boltStamp(location string) func() string {
 	if strings.Contains(location, "://") && !strings.HasPrefix(strings.ToLower(location), "file://") {
 		return nil
 	}
 	path := strings.TrimPrefix(location, "file://")
-	return serve.FileStamp(path, bolt.SnapshotPath(path))
+	return serve.FileStamp(path, bolt.SnapshotPath(path), bolt.FeedPath(path))
 }
 
 // serveStore serves the page of the store at db on addr until interrupted.

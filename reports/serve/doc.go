@@ -7,15 +7,20 @@
 //
 // The handler opens the store through an Opener for each read and closes it at once, so that it
 // never holds a store a writer wants: a bbolt store that `attnsearch run` holds is read through
-// the snapshot its writer keeps (written at most once a second), PostgreSQL directly. While a page
-// listens for events, one poller re-reads the watched studies every Options.Poll (or, when one
-// read takes longer, twice its time); a bbolt snapshot whose time has not changed is not read
-// again. A change sends the page an event, and the page's own small script fetches the part of
-// the page that changed.
+// the snapshot its writer keeps and the change feed beside it (store/bolt), PostgreSQL directly.
+// While a page listens for events, one poller re-reads the watched studies every Options.Poll
+// (or, when one read takes longer, after as long again); a bbolt view whose commit time has not
+// changed is not read again. A change sends the page an event, and the page's own small script
+// fetches the part of the page that changed.
 //
 // # Scale
 //
-// A study is decoded once per change and kept with everything its page draws; the trials table is
+// A study's finished trials never change, so a read keeps them decoded (from the first trial
+// up to the first one not finished) and reads again only the trials from there on
+// (TrialsFrom: both stores); the report's front is found among the last front and the trials
+// that finished since (reports.BuildTrialsAfter), and the hypervolume line, the importances and
+// the categories go on from what the last version computed of the kept trials. What a study's
+// page draws is computed once per version and kept with it; the trials table is
 // paged (Options.PageSize rows), sorted and filtered on the server, and every plot is an inline
 // SVG drawn here from at most a few thousand points: the front and the points of the history are
 // kept whole up to maxPoints and evenly thinned beyond, curves and parallel coordinates show the

@@ -1,11 +1,14 @@
 package serve
 
 import (
+	"cmp"
 	"fmt"
 	"html/template"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/c-bata/goptuna"
 
@@ -71,13 +74,28 @@ func (s *study) drawHypervolume(d *drawing) {
 		return
 	}
 	ref := s.minimised(s.Reference)
-	var cur [][]float64 // current front, minimised
+	var cur [][]float64 // current front, minimised; never changed in place (a carry shares it)
 	hv := 0.0
 	dirty := false
 	p := path{Class: "hv", N: -1}
 	stride := max(1, len(s.Trials)/hvPoints)
 	vi := 0
-	for i, t := range s.Trials {
+	from := 0
+	if c := s.hvFrom; c != nil && c.stride == stride && slices.Equal(c.ref, ref) && c.k <= len(s.Trials) {
+		from, vi, cur, hv, dirty, p.Pts = c.k, c.vi, c.cur, c.hv, c.dirty, slices.Clone(c.pts)
+	}
+	keep := 0 // the trials before it are the same in the study's next versions
+	if s.kept != nil {
+		keep = len(s.kept.trials)
+	}
+	for i := from; i <= len(s.Trials); i++ {
+		if i == keep {
+			s.hvCarry.Store(&hvCarry{k: i, stride: stride, ref: ref, vi: vi, cur: cur, hv: hv, dirty: dirty, pts: slices.Clone(p.Pts)})
+		}
+		if i == len(s.Trials) {
+			break
+		}
+		t := s.Trials[i]
 		if vi < len(d.vectors) && d.vectors[vi] == i {
 			vi++
 			v, _ := s.vector(t)
@@ -109,6 +127,17 @@ func (s *study) drawHypervolume(d *drawing) {
 	c.Paths = []path{p}
 	d.HVNote = fmt.Sprintf("reference %v; %d trials on the front now; %d checkpoints", s.Reference, len(s.Front), len(p.Pts))
 	d.Hypervolume = c.SVG()
+}
+
+// hvCarry is where drawHypervolume stood before trial k of a version: a later version whose
+// first k trials are the same (finished) goes on from there rather than from the first trial.
+type hvCarry struct {
+	k, stride, vi int
+	ref           []float64
+	cur           [][]float64
+	hv            float64
+	dirty         bool
+	pts           [][2]float64
 }
 
 // weaklyDominates reports whether a is no worse than b in every component (minimised).
@@ -254,21 +283,24 @@ func (s *study) paramNames() []string {
 	return out
 }
 
-// categories maps each parameter's non-numeric values to their sorted index.
+// categories maps each parameter's non-numeric values to their sorted index (computed once per
+// version and names).
 func (s *study) categories(names []string) map[string]map[string]float64 {
+	key := strings.Join(names, "\x00")
+	s.catsMu.Lock() // not orderMu: a table order computes categories while it holds that
+	defer s.catsMu.Unlock()
+	if c, ok := s.cats[key]; ok {
+		return c
+	}
 	out := map[string]map[string]float64{}
-	for _, n := range names {
-		vals := map[string]bool{}
-		for _, t := range s.Trials {
-			if v, ok := t.Params[n].(string); ok {
-				if _, err := strconv.ParseFloat(v, 64); err != nil {
-					vals[v] = true
-				}
-			}
-		}
+	cols := s.columns(names)
+	for j, n := range names {
+		vals := cols.texts[j]
 		keys := make([]string, 0, len(vals))
-		for k := range vals {
-			keys = append(keys, k)
+		for k, cat := range vals {
+			if cat {
+				keys = append(keys, k)
+			}
 		}
 		sort.Strings(keys)
 		m := map[string]float64{}
@@ -277,6 +309,10 @@ func (s *study) categories(names []string) map[string]map[string]float64 {
 		}
 		out[n] = m
 	}
+	if s.cats == nil {
+		s.cats = map[string]map[string]map[string]float64{}
+	}
+	s.cats[key] = out
 	return out
 }
 
@@ -364,14 +400,8 @@ func (s *study) importances() []importance {
 	if len(s.Goals) == 0 || len(names) == 0 {
 		return nil
 	}
-	var ys []float64
-	var idx []int
-	for i, t := range s.Trials {
-		if y, ok := t.Metrics[s.Goals[0]]; ok && finite(y) && t.State == goptuna.TrialStateComplete && t.Feasible {
-			ys = append(ys, y)
-			idx = append(idx, i)
-		}
-	}
+	cols := s.columns(names)
+	ys := cols.ys
 	if len(ys) < 2 {
 		return nil
 	}
@@ -390,12 +420,12 @@ func (s *study) importances() []importance {
 	cats := s.categories(names)
 	var out []importance
 	sum := 0.0
-	for _, n := range names {
-		groups := map[float64][]float64{}
+	for j, n := range names {
+		groups := map[float64]*[2]float64{} // by group: count, sum
 		isCat := len(cats[n]) > 0
-		xs := make([]float64, len(idx))
-		for k, i := range idx {
-			x, ok := numeric(s.Trials[i].Params[n], cats[n])
+		xs := make([]float64, len(ys))
+		for k, row := range cols.params {
+			x, ok := numeric(row[j], cats[n])
 			if !ok {
 				x = math.NaN()
 			}
@@ -413,16 +443,25 @@ func (s *study) importances() []importance {
 			bin = func(x float64) float64 { return float64(sort.SearchFloat64s(edges, x)) }
 		}
 		for k, x := range xs {
-			groups[bin(x)] = append(groups[bin(x)], ys[k])
+			g := groups[bin(x)]
+			if g == nil {
+				g = new([2]float64)
+				groups[bin(x)] = g
+			}
+			g[0]++
+			g[1] += ys[k]
 		}
 		between := 0.0
-		for _, g := range groups {
-			m := 0.0
-			for _, y := range g {
-				m += y
-			}
-			m /= float64(len(g))
-			between += float64(len(g)) * (m - mean) * (m - mean)
+		// Summed in one order, the same every time (a NaN key is a group of its own each time).
+		type group struct{ key, n, sum float64 }
+		gs := make([]group, 0, len(groups))
+		for k, g := range groups {
+			gs = append(gs, group{k, g[0], g[1]})
+		}
+		slices.SortFunc(gs, func(a, b group) int { return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.sum, b.sum)) })
+		for _, g := range gs {
+			m := g.sum / g.n
+			between += g.n * (m - mean) * (m - mean)
 		}
 		v := between / total
 		out = append(out, importance{Param: n, Value: v})

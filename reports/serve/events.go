@@ -96,7 +96,7 @@ func (h *Handler) pollLoop() {
 		start := time.Now()
 		h.pollOnce(context.Background())
 		took := time.Since(start)
-		interval = max(h.opts.Poll, 2*took)
+		interval = max(h.opts.Poll, took) // a read that found nothing new is short; one that did, at most half the time
 		select {
 		case <-h.stop:
 			return

@@ -246,7 +246,7 @@ func (h *Handler) refresh(src Source, name string, old *study, stamp string) (*s
 		h.mu.Unlock()
 		return old, nil
 	}
-	s, err := load(src, name)
+	s, err := load(src, name, old)
 	if err != nil {
 		return nil, err
 	}

@@ -28,11 +28,25 @@ import (
 // Compile-time check that a bbolt store is a Source.
 var _ Source = (*bolt.Store)(nil)
 
-// genStudy writes a study "s" of n trials into a new bbolt store at path, through the store's
-// Import (one transaction): three goals (acc maximised, cost and lat minimised), three
+// genStudy writes the study genExport makes into a new bbolt store at path, through the store's
+// Import (one transaction).
+func genStudy(tb testing.TB, path string, n int, seed uint64) {
+	tb.Helper()
+	buf := genExport(tb, n, seed)
+	st, err := bolt.Open(path, bolt.Options{NoSync: true, NoSnapshot: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer st.Close()
+	if _, err = st.Import(buf, "s"); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// genExport returns the export (store.Exporter's JSON Lines) of a study "s" of n trials: three goals (acc maximised, cost and lat minimised), three
 // parameters, three epochs of intermediate values for every other trial and every pruned one, a tenth PRUNED and a
 // fiftieth FAIL. Every value comes from a generator seeded with seed.
-func genStudy(tb testing.TB, path string, n int, seed uint64) {
+func genExport(tb testing.TB, n int, seed uint64) *bytes.Buffer {
 	tb.Helper()
 	rng := rand.New(rand.NewPCG(seed, 1))
 	info, err := record.StudyInfo{Version: record.StudyInfoVersion, Trials: n, Seed: int64(seed), Sampler: "random", Task: "command",
@@ -87,11 +101,7 @@ func genStudy(tb testing.TB, path string, n int, seed uint64) {
 			},
 			"user_attrs": user, "system_attrs": map[string]string{}}))
 	}
-	st, err := bolt.Open(path, bolt.Options{NoSync: true, NoSnapshot: true})
-	must(err)
-	defer st.Close()
-	_, err = st.Import(&buf, "s")
-	must(err)
+	return &buf
 }
 
 // readOnly is the Opener of the bbolt store at path, as `attnsearch serve` opens it.
@@ -294,7 +304,7 @@ func events(tb testing.TB, url string) <-chan event {
 }
 
 // addTrial commits one COMPLETE trial through a writer and returns its number.
-func addTrial(tb testing.TB, w *bolt.Store, studyID int, acc float64) int {
+func addTrial(tb testing.TB, w goptuna.Storage, studyID int, acc float64) int {
 	tb.Helper()
 	id, err := w.CreateNewTrial(studyID)
 	if err != nil {

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/c-bata/goptuna"
@@ -34,13 +36,24 @@ type study struct {
 	Phases     []*study        // a supernet study: its inherited, then its retrained trials, each with its own front
 	Fidelity   string          // of a phase: the fidelity of its trials
 
-	snap   time.Time // the snapshot read (when snapOK)
+	kept   *keptTrials // where the next read of the study starts (nil: from its first trial)
+	snap   time.Time   // the state read was committed (when snapOK: a bbolt snapshot and its feed)
 	snapOK bool
 	readAt time.Time // when it was read
 	stamp  string    // the store's stamp when it was read (Options.Stamp)
 
 	drawOnce sync.Once
 	drawn    *drawing
+	hvFrom   *hvCarry                // where drawHypervolume may start (from an earlier version)
+	hvCarry  atomic.Pointer[hvCarry] // where a later version's may start (set when drawn)
+
+	colsMu   sync.Mutex
+	cols     map[string]columns       // by parameter names, computed once per version
+	colFrom  *colCarry                // where columns may start (from an earlier version)
+	colCarry atomic.Pointer[colCarry] // where a later version's may start (set when computed)
+
+	catsMu sync.Mutex
+	cats   map[string]map[string]map[string]float64 // categories by parameter names, computed once per version
 
 	orderMu sync.Mutex
 	orders  map[string][]int         // trials table orders by filter and sort, computed once per version
@@ -68,39 +81,138 @@ const sysDirections = "attnsearch:optuna_directions"
 // sysValues is where a trial imported from Optuna keeps its values (optunadb.SysValues).
 const sysValues = "attnsearch:optuna_values"
 
-// load reads and decodes one study.
-func load(src Source, name string) (*study, error) {
-	id, sys, fts, err := reports.Read(src, name)
-	if err != nil {
-		return nil, fmt.Errorf("serve: %w", err)
+// keptTrials is what a study's next read starts from: its trials numbered 0 to len−1, decoded,
+// all finished (a finished trial never changes: both stores refuse every write to one), and the
+// version hash over them.
+type keptTrials struct {
+	id     int    // the study's ID (a study deleted and created again under its name starts afresh)
+	info   string // its record.SysStudyInfo as read
+	trials []record.Trial
+	hash   uint64
+}
+
+// tailReader is a Source that reads a study's trials from a number on without reading the
+// others (store.TrialTailReader: both stores).
+type tailReader interface {
+	TrialsFrom(studyID, number int) ([]goptuna.FrozenTrial, error)
+}
+
+// trialsFrom returns the study's trials numbered from on, in number order.
+func trialsFrom(src Source, id, from int) ([]goptuna.FrozenTrial, error) {
+	if tr, ok := src.(tailReader); ok {
+		return tr.TrialsFrom(id, from)
 	}
-	s := &study{Name: name, Version: version(fts)}
-	if js, ok := sys[record.SysStudyInfo]; ok {
-		info, err := record.ParseStudyInfo(js)
+	fts, err := src.GetAllTrials(id)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(fts, func(i, j int) bool { return fts[i].Number < fts[j].Number })
+	i := sort.Search(len(fts), func(i int) bool { return fts[i].Number >= from })
+	return fts[i:], nil
+}
+
+// load reads and decodes one study. Of a study of attnsearch, it reads and decodes only the
+// trials from the first that old had not seen finished on, and builds the report from those
+// and the decoded ones old kept.
+func load(src Source, name string, old *study) (*study, error) {
+	id, err := src.GetStudyIDFromName(name)
+	if err != nil {
+		return nil, fmt.Errorf("serve: study %q: %w", name, err)
+	}
+	sys, err := src.GetStudySystemAttrs(id)
+	if err != nil {
+		return nil, fmt.Errorf("serve: study %q system attributes: %w", name, err)
+	}
+	js, ok := sys[record.SysStudyInfo]
+	if !ok {
+		fts, err := src.GetAllTrials(id)
 		if err != nil {
-			return nil, fmt.Errorf("serve: study %q: %s: %w", name, record.SysStudyInfo, err)
+			return nil, fmt.Errorf("serve: study %q trials: %w", name, err)
 		}
-		rep, err := reports.Build(name, info, fts)
-		if err != nil {
-			return nil, fmt.Errorf("serve: study %q: %w", name, err)
-		}
-		s.fromReport(rep)
-		if reports.Supernet(fts) {
-			for _, f := range []string{record.FidelityInherited, record.FidelityRetrained} {
-				rep, err := reports.Build(name, info, reports.OfFidelity(fts, f))
-				if err != nil {
-					return nil, fmt.Errorf("serve: study %q, %s trials: %w", name, f, err)
-				}
-				sub := &study{Name: name, Fidelity: f}
-				sub.fromReport(rep)
-				s.Phases = append(s.Phases, sub)
-			}
-		}
-	} else {
+		s := &study{Name: name, Version: version(fts)}
 		if err := s.decodeForeign(src, id, sys, fts); err != nil {
 			return nil, err
 		}
+		s.count()
+		return s, nil
 	}
+	info, err := record.ParseStudyInfo(js)
+	if err != nil {
+		return nil, fmt.Errorf("serve: study %q: %s: %w", name, record.SysStudyInfo, err)
+	}
+	kept := &keptTrials{id: id, info: js, hash: fnvOffset}
+	if old != nil && old.kept != nil && old.kept.id == id && old.kept.info == js {
+		kept = old.kept
+	}
+	fts, err := trialsFrom(src, id, len(kept.trials))
+	if err == nil && len(fts) > 0 && fts[0].Number != len(kept.trials) { // not numbered densely: read it all
+		kept = &keptTrials{id: id, info: js, hash: fnvOffset}
+		fts, err = trialsFrom(src, id, 0)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("serve: study %q trials: %w", name, err)
+	}
+	all := make([]record.Trial, len(kept.trials), len(kept.trials)+len(fts))
+	copy(all, kept.trials)
+	h := kept.hash
+	next := &keptTrials{id: id, info: js, hash: h}
+	finished := true // so far, from the first trial read
+	for _, ft := range fts {
+		t, err := record.Decode(ft)
+		if err != nil {
+			return nil, fmt.Errorf("serve: study %q: %w", name, err)
+		}
+		all = append(all, t)
+		h = mixTrial(h, ft)
+		if finished = finished && ft.State.IsFinished(); finished {
+			next.hash = h
+		}
+	}
+	// The kept trials and the newly finished ones after them, in a slice of their own: another
+	// read of the study may extend old's at the same time.
+	done := len(kept.trials)
+	for done < len(all) && all[done].State.IsFinished() {
+		done++
+	}
+	next.trials = append(slices.Clip(kept.trials), all[len(kept.trials):done]...)
+	s := &study{Name: name, Version: fmt.Sprintf("%d-%x", len(all), h), kept: next}
+	if old != nil && old.kept == kept { // the same study and settings: old's first trials are these
+		if s.hvFrom = old.hvCarry.Load(); s.hvFrom == nil {
+			s.hvFrom = old.hvFrom // old was not drawn; what it had is older, still the same trials
+		}
+		if s.colFrom = old.colCarry.Load(); s.colFrom == nil {
+			s.colFrom = old.colFrom
+		}
+	}
+	if old != nil && old.Version == s.Version {
+		return s, nil // refresh keeps old, with what it drew
+	}
+	var prev *reports.Report
+	if old != nil && old.kept == kept {
+		prev = old.Rep
+	}
+	rep, err := reports.BuildTrialsAfter(prev, name, info, all)
+	if err != nil {
+		return nil, fmt.Errorf("serve: study %q: %w", name, err)
+	}
+	s.fromReport(rep)
+	if rep.Supernet() {
+		for _, f := range []string{record.FidelityInherited, record.FidelityRetrained} {
+			prep, err := rep.Phase(f)
+			if err != nil {
+				return nil, fmt.Errorf("serve: study %q, %s trials: %w", name, f, err)
+			}
+			sub := &study{Name: name, Fidelity: f}
+			sub.fromReport(prep)
+			s.Phases = append(s.Phases, sub)
+		}
+	}
+	s.count()
+	return s, nil
+}
+
+// count sets the trials per state and the first start.
+func (s *study) count() {
 	s.Counts = map[string]int{}
 	for _, t := range s.Trials {
 		s.Counts[record.StateName(t.State)]++
@@ -108,7 +220,6 @@ func load(src Source, name string) (*study, error) {
 			s.Started = t.Start
 		}
 	}
-	return s, nil
 }
 
 // fromReport takes the trials, goals and front of rep.
@@ -117,17 +228,23 @@ func (s *study) fromReport(rep *reports.Report) {
 	s.Reference = rep.Reference
 }
 
+// fnvOffset starts a version hash.
+const fnvOffset uint64 = 1469598103934665603
+
+// mixTrial adds a trial to a version hash h.
+func mixTrial(h uint64, ft goptuna.FrozenTrial) uint64 {
+	for _, x := range []uint64{uint64(ft.ID), uint64(ft.State), uint64(len(ft.IntermediateValues)), uint64(len(ft.UserAttrs)),
+		math.Float64bits(ft.Value), uint64(ft.DatetimeComplete.UnixNano())} {
+		h = (h ^ x) * 1099511628211
+	}
+	return h
+}
+
 // version is a fingerprint of the trials: it changes when a trial is added, changes state, or gains an intermediate value or attribute.
 func version(fts []goptuna.FrozenTrial) string {
-	var h uint64 = 1469598103934665603
-	mix := func(x uint64) { h = (h ^ x) * 1099511628211 }
+	h := fnvOffset
 	for _, ft := range fts {
-		mix(uint64(ft.ID))
-		mix(uint64(ft.State))
-		mix(uint64(len(ft.IntermediateValues)))
-		mix(uint64(len(ft.UserAttrs)))
-		mix(math.Float64bits(ft.Value))
-		mix(uint64(ft.DatetimeComplete.UnixNano()))
+		h = mixTrial(h, ft)
 	}
 	return fmt.Sprintf("%d-%x", len(fts), h)
 }

@@ -45,6 +45,26 @@
 // read-only Open tries PATH for a short while and, if a writer holds it,
 // opens the snapshot; SnapshotTime then says how old the view is.
 //
+// So that a reader need not wait for the next snapshot (a copy of the whole file, which a large
+// store makes rare: the interval stretches to twenty times the copy's time), the writer also
+// keeps a change feed, PATH.feed (FeedPath): after every commit it appends one frame holding
+// the transaction's ID and every trial record the transaction wrote, as committed; a frame is
+// length-prefixed and CRC-32C-checked. The feed belongs to one snapshot: its header names the
+// ID of the read transaction the snapshot copied, and a new snapshot starts a new feed (written
+// aside and renamed, with the frames committed after the copy's transaction). It is never
+// fsynced — it only serves live readers — and Close removes it with the snapshot; a writer's
+// Open removes one a crashed writer left. A read-only Store on the snapshot applies the frames
+// that follow the snapshot's transaction without a gap (bbolt numbers its write transactions
+// one by one), stopping at the first missing, torn (incomplete or failing its checksum) or
+// barrier frame: a transaction that wrote more than trial records (a study, its attributes, a
+// deletion, an import) is a barrier, after which readers wait for the next snapshot. So every
+// read sees the state of one committed transaction: the trial reads (GetAllTrials, TrialsFrom,
+// ScanTrials, TrialByNumber, GetTrial and the other reads of one trial) the records of the last
+// frame applied, everything else the snapshot's, which no applied frame changed — except the
+// figures derived from trials (GetAllStudySummaries' best trial, CountTrials, GetBestTrial,
+// RunningTrials, StaleTrials), which are the snapshot's. SnapshotTime is then the commit time of
+// the last frame applied.
+//
 // A study's blobs (store.Blobs: the supernet checkpoint, tens of MB) are files beside the store,
 // BlobPath (PATH.NAME-STUDYID.blob), written aside, synced and renamed over the old one, with
 // their SHA-256; kept out of the file so that it neither grows by them nor copies them into

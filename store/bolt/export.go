@@ -116,7 +116,7 @@ func (s *Store) Import(r io.Reader, name string) (int, error) {
 			}
 		}
 		for _, rec := range recs {
-			if err := newTrial(tx, studyID, rec); err != nil {
+			if err := s.newTrial(tx, studyID, rec); err != nil {
 				return err
 			}
 		}

@@ -26,21 +26,18 @@ func (s *Store) ScanTrials(studyID int, p store.Projection, fn func(goptuna.Froz
 		if err != nil {
 			return err
 		}
-		c := sb.Bucket(bTrials).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		return s.over.trialsFrom(sb.Bucket(bTrials), studyID, 0, func(n int, v []byte) error {
 			r, err := decodeTrialProj(v, &p)
 			if err != nil {
-				return fmt.Errorf("store: study %d trial %d: %w", studyID, btoi(k), err)
+				return fmt.Errorf("store: study %d trial %d: %w", studyID, n, err)
 			}
 			ft, err := s.frozen(r)
 			if err != nil {
 				return err
 			}
-			if fnErr = fn(ft); fnErr != nil {
-				return fnErr
-			}
-		}
-		return nil
+			fnErr = fn(ft)
+			return fnErr
+		})
 	})
 	if fnErr != nil {
 		return fnErr
@@ -56,7 +53,10 @@ func (s *Store) TrialByNumber(studyID, number int) (goptuna.FrozenTrial, error) 
 		if err != nil {
 			return err
 		}
-		v := sb.Bucket(bTrials).Get(itob(number))
+		v := s.over.record(studyID, number)
+		if v == nil {
+			v = sb.Bucket(bTrials).Get(itob(number))
+		}
 		if v == nil || number < 0 {
 			return fmt.Errorf("store: study %d trial %d: %w", studyID, number, store.ErrNoTrial)
 		}
@@ -82,19 +82,18 @@ func (s *Store) TrialsFrom(studyID, number int) ([]goptuna.FrozenTrial, error) {
 		}
 		tb := sb.Bucket(bTrials)
 		out = make([]goptuna.FrozenTrial, 0, max(int(tb.Sequence())-number, 0))
-		c := tb.Cursor()
-		for k, v := c.Seek(itob(max(number, 0))); k != nil; k, v = c.Next() {
+		return s.over.trialsFrom(tb, studyID, number, func(n int, v []byte) error {
 			r, err := decodeTrial(v)
 			if err != nil {
-				return fmt.Errorf("store: study %d trial %d: %w", studyID, btoi(k), err)
+				return fmt.Errorf("store: study %d trial %d: %w", studyID, n, err)
 			}
 			ft, err := s.frozen(r)
 			if err != nil {
 				return err
 			}
 			out = append(out, ft)
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err

@@ -119,7 +119,7 @@ func (s *Store) RecoveredTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 // half or both; a retry that dies is retried again like any trial, however many times.
 func (s *Store) RecoverStale(studyID int, grace time.Duration) ([]goptuna.FrozenTrial, error) {
 	var failed []goptuna.FrozenTrial
-	err := s.update(func(tx *bbolt.Tx) error {
+	err := s.updateTrials(func(tx *bbolt.Tx) error {
 		failed = nil // fn may run more than once (see update)
 		var err error
 		failed, err = s.recoverStaleTx(tx, studyID, grace)
@@ -164,7 +164,7 @@ func (s *Store) recoverStaleTx(tx *bbolt.Tx, studyID int, grace time.Duration) (
 		r.systemAttrs[record.SysFailReason] = record.ReasonStale
 		r.state = goptuna.TrialStateFail
 		r.complete = now
-		if err := putTrial(tb, r); err != nil {
+		if err := s.putTrial(tb, r); err != nil {
 			return nil, err
 		}
 		ft, err := s.frozen(r)
@@ -187,7 +187,7 @@ func (s *Store) recoverStaleTx(tx *bbolt.Tx, studyID int, grace time.Duration) (
 		if err != nil {
 			return nil, err
 		}
-		if err := newTrial(tx, studyID, w); err != nil {
+		if err := s.newTrial(tx, studyID, w); err != nil {
 			return nil, err
 		}
 	}
@@ -202,7 +202,7 @@ func (s *Store) recoverStaleTx(tx *bbolt.Tx, studyID int, grace time.Duration) (
 // record.SysOrdinal when it has them. Calling it again enqueues nothing new.
 func (s *Store) Requeue(studyID int) (int, error) {
 	n := 0
-	err := s.update(func(tx *bbolt.Tx) error {
+	err := s.updateTrials(func(tx *bbolt.Tx) error {
 		n = 0 // fn may run more than once (see update)
 		var recs []*trialRec
 		retried := map[string]bool{}
@@ -224,7 +224,7 @@ func (s *Store) Requeue(studyID int) (int, error) {
 			if err != nil {
 				return err
 			}
-			if err := newTrial(tx, studyID, w); err != nil {
+			if err := s.newTrial(tx, studyID, w); err != nil {
 				return err
 			}
 			n++
@@ -309,7 +309,7 @@ func waitingFrom(r *trialRec, now time.Time) (*trialRec, error) {
 func (s *Store) PopWaitingTrial(studyID int) (trialID int, ok bool, err error) {
 	from := s.waitingFrom(studyID, 0)
 	var next int // after the claim, no trial numbered below next waits
-	err = s.update(func(tx *bbolt.Tx) error {
+	err = s.updateTrials(func(tx *bbolt.Tx) error {
 		trialID, ok = -1, false // fn may run more than once (see update)
 		sb, err := studyBucket(tx, studyID)
 		if err != nil {
@@ -335,7 +335,7 @@ func (s *Store) PopWaitingTrial(studyID int) (trialID int, ok bool, err error) {
 				return err
 			}
 			trialID, ok, next = r.id, true, r.number+1
-			return putTrial(tb, r)
+			return s.putTrial(tb, r)
 		}
 		return nil
 	})

@@ -83,13 +83,17 @@ func getTrial(tx *bbolt.Tx, trialID int) (*trialRec, *bbolt.Bucket, error) {
 	return r, tb, nil
 }
 
-// putTrial writes a record to its study's trial bucket.
-func putTrial(tb *bbolt.Bucket, r *trialRec) error {
-	return tb.Put(itob(r.number), encodeTrial(r))
+// putTrial writes a record to its study's trial bucket (and notes it for the change feed).
+func (s *Store) putTrial(tb *bbolt.Bucket, r *trialRec) error {
+	b := encodeTrial(r)
+	if s.feed != nil {
+		s.feed.note(tb.Tx(), r.studyID, r.number, r.id, b)
+	}
+	return tb.Put(itob(r.number), b)
 }
 
 // newTrial allocates an ID and number for a trial of studyID and stores r under them.
-func newTrial(tx *bbolt.Tx, studyID int, r *trialRec) error {
+func (s *Store) newTrial(tx *bbolt.Tx, studyID int, r *trialRec) error {
 	sb, err := studyBucket(tx, studyID)
 	if err != nil {
 		return err
@@ -108,12 +112,12 @@ func newTrial(tx *bbolt.Tx, studyID int, r *trialRec) error {
 	if err := idx.Put(itob(r.id), append(itob(studyID), itob(r.number)...)); err != nil {
 		return err
 	}
-	return putTrial(tb, r)
+	return s.putTrial(tb, r)
 }
 
 // modifyTrial loads trialID, refuses finished trials, applies fn and writes the result, in one transaction.
 func (s *Store) modifyTrial(trialID int, fn func(r *trialRec) error) error {
-	return s.update(func(tx *bbolt.Tx) error {
+	return s.updateTrials(func(tx *bbolt.Tx) error {
 		r, tb, err := getTrial(tx, trialID)
 		if err != nil {
 			return err
@@ -124,7 +128,7 @@ func (s *Store) modifyTrial(trialID int, fn func(r *trialRec) error) error {
 		if err := fn(r); err != nil {
 			return err
 		}
-		return putTrial(tb, r)
+		return s.putTrial(tb, r)
 	})
 }
 
@@ -270,6 +274,9 @@ func (s *Store) GetStudyIDFromName(name string) (int, error) {
 
 // GetStudyIDFromTrialID returns the ID of the study the trial belongs to.
 func (s *Store) GetStudyIDFromTrialID(trialID int) (int, error) {
+	if r, ok, err := s.overlaid(trialID); ok {
+		return r.studyID, err
+	}
 	id := -1
 	err := s.view(func(tx *bbolt.Tx) error {
 		studyID, _, err := trialLoc(tx, trialID)
@@ -430,7 +437,7 @@ func (s *Store) CreateNewTrial(studyID int) (int, error) {
 		userAttrs:   map[string]string{},
 		systemAttrs: map[string]string{},
 	}
-	err := s.update(func(tx *bbolt.Tx) error { return newTrial(tx, studyID, r) })
+	err := s.updateTrials(func(tx *bbolt.Tx) error { return s.newTrial(tx, studyID, r) })
 	if err != nil {
 		return -1, err
 	}
@@ -477,7 +484,7 @@ func (s *Store) CloneTrial(studyID int, baseTrial goptuna.FrozenTrial) (int, err
 	if r.state == goptuna.TrialStateRunning {
 		r.heartbeat = s.now()
 	}
-	if err := s.update(func(tx *bbolt.Tx) error { return newTrial(tx, studyID, r) }); err != nil {
+	if err := s.updateTrials(func(tx *bbolt.Tx) error { return s.newTrial(tx, studyID, r) }); err != nil {
 		return -1, err
 	}
 	return r.id, nil
@@ -564,6 +571,9 @@ func (s *Store) SetTrialSystemAttr(trialID int, key string, value string) error 
 
 // readTrial loads one record in its own read transaction.
 func (s *Store) readTrial(trialID int) (*trialRec, error) {
+	if r, ok, err := s.overlaid(trialID); ok {
+		return r, err
+	}
 	var r *trialRec
 	err := s.view(func(tx *bbolt.Tx) error {
 		var err error
@@ -575,6 +585,9 @@ func (s *Store) readTrial(trialID int) (*trialRec, error) {
 
 // GetTrialNumberFromID returns the trial's number within its study.
 func (s *Store) GetTrialNumberFromID(trialID int) (int, error) {
+	if r, ok, err := s.overlaid(trialID); ok {
+		return r.number, err
+	}
 	number := -1
 	err := s.view(func(tx *bbolt.Tx) error {
 		var err error

@@ -92,7 +92,11 @@ type Store struct {
 	waitFrom map[int]int
 	// recovered is what the automatic recovery at Open did.
 	recovered []Recovery
-	hooks     store.Hooks
+	// feed is a writer's change feed (nil without a snapshot); over is what a reader of a
+	// snapshot applies of it (nil: none).
+	feed  *feedWriter
+	over  *overlay
+	hooks store.Hooks
 }
 
 // LockInfoPath returns the path of the sidecar file naming the writer process of the store at path.
@@ -161,6 +165,12 @@ func Open(path string, opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	if !s.noSnap {
+		if s.feed, err = newFeedWriter(path); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+	}
 	if opts.RecoverOnOpen {
 		if err := s.recoverAtOpen(); err != nil {
 			_ = s.Close()
@@ -201,6 +211,7 @@ func (s *Store) openReadOnly(timeout time.Duration) error {
 			}
 			s.db = sdb
 			s.snapTime = fi.ModTime()
+			s.overlayFeed()
 			return nil
 		}
 		if timeout > probe {
@@ -451,10 +462,11 @@ func (s *Store) Path() string { return s.path }
 // ReadOnly reports whether the store was opened read-only.
 func (s *Store) ReadOnly() bool { return s.readOnly }
 
-// SnapshotTime returns when the snapshot being read was written, and false when reading the main file.
+// SnapshotTime returns when the state being read was committed (the snapshot's time, or that of
+// the last feed frame applied to it), and false when reading the main file.
 func (s *Store) SnapshotTime() (time.Time, bool) { return s.snapTime, !s.snapTime.IsZero() }
 
-// Close stops the snapshot writer, removes a writer's sidecar files (snapshot, lock-info) and releases the file.
+// Close stops the snapshot writer, removes a writer's sidecar files (snapshot, change feed, lock-info) and releases the file.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		if s.db == nil {
@@ -465,6 +477,11 @@ func (s *Store) Close() error {
 			<-s.done
 		}
 		var errs []error
+		if s.feed != nil {
+			if err := s.feed.close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
 		if !s.readOnly {
 			// The snapshot only serves readers of a live study; after Close they read the file itself.
 			if err := os.Remove(SnapshotPath(s.path)); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -525,7 +542,9 @@ func (s *Store) WriteSnapshot() error {
 	defer s.snapMu.Unlock()
 	dst := SnapshotPath(s.path)
 	tmp := dst + ".tmp"
+	var base uint64
 	err := s.db.View(func(tx *bbolt.Tx) error {
+		base = uint64(tx.ID())
 		f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 		if err != nil {
 			return err
@@ -543,6 +562,9 @@ func (s *Store) WriteSnapshot() error {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("store: snapshot %s: %w", dst, err)
 	}
+	if s.feed != nil {
+		return s.feed.rotate(base)
+	}
 	return nil
 }
 
@@ -550,9 +572,23 @@ func (s *Store) WriteSnapshot() error {
 // at once; while other writes are in flight, fn joins bbolt's Batch so that concurrent workers share
 // one commit (and its fsyncs). fn must only read and write through tx and may be run more than once
 // (bbolt reruns a batch without the call that failed, and reruns that call alone).
-func (s *Store) update(fn func(tx *bbolt.Tx) error) error {
+func (s *Store) update(fn func(tx *bbolt.Tx) error) error { return s.write(fn, true) }
+
+// updateTrials is update for a transaction that writes trial records (with putTrial) and
+// nothing else: the change feed carries them to readers of the snapshot.
+func (s *Store) updateTrials(fn func(tx *bbolt.Tx) error) error { return s.write(fn, false) }
+
+// write is update; barrier says that fn may write more than trial records.
+func (s *Store) write(fn func(tx *bbolt.Tx) error, barrier bool) error {
 	if s.readOnly {
 		return fmt.Errorf("store: %s: %w", s.path, store.ErrReadOnly)
+	}
+	if s.feed != nil {
+		inner := fn
+		fn = func(tx *bbolt.Tx) error {
+			s.feed.begin(tx, barrier)
+			return inner(tx)
+		}
 	}
 	var err error
 	if s.inflight.Add(1) > 1 {

@@ -42,7 +42,7 @@ func (s *Store) CountTrials(studyID int) (store.TrialCounts, error) {
 // process lock keeps every other process out.
 func (s *Store) CreateTrialIf(studyID int, allow func(store.TrialCounts) bool) (trialID int, ok bool, err error) {
 	var r *trialRec
-	err = s.update(func(tx *bbolt.Tx) error {
+	err = s.updateTrials(func(tx *bbolt.Tx) error {
 		r, ok = nil, false // the call may be run again
 		c, err := countTx(tx, studyID)
 		if err != nil || !allow(c) {
@@ -52,7 +52,7 @@ func (s *Store) CreateTrialIf(studyID int, allow func(store.TrialCounts) bool) (
 		r = &trialRec{state: goptuna.TrialStateRunning, start: now, heartbeat: now,
 			userAttrs: map[string]string{}, systemAttrs: map[string]string{}}
 		ok = true
-		return newTrial(tx, studyID, r)
+		return s.newTrial(tx, studyID, r)
 	})
 	if err != nil || !ok {
 		return -1, false, err

@@ -67,3 +67,19 @@ func CheckRecoveredAfterCrash(t testing.TB, s store.DB, study int, recover func(
 		t.Fatalf("Requeue after recovery: %d, %v", n, err)
 	}
 }
+
+// PrunedAndRequeued adds to the study a PRUNED trial and a FAIL one marked to be tried again
+// (record.SysRetry), then requeues it (a WAITING retry): the finished states a live reader of a
+// running study must see besides COMPLETE.
+func PrunedAndRequeued(t testing.TB, s store.DB, study int) {
+	t.Helper()
+	pruned, err := s.CreateNewTrial(study)
+	must(t, err)
+	must(t, s.SetTrialState(pruned, goptuna.TrialStatePruned))
+	failed, err := s.CreateNewTrial(study)
+	must(t, err)
+	must(t, s.SetTrialSystemAttr(failed, record.SysRetry, "1"))
+	must(t, s.SetTrialState(failed, goptuna.TrialStateFail))
+	_, err = s.Requeue(study)
+	must(t, err)
+}
