@@ -47,3 +47,13 @@ func FrontKeys(o record.Objective) (keys, dirs []string, err error) {
 	}
 	return keys, dirs, nil
 }
+
+// StudyFrontKeys is FrontKeys of the objective in a study's stored settings (its system
+// attribute record.SysStudyInfo, in sys).
+func StudyFrontKeys(sys map[string]string) (keys, dirs []string, err error) {
+	info, err := record.ParseStudyInfo(sys[record.SysStudyInfo])
+	if err != nil {
+		return nil, nil, fmt.Errorf("objective: %s: %w", record.SysStudyInfo, err)
+	}
+	return FrontKeys(info.Objective)
+}

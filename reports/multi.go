@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"fmt"
 	"math"
 	"sort"
 
@@ -15,14 +14,10 @@ import (
 // non-dominated set of the COMPLETE feasible trials over every goal, and the hypervolume is
 // exact against the reference (objective.reference, else 0 for a quality and the budget for a
 // cost, else the worst value among those trials).
-func buildListed(prev *Report, study string, info record.StudyInfo, trials []record.Trial, p *partial) (*Report, error) {
+// r holds the trials (setTrials), prev is BuildTrialsAfter's.
+func (r *Report) buildListed(prev *Report) (*Report, error) {
+	info, p := r.Info, r.part
 	goals := info.Objective.Goals()
-	keys, dirs, err := objective.FrontKeys(info.Objective)
-	if err != nil {
-		return nil, fmt.Errorf("reports: %w", err)
-	}
-	r := &Report{Study: study, Info: info, Objectives: keys, Directions: dirs, part: p}
-	r.setTrials(trials)
 
 	var cand []int
 	var vs [][]float64 // minimised

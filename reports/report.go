@@ -241,15 +241,15 @@ func BuildTrialsAfter(prev *Report, study string, info record.StudyInfo, trials 
 // buildTrials is BuildTrialsAfter; p, when not nil, is what the study's digest says of the
 // trials it does not hold.
 func buildTrials(prev *Report, study string, info record.StudyInfo, trials []record.Trial, p *partial) (*Report, error) {
-	if info.Objective.Listed() {
-		return buildListed(prev, study, info, trials, p)
-	}
 	keys, dirs, err := objective.FrontKeys(info.Objective)
 	if err != nil {
 		return nil, fmt.Errorf("reports: %w", err)
 	}
 	r := &Report{Study: study, Info: info, Objectives: keys, Directions: dirs, part: p}
 	r.setTrials(trials)
+	if info.Objective.Listed() {
+		return r.buildListed(prev)
+	}
 
 	var cand []int
 	var points [][]float64 // (−quality, cost): both minimised

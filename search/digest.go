@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/attnsearch/attnsearch/objective"
-	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store"
 )
 
@@ -93,11 +92,7 @@ func (d *digester) refreshLocked() error {
 		if err != nil {
 			return fmt.Errorf("search: digest of %s: %w", d.study, err)
 		}
-		info, err := record.ParseStudyInfo(sys[record.SysStudyInfo])
-		if err != nil {
-			return fmt.Errorf("search: digest of %s: %s: %w", d.study, record.SysStudyInfo, err)
-		}
-		if d.keys, d.dirs, err = objective.FrontKeys(info.Objective); err != nil {
+		if d.keys, d.dirs, err = objective.StudyFrontKeys(sys); err != nil {
 			return fmt.Errorf("search: digest of %s: %w", d.study, err)
 		}
 		d.id = id

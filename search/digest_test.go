@@ -28,11 +28,7 @@ func TestRunKeepsDigest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		info, err := record.ParseStudyInfo(sys[record.SysStudyInfo])
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys, dirs, err := objective.FrontKeys(info.Objective)
+		keys, dirs, err := objective.StudyFrontKeys(sys)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -255,11 +255,7 @@ func writePrefixDigest(t *testing.T, st store.DB, id, k int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := record.ParseStudyInfo(sys[record.SysStudyInfo])
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, dirs, err := objective.FrontKeys(info.Objective)
+	keys, dirs, err := objective.StudyFrontKeys(sys)
 	if err != nil {
 		t.Fatal(err)
 	}

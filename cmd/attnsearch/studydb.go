@@ -165,15 +165,10 @@ func refreshDigest(st goptuna.Storage, id int) error {
 	if err != nil {
 		return err
 	}
-	js, ok := sys[record.SysStudyInfo]
-	if !ok {
+	if _, ok := sys[record.SysStudyInfo]; !ok {
 		return nil
 	}
-	info, err := record.ParseStudyInfo(js)
-	if err != nil {
-		return fmt.Errorf("%s: %w", record.SysStudyInfo, err)
-	}
-	keys, dirs, err := objective.FrontKeys(info.Objective)
+	keys, dirs, err := objective.StudyFrontKeys(sys)
 	if err != nil {
 		return err
 	}
