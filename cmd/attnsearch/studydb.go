@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/attnsearch/attnsearch/objective"
-	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/store"
 	"github.com/attnsearch/attnsearch/store/postgres"
@@ -159,18 +158,15 @@ func digestReads(st store.DB) (func(int, int) ([]goptuna.FrozenTrial, error), fu
 
 // refreshDigest brings the digest of study id up to date after a bulk write (import, migrate):
 // the readers that use it (show, best, studies, report) then read what the question needs. A
-// study without attnsearch settings has none.
+// study without attnsearch settings (an Optuna study), or whose objective no report reads, has none.
 func refreshDigest(st goptuna.Storage, id int) error {
 	sys, err := st.GetStudySystemAttrs(id)
 	if err != nil {
 		return err
 	}
-	if _, ok := sys[record.SysStudyInfo]; !ok {
-		return nil
-	}
 	keys, dirs, err := objective.StudyFrontKeys(sys)
 	if err != nil {
-		return err
+		return nil // no attnsearch settings, or no objective a report could read: nothing to digest
 	}
 	return store.RefreshDigest(st, id, keys, dirs)
 }
