@@ -88,6 +88,7 @@ type Trial struct {
 	PrunedEpoch  int                    // epoch at which the pruner stopped it (0 = not pruned)
 	History      []Epoch                // per-epoch curve
 	Retry        bool                   // an interrupted or stale FAIL whose point was tried again
+	Stale        bool                   // a FAIL the store recovered because its worker died (SysFailReason = ReasonStale)
 	RetryOf      int                    // number of the trial this one retries (-1 = none)
 	Attempt      int                    // which attempt at its point this trial is: 1, or k for the (k-1)th retry (set by SetAttempts; 0 = unknown)
 	Seed         int64                  // trainer seed
@@ -234,6 +235,7 @@ func Decode(ft goptuna.FrozenTrial) (Trial, error) {
 	}
 	t.Rejected = ft.UserAttrs[KeyRejected] == "true"
 	t.Retry = Retried(ft)
+	t.Stale = ft.State == goptuna.TrialStateFail && ft.SystemAttrs[SysFailReason] == ReasonStale
 	n, ok, err := RetryOf(ft)
 	if err != nil {
 		return t, err

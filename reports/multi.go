@@ -14,14 +14,10 @@ import (
 // non-dominated set of the COMPLETE feasible trials over every goal, and the hypervolume is
 // exact against the reference (objective.reference, else 0 for a quality and the budget for a
 // cost, else the worst value among those trials).
-func buildListed(prev *Report, study string, info record.StudyInfo, trials []record.Trial) (*Report, error) {
+// r holds the trials (setTrials), prev is BuildTrialsAfter's.
+func (r *Report) buildListed(prev *Report) (*Report, error) {
+	info, p := r.Info, r.part
 	goals := info.Objective.Goals()
-	r := &Report{Study: study, Info: info}
-	for _, g := range goals {
-		r.Objectives = append(r.Objectives, objective.GoalKey(g.Name))
-		r.Directions = append(r.Directions, g.Direction())
-	}
-	r.setTrials(trials)
 
 	var cand []int
 	var vs [][]float64 // minimised
@@ -61,6 +57,11 @@ func buildListed(prev *Report, study string, info record.StudyInfo, trials []rec
 			for _, v := range vs {
 				if math.IsNaN(ref) || v[j] > ref {
 					ref = v[j]
+				}
+			}
+			if p != nil && p.worst != nil {
+				if w := r.minimised(p.worst)[j]; math.IsNaN(ref) || w > ref {
+					ref = w
 				}
 			}
 			if g.Maximize {
@@ -107,17 +108,7 @@ func (r *Report) vector(t record.Trial) ([]float64, bool) { return Vector(t, r.O
 func (r *Report) minimised(v []float64) []float64 { return Minimised(v, r.Directions) }
 
 // Vector returns a trial's figures of keys, in order; ok is false when one is missing or not finite.
-func Vector(t record.Trial, keys []string) ([]float64, bool) {
-	v := make([]float64, len(keys))
-	for j, k := range keys {
-		x, ok := t.Metrics[k]
-		if !ok || !finite(x) {
-			return nil, false
-		}
-		v[j] = x
-	}
-	return v, true
-}
+func Vector(t record.Trial, keys []string) ([]float64, bool) { return record.FiguresOf(t, keys) }
 
 // Minimised returns v with the components whose direction is "maximize" negated.
 func Minimised(v []float64, directions []string) []float64 {

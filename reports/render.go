@@ -58,6 +58,11 @@ func (r *Report) paramNames() []string {
 			seen[k] = true
 		}
 	}
+	if r.part != nil {
+		for _, k := range r.part.params {
+			seen[k] = true
+		}
+	}
 	return slices.Sorted(maps.Keys(seen))
 }
 
@@ -178,7 +183,7 @@ func (r *Report) writeTable(w io.Writer, md, all bool) error {
 		ref = strings.Join(parts, ", ")
 	}
 	_, err := fmt.Fprintf(w, "%sstudy %s: %s (%d complete, %d pruned, %d failed, %d running, %d waiting); front of %s: %s; hypervolume %.6g (reference %s)%s\n",
-		sep, r.Study, trials(len(r.Trials)), c["COMPLETE"], c["PRUNED"], c["FAIL"], c["RUNNING"], c["WAITING"],
+		sep, r.Study, trials(r.Total()), c["COMPLETE"], c["PRUNED"], c["FAIL"], c["RUNNING"], c["WAITING"],
 		strings.Join(r.Objectives, " vs "), trials(len(r.Front)), r.Hypervolume, ref,
 		map[bool]string{true: "; * marks the front", false: ""}[all])
 	return err

@@ -24,6 +24,8 @@ type Report struct {
 	Front       []int            // indices into Trials of the front, sorted by increasing cost
 	RefCost     float64          // hypervolume reference cost: the budget of the cost, or the largest candidate cost when unset
 	Hypervolume float64          // area dominated by the front above P = 0 and below RefCost
+
+	part *partial // read from the study's digest: what it says of the trials not in Trials (nil: Trials are every trial)
 }
 
 // ErrNoStudyInfo means the study was not created by attnsearch (no record.StudyInfo attribute).
@@ -43,6 +45,13 @@ type LoadOptions struct {
 	// attributes needed (and neither parameters nor intermediate values are). Nil reads the
 	// trials with GetAllTrials.
 	Scan func(studyID int, keep []string, fn func(goptuna.FrozenTrial) error) error
+	// Tail and Get, when both are set, let LoadWith answer from the study's digest
+	// (record.Digest) when it has one over the report's objective: Tail reads the trials numbered
+	// from or above, whole, Get one trial by number. The report then holds the front, the trials
+	// the digest does not cover, and those Locate and Best add; Trials is not every trial (for
+	// --all, plots and the page, leave them unset).
+	Tail func(studyID, from int) ([]goptuna.FrozenTrial, error)
+	Get  func(studyID, number int) (goptuna.FrozenTrial, error)
 	// Narrow asks Scan for what the front, the best trial, the counts and the attempts need
 	// (the feasibility, fidelity and objective figures) and nothing else: the report then
 	// prints no trial as stored, only Refill-ed ones (show, best).
@@ -57,9 +66,12 @@ func Heavy() []string { return []string{record.KeyHistory, record.KeyLog, record
 // LoadWith reads study from st, one trial at a time through o.Scan (no trial is held twice:
 // each is decoded as it comes), and builds the report of the trials of o.Fidelity.
 func LoadWith(st goptuna.Storage, study string, o LoadOptions) (*Report, error) {
-	id, info, err := studyInfo(st, study)
+	id, info, sys, err := studyInfo(st, study)
 	if err != nil {
 		return nil, err
+	}
+	if d := digestOf(sys, info); d != nil && o.Tail != nil && o.Get != nil {
+		return loadDigest(study, info, id, d, o)
 	}
 	scan := o.Scan
 	if scan == nil {
@@ -99,52 +111,52 @@ func LoadWith(st goptuna.Storage, study string, o LoadOptions) (*Report, error) 
 	if err != nil {
 		return nil, fmt.Errorf("reports: study %q trials: %w", study, err)
 	}
-	return BuildTrials(study, info, ofFidelity(trials, o.Fidelity))
+	return buildTrials(nil, study, info, ofFidelity(trials, o.Fidelity), nil)
+}
+
+// digestOf returns the study's digest when it has one over the report's objective, else nil (the
+// report then reads every trial).
+func digestOf(sys map[string]string, info record.StudyInfo) *record.Digest {
+	js, ok := sys[record.SysDigest]
+	if !ok {
+		return nil
+	}
+	keys, dirs, err := objective.FrontKeys(info.Objective)
+	if err != nil {
+		return nil
+	}
+	d, ok, err := record.ParseDigest(js)
+	if err != nil || !ok || !d.Over(keys, dirs) {
+		return nil
+	}
+	return d
 }
 
 // narrowAttrs are the user attributes a narrow LoadWith needs: feasibility, fidelity and the
 // objective's figures.
 func narrowAttrs(info record.StudyInfo) ([]string, error) {
-	keep := []string{record.KeyFeasible, record.KeyFidelity}
-	if info.Objective.Listed() {
-		for _, g := range info.Objective.Goals() {
-			keep = append(keep, objective.GoalKey(g.Name))
-		}
-		return keep, nil
-	}
-	mk, ck, err := metricCostKeys(info)
+	keys, _, err := objective.FrontKeys(info.Objective)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reports: %w", err)
 	}
-	return append(keep, mk, ck), nil
+	return append([]string{record.KeyFeasible, record.KeyFidelity}, keys...), nil
 }
 
-// metricCostKeys are the quality and cost keys of a metric/cost objective.
-func metricCostKeys(info record.StudyInfo) (mk, ck string, err error) {
-	if mk, err = MetricKey(info.Objective.Metric); err != nil {
-		return "", "", err
-	}
-	if ck, err = CostKey(info.Objective.Cost); err != nil {
-		return "", "", err
-	}
-	return mk, ck, nil
-}
-
-// studyInfo returns the ID and the attnsearch settings of study.
-func studyInfo(st goptuna.Storage, study string) (int, record.StudyInfo, error) {
+// studyInfo returns the ID, the attnsearch settings and the system attributes of study.
+func studyInfo(st goptuna.Storage, study string) (int, record.StudyInfo, map[string]string, error) {
 	id, sys, err := studyAttrs(st, study)
 	if err != nil {
-		return 0, record.StudyInfo{}, err
+		return 0, record.StudyInfo{}, nil, err
 	}
 	js, ok := sys[record.SysStudyInfo]
 	if !ok {
-		return 0, record.StudyInfo{}, fmt.Errorf("reports: study %q: %w", study, ErrNoStudyInfo)
+		return 0, record.StudyInfo{}, nil, fmt.Errorf("reports: study %q: %w", study, ErrNoStudyInfo)
 	}
 	info, err := record.ParseStudyInfo(js)
 	if err != nil {
-		return 0, record.StudyInfo{}, fmt.Errorf("reports: study %q: %s: %w", study, record.SysStudyInfo, err)
+		return 0, record.StudyInfo{}, nil, fmt.Errorf("reports: study %q: %s: %w", study, record.SysStudyInfo, err)
 	}
-	return id, info, nil
+	return id, info, sys, nil
 }
 
 // studyAttrs returns the ID and the system attributes of study.
@@ -198,8 +210,8 @@ func (r *Report) setTrials(trials []record.Trial) {
 	if !slices.IsSortedFunc(trials, byNumber) { // as read, they are
 		slices.SortStableFunc(trials, byNumber)
 	}
-	record.SetAttempts(trials)
 	r.Trials = trials
+	r.setAttempts()
 }
 
 // Build decodes trials and computes the front and its hypervolume.
@@ -223,15 +235,21 @@ func BuildTrials(study string, info record.StudyInfo, trials []record.Trial) (*R
 // prev's front and the trials that were not COMPLETE in prev — the same front, without
 // checking every trial again.
 func BuildTrialsAfter(prev *Report, study string, info record.StudyInfo, trials []record.Trial) (*Report, error) {
-	if info.Objective.Listed() {
-		return buildListed(prev, study, info, trials)
-	}
-	mk, ck, err := metricCostKeys(info)
+	return buildTrials(prev, study, info, trials, nil)
+}
+
+// buildTrials is BuildTrialsAfter; p, when not nil, is what the study's digest says of the
+// trials it does not hold.
+func buildTrials(prev *Report, study string, info record.StudyInfo, trials []record.Trial, p *partial) (*Report, error) {
+	keys, dirs, err := objective.FrontKeys(info.Objective)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reports: %w", err)
 	}
-	r := &Report{Study: study, Info: info, Objectives: []string{mk, ck}, Directions: []string{"maximize", "minimize"}}
+	r := &Report{Study: study, Info: info, Objectives: keys, Directions: dirs, part: p}
 	r.setTrials(trials)
+	if info.Objective.Listed() {
+		return r.buildListed(prev)
+	}
 
 	var cand []int
 	var points [][]float64 // (−quality, cost): both minimised
@@ -254,6 +272,9 @@ func BuildTrialsAfter(prev *Report, study string, info record.StudyInfo, trials 
 		_, cb, _ := r.qualityCost(r.Trials[r.Front[b]])
 		return ca < cb
 	})
+	if p != nil && p.worst != nil {
+		maxCost = math.Max(maxCost, p.worst[1])
+	}
 	r.RefCost = objective.RefCost(info.Objective, info.Budget)
 	if r.RefCost <= 0 {
 		r.RefCost = maxCost
@@ -280,17 +301,31 @@ func (r *Report) qualityCost(t record.Trial) (q, c float64, ok bool) {
 func (r *Report) Best() int {
 	best := -1
 	for i, t := range r.Trials {
-		if t.State != goptuna.TrialStateComplete || !t.Feasible || !finite(t.Value) {
+		if t.State != goptuna.TrialStateComplete || !t.Feasible || !finite(t.Value) || r.covered(t.Number) {
 			continue
 		}
 		if best < 0 || t.Value > r.Trials[best].Value {
 			best = i
 		}
 	}
-	return best
+	p := r.part
+	if p == nil || p.best == nil || (best >= 0 && (r.Trials[best].Value > p.best.Score || (r.Trials[best].Value == p.best.Score && r.Trials[best].Number < p.best.Number))) {
+		return best
+	}
+	i := r.index(p.best.Number)
+	if i < 0 {
+		t := record.Trial{Number: p.best.Number, State: goptuna.TrialStateComplete, Feasible: true, Fidelity: p.bestFid, RetryOf: -1, Metrics: map[string]float64{}}
+		if l, ok := p.d.Links[t.Number]; ok {
+			t.RetryOf, t.Retry = l.RetryOf, l.Retry
+		}
+		i = r.include(t)
+	}
+	r.Trials[i].Value, r.Trials[i].HasValue = p.best.Score, true
+	return i
 }
 
-// Find returns the index into Trials of trial number n, or -1.
+// Find returns the index into Trials of trial number n, or -1 (see Locate for a report read from
+// a digest).
 func (r *Report) Find(n int) int {
 	for i, t := range r.Trials {
 		if t.Number == n {
@@ -303,8 +338,15 @@ func (r *Report) Find(n int) int {
 // Counts returns the number of trials in each state name.
 func (r *Report) Counts() map[string]int {
 	out := map[string]int{}
+	if r.part != nil {
+		for s, k := range r.part.counts {
+			out[s] += k
+		}
+	}
 	for _, t := range r.Trials {
-		out[record.StateName(t.State)]++
+		if !r.covered(t.Number) {
+			out[record.StateName(t.State)]++
+		}
 	}
 	return out
 }

@@ -50,7 +50,7 @@ attnsearch train --trial N.`,
 			if err := checkFormat("best", format, formats...); err != nil {
 				return err
 			}
-			rep, st, err := loadReport(c.Context(), db, "all", lean(), true)
+			rep, st, err := loadReport(c.Context(), db, "all", lean(), true, true)
 			if err != nil {
 				return err
 			}

@@ -94,7 +94,7 @@ func completeTrials(c *cobra.Command) []string {
 	if fl := c.Flags().Lookup("study"); fl != nil {
 		study = fl.Value.String()
 	}
-	rep, st, err := loadReport(context.Background(), dbFlags{db: completionDB(c), study: study}, "all", lean(), false)
+	rep, st, err := loadReport(context.Background(), dbFlags{db: completionDB(c), study: study}, "all", lean(), false, false)
 	if err != nil {
 		return nil
 	}

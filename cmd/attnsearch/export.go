@@ -157,10 +157,14 @@ func importOptuna(ctx context.Context, db, in, study, as string, stdout io.Write
 	if !ok {
 		return inputErr(fmt.Errorf("import: %s cannot import studies", st.Location()))
 	}
-	if _, err := imp.Import(&buf, as); errors.Is(err, store.ErrStudyExists) {
+	id, err := imp.Import(&buf, as)
+	if errors.Is(err, store.ErrStudyExists) {
 		return inputErr(fmt.Errorf("import: %s already holds a study %q (nothing was imported; choose another name with --as)", st.Location(), as))
 	} else if err != nil {
 		return fmt.Errorf("import: study %s: %w", study, err)
+	}
+	if err := refreshDigest(st, id); err != nil {
+		return fmt.Errorf("import: study %s digest: %w", as, err)
 	}
 	fmt.Fprintf(stdout, "%s: %d trials imported from %s into %s\n", as, n, in, st.Location())
 	return nil

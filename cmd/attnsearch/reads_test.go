@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/attnsearch/attnsearch/objective"
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store"
 	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/store/postgres"
@@ -126,5 +129,179 @@ func TestGeneratedStoresReadIdentically(t *testing.T) {
 			}
 			sameBytes(t, bin, loc, src, genCases())
 		})
+	}
+}
+
+// TestDigestReadsIdentically is TestGeneratedStoresReadIdentically with each study's digest
+// (record.Digest) in the store, covering every trial, the first half, the first third (the
+// commands then read the rest, and the digest's open trials, as stored) or none: show, best,
+// studies and report answer from it and must print the same bytes.
+func TestDigestReadsIdentically(t *testing.T) {
+	bin := buildBinary(t)
+	src := filepath.Join("testdata", "genstore")
+	for _, c := range []struct {
+		name     string
+		pg       bool
+		num, den int // the digest covers the first num/den of each study's trials
+	}{{"bbolt/all", false, 1, 1}, {"bbolt/half", false, 1, 2}, {"bbolt/third", false, 1, 3}, {"bbolt/none", false, 0, 1}, {"postgres/all", true, 1, 1}, {"postgres/half", true, 1, 2}} {
+		t.Run(c.name, func(t *testing.T) {
+			var st store.DB
+			var loc string
+			var err error
+			if c.pg {
+				loc = pgServer(t, false).NewDatabase(t)
+				st, err = postgres.OpenWith(context.Background(), loc, postgres.Options{})
+			} else {
+				loc = filepath.Join(t.TempDir(), "gen.db")
+				st, err = bolt.Open(loc, bolt.Options{NoSync: true, NoSnapshot: true})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			fillGenerated(t, st.(store.Importer))
+			for _, o := range genStudies() {
+				id, err := st.GetStudyIDFromName(o.Name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				writePrefixDigest(t, st, id, o.Trials*c.num/c.den)
+			}
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			sameBytes(t, bin, loc, src, genCases())
+		})
+	}
+}
+
+// TestDigestIsRead shows that the commands answer from the digest when there is one (a digest
+// that says otherwise than the trials changes what they print) and ignore a digest over other
+// keys.
+func TestDigestIsRead(t *testing.T) {
+	bin := buildBinary(t)
+	loc := filepath.Join(t.TempDir(), "gen.db")
+	st, err := bolt.Open(loc, bolt.Options{NoSync: true, NoSnapshot: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillGenerated(t, st)
+	id, err := st.GetStudyIDFromName("two")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writePrefixDigest(t, st, id, 120)
+	sys, err := st.GetStudySystemAttrs(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, err := record.ParseDigest(sys[record.SysDigest])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		change func(d *record.Digest)
+		same   bool
+	}{
+		{"more complete trials", func(d *record.Digest) { d.Classes[""].Counts["COMPLETE"] += 1000 }, false},
+		{"another best", func(d *record.Digest) { d.Classes[""].Best = &record.DigestPoint{Number: 20, Score: 1e9} }, false},
+		{"over other keys", func(d *record.Digest) { d.Keys[0] = "other"; d.Classes[""].Counts["COMPLETE"] += 1000 }, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st, err := bolt.Open(loc, bolt.Options{NoSync: true, NoSnapshot: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dd := *d
+			dd.Keys = append([]string(nil), d.Keys...)
+			cl := *d.Classes[""]
+			cl.Counts = maps.Clone(cl.Counts)
+			dd.Classes = map[string]*record.DigestClass{"": &cl}
+			c.change(&dd)
+			js, err := dd.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.SetStudySystemAttr(id, record.SysDigest, js); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			want, err := os.ReadFile(filepath.Join("testdata", "genstore", "studies.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(bin, "studies", "--format", "json", "--db", loc).Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Equal(out, want) != c.same {
+				t.Errorf("studies printed the same as without a digest: %v, want %v\n%s", !c.same, c.same, out)
+			}
+		})
+	}
+}
+
+// writePrefixDigest stores study id's digest over its trials numbered below k (as a writer that
+// last refreshed it when the study had k trials), then checks that a refresh brings it to what a
+// digest built at once from every trial says.
+func writePrefixDigest(t *testing.T, st store.DB, id, k int) {
+	t.Helper()
+	sys, err := st.GetStudySystemAttrs(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, dirs, err := objective.StudyFrontKeys(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fts, err := st.GetAllTrials(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []record.Trial
+	for _, ft := range fts {
+		tr, err := record.Decode(ft)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, tr)
+	}
+	d := record.NewDigest(keys, dirs)
+	if err := d.Advance(k, all[:k]); err != nil {
+		t.Fatal(err)
+	}
+	js, err := d.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetStudySystemAttr(id, record.SysDigest, js); err != nil {
+		t.Fatal(err)
+	}
+	// The same digest refreshed equals one made at once; the prefix one stays stored.
+	whole := record.NewDigest(keys, dirs)
+	if err := whole.Advance(len(all), all); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.RefreshDigest(st, id, keys, dirs); err != nil {
+		t.Fatal(err)
+	}
+	sys, err = st.GetStudySystemAttrs(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := whole.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sys[record.SysDigest] != want {
+		t.Errorf("study %d: the digest of the first %d trials, refreshed, is\n%s\nnot\n%s", id, k, sys[record.SysDigest], want)
+	}
+	if err := st.SetStudySystemAttr(id, record.SysDigest, js); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -57,12 +57,13 @@ inherited weights, --fidelity all every trial (each JSON trial then says its "fi
 			if format == "json" && all { // every trial's history is printed
 				proj = store.Projection{OmitUserAttrs: []string{record.KeyLog, record.KeyStderr}}
 			}
-			rep, st, err := loadReport(c.Context(), db, fidel, proj, false)
+			digest := !all && plot == "" // the front, read from the study's digest when it has one
+			rep, st, err := loadReport(c.Context(), db, fidel, proj, false, digest)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			if format == "json" && !all { // the front's histories are printed
+			if digest || format == "json" && !all { // the front's rows (from a digest) and histories are printed
 				if err := rep.Refill(finder(st, rep), rep.Front...); err != nil {
 					return fmt.Errorf("report: %w", err)
 				}

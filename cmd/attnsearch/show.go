@@ -32,14 +32,17 @@ intermediate score the pruner saw).`,
 			if err := checkFormat("show", format, allFormats()...); err != nil {
 				return err
 			}
-			rep, st, err := loadReport(c.Context(), db, "all", lean(), true)
+			rep, st, err := loadReport(c.Context(), db, "all", lean(), true, true)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			i := rep.Find(n)
+			i, err := rep.Locate(n)
+			if err != nil {
+				return fmt.Errorf("show: %w", err)
+			}
 			if i < 0 {
-				return inputErr(fmt.Errorf("show: TRIAL %d: study %s has no trial %d (it has %s)", n, rep.Study, n, plural(len(rep.Trials), "trial", "trials")))
+				return inputErr(fmt.Errorf("show: TRIAL %d: study %s has no trial %d (it has %s)", n, rep.Study, n, plural(rep.Total(), "trial", "trials")))
 			}
 			if err := rep.Refill(finder(st, rep), i); err != nil {
 				return fmt.Errorf("show: %w", err)

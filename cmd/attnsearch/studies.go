@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/store"
 )
@@ -95,46 +94,43 @@ func studyRows(st store.DB) ([]studyRow, error) {
 	for _, name := range names {
 		row := studyRow{Name: name, States: map[string]int{}, Recovered: []int{}, Retried: []pointRow{}}
 		// A row needs each trial's state, score, feasibility, start and retry mark, nothing more.
-		if rep, err := reports.LoadWith(st, name, reports.LoadOptions{Fidelity: "all", Scan: scanner(st, lean()), Narrow: true}); err == nil {
+		o := reports.LoadOptions{Fidelity: "all", Scan: scanner(st, lean()), Narrow: true}
+		o.Tail, o.Get = digestReads(st)
+		id, err := st.GetStudyIDFromName(name)
+		if err != nil {
+			return nil, err
+		}
+		running := true
+		if rep, err := reports.LoadWith(st, name, o); err == nil {
 			row.Space, row.Target = rep.Info.SpaceFile, rep.Info.Trials
 			row.States = rep.Counts()
 			if b := rep.Best(); b >= 0 {
 				v, n := rep.Trials[b].Value, rep.Trials[b].Number
 				row.Best, row.BestTrial = &v, &n
 			}
-			latest := map[int]int{} // trial number → the attempt that retries it
-			for _, t := range rep.Trials {
-				if row.Started.IsZero() || (!t.Start.IsZero() && t.Start.Before(row.Started)) {
-					row.Started = t.Start
-				}
-				if t.RetryOf >= 0 {
-					latest[t.RetryOf] = t.Number
-				}
+			row.Started, row.Points = rep.Started(), rep.Points()
+			for _, p := range rep.Retried() {
+				row.Retried = append(row.Retried, pointRow(p))
 			}
-			row.Points, _ = record.Points(rep.Trials)
-			for _, t := range rep.Trials {
-				if _, retried := latest[t.Number]; !retried && t.Attempt > 1 {
-					row.Retried = append(row.Retried, pointRow{Trial: t.Number, Attempts: t.Attempt})
-				}
+			row.Recovered = append(row.Recovered, rep.Recovered()...)
+			running = row.States["RUNNING"] > 0
+		} else {
+			rec, err := st.RecoveredTrials(id)
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range rec {
+				row.Recovered = append(row.Recovered, t.Number)
 			}
 		}
-		id, err := st.GetStudyIDFromName(name)
-		if err != nil {
-			return nil, err
-		}
-		rec, err := st.RecoveredTrials(id)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range rec {
-			row.Recovered = append(row.Recovered, t.Number)
-		}
-		run, err := st.RunningTrials(id)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range run {
-			row.Running = append(row.Running, runningRow{Number: t.Number, HeartbeatS: now.Sub(t.Heartbeat).Seconds()})
+		if running { // their heartbeats
+			run, err := st.RunningTrials(id)
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range run {
+				row.Running = append(row.Running, runningRow{Number: t.Number, HeartbeatS: now.Sub(t.Heartbeat).Seconds()})
+			}
 		}
 		sort.Ints(row.Recovered)
 		rows = append(rows, row)

@@ -13,6 +13,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
 
+	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/reports"
 	"github.com/attnsearch/attnsearch/store"
 	"github.com/attnsearch/attnsearch/store/postgres"
@@ -108,8 +109,10 @@ func listOrNone(names []string) string {
 func lean() store.Projection { return store.Projection{OmitUserAttrs: reports.Heavy()} }
 
 // loadReport opens the store read-only and builds the report of the chosen study's trials of
-// fidelity (reports.LoadOptions), streamed and projected by proj (narrow: reports.LoadOptions.Narrow).
-func loadReport(ctx context.Context, f dbFlags, fidelity string, proj store.Projection, narrow bool) (*reports.Report, store.DB, error) {
+// fidelity (reports.LoadOptions), streamed and projected by proj (narrow: reports.LoadOptions.Narrow),
+// or from the study's digest when digest is set and the study has one (a command that renders
+// the front, one trial or counts: never --all, a plot or the page).
+func loadReport(ctx context.Context, f dbFlags, fidelity string, proj store.Projection, narrow, digest bool) (*reports.Report, store.DB, error) {
 	st, err := openRead(ctx, f.db)
 	if err != nil {
 		return nil, nil, err
@@ -119,7 +122,11 @@ func loadReport(ctx context.Context, f dbFlags, fidelity string, proj store.Proj
 		st.Close()
 		return nil, nil, err
 	}
-	rep, err := reports.LoadWith(st, name, reports.LoadOptions{Fidelity: fidelity, Scan: scanner(st, proj), Narrow: narrow})
+	o := reports.LoadOptions{Fidelity: fidelity, Scan: scanner(st, proj), Narrow: narrow}
+	if digest {
+		o.Tail, o.Get = digestReads(st)
+	}
+	rep, err := reports.LoadWith(st, name, o)
 	if err != nil {
 		st.Close()
 		if errors.Is(err, reports.ErrNoStudyInfo) {
@@ -140,6 +147,28 @@ func scanner(st store.DB, proj store.Projection) func(int, []string, func(goptun
 		}
 		return store.ScanTrials(st, id, p, fn)
 	}
+}
+
+// digestReads are the reads a report from a study's digest makes (reports.LoadOptions.Tail, Get):
+// the trials from a number on, and one trial.
+func digestReads(st store.DB) (func(int, int) ([]goptuna.FrozenTrial, error), func(int, int) (goptuna.FrozenTrial, error)) {
+	return func(id, from int) ([]goptuna.FrozenTrial, error) { return store.TrialsFrom(st, id, from) },
+		func(id, n int) (goptuna.FrozenTrial, error) { return store.TrialByNumber(st, id, n) }
+}
+
+// refreshDigest brings the digest of study id up to date after a bulk write (import, migrate):
+// the readers that use it (show, best, studies, report) then read what the question needs. A
+// study without attnsearch settings (an Optuna study), or whose objective no report reads, has none.
+func refreshDigest(st goptuna.Storage, id int) error {
+	sys, err := st.GetStudySystemAttrs(id)
+	if err != nil {
+		return err
+	}
+	keys, dirs, err := objective.StudyFrontKeys(sys)
+	if err != nil {
+		return nil // no attnsearch settings, or no objective a report could read: nothing to digest
+	}
+	return store.RefreshDigest(st, id, keys, dirs)
 }
 
 // finder reads one trial of the study rep reports by its number (reports.Report.Refill).

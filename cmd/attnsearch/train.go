@@ -176,7 +176,7 @@ func storedTrial(ctx context.Context, f *trainFlags, path string, stderr io.Writ
 	if f.trial < 0 {
 		return nil, "", inputErr(fmt.Errorf("train: --trial %d: want a trial number (0 or more)", f.trial))
 	}
-	rep, st, err := loadReport(ctx, f.db, "all", lean(), false)
+	rep, st, err := loadReport(ctx, f.db, "all", lean(), false, false)
 	if err != nil {
 		return nil, "", err
 	}

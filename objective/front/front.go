@@ -3,6 +3,8 @@ package front
 import (
 	"math"
 	"sort"
+
+	"github.com/attnsearch/attnsearch/record"
 )
 
 // TotalViolation is the total violation of constraint values c (each ≤ 0 is satisfied):
@@ -32,26 +34,7 @@ func worse(x float64) float64 {
 // DominatesMin reports whether a Pareto-dominates b, every component minimised: a is no worse
 // in every component and strictly better in one. NaN counts as +Inf; vectors of different
 // lengths are compared over the longer, a missing component counting as +Inf.
-func DominatesMin(a, b []float64) bool {
-	strict := false
-	n := max(len(a), len(b))
-	for i := 0; i < n; i++ {
-		x, y := math.Inf(1), math.Inf(1)
-		if i < len(a) {
-			x = worse(a[i])
-		}
-		if i < len(b) {
-			y = worse(b[i])
-		}
-		if x > y {
-			return false
-		}
-		if x < y {
-			strict = true
-		}
-	}
-	return strict
-}
+func DominatesMin(a, b []float64) bool { return record.DominatesMin(a, b) }
 
 // ConstrainedDominates is Deb's constrained domination (Deb et al. 2002, NSGA-II): with va and
 // vb the total violations of a and b, a feasible point beats an infeasible one, of two infeasible

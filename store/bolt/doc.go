@@ -57,7 +57,9 @@
 // that follow the snapshot's transaction without a gap (bbolt numbers its write transactions
 // one by one), stopping at the first missing, torn (incomplete or failing its checksum) or
 // barrier frame: a transaction that wrote more than trial records (a study, its attributes, a
-// deletion, an import) is a barrier, after which readers wait for the next snapshot. So every
+// deletion, an import) is a barrier, after which readers wait for the next snapshot; the
+// study's digest (record.SysDigest) is the exception: readers keep the snapshot's, which stays
+// true as trials finish. So every
 // read sees the state of one committed transaction: the trial reads (GetAllTrials, TrialsFrom,
 // ScanTrials, TrialByNumber, GetTrial and the other reads of one trial) the records of the last
 // frame applied, everything else the snapshot's, which no applied frame changed — except the

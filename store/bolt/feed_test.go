@@ -9,6 +9,7 @@ import (
 
 	"github.com/c-bata/goptuna"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store"
 	"github.com/attnsearch/attnsearch/store/storetest"
 )
@@ -127,6 +128,16 @@ func TestFeedReadsEqualWriter(t *testing.T) {
 	_, err = w.RecoverStale(sid, 0) // fails the running trials and enqueues their retries
 	must(t, err)
 	f.check("recovered", f.now())
+
+	// The study's digest is no barrier: readers keep the snapshot's (none here) and read the
+	// trials written after it.
+	must(t, w.SetStudySystemAttr(sid, record.SysDigest, `{"version": 1}`))
+	_, err = w.CreateNewTrial(sid)
+	must(t, err)
+	f.check("after a digest", f.now())
+	if sys, err := f.reader().GetStudySystemAttrs(sid); err != nil || sys[record.SysDigest] != "" {
+		t.Fatalf("a reader of the snapshot read the digest written after it: %v, %v", sys, err)
+	}
 
 	// A write of more than trials (a study attribute) is a barrier: readers see the state before
 	// it, also after later trial writes, until the next snapshot.

@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store"
 	"github.com/c-bata/goptuna"
 	bbolt "go.etcd.io/bbolt"
@@ -253,8 +254,20 @@ func (s *Store) SetStudyUserAttr(studyID int, key string, value string) error {
 	return s.setStudyAttr(studyID, bUserAttrs, key, value)
 }
 
-// SetStudySystemAttr stores a system attribute of the study.
+// SetStudySystemAttr stores a system attribute of the study. The study's digest
+// (record.SysDigest), refreshed about once a second while trials end, is not a barrier of the
+// change feed: a snapshot's older digest stays true (it counts finished trials only), and its
+// readers add the trials the feed brings.
 func (s *Store) SetStudySystemAttr(studyID int, key string, value string) error {
+	if key == record.SysDigest {
+		return s.updateTrials(func(tx *bbolt.Tx) error {
+			sb, err := studyBucket(tx, studyID)
+			if err != nil {
+				return err
+			}
+			return sb.Bucket(bSystemAttrs).Put([]byte(key), []byte(value))
+		})
+	}
 	return s.setStudyAttr(studyID, bSystemAttrs, key, value)
 }
 

@@ -4,5 +4,7 @@
 //	go run ./store/storegen/cmd -db gen.db -trials 100000 -goals 2 -seed 1
 //	go run ./store/storegen/cmd -db 'postgres://…' -trials 100000 -goals 3
 //
-// A path opens (creating) a bbolt file; a postgres:// URL a PostgreSQL database.
+// A path opens (creating) a bbolt file; a postgres:// URL a PostgreSQL database. The study's
+// digest (record.Digest) is written after the trials, as attnsearch run keeps one; -digest-only
+// writes only that, into a store generated before.
 package main

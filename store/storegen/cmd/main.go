@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/store"
 	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/store/postgres"
@@ -22,15 +23,17 @@ func main() {
 	flag.IntVar(&o.Goals, "goals", 2, "minimised goals: 2 or 3")
 	flag.Uint64Var(&o.Seed, "seed", 1, "seed of every draw")
 	flag.IntVar(&o.Epochs, "epochs", 5, "epochs (intermediate values) per trained trial")
+	only := flag.Bool("digest-only", false, "write nothing but the study's digest (a store generated before digests)")
 	flag.Parse()
-	if err := run(context.Background(), *db, o); err != nil {
+	if err := run(context.Background(), *db, o, *only); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
-// run opens the store at db and fills the study o into it.
-func run(ctx context.Context, db string, o storegen.Options) error {
+// run opens the store at db and fills the study o into it (unless digestOnly), then writes its
+// digest, as a study that attnsearch run wrote has one.
+func run(ctx context.Context, db string, o storegen.Options, digestOnly bool) error {
 	var st store.DB
 	var err error
 	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
@@ -48,9 +51,24 @@ func run(ctx context.Context, db string, o storegen.Options) error {
 		return fmt.Errorf("storegen: %s cannot import studies", st.Location())
 	}
 	start := time.Now()
-	if _, err := storegen.Fill(imp, o); err != nil {
+	if !digestOnly {
+		if _, err := storegen.Fill(imp, o); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "storegen: %d trials of study %s into %s in %v\n", o.Trials, o.Name, st.Location(), time.Since(start).Round(time.Millisecond))
+	}
+	start = time.Now()
+	id, err := st.GetStudyIDFromName(o.Name)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "storegen: %d trials of study %s into %s in %v\n", o.Trials, o.Name, st.Location(), time.Since(start).Round(time.Millisecond))
+	keys, dirs, err := objective.FrontKeys(o.Info().Objective)
+	if err != nil {
+		return err
+	}
+	if err := store.RefreshDigest(st, id, keys, dirs); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "storegen: the digest of study %s in %v\n", o.Name, time.Since(start).Round(time.Millisecond))
 	return st.Close()
 }

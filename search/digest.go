@@ -1,0 +1,127 @@
+package search
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/attnsearch/attnsearch/objective"
+	"github.com/attnsearch/attnsearch/store"
+)
+
+// digestEvery is the least time between two refreshes of a study's digest while trials end.
+const digestEvery = time.Second
+
+// digester keeps a study's digest (record.Digest, store.RefreshDigest) fresh while its trials
+// end, so that a reader (show, best, studies, report) reads the trials since the last refresh,
+// not the whole study. Refreshes run on a goroutine of their own, at most once per digestEvery,
+// so a worker never waits for one (the first refresh of a large study made before digests
+// reads the whole study once); stop makes the last one.
+type digester struct {
+	st    Storage
+	study string
+	kick  chan struct{}
+	done  chan struct{}
+
+	mu   sync.Mutex // serialises refreshes; guards the fields below
+	id   int
+	keys []string
+	dirs []string
+	err  error // the first refresh's error
+}
+
+// startDigester starts refreshing study's digest on st.
+func startDigester(st Storage, study string) *digester {
+	d := &digester{st: st, study: study, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	go d.loop()
+	return d
+}
+
+// loop refreshes when kicked, at most once per digestEvery, until stop.
+func (d *digester) loop() {
+	for {
+		select {
+		case <-d.done:
+			return
+		case <-d.kick:
+		}
+		d.refresh()
+		select {
+		case <-d.done:
+			return
+		case <-time.After(digestEvery):
+		}
+	}
+}
+
+// trialEnded asks for a refresh without waiting for it.
+func (d *digester) trialEnded() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// stop ends the refreshing, makes the last refresh (after every trial that ended) and returns
+// the first refresh's error.
+func (d *digester) stop() error {
+	close(d.done)
+	d.refresh()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.err
+}
+
+// refresh brings the digest up to date with the trials as stored now.
+func (d *digester) refresh() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.refreshLocked(); err != nil && d.err == nil {
+		d.err = err
+	}
+}
+
+// refreshLocked is refresh, with d.mu held.
+func (d *digester) refreshLocked() error {
+	if d.keys == nil {
+		id, err := d.st.GetStudyIDFromName(d.study)
+		if err != nil {
+			return fmt.Errorf("search: digest of %s: %w", d.study, err)
+		}
+		sys, err := d.st.GetStudySystemAttrs(id)
+		if err != nil {
+			return fmt.Errorf("search: digest of %s: %w", d.study, err)
+		}
+		if d.keys, d.dirs, err = objective.StudyFrontKeys(sys); err != nil {
+			return fmt.Errorf("search: digest of %s: %w", d.study, err)
+		}
+		d.id = id
+	}
+	return store.RefreshDigest(d.st, d.id, d.keys, d.dirs)
+}
+
+// withDigest runs run with the study's digest refreshed as its trials end (seen through
+// p.opts.OnEvent) and once more when it returns, if it opened the study. A refresh that fails is
+// a warning: readers then read the whole study, as without a digest.
+func (p *Prepared) withDigest(st Storage, run func() (*Result, error)) (*Result, error) {
+	user := p.opts.OnEvent
+	d := startDigester(st, p.spec.Study.Name)
+	p.opts.OnEvent = func(e Event) {
+		if user != nil {
+			user(e)
+		}
+		if e.Kind == EventTrialEnd {
+			d.trialEnded()
+		}
+	}
+	defer func() { p.opts.OnEvent = user }()
+	res, err := run()
+	if res == nil {
+		close(d.done)
+		return res, err
+	}
+	if derr := d.stop(); derr != nil && user != nil {
+		user(Event{Kind: EventWarning, Message: fmt.Sprintf("the study's digest (what show, best, studies and report read) was not refreshed: %v", derr)})
+	}
+	return res, err
+}
