@@ -21,7 +21,8 @@ type digester struct {
 	st    Storage
 	study string
 	kick  chan struct{}
-	done  chan struct{}
+	done  chan struct{} // closed: stop refreshing
+	ended chan struct{} // closed by loop when it returns
 
 	mu   sync.Mutex // serialises refreshes; guards the fields below
 	id   int
@@ -32,13 +33,14 @@ type digester struct {
 
 // startDigester starts refreshing study's digest on st.
 func startDigester(st Storage, study string) *digester {
-	d := &digester{st: st, study: study, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	d := &digester{st: st, study: study, kick: make(chan struct{}, 1), done: make(chan struct{}), ended: make(chan struct{})}
 	go d.loop()
 	return d
 }
 
 // loop refreshes when kicked, at most once per digestEvery, until stop.
 func (d *digester) loop() {
+	defer close(d.ended)
 	for {
 		select {
 		case <-d.done:
@@ -54,6 +56,12 @@ func (d *digester) loop() {
 	}
 }
 
+// halt stops the refreshing and waits for a refresh under way (the store may be closed next).
+func (d *digester) halt() {
+	close(d.done)
+	<-d.ended
+}
+
 // trialEnded asks for a refresh without waiting for it.
 func (d *digester) trialEnded() {
 	select {
@@ -65,7 +73,7 @@ func (d *digester) trialEnded() {
 // stop ends the refreshing, makes the last refresh (after every trial that ended) and returns
 // the first refresh's error.
 func (d *digester) stop() error {
-	close(d.done)
+	d.halt()
 	d.refresh()
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -100,13 +108,15 @@ func (d *digester) refreshLocked() error {
 	return store.RefreshDigest(d.st, d.id, d.keys, d.dirs)
 }
 
-// withDigest runs run with the study's digest refreshed as its trials end (seen through
-// p.opts.OnEvent) and once more when it returns, if it opened the study. A refresh that fails is
+// withDigest runs run on a copy of p whose OnEvent also refreshes the study's digest as trials
+// end, then refreshes it once more when run returns, if run opened the study (p itself is not
+// changed: Run may be called again, or at once from another goroutine). A refresh that fails is
 // a warning: readers then read the whole study, as without a digest.
-func (p *Prepared) withDigest(st Storage, run func() (*Result, error)) (*Result, error) {
+func (p *Prepared) withDigest(st Storage, run func(q *Prepared) (*Result, error)) (*Result, error) {
 	user := p.opts.OnEvent
 	d := startDigester(st, p.spec.Study.Name)
-	p.opts.OnEvent = func(e Event) {
+	q := *p
+	q.opts.OnEvent = func(e Event) {
 		if user != nil {
 			user(e)
 		}
@@ -114,10 +124,9 @@ func (p *Prepared) withDigest(st Storage, run func() (*Result, error)) (*Result,
 			d.trialEnded()
 		}
 	}
-	defer func() { p.opts.OnEvent = user }()
-	res, err := run()
+	res, err := run(&q)
 	if res == nil {
-		close(d.done)
+		d.halt()
 		return res, err
 	}
 	if derr := d.stop(); derr != nil && user != nil {

@@ -126,11 +126,11 @@ var errNoTurn = errors.New("no waiting trial left for this turn")
 // Run runs (or resumes) the prepared study on st until it has the requested number of finished
 // trials, or ctx is cancelled. Sampler, pruner, workers and seed come from the space file.
 func (p *Prepared) Run(ctx context.Context, st Storage) (*Result, error) {
-	return p.withDigest(st, func() (*Result, error) {
-		if p.kind.Run != nil {
-			return p.kind.Run(ctx, p, st) // a strategy of its own (supernetKind: supernet.go)
+	return p.withDigest(st, func(q *Prepared) (*Result, error) {
+		if q.kind.Run != nil {
+			return q.kind.Run(ctx, q, st) // a strategy of its own (supernetKind: supernet.go)
 		}
-		return p.run(ctx, st)
+		return q.run(ctx, st)
 	})
 }
 
