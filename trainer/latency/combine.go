@@ -36,7 +36,7 @@ func Combine(paths []string, w io.Writer) (written, dropped int, err error) {
 	for i, p := range paths {
 		rows, idx, th, err := readPass(p)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, fmt.Errorf("combine: %w", err)
 		}
 		if i == 0 {
 			order, threads = idx, th
@@ -103,20 +103,20 @@ func pool(rows []passRow) (reps int, mean, std float64) {
 }
 
 // readPass reads one measurement file: its rows by index, the indices in file order, and the
-// threads they were measured at.
+// threads they were measured at. Its errors name the file and line; the caller names itself.
 func readPass(path string) (map[int]passRow, []int, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, "", fmt.Errorf("combine: %w", err)
+		return nil, nil, "", err
 	}
 	defer f.Close()
 	r := csv.NewReader(f)
 	head, err := r.Read()
 	if err != nil {
-		return nil, nil, "", fmt.Errorf("combine: %s: %w", path, err)
+		return nil, nil, "", fmt.Errorf("%s: %w", path, err)
 	}
 	if !slices.Equal(head, Columns()) {
-		return nil, nil, "", fmt.Errorf("combine: %s:1: header %q is not that of a measurement file (%s)",
+		return nil, nil, "", fmt.Errorf("%s:1: header %q is not that of a measurement file (%s)",
 			path, strings.Join(head, ","), strings.Join(Columns(), ","))
 	}
 	col := func(name string) int { return slices.Index(head, name) }
@@ -127,11 +127,11 @@ func readPass(path string) (map[int]passRow, []int, string, error) {
 			return rows, order, threads, nil
 		}
 		if err != nil {
-			return nil, nil, "", fmt.Errorf("combine: %s: %w", path, err)
+			return nil, nil, "", fmt.Errorf("%s: %w", path, err)
 		}
 		line, _ := r.FieldPos(0)
 		bad := func(field string) error {
-			return fmt.Errorf("combine: %s:%d: %s %q is not a number", path, line, field, rec[col(field)])
+			return fmt.Errorf("%s:%d: %s %q is not a number", path, line, field, rec[col(field)])
 		}
 		idx, err := strconv.Atoi(rec[0])
 		if err != nil {
@@ -150,10 +150,10 @@ func readPass(path string) (map[int]passRow, []int, string, error) {
 		if th := rec[col(ColThreads)]; threads == "" {
 			threads = th
 		} else if th != threads {
-			return nil, nil, "", fmt.Errorf("combine: %s:%d: measured at threads %s, earlier rows at %s", path, line, th, threads)
+			return nil, nil, "", fmt.Errorf("%s:%d: measured at threads %s, earlier rows at %s", path, line, th, threads)
 		}
 		if prev, dup := rows[idx]; dup {
-			return nil, nil, "", fmt.Errorf("combine: %s:%d: index %d again (first at line %d)", path, line, idx, prev.line)
+			return nil, nil, "", fmt.Errorf("%s:%d: index %d again (first at line %d)", path, line, idx, prev.line)
 		}
 		rows[idx] = p
 		order = append(order, idx)

@@ -228,48 +228,23 @@ func meanStd(xs []float64) (mean, std float64) {
 }
 
 // readDone returns the indices already measured in the file at path (nil when it does not exist
-// or is empty); its header must be Columns and its rows measured at the same threads.
+// or is empty): a measurement file (readPass) whose rows were measured at threads.
 func readDone(path string, threads int) (map[int]bool, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if st, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) || err == nil && st.Size() == 0 {
 		return nil, nil
 	}
+	rows, order, th, err := readPass(path)
 	if err != nil {
-		return nil, fmt.Errorf("measure: %w", err)
+		return nil, fmt.Errorf("measure: %w; write to a new file", err)
 	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	head, err := r.Read()
-	if err == io.EOF {
-		return nil, nil
+	if len(order) > 0 && th != strconv.Itoa(threads) {
+		return nil, fmt.Errorf("measure: %s:%d: measured at threads %s, now %d; write to a new file", path, rows[order[0]].line, th, threads)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("measure: %s: %w", path, err)
-	}
-	if !slices.Equal(head, Columns()) {
-		return nil, fmt.Errorf("measure: %s:1: header %q is not that of a measurement file (%s); write to a new file",
-			path, strings.Join(head, ","), strings.Join(Columns(), ","))
-	}
-	done := map[int]bool{}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return done, nil
-		}
-		line, _ := r.FieldPos(0)
-		if err != nil {
-			return nil, fmt.Errorf("measure: %s: %w", path, err)
-		}
-		idx, err := strconv.Atoi(rec[0])
-		if err != nil {
-			return nil, fmt.Errorf("measure: %s:%d: index %q is not an integer", path, line, rec[0])
-		}
-		th := rec[slices.Index(head, ColThreads)]
-		if th != strconv.Itoa(threads) {
-			return nil, fmt.Errorf("measure: %s:%d: measured at threads %s, now %d; write to a new file", path, line, th, threads)
-		}
+	done := make(map[int]bool, len(rows))
+	for idx := range rows {
 		done[idx] = true
 	}
+	return done, nil
 }
 
 // progress rewrites one line: a bar, the count and the time left.

@@ -136,3 +136,71 @@ func TestRunResumes(t *testing.T) {
 		t.Errorf("foreign file: %v", err)
 	}
 }
+
+// TestReadDoneRefusals: a resumed measurement reads the indices done in its file and refuses a
+// file that is not one of its own (another header, other threads, a malformed row), naming the
+// file and line, before it measures anything.
+func TestReadDoneRefusals(t *testing.T) {
+	row := func(idx, threads, reps, mean string) string {
+		cells := make([]string, len(Columns()))
+		for i, c := range Columns() {
+			switch c {
+			case ColIndex:
+				cells[i] = idx
+			case ColThreads:
+				cells[i] = threads
+			case ColReps:
+				cells[i] = reps
+			case ColMean:
+				cells[i] = mean
+			default:
+				cells[i] = "1"
+			}
+		}
+		return strings.Join(cells, ",") + "\n"
+	}
+	head := strings.Join(Columns(), ",") + "\n"
+	for _, c := range []struct {
+		name, text string
+		absent     bool
+		want       []int
+		err        string
+	}{
+		{name: "no file", absent: true},
+		{name: "empty file"},
+		{name: "header only", text: head},
+		{name: "two rows", text: head + row("0", "2", "3", "1.5") + row("4", "2", "3", "1.5"), want: []int{0, 4}},
+		{name: "another header", text: "a,b\n1,2\n", err: "f.csv:1: header \"a,b\" is not that of a measurement file"},
+		{name: "other threads", text: head + row("0", "1", "3", "1.5"), err: "f.csv:2: measured at threads 1, now 2; write to a new file"},
+		{name: "bad index", text: head + row("x", "2", "3", "1.5"), err: "f.csv:2: index \"x\" is not a number"},
+		{name: "bad mean", text: head + row("0", "2", "3", "fast"), err: "f.csv:2: latency_ms_mean \"fast\" is not a number"},
+		{name: "index twice", text: head + row("0", "2", "3", "1") + row("0", "2", "3", "1"), err: "f.csv:3: index 0 again (first at line 2)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "f.csv")
+			if !c.absent {
+				if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			done, err := readDone(path, 2)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) || !strings.HasPrefix(err.Error(), "measure: ") {
+					t.Fatalf("error %v, want one naming %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(done) != len(c.want) {
+				t.Fatalf("done %v, want %v", done, c.want)
+			}
+			for _, i := range c.want {
+				if !done[i] {
+					t.Fatalf("done %v, want %v", done, c.want)
+				}
+			}
+		})
+	}
+}
