@@ -49,15 +49,15 @@ type rankVariant struct {
 	noBox    bool   // train sub-networks of the whole space, not only inside retrain.reference
 }
 
-// rankVariants are the SuperTransformer trainings compared: 1,400 updates are what
-// spaces/mt-supernet.yaml's 3 minutes give on two cores.
+// rankVariants are the SuperTransformer trainings compared, in the order they run: 1,400
+// updates are what spaces/mt-supernet.yaml's 3 minutes give on two cores.
 var rankVariants = []rankVariant{
 	{name: "uniform-1400", sampling: "uniform", steps: 1400},
 	{name: "uniform-4200", sampling: "uniform", steps: 4200},
-	{name: "sandwich-1400", sampling: "sandwich", steps: 1400},
-	{name: "uniform-1400-nobox", sampling: "uniform", steps: 1400, noBox: true},
 	{name: "uniform-1400-lr1e-2", sampling: "uniform", steps: 1400, lr: "1.0e-2"},
 	{name: "uniform-1400-warmup600", sampling: "uniform", steps: 1400, warmup: "600"},
+	{name: "sandwich-1400", sampling: "sandwich", steps: 1400},
+	{name: "uniform-1400-nobox", sampling: "uniform", steps: 1400, noBox: true},
 }
 
 // rankEvalSizes are the validation sentence counts an inherited sub-network is scored on.
@@ -354,24 +354,8 @@ func BenchmarkSupernetRankingMainJob(b *testing.B) {
 		defer logMu.Unlock()
 		fmt.Fprintf(logFile, "%s "+format+"\n", append([]any{time.Now().UTC().Format("15:04:05")}, args...)...)
 	}
-	open := func(b *testing.B, spec *space.Spec, ckpt string) *superRun {
-		p, err := Prepare(ctx, spec, Options{SupernetCheckpoint: ckpt})
-		if err != nil {
-			b.Fatal(err)
-		}
-		st, err := bolt.Open(filepath.Join(b.TempDir(), "r.db"), bolt.Options{NoSnapshot: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { st.Close() })
-		sr, _, err := p.newSuperRun(st)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return sr
-	}
 	// The architectures and their from-scratch figures, from the space as declared.
-	base := open(b, spec, filepath.Join(b.TempDir(), "unused.ckpt"))
+	base := openSuperRun(b, spec, filepath.Join(b.TempDir(), "unused.ckpt"))
 	sets := make([][]space.Config, len(rsets))
 	scratch := make([][]float64, len(rsets))
 	for k, rs := range rsets {
@@ -388,7 +372,7 @@ func BenchmarkSupernetRankingMainJob(b *testing.B) {
 				if quick {
 					v.steps = 2
 				}
-				sr := open(b, v.apply(spec), filepath.Join(dir, v.name+".ckpt"))
+				sr := openSuperRun(b, v.apply(spec), filepath.Join(dir, v.name+".ckpt"))
 				t0 := time.Now()
 				if err := sr.train(ctx); err != nil {
 					b.Fatal(err)
@@ -427,6 +411,26 @@ func BenchmarkSupernetRankingMainJob(b *testing.B) {
 			}
 		})
 	}
+}
+
+// openSuperRun prepares spec and opens its supernet run (not trained yet) on a new store in a
+// temporary directory, the SuperTransformer checkpointed to the file ckpt.
+func openSuperRun(tb testing.TB, spec *space.Spec, ckpt string) *superRun {
+	tb.Helper()
+	p, err := Prepare(context.Background(), spec, Options{SupernetCheckpoint: ckpt})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st, err := bolt.Open(filepath.Join(tb.TempDir(), "s.db"), bolt.Options{NoSnapshot: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	sr, _, err := p.newSuperRun(st)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sr
 }
 
 // minMax returns the smallest and largest of xs (0, 0 when empty).

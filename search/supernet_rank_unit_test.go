@@ -1,7 +1,6 @@
 package search
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 
@@ -19,14 +18,7 @@ func TestSpreadArchs(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec.Task.Synthetic.Train, spec.Task.Synthetic.Valid, spec.Task.Synthetic.Test = 64, 8, 8
-	p, err := Prepare(context.Background(), spec, Options{SupernetCheckpoint: filepath.Join(t.TempDir(), "ck")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sr, _, err := p.newSuperRun(openStore(t, filepath.Join(t.TempDir(), "s.db")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sr := openSuperRun(t, spec, filepath.Join(t.TempDir(), "ck"))
 	o, b := sr.spec.Objective, sr.spec.Budget
 	sets := map[uint64][]space.Config{}
 	for _, seed := range []uint64{1, 2} {
