@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,16 +48,21 @@ type rankVariant struct {
 	lr       string // the shared weights' peak learning rate ("" = the space's start value)
 	warmup   string // warmup_steps ("" = the space's)
 	noBox    bool   // train sub-networks of the whole space, not only inside retrain.reference
+	// from names a variant that this one continues (the same training, stopped earlier): its
+	// finished checkpoint is this one's start when this one has none yet. The inverse_sqrt
+	// schedule does not depend on the horizon, so the continued run is the longer one.
+	from string
 }
 
 // rankVariants are the SuperTransformer trainings compared, in the order they run: 1,400
 // updates are what spaces/mt-supernet.yaml's 3 minutes give on two cores.
 var rankVariants = []rankVariant{
 	{name: "uniform-1400", sampling: "uniform", steps: 1400},
-	{name: "uniform-4200", sampling: "uniform", steps: 4200},
+	{name: "uniform-2800", sampling: "uniform", steps: 2800, from: "uniform-1400"},
+	{name: "uniform-4200", sampling: "uniform", steps: 4200, from: "uniform-2800"},
+	{name: "sandwich-1400", sampling: "sandwich", steps: 1400},
 	{name: "uniform-1400-lr1e-2", sampling: "uniform", steps: 1400, lr: "1.0e-2"},
 	{name: "uniform-1400-warmup600", sampling: "uniform", steps: 1400, warmup: "600"},
-	{name: "sandwich-1400", sampling: "sandwich", steps: 1400},
 	{name: "uniform-1400-nobox", sampling: "uniform", steps: 1400, noBox: true},
 }
 
@@ -372,7 +378,11 @@ func BenchmarkSupernetRankingMainJob(b *testing.B) {
 				if quick {
 					v.steps = 2
 				}
-				sr := openSuperRun(b, v.apply(spec), filepath.Join(dir, v.name+".ckpt"))
+				ckpt := filepath.Join(dir, v.name+".ckpt")
+				if err := continueFrom(b, spec, dir, rankVariants, v, ckpt); err != nil {
+					b.Fatal(err)
+				}
+				sr := openSuperRun(b, v.apply(spec), ckpt)
 				t0 := time.Now()
 				if err := sr.train(ctx); err != nil {
 					b.Fatal(err)
@@ -411,6 +421,30 @@ func BenchmarkSupernetRankingMainJob(b *testing.B) {
 			}
 		})
 	}
+}
+
+// continueFrom starts variant v's checkpoint ckpt, when it does not exist yet, from the
+// checkpoint of the variant v continues (v.from among vs, its file <dir>/<name>.ckpt; nothing
+// without one), trained to its end: that variant's weights, Adam moments and update count,
+// marked unfinished.
+func continueFrom(tb testing.TB, spec *space.Spec, dir string, vs []rankVariant, v rankVariant, ckpt string) error {
+	if v.from == "" {
+		return nil
+	}
+	if _, err := os.Stat(ckpt); err == nil {
+		return nil
+	}
+	i := slices.IndexFunc(vs, func(w rankVariant) bool { return w.name == v.from })
+	if i < 0 {
+		return fmt.Errorf("%s continues %s, which is not a variant", v.name, v.from)
+	}
+	src := filepath.Join(dir, vs[i].name+".ckpt")
+	sr := openSuperRun(tb, vs[i].apply(spec), src)
+	if err := sr.train(context.Background()); err != nil { // loads the finished checkpoint
+		return err
+	}
+	defer sr.sn.Close()
+	return sr.sn.Save(ckpt, map[string]string{"seconds": "0"})
 }
 
 // openSuperRun prepares spec and opens its supernet run (not trained yet) on a new store in a

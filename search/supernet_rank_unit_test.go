@@ -1,7 +1,10 @@
 package search
 
 import (
+	"context"
+	"fmt"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/attnsearch/attnsearch/objective"
@@ -104,6 +107,46 @@ func TestRankVariantApply(t *testing.T) {
 	}
 	if lr, _ := paramOf(t, spec, "lr").Start(); lr != 5e-3 || spec.Supernet.TrainMinutes != 3 || spec.Supernet.RetrainReference == nil {
 		t.Fatalf("apply changed the space it was given: lr %g, minutes %g", lr, spec.Supernet.TrainMinutes)
+	}
+}
+
+// TestContinueFrom checks that a ranking variant continuing another one from its checkpoint
+// trains to the same weights as one uninterrupted run (one thread, the tiny ranking space).
+func TestContinueFrom(t *testing.T) {
+	dir := t.TempDir()
+	spec, err := space.Parse(filepath.Join(dir, "rank.yaml"), []byte(fmt.Sprintf(rankSpace, 6, "uniform")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs := []rankVariant{{name: "short", sampling: "uniform", steps: 3}, {name: "long", sampling: "uniform", steps: 6, from: "short"},
+		{name: "direct", sampling: "uniform", steps: 6}}
+	weights := map[string]map[string][]float32{}
+	for _, v := range vs {
+		ckpt := filepath.Join(dir, v.name+".ckpt")
+		if err := continueFrom(t, spec, dir, vs, v, ckpt); err != nil {
+			t.Fatal(err)
+		}
+		sr := openSuperRun(t, v.apply(spec), ckpt)
+		if err := sr.train(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if sr.sn.Steps() != v.steps {
+			t.Fatalf("%s: %d updates, want %d", v.name, sr.sn.Steps(), v.steps)
+		}
+		largest, _ := sr.corner(true)
+		if weights[v.name], err = sr.sn.SubWeights(largest); err != nil {
+			t.Fatal(err)
+		}
+		sr.sn.Close()
+	}
+	if !reflect.DeepEqual(weights["long"], weights["direct"]) {
+		t.Fatal("continuing 3 updates by 3 more gives other weights than 6 updates in one run")
+	}
+	if reflect.DeepEqual(weights["short"], weights["direct"]) {
+		t.Fatal("3 and 6 updates give the same weights: the comparison tells nothing")
+	}
+	if err := continueFrom(t, spec, dir, vs, rankVariant{name: "x", from: "none"}, filepath.Join(dir, "x.ckpt")); err == nil {
+		t.Fatal("continuing an unknown variant: no error")
 	}
 }
 
