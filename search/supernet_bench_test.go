@@ -15,7 +15,6 @@ import (
 	"github.com/attnsearch/attnsearch/search/internal/samplertest"
 	"github.com/attnsearch/attnsearch/search/sampler"
 	"github.com/attnsearch/attnsearch/space"
-	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/trainer"
 	"github.com/c-bata/goptuna"
 )
@@ -77,19 +76,7 @@ func BenchmarkSupernetRanking(b *testing.B) {
 					b.Fatal(err)
 				}
 				ctx := context.Background()
-				p, err := Prepare(ctx, spec, Options{SupernetCheckpoint: filepath.Join(b.TempDir(), "ck")})
-				if err != nil {
-					b.Fatal(err)
-				}
-				st, err := bolt.Open(filepath.Join(b.TempDir(), "r.db"), bolt.Options{NoSnapshot: true})
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.Cleanup(func() { st.Close() })
-				sr, _, err := p.newSuperRun(st)
-				if err != nil {
-					b.Fatal(err)
-				}
+				sr := openSuperRun(b, spec, filepath.Join(b.TempDir(), "ck"))
 				if err := sr.train(ctx); err != nil {
 					b.Fatal(err)
 				}

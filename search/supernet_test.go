@@ -290,14 +290,7 @@ func TestSupernetSamplesInsideReference(t *testing.T) {
 		if bound > 0 {
 			spec.Supernet.RetrainReference = map[string]float64{"params": bound}
 		}
-		p, err := Prepare(context.Background(), spec, Options{SupernetCheckpoint: filepath.Join(t.TempDir(), "ck")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sr, _, err := p.newSuperRun(openStore(t, filepath.Join(t.TempDir(), "s.db")))
-		if err != nil {
-			t.Fatal(err)
-		}
+		sr := openSuperRun(t, spec, filepath.Join(t.TempDir(), "ck"))
 		smallest, _ := sr.corner(false)
 		largest, _ := sr.corner(true)
 		most := int64(0)

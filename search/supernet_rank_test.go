@@ -1,0 +1,487 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/attnsearch/attnsearch/objective"
+	"github.com/attnsearch/attnsearch/space"
+	"github.com/attnsearch/attnsearch/store/bolt"
+	"github.com/attnsearch/attnsearch/trainer"
+)
+
+// rankDirEnv names the directory BenchmarkSupernetRankingMainJob keeps its cache in (the
+// trained SuperTransformers' checkpoints and the from-scratch figures); without it the
+// benchmark is skipped.
+const rankDirEnv = "ATTNSEARCH_RANK_DIR"
+
+// rankSetsEnv lists the architecture sets the benchmark ranks (comma-separated, default
+// "tune"): tune is the set the levers were chosen on, heldout a second draw for checking them.
+const rankSetsEnv = "ATTNSEARCH_RANK_SETS"
+
+// rankQuickEnv, when set, shrinks every training to 2 updates: a check that the benchmark runs.
+const rankQuickEnv = "ATTNSEARCH_RANK_QUICK"
+
+// rankScratchSteps is the from-scratch training of each ranked architecture: two epochs of the
+// main job's 16,000 pairs at batch 32, about the updates spaces/mt-supernet.yaml's retrained
+// trials make in their minute on two cores.
+const rankScratchSteps = 1000
+
+// rankVariant is one way of training the SuperTransformer whose ranking is measured.
+type rankVariant struct {
+	name     string
+	sampling string
+	steps    int
+	lr       string // the shared weights' peak learning rate ("" = the space's start value)
+	warmup   string // warmup_steps ("" = the space's)
+	noBox    bool   // train sub-networks of the whole space, not only inside retrain.reference
+	// from names a variant that this one continues (the same training, stopped earlier): its
+	// finished checkpoint is this one's start when this one has none yet. The inverse_sqrt
+	// schedule does not depend on the horizon, so the continued run is the longer one.
+	from string
+}
+
+// rankVariants are the SuperTransformer trainings compared, in the order they run: 1,400
+// updates are what spaces/mt-supernet.yaml's 3 minutes give on two cores.
+var rankVariants = []rankVariant{
+	{name: "uniform-1400", sampling: "uniform", steps: 1400},
+	{name: "uniform-2800", sampling: "uniform", steps: 2800, from: "uniform-1400"},
+	{name: "uniform-4200", sampling: "uniform", steps: 4200, from: "uniform-2800"},
+	{name: "sandwich-1400", sampling: "sandwich", steps: 1400},
+	{name: "uniform-1400-lr1e-2", sampling: "uniform", steps: 1400, lr: "1.0e-2"},
+	{name: "uniform-1400-warmup600", sampling: "uniform", steps: 1400, warmup: "600"},
+	{name: "uniform-1400-nobox", sampling: "uniform", steps: 1400, noBox: true},
+}
+
+// rankEvalSizes are the validation sentence counts an inherited sub-network is scored on.
+var rankEvalSizes = []int{30, 100, 200}
+
+// apply returns spec trained as v describes.
+func (v rankVariant) apply(spec *space.Spec) *space.Spec {
+	s := *spec
+	s.Supernet.Sampling, s.Supernet.TrainSteps, s.Supernet.TrainMinutes = v.sampling, v.steps, 0
+	if v.noBox {
+		s.Supernet.RetrainReference = nil
+	}
+	s.Params = append([]space.Param(nil), spec.Params...)
+	for i, p := range s.Params {
+		switch {
+		case p.Name == "lr" && v.lr != "":
+			s.Params[i] = space.Param{Name: p.Name, Kind: space.KindFixed, Value: v.lr, Line: p.Line, Column: p.Column}
+		case p.Name == "warmup_steps" && v.warmup != "":
+			s.Params[i] = space.Param{Name: p.Name, Kind: space.KindFixed, Value: v.warmup, Line: p.Line, Column: p.Column}
+		}
+	}
+	return &s
+}
+
+// spreadArchs returns n architectures spread over the space of sr (or, with box, over the
+// sub-networks inside retrain.reference's box): the smallest corner, the largest within the
+// budget (d_model at its largest feasible value, the most parameters), then draws that take the
+// feasible d_model values evenly in turn (each once when there are enough), every other elastic
+// dimension drawn uniformly from seed, repaired, and drawn again until the point is within the
+// budget (and the box).
+func spreadArchs(sr *superRun, n int, seed uint64, box bool) ([]space.Config, error) {
+	o, b := sr.spec.Objective, sr.spec.Budget
+	feasible := func(cfg space.Config) bool {
+		cost := objective.Estimate(cfg, sr.arch2(), o.SrcLen, o.TgtLen)
+		_, viol := objective.ScoreTrial(0, cost, nil, o, b)
+		return len(viol) == 0 && (!box || sr.inBox(cfg))
+	}
+	smallest, err := sr.corner(false)
+	if err != nil {
+		return nil, err
+	}
+	var dm []int // the d_model values with a feasible sub-network, and the largest of each
+	var largest space.Config
+	for _, d := range sr.elastic["d_model"] {
+		if cfg, err := largestFeasible(sr, d, feasible); err == nil {
+			dm, largest = append(dm, d), cfg
+		}
+	}
+	if len(dm) == 0 || !feasible(smallest) {
+		return nil, errors.New("the smallest sub-network is not within the budget")
+	}
+	archs := []space.Config{smallest, largest}
+	if n < 2 {
+		return archs[:n], nil
+	}
+	rng := rand.New(rand.NewPCG(seed, 1))
+	for len(archs) < n {
+		k, m := len(archs)-2, n-2 // the draw's d_model: evenly over the values, the corners' left out when enough
+		d := dm[k*len(dm)/m]
+		if len(dm)-2 >= m {
+			d = dm[1+k*(len(dm)-2)/m]
+		}
+		found := false
+		for try := 0; try < 100000 && !found; try++ {
+			vals := map[string]int{"d_model": d}
+			for _, name := range space.ElasticNames {
+				if vs, ok := sr.elastic[name]; ok && name != "d_model" {
+					vals[name] = vs[rng.IntN(len(vs))]
+				}
+			}
+			if _, cfg, err := sr.archPoint(vals); err == nil && feasible(cfg) {
+				archs, found = append(archs, cfg), true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("no architecture with d_model %d drawn within the budget", d)
+		}
+	}
+	return archs, nil
+}
+
+// largestFeasible returns, among the sub-networks of sr with d_model d, the one with the most
+// parameters that feasible accepts (ties: the first in enumeration order).
+func largestFeasible(sr *superRun, d int, feasible func(space.Config) bool) (space.Config, error) {
+	var names []string
+	for _, name := range space.ElasticNames {
+		if _, ok := sr.elastic[name]; ok && name != "d_model" {
+			names = append(names, name)
+		}
+	}
+	var best space.Config
+	var bestParams int64 = -1
+	vals := map[string]int{"d_model": d}
+	var walk func(k int)
+	walk = func(k int) {
+		if k == len(names) {
+			_, cfg, err := sr.archPoint(vals)
+			if err != nil || !feasible(cfg) {
+				return
+			}
+			if p := objective.Estimate(cfg, sr.arch2(), 1, 1).Params; p > bestParams {
+				best, bestParams = cfg, p
+			}
+			return
+		}
+		for _, v := range sr.elastic[names[k]] {
+			vals[names[k]] = v
+			walk(k + 1)
+		}
+	}
+	walk(0)
+	if bestParams < 0 {
+		return space.Config{}, fmt.Errorf("no sub-network with d_model %d within the budget", d)
+	}
+	return best, nil
+}
+
+// archKey names an architecture by its elastic dimensions.
+func archKey(c space.Config) string {
+	return fmt.Sprintf("d%d-h%d-kv%d-e%d-d%d-ff%d", c.DModel, c.Heads, c.KVHeads, c.EncLayers, c.DecLayers, c.DFF)
+}
+
+// scratchFigure is one architecture trained from scratch.
+type scratchFigure struct {
+	BLEU    float64 `json:"bleu"`
+	Steps   int     `json:"steps"`
+	Seconds float64 `json:"seconds"`
+	Params  int64   `json:"params"`
+}
+
+// scratchCache is the from-scratch figures kept in a JSON file (architecture key → figure).
+type scratchCache struct {
+	path string
+	mu   sync.Mutex
+	figs map[string]scratchFigure
+}
+
+// openScratchCache reads path (an absent file is an empty cache).
+func openScratchCache(path string) (*scratchCache, error) {
+	c := &scratchCache{path: path, figs: map[string]scratchFigure{}}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &c.figs); err != nil {
+		return nil, fmt.Errorf("scratch cache %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// get returns the figure of key.
+func (c *scratchCache) get(key string) (scratchFigure, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f, ok := c.figs[key]
+	return f, ok
+}
+
+// put records key's figure and rewrites the file (a temporary file renamed over it).
+func (c *scratchCache) put(key string, f scratchFigure) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.figs[key] = f
+	b, err := json.MarshalIndent(c.figs, "", " ")
+	if err != nil {
+		return err
+	}
+	tmp := c.path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, c.path)
+}
+
+// scratchBLEU trains each architecture of archs from new weights for steps updates (one
+// thread each, two at a time), or takes its figure from the cache, and returns the validation
+// BLEU of all the validation sentences.
+func scratchBLEU(ctx context.Context, logf func(string, ...any), sr *superRun, archs []space.Config, steps int, cache *scratchCache) ([]float64, error) {
+	tr := sr.spec.Training
+	tr.MaxSteps, tr.MaxMinutes, tr.EvalSentences = steps, 0, len(sr.ds.Valid)
+	arch := sr.arch2()
+	out := make([]float64, len(archs))
+	errs := make([]error, len(archs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				key := fmt.Sprintf("%s/%d", archKey(archs[i]), steps)
+				if f, ok := cache.get(key); ok {
+					out[i] = f.BLEU
+					continue
+				}
+				t0 := time.Now()
+				res, err := trainer.Train(ctx, archs[i], sr.ds, trainer.Options{Training: tr, MaxL2Norm: sr.spec.Budget.MaxL2Norm,
+					Seed: int64(1000 + i), Threads: 1, Arch: &arch})
+				if err != nil {
+					errs[i] = fmt.Errorf("%s from scratch: %w", archKey(archs[i]), err)
+					continue
+				}
+				f := scratchFigure{BLEU: res.ValidBLEU, Steps: res.Steps, Seconds: time.Since(t0).Seconds(), Params: res.Params}
+				logf("scratch %s (%d params): BLEU %.2f after %d updates, %.0f s", archKey(archs[i]), f.Params, f.BLEU, f.Steps, f.Seconds)
+				out[i] = f.BLEU
+				errs[i] = cache.put(key, f)
+			}
+		}()
+	}
+	for i := range archs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// rankSet is one set of ranked architectures: drawn from seed over the whole space or the box.
+type rankSet struct {
+	name string
+	seed uint64
+	box  bool
+}
+
+// rankSets returns the architecture sets named in ATTNSEARCH_RANK_SETS: tune (the whole space,
+// the set the levers are chosen on), heldout (the whole space, another draw) and box (inside
+// retrain.reference's box, where the study retrains).
+func rankSets() ([]rankSet, error) {
+	v := os.Getenv(rankSetsEnv)
+	if v == "" {
+		v = "tune"
+	}
+	var sets []rankSet
+	for _, s := range strings.Split(v, ",") {
+		switch s {
+		case "tune":
+			sets = append(sets, rankSet{s, 1, false})
+		case "heldout":
+			sets = append(sets, rankSet{s, 2, false})
+		case "box":
+			sets = append(sets, rankSet{s, 3, true})
+		default:
+			return nil, fmt.Errorf("%s: unknown set %q (tune, heldout, box)", rankSetsEnv, s)
+		}
+	}
+	return sets, nil
+}
+
+// BenchmarkSupernetRankingMainJob measures how well inherited weights rank architectures on the
+// main job's task and space (spaces/mt-supernet.yaml): Kendall's tau-b between the validation
+// BLEU of 16 architectures spread over the space (both corners; d_model evenly over its values,
+// the other dimensions drawn; all within the budget) with the weights they inherit and the
+// validation BLEU of the same architectures trained from scratch for rankScratchSteps updates,
+// for each SuperTransformer training of rankVariants (a fixed number of updates, so that the
+// machine's load does not change the result) and each evaluation set size of rankEvalSizes. It
+// also reports tau over the architectures inside retrain.reference's box. The from-scratch
+// figures are trained once and cached in $ATTNSEARCH_RANK_DIR/scratch.json, each variant's
+// SuperTransformer in $ATTNSEARCH_RANK_DIR/<variant>.ckpt; skipped without that variable. Run
+// with -benchtime=1x (an hour and more on two cores the first time).
+func BenchmarkSupernetRankingMainJob(b *testing.B) {
+	dir := os.Getenv(rankDirEnv)
+	if dir == "" {
+		b.Skipf("set %s to a directory for the cache to run it", rankDirEnv)
+	}
+	scratchSteps, quick := rankScratchSteps, os.Getenv(rankQuickEnv) != ""
+	if quick {
+		scratchSteps = 2
+	}
+	rsets, err := rankSets()
+	if err != nil {
+		b.Fatal(err)
+	}
+	spec, err := space.Load(filepath.Join("..", "spaces", "mt-supernet.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	cache, err := openScratchCache(filepath.Join(dir, "scratch.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	logFile, err := os.OpenFile(filepath.Join(dir, "log.txt"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer logFile.Close()
+	var logMu sync.Mutex
+	logf := func(format string, args ...any) { // to the benchmark's log and, as it happens, to log.txt
+		b.Logf(format, args...)
+		logMu.Lock()
+		defer logMu.Unlock()
+		fmt.Fprintf(logFile, "%s "+format+"\n", append([]any{time.Now().UTC().Format("15:04:05")}, args...)...)
+	}
+	// The architectures and their from-scratch figures, from the space as declared.
+	base := openSuperRun(b, spec, filepath.Join(b.TempDir(), "unused.ckpt"))
+	sets := make([][]space.Config, len(rsets))
+	scratch := make([][]float64, len(rsets))
+	for k, rs := range rsets {
+		if sets[k], err = spreadArchs(base, 16, rs.seed, rs.box); err != nil {
+			b.Fatal(err)
+		}
+		if scratch[k], err = scratchBLEU(ctx, logf, base, sets[k], scratchSteps, cache); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, v := range rankVariants {
+		b.Run(v.name, func(b *testing.B) {
+			for range b.N {
+				if quick {
+					v.steps = 2
+				}
+				ckpt := filepath.Join(dir, v.name+".ckpt")
+				if err := continueFrom(b, spec, dir, rankVariants, v, ckpt); err != nil {
+					b.Fatal(err)
+				}
+				sr := openSuperRun(b, v.apply(spec), ckpt)
+				t0 := time.Now()
+				if err := sr.train(ctx); err != nil {
+					b.Fatal(err)
+				}
+				logf("%s: SuperTransformer trained (%d updates) in %.0f s (0 when cached)", v.name, sr.sn.Steps(), time.Since(t0).Seconds())
+				for k, archs := range sets {
+					inBox := make([]bool, len(archs))
+					for i, cfg := range archs {
+						inBox[i] = base.inBox(cfg)
+					}
+					for _, n := range rankEvalSizes {
+						inh := make([]float64, len(archs))
+						for i, cfg := range archs {
+							r, err := sr.sn.Evaluate(ctx, cfg, n)
+							if err != nil {
+								b.Fatal(err)
+							}
+							inh[i] = r.BLEU
+							logf("%s %s eval %d: %s (in box %v): inherited %.2f, from scratch %.2f", v.name, rsets[k].name, n, archKey(cfg), inBox[i], r.BLEU, scratch[k][i])
+						}
+						var bi, bs []float64
+						for i := range archs {
+							if inBox[i] {
+								bi, bs = append(bi, inh[i]), append(bs, scratch[k][i])
+							}
+						}
+						lo, hi := minMax(inh)
+						tau, tauBox := kendallTau(inh, scratch[k]), kendallTau(bi, bs)
+						logf("%s %s eval %d: tau %.3f (all %d), %.3f (the %d in the box); inherited BLEU %.2f-%.2f",
+							v.name, rsets[k].name, n, tau, len(archs), tauBox, len(bi), lo, hi)
+						b.ReportMetric(tau, fmt.Sprintf("tau-%s-eval%d", rsets[k].name, n))
+						b.ReportMetric(tauBox, fmt.Sprintf("tau-box-%s-eval%d", rsets[k].name, n))
+					}
+				}
+				sr.sn.Close()
+			}
+		})
+	}
+}
+
+// continueFrom starts variant v's checkpoint ckpt, when it does not exist yet, from the
+// checkpoint of the variant v continues (v.from among vs, its file <dir>/<name>.ckpt; nothing
+// without one), trained to its end: that variant's weights, Adam moments and update count,
+// marked unfinished.
+func continueFrom(tb testing.TB, spec *space.Spec, dir string, vs []rankVariant, v rankVariant, ckpt string) error {
+	if v.from == "" {
+		return nil
+	}
+	if _, err := os.Stat(ckpt); err == nil {
+		return nil
+	}
+	i := slices.IndexFunc(vs, func(w rankVariant) bool { return w.name == v.from })
+	if i < 0 {
+		return fmt.Errorf("%s continues %s, which is not a variant", v.name, v.from)
+	}
+	src := filepath.Join(dir, vs[i].name+".ckpt")
+	sr := openSuperRun(tb, vs[i].apply(spec), src)
+	if err := sr.train(context.Background()); err != nil { // loads the finished checkpoint
+		return err
+	}
+	defer sr.sn.Close()
+	return sr.sn.Save(ckpt, map[string]string{"seconds": "0"})
+}
+
+// openSuperRun prepares spec and opens its supernet run (not trained yet) on a new store in a
+// temporary directory, the SuperTransformer checkpointed to the file ckpt.
+func openSuperRun(tb testing.TB, spec *space.Spec, ckpt string) *superRun {
+	tb.Helper()
+	p, err := Prepare(context.Background(), spec, Options{SupernetCheckpoint: ckpt})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st, err := bolt.Open(filepath.Join(tb.TempDir(), "s.db"), bolt.Options{NoSnapshot: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	sr, _, err := p.newSuperRun(st)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sr
+}
+
+// minMax returns the smallest and largest of xs (0, 0 when empty).
+func minMax(xs []float64) (lo, hi float64) {
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[0], s[len(s)-1]
+}
+
+// rankKeyList is the architectures' keys, for a test's messages.
+func rankKeyList(archs []space.Config) string {
+	keys := make([]string, len(archs))
+	for i, c := range archs {
+		keys[i] = archKey(c) + "@" + strconv.Itoa(i)
+	}
+	return strings.Join(keys, " ")
+}
