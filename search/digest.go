@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/attnsearch/attnsearch/objective"
+	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store"
+	"github.com/c-bata/goptuna"
 )
 
 // digestEvery is the least time between two refreshes of a study's digest while trials end.
@@ -24,16 +26,14 @@ type digester struct {
 	done  chan struct{} // closed: stop refreshing
 	ended chan struct{} // closed by loop when it returns
 
-	mu   sync.Mutex // serialises refreshes; guards the fields below
-	id   int
-	keys []string
-	dirs []string
-	err  error // the first refresh's error
+	mu  sync.Mutex // serialises refreshes; guards the fields below
+	id  int        // the study's ID (-1: not looked up yet)
+	err error      // the first refresh's error
 }
 
 // startDigester starts refreshing study's digest on st.
 func startDigester(st Storage, study string) *digester {
-	d := &digester{st: st, study: study, kick: make(chan struct{}, 1), done: make(chan struct{}), ended: make(chan struct{})}
+	d := &digester{st: st, study: study, id: -1, kick: make(chan struct{}, 1), done: make(chan struct{}), ended: make(chan struct{})}
 	go d.loop()
 	return d
 }
@@ -91,21 +91,33 @@ func (d *digester) refresh() {
 
 // refreshLocked is refresh, with d.mu held.
 func (d *digester) refreshLocked() error {
-	if d.keys == nil {
+	if d.id < 0 {
 		id, err := d.st.GetStudyIDFromName(d.study)
 		if err != nil {
 			return fmt.Errorf("search: digest of %s: %w", d.study, err)
 		}
-		sys, err := d.st.GetStudySystemAttrs(id)
-		if err != nil {
-			return fmt.Errorf("search: digest of %s: %w", d.study, err)
-		}
-		if d.keys, d.dirs, err = objective.StudyFrontKeys(sys); err != nil {
-			return fmt.Errorf("search: digest of %s: %w", d.study, err)
-		}
 		d.id = id
 	}
-	return store.RefreshDigest(d.st, d.id, d.keys, d.dirs)
+	return RefreshDigest(d.st, d.id)
+}
+
+// RefreshDigest brings the digest of study id (record.Digest) up to date with its trials as
+// stored now (store.RefreshDigest, over the front's keys of the study's stored objective). A
+// study without attnsearch settings, or whose objective no report reads, has no front to
+// digest: nothing is written.
+func RefreshDigest(st goptuna.Storage, id int) error {
+	sys, err := st.GetStudySystemAttrs(id)
+	if err != nil {
+		return fmt.Errorf("search: digest of study %d: %w", id, err)
+	}
+	if _, ok := sys[record.SysStudyInfo]; !ok {
+		return nil
+	}
+	keys, dirs, err := objective.StudyFrontKeys(sys)
+	if err != nil {
+		return nil
+	}
+	return store.RefreshDigest(st, id, keys, dirs)
 }
 
 // withDigest runs run on a copy of p whose OnEvent also refreshes the study's digest as trials

@@ -38,13 +38,16 @@ func (p Projection) KeepUserAttr(k string) bool {
 	return !slices.Contains(p.OmitUserAttrs, k)
 }
 
-// Apply removes from ft what the projection leaves out (in place: ft's maps are changed).
+// Apply removes from ft what the projection leaves out: ft gets new maps, the ones it had (which
+// a storage may share with its own state) are not changed.
 func (p Projection) Apply(ft *goptuna.FrozenTrial) {
-	for k := range ft.UserAttrs {
-		if !p.KeepUserAttr(k) {
-			delete(ft.UserAttrs, k)
+	kept := make(map[string]string, len(ft.UserAttrs))
+	for k, v := range ft.UserAttrs {
+		if p.KeepUserAttr(k) {
+			kept[k] = v
 		}
 	}
+	ft.UserAttrs = kept
 	if p.NoParams {
 		ft.Params, ft.InternalParams, ft.Distributions = map[string]any{}, map[string]float64{}, map[string]any{}
 	}

@@ -163,9 +163,7 @@ func importOptuna(ctx context.Context, db, in, study, as string, stdout io.Write
 	} else if err != nil {
 		return fmt.Errorf("import: study %s: %w", study, err)
 	}
-	if err := refreshDigest(st, id); err != nil {
-		return fmt.Errorf("import: study %s digest: %w", as, err)
-	}
+	refreshDigest(st, id, as, stdout)
 	fmt.Fprintf(stdout, "%s: %d trials imported from %s into %s\n", as, n, in, st.Location())
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/c-bata/goptuna"
 	"github.com/spf13/cobra"
 
 	"github.com/attnsearch/attnsearch/reports"
@@ -100,7 +101,7 @@ func studyRows(st store.DB) ([]studyRow, error) {
 		if err != nil {
 			return nil, err
 		}
-		running := true
+		var runningNow map[int]bool // the report's RUNNING trials (nil: no report)
 		if rep, err := reports.LoadWith(st, name, o); err == nil {
 			row.Space, row.Target = rep.Info.SpaceFile, rep.Info.Trials
 			row.States = rep.Counts()
@@ -113,7 +114,12 @@ func studyRows(st store.DB) ([]studyRow, error) {
 				row.Retried = append(row.Retried, pointRow(p))
 			}
 			row.Recovered = append(row.Recovered, rep.Recovered()...)
-			running = row.States["RUNNING"] > 0
+			runningNow = map[int]bool{}
+			for _, t := range rep.Trials {
+				if t.State == goptuna.TrialStateRunning {
+					runningNow[t.Number] = true
+				}
+			}
 		} else {
 			rec, err := st.RecoveredTrials(id)
 			if err != nil {
@@ -123,13 +129,17 @@ func studyRows(st store.DB) ([]studyRow, error) {
 				row.Recovered = append(row.Recovered, t.Number)
 			}
 		}
-		if running { // their heartbeats
+		if runningNow == nil || len(runningNow) > 0 { // their heartbeats
 			run, err := st.RunningTrials(id)
 			if err != nil {
 				return nil, err
 			}
 			for _, t := range run {
-				row.Running = append(row.Running, runningRow{Number: t.Number, HeartbeatS: now.Sub(t.Heartbeat).Seconds()})
+				// A live bbolt study's report reads the change feed, its heartbeats the snapshot:
+				// a trial finished since the snapshot is not listed as running.
+				if runningNow == nil || runningNow[t.Number] {
+					row.Running = append(row.Running, runningRow{Number: t.Number, HeartbeatS: now.Sub(t.Heartbeat).Seconds()})
+				}
 			}
 		}
 		sort.Ints(row.Recovered)

@@ -13,8 +13,8 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
 
-	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/reports"
+	"github.com/attnsearch/attnsearch/search"
 	"github.com/attnsearch/attnsearch/store"
 	"github.com/attnsearch/attnsearch/store/postgres"
 )
@@ -156,19 +156,13 @@ func digestReads(st store.DB) (func(int, int) ([]goptuna.FrozenTrial, error), fu
 		func(id, n int) (goptuna.FrozenTrial, error) { return store.TrialByNumber(st, id, n) }
 }
 
-// refreshDigest brings the digest of study id up to date after a bulk write (import, migrate):
-// the readers that use it (show, best, studies, report) then read what the question needs. A
-// study without attnsearch settings (an Optuna study), or whose objective no report reads, has none.
-func refreshDigest(st goptuna.Storage, id int) error {
-	sys, err := st.GetStudySystemAttrs(id)
-	if err != nil {
-		return err
+// refreshDigest brings the digest of study id up to date after a bulk write (import, migrate),
+// so that show, best, studies and report read what the question needs; a refresh that fails is
+// said on w (the study is written; readers then read every trial).
+func refreshDigest(st goptuna.Storage, id int, name string, w io.Writer) {
+	if err := search.RefreshDigest(st, id); err != nil {
+		fmt.Fprintf(w, "%s: the study's digest was not written (show, best, studies and report will read every trial): %v\n", name, err)
 	}
-	keys, dirs, err := objective.StudyFrontKeys(sys)
-	if err != nil {
-		return nil // no attnsearch settings, or no objective a report could read: nothing to digest
-	}
-	return store.RefreshDigest(st, id, keys, dirs)
 }
 
 // finder reads one trial of the study rep reports by its number (reports.Report.Refill).

@@ -123,15 +123,18 @@ func (c *historyCache) history(view *goptuna.Study, multi bool) ([]observe.Trial
 	leading := true // the trials so far continue the kept ones, all finished
 	for _, ft := range tail {
 		leading = leading && ft.Number == c.next && ft.State.IsFinished()
-		if leading {
-			c.next++
-		}
 		if ft.State == goptuna.TrialStateFail {
+			if leading {
+				c.next++
+			}
 			continue
 		}
 		t, ok, err := convert(ft, multi, goals)
 		if err != nil {
-			return nil, err
+			return nil, err // c.next stays at ft: the next call converts it again
+		}
+		if leading {
+			c.next++
 		}
 		switch {
 		case !ok:

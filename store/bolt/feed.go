@@ -122,14 +122,14 @@ func (w *feedWriter) commit(id uint64, tx *bbolt.Tx) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	p := w.pending[id]
-	for k := range w.pending {
-		if k <= id { // this one, and those rolled back (their IDs were reused)
-			delete(w.pending, k)
-		}
-	}
 	if p == nil || p.tx != tx {
 		return
 	}
+	// Only this one: commit handlers run after bbolt released the writer lock, so the handler of
+	// an earlier transaction may not have run yet (deleting its entry would lose its frame, a gap
+	// where readers stop). A rolled-back transaction's entry is replaced when begin sees its ID
+	// again with another transaction.
+	delete(w.pending, id)
 	// The wall clock, not Options.Clock: readers tell views apart by it (Store.SnapshotTime).
 	fr := feedFrame{txid: id, barrier: p.barrier, at: time.Now(), recs: p.recs}
 	if fr.barrier {

@@ -68,6 +68,15 @@ func (o Options) Info() record.StudyInfo {
 		Objective: record.Objective{Minimize: goalNames[:o.Goals], Constraints: []string{"cost_limit"}}}
 }
 
+// FrontKeys are the figure keys the generated study's front is over (its goals' reported names)
+// and their directions (objective.FrontKeys of Info's objective).
+func (o Options) FrontKeys() (keys, dirs []string) {
+	for _, g := range goalNames[:o.Goals] {
+		keys, dirs = append(keys, g), append(dirs, "minimize")
+	}
+	return keys, dirs
+}
+
 // Write writes the study o describes to w in the export format.
 func Write(w io.Writer, o Options) error {
 	o, err := o.normalised()

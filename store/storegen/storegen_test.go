@@ -3,10 +3,12 @@ package storegen
 import (
 	"bytes"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/c-bata/goptuna"
 
+	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/record"
 	"github.com/attnsearch/attnsearch/store"
 	"github.com/attnsearch/attnsearch/store/bolt"
@@ -85,6 +87,21 @@ func TestOptionsRejected(t *testing.T) {
 	for _, o := range []Options{{Trials: 10, Goals: 1}, {Trials: 10, Goals: 4}, {Trials: -1, Goals: 2}, {Trials: 5, Goals: 2, Epochs: -1}} {
 		if err := Write(&bytes.Buffer{}, o); err == nil {
 			t.Errorf("Write(%+v) accepted", o)
+		}
+	}
+}
+
+// TestFrontKeys: the keys storegen gives its digest are those of the objective it stores.
+func TestFrontKeys(t *testing.T) {
+	for _, goals := range []int{2, 3} {
+		o := Options{Name: "g", Trials: 1, Goals: goals}
+		keys, dirs := o.FrontKeys()
+		wk, wd, err := objective.FrontKeys(o.Info().Objective)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(keys, wk) || !slices.Equal(dirs, wd) {
+			t.Errorf("%d goals: keys %v %v, the stored objective's %v %v", goals, keys, dirs, wk, wd)
 		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/store"
 	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/store/postgres"
@@ -62,10 +61,7 @@ func run(ctx context.Context, db string, o storegen.Options, digestOnly bool) er
 	if err != nil {
 		return err
 	}
-	keys, dirs, err := objective.FrontKeys(o.Info().Objective)
-	if err != nil {
-		return err
-	}
+	keys, dirs := o.FrontKeys()
 	if err := store.RefreshDigest(st, id, keys, dirs); err != nil {
 		return err
 	}
