@@ -106,18 +106,13 @@ func (d *digester) refreshLocked() error {
 // study without attnsearch settings, or whose objective no report reads, has no front to
 // digest: nothing is written.
 func RefreshDigest(st goptuna.Storage, id int) error {
-	sys, err := st.GetStudySystemAttrs(id)
-	if err != nil {
-		return fmt.Errorf("search: digest of study %d: %w", id, err)
-	}
-	if _, ok := sys[record.SysStudyInfo]; !ok {
-		return nil
-	}
-	keys, dirs, err := objective.StudyFrontKeys(sys)
-	if err != nil {
-		return nil
-	}
-	return store.RefreshDigest(st, id, keys, dirs)
+	return store.RefreshDigest(st, id, func(sys map[string]string) ([]string, []string, bool) {
+		if _, ok := sys[record.SysStudyInfo]; !ok {
+			return nil, nil, false
+		}
+		keys, dirs, err := objective.StudyFrontKeys(sys)
+		return keys, dirs, err == nil
+	})
 }
 
 // withDigest runs run on a copy of p whose OnEvent also refreshes the study's digest as trials

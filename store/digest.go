@@ -13,15 +13,21 @@ const digestChunk = 2000
 
 // RefreshDigest brings study studyID's digest (record.SysDigest) up to date with its trials as
 // stored now: it reads the trials the digest does not cover yet (numbered from its Below, and
-// its Open ones), adds those that finished and stores the result. keys and dirs are the figure
-// keys and directions the report's front is over (objective.FrontKeys); a digest over other keys
-// (or of another version) is rebuilt from the first trial, streamed (ScanTrials) and projected
-// to what a digest counts. A finished trial never changes, so any digest a refresh stores stays
-// true; concurrent refreshes may store older but true ones.
-func RefreshDigest(db goptuna.Storage, studyID int, keys, dirs []string) error {
+// its Open ones), adds those that finished and stores the result. frontKeys gives, from the
+// study's system attributes, the figure keys and directions the report's front is over
+// (objective.FrontKeys of the stored objective); ok false means the study has no front to
+// digest, and nothing is written. A digest over other keys (or of another version) is rebuilt
+// from the first trial, streamed (ScanTrials) and projected to what a digest counts. A finished
+// trial never changes, so any digest a refresh stores stays true; concurrent refreshes may store
+// older but true ones.
+func RefreshDigest(db goptuna.Storage, studyID int, frontKeys func(sys map[string]string) (keys, dirs []string, ok bool)) error {
 	sys, err := db.GetStudySystemAttrs(studyID)
 	if err != nil {
 		return fmt.Errorf("store: study %d digest: %w", studyID, err)
+	}
+	keys, dirs, ok := frontKeys(sys)
+	if !ok {
+		return nil
 	}
 	var d *record.Digest
 	if js, ok := sys[record.SysDigest]; ok {

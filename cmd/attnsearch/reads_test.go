@@ -12,6 +12,7 @@ import (
 
 	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/record"
+	"github.com/attnsearch/attnsearch/search"
 	"github.com/attnsearch/attnsearch/store"
 	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/store/postgres"
@@ -287,7 +288,7 @@ func writePrefixDigest(t *testing.T, st store.DB, id, k int) {
 	if err := whole.Advance(len(all), all); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.RefreshDigest(st, id, keys, dirs); err != nil {
+	if err := search.RefreshDigest(st, id); err != nil {
 		t.Fatal(err)
 	}
 	sys, err = st.GetStudySystemAttrs(id)

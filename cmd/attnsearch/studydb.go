@@ -166,11 +166,16 @@ func refreshDigest(st goptuna.Storage, id int, name string, w io.Writer) {
 }
 
 // finder reads one trial of the study rep reports by its number (reports.Report.Refill).
+// (The study's ID is looked up once, on the first read, not once per trial.)
 func finder(st store.DB, rep *reports.Report) func(int) (goptuna.FrozenTrial, error) {
+	id := -1
 	return func(n int) (goptuna.FrozenTrial, error) {
-		id, err := st.GetStudyIDFromName(rep.Study)
-		if err != nil {
-			return goptuna.FrozenTrial{}, err
+		if id < 0 {
+			var err error
+			if id, err = st.GetStudyIDFromName(rep.Study); err != nil {
+				id = -1
+				return goptuna.FrozenTrial{}, err
+			}
 		}
 		return store.TrialByNumber(st, id, n)
 	}

@@ -61,8 +61,11 @@ func run(ctx context.Context, db string, o storegen.Options, digestOnly bool) er
 	if err != nil {
 		return err
 	}
-	keys, dirs := o.FrontKeys()
-	if err := store.RefreshDigest(st, id, keys, dirs); err != nil {
+	frontKeys := func(map[string]string) ([]string, []string, bool) {
+		keys, dirs := o.FrontKeys()
+		return keys, dirs, true
+	}
+	if err := store.RefreshDigest(st, id, frontKeys); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "storegen: the digest of study %s in %v\n", o.Name, time.Since(start).Round(time.Millisecond))
