@@ -129,7 +129,7 @@ func (r *Report) setAttempts() {
 // chainLink returns what the report knows of trial n's retry chain: the trial it retries (-1:
 // none) and whether n belongs to the report.
 func (r *Report) chainLink(n int) (retryOf int, in bool) {
-	if i := r.index(n); i >= 0 {
+	if i := r.Find(n); i >= 0 {
 		return r.Trials[i].RetryOf, true
 	}
 	p := r.part
@@ -164,15 +164,6 @@ func (r *Report) attempt(n int) int {
 	}
 }
 
-// index returns the index into Trials of trial number n, or -1 (Trials are in number order).
-func (r *Report) index(n int) int {
-	i := sort.Search(len(r.Trials), func(i int) bool { return r.Trials[i].Number >= n })
-	if i < len(r.Trials) && r.Trials[i].Number == n {
-		return i
-	}
-	return -1
-}
-
 // include adds trial t (covered by the digest, off the front) to Trials, in number order, and
 // returns its index.
 func (r *Report) include(t record.Trial) int {
@@ -190,7 +181,7 @@ func (r *Report) include(t record.Trial) int {
 // Locate returns the index into Trials of trial number n, or -1 when the report has no such
 // trial; a report read from a digest reads it with get first when it does not hold it.
 func (r *Report) Locate(n int) (int, error) {
-	if i := r.index(n); i >= 0 || !r.covered(n) {
+	if i := r.Find(n); i >= 0 || !r.covered(n) {
 		return i, nil
 	}
 	ft, err := r.part.get(n)

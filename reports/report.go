@@ -312,7 +312,7 @@ func (r *Report) Best() int {
 	if p == nil || p.best == nil || (best >= 0 && (r.Trials[best].Value > p.best.Score || (r.Trials[best].Value == p.best.Score && r.Trials[best].Number < p.best.Number))) {
 		return best
 	}
-	i := r.index(p.best.Number)
+	i := r.Find(p.best.Number)
 	if i < 0 {
 		t := record.Trial{Number: p.best.Number, State: goptuna.TrialStateComplete, Feasible: true, Fidelity: p.bestFid, RetryOf: -1, Metrics: map[string]float64{}}
 		if l, ok := p.d.Links[t.Number]; ok {
@@ -327,10 +327,9 @@ func (r *Report) Best() int {
 // Find returns the index into Trials of trial number n, or -1 (see Locate for a report read from
 // a digest).
 func (r *Report) Find(n int) int {
-	for i, t := range r.Trials {
-		if t.Number == n {
-			return i
-		}
+	i := sort.Search(len(r.Trials), func(i int) bool { return r.Trials[i].Number >= n }) // Trials are in number order
+	if i < len(r.Trials) && r.Trials[i].Number == n {
+		return i
 	}
 	return -1
 }
