@@ -2,7 +2,6 @@ package search
 
 import (
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/attnsearch/attnsearch/objective"
@@ -26,9 +25,9 @@ type digester struct {
 	done  chan struct{} // closed: stop refreshing
 	ended chan struct{} // closed by loop when it returns
 
-	mu  sync.Mutex // serialises refreshes; guards the fields below
-	id  int        // the study's ID (-1: not looked up yet)
-	err error      // the first refresh's error
+	// Written by loop's refreshes, then (after ended) by stop's: never at once.
+	id  int   // the study's ID (-1: not looked up yet)
+	err error // the first refresh's error
 }
 
 // startDigester starts refreshing study's digest on st.
@@ -75,30 +74,23 @@ func (d *digester) trialEnded() {
 func (d *digester) stop() error {
 	d.halt()
 	d.refresh()
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	return d.err
 }
 
-// refresh brings the digest up to date with the trials as stored now.
+// refresh brings the digest up to date with the trials as stored now, keeping the first error.
 func (d *digester) refresh() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if err := d.refreshLocked(); err != nil && d.err == nil {
+	err := error(nil)
+	if d.id < 0 {
+		if d.id, err = d.st.GetStudyIDFromName(d.study); err != nil {
+			d.id, err = -1, fmt.Errorf("search: digest of %s: %w", d.study, err)
+		}
+	}
+	if err == nil {
+		err = RefreshDigest(d.st, d.id)
+	}
+	if d.err == nil {
 		d.err = err
 	}
-}
-
-// refreshLocked is refresh, with d.mu held.
-func (d *digester) refreshLocked() error {
-	if d.id < 0 {
-		id, err := d.st.GetStudyIDFromName(d.study)
-		if err != nil {
-			return fmt.Errorf("search: digest of %s: %w", d.study, err)
-		}
-		d.id = id
-	}
-	return RefreshDigest(d.st, d.id)
 }
 
 // RefreshDigest brings the digest of study id (record.Digest) up to date with its trials as
