@@ -217,6 +217,57 @@ type memDB struct {
 	*goptuna.InMemoryStorage
 	mu    sync.Mutex
 	beats map[int]time.Time
+	// goptuna's in-memory storage hands out the very maps its writes change; a store is read
+	// while its trials are written (by another worker, the digest's refresh), so the writes of
+	// a trial's maps hold this and the reads copy under it.
+	trialMaps sync.RWMutex
+}
+
+// GetAllTrials returns copies of the study's trials.
+func (m *memDB) GetAllTrials(studyID int) ([]goptuna.FrozenTrial, error) {
+	m.trialMaps.RLock()
+	defer m.trialMaps.RUnlock()
+	fts, err := m.InMemoryStorage.GetAllTrials(studyID)
+	for i := range fts {
+		fts[i] = store.CloneTrial(fts[i])
+	}
+	return fts, err
+}
+
+// GetTrial returns a copy of the trial.
+func (m *memDB) GetTrial(trialID int) (goptuna.FrozenTrial, error) {
+	m.trialMaps.RLock()
+	defer m.trialMaps.RUnlock()
+	ft, err := m.InMemoryStorage.GetTrial(trialID)
+	return store.CloneTrial(ft), err
+}
+
+// SetTrialParam stores a parameter of the trial.
+func (m *memDB) SetTrialParam(trialID int, name string, internal float64, dist interface{}) error {
+	m.trialMaps.Lock()
+	defer m.trialMaps.Unlock()
+	return m.InMemoryStorage.SetTrialParam(trialID, name, internal, dist)
+}
+
+// SetTrialIntermediateValue stores an intermediate value of the trial.
+func (m *memDB) SetTrialIntermediateValue(trialID int, step int, value float64) error {
+	m.trialMaps.Lock()
+	defer m.trialMaps.Unlock()
+	return m.InMemoryStorage.SetTrialIntermediateValue(trialID, step, value)
+}
+
+// SetTrialUserAttr stores a user attribute of the trial.
+func (m *memDB) SetTrialUserAttr(trialID int, key, value string) error {
+	m.trialMaps.Lock()
+	defer m.trialMaps.Unlock()
+	return m.InMemoryStorage.SetTrialUserAttr(trialID, key, value)
+}
+
+// SetTrialSystemAttr stores a system attribute of the trial.
+func (m *memDB) SetTrialSystemAttr(trialID int, key, value string) error {
+	m.trialMaps.Lock()
+	defer m.trialMaps.Unlock()
+	return m.InMemoryStorage.SetTrialSystemAttr(trialID, key, value)
 }
 
 var _ store.DB = (*memDB)(nil)

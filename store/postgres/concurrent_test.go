@@ -140,7 +140,7 @@ func completeTrial(s *Store, id int, dist goptuna.UniformDistribution, value flo
 func nanFree(fts []goptuna.FrozenTrial) []goptuna.FrozenTrial {
 	out := make([]goptuna.FrozenTrial, len(fts))
 	for i, ft := range fts {
-		ft = cloneTrial(ft)
+		ft = store.CloneTrial(ft)
 		if math.IsNaN(ft.Value) {
 			ft.Value = 0
 		}

@@ -235,32 +235,6 @@ func (s *Store) frozenSorted(m map[int]*rawTrial) ([]goptuna.FrozenTrial, error)
 	return out, nil
 }
 
-// cloneTrial returns a deep copy of ft (maps.Clone copies a map's table at once, much faster
-// than inserting its entries one by one; only categorical distributions hold further memory).
-func cloneTrial(ft goptuna.FrozenTrial) goptuna.FrozenTrial {
-	c := ft
-	c.IntermediateValues = cloneMap(ft.IntermediateValues)
-	c.InternalParams = cloneMap(ft.InternalParams)
-	c.Params = cloneMap(ft.Params)
-	c.Distributions = cloneMap(ft.Distributions)
-	for k, d := range c.Distributions {
-		if _, ok := d.(goptuna.CategoricalDistribution); ok {
-			c.Distributions[k] = store.CopyDist(d)
-		}
-	}
-	c.UserAttrs = cloneMap(ft.UserAttrs)
-	c.SystemAttrs = cloneMap(ft.SystemAttrs)
-	return c
-}
-
-// cloneMap is maps.Clone that never returns nil (goptuna's trials always carry their maps).
-func cloneMap[K comparable, V any](m map[K]V) map[K]V {
-	if m == nil {
-		return map[K]V{}
-	}
-	return maps.Clone(m)
-}
-
 // studyCache holds a study's trials as last read, so that GetAllTrials reads only what changed.
 //
 // Every write to a trial (or to its params, values and attributes) stores its transaction's ID
@@ -361,7 +335,7 @@ func (s *Store) allTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 	}
 	out := make([]goptuna.FrozenTrial, len(c.sorted))
 	for i, ft := range c.sorted {
-		out[i] = cloneTrial(ft)
+		out[i] = store.CloneTrial(ft)
 	}
 	return out, nil
 }
