@@ -12,6 +12,7 @@ const (
 	KeyAccuracy      = "token_accuracy"           // validation token accuracy (teacher-forced, 0-1)
 	KeyTestAccuracy  = "test_accuracy"            // test token accuracy (0-1)
 	KeyExact         = "exact_match"              // validation exact-match rate (0-1)
+	KeyValidLoss     = "valid_loss"               // validation loss: mean negative log-likelihood per reference token (teacher-forced)
 	KeyLatency       = "latency_ms"               // median ms to translate one sentence, batch 1, greedy, one thread
 	KeyL2Norm        = "l2_norm"                  // ‖θ‖₂ of the final weights
 	KeyTrainSeconds  = "train_seconds"            // wall time of training

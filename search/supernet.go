@@ -243,6 +243,67 @@ func (sr *superRun) sampleArchs(n int, largest, smallest space.Config) []space.C
 	return []space.Config{cfg}
 }
 
+// mostParams returns, among the sub-networks whose elastic values fix gives and whose other
+// elastic dimensions take each of their values, the one with the most parameters (cost model)
+// that accept takes (ties: the first in enumeration order); false when it takes none.
+func (sr *superRun) mostParams(fix map[string]int, accept func(space.Config) bool) (space.Config, bool) {
+	var names []string
+	vals := map[string]int{}
+	for _, name := range space.ElasticNames {
+		if _, ok := sr.elastic[name]; !ok {
+			continue
+		}
+		if v, ok := fix[name]; ok {
+			vals[name] = v
+			continue
+		}
+		names = append(names, name)
+	}
+	var best space.Config
+	var bestParams int64 = -1
+	arch := sr.arch2()
+	var walk func(k int)
+	walk = func(k int) {
+		if k == len(names) {
+			_, cfg, err := sr.archPoint(vals)
+			if err != nil || !accept(cfg) {
+				return
+			}
+			if p := objective.Estimate(cfg, arch, 1, 1).Params; p > bestParams {
+				best, bestParams = cfg, p
+			}
+			return
+		}
+		for _, v := range sr.elastic[names[k]] {
+			vals[names[k]] = v
+			walk(k + 1)
+		}
+	}
+	walk(0)
+	return best, bestParams >= 0
+}
+
+// sandwichLargest is the largest sub-network of sandwich sampling: the container (every
+// dimension at its largest value), or with retrain.reference the widest sub-network inside its
+// box (the largest d_model any sub-network inside has) with the most parameters among those, so
+// that every update trains the region the study retrains from, every embedding and projection
+// column a sub-network there uses included.
+func (sr *superRun) sandwichLargest(container space.Config) space.Config {
+	if sr.spec.Supernet.RetrainReference == nil || sr.spec.Supernet.Sampling != "sandwich" {
+		return container
+	}
+	widths := sr.elastic["d_model"]
+	if len(widths) == 0 {
+		widths = []int{container.DModel}
+	}
+	for i := len(widths) - 1; i >= 0; i-- {
+		if cfg, ok := sr.mostParams(map[string]int{"d_model": widths[i]}, sr.inBox); ok {
+			return cfg
+		}
+	}
+	return container
+}
+
 // inBox reports whether sub-network cfg's cost-model figures lie inside retrain.reference's box
 // (always true without one): the SuperTransformer then trains the region the retrain phase
 // chooses from. Goals the cost model does not give (quality, measured latency) are not checked.
@@ -278,6 +339,7 @@ func (sr *superRun) train(ctx context.Context) error {
 	}
 	big := largest  // the container: every dimension at its largest value
 	base := largest // lr, warmup, dropout, weight decay, label smoothing: the start values
+	top := sr.sandwichLargest(largest)
 	horizon := sn.TrainSteps
 	if horizon == 0 {
 		horizon = 100000
@@ -289,6 +351,7 @@ func (sr *superRun) train(ctx context.Context) error {
 		return fmt.Errorf("search: supernet: %w", err)
 	}
 	sr.sn = s
+	s.Distill = sn.Distill
 	seconds := 0.0
 	done := false
 	meta, err := sr.ckpt.load(s)
@@ -340,7 +403,7 @@ func (sr *superRun) train(ctx context.Context) error {
 			}
 			return ctx.Err()
 		}
-		loss, err := s.Step(sr.sampleArchs(s.Steps(), largest, smallest))
+		loss, err := s.Step(sr.sampleArchs(s.Steps(), top, smallest))
 		if err != nil {
 			return fmt.Errorf("search: supernet: %w", err)
 		}
@@ -611,6 +674,15 @@ func (sr *superRun) scoreOne(ctx context.Context, ms *goptuna.Study, n int, eval
 			return goptuna.FrozenTrial{}, err
 		}
 		values := map[string]float64{record.KeyBLEU: sub.BLEU, record.KeyExact: sub.Exact, record.KeyLatency: sub.LatencyMS}
+		if sr.spec.Supernet.EvalRank == rankLikelihood {
+			t0 := time.Now()
+			loss, acc, err := sr.sn.Forced(ctx, cfg, sr.spec.Supernet.EvalSentences)
+			*evalTime += time.Since(t0)
+			if err != nil {
+				return goptuna.FrozenTrial{}, err
+			}
+			values[record.KeyValidLoss], values[record.KeyAccuracy] = loss, acc
+		}
 		meas := objective.Measured{LatencyMS: sub.LatencyMS}
 		score, viol = objective.ScoreTrial(objective.Quality(o.Metric, values), cost, &meas, o, b)
 		for k, v := range values {
@@ -661,13 +733,26 @@ func popWaiting(ms *goptuna.Study) (int, bool, error) {
 	return 0, false, nil
 }
 
+// rankLikelihood is evaluate.rank's value that orders the inherited front by the log-likelihood
+// of the validation references instead of BLEU.
+const rankLikelihood = "likelihood"
+
 // selectTop returns the top k feasible inherited trials: by non-domination rank of their
 // objective vectors, then by crowding distance (larger first), then by number. With
 // retrain.reference, the non-dominated points inside its box come first, as many as k, chosen
 // greedily by the hypervolume they add inside the box (front.SelectByHypervolume); the order
-// above fills the rest, points inside the box first.
+// above fills the rest, points inside the box first. With evaluate.rank: likelihood, the quality
+// goals' values are each trial's inherited log-likelihood (−valid_loss), bounded just beyond the
+// worst, instead of its BLEU.
 func selectTop(spec *space.Spec, trials []goptuna.FrozenTrial, k int) []goptuna.FrozenTrial {
 	goals := spec.Objective.Goals()
+	byLik := spec.Supernet.EvalRank == rankLikelihood
+	var quality []int // the quality goals, scored by the log-likelihood with evaluate.rank: likelihood
+	for j, g := range goals {
+		if _, ok := objective.Metrics[g.Name]; ok {
+			quality = append(quality, j)
+		}
+	}
 	var cand []goptuna.FrozenTrial
 	var vs [][]float64
 	for _, t := range trials {
@@ -685,6 +770,15 @@ func selectTop(spec *space.Spec, trials []goptuna.FrozenTrial, k int) []goptuna.
 		if bad {
 			continue
 		}
+		if byLik {
+			loss, err := strconv.ParseFloat(t.UserAttrs[record.KeyValidLoss], 64)
+			if err != nil || math.IsNaN(loss) {
+				continue
+			}
+			for _, j := range quality {
+				v[j] = -loss
+			}
+		}
 		cand = append(cand, t)
 		vs = append(vs, objective.Minimized(goals, v))
 	}
@@ -697,6 +791,14 @@ func selectTop(spec *space.Spec, trials []goptuna.FrozenTrial, k int) []goptuna.
 		return out
 	}
 	ref := retrainReference(spec, vs)
+	if byLik { // the box bounds the costs; the log-likelihood's bound lies just beyond the worst
+		for _, j := range quality {
+			ref[j] = math.Inf(-1)
+			for _, v := range vs {
+				ref[j] = math.Max(ref[j], v[j]+1)
+			}
+		}
+	}
 	inside := make([]bool, len(vs))
 	var boxed []int // the points inside the box
 	for i, v := range vs {

@@ -48,6 +48,7 @@ type rankVariant struct {
 	lr       string // the shared weights' peak learning rate ("" = the space's start value)
 	warmup   string // warmup_steps ("" = the space's)
 	noBox    bool   // train sub-networks of the whole space, not only inside retrain.reference
+	distill  bool   // train.distill: the sandwich's smaller sub-networks learn the largest's outputs
 	// from names a variant that this one continues (the same training, stopped earlier): its
 	// finished checkpoint is this one's start when this one has none yet. The inverse_sqrt
 	// schedule does not depend on the horizon, so the continued run is the longer one.
@@ -55,12 +56,18 @@ type rankVariant struct {
 }
 
 // rankVariants are the SuperTransformer trainings compared, in the order they run: 1,400
-// updates are what spaces/mt-supernet.yaml's 3 minutes give on two cores.
+// uniform updates, or 500 sandwich updates (three sub-networks each, the largest inside
+// retrain.reference's box), are what spaces/mt-supernet.yaml's 3 minutes give on two cores.
 var rankVariants = []rankVariant{
 	{name: "uniform-1400", sampling: "uniform", steps: 1400},
 	{name: "uniform-2800", sampling: "uniform", steps: 2800, from: "uniform-1400"},
 	{name: "uniform-4200", sampling: "uniform", steps: 4200, from: "uniform-2800"},
-	{name: "sandwich-1400", sampling: "sandwich", steps: 1400},
+	{name: "sandwich-500", sampling: "sandwich", steps: 500},
+	{name: "sandwich-1000", sampling: "sandwich", steps: 1000, from: "sandwich-500"},
+	{name: "sandwich-1500", sampling: "sandwich", steps: 1500, from: "sandwich-1000"},
+	{name: "sandwich-distill-500", sampling: "sandwich", steps: 500, distill: true},
+	{name: "sandwich-distill-1000", sampling: "sandwich", steps: 1000, distill: true, from: "sandwich-distill-500"},
+	{name: "sandwich-distill-1500", sampling: "sandwich", steps: 1500, distill: true, from: "sandwich-distill-1000"},
 	{name: "uniform-1400-lr1e-2", sampling: "uniform", steps: 1400, lr: "1.0e-2"},
 	{name: "uniform-1400-warmup600", sampling: "uniform", steps: 1400, warmup: "600"},
 	{name: "uniform-1400-nobox", sampling: "uniform", steps: 1400, noBox: true},
@@ -69,10 +76,15 @@ var rankVariants = []rankVariant{
 // rankEvalSizes are the validation sentence counts an inherited sub-network is scored on.
 var rankEvalSizes = []int{30, 100, 200}
 
+// rankScores are the inherited scores ranked against the from-scratch BLEU: greedy BLEU, and the
+// teacher-forced log-likelihood and token accuracy of the references (trainer.SuperNet.Forced).
+var rankScores = []string{"bleu", "loglik", "accuracy"}
+
 // apply returns spec trained as v describes.
 func (v rankVariant) apply(spec *space.Spec) *space.Spec {
 	s := *spec
 	s.Supernet.Sampling, s.Supernet.TrainSteps, s.Supernet.TrainMinutes = v.sampling, v.steps, 0
+	s.Supernet.Distill = v.distill
 	if v.noBox {
 		s.Supernet.RetrainReference = nil
 	}
@@ -148,37 +160,11 @@ func spreadArchs(sr *superRun, n int, seed uint64, box bool) ([]space.Config, er
 // largestFeasible returns, among the sub-networks of sr with d_model d, the one with the most
 // parameters that feasible accepts (ties: the first in enumeration order).
 func largestFeasible(sr *superRun, d int, feasible func(space.Config) bool) (space.Config, error) {
-	var names []string
-	for _, name := range space.ElasticNames {
-		if _, ok := sr.elastic[name]; ok && name != "d_model" {
-			names = append(names, name)
-		}
-	}
-	var best space.Config
-	var bestParams int64 = -1
-	vals := map[string]int{"d_model": d}
-	var walk func(k int)
-	walk = func(k int) {
-		if k == len(names) {
-			_, cfg, err := sr.archPoint(vals)
-			if err != nil || !feasible(cfg) {
-				return
-			}
-			if p := objective.Estimate(cfg, sr.arch2(), 1, 1).Params; p > bestParams {
-				best, bestParams = cfg, p
-			}
-			return
-		}
-		for _, v := range sr.elastic[names[k]] {
-			vals[names[k]] = v
-			walk(k + 1)
-		}
-	}
-	walk(0)
-	if bestParams < 0 {
+	cfg, ok := sr.mostParams(map[string]int{"d_model": d}, feasible)
+	if !ok {
 		return space.Config{}, fmt.Errorf("no sub-network with d_model %d within the budget", d)
 	}
-	return best, nil
+	return cfg, nil
 }
 
 // archKey names an architecture by its elastic dimensions.
@@ -292,8 +278,9 @@ type rankSet struct {
 }
 
 // rankSets returns the architecture sets named in ATTNSEARCH_RANK_SETS: tune (the whole space,
-// the set the levers are chosen on), heldout (the whole space, another draw) and box (inside
-// retrain.reference's box, where the study retrains).
+// the set the levers are chosen on), heldout (the whole space, another draw), box (inside
+// retrain.reference's box, where the study retrains; the set session 4's levers were chosen on)
+// and box-heldout (inside the box, another draw: where those levers are checked).
 func rankSets() ([]rankSet, error) {
 	v := os.Getenv(rankSetsEnv)
 	if v == "" {
@@ -308,8 +295,10 @@ func rankSets() ([]rankSet, error) {
 			sets = append(sets, rankSet{s, 2, false})
 		case "box":
 			sets = append(sets, rankSet{s, 3, true})
+		case "box-heldout":
+			sets = append(sets, rankSet{s, 4, true})
 		default:
-			return nil, fmt.Errorf("%s: unknown set %q (tune, heldout, box)", rankSetsEnv, s)
+			return nil, fmt.Errorf("%s: unknown set %q (tune, heldout, box, box-heldout)", rankSetsEnv, s)
 		}
 	}
 	return sets, nil
@@ -394,27 +383,41 @@ func BenchmarkSupernetRankingMainJob(b *testing.B) {
 						inBox[i] = base.inBox(cfg)
 					}
 					for _, n := range rankEvalSizes {
-						inh := make([]float64, len(archs))
-						for i, cfg := range archs {
+						// Three inherited scores: BLEU of greedy translations, and without decoding
+						// the reference tokens' mean log-likelihood and the share predicted.
+						scores := map[string][]float64{}
+						for _, cfg := range archs {
 							r, err := sr.sn.Evaluate(ctx, cfg, n)
 							if err != nil {
 								b.Fatal(err)
 							}
-							inh[i] = r.BLEU
-							logf("%s %s eval %d: %s (in box %v): inherited %.2f, from scratch %.2f", v.name, rsets[k].name, n, archKey(cfg), inBox[i], r.BLEU, scratch[k][i])
-						}
-						var bi, bs []float64
-						for i := range archs {
-							if inBox[i] {
-								bi, bs = append(bi, inh[i]), append(bs, scratch[k][i])
+							loss, acc, err := sr.sn.Forced(ctx, cfg, n)
+							if err != nil {
+								b.Fatal(err)
 							}
+							scores["bleu"] = append(scores["bleu"], r.BLEU)
+							scores["loglik"] = append(scores["loglik"], -loss)
+							scores["accuracy"] = append(scores["accuracy"], acc)
 						}
-						lo, hi := minMax(inh)
-						tau, tauBox := kendallTau(inh, scratch[k]), kendallTau(bi, bs)
-						logf("%s %s eval %d: tau %.3f (all %d), %.3f (the %d in the box); inherited BLEU %.2f-%.2f",
-							v.name, rsets[k].name, n, tau, len(archs), tauBox, len(bi), lo, hi)
-						b.ReportMetric(tau, fmt.Sprintf("tau-%s-eval%d", rsets[k].name, n))
-						b.ReportMetric(tauBox, fmt.Sprintf("tau-box-%s-eval%d", rsets[k].name, n))
+						for i, cfg := range archs {
+							logf("%s %s eval %d: %s (in box %v): inherited BLEU %.2f, log-likelihood %.3f, accuracy %.3f; from scratch %.2f",
+								v.name, rsets[k].name, n, archKey(cfg), inBox[i], scores["bleu"][i], scores["loglik"][i], scores["accuracy"][i], scratch[k][i])
+						}
+						for _, score := range rankScores {
+							inh := scores[score]
+							var bi, bs []float64
+							for i := range archs {
+								if inBox[i] {
+									bi, bs = append(bi, inh[i]), append(bs, scratch[k][i])
+								}
+							}
+							lo, hi := minMax(inh)
+							tau, tauBox := kendallTau(inh, scratch[k]), kendallTau(bi, bs)
+							logf("%s %s eval %d %s: tau %.3f (all %d), %.3f (the %d in the box); inherited %.3f-%.3f",
+								v.name, rsets[k].name, n, score, tau, len(archs), tauBox, len(bi), lo, hi)
+							b.ReportMetric(tau, fmt.Sprintf("tau-%s-%s-eval%d", score, rsets[k].name, n))
+							b.ReportMetric(tauBox, fmt.Sprintf("tau-box-%s-%s-eval%d", score, rsets[k].name, n))
+						}
 					}
 				}
 				sr.sn.Close()

@@ -91,21 +91,23 @@ func TestRankVariantApply(t *testing.T) {
 		box            bool
 		sampling       string
 		steps, minutes int
+		distill        bool
 	}{
-		{rankVariant{sampling: "uniform", steps: 1400}, 5e-3, 200, true, "uniform", 1400, 0},
-		{rankVariant{sampling: "sandwich", steps: 700, noBox: true}, 5e-3, 200, false, "sandwich", 700, 0},
-		{rankVariant{sampling: "uniform", steps: 10, lr: "1.0e-2", warmup: "600"}, 1e-2, 600, true, "uniform", 10, 0},
+		{rankVariant{sampling: "uniform", steps: 1400}, 5e-3, 200, true, "uniform", 1400, 0, false},
+		{rankVariant{sampling: "sandwich", steps: 700, noBox: true}, 5e-3, 200, false, "sandwich", 700, 0, false},
+		{rankVariant{sampling: "uniform", steps: 10, lr: "1.0e-2", warmup: "600"}, 1e-2, 600, true, "uniform", 10, 0, false},
+		{rankVariant{sampling: "sandwich", steps: 500, distill: true}, 5e-3, 200, true, "sandwich", 500, 0, true},
 	} {
 		s := c.v.apply(spec)
 		lr, _ := paramOf(t, s, "lr").Start()
 		warm, _ := paramOf(t, s, "warmup_steps").Start()
 		if lr != c.lr || warm != c.warmup || (s.Supernet.RetrainReference != nil) != c.box || s.Supernet.Sampling != c.sampling ||
-			s.Supernet.TrainSteps != c.steps || s.Supernet.TrainMinutes != float64(c.minutes) {
+			s.Supernet.TrainSteps != c.steps || s.Supernet.TrainMinutes != float64(c.minutes) || s.Supernet.Distill != c.distill {
 			t.Fatalf("%+v: lr %g warmup %g box %v sampling %s steps %d minutes %g", c.v, lr, warm, s.Supernet.RetrainReference != nil,
 				s.Supernet.Sampling, s.Supernet.TrainSteps, s.Supernet.TrainMinutes)
 		}
 	}
-	if lr, _ := paramOf(t, spec, "lr").Start(); lr != 5e-3 || spec.Supernet.TrainMinutes != 3 || spec.Supernet.RetrainReference == nil {
+	if lr, _ := paramOf(t, spec, "lr").Start(); lr != 5e-3 || spec.Supernet.TrainMinutes != 3 || spec.Supernet.RetrainReference == nil || spec.Supernet.Distill {
 		t.Fatalf("apply changed the space it was given: lr %g, minutes %g", lr, spec.Supernet.TrainMinutes)
 	}
 }

@@ -229,6 +229,33 @@ func TestSelectTop(t *testing.T) {
 			t.Errorf("reference %v: top 1 = %v, want trial %d", c.ref, got, c.want)
 		}
 	}
+
+	// evaluate.rank: likelihood orders by the inherited log-likelihood instead of BLEU: with
+	// losses that reverse the BLEU order of 0..3, 2 (loss 1, params 300) and 0 (loss 4, params
+	// 100) are the front; inside (params < 260) only 0, 1 and 3 lie, and 1 (loss 2) dominates 3
+	// (loss 3, more params), 0 having the fewest params: the box's front is 0, 1. A trial
+	// without a valid_loss (5) is left out, and so is one whose stored BLEU is NaN (6).
+	losses := map[int]string{0: "4", 1: "2", 2: "1", 3: "3", 4: "0.5", 6: "0.1"}
+	for i := range trials {
+		if l, ok := losses[trials[i].Number]; ok {
+			trials[i].UserAttrs[record.KeyValidLoss] = l
+		}
+	}
+	spec.Supernet.EvalRank = rankLikelihood
+	for _, c := range []struct {
+		ref  map[string]float64
+		k    int
+		want []int
+	}{{nil, 2, []int{0, 2}}, {nil, 9, []int{0, 2, 1, 3}}, {map[string]float64{"params": 260}, 2, []int{0, 1}}, {map[string]float64{"params": 260}, 9, []int{0, 1, 3, 2}}} {
+		spec.Supernet.RetrainReference = c.ref
+		var got []int
+		for _, t := range selectTop(spec, trials, c.k) {
+			got = append(got, t.Number)
+		}
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("likelihood, reference %v: top %d = %v, want %v", c.ref, c.k, got, c.want)
+		}
+	}
 }
 
 // TestHistoryView checks the search phase's bounded history: the latest historyWindow trials and
@@ -306,5 +333,72 @@ func TestSupernetSamplesInsideReference(t *testing.T) {
 		if bound == 0 && most < 3000 {
 			t.Fatalf("without a reference the draws stay below 3000 parameters (at most %d): the check above tells nothing", most)
 		}
+	}
+}
+
+// TestSandwichLargestInsideReference checks sandwich sampling's largest sub-network: the
+// container without retrain.reference; with one, inside the box, as wide as every sub-network
+// drawn inside it, and with at least as many parameters as every one of its width.
+func TestSandwichLargestInsideReference(t *testing.T) {
+	for _, bound := range []float64{0, 3000} {
+		spec := superSpec(t, "scratch")
+		spec.Supernet.Sampling = "sandwich"
+		if bound > 0 {
+			spec.Supernet.RetrainReference = map[string]float64{"params": bound}
+		}
+		sr := openSuperRun(t, spec, filepath.Join(t.TempDir(), "ck"))
+		smallest, _ := sr.corner(false)
+		container, _ := sr.corner(true)
+		top := sr.sandwichLargest(container)
+		if bound == 0 {
+			if top != container {
+				t.Fatalf("without a reference the largest is %+v, not the container %+v", top, container)
+			}
+			continue
+		}
+		params := func(c space.Config) int64 { return objective.Estimate(c, sr.arch2(), 0, 0).Params }
+		if top == container || !sr.inBox(top) {
+			t.Fatalf("largest %+v (%d parameters) is not inside the box below %g", top, params(top), bound)
+		}
+		for n := 0; n < 300; n++ {
+			cs := sr.sampleArchs(n, top, smallest)
+			if cs[0] != top {
+				t.Fatalf("update %d's sandwich starts with %+v, not the largest", n, cs[0])
+			}
+			if d := cs[2]; d.DModel > top.DModel || (d.DModel == top.DModel && params(d) > params(top)) {
+				t.Fatalf("update %d draws %+v (%d parameters), wider or larger than the largest %+v (%d)", n, d, params(d), top, params(top))
+			}
+		}
+	}
+}
+
+// TestSupernetTrainsDistilled checks that train.distill reaches the SuperTransformer: the same
+// sandwich training with and without it ends with different weights of the smallest
+// sub-network (its targets differ from the first update on), and the same when repeated.
+func TestSupernetTrainsDistilled(t *testing.T) {
+	weights := func(distill bool) map[string][]float32 {
+		spec := superSpec(t, "scratch")
+		spec.Supernet.Sampling, spec.Supernet.Distill, spec.Supernet.TrainSteps, spec.Supernet.TrainMinutes = "sandwich", distill, 3, 0
+		sr := openSuperRun(t, spec, filepath.Join(t.TempDir(), "ck"))
+		if err := sr.train(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		defer sr.sn.Close()
+		if !sr.sn.Distill == distill {
+			t.Fatalf("SuperNet.Distill %v, space %v", sr.sn.Distill, distill)
+		}
+		smallest, _ := sr.corner(false)
+		w, err := sr.sn.SubWeights(smallest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	plain, taught, again := weights(false), weights(true), weights(true)
+	if reflect.DeepEqual(plain, taught) {
+		t.Fatal("distillation changed none of the smallest sub-network's weights")
+	}
+	if !reflect.DeepEqual(taught, again) {
+		t.Fatal("two distilled trainings with the same seed differ")
 	}
 }

@@ -97,7 +97,10 @@
 //	# supernet:                   # only with study.strategy: supernet; the defaults:
 //	#   train: {minutes: 0, steps: 2000, sampling: sandwich}  # limits (0 = none; minutes alone drops
 //	#                             # the step default); uniform | sandwich (largest, smallest, 1 random)
+//	#                             # distill: true (sandwich only): the others learn the largest's outputs
 //	#   evaluate: {sentences: 50} # validation sentences that score a sub-network (inherited weights)
+//	#                             # rank: bleu | likelihood (the references' log-likelihood orders
+//	#                             # the inherited front for retraining; BLEU is measured either way)
 //	#   trials: 1000              # sub-networks the search phase evaluates
 //	#   retrain: {top_k: 8, steps: 1000, from: scratch}  # the inherited front's best, trained as
 //	#                             # ordinary trials for steps updates; from: scratch | inherited;

@@ -30,7 +30,9 @@ type Supernet struct {
 	TrainMinutes  float64 // train.minutes: wall-clock limit of the SuperTransformer's training (0 = none)
 	TrainSteps    int     // train.steps: update limit (0 = none; one of the two is required)
 	Sampling      string  // train.sampling: uniform (one sub-network per update) | sandwich (largest, smallest, one random)
+	Distill       bool    // train.distill: with sandwich, the others learn the largest's output distribution
 	EvalSentences int     // evaluate.sentences: validation sentences decoded to score a sub-network
+	EvalRank      string  // evaluate.rank: bleu | likelihood: the quality that orders the inherited front for retraining
 	Trials        int     // trials: sub-networks the search phase evaluates
 	TopK          int     // retrain.top_k: points of the inherited front retrained as ordinary trials
 	RetrainSteps  int     // retrain.steps: update limit of each retrained trial (0 = none)
@@ -45,7 +47,7 @@ type Supernet struct {
 }
 
 // defaultSupernet is the supernet section's defaults.
-var defaultSupernet = Supernet{TrainSteps: 2000, Sampling: "sandwich", EvalSentences: 50, Trials: 1000,
+var defaultSupernet = Supernet{TrainSteps: 2000, Sampling: "sandwich", EvalSentences: 50, EvalRank: "bleu", Trials: 1000,
 	TopK: 8, RetrainSteps: 1000, RetrainFrom: "scratch"}
 
 // supernetDecl is what the supernet hook found in the file, finished by finishSupernet.
@@ -110,7 +112,11 @@ func (d *decoder) supernetSection(e entry, s *Supernet) error {
 		case "train":
 			err = d.supernetTrain(f, s)
 		case "evaluate":
-			err = d.fields(f, []string{"sentences"}, func(g entry) (err error) {
+			err = d.fields(f, []string{"sentences", "rank"}, func(g entry) (err error) {
+				if g.key == "rank" {
+					s.EvalRank, err = d.oneOf(g.value, g.path, []string{"bleu", "likelihood"})
+					return err
+				}
 				s.EvalSentences, err = d.intRange(g.value, g.path, 1, 1e7)
 				return err
 			})
@@ -123,7 +129,7 @@ func (d *decoder) supernetSection(e entry, s *Supernet) error {
 
 // supernetTrain decodes supernet.train.
 func (d *decoder) supernetTrain(e entry, s *Supernet) error {
-	err := d.fields(e, []string{"minutes", "steps", "sampling"}, func(f entry) (err error) {
+	err := d.fields(e, []string{"minutes", "steps", "sampling", "distill"}, func(f entry) (err error) {
 		switch f.key {
 		case "minutes":
 			s.TrainMinutes, err = d.numberIn(f, 0, 1e7, false)
@@ -134,6 +140,8 @@ func (d *decoder) supernetTrain(e entry, s *Supernet) error {
 			s.TrainSteps, err = d.intRange(f.value, f.path, 0, 1e9)
 		case "sampling":
 			s.Sampling, err = d.oneOf(f.value, f.path, []string{"uniform", "sandwich"})
+		case "distill":
+			s.Distill, err = d.boolean(f.value, f.path)
 		}
 		return err
 	})
@@ -142,6 +150,9 @@ func (d *decoder) supernetTrain(e entry, s *Supernet) error {
 	}
 	if s.TrainMinutes == 0 && s.TrainSteps == 0 {
 		return d.errAt(e.keyN, e.path, "needs a limit: minutes or steps (> 0)")
+	}
+	if s.Distill && s.Sampling != "sandwich" {
+		return d.errField("supernet.train.distill", "needs sampling: sandwich (the largest sub-network of each update is the teacher)")
 	}
 	return nil
 }

@@ -19,7 +19,7 @@ func TestParseSupernet(t *testing.T) {
 	}{
 		{"defaults", "study: {strategy: supernet}\n" + superBase, defaultSupernet},
 		{"full", "study: {strategy: supernet}\n" + superBase + "supernet:\n  train: {minutes: 2.5, steps: 300, sampling: uniform}\n  evaluate: {sentences: 20}\n  trials: 5000\n  retrain: {top_k: 3, steps: 50, from: inherited}\n",
-			Supernet{TrainMinutes: 2.5, TrainSteps: 300, Sampling: "uniform", EvalSentences: 20, Trials: 5000, TopK: 3, RetrainSteps: 50, RetrainFrom: "inherited"}},
+			Supernet{TrainMinutes: 2.5, TrainSteps: 300, Sampling: "uniform", EvalSentences: 20, EvalRank: "bleu", Trials: 5000, TopK: 3, RetrainSteps: 50, RetrainFrom: "inherited"}},
 		{"minutes alone", "study: {strategy: supernet}\n" + superBase + "supernet: {train: {minutes: 3}}\n",
 			func() Supernet { s := defaultSupernet; s.TrainMinutes, s.TrainSteps = 3, 0; return s }()},
 		{"retrain minutes alone, reference", "study: {strategy: supernet}\n" + superBase + "objective: {maximize: [bleu], minimize: [params, latency]}\n" +
@@ -30,6 +30,10 @@ func TestParseSupernet(t *testing.T) {
 				s.RetrainReference = map[string]float64{"params": 50000, "latency": 5}
 				return s
 			}()},
+		{"rank by likelihood", "study: {strategy: supernet}\n" + superBase + "supernet: {evaluate: {sentences: 40, rank: likelihood}}\n",
+			func() Supernet { s := defaultSupernet; s.EvalSentences, s.EvalRank = 40, "likelihood"; return s }()},
+		{"sandwich with distillation", "study: {strategy: supernet}\n" + superBase + "supernet: {train: {steps: 40, sampling: sandwich, distill: true}}\n",
+			func() Supernet { s := defaultSupernet; s.TrainSteps, s.Distill = 40, true; return s }()},
 		{"retrain minutes and steps", "study: {strategy: supernet}\n" + superBase + "supernet: {retrain: {steps: 700, minutes: 2}}\n",
 			func() Supernet { s := defaultSupernet; s.RetrainMinutes, s.RetrainSteps = 2, 700; return s }()},
 	}
@@ -78,6 +82,8 @@ func TestParseSupernetErrors(t *testing.T) {
 		{"section without strategy", superBase + "supernet: {trials: 5}\n", "e.yaml:7:1: supernet: applies only with study.strategy: supernet"},
 		{"unknown key", sn + superBase + "supernet: {trails: 5}\n", `e.yaml:8:12: supernet.trails: unknown key "trails"`},
 		{"no limit", sn + superBase + "supernet: {train: {steps: 0}}\n", "e.yaml:8:12: supernet.train: needs a limit: minutes or steps (> 0)"},
+		{"distill without sandwich", sn + superBase + "supernet: {train: {sampling: uniform, distill: true}}\n", "e.yaml:8:48: supernet.train.distill: needs sampling: sandwich"},
+		{"distill value", sn + superBase + "supernet: {train: {distill: often}}\n", "e.yaml:8:29: supernet.train.distill: expected true or false"},
 		{"sampling", sn + superBase + "supernet: {train: {sampling: best}}\n", `e.yaml:8:30: supernet.train.sampling: unknown value "best" (choose one of: uniform, sandwich)`},
 		{"retrain from", sn + superBase + "supernet: {retrain: {from: nowhere}}\n", `e.yaml:8:28: supernet.retrain.from: unknown value "nowhere"`},
 		{"top_k", sn + superBase + "supernet: {retrain: {top_k: 0}}\n", "e.yaml:8:29: supernet.retrain.top_k: 0 is out of range"},
@@ -85,6 +91,7 @@ func TestParseSupernetErrors(t *testing.T) {
 		{"retrain minutes", sn + superBase + "supernet: {retrain: {minutes: -1}}\n", "e.yaml:8:31: supernet.retrain.minutes: -1 is outside [0, 10000000]"},
 		{"retrain reference goal", sn + superBase + "supernet:\n  retrain:\n    reference: {flops: 5}\n", "e.yaml:10:17: supernet.retrain.reference.flops: flops is not a goal (goals: "},
 		{"retrain reference value", sn + superBase + "supernet:\n  retrain:\n    reference: {params: many}\n", "e.yaml:10:25: supernet.retrain.reference.params: expected a number"},
+		{"rank", sn + superBase + "supernet: {evaluate: {rank: perplexity}}\n", `e.yaml:8:29: supernet.evaluate.rank: unknown value "perplexity" (choose one of: bleu, likelihood)`},
 		{"sentences", sn + superBase + "supernet: {evaluate: {sentences: 0}}\n", "e.yaml:8:34: supernet.evaluate.sentences: 0 is out of range"},
 		{"pruner", "study: {strategy: supernet, pruner: median}\n" + superBase, "e.yaml:1:37: study.pruner: does not apply with study.strategy: supernet"},
 		{"nothing elastic", sn + "task: {kind: synthetic}\nparams:\n  d_model: 64\n  lr: {low: 0.001, high: 0.01}\nbudget: {max_params: 100000}\n",

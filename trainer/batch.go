@@ -62,6 +62,13 @@ func (s setter) fill(v float64) {
 	}
 }
 
+func (s setter) get(i int) float64 {
+	if s.f32 != nil {
+		return float64(s.f32[i])
+	}
+	return s.f64[i]
+}
+
 func (s setter) set(i int, v float64) {
 	if s.f32 != nil {
 		s.f32[i] = float32(v)

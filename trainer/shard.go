@@ -2,11 +2,13 @@ package trainer
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 
 	"github.com/attnsearch/attnsearch/trainer/data"
 	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 )
 
 // minShardRows is the fewest sentences a data-parallel shard gets: below it the per-op overhead
@@ -62,13 +64,7 @@ func shardRNG(seed int64, stepN, i int) *rand.Rand {
 // count, and the shards run concurrently. It returns the summed loss and the gradients of the
 // shards that ran (in shard order; a shard with no sentence is skipped).
 func (st *step) run(d dims, batch []data.Pair, eps, dropout float64, seed int64, stepN int) (float64, [][]*G.Node, error) {
-	ntok := targetTokens(batch)
-	per := st.parts[0].B
-	used := st.parts[:min(len(st.parts), (len(batch)+per-1)/per)]
-	return runParts(used, func(i int) {
-		lo := i * per
-		used[i].fill(d, batch[lo:min(lo+per, len(batch))], ntok, eps, dropout, shardRNG(seed, stepN, i))
-	})
+	return st.runTaught(d, batch, eps, dropout, seed, stepN, nil, nil)
 }
 
 // runParts runs the graphs concurrently (the first on the calling goroutine), each after
@@ -107,6 +103,65 @@ func runParts(parts []*stepGraph, prepare func(i int)) (float64, [][]*G.Node, er
 		}
 		loss += losses[i]
 		grads[i] = g.grads
+	}
+	return loss, grads, nil
+}
+
+// runTaught is run with in-place distillation: with teach, each shard's target rows (the tokens
+// that carry loss) are teach's probability rows for that shard instead of the smoothed
+// references, weighted as the references are; with learn, each shard's output probabilities
+// (softmax of its logits, rows B·T of the target vocabulary) are stored into learn[i] for a
+// later student. Either may be nil.
+func (st *step) runTaught(d dims, batch []data.Pair, eps, dropout float64, seed int64, stepN int, teach, learn [][]float32) (float64, [][]*G.Node, error) {
+	ntok := targetTokens(batch)
+	per := st.parts[0].B
+	used := st.parts[:min(len(st.parts), (len(batch)+per-1)/per)]
+	V := d.TgtV
+	loss, grads, err := runParts(used, func(i int) {
+		lo := i * per
+		sg := used[i]
+		sg.fill(d, batch[lo:min(lo+per, len(batch))], ntok, eps, dropout, shardRNG(seed, stepN, i))
+		if teach == nil {
+			return
+		}
+		target, rowW := setterOf(sg.target), setterOf(sg.rowW)
+		for r := range sg.B * sg.T {
+			w := rowW.get(r)
+			if w == 0 {
+				continue
+			}
+			for v, p := range teach[i][r*V : (r+1)*V] {
+				target.set(r*V+v, float64(p)*w)
+			}
+		}
+	})
+	if err != nil || learn == nil {
+		return loss, grads, err
+	}
+	for i, sg := range used {
+		val := sg.logits.Value()
+		if val == nil {
+			return 0, nil, fmt.Errorf("trainer: distillation: shard %d's logits have no value", i)
+		}
+		logits := f64(val.(*tensor.Dense))
+		if cap(learn[i]) < len(logits) {
+			learn[i] = make([]float32, len(logits))
+		}
+		learn[i] = learn[i][:len(logits)]
+		for r := 0; r < len(logits)/V; r++ {
+			row := logits[r*V : (r+1)*V]
+			mx := math.Inf(-1)
+			for _, x := range row {
+				mx = math.Max(mx, x)
+			}
+			var z float64
+			for _, x := range row {
+				z += math.Exp(x - mx)
+			}
+			for v, x := range row {
+				learn[i][r*V+v] = float32(math.Exp(x-mx) / z)
+			}
+		}
 	}
 	return loss, grads, nil
 }

@@ -61,6 +61,11 @@ type SuperNet struct {
 	used   int // LRU clock
 	epoch  int
 	order  [][]data.Pair // batches of epoch (cached)
+	// Distill makes the first sub-network of a step with several (sandwich sampling's largest)
+	// the teacher of the others: they learn its output distribution instead of the references
+	// (in-place distillation, as BigNAS).
+	Distill bool
+	soft    [][]float32 // the teacher's output probabilities, one slice per shard
 }
 
 // superKey identifies a cached sub-network graph.
@@ -250,7 +255,7 @@ func (s *SuperNet) batch(n int) []data.Pair {
 
 // subLoss runs sub-network cfg on batch (dropout stream k of update n) and adds its gradients
 // into s.grad; it returns the loss.
-func (s *SuperNet) subLoss(cfg space.Config, batch []data.Pair, n, k int) (float64, error) {
+func (s *SuperNet) subLoss(cfg space.Config, batch []data.Pair, n, k int, teach, learn [][]float32) (float64, error) {
 	d, err := s.subDims(cfg)
 	if err != nil {
 		return 0, err
@@ -270,7 +275,7 @@ func (s *SuperNet) subLoss(cfg space.Config, batch []data.Pair, n, k int) (float
 	}); err != nil {
 		return 0, err
 	}
-	loss, grads, err := g.st.run(d, batch, s.base.LabelSmoothing, s.base.Dropout, s.opts.Seed, n*3+k)
+	loss, grads, err := g.st.runTaught(d, batch, s.base.LabelSmoothing, s.base.Dropout, s.opts.Seed, n*3+k, teach, learn)
 	if err != nil {
 		return 0, err
 	}
@@ -320,8 +325,18 @@ func (s *SuperNet) Step(archs []space.Config) (loss float64, err error) {
 	}
 	clear(s.grad)
 	batch := s.batch(s.steps)
+	var teach, learn [][]float32
+	if s.Distill && len(archs) > 1 {
+		if len(s.soft) != s.shards {
+			s.soft = make([][]float32, s.shards)
+		}
+		learn = s.soft
+	}
 	for k, cfg := range archs {
-		l, err := s.subLoss(cfg, batch, s.steps, k)
+		if k == 1 && learn != nil {
+			teach, learn = learn, nil
+		}
+		l, err := s.subLoss(cfg, batch, s.steps, k, teach, learn)
 		if err != nil {
 			return 0, fmt.Errorf("trainer: supernet step %d: %w", s.steps, err)
 		}
@@ -349,24 +364,11 @@ type SubResult struct {
 // validation sentences (0 = all), decoded in parallel on GOMAXPROCS goroutines, each one's wall
 // time taken for the latency (median).
 func (s *SuperNet) Evaluate(ctx context.Context, cfg space.Config, n int) (SubResult, error) {
-	d, err := s.subDims(cfg)
+	in, err := s.subInfer(cfg)
 	if err != nil {
 		return SubResult{}, err
 	}
-	in := &infer{d: d, w: map[string][]float64{}}
-	if err := s.eachSlice(d, func(_ int, sp pspec, sup []float32, sc int) error {
-		r, c := sp.shape[0], sp.shape[1]
-		w := make([]float64, r*c)
-		for i := 0; i < r; i++ {
-			for j, v := range sup[i*sc : i*sc+c] {
-				w[i*c+j] = float64(v)
-			}
-		}
-		in.w[sp.name] = w
-		return nil
-	}); err != nil {
-		return SubResult{}, err
-	}
+	d := in.d
 	pairs := s.ds.Valid
 	if n <= 0 || n > len(pairs) {
 		n = len(pairs)
@@ -388,6 +390,46 @@ func (s *SuperNet) Evaluate(ctx context.Context, cfg space.Config, n int) (SubRe
 		lat = (ms[n/2-1] + ms[n/2]) / 2
 	}
 	return SubResult{BLEU: bleu.Corpus(hyps, refs).BLEU, Exact: bleu.ExactMatch(hyps, refs), LatencyMS: lat, Params: d.paramCount()}, nil
+}
+
+// subInfer returns the inference path of sub-network cfg over copies of its inherited weights.
+func (s *SuperNet) subInfer(cfg space.Config) (*infer, error) {
+	d, err := s.subDims(cfg)
+	if err != nil {
+		return nil, err
+	}
+	in := &infer{d: d, w: map[string][]float64{}}
+	err = s.eachSlice(d, func(_ int, sp pspec, sup []float32, sc int) error {
+		r, c := sp.shape[0], sp.shape[1]
+		w := make([]float64, r*c)
+		for i := 0; i < r; i++ {
+			for j, v := range sup[i*sc : i*sc+c] {
+				w[i*c+j] = float64(v)
+			}
+		}
+		in.w[sp.name] = w
+		return nil
+	})
+	return in, err
+}
+
+// Forced scores sub-network cfg with its inherited weights on the first n validation sentences
+// (0 = all) without decoding: the mean negative log-likelihood of each reference token (EOS
+// included) given the reference prefix, and the fraction of them that are the most likely token.
+func (s *SuperNet) Forced(ctx context.Context, cfg space.Config, n int) (loss, acc float64, err error) {
+	in, err := s.subInfer(cfg)
+	if err != nil {
+		return 0, 0, err
+	}
+	pairs := s.ds.Valid
+	if n <= 0 || n > len(pairs) {
+		n = len(pairs)
+	}
+	loss, acc = forced(ctx, in, pairs[:n])
+	if err := ctx.Err(); err != nil {
+		return 0, 0, fmt.Errorf("trainer: supernet: forced: %w", err)
+	}
+	return loss, acc, nil
 }
 
 // stepFlat applies one update from full-shape gradients g (flat, parameter i at off[i]) and

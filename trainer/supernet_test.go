@@ -66,7 +66,7 @@ func TestSuperNetSlicesAreStandaloneModels(t *testing.T) {
 				cfg.LabelSmoothing = superBase.LabelSmoothing
 				batch := sn.batch(ai)
 				clear(sn.grad)
-				loss, err := sn.subLoss(cfg, batch, ai, 0)
+				loss, err := sn.subLoss(cfg, batch, ai, 0, nil, nil)
 				if err != nil {
 					t.Fatalf("%s arch %d: %v", variant.name, ai, err)
 				}
@@ -369,6 +369,115 @@ func TestSuperNetGraphCacheBound(t *testing.T) {
 	for i, w := range evicted {
 		if w.Value() != nil {
 			t.Fatalf("evicted graph %d of %d survives a collection", i, len(evicted))
+		}
+	}
+}
+
+// TestSuperNetDistillation checks in-place distillation: with the largest sub-network's output
+// distribution as its targets, a smaller sub-network's loss is the cross-entropy between that
+// distribution and its own (both from the plain inference path over the sliced weights), on one
+// and on two shards; without a teacher the targets are the smoothed references again.
+func TestSuperNetDistillation(t *testing.T) {
+	largest := space.Config{DModel: 16, Heads: 4, KVHeads: 2, EncLayers: 2, DecLayers: 2, DFF: 24}
+	student := space.Config{DModel: 8, Heads: 2, KVHeads: 1, EncLayers: 1, DecLayers: 2, DFF: 12}
+	ds := superData(t)
+	for _, threads := range []int{1, 2} {
+		sn, err := NewSuperNet(largest, superBase, ds, Options{Training: superTraining(), Seed: 3, Threads: threads}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 { // train a little so that the teacher is not uniform
+			if _, err := sn.Step([]space.Config{largest, student}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		batch := sn.batch(7)
+		soft := make([][]float32, sn.shards)
+		clear(sn.grad)
+		if _, err := sn.subLoss(largest, batch, 7, 0, nil, soft); err != nil {
+			t.Fatal(err)
+		}
+		got, err := sn.subLoss(student, batch, 7, 1, soft, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, err := sn.subLoss(student, batch, 7, 1, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		teacher, err := sn.subInfer(largest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pupil, err := sn.subInfer(student)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want float64
+		ntok := targetTokens(batch)
+		for _, p := range batch {
+			tl, sl := teacher.teacherForced(p.Src, p.Tgt), pupil.teacherForced(p.Src, p.Tgt)
+			for pos := range tl {
+				for v := range tl[pos] {
+					want -= math.Exp(tl[pos][v]) * sl[pos][v]
+				}
+			}
+		}
+		want /= float64(ntok)
+		if math.Abs(got-want) > 1e-4*want {
+			t.Fatalf("threads %d: distilled loss %.7g, cross-entropy with the teacher %.7g", threads, got, want)
+		}
+		if math.Abs(plain-want) < 1e-3*want {
+			t.Fatalf("threads %d: the loss without a teacher (%.7g) equals the distilled one", threads, plain)
+		}
+	}
+}
+
+// TestSuperNetForced checks Forced against the training graph: a sub-network's teacher-forced
+// validation loss equals the loss of the standalone model built from its sliced weights on the
+// same sentences without label smoothing.
+func TestSuperNetForced(t *testing.T) {
+	largest := space.Config{DModel: 16, Heads: 4, KVHeads: 2, EncLayers: 2, DecLayers: 2, DFF: 24}
+	ds := superData(t)
+	sn, err := NewSuperNet(largest, superBase, ds, Options{Training: superTraining(), Seed: 4, Threads: 1}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if _, err := sn.Step([]space.Config{largest}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, cfg := range []space.Config{largest, {DModel: 8, Heads: 2, KVHeads: 1, EncLayers: 1, DecLayers: 2, DFF: 12}} {
+		loss, acc, err := sn.Forced(context.Background(), cfg, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := newDims(cfg, sn.arch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := newParams(d, tensor.Float32, 1)
+		w, err := sn.SubWeights(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, v := range w {
+			copy(p.t[name].Data().([]float32), v)
+		}
+		pairs := ds.Valid[:10]
+		S, T := batchShape(pairs)
+		sg, err := buildStep(d, p, len(pairs), S, T, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sg.fill(d, pairs, targetTokens(pairs), 0, 0, nil)
+		want, err := sg.run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(loss-want) > 1e-5*want || acc < 0 || acc > 1 {
+			t.Fatalf("%+v: forced loss %.7g (accuracy %g), graph %.7g", cfg, loss, acc, want)
 		}
 	}
 }

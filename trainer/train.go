@@ -260,12 +260,10 @@ func parallel(ctx context.Context, n int, f func(i int)) {
 	wg.Wait()
 }
 
-// evaluate computes teacher-forced loss and accuracy over all pairs and BLEU and exact match of
-// decoding the first n pairs (0 = all) with the given beam (1 = greedy). Sentences are processed
-// in parallel and combined in order, so the figures are deterministic.
-func (r *run) evaluate(ctx context.Context, pairs []data.Pair, n, beam int) evalOut {
-	in := newInfer(r.d, r.p)
-	var out evalOut
+// forced returns the teacher-forced mean loss (negative log-likelihood per reference token, EOS
+// included) and token accuracy of in over pairs (0, 0 without tokens), in parallel and combined
+// in order, so deterministic.
+func forced(ctx context.Context, in *infer, pairs []data.Pair) (loss, acc float64) {
 	nlls := make([]float64, len(pairs))
 	hits := make([][2]int, len(pairs))
 	parallel(ctx, len(pairs), func(i int) {
@@ -286,9 +284,19 @@ func (r *run) evaluate(ctx context.Context, pairs []data.Pair, n, beam int) eval
 		correct += hits[i][0]
 		total += hits[i][1]
 	}
-	if total > 0 {
-		out.loss, out.acc = nll/float64(total), float64(correct)/float64(total)
+	if total == 0 {
+		return 0, 0
 	}
+	return nll / float64(total), float64(correct) / float64(total)
+}
+
+// evaluate computes teacher-forced loss and accuracy over all pairs and BLEU and exact match of
+// decoding the first n pairs (0 = all) with the given beam (1 = greedy). Sentences are processed
+// in parallel and combined in order, so the figures are deterministic.
+func (r *run) evaluate(ctx context.Context, pairs []data.Pair, n, beam int) evalOut {
+	in := newInfer(r.d, r.p)
+	var out evalOut
+	out.loss, out.acc = forced(ctx, in, pairs)
 	if n <= 0 || n > len(pairs) {
 		n = len(pairs)
 	}

@@ -20,13 +20,14 @@ var supernetSpace = spacetest.Space("supernet.yaml", "  sampler: {kind: nsga2}",
   maximize: [bleu]
   minimize: [params]
 supernet:
-  train: {steps: 30, sampling: sandwich}
-  evaluate: {sentences: 16}
+  train: {steps: 30, sampling: sandwich, distill: true}
+  evaluate: {sentences: 16, rank: likelihood}
   trials: 40
   retrain: {top_k: 3, steps: 8, from: inherited}
 `
 
-// supernetTrials is the JSON report of every trial: fidelity, config and score, in number order.
+// supernetTrials is the JSON report of every trial: fidelity, config, score and (inherited
+// trials scored with evaluate.rank: likelihood) validation loss, in number order.
 func supernetTrials(t *testing.T, bin, dir, db string) []string {
 	t.Helper()
 	r := attn(t, bin, dir, "report", "--db", db, "--all", "--format", "json", "--fidelity", "all")
@@ -37,6 +38,7 @@ func supernetTrials(t *testing.T, bin, dir, db string) []string {
 		Trials []struct {
 			State, Config, Fidelity string
 			Value                   *float64
+			Metrics                 map[string]float64
 		} `json:"trials"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
@@ -47,7 +49,11 @@ func supernetTrials(t *testing.T, bin, dir, db string) []string {
 		if tr.State != "COMPLETE" {
 			continue // a killed retrained trial: FAIL, retrained again
 		}
-		out = append(out, fmt.Sprintf("%s %s %v", tr.Fidelity, tr.Config, *tr.Value))
+		line := fmt.Sprintf("%s %s %v", tr.Fidelity, tr.Config, *tr.Value)
+		if l, ok := tr.Metrics["valid_loss"]; ok {
+			line += fmt.Sprintf(" valid_loss %v", l)
+		}
+		out = append(out, line)
 	}
 	return out
 }
@@ -77,6 +83,12 @@ func TestSupernetRun(t *testing.T) {
 	count := map[string]int{}
 	for _, s := range want {
 		count[strings.Fields(s)[0]]++
+		if strings.Contains(s, "valid_loss") {
+			count["scored by likelihood"]++
+		}
+	}
+	if count["scored by likelihood"] == 0 {
+		t.Errorf("no inherited trial stores a valid_loss (evaluate.rank: likelihood):\n%s", strings.Join(want, "\n"))
 	}
 	if count["inherited"] != 40 || count["retrained"] != 3 || len(want) != 43 {
 		t.Fatalf("trials by fidelity %v (%d)", count, len(want))
