@@ -247,7 +247,11 @@ func (in *infer) logits(y []float64) []float64 {
 	return linear(y, 1, d.D, in.w["out.w"], in.w["out.b"], d.TgtV)
 }
 
-func logSoftmax(x []float64) []float64 {
+// logSoftmax returns the log-softmax of x in a new slice.
+func logSoftmax(x []float64) []float64 { return logSoftmaxTo(make([]float64, len(x)), x) }
+
+// logSoftmaxTo writes the log-softmax of x into dst (len(x) long) and returns it.
+func logSoftmaxTo(dst, x []float64) []float64 {
 	mx := math.Inf(-1)
 	for _, v := range x {
 		mx = math.Max(mx, v)
@@ -257,11 +261,10 @@ func logSoftmax(x []float64) []float64 {
 		z += math.Exp(v - mx)
 	}
 	lz := mx + math.Log(z)
-	out := make([]float64, len(x))
 	for i, v := range x {
-		out[i] = v - lz
+		dst[i] = v - lz
 	}
-	return out
+	return dst
 }
 
 func argmax(x []float64) int {

@@ -148,18 +148,10 @@ func (st *step) runTaught(d dims, batch []data.Pair, eps, dropout float64, seed 
 			learn[i] = make([]float32, len(logits))
 		}
 		learn[i] = learn[i][:len(logits)]
+		lp := make([]float64, V)
 		for r := 0; r < len(logits)/V; r++ {
-			row := logits[r*V : (r+1)*V]
-			mx := math.Inf(-1)
-			for _, x := range row {
-				mx = math.Max(mx, x)
-			}
-			var z float64
-			for _, x := range row {
-				z += math.Exp(x - mx)
-			}
-			for v, x := range row {
-				learn[i][r*V+v] = float32(math.Exp(x-mx) / z)
+			for v, x := range logSoftmaxTo(lp, logits[r*V:(r+1)*V]) {
+				learn[i][r*V+v] = float32(math.Exp(x))
 			}
 		}
 	}

@@ -33,6 +33,25 @@ func superTraining() space.Training {
 
 var superBase = space.Config{LR: 3e-3, WarmupSteps: 10, LabelSmoothing: 0.1, WeightDecay: 0.01}
 
+// standaloneOf returns the shape and weights of a standalone model of sub-network cfg: its own
+// initialisation (seed), overwritten by copies of the SuperTransformer's slices.
+func standaloneOf(t *testing.T, sn *SuperNet, cfg space.Config, seed int64) (dims, *params) {
+	t.Helper()
+	d, err := newDims(cfg, sn.arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newParams(d, tensor.Float32, seed)
+	w, err := sn.SubWeights(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range w {
+		copy(p.t[name].Data().([]float32), v)
+	}
+	return d, p
+}
+
 // TestSuperNetSlicesAreStandaloneModels checks, for sub-networks at both corners, with GQA,
 // MQA and unequal depths, in both position and tying variants, that the SuperTransformer's
 // loss of a sub-network and its gradients (scattered into the full shape) equal those of a
@@ -70,19 +89,7 @@ func TestSuperNetSlicesAreStandaloneModels(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s arch %d: %v", variant.name, ai, err)
 				}
-				// The standalone model: its own initialisation, overwritten by copies of the slices.
-				d, err := newDims(cfg, sn.arch)
-				if err != nil {
-					t.Fatal(err)
-				}
-				p := newParams(d, tensor.Float32, 99)
-				w, err := sn.SubWeights(cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for name, v := range w {
-					copy(p.t[name].Data().([]float32), v)
-				}
+				d, p := standaloneOf(t, sn, cfg, 99)
 				S, T := batchShape(batch)
 				sg, err := buildStep(d, p, len(batch), S, T, 0)
 				if err != nil {
@@ -453,18 +460,7 @@ func TestSuperNetForced(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := newDims(cfg, sn.arch)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := newParams(d, tensor.Float32, 1)
-		w, err := sn.SubWeights(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for name, v := range w {
-			copy(p.t[name].Data().([]float32), v)
-		}
+		d, p := standaloneOf(t, sn, cfg, 1)
 		pairs := ds.Valid[:10]
 		S, T := batchShape(pairs)
 		sg, err := buildStep(d, p, len(pairs), S, T, 0)
