@@ -668,20 +668,19 @@ func (sr *superRun) scoreOne(ctx context.Context, ms *goptuna.Study, n int, eval
 			break
 		}
 		t0 := time.Now()
-		sub, err := sr.sn.Evaluate(ctx, cfg, sr.spec.Supernet.EvalSentences)
+		likelihood := sr.spec.Supernet.EvalRank == rankLikelihood
+		evaluate := sr.sn.Evaluate
+		if likelihood {
+			evaluate = sr.sn.EvaluateForced
+		}
+		sub, err := evaluate(ctx, cfg, sr.spec.Supernet.EvalSentences)
 		*evalTime += time.Since(t0)
 		if err != nil {
 			return goptuna.FrozenTrial{}, err
 		}
 		values := map[string]float64{record.KeyBLEU: sub.BLEU, record.KeyExact: sub.Exact, record.KeyLatency: sub.LatencyMS}
-		if sr.spec.Supernet.EvalRank == rankLikelihood {
-			t0 := time.Now()
-			loss, acc, err := sr.sn.Forced(ctx, cfg, sr.spec.Supernet.EvalSentences)
-			*evalTime += time.Since(t0)
-			if err != nil {
-				return goptuna.FrozenTrial{}, err
-			}
-			values[record.KeyValidLoss], values[record.KeyAccuracy] = loss, acc
+		if likelihood {
+			values[record.KeyValidLoss], values[record.KeyAccuracy] = sub.Loss, sub.Accuracy
 		}
 		meas := objective.Measured{LatencyMS: sub.LatencyMS}
 		score, viol = objective.ScoreTrial(objective.Quality(o.Metric, values), cost, &meas, o, b)

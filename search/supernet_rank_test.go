@@ -77,7 +77,7 @@ var rankVariants = []rankVariant{
 var rankEvalSizes = []int{30, 100, 200}
 
 // rankScores are the inherited scores ranked against the from-scratch BLEU: greedy BLEU, and the
-// teacher-forced log-likelihood and token accuracy of the references (trainer.SuperNet.Forced).
+// teacher-forced log-likelihood and token accuracy of the references (trainer.SuperNet.EvaluateForced).
 var rankScores = []string{"bleu", "loglik", "accuracy"}
 
 // apply returns spec trained as v describes.
@@ -387,17 +387,13 @@ func BenchmarkSupernetRankingMainJob(b *testing.B) {
 						// the reference tokens' mean log-likelihood and the share predicted.
 						scores := map[string][]float64{}
 						for _, cfg := range archs {
-							r, err := sr.sn.Evaluate(ctx, cfg, n)
-							if err != nil {
-								b.Fatal(err)
-							}
-							loss, acc, err := sr.sn.Forced(ctx, cfg, n)
+							r, err := sr.sn.EvaluateForced(ctx, cfg, n)
 							if err != nil {
 								b.Fatal(err)
 							}
 							scores["bleu"] = append(scores["bleu"], r.BLEU)
-							scores["loglik"] = append(scores["loglik"], -loss)
-							scores["accuracy"] = append(scores["accuracy"], acc)
+							scores["loglik"] = append(scores["loglik"], -r.Loss)
+							scores["accuracy"] = append(scores["accuracy"], r.Accuracy)
 						}
 						for i, cfg := range archs {
 							logf("%s %s eval %d: %s (in box %v): inherited BLEU %.2f, log-likelihood %.3f, accuracy %.3f; from scratch %.2f",

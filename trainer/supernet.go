@@ -358,12 +358,27 @@ type SubResult struct {
 	Exact     float64 // exact-match rate of those translations
 	LatencyMS float64 // median ms of greedy-translating one of them alone (batch 1, one goroutine)
 	Params    int64   // the sub-network's parameter count
+	// Loss and Accuracy are filled by EvaluateForced: the references' mean negative
+	// log-likelihood per token (EOS included) given their prefixes, and the share of those tokens
+	// that are the most likely one, on the same sentences, without decoding.
+	Loss, Accuracy float64
 }
 
 // Evaluate scores sub-network cfg with its inherited weights: greedy translations of the first n
 // validation sentences (0 = all), decoded in parallel on GOMAXPROCS goroutines, each one's wall
 // time taken for the latency (median).
 func (s *SuperNet) Evaluate(ctx context.Context, cfg space.Config, n int) (SubResult, error) {
+	return s.evaluate(ctx, cfg, n, false)
+}
+
+// EvaluateForced is Evaluate with the teacher-forced figures (SubResult.Loss, Accuracy) of the
+// same sentences, from the same copy of the inherited weights.
+func (s *SuperNet) EvaluateForced(ctx context.Context, cfg space.Config, n int) (SubResult, error) {
+	return s.evaluate(ctx, cfg, n, true)
+}
+
+// evaluate is Evaluate, with the teacher-forced figures when withForced.
+func (s *SuperNet) evaluate(ctx context.Context, cfg space.Config, n int, withForced bool) (SubResult, error) {
 	in, err := s.subInfer(cfg)
 	if err != nil {
 		return SubResult{}, err
@@ -389,7 +404,14 @@ func (s *SuperNet) Evaluate(ctx context.Context, cfg space.Config, n int) (SubRe
 	if n%2 == 0 {
 		lat = (ms[n/2-1] + ms[n/2]) / 2
 	}
-	return SubResult{BLEU: bleu.Corpus(hyps, refs).BLEU, Exact: bleu.ExactMatch(hyps, refs), LatencyMS: lat, Params: d.paramCount()}, nil
+	r := SubResult{BLEU: bleu.Corpus(hyps, refs).BLEU, Exact: bleu.ExactMatch(hyps, refs), LatencyMS: lat, Params: d.paramCount()}
+	if withForced {
+		r.Loss, r.Accuracy = forced(ctx, in, pairs[:n])
+		if err := ctx.Err(); err != nil {
+			return SubResult{}, fmt.Errorf("trainer: supernet: evaluate: %w", err)
+		}
+	}
+	return r, nil
 }
 
 // subInfer returns the inference path of sub-network cfg over copies of its inherited weights.
@@ -411,25 +433,6 @@ func (s *SuperNet) subInfer(cfg space.Config) (*infer, error) {
 		return nil
 	})
 	return in, err
-}
-
-// Forced scores sub-network cfg with its inherited weights on the first n validation sentences
-// (0 = all) without decoding: the mean negative log-likelihood of each reference token (EOS
-// included) given the reference prefix, and the fraction of them that are the most likely token.
-func (s *SuperNet) Forced(ctx context.Context, cfg space.Config, n int) (loss, acc float64, err error) {
-	in, err := s.subInfer(cfg)
-	if err != nil {
-		return 0, 0, err
-	}
-	pairs := s.ds.Valid
-	if n <= 0 || n > len(pairs) {
-		n = len(pairs)
-	}
-	loss, acc = forced(ctx, in, pairs[:n])
-	if err := ctx.Err(); err != nil {
-		return 0, 0, fmt.Errorf("trainer: supernet: forced: %w", err)
-	}
-	return loss, acc, nil
 }
 
 // stepFlat applies one update from full-shape gradients g (flat, parameter i at off[i]) and

@@ -440,7 +440,7 @@ func TestSuperNetDistillation(t *testing.T) {
 	}
 }
 
-// TestSuperNetForced checks Forced against the training graph: a sub-network's teacher-forced
+// TestSuperNetForced checks EvaluateForced against the training graph: a sub-network's teacher-forced
 // validation loss equals the loss of the standalone model built from its sliced weights on the
 // same sentences without label smoothing.
 func TestSuperNetForced(t *testing.T) {
@@ -456,10 +456,18 @@ func TestSuperNetForced(t *testing.T) {
 		}
 	}
 	for _, cfg := range []space.Config{largest, {DModel: 8, Heads: 2, KVHeads: 1, EncLayers: 1, DecLayers: 2, DFF: 12}} {
-		loss, acc, err := sn.Forced(context.Background(), cfg, 10)
+		r, err := sn.EvaluateForced(context.Background(), cfg, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
+		plain, err := sn.Evaluate(context.Background(), cfg, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plain.BLEU != r.BLEU || plain.Loss != 0 || plain.Accuracy != 0 {
+			t.Fatalf("%+v: Evaluate %+v and EvaluateForced %+v differ beyond the forced figures", cfg, plain, r)
+		}
+		loss, acc := r.Loss, r.Accuracy
 		d, p := standaloneOf(t, sn, cfg, 1)
 		pairs := ds.Valid[:10]
 		S, T := batchShape(pairs)
