@@ -28,6 +28,17 @@ func newFeedFixture(t *testing.T) *feedFixture {
 	w, path := openTemp(t, Options{NoSync: true, SnapshotInterval: time.Hour})
 	sid, err := w.CreateNewStudy("feed")
 	must(t, err)
+	// The snapshot loop answers that first write with a snapshot of its own, then waits an hour.
+	// Wait for it: run late (a loaded machine), it would copy the trials a test writes next into
+	// the snapshot, under the feed the test examines.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		if _, err := os.Stat(SnapshotPath(path)); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the snapshot loop wrote no snapshot after the first write")
+		}
+	}
 	must(t, w.WriteSnapshot())
 	return &feedFixture{t: t, w: w, path: path, sid: sid}
 }
