@@ -305,6 +305,15 @@ func TestPdeathsig(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 		cmdPid = firstChild(p.Process.Pid)
 	}
+	// Kill the parent only once the command has started its own child (past exec, so that the
+	// child's environment carries the mark): killed sooner, the command dies before the child
+	// exists and there is no orphan to find.
+	for !markedChildOf(cmdPid, mark) {
+		if time.Now().After(deadline) {
+			t.Fatal("the command started no marked child")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if err := p.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -343,19 +352,39 @@ func allPids() []int {
 	return pids
 }
 
-// firstChild returns a child of pid, or 0.
-func firstChild(pid int) int {
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	for _, p := range stats {
-		b, err := os.ReadFile(p)
-		if err != nil {
+// markedChildOf reports whether a child of pid carries mark in its environment.
+func markedChildOf(pid int, mark string) bool {
+	for _, c := range allPids() {
+		if parentOf(c) != pid {
 			continue
 		}
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]) // state, ppid, …
-		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
-			n, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
-			return n
+		if b, _ := os.ReadFile("/proc/" + strconv.Itoa(c) + "/environ"); strings.Contains(string(b), MarkEnv+"="+mark+"\x00") {
+			return true
+		}
+	}
+	return false
+}
+
+// parentOf returns pid's parent, or 0 when pid is gone.
+func parentOf(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]) // state, ppid, …
+	if len(f) < 2 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[1])
+	return n
+}
+
+// firstChild returns a child of pid, or 0.
+func firstChild(pid int) int {
+	for _, c := range allPids() {
+		if parentOf(c) == pid {
+			return c
 		}
 	}
 	return 0
