@@ -60,6 +60,7 @@ type superRun struct {
 
 	startPending bool      // the start point waits in the in-memory study
 	box          []float64 // retrain.reference as a minimised vector (inBox), once needed
+	widths       []int     // the d_model values with a sub-network inside the box (drawWidths), once needed
 
 	ckpt    checkpoint // where the SuperTransformer is checkpointed (checkpoint.go)
 	release func()     // lets the study go (a shared store's StudyLocker)
@@ -213,34 +214,73 @@ func (sr *superRun) corner(hi bool) (space.Config, error) {
 	return cfg, err
 }
 
-// sampleArchs returns the sub-networks of update n: one drawn uniformly (every elastic
-// dimension independently over its values, then repaired; drawn again when the repair fails or,
-// with retrain.reference, when a cost the cost model knows lies outside that box), after the
-// largest and the smallest with sandwich sampling.
+// sampleArchs returns the sub-networks of update n: one drawn (drawArch), after the largest and
+// the smallest with sandwich sampling.
 func (sr *superRun) sampleArchs(n int, largest, smallest space.Config) []space.Config {
 	rng := rand.New(rand.NewPCG(uint64(deriveSeed(sr.seedScheme, sr.spec.Study.Seed, 5, uint64(n))), 0))
-	var cfg space.Config
-	for try := 0; ; try++ {
+	cfg := sr.drawArch(rng, smallest)
+	if sr.spec.Supernet.Sampling == "sandwich" {
+		return []space.Config{largest, smallest, cfg}
+	}
+	return []space.Config{cfg}
+}
+
+// drawArch draws one sub-network: every elastic dimension independently over its values, then
+// repaired, drawn again when the repair fails or, with retrain.reference, when a cost the cost
+// model knows lies outside that box. With train.widths: even, d_model is drawn first, uniformly
+// over the widths that have a sub-network inside the box, and only the other dimensions are
+// drawn again (so that the box's narrow widths, which admit more sub-networks, do not take most
+// updates). fallback is the draw when none is found.
+func (sr *superRun) drawArch(rng *rand.Rand, fallback space.Config) space.Config {
+	var widths []int
+	if sr.spec.Supernet.Widths == space.WidthsEven {
+		widths = sr.drawWidths()
+	}
+	tries := 1001 // draws 0..1001, as before train.widths
+	if len(widths) > 0 {
+		tries = 100000 // a wide d_model may admit few sub-networks inside the box
+	}
+	var fix int
+	if len(widths) > 0 {
+		fix = widths[rng.IntN(len(widths))]
+	}
+	for try := 0; try <= tries; try++ {
 		vals := map[string]int{}
 		for _, name := range space.ElasticNames {
 			if vs, ok := sr.elastic[name]; ok {
 				vals[name] = vs[rng.IntN(len(vs))]
 			}
 		}
-		_, c, err := sr.archPoint(vals)
-		if err == nil && sr.inBox(c) {
-			cfg = c
-			break
+		if fix > 0 {
+			vals["d_model"] = fix
 		}
-		if try > 1000 {
-			cfg = smallest
-			break
+		if _, c, err := sr.archPoint(vals); err == nil && sr.inBox(c) {
+			return c
 		}
 	}
-	if sr.spec.Supernet.Sampling == "sandwich" {
-		return []space.Config{largest, smallest, cfg}
+	if fix > 0 {
+		if c, ok := sr.mostParams(map[string]int{"d_model": fix}, sr.inBox); ok {
+			return c
+		}
 	}
-	return []space.Config{cfg}
+	return fallback
+}
+
+// drawWidths returns the d_model values that have at least one sub-network inside
+// retrain.reference's box (all of them without a box), computed once.
+func (sr *superRun) drawWidths() []int {
+	if sr.widths != nil {
+		return sr.widths
+	}
+	for _, d := range sr.elastic["d_model"] {
+		if _, ok := sr.mostParams(map[string]int{"d_model": d}, sr.inBox); ok {
+			sr.widths = append(sr.widths, d)
+		}
+	}
+	if sr.widths == nil {
+		sr.widths = []int{}
+	}
+	return sr.widths
 }
 
 // mostParams returns, among the sub-networks whose elastic values fix gives and whose other

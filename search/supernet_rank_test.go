@@ -49,6 +49,7 @@ type rankVariant struct {
 	warmup   string // warmup_steps ("" = the space's)
 	noBox    bool   // train sub-networks of the whole space, not only inside retrain.reference
 	distill  bool   // train.distill: the sandwich's smaller sub-networks learn the largest's outputs
+	widths   string // train.widths ("" = the space's)
 	// from names a variant that this one continues (the same training, stopped earlier): its
 	// finished checkpoint is this one's start when this one has none yet. The inverse_sqrt
 	// schedule does not depend on the horizon, so the continued run is the longer one.
@@ -68,6 +69,8 @@ var rankVariants = []rankVariant{
 	{name: "sandwich-distill-500", sampling: "sandwich", steps: 500, distill: true},
 	{name: "sandwich-distill-1000", sampling: "sandwich", steps: 1000, distill: true, from: "sandwich-distill-500"},
 	{name: "sandwich-distill-1500", sampling: "sandwich", steps: 1500, distill: true, from: "sandwich-distill-1000"},
+	{name: "sandwich-even-500", sampling: "sandwich", steps: 500, widths: space.WidthsEven},
+	{name: "sandwich-even-1000", sampling: "sandwich", steps: 1000, widths: space.WidthsEven, from: "sandwich-even-500"},
 	{name: "uniform-1400-lr1e-2", sampling: "uniform", steps: 1400, lr: "1.0e-2"},
 	{name: "uniform-1400-warmup600", sampling: "uniform", steps: 1400, warmup: "600"},
 	{name: "uniform-1400-nobox", sampling: "uniform", steps: 1400, noBox: true},
@@ -85,6 +88,9 @@ func (v rankVariant) apply(spec *space.Spec) *space.Spec {
 	s := *spec
 	s.Supernet.Sampling, s.Supernet.TrainSteps, s.Supernet.TrainMinutes = v.sampling, v.steps, 0
 	s.Supernet.Distill = v.distill
+	if v.widths != "" {
+		s.Supernet.Widths = v.widths
+	}
 	if v.noBox {
 		s.Supernet.RetrainReference = nil
 	}
@@ -280,7 +286,8 @@ type rankSet struct {
 // rankSets returns the architecture sets named in ATTNSEARCH_RANK_SETS: tune (the whole space,
 // the set the levers are chosen on), heldout (the whole space, another draw), box (inside
 // retrain.reference's box, where the study retrains; the set session 4's levers were chosen on)
-// and box-heldout (inside the box, another draw: where those levers are checked).
+// and box-heldout (inside the box, another draw: where those levers are checked), box-heldout2
+// (a third draw inside the box, for the levers session 5 chose on box and box-heldout).
 func rankSets() ([]rankSet, error) {
 	v := os.Getenv(rankSetsEnv)
 	if v == "" {
@@ -297,8 +304,10 @@ func rankSets() ([]rankSet, error) {
 			sets = append(sets, rankSet{s, 3, true})
 		case "box-heldout":
 			sets = append(sets, rankSet{s, 4, true})
+		case "box-heldout2":
+			sets = append(sets, rankSet{s, 5, true})
 		default:
-			return nil, fmt.Errorf("%s: unknown set %q (tune, heldout, box, box-heldout)", rankSetsEnv, s)
+			return nil, fmt.Errorf("%s: unknown set %q (tune, heldout, box, box-heldout, box-heldout2)", rankSetsEnv, s)
 		}
 	}
 	return sets, nil

@@ -372,6 +372,55 @@ func TestSandwichLargestInsideReference(t *testing.T) {
 	}
 }
 
+// TestSupernetDrawsWidthsEvenly checks train.widths: with even, the drawn sub-networks lie
+// inside retrain.reference's box and take each width that has a sub-network there about equally
+// often; with joint (the default), the same box's widest widths are drawn less often than evenly.
+func TestSupernetDrawsWidthsEvenly(t *testing.T) {
+	const draws = 3000
+	var all []int // every d_model value of the space
+	counts := func(widths string) (map[int]int, []int) {
+		spec := superSpec(t, "scratch")
+		spec.Supernet.RetrainReference = map[string]float64{"params": 6000}
+		spec.Supernet.Widths = widths
+		sr := openSuperRun(t, spec, filepath.Join(t.TempDir(), "ck"))
+		smallest, _ := sr.corner(false)
+		largest, _ := sr.corner(true)
+		got := map[int]int{}
+		for n := 0; n < draws; n++ {
+			cs := sr.sampleArchs(n, largest, smallest)
+			cfg := cs[len(cs)-1]
+			if !sr.inBox(cfg) {
+				t.Fatalf("%s: update %d draws %+v, outside the box", widths, n, cfg)
+			}
+			got[cfg.DModel]++
+		}
+		all = sr.elastic["d_model"]
+		return got, sr.drawWidths()
+	}
+	even, widths := counts(space.WidthsEven)
+	if len(widths) < 2 {
+		t.Fatalf("box widths %v: too few for the test to tell anything", widths)
+	}
+	if len(all) <= len(widths) {
+		t.Fatalf("every d_model value %v has a sub-network inside the box: the box does not bound the widths", all)
+	}
+	mean := float64(draws) / float64(len(widths))
+	for _, d := range widths {
+		if c := float64(even[d]); c < 0.8*mean || c > 1.2*mean {
+			t.Errorf("even: width %d drawn %v times of %d, want about %.0f (%v)", d, c, draws, mean, even)
+		}
+	}
+	if len(even) != len(widths) {
+		t.Errorf("even: widths drawn %v, want exactly %v", even, widths)
+	}
+	joint, _ := counts(space.WidthsJoint)
+	t.Logf("widths %v of %v; even %v, joint %v", widths, all, even, joint)
+	widest := widths[len(widths)-1]
+	if joint[widest] >= even[widest]/2 {
+		t.Errorf("joint draws the widest width %d %d times, even %d: the box does not skew joint draws and the test tells nothing", widest, joint[widest], even[widest])
+	}
+}
+
 // TestSupernetTrainsDistilled checks that train.distill reaches the SuperTransformer: the same
 // sandwich training with and without it ends with different weights of the smallest
 // sub-network (its targets differ from the first update on), and the same when repeated.

@@ -31,6 +31,7 @@ type Supernet struct {
 	TrainSteps    int     // train.steps: update limit (0 = none; one of the two is required)
 	Sampling      string  // train.sampling: uniform (one sub-network per update) | sandwich (largest, smallest, one random)
 	Distill       bool    // train.distill: with sandwich, the others learn the largest's output distribution
+	Widths        string  // train.widths: joint (every elastic dimension drawn at once) | even (d_model first, evenly over the box's widths)
 	EvalSentences int     // evaluate.sentences: validation sentences decoded to score a sub-network
 	EvalRank      string  // evaluate.rank: bleu | likelihood: the quality that orders the inherited front for retraining
 	Trials        int     // trials: sub-networks the search phase evaluates
@@ -46,8 +47,14 @@ type Supernet struct {
 	RetrainReference map[string]float64
 }
 
+// Values of supernet.train.widths.
+const (
+	WidthsJoint = "joint" // the drawn sub-network's elastic dimensions are drawn together (the default)
+	WidthsEven  = "even"  // d_model is drawn first, evenly over the widths with a sub-network inside retrain.reference's box
+)
+
 // defaultSupernet is the supernet section's defaults.
-var defaultSupernet = Supernet{TrainSteps: 2000, Sampling: "sandwich", EvalSentences: 50, EvalRank: "bleu", Trials: 1000,
+var defaultSupernet = Supernet{TrainSteps: 2000, Sampling: "sandwich", Widths: WidthsJoint, EvalSentences: 50, EvalRank: "bleu", Trials: 1000,
 	TopK: 8, RetrainSteps: 1000, RetrainFrom: "scratch"}
 
 // supernetDecl is what the supernet hook found in the file, finished by finishSupernet.
@@ -129,7 +136,7 @@ func (d *decoder) supernetSection(e entry, s *Supernet) error {
 
 // supernetTrain decodes supernet.train.
 func (d *decoder) supernetTrain(e entry, s *Supernet) error {
-	err := d.fields(e, []string{"minutes", "steps", "sampling", "distill"}, func(f entry) (err error) {
+	err := d.fields(e, []string{"minutes", "steps", "sampling", "distill", "widths"}, func(f entry) (err error) {
 		switch f.key {
 		case "minutes":
 			s.TrainMinutes, err = d.numberIn(f, 0, 1e7, false)
@@ -142,6 +149,8 @@ func (d *decoder) supernetTrain(e entry, s *Supernet) error {
 			s.Sampling, err = d.oneOf(f.value, f.path, []string{"uniform", "sandwich"})
 		case "distill":
 			s.Distill, err = d.boolean(f.value, f.path)
+		case "widths":
+			s.Widths, err = d.oneOf(f.value, f.path, []string{WidthsJoint, WidthsEven})
 		}
 		return err
 	})
