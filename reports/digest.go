@@ -108,6 +108,9 @@ func loadDigest(study string, info record.StudyInfo, id int, d *record.Digest, o
 	if err != nil {
 		return nil, err
 	}
+	if err := r.holdBest(); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -116,49 +119,59 @@ func (r *Report) covered(n int) bool { return r.part != nil && r.part.d.Covers(n
 
 // setAttempts numbers the attempts of r.Trials: a trial that retries another of the report is
 // that one's attempt plus one, a retry whose first attempt the report lacks is attempt 2.
-func (r *Report) setAttempts() {
+func (r *Report) setAttempts() error {
 	if r.part == nil {
 		record.SetAttempts(r.Trials)
-		return
+		return nil
 	}
 	for i := range r.Trials {
-		r.Trials[i].Attempt = r.attempt(r.Trials[i].Number)
+		a, err := r.attempt(r.Trials[i].Number)
+		if err != nil {
+			return err
+		}
+		r.Trials[i].Attempt = a
 	}
+	return nil
 }
 
 // chainLink returns what the report knows of trial n's retry chain: the trial it retries (-1:
-// none) and whether n belongs to the report.
-func (r *Report) chainLink(n int) (retryOf int, in bool) {
+// none) and whether n belongs to the report; an error when the trial had to be read and could
+// not be.
+func (r *Report) chainLink(n int) (retryOf int, in bool, err error) {
 	if i := r.Find(n); i >= 0 {
-		return r.Trials[i].RetryOf, true
+		return r.Trials[i].RetryOf, true, nil
 	}
 	p := r.part
 	if p == nil || !p.d.Covers(n) {
-		return -1, false
+		return -1, false, nil
 	}
 	if l, ok := p.d.Links[n]; ok {
-		return l.RetryOf, p.selects(l.Fidelity)
+		return l.RetryOf, p.selects(l.Fidelity), nil
 	}
 	if p.fid == "all" {
-		return -1, true
+		return -1, true, nil
 	}
 	ft, err := p.get(n) // a covered first attempt of another class is rare: read it
 	if err != nil {
-		return -1, false
+		return -1, false, fmt.Errorf("reports: study %q trial %d: %w", r.Study, n, err)
 	}
-	return -1, p.selects(ft.UserAttrs[record.KeyFidelity])
+	return -1, p.selects(ft.UserAttrs[record.KeyFidelity]), nil
 }
 
 // attempt is trial n's attempt at its point (record.SetAttempts over the report's trials).
-func (r *Report) attempt(n int) int {
+func (r *Report) attempt(n int) (int, error) {
 	a := 1
 	for depth := 0; ; depth++ {
-		of, _ := r.chainLink(n)
-		if of < 0 {
-			return a
+		of, _, err := r.chainLink(n)
+		if err != nil || of < 0 {
+			return a, err
 		}
-		if _, in := r.chainLink(of); !in || depth > r.Total() {
-			return a + 1
+		_, in, err := r.chainLink(of)
+		if err != nil {
+			return a, err
+		}
+		if !in || depth > r.Total() {
+			return a + 1, nil
 		}
 		n, a = of, a+1
 	}
@@ -166,7 +179,7 @@ func (r *Report) attempt(n int) int {
 
 // include adds trial t (covered by the digest, off the front) to Trials, in number order, and
 // returns its index.
-func (r *Report) include(t record.Trial) int {
+func (r *Report) include(t record.Trial) (int, error) {
 	i := sort.Search(len(r.Trials), func(i int) bool { return r.Trials[i].Number >= t.Number })
 	r.Trials = slices.Insert(r.Trials, i, t)
 	for k, f := range r.Front {
@@ -174,8 +187,12 @@ func (r *Report) include(t record.Trial) int {
 			r.Front[k] = f + 1
 		}
 	}
-	r.Trials[i].Attempt = r.attempt(t.Number)
-	return i
+	a, err := r.attempt(t.Number)
+	if err != nil {
+		return -1, err
+	}
+	r.Trials[i].Attempt = a
+	return i, nil
 }
 
 // Locate returns the index into Trials of trial number n, or -1 when the report has no such
@@ -195,7 +212,7 @@ func (r *Report) Locate(n int) (int, error) {
 	if !r.part.selects(t.Fidelity) {
 		return -1, nil
 	}
-	return r.include(t), nil
+	return r.include(t)
 }
 
 // Total returns the number of trials the report is over.
@@ -231,8 +248,9 @@ func (r *Report) Points() int {
 }
 
 // Retried returns, by number, the last attempt of every point tried more than once (a trial
-// that retries a point and is not retried itself) with its attempt.
-func (r *Report) Retried() []RetriedPoint {
+// that retries a point and is not retried itself) with its attempt; an error when a trial the
+// report does not hold had to be read and could not be.
+func (r *Report) Retried() ([]RetriedPoint, error) {
 	retries := map[int]bool{} // trials that retry a point
 	for _, t := range r.Trials {
 		if t.RetryOf >= 0 {
@@ -248,16 +266,23 @@ func (r *Report) Retried() []RetriedPoint {
 	}
 	retried := map[int]bool{}
 	for n := range retries {
-		of, _ := r.chainLink(n)
+		of, _, err := r.chainLink(n)
+		if err != nil {
+			return nil, err
+		}
 		retried[of] = true
 	}
 	var out []RetriedPoint
 	for _, n := range slices.Sorted(maps.Keys(retries)) {
-		if a := r.attempt(n); !retried[n] && a > 1 {
+		a, err := r.attempt(n)
+		if err != nil {
+			return nil, err
+		}
+		if !retried[n] && a > 1 {
 			out = append(out, RetriedPoint{Trial: n, Attempts: a})
 		}
 	}
-	return out
+	return out, nil
 }
 
 // RetriedPoint is a point tried more than once: its last attempt's trial number and attempts.

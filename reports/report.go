@@ -205,13 +205,13 @@ func decodeAll(trials []goptuna.FrozenTrial) ([]record.Trial, error) {
 }
 
 // setTrials orders trials by number, numbers their attempts and makes them r.Trials.
-func (r *Report) setTrials(trials []record.Trial) {
+func (r *Report) setTrials(trials []record.Trial) error {
 	byNumber := func(a, b record.Trial) int { return cmp.Compare(a.Number, b.Number) }
 	if !slices.IsSortedFunc(trials, byNumber) { // as read, they are
 		slices.SortStableFunc(trials, byNumber)
 	}
 	r.Trials = trials
-	r.setAttempts()
+	return r.setAttempts()
 }
 
 // Build decodes trials and computes the front and its hypervolume.
@@ -246,7 +246,9 @@ func buildTrials(prev *Report, study string, info record.StudyInfo, trials []rec
 		return nil, fmt.Errorf("reports: %w", err)
 	}
 	r := &Report{Study: study, Info: info, Objectives: keys, Directions: dirs, part: p}
-	r.setTrials(trials)
+	if err := r.setTrials(trials); err != nil {
+		return nil, err
+	}
 	if info.Objective.Listed() {
 		return r.buildListed(prev)
 	}
@@ -312,16 +314,29 @@ func (r *Report) Best() int {
 	if p == nil || p.best == nil || (best >= 0 && (r.Trials[best].Value > p.best.Score || (r.Trials[best].Value == p.best.Score && r.Trials[best].Number < p.best.Number))) {
 		return best
 	}
+	return r.Find(p.best.Number) // holdBest included it
+}
+
+// holdBest includes in Trials, when the report is read from a digest, the best trial the digest
+// names (holding its score), so that Best can return its index.
+func (r *Report) holdBest() error {
+	p := r.part
+	if p == nil || p.best == nil {
+		return nil
+	}
 	i := r.Find(p.best.Number)
 	if i < 0 {
 		t := record.Trial{Number: p.best.Number, State: goptuna.TrialStateComplete, Feasible: true, Fidelity: p.bestFid, RetryOf: -1, Metrics: map[string]float64{}}
 		if l, ok := p.d.Links[t.Number]; ok {
 			t.RetryOf, t.Retry = l.RetryOf, l.Retry
 		}
-		i = r.include(t)
+		var err error
+		if i, err = r.include(t); err != nil {
+			return err
+		}
 	}
 	r.Trials[i].Value, r.Trials[i].HasValue = p.best.Score, true
-	return i
+	return nil
 }
 
 // Find returns the index into Trials of trial number n, or -1 (see Locate for a report read from

@@ -110,7 +110,11 @@ func studyRows(st store.DB) ([]studyRow, error) {
 				row.Best, row.BestTrial = &v, &n
 			}
 			row.Started, row.Points = rep.Started(), rep.Points()
-			for _, p := range rep.Retried() {
+			retried, err := rep.Retried()
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range retried {
 				row.Retried = append(row.Retried, pointRow(p))
 			}
 			row.Recovered = append(row.Recovered, rep.Recovered()...)
