@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/attnsearch/attnsearch/objective"
 	"github.com/attnsearch/attnsearch/record"
@@ -17,6 +19,7 @@ import (
 	"github.com/attnsearch/attnsearch/store/bolt"
 	"github.com/attnsearch/attnsearch/store/postgres"
 	"github.com/attnsearch/attnsearch/store/storegen"
+	"github.com/c-bata/goptuna"
 )
 
 // genStudies are the generated studies of testdata/genstore: a two-goal and a three-goal study
@@ -305,4 +308,80 @@ func writePrefixDigest(t *testing.T, st store.DB, id, k int) {
 	if err := st.SetStudySystemAttr(id, record.SysDigest, js); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestStudiesListsTrialStartedAfterSnapshot checks studies on a bbolt file a writer holds: a
+// trial the writer started after its last snapshot (the reader sees it through the change feed,
+// not in the snapshot the heartbeats are read from) is listed as running, as is one started
+// before it; a trial finished after the snapshot is not.
+func TestStudiesListsTrialStartedAfterSnapshot(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "live.db")
+	st, err := bolt.Open(path, bolt.Options{NoSync: true, NoSnapshot: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillGenerated(t, st)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w, err := bolt.Open(path, bolt.Options{NoSync: true, SnapshotInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	id, err := w.GetStudyIDFromName("two")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := w.CreateNewTrial(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finished, err := w.CreateNewTrial(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteSnapshot(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.SetTrialState(finished, goptuna.TrialStateFail); err != nil {
+		t.Fatal(err)
+	}
+	after, err := w.CreateNewTrial(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	number := func(tid int) int {
+		n, err := w.GetTrialNumberFromID(tid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	r, err := bolt.Open(path, bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rows, err := studyRows(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows {
+		if row.Name != "two" {
+			continue
+		}
+		var got []int
+		for _, run := range row.Running {
+			got = append(got, run.Number)
+			if run.HeartbeatS < 0 || run.HeartbeatS > 600 {
+				t.Errorf("trial %d: heartbeat age %g s", run.Number, run.HeartbeatS)
+			}
+		}
+		if want := []int{number(before), number(after)}; !slices.Equal(got, want) {
+			t.Errorf("running %v, want %v (trial %d finished after the snapshot)", got, want, number(finished))
+		}
+		return
+	}
+	t.Fatal("no row of study two")
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -101,7 +103,7 @@ func studyRows(st store.DB) ([]studyRow, error) {
 		if err != nil {
 			return nil, err
 		}
-		var runningNow map[int]bool // the report's RUNNING trials (nil: no report)
+		var runningNow map[int]time.Time // the report's RUNNING trials and their starts (nil: no report)
 		if rep, err := reports.LoadWith(st, name, o); err == nil {
 			row.Space, row.Target = rep.Info.SpaceFile, rep.Info.Trials
 			row.States = rep.Counts()
@@ -118,10 +120,10 @@ func studyRows(st store.DB) ([]studyRow, error) {
 				row.Retried = append(row.Retried, pointRow(p))
 			}
 			row.Recovered = append(row.Recovered, rep.Recovered()...)
-			runningNow = map[int]bool{}
+			runningNow = map[int]time.Time{}
 			for _, t := range rep.Trials {
 				if t.State == goptuna.TrialStateRunning {
-					runningNow[t.Number] = true
+					runningNow[t.Number] = t.Start
 				}
 			}
 		} else {
@@ -138,13 +140,23 @@ func studyRows(st store.DB) ([]studyRow, error) {
 			if err != nil {
 				return nil, err
 			}
+			listed := map[int]bool{}
 			for _, t := range run {
 				// A live bbolt study's report reads the change feed, its heartbeats the snapshot:
-				// a trial finished since the snapshot is not listed as running.
-				if runningNow == nil || runningNow[t.Number] {
+				// a trial finished since the snapshot is not listed as running…
+				if _, ok := runningNow[t.Number]; runningNow == nil || ok {
 					row.Running = append(row.Running, runningRow{Number: t.Number, HeartbeatS: now.Sub(t.Heartbeat).Seconds()})
+					listed[t.Number] = true
 				}
 			}
+			// …and one started since the snapshot is, its start standing for its heartbeat (a
+			// bound: it has beaten since, if at all).
+			for _, n := range slices.Sorted(maps.Keys(runningNow)) {
+				if !listed[n] {
+					row.Running = append(row.Running, runningRow{Number: n, HeartbeatS: now.Sub(runningNow[n]).Seconds()})
+				}
+			}
+			sort.Slice(row.Running, func(i, j int) bool { return row.Running[i].Number < row.Running[j].Number })
 		}
 		sort.Ints(row.Recovered)
 		rows = append(rows, row)
