@@ -20,10 +20,10 @@ var supernetSpace = spacetest.Space("supernet.yaml", "  sampler: {kind: nsga2}",
   maximize: [bleu]
   minimize: [params]
 supernet:
-  train: {steps: 30, sampling: sandwich, distill: true}
+  train: {steps: 30, sampling: sandwich, distill: true, widths: even}
   evaluate: {sentences: 16, rank: likelihood}
   trials: 40
-  retrain: {top_k: 3, steps: 8, from: inherited}
+  retrain: {top_k: 3, steps: 8, from: inherited, reference: {params: 6000}}
 `
 
 // supernetTrials is the JSON report of every trial: fidelity, config, score and (inherited
