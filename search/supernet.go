@@ -236,12 +236,9 @@ func (sr *superRun) drawArch(rng *rand.Rand, fallback space.Config) space.Config
 	if sr.spec.Supernet.Widths == space.WidthsEven {
 		widths = sr.drawWidths()
 	}
-	tries := 1001 // draws 0..1001, as before train.widths
+	tries, fix := 1001, 0 // draws 0..1001, as before train.widths
 	if len(widths) > 0 {
 		tries = 100000 // a wide d_model may admit few sub-networks inside the box
-	}
-	var fix int
-	if len(widths) > 0 {
 		fix = widths[rng.IntN(len(widths))]
 	}
 	for try := 0; try <= tries; try++ {
