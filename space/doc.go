@@ -98,6 +98,8 @@
 //	#   train: {minutes: 0, steps: 2000, sampling: sandwich}  # limits (0 = none; minutes alone drops
 //	#                             # the step default); uniform | sandwich (largest, smallest, 1 random)
 //	#                             # distill: true (sandwich only): the others learn the largest's outputs
+//	#                             # widths: joint | even (the drawn sub-network's d_model evenly over
+//	#                             # the widths with a sub-network inside retrain.reference's box)
 //	#   evaluate: {sentences: 50} # validation sentences that score a sub-network (inherited weights)
 //	#                             # rank: bleu | likelihood (the references' log-likelihood orders
 //	#                             # the inherited front for retraining; BLEU is measured either way)
