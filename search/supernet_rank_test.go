@@ -287,7 +287,8 @@ type rankSet struct {
 // the set the levers are chosen on), heldout (the whole space, another draw), box (inside
 // retrain.reference's box, where the study retrains; the set session 4's levers were chosen on)
 // and box-heldout (inside the box, another draw: where those levers are checked), box-heldout2
-// (a third draw inside the box, for the levers session 5 chose on box and box-heldout).
+// (a third draw inside the box, for the levers session 5 chose on box and box-heldout) and
+// box-heldout3 (a fourth, for what session 5 chose on the first three).
 func rankSets() ([]rankSet, error) {
 	v := os.Getenv(rankSetsEnv)
 	if v == "" {
@@ -306,8 +307,10 @@ func rankSets() ([]rankSet, error) {
 			sets = append(sets, rankSet{s, 4, true})
 		case "box-heldout2":
 			sets = append(sets, rankSet{s, 5, true})
+		case "box-heldout3":
+			sets = append(sets, rankSet{s, 6, true})
 		default:
-			return nil, fmt.Errorf("%s: unknown set %q (tune, heldout, box, box-heldout, box-heldout2)", rankSetsEnv, s)
+			return nil, fmt.Errorf("%s: unknown set %q (tune, heldout, box, box-heldout, box-heldout2, box-heldout3)", rankSetsEnv, s)
 		}
 	}
 	return sets, nil
