@@ -315,58 +315,39 @@ func writePrefixDigest(t *testing.T, st store.DB, id, k int) {
 // not in the snapshot the heartbeats are read from) is listed as running, as is one started
 // before it; a trial finished after the snapshot is not.
 func TestStudiesListsTrialStartedAfterSnapshot(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "live.db")
-	st, err := bolt.Open(path, bolt.Options{NoSync: true, NoSnapshot: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fillGenerated(t, st)
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
-	w, err := bolt.Open(path, bolt.Options{NoSync: true, SnapshotInterval: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	id, err := w.GetStudyIDFromName("two")
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, err := w.CreateNewTrial(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	finished, err := w.CreateNewTrial(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.WriteSnapshot(); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.SetTrialState(finished, goptuna.TrialStateFail); err != nil {
-		t.Fatal(err)
-	}
-	after, err := w.CreateNewTrial(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	number := func(tid int) int {
-		n, err := w.GetTrialNumberFromID(tid)
+	must := func(err error) {
+		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
-		return n
 	}
+	path := filepath.Join(t.TempDir(), "live.db")
+	st, err := bolt.Open(path, bolt.Options{NoSync: true, NoSnapshot: true})
+	must(err)
+	fillGenerated(t, st)
+	must(st.Close())
+	w, err := bolt.Open(path, bolt.Options{NoSync: true, SnapshotInterval: time.Hour})
+	must(err)
+	defer w.Close()
+	id, err := w.GetStudyIDFromName("two")
+	must(err)
+	newTrial := func() (tid, number int) { // a RUNNING trial of study two
+		tid, err := w.CreateNewTrial(id)
+		must(err)
+		number, err = w.GetTrialNumberFromID(tid)
+		must(err)
+		return tid, number
+	}
+	_, before := newTrial()
+	finishedID, finished := newTrial()
+	must(w.WriteSnapshot())
+	must(w.SetTrialState(finishedID, goptuna.TrialStateFail))
+	_, after := newTrial()
 	r, err := bolt.Open(path, bolt.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(err)
 	defer r.Close()
 	rows, err := studyRows(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(err)
 	for _, row := range rows {
 		if row.Name != "two" {
 			continue
@@ -378,8 +359,8 @@ func TestStudiesListsTrialStartedAfterSnapshot(t *testing.T) {
 				t.Errorf("trial %d: heartbeat age %g s", run.Number, run.HeartbeatS)
 			}
 		}
-		if want := []int{number(before), number(after)}; !slices.Equal(got, want) {
-			t.Errorf("running %v, want %v (trial %d finished after the snapshot)", got, want, number(finished))
+		if want := []int{before, after}; !slices.Equal(got, want) {
+			t.Errorf("running %v, want %v (trial %d finished after the snapshot)", got, want, finished)
 		}
 		return
 	}
