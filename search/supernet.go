@@ -58,9 +58,9 @@ type superRun struct {
 	sn      *trainer.SuperNet
 	enqueue bool // study.enqueue_default: the search phase scores the start point first
 
-	startPending bool      // the start point waits in the in-memory study
-	box          []float64 // retrain.reference as a minimised vector (inBox), once needed
-	widths       []int     // the d_model values with a sub-network inside the box (drawWidths), once needed
+	startPending bool           // the start point waits in the in-memory study
+	box          []float64      // retrain.reference as a minimised vector (inBox), once needed
+	tops         []space.Config // per d_model value with a sub-network inside the box, its largest there (boxTops), once needed
 
 	ckpt    checkpoint // where the SuperTransformer is checkpointed (checkpoint.go)
 	release func()     // lets the study go (a shared store's StudyLocker)
@@ -232,14 +232,16 @@ func (sr *superRun) sampleArchs(n int, largest, smallest space.Config) []space.C
 // drawn again (so that the box's narrow widths, which admit more sub-networks, do not take most
 // updates). fallback is the draw when none is found.
 func (sr *superRun) drawArch(rng *rand.Rand, fallback space.Config) space.Config {
-	var widths []int
+	var tops []space.Config
 	if sr.spec.Supernet.Widths == space.WidthsEven {
-		widths = sr.drawWidths()
+		tops = sr.boxTops()
 	}
 	tries, fix := 1001, 0 // draws 0..1001, as before train.widths
-	if len(widths) > 0 {
+	var top space.Config  // with even widths: the drawn width's largest sub-network inside the box
+	if len(tops) > 0 {
 		tries = 100000 // a wide d_model may admit few sub-networks inside the box
-		fix = widths[rng.IntN(len(widths))]
+		top = tops[rng.IntN(len(tops))]
+		fix = top.DModel
 	}
 	for try := 0; try <= tries; try++ {
 		vals := map[string]int{}
@@ -256,28 +258,25 @@ func (sr *superRun) drawArch(rng *rand.Rand, fallback space.Config) space.Config
 		}
 	}
 	if fix > 0 {
-		if c, ok := sr.mostParams(map[string]int{"d_model": fix}, sr.inBox); ok {
-			return c
-		}
+		return top
 	}
 	return fallback
 }
 
-// drawWidths returns the d_model values that have at least one sub-network inside
-// retrain.reference's box (all of them without a box), computed once.
-func (sr *superRun) drawWidths() []int {
-	if sr.widths != nil {
-		return sr.widths
-	}
-	for _, d := range sr.elastic["d_model"] {
-		if _, ok := sr.mostParams(map[string]int{"d_model": d}, sr.inBox); ok {
-			sr.widths = append(sr.widths, d)
+// boxTops returns, computed once, for each d_model value (increasing) that has a sub-network
+// inside retrain.reference's box (every value without one), the sub-network of that width with
+// the most parameters inside the box: the widths train.widths: even draws from, and the
+// sandwich's largest.
+func (sr *superRun) boxTops() []space.Config {
+	if sr.tops == nil {
+		sr.tops = []space.Config{}
+		for _, d := range sr.elastic["d_model"] {
+			if cfg, ok := sr.mostParams(map[string]int{"d_model": d}, sr.inBox); ok {
+				sr.tops = append(sr.tops, cfg)
+			}
 		}
 	}
-	if sr.widths == nil {
-		sr.widths = []int{}
-	}
-	return sr.widths
+	return sr.tops
 }
 
 // mostParams returns, among the sub-networks whose elastic values fix gives and whose other
@@ -329,14 +328,14 @@ func (sr *superRun) sandwichLargest(container space.Config) space.Config {
 	if sr.spec.Supernet.RetrainReference == nil || sr.spec.Supernet.Sampling != "sandwich" {
 		return container
 	}
-	widths := sr.elastic["d_model"]
-	if len(widths) == 0 {
-		widths = []int{container.DModel}
-	}
-	for i := len(widths) - 1; i >= 0; i-- {
-		if cfg, ok := sr.mostParams(map[string]int{"d_model": widths[i]}, sr.inBox); ok {
-			return cfg
+	if len(sr.elastic["d_model"]) > 0 {
+		if tops := sr.boxTops(); len(tops) > 0 {
+			return tops[len(tops)-1]
 		}
+		return container
+	}
+	if cfg, ok := sr.mostParams(nil, sr.inBox); ok { // one width: the largest inside the box
+		return cfg
 	}
 	return container
 }

@@ -395,7 +395,11 @@ func TestSupernetDrawsWidthsEvenly(t *testing.T) {
 			got[cfg.DModel]++
 		}
 		all = sr.elastic["d_model"]
-		return got, sr.drawWidths()
+		var box []int
+		for _, top := range sr.boxTops() {
+			box = append(box, top.DModel)
+		}
+		return got, box
 	}
 	even, widths := counts(space.WidthsEven)
 	if len(widths) < 2 {
