@@ -283,12 +283,17 @@ type rankSet struct {
 	box  bool
 }
 
-// rankSets returns the architecture sets named in ATTNSEARCH_RANK_SETS: tune (the whole space,
-// the set the levers are chosen on), heldout (the whole space, another draw), box (inside
-// retrain.reference's box, where the study retrains; the set session 4's levers were chosen on)
-// and box-heldout (inside the box, another draw: where those levers are checked), box-heldout2
-// (a third draw inside the box, for the levers session 5 chose on box and box-heldout) and
+// knownRankSets are the architecture sets the benchmark can rank: tune (the whole space, the set
+// the levers are chosen on), heldout (the whole space, another draw), box (inside
+// retrain.reference's box, where the study retrains; the set session 4's levers were chosen on),
+// box-heldout (inside the box, another draw: where those levers are checked), box-heldout2 (a
+// third draw inside the box, for the levers session 5 chose on box and box-heldout) and
 // box-heldout3 (a fourth, for what session 5 chose on the first three).
+var knownRankSets = []rankSet{{"tune", 1, false}, {"heldout", 2, false}, {"box", 3, true},
+	{"box-heldout", 4, true}, {"box-heldout2", 5, true}, {"box-heldout3", 6, true}}
+
+// rankSets returns the sets of knownRankSets named in ATTNSEARCH_RANK_SETS (comma-separated,
+// default tune).
 func rankSets() ([]rankSet, error) {
 	v := os.Getenv(rankSetsEnv)
 	if v == "" {
@@ -296,22 +301,15 @@ func rankSets() ([]rankSet, error) {
 	}
 	var sets []rankSet
 	for _, s := range strings.Split(v, ",") {
-		switch s {
-		case "tune":
-			sets = append(sets, rankSet{s, 1, false})
-		case "heldout":
-			sets = append(sets, rankSet{s, 2, false})
-		case "box":
-			sets = append(sets, rankSet{s, 3, true})
-		case "box-heldout":
-			sets = append(sets, rankSet{s, 4, true})
-		case "box-heldout2":
-			sets = append(sets, rankSet{s, 5, true})
-		case "box-heldout3":
-			sets = append(sets, rankSet{s, 6, true})
-		default:
-			return nil, fmt.Errorf("%s: unknown set %q (tune, heldout, box, box-heldout, box-heldout2, box-heldout3)", rankSetsEnv, s)
+		i := slices.IndexFunc(knownRankSets, func(rs rankSet) bool { return rs.name == s })
+		if i < 0 {
+			names := make([]string, len(knownRankSets))
+			for k, rs := range knownRankSets {
+				names[k] = rs.name
+			}
+			return nil, fmt.Errorf("%s: unknown set %q (%s)", rankSetsEnv, s, strings.Join(names, ", "))
 		}
+		sets = append(sets, knownRankSets[i])
 	}
 	return sets, nil
 }

@@ -92,22 +92,26 @@ func TestRankVariantApply(t *testing.T) {
 		sampling       string
 		steps, minutes int
 		distill        bool
+		widths         string
 	}{
-		{rankVariant{sampling: "uniform", steps: 1400}, 5e-3, 200, true, "uniform", 1400, 0, false},
-		{rankVariant{sampling: "sandwich", steps: 700, noBox: true}, 5e-3, 200, false, "sandwich", 700, 0, false},
-		{rankVariant{sampling: "uniform", steps: 10, lr: "1.0e-2", warmup: "600"}, 1e-2, 600, true, "uniform", 10, 0, false},
-		{rankVariant{sampling: "sandwich", steps: 500, distill: true}, 5e-3, 200, true, "sandwich", 500, 0, true},
+		{rankVariant{sampling: "uniform", steps: 1400}, 5e-3, 200, true, "uniform", 1400, 0, false, space.WidthsEven},
+		{rankVariant{sampling: "sandwich", steps: 700, noBox: true}, 5e-3, 200, false, "sandwich", 700, 0, false, space.WidthsEven},
+		{rankVariant{sampling: "uniform", steps: 10, lr: "1.0e-2", warmup: "600"}, 1e-2, 600, true, "uniform", 10, 0, false, space.WidthsEven},
+		{rankVariant{sampling: "sandwich", steps: 500, distill: true}, 5e-3, 200, true, "sandwich", 500, 0, true, space.WidthsEven},
+		{rankVariant{sampling: "sandwich", steps: 500, widths: space.WidthsJoint}, 5e-3, 200, true, "sandwich", 500, 0, false, space.WidthsJoint},
 	} {
 		s := c.v.apply(spec)
 		lr, _ := paramOf(t, s, "lr").Start()
 		warm, _ := paramOf(t, s, "warmup_steps").Start()
 		if lr != c.lr || warm != c.warmup || (s.Supernet.RetrainReference != nil) != c.box || s.Supernet.Sampling != c.sampling ||
-			s.Supernet.TrainSteps != c.steps || s.Supernet.TrainMinutes != float64(c.minutes) || s.Supernet.Distill != c.distill {
+			s.Supernet.TrainSteps != c.steps || s.Supernet.TrainMinutes != float64(c.minutes) || s.Supernet.Distill != c.distill ||
+			s.Supernet.Widths != c.widths {
 			t.Fatalf("%+v: lr %g warmup %g box %v sampling %s steps %d minutes %g", c.v, lr, warm, s.Supernet.RetrainReference != nil,
 				s.Supernet.Sampling, s.Supernet.TrainSteps, s.Supernet.TrainMinutes)
 		}
 	}
-	if lr, _ := paramOf(t, spec, "lr").Start(); lr != 5e-3 || spec.Supernet.TrainMinutes != 3 || spec.Supernet.RetrainReference == nil || spec.Supernet.Distill {
+	if lr, _ := paramOf(t, spec, "lr").Start(); lr != 5e-3 || spec.Supernet.TrainMinutes != 3 || spec.Supernet.RetrainReference == nil || spec.Supernet.Distill ||
+		spec.Supernet.Widths != space.WidthsEven {
 		t.Fatalf("apply changed the space it was given: lr %g, minutes %g", lr, spec.Supernet.TrainMinutes)
 	}
 }
@@ -182,4 +186,23 @@ func paramOf(t *testing.T, s *space.Spec, name string) space.Param {
 		t.Fatalf("no parameter %s", name)
 	}
 	return p
+}
+
+// TestRankSets checks the sets ATTNSEARCH_RANK_SETS names: their seeds and boxes, the default,
+// and an unknown name's error, which lists the known ones.
+func TestRankSets(t *testing.T) {
+	for _, c := range []struct{ env, want string }{
+		{"", "[{tune 1 false}]"},
+		{"box,box-heldout3,heldout", "[{box 3 true} {box-heldout3 6 true} {heldout 2 false}]"},
+	} {
+		t.Setenv(rankSetsEnv, c.env)
+		if got, err := rankSets(); err != nil || fmt.Sprint(got) != c.want {
+			t.Errorf("%q: %v, %v; want %s", c.env, got, err, c.want)
+		}
+	}
+	t.Setenv(rankSetsEnv, "box,boxx")
+	want := `ATTNSEARCH_RANK_SETS: unknown set "boxx" (tune, heldout, box, box-heldout, box-heldout2, box-heldout3)`
+	if _, err := rankSets(); err == nil || err.Error() != want {
+		t.Errorf("unknown set: %v, want %s", err, want)
+	}
 }
