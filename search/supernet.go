@@ -215,11 +215,17 @@ func (sr *superRun) corner(hi bool) (space.Config, error) {
 }
 
 // sampleArchs returns the sub-networks of update n: one drawn (drawArch), after the largest and
-// the smallest with sandwich sampling.
+// the smallest with sandwich sampling (with train.largest: rotate, update n's largest is the
+// box's widths in turn, each width's sub-network with the most parameters inside the box).
 func (sr *superRun) sampleArchs(n int, largest, smallest space.Config) []space.Config {
 	rng := rand.New(rand.NewPCG(uint64(deriveSeed(sr.seedScheme, sr.spec.Study.Seed, 5, uint64(n))), 0))
 	cfg := sr.drawArch(rng, smallest)
 	if sr.spec.Supernet.Sampling == "sandwich" {
+		if sr.spec.Supernet.Largest == space.LargestRotate && len(sr.elastic["d_model"]) > 0 {
+			if tops := sr.boxTops(); len(tops) > 0 {
+				largest = tops[n%len(tops)]
+			}
+		}
 		return []space.Config{largest, smallest, cfg}
 	}
 	return []space.Config{cfg}

@@ -50,6 +50,7 @@ type rankVariant struct {
 	noBox    bool   // train sub-networks of the whole space, not only inside retrain.reference
 	distill  bool   // train.distill: the sandwich's smaller sub-networks learn the largest's outputs
 	widths   string // train.widths ("" = the space's)
+	largest  string // train.largest ("" = the space's)
 	// from names a variant that this one continues (the same training, stopped earlier): its
 	// finished checkpoint is this one's start when this one has none yet. The inverse_sqrt
 	// schedule does not depend on the horizon, so the continued run is the longer one.
@@ -71,6 +72,8 @@ var rankVariants = []rankVariant{
 	{name: "sandwich-distill-1500", sampling: "sandwich", steps: 1500, distill: true, from: "sandwich-distill-1000"},
 	{name: "sandwich-even-500", sampling: "sandwich", steps: 500, widths: space.WidthsEven},
 	{name: "sandwich-even-1000", sampling: "sandwich", steps: 1000, widths: space.WidthsEven, from: "sandwich-even-500"},
+	{name: "sandwich-even-rotate-500", sampling: "sandwich", steps: 500, widths: space.WidthsEven, largest: space.LargestRotate},
+	{name: "sandwich-even-rotate-1000", sampling: "sandwich", steps: 1000, widths: space.WidthsEven, largest: space.LargestRotate, from: "sandwich-even-rotate-500"},
 	{name: "uniform-1400-lr1e-2", sampling: "uniform", steps: 1400, lr: "1.0e-2"},
 	{name: "uniform-1400-warmup600", sampling: "uniform", steps: 1400, warmup: "600"},
 	{name: "uniform-1400-nobox", sampling: "uniform", steps: 1400, noBox: true},
@@ -90,6 +93,9 @@ func (v rankVariant) apply(spec *space.Spec) *space.Spec {
 	s.Supernet.Distill = v.distill
 	if v.widths != "" {
 		s.Supernet.Widths = v.widths
+	}
+	if v.largest != "" {
+		s.Supernet.Largest = v.largest
 	}
 	if v.noBox {
 		s.Supernet.RetrainReference = nil
@@ -288,9 +294,12 @@ type rankSet struct {
 // retrain.reference's box, where the study retrains; the set session 4's levers were chosen on),
 // box-heldout (inside the box, another draw: where those levers are checked), box-heldout2 (a
 // third draw inside the box, for the levers session 5 chose on box and box-heldout) and
-// box-heldout3 (a fourth, for what session 5 chose on the first three).
+// box-heldout3 (a fourth, for what session 5 chose on the first three); box-heldout4 and
+// box-heldout5 were drawn in session 6, before any of its levers was measured, and ranked only
+// once they were chosen.
 var knownRankSets = []rankSet{{"tune", 1, false}, {"heldout", 2, false}, {"box", 3, true},
-	{"box-heldout", 4, true}, {"box-heldout2", 5, true}, {"box-heldout3", 6, true}}
+	{"box-heldout", 4, true}, {"box-heldout2", 5, true}, {"box-heldout3", 6, true},
+	{"box-heldout4", 7, true}, {"box-heldout5", 8, true}}
 
 // rankSets returns the sets of knownRankSets named in ATTNSEARCH_RANK_SETS (comma-separated,
 // default tune).

@@ -193,7 +193,7 @@ func paramOf(t *testing.T, s *space.Spec, name string) space.Param {
 func TestRankSets(t *testing.T) {
 	for _, c := range []struct{ env, want string }{
 		{"", "[{tune 1 false}]"},
-		{"box,box-heldout3,heldout", "[{box 3 true} {box-heldout3 6 true} {heldout 2 false}]"},
+		{"box,box-heldout3,heldout,box-heldout5", "[{box 3 true} {box-heldout3 6 true} {heldout 2 false} {box-heldout5 8 true}]"},
 	} {
 		t.Setenv(rankSetsEnv, c.env)
 		if got, err := rankSets(); err != nil || fmt.Sprint(got) != c.want {
@@ -201,7 +201,7 @@ func TestRankSets(t *testing.T) {
 		}
 	}
 	t.Setenv(rankSetsEnv, "box,boxx")
-	want := `ATTNSEARCH_RANK_SETS: unknown set "boxx" (tune, heldout, box, box-heldout, box-heldout2, box-heldout3)`
+	want := `ATTNSEARCH_RANK_SETS: unknown set "boxx" (tune, heldout, box, box-heldout, box-heldout2, box-heldout3, box-heldout4, box-heldout5)`
 	if _, err := rankSets(); err == nil || err.Error() != want {
 		t.Errorf("unknown set: %v, want %s", err, want)
 	}

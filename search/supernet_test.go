@@ -425,6 +425,44 @@ func TestSupernetDrawsWidthsEvenly(t *testing.T) {
 	}
 }
 
+// TestSupernetLargestInTurn checks train.largest: rotate: the sandwich's largest of update n is
+// the box's widths in turn, each width's sub-network with the most parameters inside the box (so
+// every box width's largest trains equally often), where widest takes the widest's every time;
+// the smallest and the drawn sub-network are the same either way.
+func TestSupernetLargestInTurn(t *testing.T) {
+	sample := func(largest string) ([][]space.Config, []space.Config) {
+		spec := superSpec(t, "scratch")
+		spec.Supernet.RetrainReference = map[string]float64{"params": 6000}
+		spec.Supernet.Widths, spec.Supernet.Largest = space.WidthsEven, largest
+		sr := openSuperRun(t, spec, filepath.Join(t.TempDir(), "ck"))
+		smallest, _ := sr.corner(false)
+		container, _ := sr.corner(true)
+		top := sr.sandwichLargest(container)
+		var got [][]space.Config
+		for n := 0; n < 40; n++ {
+			got = append(got, sr.sampleArchs(n, top, smallest))
+		}
+		return got, sr.boxTops()
+	}
+	rot, tops := sample(space.LargestRotate)
+	wid, _ := sample(space.LargestWidest)
+	if len(tops) < 2 {
+		t.Fatalf("box tops %v: too few widths for the test to tell anything", tops)
+	}
+	for n := range rot {
+		if want := tops[n%len(tops)]; rot[n][0] != want {
+			t.Errorf("rotate, update %d: largest %s, want %s", n, archKey(rot[n][0]), archKey(want))
+		}
+		if want := tops[len(tops)-1]; wid[n][0] != want {
+			t.Errorf("widest, update %d: largest %s, want %s", n, archKey(wid[n][0]), archKey(want))
+		}
+		if rot[n][1] != wid[n][1] || rot[n][2] != wid[n][2] {
+			t.Errorf("update %d: smallest/drawn %s %s with rotate, %s %s with widest", n,
+				archKey(rot[n][1]), archKey(rot[n][2]), archKey(wid[n][1]), archKey(wid[n][2]))
+		}
+	}
+}
+
 // TestSupernetTrainsDistilled checks that train.distill reaches the SuperTransformer: the same
 // sandwich training with and without it ends with different weights of the smallest
 // sub-network (its targets differ from the first update on), and the same when repeated.

@@ -100,6 +100,8 @@
 //	#                             # distill: true (sandwich only): the others learn the largest's outputs
 //	#                             # widths: joint | even (the drawn sub-network's d_model evenly over
 //	#                             # the widths with a sub-network inside retrain.reference's box)
+//	#                             # largest: widest | rotate (the sandwich's largest: the widest
+//	#                             # sub-network in the box, or each box width's largest in turn)
 //	#   evaluate: {sentences: 50} # validation sentences that score a sub-network (inherited weights)
 //	#                             # rank: bleu | likelihood (the references' log-likelihood orders
 //	#                             # the inherited front for retraining; BLEU is measured either way)

@@ -32,6 +32,7 @@ type Supernet struct {
 	Sampling      string  // train.sampling: uniform (one sub-network per update) | sandwich (largest, smallest, one random)
 	Distill       bool    // train.distill: with sandwich, the others learn the largest's output distribution
 	Widths        string  // train.widths: joint (every elastic dimension drawn at once) | even (d_model first, evenly over the box's widths)
+	Largest       string  // train.largest: widest (the sandwich's largest is one sub-network) | rotate (each width's largest in turn)
 	EvalSentences int     // evaluate.sentences: validation sentences decoded to score a sub-network
 	EvalRank      string  // evaluate.rank: bleu | likelihood: the quality that orders the inherited front for retraining
 	Trials        int     // trials: sub-networks the search phase evaluates
@@ -53,8 +54,14 @@ const (
 	WidthsEven  = "even"  // d_model is drawn first, evenly over the widths with a sub-network inside retrain.reference's box
 )
 
+// Values of supernet.train.largest.
+const (
+	LargestWidest = "widest" // the sandwich's largest is the widest sub-network inside the box, at every update (the default)
+	LargestRotate = "rotate" // update n's largest is width n mod W's sub-network with the most parameters inside the box
+)
+
 // defaultSupernet is the supernet section's defaults.
-var defaultSupernet = Supernet{TrainSteps: 2000, Sampling: "sandwich", Widths: WidthsJoint, EvalSentences: 50, EvalRank: "bleu", Trials: 1000,
+var defaultSupernet = Supernet{TrainSteps: 2000, Sampling: "sandwich", Widths: WidthsJoint, Largest: LargestWidest, EvalSentences: 50, EvalRank: "bleu", Trials: 1000,
 	TopK: 8, RetrainSteps: 1000, RetrainFrom: "scratch"}
 
 // supernetDecl is what the supernet hook found in the file, finished by finishSupernet.
@@ -136,7 +143,7 @@ func (d *decoder) supernetSection(e entry, s *Supernet) error {
 
 // supernetTrain decodes supernet.train.
 func (d *decoder) supernetTrain(e entry, s *Supernet) error {
-	err := d.fields(e, []string{"minutes", "steps", "sampling", "distill", "widths"}, func(f entry) (err error) {
+	err := d.fields(e, []string{"minutes", "steps", "sampling", "distill", "widths", "largest"}, func(f entry) (err error) {
 		switch f.key {
 		case "minutes":
 			s.TrainMinutes, err = d.numberIn(f, 0, 1e7, false)
@@ -151,6 +158,8 @@ func (d *decoder) supernetTrain(e entry, s *Supernet) error {
 			s.Distill, err = d.boolean(f.value, f.path)
 		case "widths":
 			s.Widths, err = d.oneOf(f.value, f.path, []string{WidthsJoint, WidthsEven})
+		case "largest":
+			s.Largest, err = d.oneOf(f.value, f.path, []string{LargestWidest, LargestRotate})
 		}
 		return err
 	})
@@ -159,6 +168,9 @@ func (d *decoder) supernetTrain(e entry, s *Supernet) error {
 	}
 	if s.TrainMinutes == 0 && s.TrainSteps == 0 {
 		return d.errAt(e.keyN, e.path, "needs a limit: minutes or steps (> 0)")
+	}
+	if s.Largest == LargestRotate && s.Sampling != "sandwich" {
+		return d.errField("supernet.train.largest", "needs sampling: sandwich (only the sandwich has a largest sub-network)")
 	}
 	if s.Distill && s.Sampling != "sandwich" {
 		return d.errField("supernet.train.distill", "needs sampling: sandwich (the largest sub-network of each update is the teacher)")

@@ -19,7 +19,7 @@ func TestParseSupernet(t *testing.T) {
 	}{
 		{"defaults", "study: {strategy: supernet}\n" + superBase, defaultSupernet},
 		{"full", "study: {strategy: supernet}\n" + superBase + "supernet:\n  train: {minutes: 2.5, steps: 300, sampling: uniform}\n  evaluate: {sentences: 20}\n  trials: 5000\n  retrain: {top_k: 3, steps: 50, from: inherited}\n",
-			Supernet{TrainMinutes: 2.5, TrainSteps: 300, Sampling: "uniform", Widths: WidthsJoint, EvalSentences: 20, EvalRank: "bleu", Trials: 5000, TopK: 3, RetrainSteps: 50, RetrainFrom: "inherited"}},
+			Supernet{TrainMinutes: 2.5, TrainSteps: 300, Sampling: "uniform", Widths: WidthsJoint, Largest: LargestWidest, EvalSentences: 20, EvalRank: "bleu", Trials: 5000, TopK: 3, RetrainSteps: 50, RetrainFrom: "inherited"}},
 		{"minutes alone", "study: {strategy: supernet}\n" + superBase + "supernet: {train: {minutes: 3}}\n",
 			func() Supernet { s := defaultSupernet; s.TrainMinutes, s.TrainSteps = 3, 0; return s }()},
 		{"retrain minutes alone, reference", "study: {strategy: supernet}\n" + superBase + "objective: {maximize: [bleu], minimize: [params, latency]}\n" +
@@ -36,6 +36,8 @@ func TestParseSupernet(t *testing.T) {
 			func() Supernet { s := defaultSupernet; s.TrainSteps, s.Distill = 40, true; return s }()},
 		{"widths drawn evenly", "study: {strategy: supernet}\n" + superBase + "supernet: {train: {steps: 40, widths: even}}\n",
 			func() Supernet { s := defaultSupernet; s.TrainSteps, s.Widths = 40, WidthsEven; return s }()},
+		{"largest in turn", "study: {strategy: supernet}\n" + superBase + "supernet: {train: {steps: 40, largest: rotate}}\n",
+			func() Supernet { s := defaultSupernet; s.TrainSteps, s.Largest = 40, LargestRotate; return s }()},
 		{"retrain minutes and steps", "study: {strategy: supernet}\n" + superBase + "supernet: {retrain: {steps: 700, minutes: 2}}\n",
 			func() Supernet { s := defaultSupernet; s.RetrainMinutes, s.RetrainSteps = 2, 700; return s }()},
 	}
@@ -86,6 +88,8 @@ func TestParseSupernetErrors(t *testing.T) {
 		{"no limit", sn + superBase + "supernet: {train: {steps: 0}}\n", "e.yaml:8:12: supernet.train: needs a limit: minutes or steps (> 0)"},
 		{"distill without sandwich", sn + superBase + "supernet: {train: {sampling: uniform, distill: true}}\n", "e.yaml:8:48: supernet.train.distill: needs sampling: sandwich"},
 		{"widths value", sn + superBase + "supernet: {train: {widths: uniform}}\n", `e.yaml:8:28: supernet.train.widths: unknown value "uniform" (choose one of: joint, even)`},
+		{"largest value", sn + superBase + "supernet: {train: {largest: all}}\n", `e.yaml:8:29: supernet.train.largest: unknown value "all" (choose one of: widest, rotate)`},
+		{"largest without sandwich", sn + superBase + "supernet: {train: {sampling: uniform, largest: rotate}}\n", "e.yaml:8:48: supernet.train.largest: needs sampling: sandwich"},
 		{"distill value", sn + superBase + "supernet: {train: {distill: often}}\n", "e.yaml:8:29: supernet.train.distill: expected true or false"},
 		{"sampling", sn + superBase + "supernet: {train: {sampling: best}}\n", `e.yaml:8:30: supernet.train.sampling: unknown value "best" (choose one of: uniform, sandwich)`},
 		{"retrain from", sn + superBase + "supernet: {retrain: {from: nowhere}}\n", `e.yaml:8:28: supernet.retrain.from: unknown value "nowhere"`},
