@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -49,8 +50,8 @@ type rankVariant struct {
 	warmup   string // warmup_steps ("" = the space's)
 	noBox    bool   // train sub-networks of the whole space, not only inside retrain.reference
 	distill  bool   // train.distill: the sandwich's smaller sub-networks learn the largest's outputs
-	widths   string // train.widths ("" = the space's)
-	largest  string // train.largest ("" = the space's)
+	widths   string // train.widths ("" = joint, as before the key, whatever the space says)
+	largest  string // train.largest ("" = widest, as before the key, whatever the space says)
 	// from names a variant that this one continues (the same training, stopped earlier): its
 	// finished checkpoint is this one's start when this one has none yet. The inverse_sqrt
 	// schedule does not depend on the horizon, so the continued run is the longer one.
@@ -91,12 +92,7 @@ func (v rankVariant) apply(spec *space.Spec) *space.Spec {
 	s := *spec
 	s.Supernet.Sampling, s.Supernet.TrainSteps, s.Supernet.TrainMinutes = v.sampling, v.steps, 0
 	s.Supernet.Distill = v.distill
-	if v.widths != "" {
-		s.Supernet.Widths = v.widths
-	}
-	if v.largest != "" {
-		s.Supernet.Largest = v.largest
-	}
+	s.Supernet.Widths, s.Supernet.Largest = cmp.Or(v.widths, space.WidthsJoint), cmp.Or(v.largest, space.LargestWidest)
 	if v.noBox {
 		s.Supernet.RetrainReference = nil
 	}

@@ -93,25 +93,26 @@ func TestRankVariantApply(t *testing.T) {
 		steps, minutes int
 		distill        bool
 		widths         string
+		largest        string
 	}{
-		{rankVariant{sampling: "uniform", steps: 1400}, 5e-3, 200, true, "uniform", 1400, 0, false, space.WidthsEven},
-		{rankVariant{sampling: "sandwich", steps: 700, noBox: true}, 5e-3, 200, false, "sandwich", 700, 0, false, space.WidthsEven},
-		{rankVariant{sampling: "uniform", steps: 10, lr: "1.0e-2", warmup: "600"}, 1e-2, 600, true, "uniform", 10, 0, false, space.WidthsEven},
-		{rankVariant{sampling: "sandwich", steps: 500, distill: true}, 5e-3, 200, true, "sandwich", 500, 0, true, space.WidthsEven},
-		{rankVariant{sampling: "sandwich", steps: 500, widths: space.WidthsJoint}, 5e-3, 200, true, "sandwich", 500, 0, false, space.WidthsJoint},
+		{rankVariant{sampling: "uniform", steps: 1400}, 5e-3, 200, true, "uniform", 1400, 0, false, space.WidthsJoint, space.LargestWidest},
+		{rankVariant{sampling: "sandwich", steps: 700, noBox: true}, 5e-3, 200, false, "sandwich", 700, 0, false, space.WidthsJoint, space.LargestWidest},
+		{rankVariant{sampling: "uniform", steps: 10, lr: "1.0e-2", warmup: "600"}, 1e-2, 600, true, "uniform", 10, 0, false, space.WidthsJoint, space.LargestWidest},
+		{rankVariant{sampling: "sandwich", steps: 500, distill: true}, 5e-3, 200, true, "sandwich", 500, 0, true, space.WidthsJoint, space.LargestWidest},
+		{rankVariant{sampling: "sandwich", steps: 500, widths: space.WidthsEven, largest: space.LargestRotate}, 5e-3, 200, true, "sandwich", 500, 0, false, space.WidthsEven, space.LargestRotate},
 	} {
 		s := c.v.apply(spec)
 		lr, _ := paramOf(t, s, "lr").Start()
 		warm, _ := paramOf(t, s, "warmup_steps").Start()
 		if lr != c.lr || warm != c.warmup || (s.Supernet.RetrainReference != nil) != c.box || s.Supernet.Sampling != c.sampling ||
 			s.Supernet.TrainSteps != c.steps || s.Supernet.TrainMinutes != float64(c.minutes) || s.Supernet.Distill != c.distill ||
-			s.Supernet.Widths != c.widths {
+			s.Supernet.Widths != c.widths || s.Supernet.Largest != c.largest {
 			t.Fatalf("%+v: lr %g warmup %g box %v sampling %s steps %d minutes %g", c.v, lr, warm, s.Supernet.RetrainReference != nil,
 				s.Supernet.Sampling, s.Supernet.TrainSteps, s.Supernet.TrainMinutes)
 		}
 	}
 	if lr, _ := paramOf(t, spec, "lr").Start(); lr != 5e-3 || spec.Supernet.TrainMinutes != 3 || spec.Supernet.RetrainReference == nil || spec.Supernet.Distill ||
-		spec.Supernet.Widths != space.WidthsEven {
+		spec.Supernet.Widths != space.WidthsEven || spec.Supernet.Largest != space.LargestRotate {
 		t.Fatalf("apply changed the space it was given: lr %g, minutes %g", lr, spec.Supernet.TrainMinutes)
 	}
 }
