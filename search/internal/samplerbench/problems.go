@@ -66,15 +66,9 @@ func zdtG(x []float64) float64 {
 // DevProblems are the development problems: defaults were chosen on them.
 var DevProblems = []Problem{
 	{Name: "ZDT1", Set: "dev", About: "2 objectives, convex front, 10-D (Zitzler, Deb, Thiele 2000)",
-		Ref: []float64{1.1, 11}, Space: unitSpace(10), Eval: func(x []float64) []float64 {
-			g := zdtG(x)
-			return []float64{x[0], g * (1 - math.Sqrt(x[0]/g))}
-		}},
+		Ref: []float64{1.1, 11}, Space: unitSpace(10), Eval: zdt1},
 	{Name: "ZDT2", Set: "dev", About: "2 objectives, concave front, 10-D (Zitzler, Deb, Thiele 2000)",
-		Ref: []float64{1.1, 11}, Space: unitSpace(10), Eval: func(x []float64) []float64 {
-			g := zdtG(x)
-			return []float64{x[0], g * (1 - (x[0]/g)*(x[0]/g))}
-		}},
+		Ref: []float64{1.1, 11}, Space: unitSpace(10), Eval: zdt2},
 	{Name: "DTLZ2", Set: "dev", About: "3 objectives, spherical front, 6-D (Deb, Thiele, Laumanns, Zitzler 2002)",
 		Ref: []float64{2.1, 2.1, 2.1}, Space: unitSpace(6), Eval: func(x []float64) []float64 {
 			return dtlzSphere(x, 3, dtlz2G(x[2:]))
@@ -140,9 +134,10 @@ func sphere(th []float64, m int, g float64) []float64 {
 	return f
 }
 
-// AllProblems returns the development problems, then the evaluation ones.
+// AllProblems returns the development problems (round 2's, then MoreDevProblems), then the
+// evaluation ones.
 func AllProblems() []Problem {
-	return append(append([]Problem(nil), DevProblems...), EvalProblems...)
+	return slices.Concat(DevProblems, MoreDevProblems, EvalProblems)
 }
 
 // Lookup returns the problem called name.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/attnsearch/attnsearch/search/internal/tpe"
@@ -67,6 +68,23 @@ func TestKnownPoints(t *testing.T) {
 		{"ZDT1", zeros(10, 0.25), []float64{0.25, 0.5}, nil},
 		{"ZDT2", zeros(10, 0.5), []float64{0.5, 0.75}, nil},
 		{"DTLZ2", []float64{0, 0, 0.5, 0.5, 0.5, 0.5}, []float64{1, 0, 0}, nil},
+		{"BNH", []float64{0, 0}, []float64{0, 50}, []bool{true, true}},
+		{"BNH", []float64{0, 3}, []float64{36, 29}, []bool{false, true}},
+		{"CONSTR", []float64{1, 0}, []float64{1, 1}, []bool{true, true}},
+		{"CONSTR", []float64{0.1, 0}, []float64{0.1, 10}, []bool{false, false}},
+		{"ChankongHaimes", []float64{2, 1}, []float64{2, 18}, []bool{true, false}},
+		{"ChankongHaimes", []float64{-5, 5}, []float64{67, -61}, []bool{true, true}},
+		{"Kursawe", []float64{0, 0, 0}, []float64{-20, 0}, nil},
+		{"Kursawe", []float64{1, 0, 0}, []float64{-10 - 10*math.Exp(-0.2), 1 + 5*math.Sin(1)}, nil},
+		{"Fonseca", fill(3, 1/math.Sqrt(3)), []float64{0, 1 - math.Exp(-4)}, nil},
+		{"Poloni", []float64{1, 2}, []float64{1, 25}, nil},
+		{"DTLZ4", fill(12, 0.5, 1, 1), []float64{0, 0, 1}, nil},
+		{"DTLZ4", fill(12, 0.5), []float64{1, 0, 0}, nil},
+		{"MixedZDT2", []float64{0.5, 0, 0, 0, 0, 0, 2, 2, 2, 2}, []float64{0.5, 0.75}, nil},
+		{"NoisyZDT1", zeros(10, 0.25), []float64{0.25, 0.5}, nil},
+		{"SixHumpCamel", []float64{0.08984201, -0.71265640}, []float64{-1.031628}, nil},
+		{"SixHumpCamel", []float64{-0.08984201, 0.71265640}, []float64{-1.031628}, nil},
+		{"LevyInt", fill(6, 1), []float64{0}, nil},
 		{"ZDT3", zeros(10, 0.5), []float64{0.5, 1 - math.Sqrt(0.5)}, nil},
 		{"ZDT3", zeros(10, 0.1), []float64{0.1, 1 - math.Sqrt(0.1) - 0.1*math.Sin(math.Pi)}, nil},
 		{"ZDT4", zeros(10, 0.25), []float64{0.25, 0.5}, nil},
@@ -195,5 +213,12 @@ func TestSetsAreSeparate(t *testing.T) {
 	}
 	if evalN < 14 {
 		t.Errorf("%d evaluation problems, want at least 14", evalN)
+	}
+	for _, p := range MoreDevProblems { // no development problem is an evaluation problem's variant
+		for _, e := range EvalProblems {
+			if strings.TrimPrefix(strings.TrimPrefix(p.Name, "Mixed"), "Noisy") == strings.TrimPrefix(strings.TrimPrefix(e.Name, "Mixed"), "Noisy") {
+				t.Errorf("development problem %s is a variant of evaluation problem %s", p.Name, e.Name)
+			}
+		}
 	}
 }
