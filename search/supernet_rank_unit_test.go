@@ -112,7 +112,7 @@ func TestRankVariantApply(t *testing.T) {
 		}
 	}
 	if lr, _ := paramOf(t, spec, "lr").Start(); lr != 5e-3 || spec.Supernet.TrainMinutes != 3 || spec.Supernet.RetrainReference == nil || spec.Supernet.Distill ||
-		spec.Supernet.Widths != space.WidthsEven || spec.Supernet.Largest != space.LargestRotate {
+		spec.Supernet.Widths != space.WidthsEven || spec.Supernet.Largest != space.LargestWidest {
 		t.Fatalf("apply changed the space it was given: lr %g, minutes %g", lr, spec.Supernet.TrainMinutes)
 	}
 }
