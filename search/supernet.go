@@ -275,14 +275,22 @@ func (sr *superRun) drawArch(rng *rand.Rand, fallback space.Config) space.Config
 // sandwich's largest.
 func (sr *superRun) boxTops() []space.Config {
 	if sr.tops == nil {
-		sr.tops = []space.Config{}
-		for _, d := range sr.elastic["d_model"] {
-			if cfg, ok := sr.mostParams(map[string]int{"d_model": d}, sr.inBox); ok {
-				sr.tops = append(sr.tops, cfg)
-			}
-		}
+		sr.tops = sr.widthTops(sr.inBox)
 	}
 	return sr.tops
+}
+
+// widthTops returns, for each d_model value (increasing) of which accept takes a sub-network,
+// that width's sub-network with the most parameters that accept takes (mostParams); empty, not
+// nil, when it takes none.
+func (sr *superRun) widthTops(accept func(space.Config) bool) []space.Config {
+	tops := []space.Config{}
+	for _, d := range sr.elastic["d_model"] {
+		if cfg, ok := sr.mostParams(map[string]int{"d_model": d}, accept); ok {
+			tops = append(tops, cfg)
+		}
+	}
+	return tops
 }
 
 // mostParams returns, among the sub-networks whose elastic values fix gives and whose other

@@ -125,17 +125,15 @@ func spreadArchs(sr *superRun, n int, seed uint64, box bool) ([]space.Config, er
 	if err != nil {
 		return nil, err
 	}
-	var dm []int // the d_model values with a feasible sub-network, and the largest of each
-	var largest space.Config
-	for _, d := range sr.elastic["d_model"] {
-		if cfg, err := largestFeasible(sr, d, feasible); err == nil {
-			dm, largest = append(dm, d), cfg
-		}
-	}
-	if len(dm) == 0 || !feasible(smallest) {
+	tops := sr.widthTops(feasible) // the d_model values with a feasible sub-network, and the largest of each
+	if len(tops) == 0 || !feasible(smallest) {
 		return nil, errors.New("the smallest sub-network is not within the budget")
 	}
-	archs := []space.Config{smallest, largest}
+	dm := make([]int, len(tops))
+	for i, c := range tops {
+		dm[i] = c.DModel
+	}
+	archs := []space.Config{smallest, tops[len(tops)-1]}
 	if n < 2 {
 		return archs[:n], nil
 	}
@@ -163,16 +161,6 @@ func spreadArchs(sr *superRun, n int, seed uint64, box bool) ([]space.Config, er
 		}
 	}
 	return archs, nil
-}
-
-// largestFeasible returns, among the sub-networks of sr with d_model d, the one with the most
-// parameters that feasible accepts (ties: the first in enumeration order).
-func largestFeasible(sr *superRun, d int, feasible func(space.Config) bool) (space.Config, error) {
-	cfg, ok := sr.mostParams(map[string]int{"d_model": d}, feasible)
-	if !ok {
-		return space.Config{}, fmt.Errorf("no sub-network with d_model %d within the budget", d)
-	}
-	return cfg, nil
 }
 
 // archKey names an architecture by its elastic dimensions.
