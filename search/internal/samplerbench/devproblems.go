@@ -71,7 +71,7 @@ var MoreDevProblems = []Problem{
 			return dtlzSphere(y, 3, dtlz2G(x[2:]))
 		}},
 	{Name: "MixedZDT2", Set: "dev", About: "ZDT2 with x₁…x₅ integers 0…10 (value/10) and x₆…x₉ categorical over {0, ¼, ½, ¾, 1} in shuffled order",
-		Ref: []float64{1.1, 11}, Space: mixedZDT3Space(), Eval: func(x []float64) []float64 { return zdt2(mixedZDT3X(x)) }},
+		Ref: []float64{1.1, 11}, Space: mixedZDTSpace(), Eval: func(x []float64) []float64 { return zdt2(mixedZDTX(x)) }},
 	{Name: "NoisyZDT1", Set: "dev", About: "ZDT1 seen through Gaussian noise (σ = 0.1 on each objective); scored on the true values",
 		Ref: []float64{1.1, 11}, Space: unitSpace(10), Eval: zdt1, Noise: 0.1},
 	{Name: "SixHumpCamel", Set: "dev", About: "1 objective, 2-D, x₀ in [−3, 3], x₁ in [−2, 2], six local minima, two global −1.031628",
@@ -97,7 +97,8 @@ var MoreDevProblems = []Problem{
 		}},
 }
 
-// poloniAB is Poloni's (A₁, A₂) at (a, b): B₁, B₂ at the point, A₁, A₂ at (1, 2).
+// poloniAB is the pair Poloni's problem compares: at (1, 2) its constants A₁, A₂, at the
+// point (a, b) its B₁, B₂.
 func poloniAB(a, b float64) (float64, float64) {
 	return 0.5*math.Sin(a) - 2*math.Cos(a) + math.Sin(b) - 1.5*math.Cos(b),
 		1.5*math.Sin(a) - math.Cos(a) + 2*math.Sin(b) - 0.5*math.Cos(b)

@@ -101,7 +101,7 @@ var EvalProblems = []Problem{
 			return dtlzSphere(x, 3, dtlz2G(x[2:]))
 		}, Cons: func(x []float64) []float64 { return []float64{c2dtlz2(dtlzSphere(x, 3, dtlz2G(x[2:])), 0.4)} }},
 	{Name: "MixedZDT3", Set: "eval", About: "ZDT3 with x₁…x₅ integers 0…10 (value/10) and x₆…x₉ categorical over {0, ¼, ½, ¾, 1} in shuffled order",
-		Ref: []float64{1.1, 11}, Space: mixedZDT3Space(), Eval: func(x []float64) []float64 { return zdt3(mixedZDT3X(x)) }},
+		Ref: []float64{1.1, 11}, Space: mixedZDTSpace(), Eval: func(x []float64) []float64 { return zdt3(mixedZDTX(x)) }},
 	{Name: "NoisyZDT6", Set: "eval", About: "ZDT6 seen through Gaussian noise (σ = 0.1 on each objective); scored on the true values",
 		Ref: []float64{1.1, 11}, Space: unitSpace(10), Eval: zdt6, Noise: 0.1},
 	{Name: "AckleyMixed", Set: "eval", About: "1 objective: Ackley (a=20, b=0.2, c=2π) in 8-D, x₀…x₃ in [−32.768, 32.768], x₄…x₇ categorical over {−2, −1, 0, 1, 2} shuffled; minimum 0",
@@ -183,7 +183,9 @@ func catChoices(n int) []string {
 	return out
 }
 
-func mixedZDT3Space() map[string]interface{} {
+// mixedZDTSpace is MixedZDT3's and MixedZDT2's space: x₀ in [0, 1], x₁…x₅ integers 0…10,
+// x₆…x₉ categorical over catLevels.
+func mixedZDTSpace() map[string]interface{} {
 	s := map[string]interface{}{name(0): goptuna.UniformDistribution{Low: 0, High: 1}}
 	for i := 1; i <= 5; i++ {
 		s[name(i)] = goptuna.IntUniformDistribution{Low: 0, High: 10}
@@ -194,8 +196,8 @@ func mixedZDT3Space() map[string]interface{} {
 	return s
 }
 
-// mixedZDT3X maps a MixedZDT3 point to ZDT3's [0, 1]^10.
-func mixedZDT3X(x []float64) []float64 {
+// mixedZDTX maps a point of mixedZDTSpace to ZDT's [0, 1]^10.
+func mixedZDTX(x []float64) []float64 {
 	z := make([]float64, len(x))
 	z[0] = x[0]
 	for i := 1; i <= 5; i++ {
