@@ -221,8 +221,8 @@ func (sr *superRun) sampleArchs(n int, largest, smallest space.Config) []space.C
 	rng := rand.New(rand.NewPCG(uint64(deriveSeed(sr.seedScheme, sr.spec.Study.Seed, 5, uint64(n))), 0))
 	cfg := sr.drawArch(rng, smallest)
 	if sr.spec.Supernet.Sampling == "sandwich" {
-		if sr.spec.Supernet.Largest == space.LargestRotate && len(sr.elastic["d_model"]) > 0 {
-			if tops := sr.boxTops(); len(tops) > 0 {
+		if sr.spec.Supernet.Largest == space.LargestRotate {
+			if tops := sr.boxTops(); len(tops) > 0 { // none without an elastic d_model: the one largest
 				largest = tops[n%len(tops)]
 			}
 		}
