@@ -19,12 +19,20 @@ var TPE = Kind{
 	Name:     "tpe",
 	Relative: true,
 	Options: []Option{optStartup, optCandidates,
-		{Name: "multivariate", Bool: true, Min: 0, Max: 1}}, // sample all parameters jointly (Optuna's multivariate TPE)
+		{Name: "multivariate", Bool: true, Min: 0, Max: 1}, // sample all parameters jointly (Optuna's multivariate TPE)
+		optSigmaWeighted},
 	New: func(_ int64, opts map[string]float64) (Algorithm, error) {
+		p := tpe.DefaultMixtureParams(opts["multivariate"] == 1)
+		p.SigmaWeighted = opts["sigma_weighted"] == 1
 		return tpeAlgo{s: &tpe.PointSampler{Startup: int(opts["startup_trials"]), Candidates: int(opts["ei_candidates"]),
-			Params: tpe.DefaultMixtureParams(opts["multivariate"] == 1), Index: &tpe.Index{}}, cache: &historyCache{}}, nil
+			Params: p, Index: &tpe.Index{}}, cache: &historyCache{}}, nil
 	},
 }
+
+// optSigmaWeighted is the sigma_weighted option of the TPE kinds: l(x) and g(x) compared as
+// Optuna 3.1 compares them, each Gaussian kernel counting σ times its weight
+// (tpe.MixtureParams.SigmaWeighted).
+var optSigmaWeighted = Option{Name: "sigma_weighted", Bool: true, Min: 0, Max: 1} // compare l and g with each kernel weighted by its width, as Optuna 3.1 does
 
 // optCandidates is the ei_candidates option of the TPE kinds.
 var optCandidates = Option{Name: "ei_candidates", Int: true, Min: 1, Max: 1e6} // candidates drawn per suggestion (absent = library default)

@@ -46,7 +46,8 @@ var _ AllTrialsFrom = searchView{}
 // point) proposes at every point the point a sampler built afresh from the whole history
 // proposes: 200 points (60 with -short) of auto on two goals (motpe multivariate) and on one
 // (tpe multivariate), and of motpe and nsga2, with three trials running at a time, finishing out
-// of order, every fifth pruned, every seventh failed and retried later at its ordinal.
+// of order, every fifth pruned, every seventh failed and retried later at its ordinal; and motpe
+// and tpe with sigma_weighted, whose points must also differ somewhere from those without it.
 func TestIncrementalEqualsRebuilt(t *testing.T) {
 	n := 200
 	if testing.Short() {
@@ -61,8 +62,10 @@ func TestIncrementalEqualsRebuilt(t *testing.T) {
 	for _, tc := range []struct {
 		kind  string
 		goals int
-	}{{"auto", 2}, {"auto", 1}, {"motpe", 2}, {"nsga2", 2}} {
-		t.Run(fmt.Sprintf("%s/%d goals", tc.kind, tc.goals), func(t *testing.T) {
+		opts  map[string]float64
+	}{{"auto", 2, nil}, {"auto", 1, nil}, {"motpe", 2, nil}, {"nsga2", 2, nil},
+		{"motpe", 2, map[string]float64{"sigma_weighted": 1}}, {"tpe", 1, map[string]float64{"sigma_weighted": 1}}} {
+		t.Run(fmt.Sprintf("%s %v/%d goals", tc.kind, tc.opts, tc.goals), func(t *testing.T) {
 			mem, err := goptuna.CreateStudy("inc", goptuna.StudyOptionLogger(nil))
 			must(t, err)
 			obj := record.Objective{Maximize: []string{"bleu"}, Minimize: []string{"params"}}
@@ -74,8 +77,9 @@ func TestIncrementalEqualsRebuilt(t *testing.T) {
 			must(t, mem.Storage.SetStudySystemAttr(mem.ID, record.SysStudyInfo, info))
 			view := &goptuna.Study{ID: mem.ID, Storage: searchView{noFail{mem.Storage}}}
 			whole := &goptuna.Study{ID: mem.ID, Storage: noFail{mem.Storage}}
-			carried, _, err := Builtin().New(tc.kind, 7, nil)
+			carried, _, err := Builtin().New(tc.kind, 7, tc.opts)
 			must(t, err)
+			optionMatters := 0
 			type running struct{ id, ord int }
 			var live []running
 			var retry []int // ordinals of failed trials, to be tried again
@@ -95,11 +99,17 @@ func TestIncrementalEqualsRebuilt(t *testing.T) {
 				seed := int64(ord)*7919 + 1
 				got, err := carried.SampleRelative(view, ft, space, ord, seed)
 				must(t, err)
-				fresh, _, _ := Builtin().New(tc.kind, 7, nil)
+				fresh, _, _ := Builtin().New(tc.kind, 7, tc.opts)
 				want, err := fresh.SampleRelative(whole, ft, space, ord, seed)
 				must(t, err)
 				if fmt.Sprint(got) != fmt.Sprint(want) {
 					t.Fatalf("point %d (ordinal %d): carried %v, built afresh %v", i, ord, got, want)
+				}
+				if tc.opts != nil { // the options reach the sampler: without them some point differs
+					plain, _, _ := Builtin().New(tc.kind, 7, nil)
+					if p, err := plain.SampleRelative(whole, ft, space, ord, seed); err == nil && fmt.Sprint(p) != fmt.Sprint(got) {
+						optionMatters++
+					}
 				}
 				for name, d := range space {
 					v, ok := got[name]
@@ -131,6 +141,9 @@ func TestIncrementalEqualsRebuilt(t *testing.T) {
 					must(t, mem.Storage.SetTrialValue(r.id, f1-f2))
 					must(t, mem.Storage.SetTrialState(r.id, goptuna.TrialStateComplete))
 				}
+			}
+			if tc.opts != nil && optionMatters == 0 {
+				t.Errorf("options %v: every point equals the kind's without them", tc.opts)
 			}
 		})
 	}

@@ -22,10 +22,12 @@ var MOTPE = Kind{
 	Name:     "motpe",
 	Relative: true,
 	Options: []Option{optStartup, optCandidates,
-		{Name: "multivariate", Bool: true, Min: 0, Max: 1}}, // joint product kernels instead of one estimator per parameter
+		{Name: "multivariate", Bool: true, Min: 0, Max: 1}, // joint product kernels instead of one estimator per parameter
+		optSigmaWeighted},
 	New: func(_ int64, opts map[string]float64) (Algorithm, error) {
 		return observeAlgo{s: motpe.New(motpe.Options{Startup: int(opts["startup_trials"]),
-			Candidates: int(opts["ei_candidates"]), Multivariate: opts["multivariate"] == 1}), multi: true, cache: &historyCache{}}, nil
+			Candidates: int(opts["ei_candidates"]), Multivariate: opts["multivariate"] == 1,
+			SigmaWeighted: opts["sigma_weighted"] == 1}), multi: true, cache: &historyCache{}}, nil
 	},
 }
 

@@ -18,14 +18,18 @@ type Options struct {
 	Startup      int  // random trials before TPE starts (default 10)
 	Candidates   int  // candidates drawn from l(x) per point (default 24)
 	Multivariate bool // joint product kernels instead of one estimator per parameter
+	// SigmaWeighted evaluates l and g as Optuna 3.1 does (tpe.MixtureParams.SigmaWeighted).
+	SigmaWeighted bool
 }
 
 // New returns the multi-objective TPE sampler.
 func New(o Options) *tpe.PointSampler {
+	p := MixtureParams(o.Multivariate)
+	p.SigmaWeighted = o.SigmaWeighted
 	return &tpe.PointSampler{
 		Startup:    o.Startup,
 		Candidates: o.Candidates,
-		Params:     MixtureParams(o.Multivariate),
+		Params:     p,
 		Split:      (&Splitter{}).Split,
 		Index:      &tpe.Index{},
 	}

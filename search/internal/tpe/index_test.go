@@ -51,16 +51,21 @@ func TestIncrementalEqualsRebuilt(t *testing.T) {
 		name  string
 		space map[string]interface{}
 		mv    bool
+		sw    bool // SigmaWeighted
 	}{
-		{"mixed", archSpace(), false},
-		{"continuous", map[string]interface{}{"a": goptuna.UniformDistribution{Low: -3, High: 2}, "b": goptuna.LogUniformDistribution{Low: 1e-3, High: 10}}, false},
-		{"grid", map[string]interface{}{"k": goptuna.DiscreteUniformDistribution{Low: 0, High: 1, Q: 0.1}, "c": goptuna.CategoricalDistribution{Choices: []string{"x"}}}, false},
-		{"mixed multivariate", archSpace(), true},
+		{"mixed", archSpace(), false, false},
+		{"continuous", map[string]interface{}{"a": goptuna.UniformDistribution{Low: -3, High: 2}, "b": goptuna.LogUniformDistribution{Low: 1e-3, High: 10}}, false, false},
+		{"grid", map[string]interface{}{"k": goptuna.DiscreteUniformDistribution{Low: 0, High: 1, Q: 0.1}, "c": goptuna.CategoricalDistribution{Choices: []string{"x"}}}, false, false},
+		{"mixed multivariate", archSpace(), true, false},
+		{"mixed sigma-weighted", archSpace(), false, true},
+		{"mixed multivariate sigma-weighted", archSpace(), true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			incremental := &PointSampler{Params: DefaultMixtureParams(tc.mv), Index: &Index{}}
-			rebuilt := &PointSampler{Params: DefaultMixtureParams(tc.mv)}
-			resumed := &PointSampler{Params: DefaultMixtureParams(tc.mv), Index: &Index{}}
+			params := DefaultMixtureParams(tc.mv)
+			params.SigmaWeighted = tc.sw
+			incremental := &PointSampler{Params: params, Index: &Index{}}
+			rebuilt := &PointSampler{Params: params}
+			resumed := &PointSampler{Params: params, Index: &Index{}}
 			names := observe.Names(tc.space)
 			differ := 0
 			n := 160
@@ -113,7 +118,7 @@ func TestIncrementalEqualsRebuilt(t *testing.T) {
 				for _, n := range names {
 					if e[n] != pt[n] {
 						// Only a tie may differ: both values score the same l/g.
-						if a, b := refScore(past, tc.space, n, e[n]), refScore(past, tc.space, n, pt[n]); math.Abs(a-b) > 1e-9 {
+						if a, b := refScore(past, tc.space, n, e[n], params), refScore(past, tc.space, n, pt[n], params); math.Abs(a-b) > 1e-9 {
 							differ++
 							t.Logf("point %d %s: refitted %v (score %v), indexed %v (score %v)", i, n, e[n], a, pt[n], b)
 						}
@@ -128,7 +133,7 @@ func TestIncrementalEqualsRebuilt(t *testing.T) {
 }
 
 // refScore is log l(x) − log g(x) of parameter name as sampleGroup fits them from past.
-func refScore(past []observe.Trial, space map[string]interface{}, name string, x float64) float64 {
+func refScore(past []observe.Trial, space map[string]interface{}, name string, x float64, p MixtureParams) float64 {
 	trials := observe.Finished(past, []string{name}, 1)
 	below, above, _ := SplitSingle(trials, DefaultGamma(len(trials)))
 	obs := func(idx []int) [][]float64 {
@@ -138,7 +143,7 @@ func refScore(past []observe.Trial, space map[string]interface{}, name string, x
 		}
 		return out
 	}
-	p := DefaultMixtureParams(false)
+	p.Multivariate = false
 	l := NewMixture(space, []string{name}, obs(below), DefaultWeights(len(below)), p)
 	g := NewMixture(space, []string{name}, obs(above), DefaultWeights(len(above)), p)
 	return l.LogPDF([][]float64{{x}})[0] - g.LogPDF([][]float64{{x}})[0]
@@ -173,21 +178,24 @@ func TestBadDensityMatchesMixture(t *testing.T) {
 	w := DefaultWeights(len(above))
 	bw := newBadWeights(w, p)
 	rng := rand.New(rand.NewSource(1))
-	for j, name := range names {
-		obs := make([][]float64, len(above))
-		for i, r := range above {
-			obs[i] = []float64{r.t.Params[name]}
-		}
-		ref := NewMixture(space, []string{name}, obs, w, p)
-		pts := ref.Sample(rng, 200)
-		xs := make([]float64, len(pts))
-		for i, x := range pts {
-			xs[i] = x[0]
-		}
-		want, got := ref.LogPDF(pts), ix.newBadDensity(j, bw, p).logPDF(xs)
-		for i := range xs {
-			if math.Abs(want[i]-got[i]) > 1e-9 {
-				t.Fatalf("%s at %v: log g = %v, NewMixture says %v", name, xs[i], got[i], want[i])
+	for _, sw := range []bool{false, true} {
+		p.SigmaWeighted = sw
+		for j, name := range names {
+			obs := make([][]float64, len(above))
+			for i, r := range above {
+				obs[i] = []float64{r.t.Params[name]}
+			}
+			ref := NewMixture(space, []string{name}, obs, w, p)
+			pts := ref.Sample(rng, 200)
+			xs := make([]float64, len(pts))
+			for i, x := range pts {
+				xs[i] = x[0]
+			}
+			want, got := ref.LogPDF(pts), ix.newBadDensity(j, bw, p).logPDF(xs)
+			for i := range xs {
+				if math.Abs(want[i]-got[i]) > 1e-9 {
+					t.Fatalf("%s (sigma-weighted %v) at %v: log g = %v, NewMixture says %v", name, sw, xs[i], got[i], want[i])
+				}
 			}
 		}
 	}
@@ -229,7 +237,8 @@ func TestJointBadMatchesMixture(t *testing.T) {
 		ix.apos[r.id] = int32(len(above))
 		above = append(above, r)
 	}
-	for _, p := range []MixtureParams{DefaultMixtureParams(true), {ConsiderPrior: true, PriorWeight: 1, ConsiderMagicClip: true, Multivariate: true}} {
+	for _, p := range []MixtureParams{DefaultMixtureParams(true), {ConsiderPrior: true, PriorWeight: 1, ConsiderMagicClip: true, Multivariate: true},
+		{ConsiderPrior: true, PriorWeight: 1, ConsiderMagicClip: true, Multivariate: true, SigmaWeighted: true}} {
 		w := DefaultWeights(len(above))
 		obs := make([][]float64, len(above))
 		for i, r := range above {

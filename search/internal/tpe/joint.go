@@ -18,7 +18,7 @@ type jointBad struct {
 	m      int       // components (the prior last when present)
 	logw   []float64 // per component
 	mu     []float64 // [j*m+c] kernel-space mean (numerical) or choice (categorical), by column
-	konst  []float64 // per component: log w − Σ_j log(σ_j√(2π)·accept_cj) over continuous dims
+	konst  []float64 // per component: log w − Σ_j log(σ_j√(2π)·accept_cj) over continuous dims (SigmaWeighted: without log σ_j)
 	sigma  []float64 // per dimension: the observations' σ (the prior's is the span)
 	catLog [][2]float64
 	grid   [][]float64 // per grid dimension j: table[muIndex*cells+cell] (nil: not tabulated)
@@ -104,18 +104,23 @@ func (ix *Index) newJointBad(bw badWeights, p MixtureParams, above []*rec) *join
 			continue
 		}
 		s := g.sigma[j]
-		base := math.Log(s) + logSqrt2Pi
+		// unscale is what SigmaWeighted leaves out of each kernel's log normaliser: log σ.
+		unscale, unscalePrior := 0.0, 0.0
+		if p.SigmaWeighted {
+			unscale, unscalePrior = math.Log(s), math.Log(dm.high-dm.low)
+		}
+		base := math.Log(s) + logSqrt2Pi - unscale
 		for c := 0; c < g.m; c++ {
 			mu := g.mu[j*m+c]
 			if g.prior && c == g.m-1 {
-				g.konst[c] -= lnorm(mu, dm.high-dm.low, dm.low, dm.high)
+				g.konst[c] -= lnorm(mu, dm.high-dm.low, dm.low, dm.high) - unscalePrior
 				continue
 			}
 			// The truncation mass is 1 to within 1e-19 when both bounds are over 9σ away.
 			if (dm.high-mu)/s > 9 && (mu-dm.low)/s > 9 {
 				g.konst[c] -= base
 			} else {
-				g.konst[c] -= lnorm(mu, s, dm.low, dm.high)
+				g.konst[c] -= lnorm(mu, s, dm.low, dm.high) - unscale
 			}
 		}
 	}

@@ -15,6 +15,13 @@ type MixtureParams struct {
 	ConsiderEndpoints bool    // let the extreme components' sigmas reach the bounds
 	Multivariate      bool    // one joint product kernel per observation (Scott-style bandwidth)
 	Bandwidth         float64 // multivariate: sigma = Bandwidth·n^(−1/(d+4))·range (0: Optuna's 0.2)
+	// SigmaWeighted evaluates l and g as Optuna 3.1 does. Its truncated-normal log density
+	// (optuna/samplers/_tpe/_truncnorm.py, logpdf) leaves out the −log σ of the change of
+	// variable, so its TPE compares densities in which every continuous kernel counts σ times its
+	// weight: broad kernels (the prior, isolated observations) outweigh the narrow ones of crowded
+	// regions. Draws from l are unaffected (they use the true weights). Optuna fixed it in 3.5
+	// (issue optuna#5109, pull request #5110); Debian's 3.1, the benchmark's reference, has it.
+	SigmaWeighted bool
 }
 
 // DefaultBandwidth is attnsearch's multivariate bandwidth factor: a quarter of Optuna's 0.2
@@ -60,6 +67,7 @@ type Mixture struct {
 	names   []string
 	weights []float64 // normalised component weights
 	dims    []dim
+	sigmaW  bool // MixtureParams.SigmaWeighted
 }
 
 // toKernel maps an internal value of distribution d into kernel space.
@@ -103,7 +111,7 @@ func newDim(d interface{}) dim {
 func NewMixture(space map[string]interface{}, names []string, obs [][]float64, w []float64, p MixtureParams) *Mixture {
 	n := len(obs)
 	prior := p.ConsiderPrior || n == 0
-	m := &Mixture{names: names}
+	m := &Mixture{names: names, sigmaW: p.SigmaWeighted}
 	m.weights = append([]float64(nil), w...)
 	if prior {
 		m.weights = append(m.weights, p.PriorWeight)
@@ -329,7 +337,11 @@ func (m *Mixture) LogPDF(xs [][]float64) []float64 {
 					comp[c] += math.Log(phi((up-mu)/s)-phi((lo-mu)/s)+1e-12) - math.Log(accept+1e-12)
 				} else {
 					z := (v - mu) / math.Max(s, 1e-12)
-					comp[c] += -0.5*z*z - math.Log(math.Sqrt(2*math.Pi)*s) - math.Log(accept)
+					norm := math.Log(math.Sqrt(2*math.Pi) * s)
+					if m.sigmaW { // Optuna 3.1: without the log σ
+						norm = logSqrt2Pi
+					}
+					comp[c] += -0.5*z*z - norm - math.Log(accept)
 				}
 			}
 		}

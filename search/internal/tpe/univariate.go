@@ -23,7 +23,7 @@ type badDensity struct {
 	mus     []float64 // numerical components, in sorted order
 	invs    []float64 // 1/σ
 	sigmas  []float64
-	consts  []float64 // continuous: log w − log(σ√(2π)·accept); grids: log w
+	consts  []float64 // continuous: log w − log(σ√(2π)·accept) (SigmaWeighted: without log σ); grids: log w
 	accepts []float64 // grids: log(accept + 1e-12)
 	prior   int       // continuous: index of the prior component, −1 when none
 	cmax    float64   // continuous: the largest constant but the prior's (set by bounds)
@@ -148,6 +148,9 @@ func (ix *Index) newBadDensity(j int, bw badWeights, p MixtureParams) *badDensit
 			if c.e != nil {
 				c.e.sigma, c.e.lnorm = sigma, ln
 			}
+		}
+		if p.SigmaWeighted {
+			ln -= math.Log(sigma)
 		}
 		if c.e == nil {
 			b.prior = len(b.mus)
