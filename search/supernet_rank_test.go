@@ -36,6 +36,16 @@ const rankSetsEnv = "ATTNSEARCH_RANK_SETS"
 // rankQuickEnv, when set, shrinks every training to 2 updates: a check that the benchmark runs.
 const rankQuickEnv = "ATTNSEARCH_RANK_QUICK"
 
+// rankReseedEnv, when set, also trains every ranked architecture from scratch a second time from
+// other initial weights and data order (seeds 2000+i instead of 1000+i) and reports Kendall's
+// tau-b between the two from-scratch BLEUs: how far the figure the inherited ranking is scored
+// against reproduces itself.
+const rankReseedEnv = "ATTNSEARCH_RANK_RESEED"
+
+// scratchSeed and reseededSeed are the first seeds of the from-scratch trainings (architecture i
+// of a set takes seed+i).
+const scratchSeed, reseededSeed = 1000, 2000
+
 // rankScratchSteps is the from-scratch training of each ranked architecture: two epochs of the
 // main job's 16,000 pairs at batch 32, about the updates spaces/mt-supernet.yaml's retrained
 // trials make in their minute on two cores.
@@ -226,7 +236,9 @@ func (c *scratchCache) put(key string, f scratchFigure) error {
 // scratchBLEU trains each architecture of archs from new weights for steps updates (one
 // thread each, two at a time), or takes its figure from the cache, and returns the validation
 // BLEU of all the validation sentences.
-func scratchBLEU(ctx context.Context, logf func(string, ...any), sr *superRun, archs []space.Config, steps int, cache *scratchCache) ([]float64, error) {
+// seed is scratchSeed or reseededSeed; the latter's figures are cached under keys ending
+// "/seed2000".
+func scratchBLEU(ctx context.Context, logf func(string, ...any), sr *superRun, archs []space.Config, steps int, seed int64, cache *scratchCache) ([]float64, error) {
 	tr := sr.spec.Training
 	tr.MaxSteps, tr.MaxMinutes, tr.EvalSentences = steps, 0, len(sr.ds.Valid)
 	arch := sr.arch2()
@@ -240,19 +252,22 @@ func scratchBLEU(ctx context.Context, logf func(string, ...any), sr *superRun, a
 			defer wg.Done()
 			for i := range next {
 				key := fmt.Sprintf("%s/%d", archKey(archs[i]), steps)
+				if seed != scratchSeed {
+					key += fmt.Sprintf("/seed%d", seed)
+				}
 				if f, ok := cache.get(key); ok {
 					out[i] = f.BLEU
 					continue
 				}
 				t0 := time.Now()
 				res, err := trainer.Train(ctx, archs[i], sr.ds, trainer.Options{Training: tr, MaxL2Norm: sr.spec.Budget.MaxL2Norm,
-					Seed: int64(1000 + i), Threads: 1, Arch: &arch})
+					Seed: seed + int64(i), Threads: 1, Arch: &arch})
 				if err != nil {
 					errs[i] = fmt.Errorf("%s from scratch: %w", archKey(archs[i]), err)
 					continue
 				}
 				f := scratchFigure{BLEU: res.ValidBLEU, Steps: res.Steps, Seconds: time.Since(t0).Seconds(), Params: res.Params}
-				logf("scratch %s (%d params): BLEU %.2f after %d updates, %.0f s", archKey(archs[i]), f.Params, f.BLEU, f.Steps, f.Seconds)
+				logf("scratch %s (%d params, seed %d): BLEU %.2f after %d updates, %.0f s", archKey(archs[i]), f.Params, seed+int64(i), f.BLEU, f.Steps, f.Seconds)
 				out[i] = f.BLEU
 				errs[i] = cache.put(key, f)
 			}
@@ -360,9 +375,22 @@ func BenchmarkSupernetRankingMainJob(b *testing.B) {
 		if sets[k], err = spreadArchs(base, 16, rs.seed, rs.box); err != nil {
 			b.Fatal(err)
 		}
-		if scratch[k], err = scratchBLEU(ctx, logf, base, sets[k], scratchSteps, cache); err != nil {
+		if scratch[k], err = scratchBLEU(ctx, logf, base, sets[k], scratchSteps, scratchSeed, cache); err != nil {
 			b.Fatal(err)
 		}
+		if os.Getenv(rankReseedEnv) == "" {
+			continue
+		}
+		again, err := scratchBLEU(ctx, logf, base, sets[k], scratchSteps, reseededSeed, cache)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i, cfg := range sets[k] {
+			logf("reseeded %s: %s from scratch %.2f (seed %d), %.2f (seed %d)", rsets[k].name, archKey(cfg), scratch[k][i], scratchSeed+i, again[i], reseededSeed+i)
+		}
+		tau := kendallTau(again, scratch[k])
+		logf("reseeded %s: tau %.3f between the two from-scratch trainings", rsets[k].name, tau)
+		b.ReportMetric(tau, "tau-reseeded-"+rsets[k].name)
 	}
 	for _, v := range rankVariants {
 		b.Run(v.name, func(b *testing.B) {

@@ -95,7 +95,32 @@ var MoreDevProblems = []Problem{
 			}
 			return []float64{s + sq(w[d]-1)*(1+sq(math.Sin(2*math.Pi*w[d])))}
 		}},
+	{Name: "RosenbrockInt", Set: "dev", About: "1 objective: Rosenbrock in 6-D, x₀…x₂ in [−5, 10], x₃…x₅ integers −5…10; minimum 0 at x = 1 (round 3, session 7)",
+		Space: boxThen(3, -5, 10, 6, goptuna.IntUniformDistribution{Low: -5, High: 10}), Eval: func(x []float64) []float64 {
+			s := 0.0
+			for i := 0; i+1 < len(x); i++ {
+				s += 100*sq(x[i+1]-x[i]*x[i]) + sq(1-x[i])
+			}
+			return []float64{s}
+		}},
+	{Name: "GriewankCat", Set: "dev", About: "1 objective: Griewank in 6-D, x₀…x₂ in [−10, 10], x₃…x₅ categorical over {−2, −1, 0, 1, 2} shuffled; minimum 0 at x = 0 (round 3, session 7)",
+		Space: boxThen(3, -10, 10, 6, goptuna.CategoricalDistribution{Choices: catChoices(len(griewankLevels))}), Eval: func(x []float64) []float64 {
+			z := append([]float64(nil), x...)
+			for i := 3; i < len(z); i++ {
+				z[i] = griewankLevels[int(x[i])]
+			}
+			s, p := 1.0, 1.0
+			for i, v := range z {
+				s += v * v / 4000
+				p *= math.Cos(v / math.Sqrt(float64(i+1)))
+			}
+			return []float64{s - p}
+		}},
 }
+
+// griewankLevels are GriewankCat's categorical values, in choice order (a different shuffle
+// from the evaluation problems' ackleyLevels).
+var griewankLevels = []float64{-1, 2, -2, 0, 1}
 
 // poloniAB is the pair Poloni's problem compares: at (1, 2) its constants A₁, A₂, at the
 // point (a, b) its B₁, B₂.

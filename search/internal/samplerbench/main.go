@@ -40,6 +40,7 @@ func samplers(multiObjective bool) []entry {
 		return []entry{
 			{"motpe", motpe.New(motpe.Options{})},
 			{"motpe multivariate", motpe.New(motpe.Options{Multivariate: true})},
+			{"motpe sigma-weighted", motpe.New(motpe.Options{SigmaWeighted: true})},
 			{"nsga2", nsga2.New(nsga2.Options{})},
 			{"random", tpe.Random{}},
 		}
@@ -47,8 +48,15 @@ func samplers(multiObjective bool) []entry {
 	return []entry{
 		{"tpe", &tpe.PointSampler{Params: tpe.DefaultMixtureParams(false), Index: &tpe.Index{}}},
 		{"tpe multivariate", &tpe.PointSampler{Params: tpe.DefaultMixtureParams(true), Index: &tpe.Index{}}},
+		{"tpe sigma-weighted", &tpe.PointSampler{Params: sigmaWeighted(tpe.DefaultMixtureParams(false)), Index: &tpe.Index{}}},
 		{"random", tpe.Random{}},
 	}
+}
+
+// sigmaWeighted returns p with SigmaWeighted set.
+func sigmaWeighted(p tpe.MixtureParams) tpe.MixtureParams {
+	p.SigmaWeighted = true
+	return p
 }
 
 // budgets are the trial counts a problem is scored at.

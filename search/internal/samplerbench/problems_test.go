@@ -85,6 +85,9 @@ func TestKnownPoints(t *testing.T) {
 		{"SixHumpCamel", []float64{0.08984201, -0.71265640}, []float64{-1.031628}, nil},
 		{"SixHumpCamel", []float64{-0.08984201, 0.71265640}, []float64{-1.031628}, nil},
 		{"LevyInt", fill(6, 1), []float64{0}, nil},
+		{"RosenbrockInt", fill(6, 1), []float64{0}, nil},
+		{"RosenbrockInt", []float64{0, 0, 0, 0, 0, 0}, []float64{5}, nil},
+		{"GriewankCat", []float64{0, 0, 0, 3, 3, 3}, []float64{0}, nil}, // choice 3 is the value 0
 		{"ZDT3", zeros(10, 0.5), []float64{0.5, 1 - math.Sqrt(0.5)}, nil},
 		{"ZDT3", zeros(10, 0.1), []float64{0.1, 1 - math.Sqrt(0.1) - 0.1*math.Sin(math.Pi)}, nil},
 		{"ZDT4", zeros(10, 0.25), []float64{0.25, 0.5}, nil},

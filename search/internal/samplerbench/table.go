@@ -8,8 +8,9 @@ import (
 )
 
 // verdictColumns name the columns compared with Optuna's best: each kind's default
-// configuration (motpe, tpe) and auto, the default of new space files.
-var verdictColumns = map[bool][]string{true: {"motpe", "auto"}, false: {"tpe", "auto"}}
+// configuration (motpe, tpe), the same with sigma_weighted (Optuna 3.1's own acquisition, so
+// that the table shows how near the port comes to it) and auto, the default of new space files.
+var verdictColumns = map[bool][]string{true: {"motpe", "motpe sigma-weighted", "auto"}, false: {"tpe", "tpe sigma-weighted", "auto"}}
 
 // printTables prints, for each set (dev, eval) and kind (several objectives, one), a Markdown
 // table: rows (problem, trials), columns our samplers then Optuna's, each cell the median and
