@@ -116,6 +116,16 @@ var MoreDevProblems = []Problem{
 			}
 			return []float64{s - p}
 		}},
+	{Name: "WFG5", Set: "dev", About: "2 objectives, deceptive (s_decept), concave front, k=4, l=4 (Huband et al. 2006; round 3, session 7)",
+		Ref: []float64{3, 5}, Space: wfgSpace(8), Eval: func(x []float64) []float64 { return wfg5(x, 4, 2) }},
+	{Name: "WFG6", Set: "dev", About: "2 objectives, non-separable (r_nonsep), concave front, k=4, l=4 (Huband et al. 2006; round 3, session 7)",
+		Ref: []float64{3, 5}, Space: wfgSpace(8), Eval: func(x []float64) []float64 { return wfg6(x, 4, 2) }},
+	{Name: "WFG7", Set: "dev", About: "2 objectives, parameter-dependent bias of the position parameters, concave front, k=4, l=4 (Huband et al. 2006; round 3, session 7)",
+		Ref: []float64{3, 5}, Space: wfgSpace(8), Eval: func(x []float64) []float64 { return wfg7(x, 4, 2) }},
+	{Name: "WFG8", Set: "dev", About: "2 objectives, parameter-dependent bias of the distance parameters, concave front, k=4, l=4 (Huband et al. 2006; round 3, session 7)",
+		Ref: []float64{3, 5}, Space: wfgSpace(8), Eval: func(x []float64) []float64 { return wfg8(x, 4, 2) }},
+	{Name: "WFG9", Set: "dev", About: "2 objectives, biased, deceptive and multimodal, non-separable, concave front, k=4, l=4 (Huband et al. 2006; round 3, session 7)",
+		Ref: []float64{3, 5}, Space: wfgSpace(8), Eval: func(x []float64) []float64 { return wfg9(x, 4, 2) }},
 }
 
 // griewankLevels are GriewankCat's categorical values, in choice order (a different shuffle

@@ -37,6 +37,38 @@ func wfgPoint(pos []float64, n int) []float64 {
 	return z
 }
 
+// wfgOptimum is the point of WFG5–WFG9 (k = 4, l = 4) with normalised position parameters pos and
+// the distance parameters where their transformed values are 0: y = 0.35, except where b_param
+// biases them (WFG8: by the mean of the parameters before; WFG9: of those after), y is the value
+// that b_param maps to 0.35.
+func wfgOptimum(name string, pos []float64) []float64 {
+	const k, n = 4, 8
+	y := make([]float64, n)
+	copy(y, pos)
+	for i := k; i < n; i++ {
+		y[i] = 0.35
+	}
+	unbias := func(u float64) float64 { // the y with bParam(y, u) = 0.35
+		v := wfgBParamA - (1-2*u)*math.Abs(math.Floor(0.5-u)+wfgBParamA)
+		return math.Pow(0.35, 1/(wfgBParamB+(wfgBParamC-wfgBParamB)*v))
+	}
+	switch name {
+	case "WFG8":
+		for i := k; i < n; i++ {
+			y[i] = unbias(mean(y[:i]))
+		}
+	case "WFG9":
+		for i := n - 2; i >= k; i-- {
+			y[i] = unbias(mean(y[i+1:]))
+		}
+	}
+	z := make([]float64, n)
+	for i := range z {
+		z[i] = y[i] * 2 * float64(i+1)
+	}
+	return z
+}
+
 func zeros(n int, first ...float64) []float64 {
 	x := make([]float64, n)
 	copy(x, first)
@@ -163,6 +195,17 @@ func TestFronts(t *testing.T) {
 		f := find(t, "WFG4").Eval(wfgPoint(pos, 8))
 		if s := sq(f[0]/2) + sq(f[1]/4); math.Abs(s-1) > 1e-9 {
 			t.Errorf("WFG4 front: Σ(f/S)² = %v at %v", s, f)
+		}
+		// WFG5–WFG9 (development): the same concave front, with each problem's distance
+		// parameters at their optimum (WFG8's and WFG9's depend on the others' values).
+		for _, name := range []string{"WFG5", "WFG6", "WFG7", "WFG8", "WFG9"} {
+			f := find(t, name).Eval(wfgOptimum(name, pos))
+			if s := sq(f[0]/2) + sq(f[1]/4); math.Abs(s-1) > 1e-9 {
+				t.Errorf("%s front: Σ(f/S)² = %v at %v", name, s, f)
+			}
+			if g := find(t, name).Eval(wfgPoint(append(append([]float64(nil), pos...), 0.9), 8)); sq(g[0]/2)+sq(g[1]/4) < 1+1e-6 {
+				t.Errorf("%s: a distance parameter off its optimum still on the front: %v", name, g)
+			}
 		}
 		// WFG3 (3 objectives, degenerate): f_1/2 + f_2/4 + f_3/6 = 1 and f_2 = 2 f_1.
 		f = find(t, "WFG3").Eval(wfgPoint(pos, 8))

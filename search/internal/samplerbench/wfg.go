@@ -224,3 +224,111 @@ func wfg4(z []float64, k, m int) []float64 {
 	}
 	return wfgF(x, h)
 }
+
+// bParam is WFG's parameter-dependent bias: y^(B + (C−B)·v(u)), v(u) = A − (1−2u)·|⌊0.5−u⌋ + A|.
+func bParam(y, u, a, b, c float64) float64 {
+	v := a - (1-2*u)*math.Abs(math.Floor(0.5-u)+a)
+	return clamp01(math.Pow(y, b+(c-b)*v))
+}
+
+// sDecept is WFG's deceptive shift: optimum 0 at y = A, deceptive minima at 0 and 1.
+func sDecept(y, a, b, c float64) float64 {
+	t := math.Floor(y-a+b)*(1-c+(a-b)/b)/(a-b) + math.Floor(a+b-y)*(1-c+(1-a-b)/b)/(1-a-b) + 1/b
+	return clamp01(1 + (math.Abs(y-a)-b)*t)
+}
+
+// wfgBParam are bParam's constants in WFG7–WFG9: A = 0.98/49.98, B = 0.02, C = 50.
+const wfgBParamA, wfgBParamB, wfgBParamC = 0.98 / 49.98, 0.02, 50
+
+// mean is r_sum with unit weights.
+func mean(y []float64) float64 {
+	s := 0.0
+	for _, v := range y {
+		s += v
+	}
+	return clamp01(s / float64(len(y)))
+}
+
+// wfgConcave maps the last transition's t onto WFG4–WFG9's concave front.
+func wfgConcave(t []float64) []float64 {
+	x := wfgX(t, false)
+	h := make([]float64, len(x))
+	for i := range h {
+		h[i] = concave(x, i+1)
+	}
+	return wfgF(x, h)
+}
+
+// wfgNonsepReduce is WFG6's and WFG9's last transition: r_nonsep of each of the M−1 position
+// groups (degree k/(M−1)) and of the distance parameters (degree l).
+func wfgNonsepReduce(y []float64, k, m int) []float64 {
+	t := make([]float64, m)
+	g := k / (m - 1)
+	for i := 0; i < m-1; i++ {
+		t[i] = rNonsep(y[i*g:(i+1)*g], g)
+	}
+	t[m-1] = rNonsep(y[k:], len(y)-k)
+	return t
+}
+
+// wfg5: s_decept(0.35, 0.001, 0.05) on all parameters, r_sum; concave front (Huband et al. 2006).
+func wfg5(z []float64, k, m int) []float64 {
+	y := wfgNormalise(z)
+	for i := range y {
+		y[i] = sDecept(y[i], 0.35, 0.001, 0.05)
+	}
+	return wfgConcave(wfgReduce(y, k, m, nil))
+}
+
+// wfg6: s_linear(0.35) on the distance parameters, r_nonsep; concave front.
+func wfg6(z []float64, k, m int) []float64 {
+	y := wfgNormalise(z)
+	for i := k; i < len(y); i++ {
+		y[i] = sLinear(y[i], 0.35)
+	}
+	return wfgConcave(wfgNonsepReduce(y, k, m))
+}
+
+// wfg7: the position parameters biased by the mean of those after them (b_param), s_linear(0.35)
+// on the distance parameters, r_sum; concave front.
+func wfg7(z []float64, k, m int) []float64 {
+	y0 := wfgNormalise(z)
+	y := append([]float64(nil), y0...)
+	for i := 0; i < k; i++ {
+		y[i] = bParam(y0[i], mean(y0[i+1:]), wfgBParamA, wfgBParamB, wfgBParamC)
+	}
+	for i := k; i < len(y); i++ {
+		y[i] = sLinear(y[i], 0.35)
+	}
+	return wfgConcave(wfgReduce(y, k, m, nil))
+}
+
+// wfg8: the distance parameters biased by the mean of those before them (b_param), s_linear(0.35)
+// on them, r_sum; concave front.
+func wfg8(z []float64, k, m int) []float64 {
+	y0 := wfgNormalise(z)
+	y := append([]float64(nil), y0...)
+	for i := k; i < len(y); i++ {
+		y[i] = sLinear(bParam(y0[i], mean(y0[:i]), wfgBParamA, wfgBParamB, wfgBParamC), 0.35)
+	}
+	return wfgConcave(wfgReduce(y, k, m, nil))
+}
+
+// wfg9: every parameter but the last biased by the mean of those after it (b_param), then
+// s_decept(0.35, 0.001, 0.05) on the position parameters and s_multi(30, 95, 0.35) on the
+// distance ones, r_nonsep; concave front.
+func wfg9(z []float64, k, m int) []float64 {
+	y0 := wfgNormalise(z)
+	y := append([]float64(nil), y0...)
+	for i := 0; i < len(y)-1; i++ {
+		y[i] = bParam(y0[i], mean(y0[i+1:]), wfgBParamA, wfgBParamB, wfgBParamC)
+	}
+	for i := range y {
+		if i < k {
+			y[i] = sDecept(y[i], 0.35, 0.001, 0.05)
+		} else {
+			y[i] = sMulti(y[i], 30, 95, 0.35)
+		}
+	}
+	return wfgConcave(wfgNonsepReduce(y, k, m))
+}
