@@ -63,6 +63,10 @@ func TestSpaceKinds(t *testing.T) {
 		}
 	}
 	base := spaceBase
+	spec, err := space.ParseWith("s.yaml", []byte("study: {sampler: {kind: motpe, multivariate: true, sigma_weighted: true}}\n"+base), Registries())
+	if err != nil || !reflect.DeepEqual(spec.Study.Sampler, space.Sampler{Kind: "motpe", Options: map[string]float64{"multivariate": 1, "sigma_weighted": 1}}) {
+		t.Errorf("motpe with sigma_weighted: %+v, %v", spec.Study.Sampler, err)
+	}
 	for _, c := range []struct{ name, src, want string }{
 		{"unknown sampler", "study: {sampler: bayes}\n" + base, `e.yaml:1:18: study.sampler: unknown value "bayes" (choose one of: tpe, cmaes, random, sobol, motpe, nsga2, auto)`},
 		{"unknown pruner", "study: {pruner: {kind: hyperband}}\n" + base, `e.yaml:1:24: study.pruner.kind: unknown value "hyperband"`},
@@ -70,6 +74,8 @@ func TestSpaceKinds(t *testing.T) {
 		{"option of other pruner", "study: {pruner: {kind: median, reduction_factor: 3}}\n" + base, "e.yaml:1:32: study.pruner.reduction_factor: does not apply to pruner median"},
 		{"reduction factor", "study: {pruner: {kind: successive_halving, reduction_factor: 1}}\n" + base, "e.yaml:1:62: study.pruner.reduction_factor: must be >= 2"},
 		{"percentile range", "study: {pruner: {kind: percentile, percentile: 100}}\n" + base, "e.yaml:1:48: study.pruner.percentile: must be < 100"},
+		{"sigma_weighted of tpe kinds", "study: {sampler: {kind: nsga2, sigma_weighted: true}}\n" + base, "e.yaml:1:32: study.sampler.sigma_weighted: does not apply to sampler nsga2 (only tpe, motpe)"},
+		{"sigma_weighted a flag", "study: {sampler: {kind: motpe, sigma_weighted: 1}}\n" + base, "e.yaml:1:48: study.sampler.sigma_weighted: expected true or false"},
 	} {
 		_, err := space.ParseWith("e.yaml", []byte(c.src), Registries())
 		var se *space.Error
