@@ -389,6 +389,9 @@ func (sr *superRun) train(ctx context.Context) error {
 	}
 	big := largest  // the container: every dimension at its largest value
 	base := largest // lr, warmup, dropout, weight decay, label smoothing: the start values
+	if sn.TrainLR > 0 {
+		base.LR = sn.TrainLR // supernet.train.lr: the shared weights' own peak learning rate
+	}
 	top := sr.sandwichLargest(largest)
 	horizon := sn.TrainSteps
 	if horizon == 0 {

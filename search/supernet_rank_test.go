@@ -83,6 +83,10 @@ var rankVariants = []rankVariant{
 	{name: "sandwich-distill-1500", sampling: "sandwich", steps: 1500, distill: true, from: "sandwich-distill-1000"},
 	{name: "sandwich-even-500", sampling: "sandwich", steps: 500, widths: space.WidthsEven},
 	{name: "sandwich-even-1000", sampling: "sandwich", steps: 1000, widths: space.WidthsEven, from: "sandwich-even-500"},
+	{name: "sandwich-even-500-lr2.5e-3", sampling: "sandwich", steps: 500, widths: space.WidthsEven, lr: "2.5e-3"},
+	{name: "sandwich-even-500-warmup50", sampling: "sandwich", steps: 500, widths: space.WidthsEven, warmup: "50"},
+	{name: "sandwich-even-500-lr1.25e-3", sampling: "sandwich", steps: 500, widths: space.WidthsEven, lr: "1.25e-3"},
+	{name: "sandwich-even-500-lr1e-2", sampling: "sandwich", steps: 500, widths: space.WidthsEven, lr: "1.0e-2"},
 	{name: "sandwich-even-rotate-500", sampling: "sandwich", steps: 500, widths: space.WidthsEven, largest: space.LargestRotate},
 	{name: "sandwich-even-rotate-1000", sampling: "sandwich", steps: 1000, widths: space.WidthsEven, largest: space.LargestRotate, from: "sandwich-even-rotate-500"},
 	{name: "uniform-1400-lr1e-2", sampling: "uniform", steps: 1400, lr: "1.0e-2"},
@@ -103,6 +107,7 @@ func (v rankVariant) apply(spec *space.Spec) *space.Spec {
 	s.Supernet.Sampling, s.Supernet.TrainSteps, s.Supernet.TrainMinutes = v.sampling, v.steps, 0
 	s.Supernet.Distill = v.distill
 	s.Supernet.Widths, s.Supernet.Largest = cmp.Or(v.widths, space.WidthsJoint), cmp.Or(v.largest, space.LargestWidest)
+	s.Supernet.TrainLR = 0 // a variant's learning rate is the space's lr (or its own lr), whatever train.lr says
 	if v.noBox {
 		s.Supernet.RetrainReference = nil
 	}

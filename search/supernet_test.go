@@ -493,3 +493,36 @@ func TestSupernetTrainsDistilled(t *testing.T) {
 		t.Fatal("two distilled trainings with the same seed differ")
 	}
 }
+
+// TestSupernetTrainLR checks that supernet.train.lr is the SuperTransformer's peak learning rate:
+// set to the space's lr start value it trains the same weights as leaving it out, and a lower
+// one trains different weights.
+func TestSupernetTrainLR(t *testing.T) {
+	weights := func(lr float64) (map[string][]float32, float64) {
+		spec := superSpec(t, "scratch")
+		spec.Supernet.TrainSteps, spec.Supernet.TrainMinutes, spec.Supernet.TrainLR = 3, 0, lr
+		sr := openSuperRun(t, spec, filepath.Join(t.TempDir(), "ck"))
+		if err := sr.train(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		defer sr.sn.Close()
+		largest, _ := sr.corner(true)
+		w, err := sr.sn.SubWeights(largest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w, largest.LR
+	}
+	plain, start := weights(0)
+	if start <= 0 {
+		t.Fatalf("the space's lr start value is %g", start)
+	}
+	same, _ := weights(start)
+	lower, _ := weights(start / 4)
+	if !reflect.DeepEqual(plain, same) {
+		t.Fatal("train.lr equal to the space's lr start value trained other weights than leaving it out")
+	}
+	if reflect.DeepEqual(plain, lower) {
+		t.Fatal("train.lr at a quarter of the start value trained the same weights")
+	}
+}

@@ -102,6 +102,8 @@
 //	#                             # the widths with a sub-network inside retrain.reference's box)
 //	#                             # largest: widest | rotate (the sandwich's largest: the widest
 //	#                             # sub-network in the box, or each box width's largest in turn)
+//	#                             # lr: the shared weights' peak learning rate (default: the
+//	#                             # space's lr start value; lower means less interference)
 //	#   evaluate: {sentences: 50} # validation sentences that score a sub-network (inherited weights)
 //	#                             # rank: bleu | likelihood (the references' log-likelihood orders
 //	#                             # the inherited front for retraining; BLEU is measured either way)

@@ -33,6 +33,7 @@ type Supernet struct {
 	Distill       bool    // train.distill: with sandwich, the others learn the largest's output distribution
 	Widths        string  // train.widths: joint (every elastic dimension drawn at once) | even (d_model first, evenly over the box's widths)
 	Largest       string  // train.largest: widest (the sandwich's largest is one sub-network) | rotate (each width's largest in turn)
+	TrainLR       float64 // train.lr: the shared weights' peak learning rate (0 = the space's lr start value)
 	EvalSentences int     // evaluate.sentences: validation sentences decoded to score a sub-network
 	EvalRank      string  // evaluate.rank: bleu | likelihood: the quality that orders the inherited front for retraining
 	Trials        int     // trials: sub-networks the search phase evaluates
@@ -143,7 +144,7 @@ func (d *decoder) supernetSection(e entry, s *Supernet) error {
 
 // supernetTrain decodes supernet.train.
 func (d *decoder) supernetTrain(e entry, s *Supernet) error {
-	err := d.fields(e, []string{"minutes", "steps", "sampling", "distill", "widths", "largest"}, func(f entry) (err error) {
+	err := d.fields(e, []string{"minutes", "steps", "sampling", "distill", "widths", "largest", "lr"}, func(f entry) (err error) {
 		switch f.key {
 		case "minutes":
 			s.TrainMinutes, err = d.numberIn(f, 0, 1e7, false)
@@ -160,6 +161,10 @@ func (d *decoder) supernetTrain(e entry, s *Supernet) error {
 			s.Widths, err = d.oneOf(f.value, f.path, []string{WidthsJoint, WidthsEven})
 		case "largest":
 			s.Largest, err = d.oneOf(f.value, f.path, []string{LargestWidest, LargestRotate})
+		case "lr":
+			if s.TrainLR, err = d.numberIn(f, 0, 1, false); err == nil && s.TrainLR == 0 {
+				err = d.errAt(f.value, f.path, "must be > 0 (leave it out for the space's lr)")
+			}
 		}
 		return err
 	})

@@ -38,6 +38,8 @@ func TestParseSupernet(t *testing.T) {
 			func() Supernet { s := defaultSupernet; s.TrainSteps, s.Widths = 40, WidthsEven; return s }()},
 		{"largest in turn", "study: {strategy: supernet}\n" + superBase + "supernet: {train: {steps: 40, largest: rotate}}\n",
 			func() Supernet { s := defaultSupernet; s.TrainSteps, s.Largest = 40, LargestRotate; return s }()},
+		{"the shared weights' learning rate", "study: {strategy: supernet}\n" + superBase + "supernet: {train: {steps: 40, lr: 1.25e-3}}\n",
+			func() Supernet { s := defaultSupernet; s.TrainSteps, s.TrainLR = 40, 1.25e-3; return s }()},
 		{"retrain minutes and steps", "study: {strategy: supernet}\n" + superBase + "supernet: {retrain: {steps: 700, minutes: 2}}\n",
 			func() Supernet { s := defaultSupernet; s.RetrainMinutes, s.RetrainSteps = 2, 700; return s }()},
 	}
@@ -90,6 +92,8 @@ func TestParseSupernetErrors(t *testing.T) {
 		{"widths value", sn + superBase + "supernet: {train: {widths: uniform}}\n", `e.yaml:8:28: supernet.train.widths: unknown value "uniform" (choose one of: joint, even)`},
 		{"largest value", sn + superBase + "supernet: {train: {largest: all}}\n", `e.yaml:8:29: supernet.train.largest: unknown value "all" (choose one of: widest, rotate)`},
 		{"largest without sandwich", sn + superBase + "supernet: {train: {sampling: uniform, largest: rotate}}\n", "e.yaml:8:48: supernet.train.largest: needs sampling: sandwich"},
+		{"lr zero", sn + superBase + "supernet: {train: {lr: 0}}\n", "e.yaml:8:24: supernet.train.lr: must be > 0"},
+		{"lr range", sn + superBase + "supernet: {train: {lr: 2}}\n", "e.yaml:8:24: supernet.train.lr: 2 is outside [0, 1]"},
 		{"distill value", sn + superBase + "supernet: {train: {distill: often}}\n", "e.yaml:8:29: supernet.train.distill: expected true or false"},
 		{"sampling", sn + superBase + "supernet: {train: {sampling: best}}\n", `e.yaml:8:30: supernet.train.sampling: unknown value "best" (choose one of: uniform, sandwich)`},
 		{"retrain from", sn + superBase + "supernet: {retrain: {from: nowhere}}\n", `e.yaml:8:28: supernet.retrain.from: unknown value "nowhere"`},
