@@ -106,13 +106,13 @@ func TestRankVariantApply(t *testing.T) {
 		warm, _ := paramOf(t, s, "warmup_steps").Start()
 		if lr != c.lr || warm != c.warmup || (s.Supernet.RetrainReference != nil) != c.box || s.Supernet.Sampling != c.sampling ||
 			s.Supernet.TrainSteps != c.steps || s.Supernet.TrainMinutes != float64(c.minutes) || s.Supernet.Distill != c.distill ||
-			s.Supernet.Widths != c.widths || s.Supernet.Largest != c.largest {
+			s.Supernet.Widths != c.widths || s.Supernet.Largest != c.largest || s.Supernet.TrainLR != 0 {
 			t.Fatalf("%+v: lr %g warmup %g box %v sampling %s steps %d minutes %g", c.v, lr, warm, s.Supernet.RetrainReference != nil,
 				s.Supernet.Sampling, s.Supernet.TrainSteps, s.Supernet.TrainMinutes)
 		}
 	}
 	if lr, _ := paramOf(t, spec, "lr").Start(); lr != 5e-3 || spec.Supernet.TrainMinutes != 3 || spec.Supernet.RetrainReference == nil || spec.Supernet.Distill ||
-		spec.Supernet.Widths != space.WidthsEven || spec.Supernet.Largest != space.LargestWidest {
+		spec.Supernet.Widths != space.WidthsEven || spec.Supernet.Largest != space.LargestWidest || spec.Supernet.TrainLR != 1.25e-3 {
 		t.Fatalf("apply changed the space it was given: lr %g, minutes %g", lr, spec.Supernet.TrainMinutes)
 	}
 }
