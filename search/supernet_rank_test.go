@@ -300,10 +300,11 @@ type rankSet struct {
 // third draw inside the box, for the levers session 5 chose on box and box-heldout) and
 // box-heldout3 (a fourth, for what session 5 chose on the first three); box-heldout4 and
 // box-heldout5 were drawn in session 6, before any of its levers was measured, and ranked only
-// once they were chosen.
+// once they were chosen; box-heldout6 and box-heldout7 were drawn in session 7, after its
+// train.lr was shipped, to score the shipped study once on architectures no choice has seen.
 var knownRankSets = []rankSet{{"tune", 1, false}, {"heldout", 2, false}, {"box", 3, true},
 	{"box-heldout", 4, true}, {"box-heldout2", 5, true}, {"box-heldout3", 6, true},
-	{"box-heldout4", 7, true}, {"box-heldout5", 8, true}}
+	{"box-heldout4", 7, true}, {"box-heldout5", 8, true}, {"box-heldout6", 9, true}, {"box-heldout7", 10, true}}
 
 // rankSets returns the sets of knownRankSets named in ATTNSEARCH_RANK_SETS (comma-separated,
 // default tune).

@@ -202,7 +202,7 @@ func TestRankSets(t *testing.T) {
 		}
 	}
 	t.Setenv(rankSetsEnv, "box,boxx")
-	want := `ATTNSEARCH_RANK_SETS: unknown set "boxx" (tune, heldout, box, box-heldout, box-heldout2, box-heldout3, box-heldout4, box-heldout5)`
+	want := `ATTNSEARCH_RANK_SETS: unknown set "boxx" (tune, heldout, box, box-heldout, box-heldout2, box-heldout3, box-heldout4, box-heldout5, box-heldout6, box-heldout7)`
 	if _, err := rankSets(); err == nil || err.Error() != want {
 		t.Errorf("unknown set: %v, want %s", err, want)
 	}
