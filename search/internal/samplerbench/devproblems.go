@@ -105,12 +105,8 @@ var MoreDevProblems = []Problem{
 		}},
 	{Name: "GriewankCat", Set: "dev", About: "1 objective: Griewank in 6-D, x₀…x₂ in [−10, 10], x₃…x₅ categorical over {−2, −1, 0, 1, 2} shuffled; minimum 0 at x = 0 (round 3, session 7)",
 		Space: boxThen(3, -10, 10, 6, goptuna.CategoricalDistribution{Choices: catChoices(len(griewankLevels))}), Eval: func(x []float64) []float64 {
-			z := append([]float64(nil), x...)
-			for i := 3; i < len(z); i++ {
-				z[i] = griewankLevels[int(x[i])]
-			}
 			s, p := 1.0, 1.0
-			for i, v := range z {
+			for i, v := range categoricalValues(x, 3, griewankLevels) {
 				s += v * v / 4000
 				p *= math.Cos(v / math.Sqrt(float64(i+1)))
 			}

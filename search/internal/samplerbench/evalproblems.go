@@ -105,7 +105,7 @@ var EvalProblems = []Problem{
 	{Name: "NoisyZDT6", Set: "eval", About: "ZDT6 seen through Gaussian noise (σ = 0.1 on each objective); scored on the true values",
 		Ref: []float64{1.1, 11}, Space: unitSpace(10), Eval: zdt6, Noise: 0.1},
 	{Name: "AckleyMixed", Set: "eval", About: "1 objective: Ackley (a=20, b=0.2, c=2π) in 8-D, x₀…x₃ in [−32.768, 32.768], x₄…x₇ categorical over {−2, −1, 0, 1, 2} shuffled; minimum 0",
-		Space: ackleySpace(), Eval: func(x []float64) []float64 { return []float64{ackley(categoricalValues(x, 4))} }},
+		Space: ackleySpace(), Eval: func(x []float64) []float64 { return []float64{ackley(categoricalValues(x, 4, ackleyLevels))} }},
 	{Name: "StyblinskiTangInt", Set: "eval", About: "1 objective: Styblinski–Tang in 6-D, x₀…x₂ in [−5, 5], x₃…x₅ integers −5…5; minimum −39.16617·3 − 3·39.0 = −234.4985",
 		Space: stSpace(), Eval: func(x []float64) []float64 {
 			s := 0.0
@@ -116,7 +116,7 @@ var EvalProblems = []Problem{
 		}},
 	{Name: "RastriginCat", Set: "eval", About: "1 objective: Rastrigin in 6-D, x₀…x₂ in [−5.12, 5.12], x₃…x₅ categorical over {−2, −1, 0, 1, 2} shuffled; minimum 0",
 		Space: rastriginSpace(), Eval: func(x []float64) []float64 {
-			v := categoricalValues(x, 3)
+			v := categoricalValues(x, 3, ackleyLevels)
 			s := 10 * float64(len(v))
 			for _, z := range v {
 				s += z*z - 10*math.Cos(2*math.Pi*z)
@@ -212,11 +212,12 @@ func mixedZDTX(x []float64) []float64 {
 // ackleyLevels are AckleyMixed's and RastriginCat's categorical values, in choice order.
 var ackleyLevels = []float64{1, -2, 0, 2, -1}
 
-// categoricalValues maps the parameters from index first on (categorical indices) to their values.
-func categoricalValues(x []float64, first int) []float64 {
+// categoricalValues maps the parameters from index first on (categorical indices) to their values
+// in levels.
+func categoricalValues(x []float64, first int, levels []float64) []float64 {
 	z := append([]float64(nil), x...)
 	for i := first; i < len(z); i++ {
-		z[i] = ackleyLevels[int(x[i])]
+		z[i] = levels[int(x[i])]
 	}
 	return z
 }
